@@ -1,0 +1,52 @@
+"""Service configuration from ATDESK_* environment variables or a config file (SPEC.md section 6)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+import yaml
+
+_PREFIX = "ATDESK_"
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Every key of SPEC.md section 6, plus where the shared data lives."""
+
+    database_url: str = "sqlite:///atdesk.db"
+    redis_url: str | None = None
+    x_api_base: str = "https://api.x.com"
+    x_bearer_token: str | None = None
+    x_consumer_secret: str | None = None
+    mastodon_base: str | None = None
+    mastodon_token: str | None = None
+    bluesky_base: str | None = None
+    bluesky_handle: str | None = None
+    bluesky_app_password: str | None = None
+    open311_endpoint: str | None = None
+    open311_api_key: str | None = None
+    secret_key: str = "dev-only-secret-change-me"
+    data_dir: str = str(Path(__file__).resolve().parents[3].parent / "shared" / "data")
+    intent_model: str | None = None
+
+
+def load_settings(config_file: str | None = None) -> Settings:
+    """Read a YAML config file (ATDESK_CONFIG or the argument), then let the environment win."""
+    values: dict[str, str] = {}
+    path = config_file or os.environ.get(f"{_PREFIX}CONFIG")
+    if path:
+        loaded = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+        if not isinstance(loaded, dict):
+            raise ValueError(f"config file {path} must hold a mapping of keys to values")
+        values.update({str(k).lower(): str(v) for k, v in loaded.items() if v is not None})
+    for f in fields(Settings):
+        env = os.environ.get(f"{_PREFIX}{f.name.upper()}")
+        if env:
+            values[f.name] = env
+    known = {f.name for f in fields(Settings)}
+    unknown = sorted(set(values) - known)
+    if unknown:
+        raise ValueError(f"unknown config keys: {', '.join(unknown)}")
+    return Settings(**values)  # type: ignore[arg-type]

@@ -1,0 +1,1 @@
+"""Understanding each inbound post: intent, sentiment, entities, PII, spam, abuse, priority."""
