@@ -1,0 +1,1 @@
+"""Rules that turn understood posts into actions: acknowledge, move to DM, callback, reschedule, report."""

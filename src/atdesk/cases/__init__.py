@@ -1,0 +1,1 @@
+"""Cases: lifecycle, queues, assignment, SLA, approvals and the audit trail."""

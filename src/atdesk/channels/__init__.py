@@ -1,0 +1,1 @@
+"""Channel plug-ins: how atdesk reads from and writes to each network."""

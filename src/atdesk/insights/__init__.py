@@ -1,0 +1,1 @@
+"""Metrics, spike detection, clusters and reports."""

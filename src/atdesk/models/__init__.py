@@ -1,0 +1,1 @@
+"""SQLAlchemy tables, one module per aggregate; the only place tables live."""

@@ -1,0 +1,1 @@
+"""normalize -> deduplicate -> filter -> thread -> triage -> route, and the bus between stages."""

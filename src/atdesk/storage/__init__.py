@@ -1,0 +1,1 @@
+"""Engine, sessions and migrations: one request or one job is one transaction."""

@@ -1,0 +1,1 @@
+"""CSAT and NPS surveys after resolution."""

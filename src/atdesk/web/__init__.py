@@ -1,0 +1,1 @@
+"""The FastAPI app: server-rendered agent UI, REST API and inbound webhooks."""
