@@ -28,7 +28,7 @@ class Settings:
     open311_endpoint: str | None = None
     open311_api_key: str | None = None
     secret_key: str = "dev-only-secret-change-me"
-    data_dir: str = str(Path(__file__).resolve().parents[3].parent / "shared" / "data")
+    data_dir: str = str(Path(__file__).resolve().parents[3] / "shared" / "data")
     intent_model: str | None = None
 
 
