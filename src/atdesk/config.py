@@ -1,4 +1,4 @@
-"""Service configuration from ATDESK_* environment variables or a config file (SPEC.md section 6)."""
+"""Service configuration from ATDESK_* environment variables or a config file (SPEC.md §6)."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ class Settings:
     bluesky_app_password: str | None = None
     open311_endpoint: str | None = None
     open311_api_key: str | None = None
-    secret_key: str = "dev-only-secret-change-me"
+    secret_key: str = "dev-only-secret-change-me"  # noqa: S105 (demo default; set ATDESK_SECRET_KEY)
     data_dir: str = str(Path(__file__).resolve().parents[3] / "shared" / "data")
     intent_model: str | None = None
 
@@ -49,4 +49,4 @@ def load_settings(config_file: str | None = None) -> Settings:
     unknown = sorted(set(values) - known)
     if unknown:
         raise ValueError(f"unknown config keys: {', '.join(unknown)}")
-    return Settings(**values)  # type: ignore[arg-type]
+    return Settings(**values)

@@ -1,1 +1,1 @@
-"""Rules that turn understood posts into actions: acknowledge, move to DM, callback, reschedule, report."""
+"""Rules that turn understood posts into actions: acknowledge, move to DM, callback, report."""

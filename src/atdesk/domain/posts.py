@@ -23,7 +23,11 @@ class Author:
 
 @dataclass(frozen=True, slots=True)
 class Post:
-    """A normalised post or private message; `inbound` is None until the brand is known."""
+    """A normalised post or private message; `inbound` is None until the brand is known.
+
+    `thread_key` names a private-message thread when the network has one (X's
+    dm_conversation_id, a Bluesky convo id); public posts thread through reply ids instead.
+    """
 
     network: Network
     native_id: str
@@ -41,6 +45,7 @@ class Post:
     is_repost: bool = False
     deleted: bool = False
     edited: bool = False
+    thread_key: str | None = None
     raw: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     @property

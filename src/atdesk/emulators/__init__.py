@@ -1,1 +1,1 @@
-"""Local HTTP servers that speak each network's wire format, faults included, for tests and demos."""
+"""Local HTTP servers speaking each network's wire format, faults included, for tests and demos."""

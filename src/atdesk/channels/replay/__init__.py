@@ -1,1 +1,1 @@
-"""The replay channel: the Customer Support on Twitter CSV and JSON Lines, for demos and back-fills."""
+"""The replay channel: the twcs CSV and JSON Lines, for demos, benchmarks and back-fills."""

@@ -1,0 +1,89 @@
+"""Creating users and tokens, and finding who a session or token belongs to."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from atdesk.accounts.passwords import hash_password, verify_password
+from atdesk.cases import audit
+from atdesk.domain.cases import Role
+from atdesk.models import ApiToken, User
+from atdesk.models.base import utcnow
+
+TOKEN_PREFIX = "atd_"  # noqa: S105 (a visible prefix, not a secret)
+_USERNAME = re.compile(r"^[A-Za-z0-9_.\-]{2,80}$")
+
+
+class AccountError(ValueError):
+    """A user or token request that cannot be carried out, with the reason."""
+
+
+def create_user(
+    session: Session, *, username: str, password: str, role: Role, display_name: str = ""
+) -> User:
+    """A new user with an argon2 password hash; usernames are unique and simple."""
+    if not _USERNAME.match(username):
+        raise AccountError("username must be 2-80 characters of letters, digits, '.', '_' or '-'")
+    if session.scalar(select(User).where(User.username == username)) is not None:
+        raise AccountError(f"user {username!r} already exists")
+    user = User(
+        username=username,
+        display_name=display_name or username,
+        role=role.value,
+        password_hash=hash_password(password),
+    )
+    session.add(user)
+    session.flush()
+    audit.record(
+        session,
+        entity_type="user",
+        entity_id=user.id,
+        action="user.created",
+        actor=audit.SYSTEM,
+        after={"username": username, "role": role.value},
+    )
+    return user
+
+
+def authenticate(session: Session, username: str, password: str) -> User | None:
+    """The active user with this username and password, or None."""
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None or not user.active:
+        hash_password("timing-equaliser-password")
+        return None
+    return user if verify_password(user.password_hash, password) else None
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_token(session: Session, user: User, name: str = "") -> str:
+    """A new API token for the user; the plain value is returned once and never stored."""
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    session.add(ApiToken(user_id=user.id, token_hash=_digest(token), prefix=token[:10], name=name))
+    session.flush()
+    return token
+
+
+def user_for_token(session: Session, token: str, *, now: datetime | None = None) -> User | None:
+    """The active user owning a non-revoked token, or None."""
+    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(token)))
+    if row is None or row.revoked_at is not None or not row.user.active:
+        return None
+    row.last_used_at = now or utcnow()
+    return row.user
+
+
+def find_user(session: Session, username: str) -> User:
+    """The user with this name, or an AccountError naming it."""
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise AccountError(f"no user named {username!r}")
+    return user

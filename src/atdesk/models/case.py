@@ -1,0 +1,52 @@
+"""Cases: the unit of work an agent resolves, with its clocks."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from atdesk.models.base import Base, UTCDateTime, utcnow
+from atdesk.models.brand import Brand
+from atdesk.models.customer import Author
+
+
+class Case(Base):
+    """An inbound customer conversation with a brand, from first post to resolution."""
+
+    __tablename__ = "cases"
+    __table_args__ = (Index("ix_cases_status_priority", "status", "priority_rank"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    brand_id: Mapped[int] = mapped_column(ForeignKey("brands.id"), index=True)
+    conversation_id: Mapped[int] = mapped_column(
+        ForeignKey("conversations.id"), unique=True, index=True
+    )
+    customer_author_id: Mapped[int] = mapped_column(ForeignKey("authors.id"), index=True)
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="new")
+    priority: Mapped[str] = mapped_column(String(16), default="normal")
+    priority_rank: Mapped[int] = mapped_column(Integer, default=1)
+    intent: Mapped[str | None] = mapped_column(String(64))
+    sentiment: Mapped[str | None] = mapped_column(String(16))
+    language: Mapped[str | None] = mapped_column(String(8))
+    network: Mapped[str] = mapped_column(String(16))
+    subject: Mapped[str] = mapped_column(String(280), default="")
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    first_response_seconds: Mapped[int | None] = mapped_column(Integer)
+    last_customer_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_agent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolution_seconds: Mapped[int | None] = mapped_column(Integer)
+    resolved_by: Mapped[str | None] = mapped_column(String(32))
+    reopen_count: Mapped[int] = mapped_column(Integer, default=0)
+    inbound_count: Mapped[int] = mapped_column(Integer, default=0)
+    outbound_count: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    brand: Mapped[Brand] = relationship(lazy="joined")
+    customer_author: Mapped[Author] = relationship(lazy="joined")

@@ -1,0 +1,82 @@
+"""Who is who in a batch: which accounts are brands', which handles are watched."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from atdesk.domain.handles import handle_key, mentions
+from atdesk.domain.posts import Post
+from atdesk.models import Brand, ChannelAccount
+
+
+@dataclass(frozen=True, slots=True)
+class AccountRef:
+    """The bits of a brand's channel account the pipeline needs."""
+
+    account_id: int
+    brand_id: int
+    native_user_id: str | None
+
+
+@dataclass(slots=True)
+class BrandDirectory:
+    """A snapshot of brands and their accounts, loaded once per batch."""
+
+    by_handle: dict[tuple[str, str], AccountRef] = field(default_factory=dict)
+    by_user_id: dict[tuple[str, str], AccountRef] = field(default_factory=dict)
+    brand_names: dict[int, str] = field(default_factory=dict)
+    blocked_handles: dict[int, frozenset[str]] = field(default_factory=dict)
+    blocked_keywords: dict[int, tuple[str, ...]] = field(default_factory=dict)
+    watched_handles: frozenset[str] = frozenset()
+
+    @classmethod
+    def load(cls, session: Session) -> BrandDirectory:
+        """Read every brand and account; there are few, so one query each is cheapest."""
+        directory = cls()
+        watched: set[str] = set()
+        for brand in session.scalars(select(Brand)):
+            directory.brand_names[brand.id] = brand.name
+            settings = brand.settings or {}
+            directory.blocked_handles[brand.id] = frozenset(
+                handle_key(h) for h in settings.get("blocked_handles", [])
+            )
+            directory.blocked_keywords[brand.id] = tuple(
+                k.lower() for k in settings.get("blocked_keywords", [])
+            )
+            watched.update(handle_key(h) for h in settings.get("watched_handles", []))
+        directory.watched_handles = frozenset(watched)
+        for account in session.scalars(select(ChannelAccount)):
+            ref = AccountRef(account.id, account.brand_id, account.native_user_id)
+            directory.by_handle[(account.network, account.handle_key)] = ref
+            if account.native_user_id:
+                directory.by_user_id[(account.network, account.native_user_id)] = ref
+        return directory
+
+    def account_of_author(self, post: Post) -> AccountRef | None:
+        """The brand account that wrote this post, if a brand wrote it."""
+        network = post.network.value
+        return self.by_user_id.get((network, post.author.native_id)) or self.by_handle.get(
+            (network, handle_key(post.author.handle))
+        )
+
+    def addressed_account(self, post: Post) -> AccountRef | None:
+        """The brand account a customer's post is addressed to: `to`, else the first mention."""
+        network = post.network.value
+        if post.to_handle:
+            ref = self.by_handle.get((network, handle_key(post.to_handle)))
+            if ref:
+                return ref
+        for handle in mentions(post.text):
+            ref = self.by_handle.get((network, handle))
+            if ref:
+                return ref
+        return None
+
+    def aimed_at_executive(self, post: Post) -> bool:
+        """True when the post mentions a watched (executive) account."""
+        return bool(self.watched_handles) and any(
+            h in self.watched_handles for h in mentions(post.text)
+        )

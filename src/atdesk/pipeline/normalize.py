@@ -1,0 +1,34 @@
+"""Stage 1: every network's raw event becomes the one Post shape."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from atdesk.channels.replay import jsonl, twcs
+from atdesk.domain.posts import Post, RawEvent
+
+Normalizer = Callable[[dict[str, Any]], Post]
+
+_NORMALIZERS: dict[str, Normalizer] = {
+    twcs.SOURCE: twcs.normalize_row,
+    jsonl.SOURCE: jsonl.normalize_line,
+}
+
+
+class UnknownSource(ValueError):
+    """An event from a source no normaliser is registered for: a wiring bug, not bad data."""
+
+
+def register_normalizer(source: str, normalizer: Normalizer) -> None:
+    """Let a channel plug in the function that reads its raw payloads."""
+    _NORMALIZERS[source] = normalizer
+
+
+def normalize(event: RawEvent) -> Post:
+    """The Post for one raw event."""
+    try:
+        normalizer = _NORMALIZERS[event.source]
+    except KeyError:
+        raise UnknownSource(f"no normaliser for source {event.source!r}") from None
+    return normalizer(event.payload)

@@ -1,0 +1,127 @@
+"""The pipeline for one batch: normalize -> deduplicate -> filter -> thread -> triage -> route."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy.orm import Session
+
+from atdesk.cases.service import CaseChange, merge_conversation_cases, sync_cases
+from atdesk.domain.posts import Post, RawEvent
+from atdesk.pipeline.classify import classify, triage_input
+from atdesk.pipeline.dedupe import deduplicate
+from atdesk.pipeline.directory import BrandDirectory
+from atdesk.pipeline.filter import filter_reason
+from atdesk.pipeline.normalize import normalize
+from atdesk.pipeline.store import Decided, apply_change, insert_posts, upsert_authors
+from atdesk.pipeline.thread import nodes_of, thread
+from atdesk.triage.base import Triager
+from atdesk.triage.service import get_triager
+
+
+@dataclass(slots=True)
+class BatchReport:
+    """What one batch did, summed by ingest into the run's report."""
+
+    received: int = 0
+    stored: int = 0
+    updated: int = 0
+    repeats: int = 0
+    filtered: int = 0
+    invalid: list[str] = field(default_factory=list)
+    case_changes: list[CaseChange] = field(default_factory=list)
+
+    def add(self, other: BatchReport) -> None:
+        """Accumulate another batch's counts."""
+        self.received += other.received
+        self.stored += other.stored
+        self.updated += other.updated
+        self.repeats += other.repeats
+        self.filtered += other.filtered
+        self.invalid.extend(other.invalid)
+        self.case_changes.extend(other.case_changes)
+
+
+def decide(post: Post, directory: BrandDirectory) -> Decided:
+    """Direction, brand and noise verdict for one new post."""
+    own = directory.account_of_author(post)
+    inbound = post.inbound if post.inbound is not None else own is None
+    brand_account = own if not inbound else directory.addressed_account(post)
+    brand_id = brand_account.brand_id if brand_account else None
+    reason = filter_reason(post, brand_id, directory) if inbound else None
+    return Decided(
+        post=post,
+        inbound=inbound,
+        brand_id=brand_id,
+        brand_account_id=brand_account.account_id if brand_account else None,
+        filtered_reason=reason,
+    )
+
+
+def process_events(
+    session: Session, events: Sequence[RawEvent], triager: Triager | None = None
+) -> BatchReport:
+    """Run one batch of raw events through every stage inside the caller's transaction."""
+    report = BatchReport(received=len(events))
+    posts: list[Post] = []
+    sources: dict[tuple[str, str], str] = {}
+    for event in events:
+        try:
+            post = normalize(event)
+        except ValueError as exc:
+            where = f"line {event.line}: " if event.line else ""
+            report.invalid.append(f"{where}{exc}")
+            continue
+        posts.append(post)
+        sources.setdefault(post.key, event.source)
+    found = deduplicate(session, posts)
+    report.repeats = found.repeats
+    for row, change in found.changes:
+        apply_change(row, change)
+    report.updated = len(found.changes)
+    if not found.new:
+        session.flush()
+        return report
+
+    directory = BrandDirectory.load(session)
+    decided = [decide(post, directory) for post in found.new]
+    brand_handles = {ref.account_id: handle for (_, handle), ref in directory.by_handle.items()}
+    threaded = thread(
+        session,
+        [(d.post, nodes_of(d.post, brand_handles.get(d.brand_account_id or -1))) for d in decided],
+        on_merge=merge_conversation_cases,
+    )
+    for d in decided:
+        d.conversation_id = threaded.conversation_of[d.post.key]
+
+    to_triage = [d for d in decided if d.inbound and d.filtered_reason is None]
+    results = classify(
+        triager or get_triager(),
+        [
+            triage_input(
+                d.post,
+                directory.brand_names.get(d.brand_id) if d.brand_id else None,
+                directory.aimed_at_executive(d.post),
+            )
+            for d in to_triage
+        ],
+    )
+    for d, result in zip(to_triage, results, strict=True):
+        d.triage = result
+        if result.spam:
+            d.filtered_reason = "spam"
+    report.filtered = sum(1 for d in decided if d.filtered_reason)
+
+    account_keys = {
+        (d.post.network.value, d.post.author.native_id): d.brand_account_id
+        for d in decided
+        if not d.inbound and d.brand_account_id
+    }
+    author_ids = upsert_authors(
+        session, [d.post.author for d in decided], {k: v for k, v in account_keys.items() if v}
+    )
+    insert_posts(session, decided, author_ids, sources)
+    report.stored = len(decided)
+    report.case_changes = sync_cases(session, threaded.touched)
+    return report
