@@ -76,7 +76,7 @@ def ingest_file(
     database_url: str,
     bus: Bus,
     *,
-    progress: Callable[[int], None] = lambda n: None,
+    progress: Callable[[int], object] = lambda n: None,
     warn: Callable[[str], None] = print,
 ) -> IngestReport:
     """Load a replay file; a second run of the same file changes nothing."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import html
 import io
 import re
 from collections.abc import Callable, Iterator
@@ -116,7 +117,7 @@ def normalize_row(row: dict[str, Any]) -> Post:
     in_reply_to = _parse_id(
         str(row.get("in_response_to_tweet_id") or ""), "in_response_to_tweet_id", required=False
     )
-    text = str(row.get("text", ""))
+    text = html.unescape(str(row.get("text", "")))
     mention = _MENTION.search(text) if inbound else None
     return Post(
         network=Network.X,

@@ -1,0 +1,333 @@
+"""The `atdesk` command: every subcommand with a one-line description, and no tracebacks."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from tqdm import tqdm
+
+from atdesk import __version__
+from atdesk.accounts.passwords import WeakPassword
+from atdesk.accounts.service import AccountError, create_token, create_user, find_user
+from atdesk.brands.service import BrandError, create_brand
+from atdesk.channels import commands as channel_commands
+from atdesk.channels.replay.errors import ReplayFormatError
+from atdesk.config import Settings, load_settings
+from atdesk.domain.cases import Role
+from atdesk.domain.networks import Network, parse_network
+from atdesk.pipeline.threads import PostNotFound, thread_of
+from atdesk.storage.migrate import upgrade
+from atdesk.storage.session import transaction
+from atdesk.triage import commands as triage_commands
+
+USER_ERRORS: tuple[type[Exception], ...] = (
+    AccountError,
+    BrandError,
+    ReplayFormatError,
+    PostNotFound,
+    WeakPassword,
+    FileNotFoundError,
+    PermissionError,
+    IsADirectoryError,
+    UnicodeDecodeError,
+)
+
+
+class AtdeskGroup(click.Group):
+    """Turns known failures into one clear line and exit status 1, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except USER_ERRORS as exc:
+            raise click.ClickException(str(exc)) from None
+        except OperationalError as exc:
+            raise click.ClickException(
+                f"cannot use the database: {exc.orig}. Check ATDESK_DATABASE_URL."
+            ) from None
+        except SQLAlchemyError as exc:
+            raise click.ClickException(f"database error: {exc}") from None
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from None
+
+
+def settings_from(ctx: click.Context) -> Settings:
+    """The settings for this invocation (read once, shared by subcommands)."""
+    settings: Settings = ctx.ensure_object(dict).setdefault(
+        "settings", load_settings(ctx.obj.get("config"))
+    )
+    return settings
+
+
+def ready_database(ctx: click.Context) -> Settings:
+    """Settings, with the database migrated to the newest schema."""
+    settings = settings_from(ctx)
+    upgrade(settings.database_url)
+    return settings
+
+
+@click.group(
+    cls=AtdeskGroup,
+    context_settings={
+        "help_option_names": ["-h", "--help"],
+        "max_content_width": 120,
+        "terminal_width": 120,
+    },
+)
+@click.version_option(__version__, prog_name="atdesk")
+@click.option("--config", type=click.Path(dir_okay=False), help="YAML file with ATDESK_* keys.")
+@click.option("-v", "--verbose", is_flag=True, help="Log what the workers do.")
+@click.pass_context
+def main(ctx: click.Context, config: str | None, verbose: bool) -> None:
+    """atdesk: social customer care, where @ is the new 1-800."""
+    ctx.ensure_object(dict)["config"] = config
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+@main.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.pass_context
+def ingest(ctx: click.Context, file: Path) -> None:
+    """Load a twcs CSV or JSON Lines file through the whole pipeline."""
+    from atdesk.pipeline.factory import make_bus
+    from atdesk.pipeline.ingest import ingest_file
+
+    settings = ready_database(ctx)
+    with tqdm(desc=f"ingest {file.name}", unit=" posts", file=sys.stderr, leave=True) as bar:
+        report = ingest_file(
+            file,
+            settings.database_url,
+            make_bus(settings),
+            progress=bar.update,
+            warn=lambda message: tqdm.write(f"warning: {message}", file=sys.stderr),
+        )
+    for error in report.bad_rows:
+        click.echo(f"skipped {error}", err=True)
+    rate = report.rows / report.seconds if report.seconds else 0.0
+    click.echo(
+        f"{report.rows} rows read, {report.pipeline.stored} new posts, "
+        f"{report.pipeline.repeats} already stored, {report.pipeline.updated} updated, "
+        f"{report.pipeline.filtered} filtered, {len(report.bad_rows)} bad rows skipped; "
+        f"{report.cases_opened} cases opened, {report.auto_resolved} auto-resolved; "
+        f"{report.brands_created} brands registered; {report.seconds:.1f} s ({rate:.0f} rows/s)"
+    )
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.pass_context
+def stats(ctx: click.Context, as_json: bool) -> None:
+    """Counts of posts, conversations, cases, customers and filtered posts."""
+    from atdesk.pipeline.stats import counts
+
+    settings = ready_database(ctx)
+    with transaction(settings.database_url) as session:
+        data = counts(session)
+    if as_json:
+        click.echo(json.dumps(data, sort_keys=True))
+    else:
+        for key, value in data.items():
+            click.echo(f"{key:>16}: {value}")
+
+
+@main.command()
+@click.argument("post_id")
+@click.option("--network", default="x", show_default=True, help="x, mastodon or bluesky.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.pass_context
+def thread(ctx: click.Context, post_id: str, network: str, as_json: bool) -> None:
+    """The conversation that holds a post: its id and the posts in time order."""
+    parsed = parse_network(network)
+    settings = ready_database(ctx)
+    with transaction(settings.database_url) as session:
+        data = thread_of(session, parsed, post_id)
+    if as_json:
+        click.echo(json.dumps(data))
+    else:
+        click.echo(f"conversation {data['conversation_id']}: {' '.join(data['posts'])}")
+
+
+@main.group()
+def users() -> None:
+    """Manage agents, supervisors and admins."""
+
+
+@users.command("add")
+@click.argument("name")
+@click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
+@click.option("--display-name", default="", help="Shown in the UI; defaults to NAME.")
+@click.pass_context
+def users_add(ctx: click.Context, name: str, role: str, display_name: str) -> None:
+    """Add a user; the password is read from standard input."""
+    settings = ready_database(ctx)
+    password = sys.stdin.readline().rstrip("\r\n")
+    if not password:
+        raise click.ClickException(
+            "no password on standard input (echo 'secret-pass' | atdesk users add ...)"
+        )
+    with transaction(settings.database_url) as session:
+        user = create_user(
+            session, username=name, password=password, role=Role(role), display_name=display_name
+        )
+    click.echo(f"user {user.username} ({user.role}) created")
+
+
+@main.group()
+def tokens() -> None:
+    """Manage API tokens for scripts."""
+
+
+@tokens.command("add")
+@click.argument("user")
+@click.option("--name", default="", help="What the token is for.")
+@click.pass_context
+def tokens_add(ctx: click.Context, user: str, name: str) -> None:
+    """Print a new API token for USER (send it as 'Authorization: Bearer ...')."""
+    settings = ready_database(ctx)
+    with transaction(settings.database_url) as session:
+        token = create_token(session, find_user(session, user), name=name)
+    click.echo(token)
+
+
+@main.group()
+def brands() -> None:
+    """Manage brands and their network accounts."""
+
+
+@brands.command("add")
+@click.argument("name")
+@click.option("--x-handle", help="The brand's X username.")
+@click.option("--x-user-id", help="The brand's numeric X user id.")
+@click.option("--mastodon-acct", help="The brand's Mastodon account (user@instance).")
+@click.option("--bluesky-handle", help="The brand's Bluesky handle.")
+@click.pass_context
+def brands_add(
+    ctx: click.Context,
+    name: str,
+    x_handle: str | None,
+    x_user_id: str | None,
+    mastodon_acct: str | None,
+    bluesky_handle: str | None,
+) -> None:
+    """Add a brand and its accounts on each network."""
+    if x_user_id and not x_handle:
+        raise click.UsageError("--x-user-id needs --x-handle")
+    if x_user_id and not x_user_id.isdigit():
+        raise click.BadParameter("must be the numeric X user id", param_hint="--x-user-id")
+    accounts: list[tuple[Network, str, str | None]] = []
+    if x_handle:
+        accounts.append((Network.X, x_handle, x_user_id))
+    if mastodon_acct:
+        accounts.append((Network.MASTODON, mastodon_acct, None))
+    if bluesky_handle:
+        accounts.append((Network.BLUESKY, bluesky_handle, None))
+    settings = ready_database(ctx)
+    with transaction(settings.database_url) as session:
+        brand = create_brand(session, name, accounts)
+    click.echo(f"brand {brand.name} created with {len(accounts)} account(s)")
+
+
+@main.group()
+def db() -> None:
+    """Database maintenance."""
+
+
+@db.command("upgrade")
+@click.pass_context
+def db_upgrade(ctx: click.Context) -> None:
+    """Apply every pending migration."""
+    settings = ready_database(ctx)
+    click.echo(f"database at the newest schema: {settings.database_url.split('@')[-1]}")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--no-workers", is_flag=True, help="Web only, even without Redis.")
+@click.pass_context
+def serve(ctx: click.Context, host: str, port: int, no_workers: bool) -> None:
+    """Run the web app and API (and, with no Redis configured, the embedded workers)."""
+    from atdesk.web.server import run_server
+
+    settings = ready_database(ctx)
+    run_server(
+        settings, host=host, port=port, embedded_workers=not no_workers and not settings.redis_url
+    )
+
+
+@main.command()
+@click.pass_context
+def worker(ctx: click.Context) -> None:
+    """Run pipeline workers only (scale-out; needs ATDESK_REDIS_URL)."""
+    from atdesk.pipeline.worker import Worker
+
+    settings = ready_database(ctx)
+    if not settings.redis_url:
+        raise click.ClickException(
+            "atdesk worker needs ATDESK_REDIS_URL; without it, `atdesk serve` runs the workers"
+        )
+    click.echo("worker running; Ctrl-C to stop", err=True)
+    try:
+        Worker(settings).run()
+    except KeyboardInterrupt:
+        click.echo("worker stopped", err=True)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option(
+    "--database",
+    "database_path",
+    default="atdesk.db",
+    show_default=True,
+    type=click.Path(dir_okay=False),
+    help="SQLite file for the demo.",
+)
+@click.option(
+    "--no-replay", is_flag=True, help="Skip the twcs replay even when the data is present."
+)
+@click.option("--no-serve", is_flag=True, help="Load the demo data and exit.")
+@click.pass_context
+def demo(
+    ctx: click.Context, host: str, port: int, database_path: str, no_replay: bool, no_serve: bool
+) -> None:
+    """Set up the embedded default with demo data, print a login, and serve it."""
+    from dataclasses import replace
+
+    from atdesk.demo.setup import prepare_demo
+    from atdesk.web.server import run_server
+
+    base = settings_from(ctx)
+    settings = replace(
+        base,
+        database_url=os.environ.get("ATDESK_DATABASE_URL")
+        or f"sqlite:///{Path(database_path).resolve()}",
+    )
+    upgrade(settings.database_url)
+    summary = prepare_demo(settings, replay=not no_replay, echo=lambda m: click.echo(m, err=True))
+    click.echo("")
+    click.echo(f"  atdesk demo ready: http://{host}:{port}/")
+    click.echo(f"  login: {summary.username} / {summary.password}")
+    click.echo(f"  database: {settings.database_url}")
+    click.echo("")
+    if not no_serve:
+        run_server(settings, host=host, port=port, embedded_workers=True)
+
+
+for command in [*triage_commands.commands, *channel_commands.commands]:
+    main.add_command(command)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""The demo: the project's own scenarios, the twcs replay when present, and a login."""

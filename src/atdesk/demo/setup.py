@@ -1,0 +1,112 @@
+"""Preparing the demo database: brands, a login, the project's scenarios and the twcs replay."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from atdesk.accounts.passwords import hash_password
+from atdesk.accounts.service import create_user
+from atdesk.brands.service import add_account, create_brand
+from atdesk.config import Settings
+from atdesk.domain.cases import Role
+from atdesk.domain.networks import Network
+from atdesk.domain.posts import RawEvent
+from atdesk.models import Brand, User
+from atdesk.models.base import utcnow
+from atdesk.pipeline.bus import INBOUND
+from atdesk.pipeline.factory import make_bus
+from atdesk.pipeline.ingest import ingest_file
+from atdesk.pipeline.worker import handle_inbound
+from atdesk.storage.session import transaction
+
+SCENARIOS = Path(__file__).parent / "scenarios.json"
+DEMO_ADMIN = "admin"
+
+
+@dataclass(frozen=True, slots=True)
+class DemoSummary:
+    """What the demo command prints."""
+
+    username: str
+    password: str
+    scenario_posts: int
+    replay_posts: int
+
+
+def load_scenarios() -> dict[str, Any]:
+    """The team-written demo scenarios shipped with the package."""
+    data: dict[str, Any] = json.loads(SCENARIOS.read_text(encoding="utf-8"))
+    return data
+
+
+def scenario_events(scenarios: dict[str, Any]) -> list[RawEvent]:
+    """Scenario posts as JSON Lines events, timed relative to now so the demo looks live."""
+    now = utcnow()
+    events = []
+    for item in scenarios["posts"]:
+        payload = {k: v for k, v in item.items() if k != "minutes_ago"}
+        payload["created_at"] = (now - timedelta(minutes=item["minutes_ago"])).isoformat()
+        events.append(RawEvent(source="jsonl", payload=payload))
+    return events
+
+
+def _ensure_brands(settings: Settings, scenarios: dict[str, Any]) -> None:
+    with transaction(settings.database_url) as session:
+        for spec in scenarios["brands"]:
+            brand = session.scalar(select(Brand).where(Brand.name == spec["name"]))
+            if brand is None:
+                brand = create_brand(session, spec["name"])
+            brand.settings = {**(brand.settings or {}), **spec.get("settings", {})}
+            handle, user_id = spec["x"]
+            add_account(session, brand, Network.X, handle, user_id)
+            add_account(session, brand, Network.MASTODON, spec["mastodon"])
+            add_account(session, brand, Network.BLUESKY, spec["bluesky"])
+
+
+def _reset_admin(settings: Settings) -> str:
+    """A fresh random password for the demo admin on every run, printed once."""
+    password = secrets.token_urlsafe(9)
+    with transaction(settings.database_url) as session:
+        user = session.scalar(select(User).where(User.username == DEMO_ADMIN))
+        if user is None:
+            create_user(
+                session,
+                username=DEMO_ADMIN,
+                password=password,
+                role=Role.ADMIN,
+                display_name="Demo Admin",
+            )
+        else:
+            user.password_hash = hash_password(password)
+    return password
+
+
+def prepare_demo(settings: Settings, *, replay: bool, echo: Callable[[str], None]) -> DemoSummary:
+    """Make the demo database ready; running it twice adds nothing twice."""
+    scenarios = load_scenarios()
+    _ensure_brands(settings, scenarios)
+    bus = make_bus(settings)
+    events = scenario_events(scenarios)
+    with transaction(settings.database_url) as session:
+        bus.publish(session, INBOUND, [e.to_json() for e in events])
+    while bus.consume(INBOUND, handle_inbound):
+        pass
+    echo(f"loaded {len(events)} demo scenario posts")
+    replay_posts = 0
+    twcs = Path(settings.data_dir) / "twcs" / "twcs_merged.csv"
+    if replay and twcs.is_file():
+        echo(f"replaying {twcs} (37,714 real customer-support tweets) ...")
+        report = ingest_file(twcs, settings.database_url, bus, warn=echo)
+        replay_posts = report.rows
+        echo(f"replay: {report.pipeline.stored} new posts, {report.cases_opened} cases opened")
+    elif replay:
+        echo(f"twcs replay skipped: {twcs} not found (set ATDESK_DATA_DIR)")
+    return DemoSummary(DEMO_ADMIN, _reset_admin(settings), len(events), replay_posts)

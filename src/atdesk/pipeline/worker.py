@@ -1,0 +1,81 @@
+"""Pipeline workers: drain the inbound topic and run periodic jobs until told to stop."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from atdesk.cases.service import auto_resolve
+from atdesk.config import Settings
+from atdesk.domain.posts import RawEvent
+from atdesk.models.base import utcnow
+from atdesk.pipeline.bus import INBOUND, Bus
+from atdesk.pipeline.factory import make_bus
+from atdesk.pipeline.runner import process_events
+from atdesk.storage.session import transaction
+
+log = logging.getLogger(__name__)
+
+AUTO_RESOLVE_EVERY_S = 300.0
+AUTO_RESOLVE_AFTER = timedelta(hours=48)
+
+
+def handle_inbound(session: Session, payloads: list[dict[str, Any]]) -> None:
+    """The bus handler for raw events: the whole pipeline in the consumer's transaction."""
+    report = process_events(session, [RawEvent.from_json(p) for p in payloads])
+    if report.invalid:
+        log.warning(
+            "dropped %d events that could not be normalised: %s",
+            len(report.invalid),
+            report.invalid[:5],
+        )
+
+
+class Worker:
+    """One loop per process (or per thread in the embedded mode)."""
+
+    def __init__(
+        self, settings: Settings, bus: Bus | None = None, idle_sleep_s: float = 0.5
+    ) -> None:
+        self.settings = settings
+        self.bus = bus or make_bus(settings)
+        self.idle_sleep_s = idle_sleep_s
+        self.stopping = threading.Event()
+        self._last_resolve = 0.0
+
+    def run_once(self) -> int:
+        """Handle one batch and any periodic job that is due; return messages handled."""
+        try:
+            handled = self.bus.consume(INBOUND, handle_inbound, batch_size=200)
+        except Exception:
+            log.exception("inbound batch failed; the bus will deliver it again")
+            handled = 0
+        now = time.monotonic()
+        if now - self._last_resolve >= AUTO_RESOLVE_EVERY_S:
+            self._last_resolve = now
+            with transaction(self.settings.database_url) as session:
+                resolved = auto_resolve(session, now=utcnow(), after=AUTO_RESOLVE_AFTER)
+            if resolved:
+                log.info("auto-resolved %d silent pending cases", resolved)
+        return handled
+
+    def run(self) -> None:
+        """Loop until stop() is called."""
+        while not self.stopping.is_set():
+            if not self.run_once():
+                self.stopping.wait(self.idle_sleep_s)
+
+    def stop(self) -> None:
+        """Ask the loop to finish its current batch and return."""
+        self.stopping.set()
+
+    def start_thread(self) -> threading.Thread:
+        """Run in a daemon thread beside the web app (the embedded mode)."""
+        thread = threading.Thread(target=self.run, name="atdesk-worker", daemon=True)
+        thread.start()
+        return thread

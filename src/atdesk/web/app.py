@@ -1,0 +1,63 @@
+"""The FastAPI application: pages, API and webhooks behind one login."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import quote
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.middleware.sessions import SessionMiddleware
+
+from atdesk import __version__
+from atdesk.cases import endpoints as case_endpoints
+from atdesk.config import Settings, load_settings
+from atdesk.web import auth_pages, health, pages
+from atdesk.web.deps import LoginRequired, api_user
+
+SESSION_MAX_AGE_S = 12 * 3600
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app for these settings; tests make one per database."""
+    settings = settings or load_settings()
+    app = FastAPI(
+        title="atdesk",
+        version=__version__,
+        description="Social customer care: @ is the new 1-800.",
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+    )
+    app.state.settings = settings
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.secret_key,
+        session_cookie="atdesk_session",
+        max_age=SESSION_MAX_AGE_S,
+        same_site="lax",
+        https_only=False,
+    )
+    app.mount(
+        "/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static"
+    )
+    app.include_router(health.router)
+    app.include_router(auth_pages.router)
+    app.include_router(pages.router)
+    app.include_router(case_endpoints.router)
+
+    @app.exception_handler(LoginRequired)
+    def _to_login(_request: Request, exc: LoginRequired) -> Response:
+        return RedirectResponse(f"/login?next={quote(exc.next_url)}", status_code=303)
+
+    @app.get("/openapi.json", include_in_schema=False, dependencies=[Depends(api_user)])
+    def _openapi() -> JSONResponse:
+        return JSONResponse(app.openapi())
+
+    @app.get("/docs", include_in_schema=False, dependencies=[Depends(api_user)])
+    def _docs() -> HTMLResponse:
+        return get_swagger_ui_html(openapi_url="/openapi.json", title="atdesk API")
+
+    return app

@@ -1,0 +1,91 @@
+"""Request-scoped dependencies: settings, the one transaction per request, and who is asking."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request, status
+from sqlalchemy.orm import Session
+
+from atdesk.accounts.service import user_for_token
+from atdesk.config import Settings
+from atdesk.models import User
+from atdesk.storage.session import session_factory
+
+
+def get_settings(request: Request) -> Settings:
+    """The settings the app was created with."""
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """One request is one transaction: commit when the handler returns, roll back if it raises."""
+    session = session_factory(get_settings(request).database_url)()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+DbSession = Annotated[Session, Depends(get_session)]
+
+
+class LoginRequired(Exception):
+    """Raised for a page request without a session: the app answers with a redirect to /login."""
+
+    def __init__(self, next_url: str) -> None:
+        super().__init__(next_url)
+        self.next_url = next_url
+
+
+def _bearer(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    return value.strip() if scheme.lower() == "bearer" and value.strip() else None
+
+
+def current_user_or_none(request: Request, session: Session) -> User | None:
+    """The user behind a bearer token or a session cookie, if any."""
+    token = _bearer(request)
+    if token:
+        return user_for_token(session, token)
+    user_id = request.session.get("user_id")
+    if isinstance(user_id, int):
+        user = session.get(User, user_id)
+        if user is not None and user.active:
+            return user
+    return None
+
+
+def api_user(request: Request, session: DbSession) -> User:
+    """API routes: a token or a session, else 401."""
+    user = current_user_or_none(request, session)
+    if user is None:
+        raise HTTPException(
+            status_code=status.HTTP_401_UNAUTHORIZED,
+            detail="authentication required: send 'Authorization: Bearer <token>' or log in",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    request.state.user = user
+    return user
+
+
+def page_user(request: Request, session: DbSession) -> User:
+    """HTML pages: a session (or token), else a redirect to the login page."""
+    user = current_user_or_none(request, session)
+    if user is None:
+        raise LoginRequired(
+            str(request.url.path) + (f"?{request.url.query}" if request.url.query else "")
+        )
+    request.state.user = user
+    return user
+
+
+ApiUser = Annotated[User, Depends(api_user)]
+PageUser = Annotated[User, Depends(page_user)]
