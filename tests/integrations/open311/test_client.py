@@ -67,7 +67,7 @@ def test_realtime_submit_returns_an_id_and_the_city_stores_what_was_sent(
     assert receipt.service_request_id == "1001"
     assert receipt.pending is False
     assert receipt.service_notice
-    form = dict((k, v) for k, v in open311.stored_requests()[0]["form"])
+    form = dict(open311.stored_requests()[0]["form"])
     assert form["api_key"] == open311.api_key
     assert (form["lat"], form["long"]) == ("40.7128", "-74.006")
     assert form["address_string"] == "Main Street"
@@ -87,7 +87,8 @@ def test_get_request_follows_the_status_until_the_city_closes_it(
     open311.close_request(request_id, "Crew removed the tree.")
     after = city.get_request(request_id)
 
-    assert before.status is RequestStatus.OPEN and not before.closed
+    assert before.status is RequestStatus.OPEN
+    assert not before.closed
     assert after.closed
     assert after.status_notes == "Crew removed the tree."
     assert after.lat == pytest.approx(MAIN_STREET[0])
@@ -100,7 +101,8 @@ def test_batch_service_gives_a_token_that_resolves_to_an_id_later(city: Open311C
     receipt = city.submit(
         NewServiceRequest("GRAFFITI", Location(address_string="12 Elm St"), description="Tags")
     )
-    assert receipt.pending and receipt.token
+    assert receipt.pending
+    assert receipt.token
 
     first = city.resolve_token(receipt.token)
     second = city.resolve_token(receipt.token)
@@ -121,7 +123,8 @@ def test_find_requests_filters_by_ids_code_and_status(
     pothole = city.submit(
         NewServiceRequest("POTHOLE", Location(address_string="5th and Oak"))
     ).service_request_id
-    assert tree and pothole
+    assert tree
+    assert pothole
     open311.close_request(pothole, "Filled.")
 
     by_id = city.find_requests(ids=[tree])
@@ -134,9 +137,11 @@ def test_find_requests_filters_by_ids_code_and_status(
 
 
 def test_wrong_api_key_is_a_config_error(open311: Open311Emulator) -> None:
-    with Open311Client(open311.endpoint, api_key="wrong") as client:
-        with pytest.raises(Open311ConfigError) as caught:
-            client.submit(tree_report())
+    with (
+        Open311Client(open311.endpoint, api_key="wrong") as client,
+        pytest.raises(Open311ConfigError) as caught,
+    ):
+        client.submit(tree_report())
 
     assert caught.value.next_action is NextAction.FIX_CONFIG
     assert caught.value.status_code == 403
@@ -180,7 +185,7 @@ def test_matching_jurisdiction_is_sent_and_accepted(open311: Open311Emulator) ->
         open311.endpoint, api_key=open311.api_key, jurisdiction_id=open311.jurisdiction_id
     ) as client:
         assert client.submit(tree_report()).service_request_id == "1001"
-    form = dict((k, v) for k, v in open311.stored_requests()[0]["form"])
+    form = dict(open311.stored_requests()[0]["form"])
     assert form["jurisdiction_id"] == open311.jurisdiction_id
 
 
@@ -202,9 +207,11 @@ def test_server_down_says_retry_later_and_nothing_is_stored(
 def test_slow_server_times_out_as_retry_later(open311: Open311Emulator) -> None:
     open311.set_fault("slow", count=1, delay_s=5.0)
 
-    with Open311Client(open311.endpoint, timeout_s=0.2) as client:
-        with pytest.raises(Open311Unavailable) as caught:
-            client.services()
+    with (
+        Open311Client(open311.endpoint, timeout_s=0.2) as client,
+        pytest.raises(Open311Unavailable) as caught,
+    ):
+        client.services()
 
     assert "timed out" in str(caught.value)
 
@@ -257,7 +264,9 @@ def test_discovery_points_at_the_endpoint(open311: Open311Emulator, suffix: str)
 
 
 def _mock_client(handler: httpx.MockTransport) -> Open311Client:
-    return Open311Client("https://city.example/v2", api_key="k", http=httpx.Client(transport=handler))
+    return Open311Client(
+        "https://city.example/v2", api_key="k", http=httpx.Client(transport=handler)
+    )
 
 
 def test_429_honours_retry_after() -> None:
