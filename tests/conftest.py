@@ -54,7 +54,9 @@ def postgres_template() -> Iterator[str]:
     admin = create_engine(normalise_url(admin_url), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(normalise_url(admin_url)).set(database=name).render_as_string(hide_password=False)
+    url = (
+        make_url(normalise_url(admin_url)).set(database=name).render_as_string(hide_password=False)
+    )
     upgrade(url)
     get_engine(url).dispose()
     get_engine.cache_clear()
@@ -70,7 +72,9 @@ def _postgres_database(template: str) -> Iterator[str]:
     admin = create_engine(normalise_url(admin_url), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
-    url = make_url(normalise_url(admin_url)).set(database=name).render_as_string(hide_password=False)
+    url = (
+        make_url(normalise_url(admin_url)).set(database=name).render_as_string(hide_password=False)
+    )
     try:
         yield url
     finally:

@@ -41,7 +41,14 @@ def post(
 
 def brand_reply(native_id: str, text: str, *, minutes: float, in_reply_to: str) -> dict[str, Any]:
     """A reply written by the test brand's X account."""
-    return post(native_id, text, author="1200000000", handle="acmehelp", minutes=minutes, in_reply_to=in_reply_to)
+    return post(
+        native_id,
+        text,
+        author="1200000000",
+        handle="acmehelp",
+        minutes=minutes,
+        in_reply_to=in_reply_to,
+    )
 
 
 def make_brand(session: Session, name: str = "Acme") -> Brand:

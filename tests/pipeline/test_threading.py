@@ -12,7 +12,9 @@ from tests.factories import brand_reply, make_brand, post, run
 
 CHAIN = [
     post("100", "@acmehelp my order never arrived", minutes=0),
-    brand_reply("101", "@dana sorry! can you DM us the order number?", minutes=5, in_reply_to="100"),
+    brand_reply(
+        "101", "@dana sorry! can you DM us the order number?", minutes=5, in_reply_to="100"
+    ),
     post("102", "@acmehelp done, sent it", minutes=9, in_reply_to="101"),
     brand_reply("103", "@dana thanks, a new one ships today", minutes=20, in_reply_to="102"),
 ]
@@ -67,7 +69,10 @@ def test_response_ids_alone_link_a_reply_that_names_no_parent(database_url: str)
     with transaction(database_url) as session:
         make_brand(session)
         run(session, post("400", "@acmehelp hello", reply_ids=["401"]))
-        run(session, brand_reply("401", "@dana hi", minutes=1, in_reply_to="") | {"in_reply_to": None})
+        run(
+            session,
+            brand_reply("401", "@dana hi", minutes=1, in_reply_to="") | {"in_reply_to": None},
+        )
     with transaction(database_url) as session:
         assert session.scalar(select(func.count()).select_from(Case)) == 1
     assert conversation_sets(database_url) == [{"400", "401"}]

@@ -16,6 +16,7 @@ from atdesk.cases import endpoints as case_endpoints
 from atdesk.config import Settings, load_settings
 from atdesk.web import auth_pages, health, pages
 from atdesk.web.deps import LoginRequired, api_user
+from atdesk.web.ratelimit import SlidingWindowLimiter
 
 SESSION_MAX_AGE_S = 12 * 3600
 
@@ -32,6 +33,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         openapi_url=None,
     )
     app.state.settings = settings
+    app.state.login_limiter = SlidingWindowLimiter(limit=10, window_s=300)
     app.add_middleware(
         SessionMiddleware,
         secret_key=settings.secret_key,

@@ -15,7 +15,12 @@ from atdesk.web.ratelimit import SlidingWindowLimiter
 from atdesk.web.templating import render
 
 router = APIRouter(include_in_schema=False)
-limiter = SlidingWindowLimiter(limit=10, window_s=300)
+
+
+def login_limiter(request: Request) -> SlidingWindowLimiter:
+    """The app's own limiter, so two apps in one process never share counts."""
+    limiter: SlidingWindowLimiter = request.app.state.login_limiter
+    return limiter
 
 
 def _safe_next(value: str | None) -> str:
@@ -47,6 +52,7 @@ def login(
     check_csrf(request, csrf_token)
     client = request.client.host if request.client else "unknown"
     key = f"{client}|{username.lower()}"
+    limiter = login_limiter(request)
     wait = limiter.retry_after(key)
     if wait > 0:
         return render(

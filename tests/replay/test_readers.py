@@ -1,0 +1,116 @@
+"""Bad rows are reported with their line number and skipped; everything else goes in."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+
+from atdesk.channels.replay.errors import ReplayFormatError, RowError
+from atdesk.channels.replay.jsonl import read_jsonl
+from atdesk.channels.replay.twcs import normalize_row, read_twcs
+from atdesk.domain.posts import RawEvent
+
+HEADER = "tweet_id,author_id,inbound,created_at,text,response_tweet_id,in_response_to_tweet_id\n"
+WHEN = "Tue Oct 31 22:10:47 +0000 2017"
+
+
+def read(text: str) -> tuple[list[str], list[str]]:
+    good, bad = [], []
+    for item in read_twcs(io.StringIO(text), warn=lambda _: None):
+        if isinstance(item, RowError):
+            bad.append(str(item))
+        else:
+            assert isinstance(item, RawEvent)
+            good.append(item.payload["tweet_id"])
+    return good, bad
+
+
+def test_each_kind_of_bad_row_is_reported_with_its_line_and_the_rest_goes_in() -> None:
+    text = (
+        HEADER
+        + f'1,a,True,{WHEN},"multi\nline text",2,\n'  # lines 2-3: fine, quoted newline
+        + f'2,acme,False,{WHEN},"bad"quote,,1\n'  # line 4: broken quoting
+        + f'3,c,True,{WHEN},"never closed,,\n'  # line 5: unterminated quote
+        + f"4,d,True,{WHEN},fine,,\n"  # line 6: recovered after it
+        + "5,e,True,yesterday,x,,\n"  # line 7: bad date
+        + f",f,True,{WHEN},x,,\n"  # line 8: missing id
+        + f"7,g,True,{WHEN},x,,,surprise\n"  # line 9: unknown column
+        + f"8,h,maybe,{WHEN},x,,\n"  # line 10: bad inbound
+        + f"9,i,True,{WHEN},x,12x,\n"  # line 11: bad reply id
+    )
+    good, bad = read(text)
+    assert good == ["1", "4"]
+    assert [b.split(":")[0] for b in bad] == [
+        "line 4",
+        "line 5",
+        "line 7",
+        "line 8",
+        "line 9",
+        "line 10",
+        "line 11",
+    ]
+    assert "broken quoting" in bad[0] and "broken quoting" in bad[1]
+    assert "bad date" in bad[2] and "missing tweet_id" in bad[3]
+    assert "8 columns" in bad[4] and "bad inbound" in bad[5] and "response_tweet_id" in bad[6]
+
+
+def test_a_file_without_the_twcs_columns_is_refused_as_a_whole() -> None:
+    with pytest.raises(ReplayFormatError, match="missing columns"):
+        list(read_twcs(io.StringIO("id,text\n1,hello\n")))
+
+
+def test_normalised_row_keeps_ids_times_and_entities() -> None:
+    post = normalize_row(
+        {
+            "tweet_id": "119237",
+            "author_id": "105834",
+            "inbound": "True",
+            "created_at": "Wed Oct 11 06:55:44 +0000 2017",
+            "text": "@AppleSupport causing the reply to be disregarded &amp; the tapped",
+            "response_tweet_id": "119236,119238",
+            "in_response_to_tweet_id": "3.0",
+        }
+    )
+    assert post.native_id == "119237" and post.in_reply_to == "3"
+    assert post.reply_ids == ("119236", "119238")
+    assert post.to_handle == "AppleSupport" and post.inbound is True
+    assert post.created_at.isoformat() == "2017-10-11T06:55:44+00:00"
+    assert "&amp;" not in post.text and "& the" in post.text
+
+
+def test_jsonl_lines_are_validated_one_by_one() -> None:
+    good = {
+        "network": "mastodon",
+        "id": "9001",
+        "text": "@help bin not collected",
+        "created_at": "2026-03-01T14:07:00Z",
+        "author": {"id": "77", "handle": "dana@example.social"},
+        "coordinates": [37.7, -122.4],
+    }
+    lines = [
+        json.dumps(good),
+        "{not json",
+        json.dumps({**good, "id": None}),
+        json.dumps({**good, "network": "myspace"}),
+        json.dumps({**good, "created_at": "2026-03-01T14:07:00"}),
+        json.dumps({**good, "coordinates": [200, 1]}),
+        json.dumps({**good, "colour": "blue"}),
+        "",
+        json.dumps({**good, "id": "9002"}),
+    ]
+    items = list(read_jsonl(io.StringIO("\n".join(lines) + "\n")))
+    errors = [str(i) for i in items if isinstance(i, RowError)]
+    assert [i.payload["id"] for i in items if isinstance(i, RawEvent)] == ["9001", "9002"]
+    assert [e.split(":")[0] for e in errors] == [
+        "line 2",
+        "line 3",
+        "line 4",
+        "line 5",
+        "line 6",
+        "line 7",
+    ]
+    assert "not valid JSON" in errors[0] and "missing id" in errors[1]
+    assert "unknown network" in errors[2] and "time zone" in errors[3]
+    assert "out of range" in errors[4] and "unknown fields: colour" in errors[5]
