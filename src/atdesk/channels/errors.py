@@ -1,0 +1,151 @@
+"""What can go wrong when talking to a network, as a small hierarchy that says what to do next.
+
+Each client maps its network's low-level failures (HTTP status, error body, transport error)
+to these classes in exactly one place (`<network>/errors.py`); callers only ever catch these.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from atdesk.domain.networks import Network
+
+
+class ChannelError(Exception):
+    """Base of every channel failure; `advice` tells the operator what to do next."""
+
+    advice: ClassVar[str] = "see the message"
+
+    def __init__(
+        self, message: str, *, network: Network | None = None, status: int | None = None
+    ) -> None:
+        super().__init__(message)
+        self.network = network
+        self.status = status
+
+    def __str__(self) -> str:
+        where = f"{self.network.value}: " if self.network else ""
+        code = f" (HTTP {self.status})" if self.status else ""
+        return f"{where}{self.args[0]}{code}; {self.advice}"
+
+
+class TransientError(ChannelError):
+    """The request may succeed if repeated later; `request_may_have_arrived` guards retries."""
+
+    advice = "retry later"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        network: Network | None = None,
+        status: int | None = None,
+        retry_after: float | None = None,
+        request_may_have_arrived: bool = True,
+    ) -> None:
+        super().__init__(message, network=network, status=status)
+        self.retry_after = retry_after
+        self.request_may_have_arrived = request_may_have_arrived
+
+
+class RateLimited(TransientError):
+    """The network refused the call until `reset_at` (epoch seconds); nothing was processed."""
+
+    advice = "wait until the rate-limit window resets"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        network: Network | None = None,
+        status: int | None = 429,
+        retry_after: float,
+        reset_at: float | None = None,
+        limit: int | None = None,
+    ) -> None:
+        super().__init__(
+            message,
+            network=network,
+            status=status,
+            retry_after=retry_after,
+            request_may_have_arrived=False,
+        )
+        self.retry_after: float = retry_after
+        self.reset_at = reset_at
+        self.limit = limit
+
+
+class TransientServerError(TransientError):
+    """A 5xx answer: the network is having trouble."""
+
+    advice = "retry with backoff; if it lasts, check the network's status page"
+
+
+class Unreachable(TransientError):
+    """No usable answer at all: connection refused or reset, timeout, dropped stream."""
+
+    advice = "retry with backoff; check the base URL and connectivity"
+
+
+class MalformedResponse(TransientError):
+    """The answer was not the JSON the wire format promises."""
+
+    advice = "retry; if it repeats, capture the body and report it"
+
+
+class AuthError(ChannelError):
+    """The credentials do not work any more."""
+
+    advice = "reconnect the account in the admin page"
+
+
+class AuthExpired(AuthError):
+    """The token timed out; a refresh or a new login fixes it."""
+
+    advice = "refresh the token, or sign the account in again"
+
+
+class AuthRevoked(AuthError):
+    """The token or app password was revoked or is wrong; only an admin can fix it."""
+
+    advice = "an admin must reconnect the account with new credentials"
+
+
+class PermanentError(ChannelError):
+    """The request itself is wrong or refused; repeating it will not help."""
+
+    advice = "do not retry; fix the request"
+
+
+class InvalidRequest(PermanentError):
+    """The network rejected the parameters or the text (400/422)."""
+
+    advice = "fix the request (text length, parameters) before sending again"
+
+
+class NotPermitted(PermanentError):
+    """The network forbids this action for this account (403), e.g. X's reply rule."""
+
+    advice = "use another way to answer (a direct message, or wait for a mention)"
+
+
+class NotFound(PermanentError):
+    """The post, user or conversation does not exist (any more)."""
+
+    advice = "the target was deleted; close or update the case"
+
+
+class Unsupported(PermanentError):
+    """The network has no such feature (e.g. webhooks on Mastodon)."""
+
+    advice = "use polling or streaming for this network"
+
+
+class WebhookRejected(ChannelError):
+    """An inbound webhook failed verification; answer with `status` and store nothing."""
+
+    advice = "check the consumer secret configured for this webhook"
+
+
+class MalformedEvent(ValueError):
+    """A payload lacks what the wire format promises; the event is reported, not stored."""

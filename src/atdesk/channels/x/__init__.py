@@ -1,0 +1,1 @@
+"""X (Twitter) API v2: mentions polling, filtered stream, Account Activity webhooks, DMs."""

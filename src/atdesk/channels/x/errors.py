@@ -1,0 +1,87 @@
+"""The one place where X's HTTP answers become channel errors."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+
+from atdesk.channels.errors import (
+    AuthExpired,
+    AuthRevoked,
+    ChannelError,
+    InvalidRequest,
+    NotFound,
+    NotPermitted,
+    PermanentError,
+    RateLimited,
+    TransientServerError,
+)
+from atdesk.channels.ratelimits import parse_x, retry_after_seconds, wait_for_reset
+from atdesk.domain.networks import Network
+
+X = Network.X
+DEFAULT_429_WAIT = 60.0
+
+
+def problem_of(response: httpx.Response) -> dict[str, Any]:
+    """The RFC 7807 problem (or v1.1 `errors`) in an error body; empty when unreadable."""
+    try:
+        body = json.loads(response.content or b"{}")
+    except (ValueError, UnicodeDecodeError):
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+def describe(problem: dict[str, Any], fallback: str) -> str:
+    """The most useful human text in a problem body."""
+    errors = problem.get("errors")
+    if isinstance(errors, list) and errors and isinstance(errors[0], dict):
+        first = errors[0]
+        text = first.get("message") or first.get("detail") or first.get("title")
+        if text:
+            return str(text)
+    return str(problem.get("detail") or problem.get("title") or fallback)
+
+
+def problem_type(problem: dict[str, Any]) -> str:
+    """The problem type's last path segment (`api.twitter.com` and `api.x.com` both occur)."""
+    return str(problem.get("type") or "").rstrip("/").rsplit("/", 1)[-1]
+
+
+def map_x_error(response: httpx.Response, now: float) -> ChannelError:
+    """Classify one unsuccessful X response."""
+    status = response.status_code
+    problem = problem_of(response)
+    text = describe(problem, response.reason_phrase or f"HTTP {status}")
+    kind = problem_type(problem)
+    if status == 429:
+        limit = parse_x(response.headers, "")
+        reset_at = limit.reset_at if limit else None
+        fallback = retry_after_seconds(response.headers, now) or DEFAULT_429_WAIT
+        return RateLimited(
+            text,
+            network=X,
+            retry_after=wait_for_reset(reset_at, now, fallback),
+            reset_at=reset_at,
+            limit=limit.limit if limit else None,
+        )
+    if status >= 500:
+        return TransientServerError(
+            text,
+            network=X,
+            status=status,
+            retry_after=retry_after_seconds(response.headers, now),
+        )
+    if status == 401:
+        return AuthExpired(text, network=X, status=status)
+    if status == 403:
+        if kind in {"client-forbidden", "unsupported-authentication"}:
+            return AuthRevoked(text, network=X, status=status)
+        return NotPermitted(text, network=X, status=status)
+    if status == 404:
+        return NotFound(text, network=X, status=status)
+    if status in {400, 409, 422}:
+        return InvalidRequest(text, network=X, status=status)
+    return PermanentError(text, network=X, status=status)
