@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from atdesk.cases import audit
-from atdesk.cases.lifecycle import PostFacts, next_status, timeline
+from atdesk.cases.lifecycle import PostFacts, Timeline, next_status, timeline
 from atdesk.domain.cases import CaseStatus
 from atdesk.domain.triage import Priority
 from atdesk.models import Case, User
@@ -77,16 +77,15 @@ def sync_cases(session: Session, conversation_ids: Iterable[int]) -> list[CaseCh
             posts[row.conversation_id].append(row)
         for case in session.scalars(select(Case).where(Case.conversation_id.in_(chunk))):
             cases[case.conversation_id] = case
-    changes: list[CaseChange] = []
+    pending: list[tuple[Case, str, dict[str, Any], list[PostRow]]] = []
     for conversation_id in ids:
         rows = posts.get(conversation_id, [])
         t = timeline(_facts(rows))
         if t is None:
             continue
         existing = cases.get(conversation_id)
-        event = "updated"
         if existing is not None:
-            case = existing
+            case, event, before = existing, "updated", snapshot(existing)
         else:
             case = Case(
                 conversation_id=conversation_id,
@@ -98,8 +97,7 @@ def sync_cases(session: Session, conversation_ids: Iterable[int]) -> list[CaseCh
                 reopen_count=0,
             )
             session.add(case)
-            event = "opened"
-        before = snapshot(case) if event == "updated" else {}
+            event, before = "opened", {}
         status, reopened = next_status(CaseStatus(case.status), t, case.resolved_at)
         if reopened:
             case.reopen_count = (case.reopen_count or 0) + 1
@@ -107,24 +105,11 @@ def sync_cases(session: Session, conversation_ids: Iterable[int]) -> list[CaseCh
             case.resolution_seconds = None
             case.resolved_by = None
             event = "reopened"
-        case.status = status.value
-        case.brand_id = case.brand_id or t.brand_id
-        case.customer_author_id = t.customer_author_id
-        case.opened_at = t.opened_at
-        case.first_response_at = t.first_response_at
-        case.first_response_seconds = _seconds(t.opened_at, t.first_response_at)
-        case.last_customer_at = t.last_customer_at
-        case.last_agent_at = t.last_agent_at
-        case.inbound_count = t.inbound_count
-        case.outbound_count = t.outbound_count
-        case.intent = t.intent
-        case.sentiment = t.sentiment
-        case.language = t.language
-        case.priority = t.priority.value
-        case.priority_rank = t.priority.rank
-        case.subject = t.subject
-        case.network = t.network
-        session.flush()
+        _apply_timeline(case, t, status)
+        pending.append((case, event, before, rows))
+    session.flush()
+    changes: list[CaseChange] = []
+    for case, event, before, rows in pending:
         for row in rows:
             if row.case_id != case.id:
                 row.case_id = case.id
@@ -142,6 +127,27 @@ def sync_cases(session: Session, conversation_ids: Iterable[int]) -> list[CaseCh
             changes.append(CaseChange(case.id, event))
     session.flush()
     return changes
+
+
+def _apply_timeline(case: Case, t: Timeline, status: CaseStatus) -> None:
+    """Copy what the posts say onto the case (fields agents set by hand are left alone)."""
+    case.status = status.value
+    case.brand_id = case.brand_id or t.brand_id
+    case.customer_author_id = t.customer_author_id
+    case.opened_at = t.opened_at
+    case.first_response_at = t.first_response_at
+    case.first_response_seconds = _seconds(t.opened_at, t.first_response_at)
+    case.last_customer_at = t.last_customer_at
+    case.last_agent_at = t.last_agent_at
+    case.inbound_count = t.inbound_count
+    case.outbound_count = t.outbound_count
+    case.intent = t.intent
+    case.sentiment = t.sentiment
+    case.language = t.language
+    case.priority = t.priority.value
+    case.priority_rank = t.priority.rank
+    case.subject = t.subject
+    case.network = t.network
 
 
 def merge_conversation_cases(session: Session, target: int, sources: Sequence[int]) -> None:
@@ -192,7 +198,6 @@ def resolve(session: Session, case: Case, *, actor: User | str, at: datetime | N
         before=before,
         after=snapshot(case),
     )
-    session.flush()
 
 
 def auto_resolve(session: Session, *, now: datetime, after: timedelta) -> int:
@@ -212,6 +217,7 @@ def auto_resolve(session: Session, *, now: datetime, after: timedelta) -> int:
     for case in stale:
         assert case.last_agent_at is not None
         resolve(session, case, actor="auto-resolve", at=case.last_agent_at)
+    session.flush()
     return len(stale)
 
 

@@ -101,6 +101,20 @@ def thread(
 
     result = Threaded(conversation_of={}, touched=set(), merged={})
     new_nodes: list[dict[str, object]] = []
+    created: dict[str, Conversation] = {}
+    for root, members in components.items():
+        if conv_members.get(root):
+            continue
+        times = [post.created_at for post, _ in members]
+        first_post = members[0][0]
+        created[root] = Conversation(
+            network=first_post.network.value,
+            direct=first_post.direct,
+            started_at=min(times),
+            last_post_at=max(times),
+        )
+    session.add_all(created.values())
+    session.flush()
     for root, members in components.items():
         known = sorted(conv_members.get(root, set()))
         times = [post.created_at for post, _ in members]
@@ -114,16 +128,7 @@ def thread(
             conversation.started_at = min(conversation.started_at, *times)
             conversation.last_post_at = max(conversation.last_post_at, *times)
         else:
-            first_post = members[0][0]
-            conversation = Conversation(
-                network=first_post.network.value,
-                direct=first_post.direct,
-                started_at=min(times),
-                last_post_at=max(times),
-            )
-            session.add(conversation)
-            session.flush()
-            target = conversation.id
+            target = created[root].id
         result.touched.add(target)
         seen_nodes: set[str] = set()
         for post, nodes in members:
