@@ -69,8 +69,9 @@ def main() -> None:
     path = Path(Settings().data_dir) / "twcs" / "twcs_merged.csv"
     if not path.is_file():
         raise SystemExit(f"{path} not found; set ATDESK_DATA_DIR")
+    cpu = platform.processor() or platform.machine()
     print(
-        f"# {datetime.now(UTC):%Y-%m-%d} {platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+        f"# {datetime.now(UTC):%Y-%m-%d} {cpu}, {os.cpu_count()} cores, {platform.python_version()}"
     )
     print("| backend | posts | first run s | posts/s | rerun s (stores nothing) |")
     print("|---|---|---|---|---|")
