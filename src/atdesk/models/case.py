@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from atdesk.models.base import Base, UTCDateTime, utcnow
+from atdesk.models.base import Base, JSONType, UTCDateTime, utcnow
 from atdesk.models.brand import Brand
 from atdesk.models.customer import Author
 
@@ -16,7 +16,10 @@ class Case(Base):
     """An inbound customer conversation with a brand, from first post to resolution."""
 
     __tablename__ = "cases"
-    __table_args__ = (Index("ix_cases_status_priority", "status", "priority_rank"),)
+    __table_args__ = (
+        Index("ix_cases_status_priority", "status", "priority_rank"),
+        Index("ix_cases_inbox_order", "status", "priority_rank", "sla_due_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     brand_id: Mapped[int] = mapped_column(ForeignKey("brands.id"), index=True)
@@ -45,6 +48,22 @@ class Case(Base):
     reopen_count: Mapped[int] = mapped_column(Integer, default=0)
     inbound_count: Mapped[int] = mapped_column(Integer, default=0)
     outbound_count: Mapped[int] = mapped_column(Integer, default=0)
+    # Set by people, never overwritten by the pipeline's sync:
+    team_id: Mapped[int | None] = mapped_column(
+        ForeignKey("teams.id", ondelete="SET NULL"), index=True
+    )
+    priority_manual: Mapped[bool] = mapped_column(Boolean, default=False)
+    escalated: Mapped[bool] = mapped_column(Boolean, default=False)
+    sensitive: Mapped[bool] = mapped_column(Boolean, default=False)
+    sensitive_reasons: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # SLA clocks, in the brand's business hours; sla_due_at is the earliest one still running:
+    first_response_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    next_response_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolution_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sla_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    # Bumped by every reply sent, so two agents cannot answer the same post at once:
+    reply_version: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
