@@ -25,7 +25,7 @@ def emulator() -> Iterator[Open311Emulator]:
         yield server
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def http() -> Iterator[httpx.Client]:
     with httpx.Client(timeout=5.0) as client:
         yield client

@@ -17,8 +17,10 @@ Run it alone for the demo: `python -m atdesk.emulators.open311 --port 8311`.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import re
+import socket
 import threading
 import uuid
 import xml.etree.ElementTree as ET
@@ -215,6 +217,7 @@ class Open311Emulator:
         self._requests: list[_StoredRequest] = []
         self._next_id = 1001
         self._fault: _Fault | None = None
+        self._connections: set[socket.socket] = set()
         self._server = ThreadingHTTPServer((host, port), _handler_for(self))
         self._thread: threading.Thread | None = None
 
@@ -242,7 +245,7 @@ class Open311Emulator:
     def start(self) -> Open311Emulator:
         """Serve on a background thread until stop()."""
         self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
         )
         self._thread.start()
         return self
@@ -251,11 +254,25 @@ class Open311Emulator:
         """Serve on the calling thread (the demo's foreground process) until stop()."""
         self._server.serve_forever(poll_interval=0.2)
 
+    def track(self, connection: socket.socket, *, open_: bool) -> None:
+        """Remember client connections, so stop() can end idle keep-alive ones too."""
+        with self._lock:
+            if open_:
+                self._connections.add(connection)
+            else:
+                self._connections.discard(connection)
+
     def stop(self) -> None:
-        """Stop serving and release the socket; slow faults in progress end at once."""
+        """Stop serving and release every socket; slow faults in progress end at once."""
         self._stopping.set()
         self._server.shutdown()
         self._server.server_close()
+        with self._lock:
+            connections = list(self._connections)
+        for connection in connections:
+            # A client's pooled keep-alive connection must not outlive this emulator.
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
         if self._thread is not None:
             self._thread.join()
 
@@ -582,6 +599,17 @@ class Open311Emulator:
 def _handler_for(emulator: Open311Emulator) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        # One buffered write per response and no Nagle delay, so keep-alive calls stay fast.
+        wbufsize = 64 * 1024
+        disable_nagle_algorithm = True
+
+        def setup(self) -> None:
+            super().setup()
+            emulator.track(self.connection, open_=True)
+
+        def finish(self) -> None:
+            emulator.track(self.connection, open_=False)
+            super().finish()
 
         def do_GET(self) -> None:
             self._answer("GET")

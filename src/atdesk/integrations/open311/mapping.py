@@ -60,7 +60,11 @@ class ServiceCodeMapper:
             merged[service.service_code] = [*service.keywords, service.service_name]
         for code, words in (extra_keywords or {}).items():
             merged.setdefault(code, []).extend(words)
-        return cls(merged, classifier=classifier, min_score=min_score)
+        unique = {
+            code: list(dict.fromkeys(w.strip().lower() for w in words))
+            for code, words in merged.items()
+        }
+        return cls(unique, classifier=classifier, min_score=min_score)
 
     def rank(self, text: str) -> list[ServiceMatch]:
         """Every code that scored at all, best first; ties keep the configured order."""
