@@ -9,7 +9,7 @@ from atdesk.models.case import Case
 from atdesk.models.case_link import CaseConversation
 from atdesk.models.conversation import Conversation, ConversationNode
 from atdesk.models.correction import TriageCorrection
-from atdesk.models.customer import Author, Customer
+from atdesk.models.customer import Author, Customer, CustomerHandle
 from atdesk.models.macro import Macro
 from atdesk.models.note import CaseNote
 from atdesk.models.post import Post
@@ -38,6 +38,7 @@ __all__ = [
     "Conversation",
     "ConversationNode",
     "Customer",
+    "CustomerHandle",
     "Holiday",
     "Macro",
     "Post",

@@ -24,6 +24,28 @@ class Customer(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     authors: Mapped[list[Author]] = relationship(back_populates="customer")
+    handles: Mapped[list[CustomerHandle]] = relationship(
+        back_populates="customer", cascade="all, delete-orphan", order_by="CustomerHandle.id"
+    )
+
+
+class CustomerHandle(Base):
+    """A handle the customer is known by on a network, even before they ever post from it."""
+
+    __tablename__ = "customer_handles"
+    __table_args__ = (UniqueConstraint("network", "handle_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(
+        ForeignKey("customers.id", ondelete="CASCADE"), index=True
+    )
+    network: Mapped[str] = mapped_column(String(16))
+    handle: Mapped[str] = mapped_column(String(320))
+    handle_key: Mapped[str] = mapped_column(String(320))
+    source: Mapped[str] = mapped_column(String(32), default="manual")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    customer: Mapped[Customer] = relationship(back_populates="handles")
 
 
 class Author(Base):
