@@ -1,5 +1,13 @@
 """Customer identity: prove that a social handle belongs to a customer record."""
 
+from atdesk.integrations.identity.crm_lookup import (
+    CrmCustomer,
+    CustomerFound,
+    LookupFailed,
+    LookupOutcome,
+    UnknownCustomer,
+    lookup_customer,
+)
 from atdesk.integrations.identity.verification import (
     IssuedVerification,
     VerificationClaim,
@@ -12,12 +20,18 @@ from atdesk.integrations.identity.verification import (
 )
 
 __all__ = [
+    "CrmCustomer",
+    "CustomerFound",
     "IssuedVerification",
+    "LookupFailed",
+    "LookupOutcome",
+    "UnknownCustomer",
     "VerificationClaim",
     "VerificationError",
     "VerificationExpired",
     "VerificationInvalid",
     "issue_verification",
+    "lookup_customer",
     "verification_link",
     "verify_verification",
 ]
