@@ -118,3 +118,19 @@ def test_a_file_that_is_not_a_replay_is_refused_whole(cli: CliRunner, tmp_path: 
     path.write_text("id,body\n1,hi\n", encoding="utf-8")
     result = cli.invoke(main, ["ingest", str(path)])
     assert result.exit_code == 1 and "missing columns" in result.output
+
+
+def test_customers_import_reports_bad_rows(cli: CliRunner, tmp_path: Path) -> None:
+    path = tmp_path / "customers.csv"
+    path.write_text(
+        "external_id,name,email,phone,x_handle,mastodon_acct,bluesky_handle\n"
+        "C-1,Dana,dana@example.org,,dana,,\n"
+        "C-2,Bad,nope,,,,\n",
+        encoding="utf-8",
+    )
+    result = cli.invoke(main, ["customers", "import", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "1 created, 0 updated, 0 unchanged, 1 bad rows skipped" in result.output
+    assert "skipped line 3: bad email" in result.stderr
+    again = cli.invoke(main, ["customers", "import", str(path)])
+    assert "0 created, 0 updated, 1 unchanged" in again.output

@@ -19,7 +19,8 @@ from atdesk.accounts.service import AccountError, create_token, create_user, fin
 from atdesk.brands.service import BrandError, create_brand
 from atdesk.channels import commands as channel_commands
 from atdesk.channels.replay.errors import ReplayFormatError
-from atdesk.config import Settings, load_settings
+from atdesk.clicontext import ready_database, settings_from
+from atdesk.customers import commands as customer_commands
 from atdesk.domain.cases import Role
 from atdesk.domain.networks import Network, parse_network
 from atdesk.pipeline.threads import PostNotFound, thread_of
@@ -56,21 +57,6 @@ class AtdeskGroup(click.Group):
             raise click.ClickException(f"database error: {exc}") from None
         except ValueError as exc:
             raise click.ClickException(str(exc)) from None
-
-
-def settings_from(ctx: click.Context) -> Settings:
-    """The settings for this invocation (read once, shared by subcommands)."""
-    settings: Settings = ctx.ensure_object(dict).setdefault(
-        "settings", load_settings(ctx.obj.get("config"))
-    )
-    return settings
-
-
-def ready_database(ctx: click.Context) -> Settings:
-    """Settings, with the database migrated to the newest schema."""
-    settings = settings_from(ctx)
-    upgrade(settings.database_url)
-    return settings
 
 
 @click.group(
@@ -325,7 +311,11 @@ def demo(
         run_server(settings, host=host, port=port, embedded_workers=True)
 
 
-for command in [*triage_commands.commands, *channel_commands.commands]:
+for command in [
+    *triage_commands.commands,
+    *channel_commands.commands,
+    *customer_commands.commands,
+]:
     main.add_command(command)
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.orm import Session
 
 from atdesk.cases.service import CaseChange, merge_conversation_cases, sync_cases
+from atdesk.customers.service import attach_case_customers, link_new_authors
 from atdesk.domain.posts import Post, RawEvent
 from atdesk.pipeline.classify import classify, triage_input
 from atdesk.pipeline.dedupe import deduplicate
@@ -121,7 +122,9 @@ def process_events(
     author_ids = upsert_authors(
         session, [d.post.author for d in decided], {k: v for k, v in account_keys.items() if v}
     )
+    link_new_authors(session, author_ids.values())
     insert_posts(session, decided, author_ids, sources)
     report.stored = len(decided)
     report.case_changes = sync_cases(session, threaded.touched)
+    attach_case_customers(session, [c.case_id for c in report.case_changes])
     return report

@@ -14,6 +14,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from atdesk import __version__
 from atdesk.cases import endpoints as case_endpoints
 from atdesk.config import Settings, load_settings
+from atdesk.customers import endpoints as customer_endpoints
 from atdesk.web import auth_pages, health, pages
 from atdesk.web.deps import LoginRequired, api_user
 from atdesk.web.ratelimit import SlidingWindowLimiter
@@ -49,6 +50,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(auth_pages.router)
     app.include_router(pages.router)
     app.include_router(case_endpoints.router)
+    app.include_router(customer_endpoints.router)
 
     @app.exception_handler(LoginRequired)
     def _to_login(_request: Request, exc: LoginRequired) -> Response:
