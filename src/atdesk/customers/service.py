@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -266,30 +266,8 @@ def _import_row(session: Session, values: dict[str, str], actor: User | str) -> 
         )
         outcome = "created"
     else:
-        changes = {
-            k: v
-            for k, v in (
-                ("name", values.get("name") or customer.name),
-                ("email", email or customer.email),
-                ("phone", phone or customer.phone),
-            )
-            if getattr(customer, k) != v
-        }
-        if values.get("external_id") and customer.external_id != values["external_id"]:
-            changes["external_id"] = values["external_id"]
-        if changes:
-            before = {k: getattr(customer, k) for k in changes}
-            for k, v in changes.items():
-                setattr(customer, k, v)
-            audit.record(
-                session,
-                entity_type="customer",
-                entity_id=customer.id,
-                action="customer.updated",
-                actor=actor,
-                before=before,
-                after=changes,
-            )
+        given = {k: values[k] for k in ("name", "email", "phone", "external_id") if values.get(k)}
+        if update_customer(session, customer, given, actor=actor):
             outcome = "updated"
     known = {(h.network, h.handle_key) for h in customer.handles}
     for column, network in HANDLE_COLUMNS.items():
@@ -326,9 +304,9 @@ def link_new_authors(session: Session, author_ids: Iterable[int]) -> None:
 
 
 def update_customer(
-    session: Session, customer: Customer, changes: dict[str, str | None], *, actor: User | str
-) -> None:
-    """Change name, contact data or external id, audited."""
+    session: Session, customer: Customer, changes: Mapping[str, str | None], *, actor: User | str
+) -> bool:
+    """Change name, contact data or external id, audited; True when anything changed."""
     email, phone = _clean_contact(
         changes.get("email", customer.email), changes.get("phone", customer.phone)
     )
@@ -348,7 +326,7 @@ def update_customer(
             )
     diff = {k: v for k, v in wanted.items() if getattr(customer, k) != v}
     if not diff:
-        return
+        return False
     before = {k: getattr(customer, k) for k in diff}
     for k, v in diff.items():
         setattr(customer, k, v)
@@ -362,6 +340,7 @@ def update_customer(
         after=diff,
     )
     session.flush()
+    return True
 
 
 def attach_case_customers(session: Session, case_ids: Iterable[int]) -> None:
