@@ -14,7 +14,7 @@ from collections.abc import Callable
 import httpx
 
 from atdesk.channels.backoff import StreamFailure
-from atdesk.channels.base import ChannelDeps, ReadBatch
+from atdesk.channels.base import ChannelDeps, ReadBatch, tls_context
 from atdesk.channels.errors import Unreachable
 from atdesk.channels.http import now_utc
 from atdesk.channels.observer import ApiCall, Operation
@@ -44,7 +44,11 @@ def read_filtered_stream(
     headers = {"authorization": f"Bearer {account.stream_token}"}
     with (
         httpx.Client(
-            base_url=account.base_url, timeout=timeout, transport=deps.transport, headers=headers
+            base_url=account.base_url,
+            timeout=timeout,
+            transport=deps.transport,
+            headers=headers,
+            verify=tls_context(),
         ) as http,
         http.stream("GET", STREAM_PATH, params=TWEET_PARAMS) as response,
     ):
