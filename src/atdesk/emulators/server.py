@@ -10,8 +10,10 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import select
 import socket
 import threading
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -85,6 +87,23 @@ class StreamWriter:
             self._handler.wfile.flush()
         except OSError as exc:
             raise ClientGone(str(exc)) from None
+
+    def client_closed(self) -> bool:
+        """True once the client hung up (checked without writing, for silent stalls)."""
+        sock = self._handler.connection
+        try:
+            readable, _, _ = select.select([sock], [], [], 0)
+            return bool(readable) and sock.recv(1, socket.MSG_PEEK) == b""
+        except (OSError, ValueError):
+            return True
+
+    def stall(self, seconds: float) -> None:
+        """Send nothing for `seconds` (not even keep-alives); stop early if the client leaves."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline and not self.stopping.is_set():
+            if self.client_closed():
+                raise ClientGone("client closed during a stall")
+            self.stopping.wait(0.05)
 
     def finish(self) -> None:
         """End the chunked body properly."""

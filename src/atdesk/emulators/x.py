@@ -347,10 +347,18 @@ class XEmulator(Emulator):
         _retweet_of: str | None = None,
         _edit_of: str | None = None,
     ) -> str:
-        """A post by `author` (created on first use); mentions are resolved to users."""
+        """A post by `author` (created on first use); mentions are resolved to users.
+
+        A reply starts with the @handle of the author it answers, as X's reply metadata does.
+        """
         author_id = self.add_user(author)
+        if in_reply_to and in_reply_to in self.tweets:
+            parent_id = self.tweets[in_reply_to]["author_id"]
+            handle = self.users[parent_id]["username"]
+            if parent_id != author_id and f"@{handle}".lower() not in text.lower():
+                text = f"@{handle} {text}"
         tweet_id = self._new_id()
-        now = datetime.now(UTC)
+        now = datetime.now(UTC).replace(microsecond=0)  # X keeps whole seconds
         tweet: dict[str, Any] = {
             "id": tweet_id,
             "text": text,
@@ -468,7 +476,7 @@ class XEmulator(Emulator):
 
     def _create_dm(self, sender_id: str, recipient_id: str, text: str) -> str:
         event_id = self._new_id()
-        now = datetime.now(UTC)
+        now = datetime.now(UTC).replace(microsecond=0)
         event = {
             "id": event_id,
             "event_type": "MessageCreate",
@@ -680,12 +688,12 @@ class XEmulator(Emulator):
                 "invalid-request",
                 errors=[{"message": f"Post {reply_to} not found"}],
             )
-        if target is not None:
-            if self.self_serve and not replying_allowed(caller, target, self.tweets):
-                return self._problem(403, "Forbidden", REPLY_NOT_ALLOWED, None, headers)
-            target_author = self.users[target["author_id"]]["username"]
-            if target["author_id"] != caller and f"@{target_author}".lower() not in text.lower():
-                text = f"@{target_author} {text}"
+        if (
+            target is not None
+            and self.self_serve
+            and not replying_allowed(caller, target, self.tweets)
+        ):
+            return self._problem(403, "Forbidden", REPLY_NOT_ALLOWED, None, headers)
         measured = x_text_length(text)
         if not measured.valid:
             return self._problem(
@@ -700,6 +708,7 @@ class XEmulator(Emulator):
                 403, "Forbidden", "You are not allowed to create a Tweet with duplicate content."
             )
         tweet_id = self.post(author, text, in_reply_to=reply_to)
+        text = self.tweets[tweet_id]["text"]
         created = {"id": tweet_id, "text": text, "edit_history_tweet_ids": [tweet_id]}
         return json_response({"data": created}, 201, headers)
 
@@ -822,7 +831,7 @@ class XEmulator(Emulator):
                     }
                     writer.write(json.dumps(notice).encode() + b"\r\n")
                     return
-                writer.stopping.wait(fault.delay)  # STREAM_STALL: silence, not even keep-alives
+                writer.stall(fault.delay)
                 continue
             try:
                 item = inbox.get(timeout=self.keepalive_interval)
@@ -871,7 +880,7 @@ class XEmulator(Emulator):
         with self.lock:
             self.webhooks[hook.id] = hook
         return json_response(
-            {"data": {"id": hook.id, "url": url, "valid": True, "created_at": hook.created_at}}
+            {"id": hook.id, "url": url, "valid": True, "created_at": hook.created_at}
         )
 
     def _revalidate_webhook(self, request: Request, webhook_id: str) -> Response:
@@ -882,7 +891,7 @@ class XEmulator(Emulator):
         if hook is None:
             return self.error(404, "webhook not found")
         hook.valid = crc_ok(hook.url, self.consumer_secret)
-        return json_response({"data": {"valid": hook.valid}})
+        return json_response({"data": {"attempted": True}})
 
     def _delete_webhook(self, request: Request, webhook_id: str) -> Response:
         denied = self._app_or_user(request)

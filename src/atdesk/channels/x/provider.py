@@ -196,7 +196,8 @@ class XChannel:
         """Register `url` (X fires a CRC at it) and subscribe this account's activity."""
         with self._guard(account):
             with self._api(account, app=True) as api:
-                created = api.register_webhook(url).get("data") or {}
+                answer = api.register_webhook(url)
+                created = answer.get("data") or answer  # the spec answers flat, the docs in `data`
             webhook_id = str(created.get("id") or "")
             if not webhook_id or not created.get("valid", True):
                 self._webhook_notice(
@@ -212,20 +213,25 @@ class XChannel:
         if not account.webhook_id:
             return False
         with self._guard(account), self._api(account, app=True) as api:
-            hooks = {str(h.get("id")): h for h in api.webhooks().get("data") or ()}
-            hook = hooks.get(account.webhook_id)
+            hook = self._webhook(api, account.webhook_id)
             if hook is not None and hook.get("valid"):
                 return True
             reason = "was removed" if hook is None else "failed its CRC check"
             self._webhook_notice(account, HealthKind.WEBHOOK_INVALID, f"webhook {reason}")
             if hook is None:
                 return False
-            revalidated = (api.revalidate_webhook(account.webhook_id).get("data") or {}).get(
-                "valid"
-            )
+            api.revalidate_webhook(account.webhook_id)
+            revalidated = (self._webhook(api, account.webhook_id) or {}).get("valid")
         if revalidated:
             self._webhook_notice(account, HealthKind.RECOVERED, "webhook passed a new CRC check")
         return bool(revalidated)
+
+    @staticmethod
+    def _webhook(api: XApi, webhook_id: str) -> dict[str, Any] | None:
+        for hook in api.webhooks().get("data") or ():
+            if str(hook.get("id")) == webhook_id:
+                return dict(hook)
+        return None
 
     def _webhook_notice(self, account: XAccount, kind: HealthKind, message: str) -> None:
         self.deps.observer.on_health(
