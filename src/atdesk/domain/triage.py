@@ -59,6 +59,8 @@ class Entities:
     account_numbers: list[str] = field(default_factory=list)
     locations: list[str] = field(default_factory=list)
     coordinates: list[tuple[float, float]] = field(default_factory=list)
+    windows: list[list[str]] = field(default_factory=list)
+    """Spans such as "next week" as [start, end] ISO 8601 pairs (also in datetimes as start/end)."""
 
     def to_json(self) -> dict[str, Any]:
         """A JSON object with the SPEC field names; coordinates become [lat, lon] lists."""
@@ -77,6 +79,7 @@ class Entities:
             account_numbers=list(data.get("account_numbers", [])),
             locations=list(data.get("locations", [])),
             coordinates=[(float(c[0]), float(c[1])) for c in data.get("coordinates", [])],
+            windows=[[str(w[0]), str(w[1])] for w in data.get("windows", [])],
         )
 
 

@@ -17,15 +17,39 @@ from atdesk.domain.triage import (
 _INTENT_RULES: tuple[tuple[Intent, re.Pattern[str]], ...] = tuple(
     (intent, re.compile(pattern, re.IGNORECASE))
     for intent, pattern in (
-        (Intent.CALLBACK_REQUEST, r"\b(call me|call back|callback|give me a call|phone me|ring me)\b"),
-        (Intent.BOOKING_CHANGE, r"\b(reschedul\w*|rebook\w*|cancel my (appointment|booking|visit|reservation|flight)|change my (appointment|booking|flight|reservation))\b"),
-        (Intent.FIELD_REPORT, r"\b(downed|fallen|pothole|power line|line down|streetlight|street light|blocking|flood\w*|gas leak|water main)\b"),
-        (Intent.ACCOUNT_ACCESS, r"\b(log ?in|sign ?in|password|locked out|hacked|suspended|verification code|2fa)\b"),
-        (Intent.BILLING, r"\b(charged?|refund\w*|bill\w*|invoice|payment|statement|subscription|overcharg\w*)\b"),
-        (Intent.ORDER_DELIVERY, r"\b(order|package|parcel|deliver\w*|shipping|shipment|tracking|luggage|baggage|bag)\b"),
-        (Intent.TECHNICAL_ISSUE, r"\b(not working|doesn'?t work|won'?t|crash\w*|error|bug|outage|down|slow|broken|update)\b"),
+        (
+            Intent.CALLBACK_REQUEST,
+            r"\b(call me|call back|callback|give me a call|phone me|ring me)\b",
+        ),
+        (
+            Intent.BOOKING_CHANGE,
+            r"\b(reschedul\w*|rebook\w*|cancel my (appointment|booking|visit|reservation|flight)|change my (appointment|booking|flight|reservation))\b",  # noqa: E501
+        ),
+        (
+            Intent.FIELD_REPORT,
+            r"\b(downed|fallen|pothole|power line|line down|streetlight|street light|blocking|flood\w*|gas leak|water main)\b",  # noqa: E501
+        ),
+        (
+            Intent.ACCOUNT_ACCESS,
+            r"\b(log ?in|sign ?in|password|locked out|hacked|suspended|verification code|2fa)\b",
+        ),
+        (
+            Intent.BILLING,
+            r"\b(charged?|refund\w*|bill\w*|invoice|payment|statement|subscription|overcharg\w*)\b",
+        ),
+        (
+            Intent.ORDER_DELIVERY,
+            r"\b(order|package|parcel|deliver\w*|shipping|shipment|tracking|luggage|baggage|bag)\b",
+        ),
+        (
+            Intent.TECHNICAL_ISSUE,
+            r"\b(not working|doesn'?t work|won'?t|crash\w*|error|bug|outage|down|slow|broken|update)\b",  # noqa: E501
+        ),
         (Intent.QUESTION, r"\?|\b(how (do|can)|is there|can i|do you)\b"),
-        (Intent.COMPLAINT, r"\b(worst|terrible|awful|ridiculous|disappoint\w*|unacceptable|on hold|still waiting)\b"),
+        (
+            Intent.COMPLAINT,
+            r"\b(worst|terrible|awful|ridiculous|disappoint\w*|unacceptable|on hold|still waiting)\b",  # noqa: E501
+        ),
         (Intent.PRAISE, r"\b(thank\w*|thx|great|awesome|love|amazing|appreciate\w*)\b"),
     )
 )
@@ -41,8 +65,14 @@ _POSITIVE = re.compile(
 )
 _PHONE = re.compile(r"(?<!\w)(?:\+?\d[\d\s().-]{7,}\d)(?!\w)")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+|__email__")
-_ACCOUNT = re.compile(r"\b(?:order|account|acct|booking|confirmation|ref|case)\s*(?:#|no\.?|number)?\s*:?\s*([A-Z0-9-]{5,})\b", re.IGNORECASE)
-_URGENT = re.compile(r"\b(fire|gas leak|injur\w*|danger\w*|emergency|fraud|stolen|lawsuit|lawyer|outage)\b", re.IGNORECASE)
+_ACCOUNT = re.compile(
+    r"\b(?:order|account|acct|booking|confirmation|ref|case)\s*(?:#|no\.?|number)?\s*:?\s*([A-Z0-9-]{5,})\b",
+    re.IGNORECASE,
+)
+_URGENT = re.compile(
+    r"\b(fire|gas leak|injur\w*|danger\w*|emergency|fraud|stolen|lawsuit|lawyer|outage)\b",
+    re.IGNORECASE,
+)
 
 
 class RulesTriager:
@@ -58,7 +88,11 @@ class RulesTriager:
                 break
         neg, pos = len(_NEGATIVE.findall(text)), len(_POSITIVE.findall(text))
         sentiment = (
-            Sentiment.NEGATIVE if neg > pos else Sentiment.POSITIVE if pos > neg else Sentiment.NEUTRAL
+            Sentiment.NEGATIVE
+            if neg > pos
+            else Sentiment.POSITIVE
+            if pos > neg
+            else Sentiment.NEUTRAL
         )
         entities = Entities(
             phones=[m.group(0).strip() for m in _PHONE.finditer(text)],

@@ -1,0 +1,359 @@
+"""Date and time expressions resolved against the moment a post was written.
+
+Answers are ISO 8601: a date ("2026-11-27"), a date and time ("2026-11-27T15:00:00+00:00"),
+or an interval for spans ("2026-11-30/2026-12-06" for "next week"). Conventions, chosen for
+people writing to companies and documented in docs/triage.md:
+- "this Friday" is the next Friday on or after the post's date (SPEC.md §1); a bare "Friday"
+  is the next Friday after it; "last Friday" the one before; "next Friday" the Friday of
+  next week (Monday-based weeks).
+- "at 3" with no am/pm means business hours: 1-7 are afternoon (15:00), 8-12 morning.
+- A month and day with no year is the occurrence nearest to the post.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+_WEEKDAYS = {
+    "monday": 0, "mon": 0, "tuesday": 1, "tues": 1, "tue": 1, "wednesday": 2, "weds": 2,
+    "wed": 2, "thursday": 3, "thurs": 3, "thu": 3, "thur": 3, "friday": 4, "fri": 4,
+    "saturday": 5, "sat": 5, "sunday": 6, "sun": 6,
+}  # fmt: skip
+_MONTHS = {
+    "january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3, "april": 4,
+    "apr": 4, "may": 5, "june": 6, "jun": 6, "july": 7, "jul": 7, "august": 8, "aug": 8,
+    "september": 9, "sept": 9, "sep": 9, "october": 10, "oct": 10, "november": 11,
+    "nov": 11, "december": 12, "dec": 12,
+}  # fmt: skip
+_NUMBER_WORDS = {
+    "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
+    "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
+    "a couple of": 2, "a couple": 2, "couple of": 2, "a few": 3, "few": 3, "half an": 0.5,
+}  # fmt: skip
+_PARTS_OF_DAY = {
+    "morning": (time(8), time(12)),
+    "afternoon": (time(12), time(17)),
+    "evening": (time(17), time(21)),
+    "night": (time(18), time(23, 59)),
+    "tonight": (time(18), time(23, 59)),
+}
+
+_FULL_WEEKDAY = r"(?:mon|tues|wednes|thurs|fri|satur|sun)day|tues|weds|thurs"
+_MONTH = (
+    r"(?:january|february|march|april|may|june|july|august|september|october|november|"
+    r"december|jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec)\.?"
+)
+_DAY = r"(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?"
+_YEAR = r"(?:19|20)\d\d"
+_COUNT = r"(?:\d+|a couple of|a couple|couple of|a few|few|half an|an?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)"  # noqa: E501
+_UNIT = r"(?:min(?:ute)?s?|hours?|hrs?|days?|weeks?|wks?|months?)"
+_CLOCK = (
+    r"(?:(?P<h>[01]?\d|2[0-3])(?::(?P<m>[0-5]\d))?\s*(?P<ampm>[ap]\.?m\.?)(?![a-z])"
+    r"|(?P<h24>[01]?\d|2[0-3]):(?P<m24>[0-5]\d)(?!\d)"
+    r"|(?P<noon>noon|midday|midnight))"
+)
+_BARE_HOUR = r"(?P<bh>1[0-2]|0?[1-9])(?![\d:/.%$])(?!\s*(?:st|nd|rd|th|days?|weeks?|hours?|mins?|months?|years?|times?|people|items?|%)\b)"  # noqa: E501
+
+_PATTERN = re.compile(
+    r"""
+    (?P<iso>\b(?P<iy>(?:19|20)\d\d)-(?P<im>[01]\d)-(?P<id>[0-3]\d)\b)
+  | (?P<slash>\b(?P<s1>[01]?\d)/(?P<s2>[0-3]?\d)/(?P<sy>(?:19|20)?\d\d)\b)
+  | (?P<md>\b(?P<mdm>"""
+    + _MONTH
+    + r""")\s+(?:the\s+)?(?P<mdd>"""
+    + _DAY
+    + r""")\b(?:,?\s+(?P<mdy>"""
+    + _YEAR
+    + r"""))?)
+  | (?P<dm>\b(?:the\s+)?(?P<dmd>"""
+    + _DAY
+    + r""")\s+(?:of\s+)?(?P<dmm>"""
+    + _MONTH
+    + r""")(?![a-z])(?:,?\s+(?P<dmy>"""
+    + _YEAR
+    + r"""))?)
+  | (?P<theday>\b(?:on\s+)?the\s+(?P<tdd>(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th))\b)
+  | (?P<word>\b(?:the\s+)?(?P<w>day\s+after\s+tomorrow|day\s+before\s+yesterday
+        |today|tonight|tomorrow|tmrw|tmr|tmw|yesterday)\b)
+  | (?P<wd>\b(?:(?P<wdq>this|next|last|coming|on)\s+)?(?P<wdn>"""
+    + _FULL_WEEKDAY
+    + r""")\b)
+  | (?P<span>\b(?P<spq>this|next|last|coming)\s+(?P<spu>week(?:end)?|month|year)\b)
+  | (?P<endof>\b(?:the\s+)?end\s+of\s+(?:the\s+)?(?P<eou>day|week|month)\b)
+  | (?P<ago>\b(?P<agn>"""
+    + _COUNT
+    + r""")\s+(?P<agu>"""
+    + _UNIT
+    + r""")\s+ago\b)
+  | (?P<within>\bin\s+(?P<inn>"""
+    + _COUNT
+    + r""")\s+(?P<inu>"""
+    + _UNIT
+    + r""")\b)
+  | (?P<part>\b(?:this|tomorrow|in\s+the)\s+(?P<pod>morning|afternoon|evening)\b)
+  | (?P<clock>\b(?:at\s+|@\s*|by\s+|around\s+|before\s+|after\s+|from\s+|until\s+|til\s+)?"""
+    + _CLOCK
+    + r""")
+  | (?P<athour>\b(?:at|@|around|by)\s+"""
+    + _BARE_HOUR
+    + r""")
+    """,
+    re.IGNORECASE | re.VERBOSE,
+)
+_GATE = re.compile(
+    r"\d|today|tonight|tomorrow|tmrw|tmr|tmw|yesterday|day|week|month|year|noon|midnight|"
+    r"morning|afternoon|evening|ago|" + _MONTH,
+    re.IGNORECASE,
+)
+_JOIN = re.compile(r"^[\s,]*(?:at|@|by|around|from|between|,|-)?[\s,]*$", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class Resolved:
+    """One expression: where it was, and what it means."""
+
+    start: int
+    end: int
+    day: date | None
+    clock: time | None = None
+    until: date | None = None
+    until_clock: time | None = None
+
+    def iso(self, tz: object) -> str:
+        """The ISO 8601 form: date, date-time, or interval."""
+        return _iso(self.day, self.clock, tz) + (
+            "/" + _iso(self.until, self.until_clock, tz) if self.until is not None else ""
+        )
+
+
+def _iso(day: date | None, clock: time | None, tz: object) -> str:
+    assert day is not None
+    if clock is None:
+        return day.isoformat()
+    moment = datetime.combine(day, clock, tzinfo=tz)  # type: ignore[arg-type]
+    return moment.isoformat()
+
+
+def _count(word: str) -> float:
+    word = word.lower()
+    return float(word) if word.isdigit() else float(_NUMBER_WORDS.get(word, 1))
+
+
+def _shift(moment: datetime, amount: float, unit: str) -> datetime:
+    unit = unit.lower()
+    if unit.startswith("min"):
+        return moment + timedelta(minutes=amount)
+    if unit.startswith("h"):
+        return moment + timedelta(hours=amount)
+    if unit.startswith("d"):
+        return moment + timedelta(days=amount)
+    if unit.startswith("w"):
+        return moment + timedelta(weeks=amount)
+    months = round(amount)
+    month0 = moment.month - 1 + months
+    year, month = moment.year + month0 // 12, month0 % 12 + 1
+    return moment.replace(year=year, month=month, day=min(moment.day, _month_days(year, month)))
+
+
+def _month_days(year: int, month: int) -> int:
+    nxt = date(year + (month == 12), month % 12 + 1, 1)
+    return (nxt - timedelta(days=1)).day
+
+
+def _nearest(today: date, month: int, day: int) -> date | None:
+    """The month/day nearest to today (ties go to the future)."""
+    options = []
+    for year in (today.year - 1, today.year, today.year + 1):
+        if day <= _month_days(year, month):
+            options.append(date(year, month, day))
+    if not options:
+        return None
+    return min(options, key=lambda d: (abs((d - today).days), d < today))
+
+
+def _day_number(text: str) -> int:
+    return int(re.sub(r"\D", "", text))
+
+
+def _hour_from(match: re.Match[str]) -> time | None:
+    g = match.groupdict()
+    if g.get("noon"):
+        return time(0) if g["noon"].lower() == "midnight" else time(12)
+    if g.get("h24") is not None:
+        return time(int(g["h24"]), int(g["m24"]))
+    if g.get("h") is not None:
+        hour, minute = int(g["h"]), int(g["m"] or 0)
+        pm = g["ampm"].lower().startswith("p")
+        if hour > 12:
+            return time(hour, minute)
+        hour = hour % 12 + (12 if pm else 0)
+        return time(hour, minute)
+    if g.get("bh") is not None:
+        hour = int(g["bh"])
+        return time(hour + 12 if 1 <= hour <= 7 else hour % 24)
+    return None
+
+
+def _resolve(match: re.Match[str], now: datetime) -> Resolved | None:
+    kind = match.lastgroup
+    g = match.groupdict()
+    today = now.date()
+    start, end = match.span()
+    if kind == "iso":
+        try:
+            return Resolved(start, end, date(int(g["iy"]), int(g["im"]), int(g["id"])))
+        except ValueError:
+            return None
+    if kind == "slash":
+        first, second, year = int(g["s1"]), int(g["s2"]), int(g["sy"])
+        year += 2000 if year < 100 else 0
+        month, day = (first, second) if first <= 12 else (second, first)
+        try:
+            return Resolved(start, end, date(year, month, day))
+        except ValueError:
+            return None
+    if kind in ("md", "dm"):
+        month = _MONTHS[g[f"{kind}m"].lower().rstrip(".")]
+        day = _day_number(g[f"{kind}d"])
+        year_text = g[f"{kind}y"]
+        if kind == "dm" and month == 5 and not re.search(r"\d", g["dmd"]):
+            return None
+        try:
+            resolved = (
+                date(int(year_text), month, day) if year_text else _nearest(today, month, day)
+            )
+        except ValueError:
+            return None
+        return Resolved(start, end, resolved) if resolved else None
+    if kind == "theday":
+        day = _day_number(g["tdd"])
+        year, month = today.year, today.month
+        if day < today.day:
+            year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+        if day > _month_days(year, month):
+            return None
+        return Resolved(start, end, date(year, month, day))
+    if kind == "word":
+        word = re.sub(r"\s+", " ", g["w"].lower())
+        offsets = {
+            "today": 0, "tonight": 0, "tomorrow": 1, "tmrw": 1, "tmr": 1, "tmw": 1,
+            "yesterday": -1, "day after tomorrow": 2, "day before yesterday": -2,
+        }  # fmt: skip
+        when = today + timedelta(days=offsets[word])
+        if word == "tonight":
+            low, high = _PARTS_OF_DAY["tonight"]
+            return Resolved(start, end, when, low, when, high)
+        return Resolved(start, end, when)
+    if kind == "wd":
+        target = _WEEKDAYS[g["wdn"].lower()]
+        qualifier = (g["wdq"] or "").lower()
+        ahead = (target - today.weekday()) % 7
+        if qualifier == "last":
+            behind = (today.weekday() - target) % 7 or 7
+            return Resolved(start, end, today - timedelta(days=behind))
+        if qualifier == "next":
+            monday_next = today + timedelta(days=7 - today.weekday())
+            return Resolved(start, end, monday_next + timedelta(days=target))
+        if qualifier in ("this", "coming"):
+            return Resolved(start, end, today + timedelta(days=ahead))
+        return Resolved(start, end, today + timedelta(days=ahead or 7))
+    if kind == "span":
+        return _span(start, end, g["spq"].lower(), g["spu"].lower(), today)
+    if kind == "endof":
+        unit = g["eou"].lower()
+        if unit == "day":
+            return Resolved(start, end, today, time(17))
+        if unit == "week":
+            return Resolved(start, end, today + timedelta(days=4 - today.weekday()))
+        return Resolved(
+            start, end, date(today.year, today.month, _month_days(today.year, today.month))
+        )
+    if kind == "ago":
+        moment = _shift(now, -_count(g["agn"]), g["agu"])
+        precise = g["agu"].lower().startswith(("min", "h"))
+        return Resolved(
+            start,
+            end,
+            moment.date(),
+            moment.time().replace(second=0, microsecond=0) if precise else None,
+        )
+    if kind == "within":
+        moment = _shift(now, _count(g["inn"]), g["inu"])
+        precise = g["inu"].lower().startswith(("min", "h"))
+        return Resolved(
+            start,
+            end,
+            moment.date(),
+            moment.time().replace(second=0, microsecond=0) if precise else None,
+        )
+    if kind == "part":
+        low, high = _PARTS_OF_DAY[g["pod"].lower()]
+        tomorrow = match.group(0).lower().startswith("tomorrow")
+        when = today + timedelta(days=1 if tomorrow else 0)
+        return Resolved(start, end, when, low, when, high)
+    if kind in ("clock", "athour"):
+        clock = _hour_from(match)
+        return Resolved(start, end, today, clock) if clock is not None else None
+    return None
+
+
+def _span(start: int, end: int, qualifier: str, unit: str, today: date) -> Resolved:
+    step = {"next": 1, "coming": 1, "last": -1, "this": 0}[qualifier]
+    if unit == "week":
+        monday = today - timedelta(days=today.weekday()) + timedelta(weeks=step)
+        return Resolved(start, end, monday, None, monday + timedelta(days=6))
+    if unit == "weekend":
+        saturday = today + timedelta(days=(5 - today.weekday()) % 7) + timedelta(weeks=max(step, 0))
+        if step < 0:
+            saturday = today - timedelta(days=(today.weekday() - 5) % 7 or 7)
+        return Resolved(start, end, saturday, None, saturday + timedelta(days=1))
+    if unit == "month":
+        month0 = today.month - 1 + step
+        year, month = today.year + month0 // 12, month0 % 12 + 1
+        first = date(year, month, 1)
+        return Resolved(start, end, first, None, date(year, month, _month_days(year, month)))
+    year = today.year + step
+    return Resolved(start, end, date(year, 1, 1), None, date(year, 12, 31))
+
+
+def find_datetimes(text: str, created_at: datetime | None) -> list[Resolved]:
+    """Every date/time expression in the text, with a date joined to the time that follows it."""
+    if not _GATE.search(text):
+        return []
+    now = created_at or datetime.now(UTC)
+    found: list[Resolved] = []
+    for match in _PATTERN.finditer(text):
+        resolved = _resolve(match, now)
+        if resolved is None:
+            continue
+        is_clock = match.lastgroup in ("clock", "athour")
+        if found and is_clock and resolved.clock is not None:
+            previous = found[-1]
+            gap = text[previous.end : resolved.start]
+            if previous.clock is None and previous.until is None and _JOIN.match(gap):
+                found[-1] = Resolved(previous.start, resolved.end, previous.day, resolved.clock)
+                continue
+        if (
+            found
+            and match.lastgroup not in ("clock", "athour")
+            and found[-1].clock is not None
+            and found[-1].until is None
+            and _JOIN.match(text[found[-1].end : resolved.start])
+            and resolved.clock is None
+            and resolved.until is None
+            and found[-1].day == now.date()
+        ):
+            previous = found[-1]
+            found[-1] = Resolved(previous.start, resolved.end, resolved.day, previous.clock)
+            continue
+        found.append(resolved)
+    return found
+
+
+def resolve_datetimes(text: str, created_at: datetime | None) -> list[str]:
+    """ISO 8601 strings for every expression, in order, without repeats."""
+    now = created_at or datetime.now(UTC)
+    tz = now.tzinfo or UTC
+    return list(dict.fromkeys(r.iso(tz) for r in find_datetimes(text, now)))

@@ -1,0 +1,233 @@
+"""Things in a post that automations act on, and whether the post exposes them in public."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+import phonenumbers
+
+from atdesk.domain.triage import Entities
+from atdesk.triage.datetimes import find_datetimes
+
+_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b")
+_MASKED_EMAIL = re.compile(r"__email__")
+_PHONE_GATE = re.compile(r"(?:\d[\s().+-]*){7,}")
+_MASKED_PHONE = re.compile(r"__(?:phone|phone_number)__")
+_HANDLE = re.compile(r"@\w+")
+_URL = re.compile(r"https?://\S+|www\.\S+")
+_ACCOUNT = re.compile(
+    r"""
+    \b(?:order|account|acct|a/c|booking|confirmation|conf|reservation|reference|ref|case|
+        ticket|claim|policy|tracking|invoice|membership|customer|pnr|record\s+locator)
+    (?:\s+(?:no\.?|num(?:ber)?|id|code|\#))?\s*(?:is|was)?\s*[:#]?\s*
+    (?P<value>(?=[A-Z0-9-]*\d)[A-Z0-9][A-Z0-9-]{4,}[A-Z0-9])\b
+    """,
+    re.IGNORECASE | re.VERBOSE,
+)
+_HASH_NUMBER = re.compile(r"(?<![\w&])#(?P<value>\d{5,}|[A-Z]{1,3}\d{5,}[A-Z0-9]*)\b")
+_LONG_ID = re.compile(r"\b(?P<value>\d{3}-\d{7}-\d{7}|[A-Z]{2}\d{9}[A-Z]{2}|1Z[0-9A-Z]{16})\b")
+_MASKED_NUMBER = re.compile(r"__(?:credit_card|ssn|account(?:_number)?)__")
+_STREET_TYPES = (
+    r"street|st|avenue|ave|road|rd|boulevard|blvd|lane|ln|drive|dr|court|ct|place|pl|way|"
+    r"terrace|highway|hwy|parkway|pkwy|square|sq|close|crescent"
+)
+_ADDRESS = re.compile(
+    r"\b\d{1,5}\s+(?:[A-Z][a-z]+\s+){1,3}(?:" + _STREET_TYPES + r")\b\.?"
+    r"(?:,?\s+(?:apt|unit|suite)\s*#?\s*\w+)?",
+    re.IGNORECASE,
+)
+_NAMED_STREET = re.compile(
+    r"\b(?:[A-Z][a-z]+\s+){1,2}(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Drive|Dr|"
+    r"Highway|Hwy|Parkway|Square|Park|Station|Bridge)\b\.?"
+)
+_NUMBERED_STREET = re.compile(
+    r"\b\d{1,3}(?:st|nd|rd|th)\s+(?:and|&)\s+[A-Z][a-z]+\b"
+    r"|\b(?:[A-Z][a-z]+)\s+(?:and|&)\s+\d{1,3}(?:st|nd|rd|th)\b"
+    r"|\b(?:Route|Highway|I-|US-)\s?\d{1,3}\b"
+)
+_PLACE = re.compile(
+    r"\b(?:in|at|near|outside|from)\s+(?P<place>[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?(?:,\s*[A-Z]{2})?)\b"
+)
+_NOT_PLACES = frozenset(
+    [
+        "I",
+        "The",
+        "A",
+        "An",
+        "My",
+        "Your",
+        "This",
+        "That",
+        "It",
+        "We",
+        "They",
+        "You",
+        "He",
+        "She",
+        "Me",
+        "Us",
+        "Monday",
+        "Tuesday",
+        "Wednesday",
+        "Thursday",
+        "Friday",
+        "Saturday",
+        "Sunday",
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+        "Christmas",
+        "Today",
+        "Tomorrow",
+        "Yesterday",
+        "Hi",
+        "Hello",
+        "Thanks",
+        "Thank",
+        "Please",
+        "Yes",
+        "No",
+        "Ok",
+        "Okay",
+        "Oh",
+        "Also",
+        "Just",
+        "Still",
+        "Now",
+        "Then",
+        "Amazon",
+        "Apple",
+        "Spotify",
+        "Twitter",
+        "DM",
+        "Prime",
+        "Premium",
+        "App",
+        "Store",
+        "Google",
+        "Facebook",
+        "Instagram",
+        "iPhone",
+        "Android",
+        "Windows",
+        "Mac",
+        "Netflix",
+        "Uber",
+        "Lyft",
+        "PayPal",
+        "Xbox",
+        "Sony",
+        "Microsoft",
+        "Tesco",
+        "Argos",
+        "Delta",
+        "Target",
+        "Walmart",
+        "Verizon",
+        "Comcast",
+    ]
+)
+_COORDS = re.compile(
+    r"(?<![\d.])(?P<lat>-?\d{1,2}\.\d{3,})\s*,\s*(?P<lon>-?\d{1,3}\.\d{3,})(?![\d.])"
+)
+
+
+def find_phones(text: str, region: str = "US") -> list[str]:
+    """Phone numbers in E.164 (masked ones as written); the slow parser runs only when needed."""
+    found = [m.group(0) for m in _MASKED_PHONE.finditer(text)]
+    if not _PHONE_GATE.search(text):
+        return found
+    cleaned = _URL.sub(" ", _HANDLE.sub(" ", text))
+    for match in phonenumbers.PhoneNumberMatcher(
+        cleaned, region, leniency=phonenumbers.Leniency.VALID
+    ):
+        found.append(phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164))
+    return list(dict.fromkeys(found))
+
+
+def find_emails(text: str) -> list[str]:
+    """Addresses, and twcs's masked `__email__` placeholder, which still signals exposure."""
+    found = [m.group(0) for m in _EMAIL.finditer(text)]
+    found += [m.group(0) for m in _MASKED_EMAIL.finditer(text)]
+    return list(dict.fromkeys(found))
+
+
+def find_account_numbers(text: str) -> list[str]:
+    """Order, account, booking, confirmation and tracking numbers, and masked card numbers."""
+    found = [m.group("value") for m in _ACCOUNT.finditer(text)]
+    found += [m.group("value") for m in _HASH_NUMBER.finditer(text)]
+    found += [m.group("value") for m in _LONG_ID.finditer(text)]
+    found += [m.group(0) for m in _MASKED_NUMBER.finditer(text)]
+    return list(dict.fromkeys(found))
+
+
+def find_addresses(text: str) -> list[str]:
+    """Street addresses with a house number: the kind of location that is personal data."""
+    return list(dict.fromkeys(m.group(0).strip(" .,") for m in _ADDRESS.finditer(text)))
+
+
+def find_locations(text: str) -> list[str]:
+    """Free-text places: addresses first, then streets, intersections and named places."""
+    found = find_addresses(text)
+    found += [m.group(0).strip(" .") for m in _NAMED_STREET.finditer(text)]
+    found += [m.group(0) for m in _NUMBERED_STREET.finditer(text)]
+    for match in _PLACE.finditer(text):
+        place = match.group("place")
+        if place.split()[0] not in _NOT_PLACES:
+            found.append(place)
+    unique: list[str] = []
+    for place in dict.fromkeys(found):
+        if not any(place != other and place in other for other in found):
+            unique.append(place)
+    return unique
+
+
+def find_coordinates(text: str) -> list[tuple[float, float]]:
+    """Decimal latitude, longitude pairs written in the text."""
+    pairs = []
+    for match in _COORDS.finditer(text):
+        lat, lon = float(match.group("lat")), float(match.group("lon"))
+        if -90 <= lat <= 90 and -180 <= lon <= 180:
+            pairs.append((lat, lon))
+    return pairs
+
+
+def extract_entities(
+    text: str, created_at: datetime | None, coordinates: tuple[float, float] | None = None
+) -> tuple[Entities, bool]:
+    """All entities of one post, and whether it exposes personal data in public."""
+    resolved = find_datetimes(text, created_at)
+    tz = created_at.tzinfo if created_at is not None and created_at.tzinfo else None
+    from datetime import UTC
+
+    zone = tz or UTC
+    datetimes = list(dict.fromkeys(r.iso(zone) for r in resolved))
+    windows = [[r.iso(zone).split("/")[0], r.iso(zone).split("/")[1]] for r in resolved if r.until]
+    digits = any(c.isdigit() for c in text)
+    phones = find_phones(text) if digits or "__" in text else []
+    emails = find_emails(text) if "@" in text or "__" in text else []
+    accounts = find_account_numbers(text) if digits or "__" in text else []
+    addresses = find_addresses(text) if digits else []
+    locations = find_locations(text)
+    points = ([coordinates] if coordinates else []) + (find_coordinates(text) if digits else [])
+    entities = Entities(
+        datetimes=datetimes,
+        phones=phones,
+        emails=emails,
+        account_numbers=accounts,
+        locations=locations,
+        coordinates=list(dict.fromkeys(points)),
+        windows=windows,
+    )
+    pii = bool(phones or emails or accounts or addresses)
+    return entities, pii

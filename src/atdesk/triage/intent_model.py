@@ -1,0 +1,140 @@
+"""An intent classifier trained from labelled examples: the built-in set or a brand's own."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from atdesk.triage.features import Features, FeatureSet, shipped_static_vectors
+from atdesk.triage.linear import LinearHead, Method, fit_head, fit_temperature
+from atdesk.triage.ngrams import NgramFeaturizer
+from atdesk.triage.tokens import tokens
+
+FORMAT_VERSION = 1
+MODEL_FILE = "intent_model.npz"
+META_FILE = "intent_model.json"
+
+
+class IntentModelError(ValueError):
+    """An intent model directory that cannot be used; the message says why."""
+
+
+@dataclass
+class IntentModel:
+    """Features plus one linear head; predicts a label and a confidence for each text."""
+
+    features: FeatureSet
+    head: LinearHead
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def labels(self) -> list[str]:
+        """Every label the model can answer."""
+        return list(self.head.labels)
+
+    def probabilities_tokens(self, docs: Sequence[Sequence[str]]) -> npt.NDArray[np.float32]:
+        """Label probabilities for tokenised texts."""
+        return self.head.probabilities(self.features.transform_tokens(docs))
+
+    def predict(self, texts: Sequence[str]) -> list[tuple[str, float]]:
+        """(label, confidence) for each text."""
+        probs = self.probabilities_tokens([tokens(t) for t in texts])
+        best = probs.argmax(axis=1)
+        return [(self.head.labels[int(i)], float(probs[row, i])) for row, i in enumerate(best)]
+
+    def save(self, directory: Path) -> None:
+        """Write the arrays and a readable JSON description into a directory."""
+        directory.mkdir(parents=True, exist_ok=True)
+        arrays = {**self.features.ngrams.state(), **self.head.state("intent")}
+        np.savez_compressed(directory / MODEL_FILE, **arrays)
+        vectors = self.features.vectors
+        meta = {
+            **self.meta,
+            "format": FORMAT_VERSION,
+            "labels": self.labels,
+            "static_vectors": vectors.version if vectors is not None else None,
+            "dense_scale": self.features.dense_scale,
+        }
+        (directory / META_FILE).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+
+    @classmethod
+    def load(cls, directory: Path) -> IntentModel:
+        """Read a directory written by save; fails clearly when anything is missing."""
+        meta_path, model_path = directory / META_FILE, directory / MODEL_FILE
+        if not directory.is_dir():
+            raise IntentModelError(f"intent model directory not found: {directory}")
+        if not meta_path.exists() or not model_path.exists():
+            raise IntentModelError(
+                f"{directory} is not an intent model (expected {META_FILE} and {MODEL_FILE}; "
+                "create one with `atdesk intents train`)"
+            )
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        if meta.get("format") != FORMAT_VERSION:
+            raise IntentModelError(f"{directory}: unsupported model format {meta.get('format')}")
+        vectors = None
+        if meta.get("static_vectors"):
+            vectors = shipped_static_vectors()
+            if vectors is None or vectors.version != meta["static_vectors"]:
+                raise IntentModelError(
+                    f"{directory} needs word vectors {meta['static_vectors']}, which this "
+                    "installation does not ship; retrain it with `atdesk intents train`"
+                )
+        with np.load(model_path, allow_pickle=False) as data:
+            ngrams = NgramFeaturizer.from_state(data)
+            head = LinearHead.from_state(data, "intent")
+        features = FeatureSet(ngrams, vectors, float(meta.get("dense_scale", 1.0)))
+        return cls(features, head, meta)
+
+
+def train_intent_model(
+    texts: Sequence[str],
+    labels: Sequence[str],
+    *,
+    use_vectors: bool = True,
+    method: Method = "svm",
+    c: float = 0.5,
+    dense_scale: float = 1.0,
+    min_df: int = 2,
+    calibration_share: float = 0.1,
+    seed: int = 0,
+) -> IntentModel:
+    """Fit features and a linear head; a slice of the data calibrates the confidences."""
+    if len(texts) != len(labels):
+        raise ValueError("texts and labels differ in length")
+    if len(set(labels)) < 2:
+        raise ValueError("need at least two different labels to train an intent model")
+    docs = [tokens(t) for t in texts]
+    vectors = shipped_static_vectors() if use_vectors else None
+    ngrams = NgramFeaturizer(min_df=min_df).fit(docs)
+    feature_set = FeatureSet(ngrams, vectors, dense_scale)
+    features = feature_set.transform_tokens(docs)
+    temperature = 1.0
+    if calibration_share > 0 and len(texts) >= 200:
+        held = np.random.default_rng(seed).random(len(texts)) < calibration_share
+        fit_rows, held_rows = np.flatnonzero(~held), np.flatnonzero(held)
+        probe = fit_head(
+            _rows(features, fit_rows), [labels[int(i)] for i in fit_rows], method=method, c=c
+        )
+        temperature = fit_temperature(
+            probe, _rows(features, held_rows), [labels[int(i)] for i in held_rows]
+        )
+    head = fit_head(features, labels, method=method, c=c)
+    head.temperature = temperature
+    meta = {
+        "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "examples": len(texts),
+        "method": method,
+        "c": c,
+    }
+    return IntentModel(feature_set, head, meta)
+
+
+def _rows(features: Features, rows: npt.NDArray[np.intp]) -> Features:
+    return Features(features.sparse[rows], features.dense[rows])

@@ -1,0 +1,131 @@
+"""Word polarity from a sentiment lexicon, as a few dense features beside the n-grams.
+
+The lexicon is VADER's (MIT licence, Hutto & Gilbert 2014), copied into the model bundle at
+training time. A handful of numbers per post lets the sentiment head use a lexicon's prior
+knowledge of rare words without VADER's per-post cost.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+_NEGATIONS = frozenset(
+    [
+        "not",
+        "no",
+        "never",
+        "nothing",
+        "nobody",
+        "none",
+        "nor",
+        "neither",
+        "without",
+        "cannot",
+        "can't",
+        "won't",
+        "don't",
+        "doesn't",
+        "didn't",
+        "isn't",
+        "wasn't",
+        "aren't",
+        "weren't",
+        "haven't",
+        "hasn't",
+        "hadn't",
+        "shouldn't",
+        "wouldn't",
+        "couldn't",
+        "ain't",
+        "dont",
+        "doesnt",
+        "didnt",
+        "isnt",
+        "wasnt",
+        "cant",
+        "wont",
+        "havent",
+    ]
+)
+WIDTH = 6
+
+
+@dataclass
+class Lexicon:
+    """word -> valence (about -4..4)."""
+
+    valence: dict[str, float] = field(default_factory=dict)
+
+    def features(self, docs: Sequence[Sequence[str]]) -> npt.NDArray[np.float32]:
+        """Per post: positive sum, negative sum, squashed total, negations, '!' and '?'."""
+        out = np.zeros((len(docs), WIDTH), dtype=np.float32)
+        valence = self.valence
+        for row, doc in enumerate(docs):
+            positive = negative = 0.0
+            negations = exclaims = questions = 0
+            for i, word in enumerate(doc):
+                if word in _NEGATIONS:
+                    negations += 1
+                    continue
+                if word == "!":
+                    exclaims += 1
+                    continue
+                if word == "?":
+                    questions += 1
+                    continue
+                value = valence.get(word)
+                if value is None:
+                    continue
+                if any(w in _NEGATIONS for w in doc[max(0, i - 3) : i]):
+                    value *= -0.74
+                if value > 0:
+                    positive += value
+                else:
+                    negative += value
+            total = positive + negative
+            out[row] = (
+                positive / 4.0,
+                negative / 4.0,
+                total / np.sqrt(total * total + 15.0),
+                min(negations, 3) / 3.0,
+                min(exclaims, 3) / 3.0,
+                min(questions, 3) / 3.0,
+            )
+        return out
+
+    def state(self) -> dict[str, Any]:
+        """Arrays to save beside a model."""
+        words = sorted(self.valence)
+        return {
+            "lexicon_words": np.array(words, dtype=str),
+            "lexicon_values": np.array([self.valence[w] for w in words], dtype=np.float32),
+        }
+
+    @classmethod
+    def from_state(cls, data: Any) -> Lexicon:
+        """Rebuild from what state() produced; an absent lexicon is empty."""
+        if "lexicon_words" not in getattr(data, "files", data):
+            return cls()
+        words = [str(w) for w in data["lexicon_words"]]
+        values = [float(v) for v in data["lexicon_values"]]
+        return cls(dict(zip(words, values, strict=True)))
+
+
+def vader_lexicon() -> Lexicon:
+    """Read VADER's lexicon from the vaderSentiment package (training time only)."""
+    from pathlib import Path
+
+    import vaderSentiment.vaderSentiment as vader
+
+    path = Path(vader.__file__).with_name("vader_lexicon.txt")
+    valence: dict[str, float] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        parts = line.split("\t")
+        if len(parts) >= 2 and " " not in parts[0]:
+            valence[parts[0].lower()] = float(parts[1])
+    return Lexicon(valence)

@@ -1,0 +1,42 @@
+"""Spam and bot noise: promotion, scams and mass-tagging, flagged (never dropped) by rules."""
+
+from __future__ import annotations
+
+import re
+
+_PROMO = re.compile(
+    r"\b(?:giveaway|free\s+followers|follow\s+(?:back|me|4\s*follow)|f4f|click\s+(?:here|the\s+link)|"
+    r"dm\s+(?:me\s+)?for|earn\s+\$?\d+|make\s+money|work\s+from\s+home|crypto|bitcoin|btc|forex|"
+    r"investment\s+opportunit\w+|promo\s+code|discount\s+code|check\s+out\s+my|subscribe\s+to\s+my|"
+    r"you(?:'ve|\s+have)?\s+won|claim\s+your\s+(?:prize|reward)|cash\s*app|onlyfans|"
+    r"whatsapp\s*\+?\d|limited\s+offer|act\s+now|100%\s+free|buy\s+now|sugar\s+daddy)\b",
+    re.IGNORECASE,
+)
+_URL = re.compile(r"https?://\S+|www\.\S+")
+_HANDLE = re.compile(r"@\w+")
+_HASHTAG = re.compile(r"#\w+")
+_REPEAT = re.compile(r"(.)\1{9,}")
+
+
+def spam_signals(text: str) -> list[str]:
+    """Which spam signals a post shows; two or more (or one strong one) make it spam."""
+    signals = []
+    promo = len(_PROMO.findall(text))
+    if promo:
+        signals.append("promotion words")
+    if promo >= 2:
+        signals.append("repeated promotion")
+    if len(_URL.findall(text)) >= 3:
+        signals.append("many links")
+    if len(_HANDLE.findall(text)) >= 8:
+        signals.extend(["mass tagging", "bot-like"])
+    if len(_HASHTAG.findall(text)) >= 6:
+        signals.append("hashtag stuffing")
+    if _REPEAT.search(text):
+        signals.append("character flooding")
+    return signals
+
+
+def is_spam(text: str) -> bool:
+    """True when a post shows at least two spam signals."""
+    return len(spam_signals(text)) >= 2
