@@ -1,17 +1,22 @@
 """SQLAlchemy tables, one module per aggregate; the only place tables live."""
 
 from atdesk.models.agent import AgentProfile
+from atdesk.models.appointment import Appointment, AppointmentOffer, AppointmentResource
 from atdesk.models.audit import AuditEvent
+from atdesk.models.automation import AutomatedPost, AutomationJob, AutomationRule, RuleRun
 from atdesk.models.base import Base
 from atdesk.models.brand import Brand, ChannelAccount
 from atdesk.models.bus import BusMessage
+from atdesk.models.callback import Callback
 from atdesk.models.case import Case
 from atdesk.models.case_link import CaseConversation
 from atdesk.models.conversation import Conversation, ConversationNode
 from atdesk.models.correction import TriageCorrection
 from atdesk.models.customer import Author, Customer, CustomerHandle
+from atdesk.models.knowledge import BotDecision, KbArticle
 from atdesk.models.macro import Macro
 from atdesk.models.note import CaseNote
+from atdesk.models.open311 import Open311Report
 from atdesk.models.post import Post
 from atdesk.models.presence import CaseViewer
 from atdesk.models.reply import ReplyDraft
@@ -19,16 +24,25 @@ from atdesk.models.sla import BusinessCalendar, Holiday, SlaPolicy
 from atdesk.models.tag import CaseTag
 from atdesk.models.team import Team, TeamBrand, TeamMember
 from atdesk.models.user import ApiToken, User
+from atdesk.models.verification import IdentityVerification
 
 __all__ = [
     "AgentProfile",
     "ApiToken",
+    "Appointment",
+    "AppointmentOffer",
+    "AppointmentResource",
     "AuditEvent",
     "Author",
+    "AutomatedPost",
+    "AutomationJob",
+    "AutomationRule",
     "Base",
+    "BotDecision",
     "Brand",
     "BusMessage",
     "BusinessCalendar",
+    "Callback",
     "Case",
     "CaseConversation",
     "CaseNote",
@@ -40,9 +54,13 @@ __all__ = [
     "Customer",
     "CustomerHandle",
     "Holiday",
+    "IdentityVerification",
+    "KbArticle",
     "Macro",
+    "Open311Report",
     "Post",
     "ReplyDraft",
+    "RuleRun",
     "SlaPolicy",
     "Team",
     "TeamBrand",
