@@ -9,8 +9,10 @@ from collections.abc import Iterator
 import pytest
 
 from atdesk.channels.base import ChannelDeps, RetryPolicy
+from atdesk.channels.mastodon.account import MastodonAccount
 from atdesk.channels.observer import RecordingObserver
 from atdesk.channels.x.account import XAccount
+from atdesk.emulators.mastodon import MastodonEmulator
 from atdesk.emulators.x import XEmulator
 
 BRAND = "CityWorksHelp"
@@ -86,4 +88,29 @@ def x_account(x_emulator: XEmulator) -> XAccount:
         refresh_token=REFRESH_TOKEN,
         client_id=CLIENT_ID,
         base_url=x_emulator.base_url,
+    )
+
+
+MASTODON_BRAND = "help"
+MASTODON_TOKEN = "help-token"
+
+
+@pytest.fixture
+def mastodon_emulator() -> Iterator[MastodonEmulator]:
+    """A Mastodon instance with the brand's local account."""
+    emulator = MastodonEmulator(keepalive_interval=0.2)
+    emulator.add_account(MASTODON_BRAND, token=MASTODON_TOKEN, display_name="City Help")
+    with emulator:
+        yield emulator
+    assert emulator.validation_errors == []
+
+
+@pytest.fixture
+def mastodon_account(mastodon_emulator: MastodonEmulator) -> MastodonAccount:
+    """The brand's Mastodon account state, pointed at the emulator."""
+    return MastodonAccount(
+        acct=MASTODON_BRAND,
+        account_id=mastodon_emulator.find_account(MASTODON_BRAND) or "",
+        token=MASTODON_TOKEN,
+        base_url=mastodon_emulator.base_url,
     )

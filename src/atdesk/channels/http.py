@@ -120,8 +120,11 @@ class ApiSession:
         safe_to_repeat = method.upper() in _IDEMPOTENT if idempotent is None else idempotent
         attempt = 0
         rate_limit_waits = 0
+        waited_for_reset = False
         while True:
-            self._wait_for_known_reset(endpoint)
+            if not waited_for_reset:
+                self._wait_for_known_reset(endpoint)
+            waited_for_reset = False
             try:
                 response = self.http.request(
                     method,
@@ -158,6 +161,7 @@ class ApiSession:
                 ):
                     rate_limit_waits += 1
                     self.deps.clock.sleep(error.retry_after)
+                    waited_for_reset = True
                     continue
                 raise error
             if (

@@ -1,0 +1,71 @@
+"""The one place where Mastodon's HTTP answers become channel errors."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+
+from atdesk.channels.errors import (
+    AuthExpired,
+    AuthRevoked,
+    ChannelError,
+    InvalidRequest,
+    NotFound,
+    NotPermitted,
+    PermanentError,
+    RateLimited,
+    TransientServerError,
+)
+from atdesk.channels.ratelimits import parse_mastodon, retry_after_seconds, wait_for_reset
+from atdesk.domain.networks import Network
+
+MASTODON = Network.MASTODON
+DEFAULT_429_WAIT = 300.0
+
+
+def error_text(response: httpx.Response) -> str:
+    """Mastodon's `{"error": "..."}` (and `error_description`), or the reason phrase."""
+    try:
+        body = json.loads(response.content or b"{}")
+    except (ValueError, UnicodeDecodeError):
+        body = {}
+    if isinstance(body, dict) and body.get("error"):
+        detail = body.get("error_description")
+        return f"{body['error']}: {detail}" if detail else str(body["error"])
+    return response.reason_phrase or f"HTTP {response.status_code}"
+
+
+def map_mastodon_error(response: httpx.Response, now: float) -> ChannelError:
+    """Classify one unsuccessful Mastodon response."""
+    status = response.status_code
+    text = error_text(response)
+    if status == 429:
+        limit = parse_mastodon(response.headers, "")
+        reset_at = limit.reset_at if limit else None
+        fallback = retry_after_seconds(response.headers, now) or DEFAULT_429_WAIT
+        return RateLimited(
+            text,
+            network=MASTODON,
+            retry_after=wait_for_reset(reset_at, now, fallback),
+            reset_at=reset_at,
+            limit=limit.limit if limit else None,
+        )
+    if status >= 500:
+        return TransientServerError(
+            text,
+            network=MASTODON,
+            status=status,
+            retry_after=retry_after_seconds(response.headers, now),
+        )
+    if status == 401:
+        if "expired" in text.lower():
+            return AuthExpired(text, network=MASTODON, status=status)
+        return AuthRevoked(text, network=MASTODON, status=status)
+    if status == 403:
+        return NotPermitted(text, network=MASTODON, status=status)
+    if status in {404, 410}:
+        return NotFound(text, network=MASTODON, status=status)
+    if status in {400, 422}:
+        return InvalidRequest(text, network=MASTODON, status=status)
+    return PermanentError(text, network=MASTODON, status=status)

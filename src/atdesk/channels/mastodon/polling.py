@@ -1,0 +1,70 @@
+"""Mention notifications polled forward with `min_id`: each page is safe to store on its own.
+
+`min_id` returns the notifications just after the mark, so the mark can move page by page
+without ever skipping one; a pass ends on a short page. The very first poll of an account
+only takes the newest page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from atdesk.channels.base import EventKind, IgnoredEvent, ReadBatch
+from atdesk.channels.mastodon.account import MastodonAccount
+from atdesk.channels.mastodon.api import MastodonApi
+from atdesk.channels.mastodon.normalize import SOURCE_NOTIFICATION, classify_notification
+from atdesk.domain.posts import RawEvent
+
+TYPES = ("mention", "update")
+
+
+@dataclass(frozen=True, slots=True)
+class MastodonPollConfig:
+    """Page size (Mastodon allows up to 80) and whether to keep the brand's own statuses."""
+
+    page_size: int = 40
+    keep_own_posts: bool = False
+
+
+def brand_of(account: MastodonAccount) -> dict[str, str]:
+    """What each payload carries about the brand."""
+    return {"account_id": account.account_id, "acct": account.account_key}
+
+
+def notification_events(
+    notifications: Sequence[Mapping[str, Any]], account: MastodonAccount, *, keep_own: bool
+) -> tuple[list[RawEvent], list[IgnoredEvent]]:
+    """Posts and edits for the pipeline; likes, boosts, follows and echoes set aside."""
+    events: list[RawEvent] = []
+    ignored: list[IgnoredEvent] = []
+    for notification in notifications:
+        kind = classify_notification(notification, account.account_id)
+        native = str((notification.get("status") or {}).get("id") or notification.get("id"))
+        if kind in {EventKind.POST, EventKind.EDIT} or (kind is EventKind.SELF_ECHO and keep_own):
+            payload = {"notification": dict(notification), "brand": brand_of(account)}
+            events.append(RawEvent(SOURCE_NOTIFICATION, payload))
+        else:
+            ignored.append(IgnoredEvent(kind, native, str(notification.get("type"))))
+    return events, ignored
+
+
+def poll_notifications(
+    api: MastodonApi, account: MastodonAccount, config: MastodonPollConfig
+) -> Iterator[ReadBatch[MastodonAccount]]:
+    """Pages of new mentions and edits since the mark, oldest page first."""
+    mark = account.notifications_mark
+    while True:
+        items, newest = api.notifications(min_id=mark, limit=config.page_size, types=TYPES)
+        if not items:
+            yield ReadBatch((), account, complete=True)
+            return
+        newest = newest or str(items[0]["id"])
+        account = account.with_(notifications_mark=newest)
+        events, ignored = notification_events(items, account, keep_own=config.keep_own_posts)
+        done = mark is None or len(items) < config.page_size
+        yield ReadBatch(tuple(events), account, tuple(ignored), complete=done)
+        if done:
+            return
+        mark = newest
