@@ -87,3 +87,79 @@ def find_user(session: Session, username: str) -> User:
     if user is None:
         raise AccountError(f"no user named {username!r}")
     return user
+
+
+def _audit_user(
+    session: Session,
+    user: User,
+    action: str,
+    actor: User | str,
+    before: dict[str, object],
+    after: dict[str, object],
+) -> None:
+    audit.record(
+        session,
+        entity_type="user",
+        entity_id=user.id,
+        action=action,
+        actor=actor,
+        before=dict(before),
+        after=dict(after),
+    )
+
+
+def update_user(
+    session: Session,
+    user: User,
+    *,
+    actor: User | str,
+    role: Role | None = None,
+    display_name: str | None = None,
+    active: bool | None = None,
+) -> None:
+    """Change a user's role, name or whether they may log in; admins cannot lock themselves out."""
+    before = {"role": user.role, "display_name": user.display_name, "active": user.active}
+    if isinstance(actor, User) and actor.id == user.id:
+        if role is not None and role.value != user.role:
+            raise AccountError("you cannot change your own role; ask another admin")
+        if active is False:
+            raise AccountError("you cannot deactivate yourself; ask another admin")
+    if role is not None:
+        user.role = role.value
+    if display_name is not None and display_name.strip():
+        user.display_name = display_name.strip()
+    if active is not None:
+        user.active = active
+    after = {"role": user.role, "display_name": user.display_name, "active": user.active}
+    if after != before:
+        _audit_user(session, user, "user.updated", actor, before, after)
+    session.flush()
+
+
+def set_password(session: Session, user: User, password: str, *, actor: User | str) -> None:
+    """A new password (argon2id); the audit trail notes the change, never the value."""
+    user.password_hash = hash_password(password)
+    _audit_user(session, user, "user.password", actor, {}, {"changed": True})
+    session.flush()
+
+
+def list_tokens(session: Session, user: User) -> list[ApiToken]:
+    """A user's tokens, newest first (only prefixes are known)."""
+    return list(
+        session.scalars(
+            select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id.desc())
+        )
+    )
+
+
+def revoke_token(
+    session: Session, user: User, token_id: int, *, now: datetime | None = None
+) -> bool:
+    """Revoke one of the user's own tokens; False when it is not theirs or already revoked."""
+    row = session.get(ApiToken, token_id)
+    if row is None or row.user_id != user.id or row.revoked_at is not None:
+        return False
+    row.revoked_at = now or utcnow()
+    _audit_user(session, user, "token.revoked", user, {}, {"prefix": row.prefix})
+    session.flush()
+    return True

@@ -46,6 +46,7 @@ class Timeline:
     priority: Priority
     subject: str
     network: str
+    waiting_since: datetime | None = None
 
 
 def timeline(posts: Sequence[PostFacts]) -> Timeline | None:
@@ -63,6 +64,8 @@ def timeline(posts: Sequence[PostFacts]) -> Timeline | None:
     opened_at = customer[0].created_at
     first_response = next((p.created_at for p in agent if p.created_at >= opened_at), None)
     priorities = [Priority(p.priority) for p in customer if p.priority]
+    last_agent = agent[-1].created_at if agent else None
+    unanswered = [p for p in customer if last_agent is None or p.created_at > last_agent]
     return Timeline(
         brand_id=brand_id,
         customer_author_id=customer[0].author_id,
@@ -78,6 +81,7 @@ def timeline(posts: Sequence[PostFacts]) -> Timeline | None:
         priority=max(priorities, key=lambda p: p.rank) if priorities else Priority.NORMAL,
         subject=customer[0].text[:280],
         network=customer[0].network,
+        waiting_since=unanswered[0].created_at if unanswered else None,
     )
 
 

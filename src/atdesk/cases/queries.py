@@ -3,23 +3,51 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from enum import StrEnum
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, exists, func, select
 from sqlalchemy.orm import Session
 
+from atdesk.cases.access import restrict
 from atdesk.cases.schemas import CaseOut, PostOut
-from atdesk.models import AuditEvent, Case
+from atdesk.cases.search import case_search_condition
+from atdesk.cases.service import case_conversation_ids
+from atdesk.cases.sla import WARN_BEFORE
+from atdesk.models import AuditEvent, Case, CaseTag
 from atdesk.models import Post as PostRow
+from atdesk.models.base import utcnow
 
 OPEN_STATUSES = ("new", "open", "pending")
 Q = TypeVar("Q", bound=Select[Any])
 
 
+class View(StrEnum):
+    """The inbox's saved views; each is a set of open cases."""
+
+    MINE = "mine"
+    UNASSIGNED = "unassigned"
+    TEAM = "team"
+    ESCALATED = "escalated"
+    BREACHING = "breaching"
+    ALL = "all"
+
+
+VIEW_LABELS = {
+    View.MINE: "Mine",
+    View.UNASSIGNED: "Unassigned",
+    View.TEAM: "My teams",
+    View.ESCALATED: "Escalated",
+    View.BREACHING: "Breaching SLA",
+    View.ALL: "All open",
+}
+
+
 @dataclass(frozen=True, slots=True)
 class CaseFilter:
-    """Inbox filters; None means any."""
+    """Inbox filters; None means any. `view` needs `user_id`/`team_ids` for mine and team."""
 
     status: str | None = None
     open_only: bool = True
@@ -27,13 +55,37 @@ class CaseFilter:
     intent: str | None = None
     sentiment: str | None = None
     priority: str | None = None
+    language: str | None = None
+    network: str | None = None
+    tag: str | None = None
+    search: str | None = None
+    view: View = View.ALL
+    user_id: int | None = None
+    team_ids: tuple[int, ...] = ()
+    brand_ids: frozenset[int] | None = None
+    now: datetime | None = field(default=None, compare=False)
 
 
-def _filtered(query: Q, f: CaseFilter) -> Q:
+def _view(query: Q, f: CaseFilter) -> Q:
+    if f.view is View.MINE:
+        query = query.where(Case.assignee_id == (f.user_id or -1))
+    elif f.view is View.UNASSIGNED:
+        query = query.where(Case.assignee_id.is_(None))
+    elif f.view is View.TEAM:
+        query = query.where(Case.team_id.in_(list(f.team_ids) or [-1]))
+    elif f.view is View.ESCALATED:
+        query = query.where(Case.escalated.is_(True))
+    elif f.view is View.BREACHING:
+        query = query.where(Case.sla_due_at <= (f.now or utcnow()) + WARN_BEFORE)
+    return query
+
+
+def _filtered(query: Q, f: CaseFilter, session: Session | None = None) -> Q:
     if f.status:
         query = query.where(Case.status == f.status)
     elif f.open_only:
         query = query.where(Case.status.in_(OPEN_STATUSES))
+    query = restrict(_view(query, f), f.brand_ids)
     if f.brand_id is not None:
         query = query.where(Case.brand_id == f.brand_id)
     if f.intent:
@@ -42,21 +94,68 @@ def _filtered(query: Q, f: CaseFilter) -> Q:
         query = query.where(Case.sentiment == f.sentiment)
     if f.priority:
         query = query.where(Case.priority == f.priority)
+    if f.language:
+        query = query.where(Case.language == f.language)
+    if f.network:
+        query = query.where(Case.network == f.network)
+    if f.tag:
+        query = query.where(
+            exists().where(CaseTag.case_id == Case.id, CaseTag.name == f.tag.lower())
+        )
+    if f.search and session is not None:
+        condition = case_search_condition(session, f.search)
+        if condition is not None:
+            query = query.where(condition)
     return query
+
+
+def inbox_order(query: Q) -> Q:
+    """Most pressing first: priority, then the SLA deadline nearest (none last), then age."""
+    return query.order_by(
+        Case.priority_rank.desc(),
+        Case.sla_due_at.is_(None),
+        Case.sla_due_at.asc(),
+        Case.opened_at.asc(),
+        Case.id.asc(),
+    )
 
 
 def list_cases(
     session: Session, f: CaseFilter, *, limit: int = 50, offset: int = 0
 ) -> tuple[Sequence[Case], int]:
-    """A page of cases, most pressing first (priority, then the oldest waiting), and the total."""
-    total = session.scalar(_filtered(select(func.count(Case.id)), f)) or 0
+    """A page of cases, most pressing first, and the total."""
+    total = session.scalar(_filtered(select(func.count(Case.id)), f, session)) or 0
     rows = session.scalars(
-        _filtered(select(Case), f)
-        .order_by(Case.priority_rank.desc(), Case.opened_at.asc(), Case.id.asc())
-        .limit(limit)
-        .offset(offset)
+        inbox_order(_filtered(select(Case), f, session)).limit(limit).offset(offset)
     ).all()
     return rows, int(total)
+
+
+def view_counts(session: Session, base: CaseFilter) -> dict[View, int]:
+    """How many open cases each view holds for this user (filters other than the view ignored)."""
+    plain = CaseFilter(
+        user_id=base.user_id, team_ids=base.team_ids, brand_ids=base.brand_ids, now=base.now
+    )
+    return {
+        view: int(
+            session.scalar(_filtered(select(func.count(Case.id)), replace(plain, view=view))) or 0
+        )
+        for view in View
+    }
+
+
+def brand_counts(session: Session, base: CaseFilter) -> dict[int, int]:
+    """Open cases per visible brand, for the brand views."""
+    query = restrict(
+        select(Case.brand_id, func.count(Case.id)).where(Case.status.in_(OPEN_STATUSES)),
+        base.brand_ids,
+    ).group_by(Case.brand_id)
+    return {brand_id: int(n) for brand_id, n in session.execute(query)}
+
+
+def ids_in_view(session: Session, f: CaseFilter, *, limit: int = 500) -> list[int]:
+    """Case ids of a filtered inbox, in inbox order (for bulk actions and j/k navigation)."""
+    return list(session.scalars(inbox_order(_filtered(select(Case.id), f, session)).limit(limit)))
 
 
 def conversation_posts(session: Session, conversation_id: int) -> Sequence[PostRow]:
@@ -64,6 +163,15 @@ def conversation_posts(session: Session, conversation_id: int) -> Sequence[PostR
     return session.scalars(
         select(PostRow)
         .where(PostRow.conversation_id == conversation_id)
+        .order_by(PostRow.created_at, PostRow.id)
+    ).all()
+
+
+def case_posts(session: Session, case: Case) -> Sequence[PostRow]:
+    """The whole case in time order: its public thread and the linked private messages."""
+    return session.scalars(
+        select(PostRow)
+        .where(PostRow.conversation_id.in_(case_conversation_ids(session, case)))
         .order_by(PostRow.created_at, PostRow.id)
     ).all()
 

@@ -8,18 +8,41 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from atdesk.cases import audit
 from atdesk.cases.lifecycle import PostFacts, Timeline, next_status, timeline
+from atdesk.cases.routing import route_cases
+from atdesk.cases.sensitivity import InboundFacts, assess, merged_reasons
+from atdesk.cases.sla import apply_clocks, clocks_for, load_brand_slas
 from atdesk.domain.cases import CaseStatus
 from atdesk.domain.triage import Priority
-from atdesk.models import Case, User
+from atdesk.models import (
+    Brand,
+    Case,
+    CaseConversation,
+    CaseNote,
+    CaseTag,
+    ReplyDraft,
+    TriageCorrection,
+    User,
+)
 from atdesk.models import Post as PostRow
 from atdesk.models.base import utcnow
 
-AUDITED_FIELDS = ("status", "priority", "assignee_id", "brand_id", "intent", "resolved_at")
+AUDITED_FIELDS = (
+    "status",
+    "priority",
+    "assignee_id",
+    "team_id",
+    "brand_id",
+    "intent",
+    "resolved_at",
+    "escalated",
+    "sensitive",
+)
+JOIN_DM_WITHIN = timedelta(days=3)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,26 +87,61 @@ def _facts(rows: Iterable[PostRow]) -> list[PostFacts]:
 
 
 def sync_cases(session: Session, conversation_ids: Iterable[int]) -> list[CaseChange]:
-    """Bring each conversation's case in line with its posts: open, update, reopen or leave."""
+    """Bring each conversation's case in line with its posts: open, update, reopen or leave.
+
+    A case holds its own conversation plus any private-message conversations linked to it,
+    so public replies and DMs of the same customer make one case. After the posts, the case
+    gets its sensitivity, escalation and SLA clocks; new cases are routed.
+    """
     ids = sorted(set(conversation_ids))
     if not ids:
         return []
-    posts: dict[int, list[PostRow]] = defaultdict(list)
-    cases: dict[int, Case] = {}
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        for row in session.scalars(select(PostRow).where(PostRow.conversation_id.in_(chunk))):
-            assert row.conversation_id is not None
-            posts[row.conversation_id].append(row)
+    own: dict[int, Case] = {}
+    linked: dict[int, int] = {}
+    for chunk in _chunks(ids):
         for case in session.scalars(select(Case).where(Case.conversation_id.in_(chunk))):
-            cases[case.conversation_id] = case
-    pending: list[tuple[Case, str, dict[str, Any], list[PostRow]]] = []
+            own[case.conversation_id] = case
+        for conversation_id, case_id in session.execute(
+            select(CaseConversation.conversation_id, CaseConversation.case_id).where(
+                CaseConversation.conversation_id.in_(chunk)
+            )
+        ):
+            linked[conversation_id] = case_id
+    by_id = {c.id: c for c in own.values()}
+    missing = sorted(set(linked.values()) - set(by_id))
+    for chunk in _chunks(missing):
+        by_id.update({c.id: c for c in session.scalars(select(Case).where(Case.id.in_(chunk)))})
+    members = _members(session, sorted(by_id))
+    for case in by_id.values():
+        members[case.id].add(case.conversation_id)
+    posts = _posts_by_conversation(
+        session, sorted(set(ids) | {cid for group in members.values() for cid in group})
+    )
+
+    groups: list[tuple[Case | None, int, list[PostRow]]] = []
+    seen_cases: set[int] = set()
     for conversation_id in ids:
-        rows = posts.get(conversation_id, [])
+        holder = own.get(conversation_id) or by_id.get(linked.get(conversation_id, -1))
+        if holder is not None:
+            if holder.id in seen_cases:
+                continue
+            seen_cases.add(holder.id)
+            rows = [r for cid in sorted(members[holder.id]) for r in posts.get(cid, [])]
+            groups.append((holder, holder.conversation_id, rows))
+        else:
+            groups.append((None, conversation_id, posts.get(conversation_id, [])))
+
+    pending: list[tuple[Case, str, dict[str, Any], list[PostRow], Timeline]] = []
+    for existing, conversation_id, rows in groups:
         t = timeline(_facts(rows))
         if t is None:
             continue
-        existing = cases.get(conversation_id)
+        if existing is None and rows and all(r.direct for r in rows):
+            existing = _case_to_join(session, t)
+            if existing is not None:
+                rows = [*_posts_of_case(session, existing), *rows]
+                session.add(CaseConversation(conversation_id=conversation_id, case_id=existing.id))
+                t = timeline(_facts(rows)) or t
         if existing is not None:
             case, event, before = existing, "updated", snapshot(existing)
         else:
@@ -106,13 +164,25 @@ def sync_cases(session: Session, conversation_ids: Iterable[int]) -> list[CaseCh
             case.resolved_by = None
             event = "reopened"
         _apply_timeline(case, t, status)
-        pending.append((case, event, before, rows))
+        pending.append((case, event, before, rows, t))
     session.flush()
+    brands = {
+        b.id: b
+        for b in session.scalars(
+            select(Brand).where(Brand.id.in_({c.brand_id for c, *_ in pending}))
+        )
+    }
+    slas = load_brand_slas(session, brands)
     changes: list[CaseChange] = []
-    for case, event, before, rows in pending:
+    opened: list[Case] = []
+    for case, event, before, rows, t in pending:
         for row in rows:
             if row.case_id != case.id:
                 row.case_id = case.id
+        _apply_sensitivity(case, rows, brands[case.brand_id].settings or {})
+        apply_clocks(case, clocks_for(case, slas[case.brand_id], waiting_since=t.waiting_since))
+        if event == "opened":
+            opened.append(case)
         after = snapshot(case)
         if event != "updated" or after != before:
             audit.record(
@@ -126,7 +196,114 @@ def sync_cases(session: Session, conversation_ids: Iterable[int]) -> list[CaseCh
             )
             changes.append(CaseChange(case.id, event))
     session.flush()
+    if opened:
+        route_cases(session, opened, now=utcnow())
     return changes
+
+
+def _chunks(ids: Sequence[int], size: int = 500) -> Iterable[Sequence[int]]:
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]
+
+
+def _members(session: Session, case_ids: Sequence[int]) -> dict[int, set[int]]:
+    """Every conversation each case holds besides its own."""
+    out: dict[int, set[int]] = defaultdict(set)
+    for chunk in _chunks(case_ids):
+        for conversation_id, case_id in session.execute(
+            select(CaseConversation.conversation_id, CaseConversation.case_id).where(
+                CaseConversation.case_id.in_(chunk)
+            )
+        ):
+            out[case_id].add(conversation_id)
+    return out
+
+
+def _posts_by_conversation(session: Session, ids: Sequence[int]) -> dict[int, list[PostRow]]:
+    posts: dict[int, list[PostRow]] = defaultdict(list)
+    for chunk in _chunks(ids):
+        for row in session.scalars(select(PostRow).where(PostRow.conversation_id.in_(chunk))):
+            assert row.conversation_id is not None
+            posts[row.conversation_id].append(row)
+    return posts
+
+
+def _posts_of_case(session: Session, case: Case) -> list[PostRow]:
+    conversations = {case.conversation_id, *_members(session, [case.id])[case.id]}
+    return [
+        r for rows in _posts_by_conversation(session, sorted(conversations)).values() for r in rows
+    ]
+
+
+def _case_to_join(session: Session, t: Timeline) -> Case | None:
+    """The case a new private thread belongs to: the customer's latest open (or just resolved)
+    case with the same brand, so a move to DM continues the case instead of opening another."""
+    case = session.scalar(
+        select(Case)
+        .where(Case.customer_author_id == t.customer_author_id, Case.brand_id == t.brand_id)
+        .order_by(Case.opened_at.desc(), Case.id.desc())
+        .limit(1)
+    )
+    if case is None:
+        return None
+    if case.resolved_at is not None and t.opened_at - case.resolved_at > JOIN_DM_WITHIN:
+        return None
+    return case
+
+
+def link_conversation(session: Session, case: Case, conversation_id: int) -> None:
+    """Make a conversation (a DM thread the agent opened) part of a case."""
+    if conversation_id == case.conversation_id:
+        return
+    row = session.get(CaseConversation, conversation_id)
+    if row is None:
+        session.add(CaseConversation(conversation_id=conversation_id, case_id=case.id))
+    else:
+        row.case_id = case.id
+    session.flush()
+
+
+def case_conversation_ids(session: Session, case: Case) -> list[int]:
+    """The case's own conversation and every linked one."""
+    return sorted({case.conversation_id, *_members(session, [case.id])[case.id]})
+
+
+def _apply_sensitivity(case: Case, rows: Sequence[PostRow], settings: dict[str, Any]) -> None:
+    """Sensitive and escalated flags from the customer's posts; flags set by hand stay."""
+    verdict = assess(
+        [
+            InboundFacts(r.text, r.author.followers, r.author.verified, r.intent)
+            for r in rows
+            if r.inbound and r.filtered_reason is None
+        ],
+        settings,
+    )
+    reasons = merged_reasons(case.sensitive_reasons or [], verdict)
+    if reasons != list(case.sensitive_reasons or []):
+        case.sensitive_reasons = reasons
+    case.sensitive = bool(reasons)
+    if verdict.aimed_at_executive:
+        case.escalated = True
+
+
+def recompute_clocks(session: Session, cases: Sequence[Case]) -> None:
+    """Set SLA due times again after a change by hand (priority, resolve, reopen, policy)."""
+    if not cases:
+        return
+    slas = load_brand_slas(session, {c.brand_id for c in cases})
+    members = _members(session, [c.id for c in cases])
+    for case in cases:
+        members[case.id].add(case.conversation_id)
+    posts = _posts_by_conversation(
+        session, sorted({cid for group in members.values() for cid in group})
+    )
+    for case in cases:
+        rows = [r for cid in sorted(members[case.id]) for r in posts.get(cid, [])]
+        t = timeline(_facts(rows))
+        apply_clocks(
+            case,
+            clocks_for(case, slas[case.brand_id], waiting_since=t.waiting_since if t else None),
+        )
 
 
 def _apply_timeline(case: Case, t: Timeline, status: CaseStatus) -> None:
@@ -144,8 +321,9 @@ def _apply_timeline(case: Case, t: Timeline, status: CaseStatus) -> None:
     case.intent = t.intent
     case.sentiment = t.sentiment
     case.language = t.language
-    case.priority = t.priority.value
-    case.priority_rank = t.priority.rank
+    if not case.priority_manual:
+        case.priority = t.priority.value
+        case.priority_rank = t.priority.rank
     case.subject = t.subject
     case.network = t.network
 
@@ -173,9 +351,22 @@ def merge_conversation_cases(session: Session, target: int, sources: Sequence[in
         )
         if keeper.assignee_id is None and case.assignee_id is not None:
             keeper.assignee_id = case.assignee_id
+        _move_case_children(session, case.id, keeper.id)
         session.delete(case)
     session.flush()
     keeper.conversation_id = target
+    session.flush()
+
+
+def _move_case_children(session: Session, source: int, target: int) -> None:
+    """Notes, tags, drafts, corrections and DM links follow a case merged into another."""
+    for model in (CaseNote, ReplyDraft, TriageCorrection, CaseConversation):
+        session.execute(update(model).where(model.case_id == source).values(case_id=target))
+    kept = set(session.scalars(select(CaseTag.name).where(CaseTag.case_id == target)))
+    for name in session.scalars(select(CaseTag.name).where(CaseTag.case_id == source)).all():
+        if name not in kept:
+            session.add(CaseTag(case_id=target, name=name))
+    session.execute(delete(CaseTag).where(CaseTag.case_id == source))
     session.flush()
 
 

@@ -1,0 +1,52 @@
+"""Who may see which cases: admins see every brand, everyone else their teams' brands."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from atdesk.domain.cases import Role
+from atdesk.models import Case, TeamBrand, TeamMember, User
+
+Q = TypeVar("Q", bound=Select[*tuple[Any, ...]])
+
+
+class NotVisible(LookupError):
+    """The case does not exist or belongs to a brand outside the user's teams (same answer)."""
+
+
+def visible_brand_ids(session: Session, user: User) -> frozenset[int] | None:
+    """The brands a user works on; None means every brand (admins)."""
+    if user.role == Role.ADMIN.value:
+        return None
+    rows = session.scalars(
+        select(TeamBrand.brand_id)
+        .join(TeamMember, TeamMember.team_id == TeamBrand.team_id)
+        .where(TeamMember.user_id == user.id)
+    )
+    return frozenset(rows)
+
+
+def restrict(query: Q, brand_ids: frozenset[int] | None) -> Q:
+    """Limit a case query to the brands a user may see."""
+    if brand_ids is None:
+        return query
+    return query.where(Case.brand_id.in_(sorted(brand_ids) or [-1]))
+
+
+def visible_case(session: Session, user: User, case_id: int) -> Case:
+    """The case if this user may see it; NotVisible otherwise (no hint that it exists)."""
+    case = session.get(Case, case_id)
+    brands = visible_brand_ids(session, user)
+    if case is None or (brands is not None and case.brand_id not in brands):
+        raise NotVisible(f"no case {case_id} in your brands")
+    return case
+
+
+def user_team_ids(session: Session, user: User) -> list[int]:
+    """The teams a user belongs to."""
+    return list(
+        session.scalars(select(TeamMember.team_id).where(TeamMember.user_id == user.id)).all()
+    )

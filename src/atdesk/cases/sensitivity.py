@@ -1,0 +1,77 @@
+"""Which cases need a supervisor's eye before anything is said in public, and why."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from atdesk.domain.handles import handle_key, mentions
+
+DEFAULT_HIGH_REACH_FOLLOWERS = 10_000
+MANUAL_PREFIX = "marked sensitive by "
+
+LEGAL_SAFETY_WORDS = re.compile(
+    r"\b(lawyers?|attorneys?|lawsuit|sue|suing|legal action|solicitors?|court|regulators?|"
+    r"ombudsman|class action|discriminat\w*|injur\w*|unsafe|danger\w*|hazard\w*|fire|smoke|"
+    r"gas leak|carbon monoxide|electrocut\w*|self[- ]harm|suicid\w*|threat\w*)\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class InboundFacts:
+    """What sensitivity looks at in one customer post."""
+
+    text: str
+    followers: int
+    verified: bool
+    intent: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """Why a case is sensitive (empty: it is not), and whether it is an executive escalation."""
+
+    reasons: tuple[str, ...]
+    aimed_at_executive: bool
+
+
+def assess(posts: Sequence[InboundFacts], brand_settings: Mapping[str, Any]) -> Verdict:
+    """Executive escalations, high-reach authors, legal or safety words, and brand rules."""
+    watched = {handle_key(h) for h in brand_settings.get("watched_handles", [])}
+    threshold = int(brand_settings.get("high_reach_followers", DEFAULT_HIGH_REACH_FOLLOWERS))
+    extra_words = [w.lower() for w in brand_settings.get("sensitive_keywords", []) if w]
+    rule_intents = set(brand_settings.get("approval_intents", []))
+    reasons: list[str] = []
+    executive = False
+    for post in posts:
+        lowered = post.text.lower()
+        if watched and any(m in watched for m in mentions(post.text)):
+            executive = True
+            _add(reasons, "aimed at an executive")
+        if post.verified or post.followers >= threshold:
+            _add(reasons, f"high-reach author ({post.followers:,} followers)")
+        found = LEGAL_SAFETY_WORDS.search(post.text)
+        if found:
+            _add(reasons, f"legal or safety words ({found.group(0).lower()})")
+        for word in extra_words:
+            if word in lowered:
+                _add(reasons, f"brand rule: keyword '{word}'")
+        if post.intent and post.intent in rule_intents:
+            _add(reasons, f"brand rule: intent {post.intent}")
+    return Verdict(tuple(reasons), executive)
+
+
+def merged_reasons(current: Iterable[str], verdict: Verdict) -> list[str]:
+    """The automatic reasons now, plus any a person set by hand (never dropped by the pipeline)."""
+    manual = [r for r in current if r.startswith(MANUAL_PREFIX)]
+    return [*verdict.reasons, *manual]
+
+
+def _add(reasons: list[str], reason: str) -> None:
+    if reason not in reasons and not any(
+        r.split(" (")[0] == reason.split(" (")[0] for r in reasons
+    ):
+        reasons.append(reason)
