@@ -9,9 +9,11 @@ from collections.abc import Iterator
 import pytest
 
 from atdesk.channels.base import ChannelDeps, RetryPolicy
+from atdesk.channels.bluesky.account import BlueskyAccount
 from atdesk.channels.mastodon.account import MastodonAccount
 from atdesk.channels.observer import RecordingObserver
 from atdesk.channels.x.account import XAccount
+from atdesk.emulators.bluesky import BlueskyEmulator
 from atdesk.emulators.mastodon import MastodonEmulator
 from atdesk.emulators.x import XEmulator
 
@@ -113,4 +115,26 @@ def mastodon_account(mastodon_emulator: MastodonEmulator) -> MastodonAccount:
         account_id=mastodon_emulator.find_account(MASTODON_BRAND) or "",
         token=MASTODON_TOKEN,
         base_url=mastodon_emulator.base_url,
+    )
+
+
+BLUESKY_BRAND = "cityworks.bsky.social"
+BLUESKY_PASSWORD = "app-pass-1234"
+
+
+@pytest.fixture
+def bluesky_emulator() -> Iterator[BlueskyEmulator]:
+    """A Bluesky PDS with the brand's account and app password."""
+    emulator = BlueskyEmulator()
+    emulator.add_account(BLUESKY_BRAND, password=BLUESKY_PASSWORD, display_name="City Works")
+    with emulator:
+        yield emulator
+    assert emulator.validation_errors == []
+
+
+@pytest.fixture
+def bluesky_account(bluesky_emulator: BlueskyEmulator) -> BlueskyAccount:
+    """The brand's Bluesky account state (no session yet), pointed at the emulator."""
+    return BlueskyAccount(
+        handle=BLUESKY_BRAND, app_password=BLUESKY_PASSWORD, base_url=bluesky_emulator.base_url
     )

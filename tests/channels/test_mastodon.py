@@ -206,3 +206,12 @@ def test_bad_tokens_stop_the_stream_and_alert(
         assert wait_until(lambda: run.error is not None)
     assert isinstance(run.error, error)
     assert observer.kinds() == [kind]
+
+
+def test_an_empty_first_poll_still_sees_everything_that_follows(
+    mastodon_emulator: MastodonEmulator, mastodon_account: MastodonAccount, deps: ChannelDeps
+) -> None:
+    channel = MastodonChannel(deps, poll_config=MastodonPollConfig(page_size=2))
+    (empty,) = list(channel.poll(mastodon_account))
+    ids = [mastodon_emulator.post(f"c{i}", f"@help item {i}") for i in range(5)]
+    assert set(posts_of(list(channel.poll(empty.account)))) == set(ids)

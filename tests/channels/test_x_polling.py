@@ -273,3 +273,27 @@ def test_every_call_is_reported_with_its_billable_items(
     reads = [c for c in observer.calls if c.operation is Operation.READ_POST]
     assert sum(c.items for c in reads) == 3 and {i for c in reads for i in c.native_ids} == set(ids)
     assert all(c.account == BRAND and c.status == 200 for c in observer.calls)
+
+
+def test_an_account_whose_first_poll_found_nothing_back_fills_in_full_later(
+    x_emulator: XEmulator, x_account: XAccount, deps: ChannelDeps
+) -> None:
+    config = XPollConfig(mentions_page_size=10, first_run_pages=1)
+    x = XChannel(deps, poll_config=config, poll_dms=False)
+    store = Store(x_account)
+    store.poll(x)
+    assert store.account.mentions.seeded and store.account.mentions.high_water is None
+    ids = customer_mentions(x_emulator, 25)
+    store.poll(x)
+    assert store.ids() == set(ids)
+
+
+def test_the_first_poll_of_a_new_account_reads_only_the_newest_page(
+    x_emulator: XEmulator, x_account: XAccount, deps: ChannelDeps
+) -> None:
+    ids = customer_mentions(x_emulator, 25)
+    config = XPollConfig(mentions_page_size=10, first_run_pages=1)
+    store = Store(x_account)
+    store.poll(XChannel(deps, poll_config=config, poll_dms=False))
+    assert store.ids() == set(sorted(ids, key=int)[-10:])
+    assert store.account.mentions.high_water == max(ids, key=int)

@@ -124,24 +124,44 @@ class PageCursor:
 
     `high_water` is the newest item stored by the last complete pass; `pass_newest` is the
     newest item of the pass in progress and `next_token` where it resumes. Only the last
-    page of a pass moves `pass_newest` into `high_water`.
+    page of a pass moves `pass_newest` into `high_water`. `seeded` records that a pass has
+    completed, so an account whose first pass found nothing back-fills in full afterwards
+    instead of being treated as new again.
     """
 
     high_water: str | None = None
     pass_newest: str | None = None
     next_token: str | None = None
+    seeded: bool = False
+
+    @property
+    def first_run(self) -> bool:
+        """True before the account's first complete pass (which reads only the newest page)."""
+        return not self.seeded and self.high_water is None and not self.in_progress
+
+    def page_read(self, newest: str | None, next_token: str | None) -> PageCursor:
+        """The cursor after one page: a resume point mid-pass, the new mark at the end."""
+        pass_newest = self.pass_newest or newest
+        if next_token:
+            return PageCursor(self.high_water, pass_newest, next_token, self.seeded)
+        return PageCursor(pass_newest or self.high_water, seeded=True)
+
+    def restarted(self) -> PageCursor:
+        """The same mark with the interrupted pass forgotten (its resume token expired)."""
+        return PageCursor(self.high_water, seeded=self.seeded)
 
     @property
     def in_progress(self) -> bool:
         """True while a pass was interrupted between pages."""
         return self.next_token is not None
 
-    def to_json(self) -> dict[str, str | None]:
+    def to_json(self) -> dict[str, str | bool | None]:
         """For the account's JSON."""
         return {
             "high_water": self.high_water,
             "pass_newest": self.pass_newest,
             "next_token": self.next_token,
+            "seeded": self.seeded,
         }
 
     @classmethod
@@ -149,7 +169,12 @@ class PageCursor:
         """Rebuild; a missing cursor is a fresh one."""
         if not data:
             return cls()
-        return cls(data.get("high_water"), data.get("pass_newest"), data.get("next_token"))
+        return cls(
+            data.get("high_water"),
+            data.get("pass_newest"),
+            data.get("next_token"),
+            bool(data.get("seeded", data.get("high_water") is not None)),
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,6 +18,7 @@ from atdesk.channels.mastodon.normalize import SOURCE_NOTIFICATION, classify_not
 from atdesk.domain.posts import RawEvent
 
 TYPES = ("mention", "update")
+SEEDED_MARK = "0"
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +59,9 @@ def poll_notifications(
     while True:
         items, newest = api.notifications(min_id=mark, limit=config.page_size, types=TYPES)
         if not items:
+            if mark is None:
+                # Nothing yet: from now on every notification is new, so read from the start.
+                account = account.with_(notifications_mark=SEEDED_MARK)
             yield ReadBatch((), account, complete=True)
             return
         newest = newest or str(items[0]["id"])

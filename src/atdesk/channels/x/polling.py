@@ -12,7 +12,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from atdesk.channels.base import EventKind, IgnoredEvent, PageCursor, ReadBatch
+from atdesk.channels.base import EventKind, IgnoredEvent, ReadBatch
 from atdesk.channels.errors import InvalidRequest
 from atdesk.channels.x.account import XAccount
 from atdesk.channels.x.api import XApi
@@ -55,20 +55,12 @@ def tweet_events(
     return events, ignored
 
 
-def _pass_cursor(cursor: PageCursor, newest: str | None, next_token: str | None) -> PageCursor:
-    """The cursor after one page: resume point mid-pass, new high water at the end."""
-    pass_newest = cursor.pass_newest or newest
-    if next_token:
-        return PageCursor(cursor.high_water, pass_newest, next_token)
-    return PageCursor(pass_newest or cursor.high_water)
-
-
 def poll_mentions(
     api: XApi, account: XAccount, config: XPollConfig
 ) -> Iterator[ReadBatch[XAccount]]:
     """One mentions pass: `since_id` = high water, following `next_token` to the end."""
     cursor = account.mentions
-    first_run = cursor.high_water is None and not cursor.in_progress
+    first_run = cursor.first_run
     pages = 0
     restarted = False
     while True:
@@ -83,14 +75,14 @@ def poll_mentions(
             if not cursor.in_progress or restarted:
                 raise
             # The stored resume token expired: repeat the pass from the high-water mark.
-            cursor, restarted = PageCursor(cursor.high_water), True
+            cursor, restarted = cursor.restarted(), True
             continue
         pages += 1
         meta = body.get("meta") or {}
         next_token = meta.get("next_token")
         if first_run and pages >= config.first_run_pages:
             next_token = None
-        cursor = _pass_cursor(cursor, meta.get("newest_id"), next_token)
+        cursor = cursor.page_read(meta.get("newest_id"), next_token)
         account = account.with_(mentions=cursor)
         events, ignored = tweet_events(body, account, keep_own=config.keep_own_posts)
         done = next_token is None
@@ -106,7 +98,7 @@ def _dm_newer(event_id: str, high_water: str | None) -> bool:
 def poll_dms(api: XApi, account: XAccount, config: XPollConfig) -> Iterator[ReadBatch[XAccount]]:
     """One DM pass: newest first until an event at or below the high-water mark."""
     cursor = account.dms
-    first_run = cursor.high_water is None and not cursor.in_progress
+    first_run = cursor.first_run
     pages = 0
     while True:
         body = api.dm_events(pagination_token=cursor.next_token, max_results=config.dm_page_size)
@@ -118,7 +110,7 @@ def poll_dms(api: XApi, account: XAccount, config: XPollConfig) -> Iterator[Read
         next_token = (body.get("meta") or {}).get("next_token")
         if reached_old or (first_run and pages >= config.first_run_pages):
             next_token = None
-        cursor = _pass_cursor(cursor, newest, next_token)
+        cursor = cursor.page_read(newest, next_token)
         account = account.with_(dms=cursor)
         includes = body.get("includes") or {}
         events: list[RawEvent] = []

@@ -1,0 +1,1 @@
+"""Bluesky (AT Protocol): sessions, notifications by cursor, createRecord replies, chat DMs."""

@@ -1,0 +1,135 @@
+"""Bluesky reads: notifications newest-first with a cursor, the chat log forward.
+
+Notifications have no "since": a pass pages back until it meets a notification indexed
+before the high-water mark, and only the pass's last page moves the mark (ties at the
+mark are re-read and deduplicated downstream). The chat log reads forward, so its cursor
+moves page by page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from atdesk.channels.base import EventKind, IgnoredEvent, ReadBatch
+from atdesk.channels.bluesky.account import BlueskyAccount
+from atdesk.channels.bluesky.api import BlueskyApi
+from atdesk.channels.bluesky.normalize import (
+    SOURCE_CHAT,
+    SOURCE_CHAT_DELETE,
+    SOURCE_NOTIFICATION,
+    classify_notification,
+)
+from atdesk.channels.timeparse import parse_iso
+from atdesk.domain.posts import RawEvent
+
+REASONS = ("mention", "reply", "quote")
+
+
+@dataclass(frozen=True, slots=True)
+class BlueskyPollConfig:
+    """Page size, how far a first poll reaches back, whether to keep the brand's own posts."""
+
+    page_size: int = 50
+    first_run_pages: int = 1
+    keep_own_posts: bool = False
+    read_chat: bool = True
+
+
+def brand_of(account: BlueskyAccount) -> dict[str, str]:
+    """What each payload carries about the brand."""
+    return {"did": account.did or "", "handle": account.account_key}
+
+
+def _at(value: Any) -> datetime:
+    return parse_iso(value, "indexedAt")
+
+
+def notification_events(
+    notifications: list[Mapping[str, Any]], account: BlueskyAccount, *, keep_own: bool
+) -> tuple[list[RawEvent], list[IgnoredEvent]]:
+    """Mentions, replies and quotes for the pipeline; likes, reposts, follows set aside."""
+    events: list[RawEvent] = []
+    ignored: list[IgnoredEvent] = []
+    for notification in notifications:
+        kind = classify_notification(notification, account.did)
+        if kind is EventKind.POST or (kind is EventKind.SELF_ECHO and keep_own):
+            payload = {"notification": dict(notification), "brand": brand_of(account)}
+            events.append(RawEvent(SOURCE_NOTIFICATION, payload))
+        else:
+            ignored.append(
+                IgnoredEvent(kind, str(notification.get("uri")), str(notification.get("reason")))
+            )
+    return events, ignored
+
+
+def poll_notifications(
+    api: BlueskyApi, account: BlueskyAccount, config: BlueskyPollConfig
+) -> Iterator[ReadBatch[BlueskyAccount]]:
+    """One notifications pass; persist each batch before asking for the next."""
+    cursor = account.notifications
+    first_run = cursor.first_run
+    mark = _at(cursor.high_water) if cursor.high_water else None
+    pages = 0
+    while True:
+        body = api.list_notifications(
+            cursor=cursor.next_token, limit=config.page_size, reasons=REASONS
+        )
+        pages += 1
+        items = list(body.get("notifications") or ())
+        fresh = [n for n in items if mark is None or _at(n.get("indexedAt")) >= mark]
+        newest = max((str(n["indexedAt"]) for n in fresh), key=_at, default=None)
+        next_token = body.get("cursor") if len(fresh) == len(items) and items else None
+        if first_run and pages >= config.first_run_pages:
+            next_token = None
+        cursor = cursor.page_read(newest, str(next_token) if next_token else None)
+        account = account.with_(notifications=cursor)
+        events, ignored = notification_events(fresh, account, keep_own=config.keep_own_posts)
+        done = next_token is None
+        yield ReadBatch(tuple(events), account, tuple(ignored), complete=done)
+        if done:
+            return
+
+
+def chat_events(
+    logs: list[Mapping[str, Any]], account: BlueskyAccount, *, keep_own: bool
+) -> tuple[list[RawEvent], list[IgnoredEvent]]:
+    """Messages and deletions; conversation bookkeeping and the brand's own messages aside."""
+    events: list[RawEvent] = []
+    ignored: list[IgnoredEvent] = []
+    for entry in logs:
+        kind = str(entry.get("$type", "")).rsplit("#", 1)[-1]
+        message = entry.get("message") or {}
+        sender = str((message.get("sender") or {}).get("did") or "")
+        native = str(message.get("id") or entry.get("rev") or "")
+        payload = {"log": dict(entry), "brand": brand_of(account)}
+        if kind == "logCreateMessage" and "text" in message:
+            if sender == account.did and not keep_own:
+                ignored.append(IgnoredEvent(EventKind.SELF_ECHO, native, "sent by the brand"))
+            else:
+                events.append(RawEvent(SOURCE_CHAT, payload))
+        elif kind == "logDeleteMessage":
+            events.append(RawEvent(SOURCE_CHAT_DELETE, payload))
+        else:
+            ignored.append(IgnoredEvent(EventKind.OTHER, native, kind))
+    return events, ignored
+
+
+def poll_chat(
+    api: BlueskyApi, account: BlueskyAccount, config: BlueskyPollConfig
+) -> Iterator[ReadBatch[BlueskyAccount]]:
+    """The chat log since the cursor, page by page (each page safe to store on its own)."""
+    while True:
+        body = api.chat_log(account.chat_cursor)
+        logs = list(body.get("logs") or ())
+        new_cursor = body.get("cursor")
+        moved = bool(new_cursor) and new_cursor != account.chat_cursor
+        if moved:
+            account = account.with_(chat_cursor=str(new_cursor))
+        events, ignored = chat_events(logs, account, keep_own=config.keep_own_posts)
+        done = not logs or not moved
+        yield ReadBatch(tuple(events), account, tuple(ignored), complete=done)
+        if done:
+            return
