@@ -23,9 +23,12 @@ def staff(
     languages: Sequence[str] = (),
     intents: Sequence[str] = (),
     capacity: int = 8,
+    display_name: str = "",
 ) -> User:
     """A user with a routing profile; online users can be routed cases at once."""
-    user = create_user(session, username=username, password=PASSWORD, role=role)
+    user = create_user(
+        session, username=username, password=PASSWORD, role=role, display_name=display_name
+    )
     set_skills(session, user, languages=languages, intents=intents, capacity=capacity, actor="test")
     set_presence(session, user, "online" if online else "away")
     return user

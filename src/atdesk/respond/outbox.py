@@ -1,0 +1,104 @@
+"""Sending through the channel plug-ins: find the brand's account on the network, send, keep state.
+
+`Outbox` is the seam: the web app uses `ChannelOutbox` (the real X and Mastodon clients,
+pointed by each account's stored base URL at the network or at a local emulator); tests may
+pass any object with the same `send` method.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from atdesk.channels.base import ChannelDeps, ReplyTarget, Sent
+from atdesk.channels.mastodon.account import MastodonAccount
+from atdesk.channels.mastodon.provider import MastodonChannel
+from atdesk.channels.x.account import XAccount
+from atdesk.channels.x.provider import XChannel
+from atdesk.domain.networks import Network
+from atdesk.domain.posts import Author
+from atdesk.models import ChannelAccount
+
+
+class DeliveryError(RuntimeError):
+    """A reply that could not go out, with what to do about it."""
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """One message to send: a reply to a post, or a private message to a person."""
+
+    text: str
+    ref: str
+    target: ReplyTarget | None = None
+    recipient: Author | None = None
+
+
+class Outbox(Protocol):
+    """Sends one outgoing message for a brand account and returns what the network created."""
+
+    def send(self, account: ChannelAccount, message: Outgoing) -> Sent[Any]:
+        """Send and return the created post and the account state afterwards."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class _Plugin:
+    make: Callable[[ChannelDeps], Any]
+    account: Callable[[Mapping[str, Any]], Any]
+
+
+PLUGINS: dict[str, _Plugin] = {
+    Network.X.value: _Plugin(XChannel, XAccount.from_json),
+    Network.MASTODON.value: _Plugin(MastodonChannel, MastodonAccount.from_json),
+}
+
+
+class ChannelOutbox:
+    """The production outbox: the network's channel client with the account's stored state."""
+
+    def __init__(self, deps: ChannelDeps | None = None) -> None:
+        self.deps = deps or ChannelDeps()
+
+    def send(self, account: ChannelAccount, message: Outgoing) -> Sent[Any]:
+        """Send through the channel; credentials problems say where to fix them."""
+        plugin = PLUGINS.get(account.network)
+        if plugin is None:
+            raise DeliveryError(
+                f"sending on {account.network} is not available yet; reply from the network's app"
+            )
+        try:
+            state = plugin.account(account.state or {})
+        except (KeyError, TypeError, ValueError):
+            raise DeliveryError(
+                f"@{account.handle} on {account.network} has no credentials; an admin adds them "
+                "under Admin → Brands"
+            ) from None
+        channel = plugin.make(self.deps)
+        if message.recipient is not None:
+            return channel.send_dm(  # type: ignore[no-any-return]
+                state, recipient=message.recipient, text=message.text, ref=message.ref
+            )
+        assert message.target is not None
+        return channel.send_reply(  # type: ignore[no-any-return]
+            state, target=message.target, text=message.text, ref=message.ref
+        )
+
+
+def brand_account(session: Session, brand_id: int, network: str) -> ChannelAccount:
+    """The brand's account on a network; a clear error when the brand has none."""
+    account = session.scalar(
+        select(ChannelAccount)
+        .where(ChannelAccount.brand_id == brand_id, ChannelAccount.network == network)
+        .order_by(ChannelAccount.id)
+        .limit(1)
+    )
+    if account is None:
+        raise DeliveryError(
+            f"this brand has no {network} account; an admin adds one under Admin → Brands"
+        )
+    return account
