@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Protocol
 
-from atdesk.channels.observer import ApiCall, HealthNotice, Operation
+from atdesk.channels.base import ChannelDeps
+from atdesk.channels.observer import ApiCall, FanoutObserver, HealthNotice, Operation
 from atdesk.domain.networks import Network
 
 
@@ -130,11 +131,20 @@ def paced_poll_delay(
     return max(base_interval, until_next_month / float(polls_left))
 
 
+@dataclass(frozen=True, slots=True)
+class PollPace:
+    """How long to wait before the next pass, and whether that is slower than normal."""
+
+    delay: float
+    throttled: bool = False
+    reason: str = ""
+
+
 class BudgetGuard(Protocol):
     """What a poller asks before each pass: "how long must I wait before polling?"."""
 
-    def delay_before_poll(self, network: Network, account: str) -> float:
-        """0 to poll now; otherwise seconds to wait."""
+    def pace(self, network: Network, account: str) -> PollPace:
+        """The wait before the next pass (the normal interval unless money is short)."""
         ...
 
     def record_poll(self, network: Network, account: str, cost: Decimal) -> None:
@@ -148,9 +158,9 @@ class UnlimitedBudget:
     def __init__(self, base_interval: float = 60.0) -> None:
         self.base_interval = base_interval
 
-    def delay_before_poll(self, network: Network, account: str) -> float:
+    def pace(self, network: Network, account: str) -> PollPace:
         """The normal interval."""
-        return self.base_interval
+        return PollPace(self.base_interval)
 
     def record_poll(self, network: Network, account: str, cost: Decimal) -> None:
         """Nothing to learn."""
@@ -185,15 +195,23 @@ class MonthlyBudgetGuard:
         with self._lock:
             return self._cost_per_poll.get((network, account), Decimal(0))
 
-    def delay_before_poll(self, network: Network, account: str) -> float:
+    def pace(self, network: Network, account: str) -> PollPace:
         """The paced delay for the spend so far."""
-        return paced_poll_delay(
+        spent = self._spent()
+        delay = paced_poll_delay(
             budget=self.budget,
-            spent=self._spent(),
+            spent=spent,
             now=self._now(),
             base_interval=self.base_interval,
             cost_per_poll=self.estimated_cost_per_poll(network, account),
         )
+        if delay <= self.base_interval:
+            return PollPace(delay)
+        reason = (
+            f"spent {spent} of the {self.budget.limit} monthly budget; "
+            f"polling every {delay:.0f} s instead of {self.base_interval:.0f} s"
+        )
+        return PollPace(delay, throttled=True, reason=reason)
 
     def record_poll(self, network: Network, account: str, cost: Decimal) -> None:
         """Fold one pass's cost into the moving average."""
@@ -201,6 +219,12 @@ class MonthlyBudgetGuard:
         with self._lock:
             old = self._cost_per_poll.get(key)
             self._cost_per_poll[key] = cost if old is None else old + (cost - old) * self._smoothing
+
+
+def metered(deps: ChannelDeps, table: PriceTable) -> tuple[ChannelDeps, CostMeter]:
+    """A copy of `deps` whose calls are also priced by a new meter (for a poller)."""
+    meter = CostMeter(table)
+    return replace(deps, observer=FanoutObserver(deps.observer, meter)), meter
 
 
 class CostMeter:
@@ -216,6 +240,11 @@ class CostMeter:
         cost = call_cost(call, self.table)
         with self._lock:
             self.total += cost
+
+    def read(self) -> Decimal:
+        """The total so far."""
+        with self._lock:
+            return self.total
 
     def on_health(self, notice: HealthNotice) -> None:
         """Health is not money."""
