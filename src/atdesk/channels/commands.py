@@ -45,6 +45,11 @@ def _start_and_describe(
     ]
 
 
+def wait_for_interrupt(server: Emulator) -> None:
+    """Block until Ctrl-C (a seam for tests)."""
+    threading.Event().wait()
+
+
 @click.command("emulate")
 @click.argument("network", type=click.Choice(NETWORKS, case_sensitive=False))
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
@@ -66,7 +71,7 @@ def emulate(network: str, host: str, port: int) -> None:
         click.echo(line)
     click.echo("Press Ctrl-C to stop.")
     try:
-        threading.Event().wait()
+        wait_for_interrupt(server)
     except KeyboardInterrupt:
         click.echo("stopping")
     finally:

@@ -133,11 +133,13 @@ def paced_poll_delay(
 
 @dataclass(frozen=True, slots=True)
 class PollPace:
-    """How long to wait before the next pass, and whether that is slower than normal."""
+    """How long to wait before the next pass, whether that is slower than normal, and
+    whether even then no pass fits the budget (`blocked`: wait, then ask again)."""
 
     delay: float
     throttled: bool = False
     reason: str = ""
+    blocked: bool = False
 
 
 class BudgetGuard(Protocol):
@@ -207,11 +209,15 @@ class MonthlyBudgetGuard:
         )
         if delay <= self.base_interval:
             return PollPace(delay)
+        remaining = self.budget.limit - spent
+        cost = self.estimated_cost_per_poll(network, account)
+        blocked = remaining <= 0 or (cost > 0 and remaining < cost)
         reason = (
             f"spent {spent} of the {self.budget.limit} monthly budget; "
-            f"polling every {delay:.0f} s instead of {self.base_interval:.0f} s"
+            + ("polling paused until next month" if blocked else f"polling every {delay:.0f} s")
+            + f" instead of every {self.base_interval:.0f} s"
         )
-        return PollPace(delay, throttled=True, reason=reason)
+        return PollPace(delay, throttled=True, reason=reason, blocked=blocked)
 
     def record_poll(self, network: Network, account: str, cost: Decimal) -> None:
         """Fold one pass's cost into the moving average."""

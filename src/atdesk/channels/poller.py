@@ -34,27 +34,30 @@ def run_poller(
     guard: BudgetGuard,
     meter: CostMeter,
     stop: threading.Event,
-    max_passes: int | None = None,
+    max_rounds: int | None = None,
 ) -> S:
-    """Poll until `stop` (or `max_passes`); returns the account as last persisted.
+    """Poll until `stop` (or `max_rounds` waits); returns the account as last persisted.
 
     `meter` must observe the channel's calls (see `costs.metered`) so the guard learns
     what a pass costs.
     """
     network, key = channel.network, account.account_key
     throttled = False
-    passes = 0
-    while not stop.is_set() and (max_passes is None or passes < max_passes):
+    rounds = 0
+    while not stop.is_set() and (max_rounds is None or rounds < max_rounds):
+        rounds += 1
         pace = guard.pace(network, key)
         if pace.throttled != throttled:
             throttled = pace.throttled
             kind = HealthKind.BUDGET_THROTTLED if throttled else HealthKind.RECOVERED
             message = pace.reason if throttled else "polling back at its normal pace"
             deps.observer.on_health(HealthNotice(network, key, kind, message, now_utc(deps)))
-        if passes or throttled:
+        if rounds > 1 or throttled:
             _wait(deps, stop, pace.delay)
             if stop.is_set():
                 break
+            if guard.pace(network, key).blocked:
+                continue  # still no money for a pass (the month has not turned yet)
         before = meter.read()
         try:
             for batch in channel.poll(account):
@@ -62,7 +65,6 @@ def run_poller(
                 account = batch.account
         except TransientError as exc:
             log.warning("%s poll of %s ended early (%s); the next pass resumes", network, key, exc)
-        passes += 1
         guard.record_poll(network, key, max(Decimal(0), meter.read() - before))
     return account
 
