@@ -1,0 +1,193 @@
+"""The bot: answers questions from the knowledge base when it is sure, else hands to a person.
+
+It never answers an angry customer or one who asks for a person, and it never guesses below
+the brand's confidence threshold. Every decision is stored with its reason, so the share of
+cases the bot resolved without a human can be measured honestly.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from atdesk.automations.context import ActionContext, Outcome
+from atdesk.automations.handoff import hand_over
+from atdesk.automations.knowledge import INDEXES
+from atdesk.automations.outbound import queue_message
+from atdesk.models import AutomationJob, BotDecision, Case, Post
+
+ANSWERED = "answered"
+HANDOFF = "handoff"
+PERSON_HINT = " Reply 'agent' to talk to a person."
+_ASKS_FOR_PERSON = re.compile(
+    r"\b(?:agent|human|real person|a person|representative|someone real|"
+    r"speak (?:to|with) (?:someone|somebody|a manager|support)|"
+    r"talk (?:to|with) (?:someone|somebody)|"
+    r"manager|operator)\b",
+    re.IGNORECASE,
+)
+
+
+def asks_for_person(text: str) -> bool:
+    """Whether the customer asks for a human ("agent", "a real person", "talk to someone")."""
+    return bool(_ASKS_FOR_PERSON.search(text))
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """What the bot would do for a post, before anything is sent (also for the dry run)."""
+
+    answer: bool
+    reason: str
+    confidence: float = 0.0
+    article_id: int | None = None
+    article_title: str = ""
+    text: str = ""
+
+
+def decide(ctx: ActionContext, threshold: float) -> Decision:
+    """Answer only a calm question the knowledge base covers above the threshold."""
+    if asks_for_person(ctx.post.text):
+        return Decision(False, "the customer asked for a person")
+    if ctx.post.sentiment == "negative":
+        return Decision(False, "negative sentiment: a person should answer")
+    match = INDEXES.for_brand(ctx.session, ctx.brand.id).best(ctx.post.text)
+    if match is None:
+        return Decision(False, "the knowledge base has nothing on this")
+    if match.score < threshold:
+        return Decision(
+            False,
+            f"not sure enough: best article {match.article.title!r} at {match.score:.2f} "
+            f"< {threshold:.2f}",
+            match.score,
+            match.article.id,
+            match.article.title,
+        )
+    return Decision(
+        True,
+        f"article {match.article.title!r} at {match.score:.2f}",
+        match.score,
+        match.article.id,
+        match.article.title,
+        match.article.body,
+    )
+
+
+def bot_answer(ctx: ActionContext, threshold: float) -> Outcome:
+    """Send the answer marked as automated, or hand the case over with the reason."""
+    name = "bot_answer"
+    if ctx.session.scalar(select(BotDecision.id).where(BotDecision.post_id == ctx.post.id)):
+        return Outcome(name, "skipped", "the bot already decided on this post")
+    decision = decide(ctx, threshold)
+    _record(ctx, decision)
+    if not decision.answer:
+        hand_over(ctx.session, ctx.case, f"bot: {decision.reason}", actor="bot")
+        return Outcome(name, "handed_off", decision.reason, {"confidence": decision.confidence})
+    job = queue_message(
+        ctx,
+        decision.text,
+        private=ctx.post.direct,
+        purpose="bot-answer",
+        bot=True,
+        keep_tail=PERSON_HINT,
+    )
+    return Outcome(
+        name, "queued", decision.reason, {"confidence": decision.confidence, "job": job.id}
+    )
+
+
+def _record(ctx: ActionContext, decision: Decision, *, outcome: str | None = None) -> None:
+    ctx.session.add(
+        BotDecision(
+            brand_id=ctx.brand.id,
+            case_id=ctx.case.id,
+            post_id=ctx.post.id,
+            article_id=decision.article_id,
+            confidence=decision.confidence,
+            outcome=outcome or (ANSWERED if decision.answer else HANDOFF),
+            reason=decision.reason[:300],
+        )
+    )
+    ctx.session.flush()
+
+
+def follow_up(ctx: ActionContext) -> Outcome | None:
+    """A customer the bot answered writes again asking for a person: hand over, with why."""
+    answered = ctx.session.scalar(
+        select(BotDecision.id).where(
+            BotDecision.case_id == ctx.case.id, BotDecision.outcome == ANSWERED
+        )
+    )
+    if answered is None or not asks_for_person(ctx.post.text):
+        return None
+    if ctx.session.scalar(select(BotDecision.id).where(BotDecision.post_id == ctx.post.id)):
+        return None
+    _record(ctx, Decision(False, "the customer asked for a person after the bot's answer"))
+    hand_over(ctx.session, ctx.case, "bot: the customer asked for a person", actor="bot")
+    return Outcome("bot_follow_up", "handed_off", "the customer asked for a person")
+
+
+@dataclass(frozen=True, slots=True)
+class BotStats:
+    """How the bot did: cases it saw, answered, and resolved with no human reply."""
+
+    cases: int
+    answered: int
+    handed_off: int
+    resolved_without_human: int
+
+    @property
+    def share_without_human(self) -> float:
+        """Resolved without a human, as a share of the cases the bot saw."""
+        return self.resolved_without_human / self.cases if self.cases else 0.0
+
+
+def bot_stats(session: Session, brand_id: int | None = None) -> BotStats:
+    """Count from the stored decisions, cases and posts (no estimate involved)."""
+    query = select(BotDecision.case_id, BotDecision.outcome).where(BotDecision.case_id.is_not(None))
+    if brand_id is not None:
+        query = query.where(BotDecision.brand_id == brand_id)
+    outcomes: dict[int, set[str]] = {}
+    for case_id, outcome in session.execute(query):
+        if case_id is not None:
+            outcomes.setdefault(case_id, set()).add(outcome)
+    answered = {c for c, o in outcomes.items() if ANSWERED in o}
+    handed = {c for c, o in outcomes.items() if HANDOFF in o}
+    resolved = 0
+    for case_id in sorted(answered - handed):
+        case = session.get(Case, case_id)
+        if case is None or case.resolved_at is None:
+            continue
+        if _human_replies(session, case) == 0:
+            resolved += 1
+    return BotStats(len(outcomes), len(answered), len(handed), resolved)
+
+
+def _human_replies(session: Session, case: Case) -> int:
+    """Outbound posts in the case that the automation did not send."""
+    sent_by_automation = {
+        int(job.result["post_id"])
+        for job in session.scalars(
+            select(AutomationJob).where(
+                AutomationJob.case_id == case.id, AutomationJob.kind == "message.send"
+            )
+        )
+        if job.result.get("post_id") is not None
+    }
+    outbound = session.scalars(
+        select(Post.id).where(Post.case_id == case.id, Post.inbound.is_(False))
+    ).all()
+    return sum(1 for post_id in outbound if post_id not in sent_by_automation)
+
+
+def decisions_count(session: Session, brand_id: int) -> int:
+    """How many decisions the bot made for a brand (for the knowledge-base page)."""
+    return int(
+        session.scalar(
+            select(func.count()).select_from(BotDecision).where(BotDecision.brand_id == brand_id)
+        )
+        or 0
+    )

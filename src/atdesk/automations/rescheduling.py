@@ -1,0 +1,475 @@
+"""Rescheduling a visit by private message: offer free slots, read the pick, move the booking.
+
+"Reschedule my technician visit to this Friday anytime" finds the customer's next booked
+appointment, the free slots that day (the visit's own time counts as free), and sends them
+as numbered options by DM. The answer ("2", "the morning one") moves the appointment after a
+last conflict check, raises its calendar SEQUENCE and confirms. No slot, a taken slot, "none
+of these" or a third unclear answer get a clear reply and a person.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from atdesk.automations.brandconfig import BrandConfig
+from atdesk.automations.context import ActionContext, Outcome
+from atdesk.automations.handoff import hand_over
+from atdesk.automations.outbound import queue_message
+from atdesk.automations.rules import RescheduleAction
+from atdesk.cases import audit
+from atdesk.cases.calendar import CalendarError, parse_clock
+from atdesk.config import Settings
+from atdesk.integrations.appointments import (
+    Booking,
+    Chosen,
+    NoAvailability,
+    NoneOfThese,
+    Resource,
+    Slot,
+    SlotOffer,
+    SlotOption,
+    check_conflict,
+    find_slots,
+    parse_choice,
+    render_clarification,
+    render_confirmation,
+    render_conflict,
+    render_no_availability,
+    render_offer,
+    requested_day,
+)
+from atdesk.models import (
+    Appointment,
+    AppointmentOffer,
+    AppointmentResource,
+    Author,
+    Post,
+    RuleRun,
+)
+
+OFFERED = "offered"
+UNCLEAR = "unclear"
+CHOSEN = "chosen"
+DECLINED = "declined"
+CONFLICT = "conflict"
+GAVE_UP = "gave_up"
+OPEN_OFFERS = (OFFERED, UNCLEAR)
+BOOKED = "booked"
+MAX_CLARIFICATIONS = 2
+ANSWER_WITHIN = timedelta(days=7)
+LOOK_AHEAD_DAYS = 14
+
+
+def resources_of(session: Session, brand_id: int) -> list[Resource]:
+    """The brand's active technicians, as the slot finder wants them (bad hours are skipped)."""
+    out = []
+    rows = session.scalars(
+        select(AppointmentResource)
+        .where(AppointmentResource.brand_id == brand_id, AppointmentResource.active.is_(True))
+        .order_by(AppointmentResource.id)
+    )
+    for row in rows:
+        try:
+            hours = {
+                int(day): tuple((parse_clock(a), parse_clock(b)) for a, b in spans)
+                for day, spans in (row.hours or {}).items()
+            }
+        except (CalendarError, ValueError):
+            continue
+        out.append(Resource(str(row.id), row.name, hours, frozenset(row.kinds or [])))
+    return out
+
+
+def bookings_between(
+    session: Session, brand_id: int, start: datetime, end: datetime
+) -> list[Booking]:
+    """Booked time of the brand's resources overlapping [start, end)."""
+    rows = session.scalars(
+        select(Appointment).where(
+            Appointment.brand_id == brand_id,
+            Appointment.status == BOOKED,
+            Appointment.start_at < end,
+            Appointment.end_at > start,
+        )
+    )
+    return [Booking(str(a.id), str(a.resource_id), a.start_at, a.end_at) for a in rows]
+
+
+def _day_bounds(day: date, config: BrandConfig) -> tuple[datetime, datetime]:
+    start = datetime.combine(day, time(0), config.tz).astimezone(UTC)
+    return start, start + timedelta(days=1)
+
+
+def next_appointment(
+    session: Session, *, brand_id: int, customer_id: int, now: datetime
+) -> Appointment | None:
+    """The customer's next booked visit with this brand."""
+    return session.scalar(
+        select(Appointment)
+        .where(
+            Appointment.brand_id == brand_id,
+            Appointment.customer_id == customer_id,
+            Appointment.status == BOOKED,
+            Appointment.end_at >= now,
+        )
+        .order_by(Appointment.start_at)
+        .limit(1)
+    )
+
+
+def _search(
+    session: Session,
+    appointment: Appointment,
+    config: BrandConfig,
+    *,
+    day: date,
+    within: tuple[time, time] | None,
+    now: datetime,
+    limit: int,
+    duration: timedelta,
+) -> SlotOffer | NoAvailability:
+    start, end = _day_bounds(day, config)
+    return find_slots(
+        resources=resources_of(session, appointment.brand_id),
+        bookings=bookings_between(session, appointment.brand_id, start, end),
+        day=day,
+        tz=config.tz,
+        duration=duration,
+        kind=appointment.kind,
+        within=within,
+        not_before=now,
+        moving=str(appointment.id),
+        limit=limit,
+    )
+
+
+def offer_reschedule(ctx: ActionContext, action: RescheduleAction) -> Outcome:
+    """Find slots on the day asked for (or the first day with room) and offer them by DM."""
+    name = "offer_reschedule"
+    existing = ctx.session.scalar(
+        select(AppointmentOffer).where(AppointmentOffer.post_id == ctx.post.id)
+    )
+    if existing is not None:
+        return Outcome(name, "skipped", f"offer {existing.id} already sent")
+    customer = ctx.customer
+    if customer is None:
+        from atdesk.automations.identity import start_verification
+
+        done = start_verification(ctx, purpose="reschedule your visit")
+        if not ctx.post.direct:
+            queue_message(
+                ctx,
+                f"Hi {ctx.first_name}, happy to help you find a new time. We've sent you a "
+                "private message to confirm it's you first.",
+                private=False,
+                purpose="reschedule-ack",
+            )
+        return Outcome(name, "waiting", f"unknown customer: {done}")
+    appointment = next_appointment(
+        ctx.session, brand_id=ctx.brand.id, customer_id=customer.id, now=ctx.now
+    )
+    if appointment is None:
+        queue_message(
+            ctx,
+            f"Hi {ctx.first_name}, we couldn't find an upcoming visit on your record. A member "
+            "of our team will message you shortly to sort it out.",
+            private=True,
+            purpose="reschedule-none",
+        )
+        hand_over(
+            ctx.session, ctx.case, "reschedule: no upcoming appointment on record", actor=ctx.actor
+        )
+        return Outcome(name, "handed_off", "no upcoming appointment on record")
+    duration = appointment.end_at - appointment.start_at
+    asked = requested_day(ctx.post.text, created_at=ctx.post.created_at, tz=ctx.config.tz)
+    if asked is not None:
+        result = _search(
+            ctx.session,
+            appointment,
+            ctx.config,
+            day=asked.day,
+            within=asked.within,
+            now=ctx.now,
+            limit=action.limit,
+            duration=duration,
+        )
+    else:
+        result = _first_free_day(ctx, appointment, action, duration)
+    if isinstance(result, NoAvailability):
+        queue_message(
+            ctx,
+            render_no_availability(result),
+            private=True,
+            purpose="reschedule-none",
+        )
+        hand_over(ctx.session, ctx.case, f"reschedule: {result.reason}", actor=ctx.actor)
+        return Outcome(name, "handed_off", result.reason)
+    row = AppointmentOffer(
+        appointment_id=appointment.id,
+        case_id=ctx.case.id,
+        post_id=ctx.post.id,
+        day=result.day,
+        options=[_option_json(o) for o in result.options],
+        status=OFFERED,
+        clarifications=0,
+    )
+    ctx.session.add(row)
+    ctx.session.flush()
+    queue_message(ctx, render_offer(result), private=True, purpose="reschedule-offer")
+    if not ctx.post.direct:
+        queue_message(
+            ctx,
+            f"Hi {ctx.first_name}, we've sent you a private message with the times we have "
+            f"on {result.day:%A}.",
+            private=False,
+            purpose="reschedule-ack",
+        )
+    _audit(ctx.session, appointment, ctx.case.id, "appointment.offered", ctx.actor, offer=row.id)
+    return Outcome(
+        name,
+        "done",
+        f"{len(result.options)} slots offered for {result.day:%a %d %b}",
+        {"offer": row.id},
+    )
+
+
+def _first_free_day(
+    ctx: ActionContext, appointment: Appointment, action: RescheduleAction, duration: timedelta
+) -> SlotOffer | NoAvailability:
+    """No day named: the first day in the next two weeks with room."""
+    first = ctx.now.astimezone(ctx.config.tz).date()
+    result: SlotOffer | NoAvailability = NoAvailability(first, "no day named")
+    for offset in range(LOOK_AHEAD_DAYS):
+        result = _search(
+            ctx.session,
+            appointment,
+            ctx.config,
+            day=first + timedelta(days=offset),
+            within=None,
+            now=ctx.now,
+            limit=action.limit,
+            duration=duration,
+        )
+        if isinstance(result, SlotOffer):
+            return result
+    return NoAvailability(first, f"no free slot in the next {LOOK_AHEAD_DAYS} days")
+
+
+def _option_json(option: SlotOption) -> dict[str, Any]:
+    slot = option.slot
+    return {
+        "number": option.number,
+        "resource_id": slot.resource_id,
+        "resource_name": slot.resource_name,
+        "start": slot.start.isoformat(),
+        "end": slot.end.isoformat(),
+    }
+
+
+def offer_of(row: AppointmentOffer, config: BrandConfig) -> SlotOffer:
+    """The stored options as the answer parser wants them."""
+    options = tuple(
+        SlotOption(
+            int(o["number"]),
+            Slot(
+                str(o["resource_id"]),
+                str(o["resource_name"]),
+                datetime.fromisoformat(o["start"]),
+                datetime.fromisoformat(o["end"]),
+            ),
+        )
+        for o in row.options
+    )
+    return SlotOffer(day=row.day, tz=config.tz, options=options)
+
+
+def open_offer_for(session: Session, post: Post, author: Author) -> AppointmentOffer | None:
+    """The offer this post answers: same case, or a DM from the customer the offer was for."""
+    if post.case_id is None:
+        return None
+    candidates = select(AppointmentOffer).where(
+        AppointmentOffer.status.in_(OPEN_OFFERS),
+        AppointmentOffer.created_at >= post.created_at - ANSWER_WITHIN,
+    )
+    same_customer = (
+        AppointmentOffer.appointment_id.in_(
+            select(Appointment.id).where(
+                Appointment.customer_id == author.customer_id,
+                Appointment.brand_id == (post.brand_id or -1),
+            )
+        )
+        if post.direct and author.customer_id is not None
+        else None
+    )
+    where = (
+        or_(AppointmentOffer.case_id == post.case_id, same_customer)
+        if same_customer is not None
+        else AppointmentOffer.case_id == post.case_id
+    )
+    return session.scalar(
+        candidates.where(where).order_by(AppointmentOffer.created_at.desc()).limit(1)
+    )
+
+
+def answer_offer(ctx: ActionContext, row: AppointmentOffer) -> Outcome:
+    """Read the customer's pick and act on it."""
+    name = "reschedule_answer"
+    appointment = ctx.session.get(Appointment, row.appointment_id)
+    if appointment is None or appointment.status != BOOKED:
+        row.status = GAVE_UP
+        return Outcome(name, "skipped", "the appointment is no longer booked")
+    offer = offer_of(row, ctx.config)
+    result = parse_choice(ctx.post.text, offer)
+    row.answer_post_id = ctx.post.id
+    row.answered_at = ctx.now
+    if isinstance(result, Chosen):
+        return _move(ctx, row, appointment, result)
+    if isinstance(result, NoneOfThese):
+        row.status = DECLINED
+        queue_message(
+            ctx,
+            "No problem. A member of our team will message you shortly to find another time.",
+            private=True,
+            purpose=f"reschedule-declined-{row.id}",
+        )
+        hand_over(
+            ctx.session, ctx.case, "reschedule: none of the offered times suit", actor=ctx.actor
+        )
+        return Outcome(name, "handed_off", "none of the offered times suit")
+    if row.clarifications >= MAX_CLARIFICATIONS:
+        row.status = GAVE_UP
+        queue_message(
+            ctx,
+            "Sorry, I couldn't tell which time you meant. A member of our team will message "
+            "you shortly.",
+            private=True,
+            purpose=f"reschedule-unclear-{row.id}",
+        )
+        hand_over(
+            ctx.session, ctx.case, f"reschedule: unclear answer ({result.reason})", actor=ctx.actor
+        )
+        return Outcome(name, "handed_off", result.reason)
+    row.clarifications += 1
+    row.status = UNCLEAR
+    queue_message(
+        ctx,
+        render_clarification(result, offer),
+        private=True,
+        purpose=f"reschedule-clarify-{row.id}-{row.clarifications}",
+    )
+    return Outcome(name, "done", f"asked again: {result.reason}")
+
+
+def _move(
+    ctx: ActionContext, row: AppointmentOffer, appointment: Appointment, chosen: Chosen
+) -> Outcome:
+    slot = chosen.option.slot
+    start, end = _day_bounds(row.day, ctx.config)
+    current = bookings_between(ctx.session, appointment.brand_id, start, end)
+    conflict = check_conflict(slot, current, moving=str(appointment.id))
+    if conflict is not None:
+        row.status = CONFLICT
+        queue_message(
+            ctx,
+            render_conflict(conflict, ctx.config.tz),
+            private=True,
+            purpose=f"reschedule-conflict-{row.id}",
+        )
+        hand_over(
+            ctx.session,
+            ctx.case,
+            f"reschedule: {slot.describe(ctx.config.tz)} was taken",
+            actor=ctx.actor,
+        )
+        return Outcome("reschedule_answer", "handed_off", "the chosen slot was taken meanwhile")
+    before = _snapshot(appointment)
+    appointment.start_at, appointment.end_at = slot.start, slot.end
+    appointment.resource_id = int(slot.resource_id)
+    appointment.sequence += 1
+    appointment.case_id = appointment.case_id or ctx.case.id
+    row.status = CHOSEN
+    row.chosen_number = chosen.option.number
+    ctx.session.flush()
+    _audit(
+        ctx.session, appointment, ctx.case.id, "appointment.rescheduled", ctx.actor, before=before
+    )
+    queue_message(
+        ctx,
+        render_confirmation(slot, ctx.config.tz),
+        private=True,
+        purpose=f"reschedule-confirmed-{row.id}",
+    )
+    return Outcome(
+        "reschedule_answer",
+        "done",
+        f"moved to {slot.describe(ctx.config.tz)}",
+        {"appointment": appointment.id},
+    )
+
+
+def _snapshot(appointment: Appointment) -> dict[str, Any]:
+    return {
+        "appointment_id": appointment.id,
+        "resource_id": appointment.resource_id,
+        "start_at": appointment.start_at.isoformat(),
+        "end_at": appointment.end_at.isoformat(),
+        "status": appointment.status,
+        "sequence": appointment.sequence,
+    }
+
+
+def _audit(
+    session: Session,
+    appointment: Appointment,
+    case_id: int | None,
+    action: str,
+    actor: str,
+    *,
+    before: dict[str, Any] | None = None,
+    **extra: Any,
+) -> None:
+    after = {**_snapshot(appointment), **extra}
+    audit.record(
+        session,
+        entity_type="appointment",
+        entity_id=appointment.id,
+        action=action,
+        actor=actor,
+        before=before or {},
+        after=after,
+    )
+    if case_id is not None:
+        audit.record(
+            session,
+            entity_type="case",
+            entity_id=case_id,
+            action=action,
+            actor=actor,
+            before=before or {},
+            after=after,
+        )
+
+
+def resume_reschedules(session: Session, *, author: Author, settings: Settings) -> int:
+    """Reschedule requests that waited for this author's verification run now."""
+    from atdesk.automations.stage import rerun_waiting
+
+    runs: Sequence[RuleRun] = session.scalars(
+        select(RuleRun)
+        .join(Post, Post.id == RuleRun.post_id)
+        .where(Post.author_id == author.id)
+        .order_by(RuleRun.id)
+    ).all()
+    count = 0
+    for run in runs:
+        if any(
+            o.get("action") == "offer_reschedule" and o.get("status") == "waiting"
+            for o in run.outcomes or []
+        ):
+            count += rerun_waiting(session, run, "offer_reschedule", settings=settings)
+    return count

@@ -1,0 +1,248 @@
+"""The automate stage: case events from the pipeline, rules over each new customer post.
+
+The inbound handler runs the pipeline and, in the same transaction, publishes one case event
+per touched case with the ids of its new customer posts (an outbox: a rolled-back batch
+publishes nothing). The case-events handler looks at each post once (`automated_posts`),
+answers an open slot offer if the post is the customer's pick, and otherwise runs the brand's
+rules; each rule acts on a post at most once (`rule_runs` is unique on rule and post).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from atdesk.automations.actions import run_action
+from atdesk.automations.bot import follow_up as bot_follow_up
+from atdesk.automations.brandconfig import BrandConfig, brand_config
+from atdesk.automations.context import ActionContext, Outcome, facts_of
+from atdesk.automations.engine import LoadedRule, fired
+from atdesk.automations.rescheduling import answer_offer, open_offer_for
+from atdesk.automations.rulebook import install_defaults, loaded_rules, spec_of
+from atdesk.config import Settings
+from atdesk.domain.posts import RawEvent
+from atdesk.models import AutomatedPost, AutomationRule, Brand, Case, Post, RuleRun
+from atdesk.models.base import utcnow
+from atdesk.pipeline.bus import CASE_EVENTS, Bus, Handler
+from atdesk.pipeline.normalize import normalize
+from atdesk.pipeline.runner import BatchReport, process_events
+
+log = logging.getLogger(__name__)
+
+MAX_POST_AGE = timedelta(days=3)
+
+
+@dataclass(slots=True)
+class PostRun:
+    """What the stage did with one post (for tests, the dry run and logs)."""
+
+    post_id: int
+    handled_by: str
+    outcomes: list[Outcome] = field(default_factory=list)
+
+
+def case_events(
+    session: Session, events: Sequence[RawEvent], report: BatchReport
+) -> list[dict[str, Any]]:
+    """One event per case touched by the batch, naming its new, unfiltered customer posts."""
+    keys: set[tuple[str, str]] = set()
+    for event in events:
+        try:
+            keys.add(normalize(event).key)
+        except ValueError:
+            continue
+    by_case: dict[int, list[int]] = defaultdict(list)
+    for network, native_ids in _group(keys).items():
+        for chunk in _chunks(sorted(native_ids)):
+            rows = session.execute(
+                select(Post.id, Post.case_id).where(
+                    Post.network == network,
+                    Post.native_id.in_(chunk),
+                    Post.inbound.is_(True),
+                    Post.filtered_reason.is_(None),
+                    Post.case_id.is_not(None),
+                )
+            )
+            for post_id, case_id in rows:
+                if case_id is not None:
+                    by_case[case_id].append(post_id)
+    changes = {c.case_id: c.event for c in report.case_changes}
+    return [
+        {"case_id": case_id, "event": changes.get(case_id, "updated"), "post_ids": sorted(ids)}
+        for case_id, ids in sorted(by_case.items())
+    ]
+
+
+def _group(keys: Iterable[tuple[str, str]]) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = defaultdict(set)
+    for network, native_id in keys:
+        out[network].add(native_id)
+    return out
+
+
+def _chunks(items: Sequence[str], size: int = 500) -> Iterable[Sequence[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def inbound_handler(bus: Bus) -> Handler:
+    """The pipeline for a batch of raw events, then its case events on the bus (same commit)."""
+
+    def handle(session: Session, payloads: list[dict[str, Any]]) -> None:
+        events = [RawEvent.from_json(p) for p in payloads]
+        report = process_events(session, events)
+        if report.invalid:
+            log.warning("dropped %d events that could not be normalised", len(report.invalid))
+        bus.publish(session, CASE_EVENTS, case_events(session, events, report))
+
+    return handle
+
+
+def case_events_handler(settings: Settings) -> Handler:
+    """The bus handler for case events: the automate stage, in the consumer's transaction."""
+
+    def handle(session: Session, payloads: list[dict[str, Any]]) -> None:
+        post_ids = sorted({int(p) for payload in payloads for p in payload.get("post_ids", [])})
+        automate_posts(session, post_ids, settings=settings, now=utcnow())
+
+    return handle
+
+
+class _Brands:
+    """Brands, their settings and rules, loaded once per batch."""
+
+    def __init__(self, session: Session, settings: Settings) -> None:
+        self.session = session
+        self.settings = settings
+        self._config: dict[int, BrandConfig] = {}
+        self._rules: dict[int, list[LoadedRule]] = {}
+
+    def config(self, brand: Brand) -> BrandConfig:
+        if brand.id not in self._config:
+            self._config[brand.id] = brand_config(self.session, brand, self.settings)
+        return self._config[brand.id]
+
+    def rules(self, brand: Brand) -> list[LoadedRule]:
+        if brand.id not in self._rules:
+            install_defaults(self.session, brand)
+            self._rules[brand.id] = loaded_rules(self.session, brand.id)
+        return self._rules[brand.id]
+
+
+def automate_posts(
+    session: Session, post_ids: Sequence[int], *, settings: Settings, now: datetime
+) -> list[PostRun]:
+    """Run the stage for these posts, oldest first; a post already seen is left alone."""
+    if not post_ids:
+        return []
+    seen = set(
+        session.scalars(select(AutomatedPost.post_id).where(AutomatedPost.post_id.in_(post_ids)))
+    )
+    posts = session.scalars(
+        select(Post)
+        .where(Post.id.in_([p for p in post_ids if p not in seen]))
+        .order_by(Post.created_at, Post.id)
+    ).all()
+    brands = _Brands(session, settings)
+    runs = []
+    for post in posts:
+        runs.append(_automate(session, post, brands, now))
+    session.flush()
+    return runs
+
+
+def _automate(session: Session, post: Post, brands: _Brands, now: datetime) -> PostRun:
+    mark = AutomatedPost(
+        post_id=post.id, case_id=post.case_id, handled_by="rules", processed_at=now
+    )
+    session.add(mark)
+    session.flush()
+    case = session.get(Case, post.case_id) if post.case_id else None
+    brand = session.get(Brand, case.brand_id) if case else None
+    if not post.inbound or post.filtered_reason or case is None or brand is None:
+        mark.handled_by = "not-automated"
+        return PostRun(post.id, mark.handled_by)
+    if now - post.created_at > MAX_POST_AGE:
+        # Replays and back-fills: answering a customer days later would do more harm than good.
+        mark.handled_by = "too-old"
+        return PostRun(post.id, mark.handled_by)
+    ctx = ActionContext(
+        session=session,
+        settings=brands.settings,
+        brand=brand,
+        config=brands.config(brand),
+        post=post,
+        case=case,
+        author=post.author,
+        now=now,
+    )
+    offer = open_offer_for(session, post, post.author)
+    if offer is not None:
+        mark.handled_by = "reschedule-answer"
+        return PostRun(post.id, mark.handled_by, [answer_offer(ctx, offer)])
+    handed = bot_follow_up(ctx)
+    if handed is not None:
+        mark.handled_by = "bot-follow-up"
+        return PostRun(post.id, mark.handled_by, [handed])
+    run = PostRun(post.id, "rules")
+    facts = facts_of(post, post.author, ctx.config)
+    for rule in fired(brands.rules(brand), facts):
+        run.outcomes.extend(_apply_rule(ctx, rule))
+    return run
+
+
+def _apply_rule(ctx: ActionContext, rule: LoadedRule) -> list[Outcome]:
+    """The rule's actions for this post, once: the run row is written before any action."""
+    session = ctx.session
+    if session.scalar(
+        select(RuleRun.id).where(RuleRun.rule_id == rule.id, RuleRun.post_id == ctx.post.id)
+    ):
+        return []
+    run = RuleRun(rule_id=rule.id, post_id=ctx.post.id, case_id=ctx.case.id, outcomes=[])
+    session.add(run)
+    session.flush()
+    ctx.rule_id, ctx.rule_name = rule.id, rule.spec.name
+    outcomes = [run_action(ctx, action) for action in rule.spec.then]
+    run.outcomes = [o.to_json() for o in outcomes]
+    session.flush()
+    return outcomes
+
+
+def rerun_waiting(session: Session, run: RuleRun, action_type: str, *, settings: Settings) -> int:
+    """Run again an action that waited (for the customer's identity); returns 1 if it ran."""
+    rule = session.get(AutomationRule, run.rule_id)
+    post = session.get(Post, run.post_id)
+    case = session.get(Case, run.case_id) if run.case_id else None
+    brand = session.get(Brand, case.brand_id) if case else None
+    if rule is None or post is None or case is None or brand is None:
+        return 0
+    spec = spec_of(rule)
+    action = next((a for a in spec.then if a.type == action_type), None)
+    if action is None:
+        return 0
+    ctx = ActionContext(
+        session=session,
+        settings=settings,
+        brand=brand,
+        config=brand_config(session, brand, settings),
+        post=post,
+        case=case,
+        author=post.author,
+        now=utcnow(),
+        rule_id=rule.id,
+        rule_name=spec.name,
+    )
+    outcome = run_action(ctx, action)
+    run.outcomes = [
+        outcome.to_json() if o.get("action") == action_type and o.get("status") == "waiting" else o
+        for o in run.outcomes
+    ]
+    session.flush()
+    return 1

@@ -1,0 +1,17 @@
+"""Every job handler, imported once so the job runner knows all kinds."""
+
+from __future__ import annotations
+
+import atdesk.automations.cityreports
+import atdesk.automations.identity
+import atdesk.automations.messages
+import atdesk.automations.webhooks
+from atdesk.automations.jobs import HANDLERS
+
+MODULES = (
+    atdesk.automations.cityreports,
+    atdesk.automations.identity,
+    atdesk.automations.messages,
+    atdesk.automations.webhooks,
+)
+KINDS = sorted(HANDLERS)

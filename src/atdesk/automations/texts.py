@@ -1,0 +1,22 @@
+"""Fitting automated texts to the network's length rule before they are queued."""
+
+from __future__ import annotations
+
+from atdesk.respond.limits import measure
+
+BOT_MARK = "[Automated answer] "
+
+
+def fit(network: str, text: str, *, private: bool, keep_tail: str = "", to: str = "") -> str:
+    """`text` + `keep_tail`, shortened word by word (with an ellipsis) until the network takes
+    it, counted as the respond stage counts it; the tail (a link, a hint) is never cut."""
+    full = f"{text}{keep_tail}"
+    if measure(network, full, private=private, recipient_handle=to).valid:
+        return full
+    words = text.split()
+    while words:
+        words.pop()
+        candidate = " ".join(words).rstrip(",;:") + "…" + keep_tail
+        if measure(network, candidate, private=private, recipient_handle=to).valid:
+            return candidate
+    return keep_tail.strip()

@@ -1,0 +1,107 @@
+"""Builders for automation tests: posts near a fixed 'now', the stage, and the job runner."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from atdesk.automations import tasks
+from atdesk.automations.jobs import JobEnv, run_due_jobs
+from atdesk.automations.stage import PostRun, automate_posts, case_events
+from atdesk.config import Settings
+from atdesk.domain.posts import RawEvent
+from atdesk.models import AutomationJob
+from atdesk.models.base import utcnow
+from atdesk.pipeline.runner import process_events
+from atdesk.respond.outbox import Outbox
+from atdesk.storage.session import transaction
+from atdesk.triage.baseline import RulesTriager
+
+# Monday 23 November 2026, 15:00 UTC: the posts' clock (fixed, so windows are exact).
+NOW = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
+assert tasks.KINDS  # every job handler is registered
+# The keyword triager: these tests are about automations, not about the trained models.
+TRIAGER = RulesTriager()
+
+
+def post(
+    native_id: str,
+    text: str,
+    *,
+    author: str = "4400000001",
+    handle: str = "dana",
+    name: str = "Dana Reyes",
+    minutes_before: float = 5,
+    network: str = "x",
+    **extra: Any,
+) -> dict[str, Any]:
+    """One JSON Lines post written `minutes_before` NOW."""
+    return {
+        "network": network,
+        "id": native_id,
+        "text": text,
+        "created_at": (NOW - timedelta(minutes=minutes_before)).isoformat(),
+        "author": {"id": author, "handle": handle, "name": name, "followers": 120},
+        **extra,
+    }
+
+
+def automate(
+    session: Session, settings: Settings, *payloads: dict[str, Any], now: datetime = NOW
+) -> list[PostRun]:
+    """The pipeline, then the automate stage on the batch's case events, as the worker does."""
+    events = [RawEvent(source="jsonl", payload=p) for p in payloads]
+    report = process_events(session, events, triager=TRIAGER)
+    ids = [pid for e in case_events(session, events, report) for pid in e["post_ids"]]
+    return automate_posts(session, ids, settings=settings, now=now)
+
+
+@dataclass
+class Clock:
+    """The job runner's clock: starts a day past the real now so every queued job is due."""
+
+    now: datetime = field(default_factory=lambda: utcnow() + timedelta(days=1))
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+def job_env(
+    settings: Settings, outbox: Outbox, http: httpx.Client, clock: Clock | None = None
+) -> JobEnv:
+    """A job runner environment with a recording (or real) outbox and a movable clock."""
+    return JobEnv(settings=settings, http=http, outbox=outbox, now=clock or Clock())
+
+
+def run_jobs(env: JobEnv, rounds: int = 5) -> int:
+    """Run due jobs until none are left (or `rounds` passes)."""
+    total = 0
+    for _ in range(rounds):
+        ran = run_due_jobs(env)
+        total += ran
+        if not ran:
+            break
+    return total
+
+
+def jobs_of(database_url: str, kind: str | None = None) -> list[AutomationJob]:
+    """Every job (of a kind), oldest first, read in a fresh transaction."""
+    with transaction(database_url) as session:
+        query = select(AutomationJob).order_by(AutomationJob.id)
+        if kind:
+            query = query.where(AutomationJob.kind == kind)
+        return list(session.scalars(query))
+
+
+def texts(jobs: Sequence[AutomationJob]) -> list[str]:
+    """The text of each message job."""
+    return [str(j.payload["text"]) for j in jobs if j.kind == "message.send"]
