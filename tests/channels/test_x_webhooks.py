@@ -73,6 +73,17 @@ def test_a_missing_signature_is_401_and_a_wrong_one_403() -> None:
     assert len(batch.events) == 2
 
 
+def test_replaying_the_same_body_yields_the_same_keys_so_one_post_is_stored() -> None:
+    body = raw("x_aa_tweet_create.json")
+    signature = signature_of(SECRET, body)
+    stored: dict[tuple[str, str], object] = {}
+    for _ in range(2):
+        for event in read_delivery(SECRET, body, signature).events:
+            post = NORMALIZERS[event.source](event.payload)
+            stored.setdefault(post.key, post)
+    assert list(stored) == [("x", "1899000000000000101"), ("x", "1899000000000000210")]
+
+
 def test_a_signed_body_that_is_not_json_is_a_400() -> None:
     body = b"not json"
     with pytest.raises(WebhookRejected) as bad:
@@ -124,7 +135,8 @@ class Receiver:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/webhooks/x"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        serve = self.server.serve_forever
+        threading.Thread(target=serve, kwargs={"poll_interval": 0.05}, daemon=True).start()
 
 
 @pytest.fixture
