@@ -111,6 +111,32 @@ def open_link(session: Session, token: str, *, secret_key: str, now: datetime) -
     return PendingLink(claim, row, customer, author, needs_phone=not customer.phone)
 
 
+def _digits(phone: str | None) -> str:
+    return "".join(ch for ch in phone or "" if ch.isdigit())[-10:]
+
+
+def existing_record(session: Session, customer_number: str, phone: str | None) -> Customer:
+    """The record the customer says is theirs: its number and its phone must both match."""
+    found = session.scalar(select(Customer).where(Customer.external_id == customer_number.strip()))
+    if found is None or not found.phone or _digits(found.phone) != _digits(phone):
+        raise CustomerError(
+            "that customer number and phone number do not match our records; check both, "
+            "or leave the customer number empty"
+        )
+    return found
+
+
+def _adopt(session: Session, pending: PendingLink, record: Customer) -> PendingLink:
+    """Bind to the customer's existing record instead of the one made for the link."""
+    provisional = pending.customer
+    pending.verification.customer_id = record.id
+    session.flush()
+    if provisional.id != record.id and not provisional.handles and not provisional.authors:
+        session.delete(provisional)
+        session.flush()
+    return PendingLink(pending.claim, pending.verification, record, pending.author, False)
+
+
 def redeem(
     session: Session,
     token: str,
@@ -119,11 +145,15 @@ def redeem(
     now: datetime,
     phone: str | None = None,
     name: str | None = None,
+    customer_number: str | None = None,
 ) -> PendingLink:
-    """Use the link: fill what the record lacks, bind the handle, spend the nonce."""
+    """Use the link: bind the handle to the record (an existing one when the customer proves
+    it with its number and phone), fill what the record lacks, spend the nonce."""
     pending = open_link(session, token, secret_key=secret_key, now=now)
     if pending.author is None:
         raise VerificationInvalid("we have not seen this account post yet; ask for a new link")
+    if customer_number and customer_number.strip():
+        pending = _adopt(session, pending, existing_record(session, customer_number, phone))
     changes: dict[str, str | None] = {}
     if pending.needs_phone:
         if not (phone or "").strip():
@@ -142,6 +172,7 @@ def redeem(
         source="verified",
     )
     pending.author.customer_id = pending.customer.id
+    pending.verification.customer_id = pending.customer.id
     pending.verification.used_at = now
     session.flush()
     return pending
