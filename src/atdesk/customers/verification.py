@@ -150,7 +150,8 @@ def redeem(
     """Use the link: bind the handle to the record (an existing one when the customer proves
     it with its number and phone), fill what the record lacks, spend the nonce."""
     pending = open_link(session, token, secret_key=secret_key, now=now)
-    if pending.author is None:
+    author = pending.author
+    if author is None:
         raise VerificationInvalid("we have not seen this account post yet; ask for a new link")
     if customer_number and customer_number.strip():
         pending = _adopt(session, pending, existing_record(session, customer_number, phone))
@@ -166,12 +167,12 @@ def redeem(
     link_handle(
         session,
         pending.customer,
-        Network(pending.author.network),
-        pending.author.handle,
+        Network(author.network),
+        author.handle,
         actor=ACTOR,
         source="verified",
     )
-    pending.author.customer_id = pending.customer.id
+    author.customer_id = pending.customer.id
     pending.verification.customer_id = pending.customer.id
     pending.verification.used_at = now
     session.flush()
