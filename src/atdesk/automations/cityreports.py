@@ -28,6 +28,7 @@ from atdesk.integrations.open311 import (
     Progress,
     Service,
     ServiceCodeMapper,
+    ServiceDefinition,
     StillPending,
     TryAgain,
     build_request,
@@ -86,25 +87,39 @@ def file_report(ctx: ActionContext) -> Outcome:
 
 
 class _ServiceCache:
-    """The city's service list per endpoint, refreshed hourly (it changes rarely)."""
+    """The city's service list and definitions per endpoint, refreshed hourly (they change
+    rarely, and every report would otherwise cost two extra calls)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._entries: dict[str, tuple[float, list[Service]]] = {}
+        self._services: dict[str, tuple[float, list[Service]]] = {}
+        self._definitions: dict[tuple[str, str], tuple[float, ServiceDefinition]] = {}
 
-    def get(self, client: Open311Client) -> list[Service]:
+    def services(self, client: Open311Client) -> list[Service]:
         with self._lock:
-            hit = self._entries.get(client.endpoint)
+            hit = self._services.get(client.endpoint)
             if hit and monotonic_time.monotonic() - hit[0] < SERVICES_TTL_S:
                 return hit[1]
         services = client.services()
         with self._lock:
-            self._entries[client.endpoint] = (monotonic_time.monotonic(), services)
+            self._services[client.endpoint] = (monotonic_time.monotonic(), services)
         return services
+
+    def definition(self, client: Open311Client, code: str) -> ServiceDefinition:
+        key = (client.endpoint, code)
+        with self._lock:
+            hit = self._definitions.get(key)
+            if hit and monotonic_time.monotonic() - hit[0] < SERVICES_TTL_S:
+                return hit[1]
+        definition = client.service_definition(code)
+        with self._lock:
+            self._definitions[key] = (monotonic_time.monotonic(), definition)
+        return definition
 
     def clear(self) -> None:
         with self._lock:
-            self._entries.clear()
+            self._services.clear()
+            self._definitions.clear()
 
 
 SERVICES = _ServiceCache()
@@ -162,7 +177,15 @@ def run_submit(job: jobs.JobView, env: jobs.JobEnv) -> jobs.JobOutcome:
         return jobs.JobOutcome.needs_human("the report, its brand or the Open311 endpoint is gone")
     client = _client(loaded.endpoint, env)
     try:
-        services = SERVICES.get(client)
+        services = SERVICES.services(client)
+        mapper = ServiceCodeMapper.from_services(services, extra_keywords=loaded.keywords)
+        match = mapper.match(loaded.field.text)
+        metadata = {s.service_code for s in services if s.metadata}
+        definitions = (
+            {match.service_code: SERVICES.definition(client, match.service_code)}
+            if match is not None and match.service_code in metadata
+            else {}
+        )
     except Open311Error as exc:
         delay = next_retry_delay(job.attempt)
         if delay is None or exc.next_action is not NextAction.RETRY_LATER:
@@ -170,8 +193,7 @@ def run_submit(job: jobs.JobView, env: jobs.JobEnv) -> jobs.JobOutcome:
         return jobs.JobOutcome.retry(
             delay, str(exc), effect=_mark(loaded.report_id, RETRYING, str(exc))
         )
-    mapper = ServiceCodeMapper.from_services(services, extra_keywords=loaded.keywords)
-    built = build_request(loaded.field, mapper=mapper)
+    built = build_request(loaded.field, mapper=mapper, definitions=definitions)
     if isinstance(built, NeedsHuman):
         return _needs_human(job, built.reason)
     names = {s.service_code: s.service_name for s in services}
