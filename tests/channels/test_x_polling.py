@@ -297,3 +297,14 @@ def test_the_first_poll_of_a_new_account_reads_only_the_newest_page(
     store.poll(XChannel(deps, poll_config=config, poll_dms=False))
     assert store.ids() == set(sorted(ids, key=int)[-10:])
     assert store.account.mentions.high_water == max(ids, key=int)
+
+
+def test_an_app_without_dm_access_still_gets_its_mentions(
+    x_emulator: XEmulator, x_account: XAccount, deps: ChannelDeps
+) -> None:
+    x_emulator.add_account(BRAND, user_token="no-dm-token", scopes=frozenset({"tweet.read"}))
+    ids = customer_mentions(x_emulator, 2)
+    store = Store(x_account.with_(user_token="no-dm-token", refresh_token=None))
+    store.poll(channel(deps))
+    assert store.ids() == set(ids)
+    assert x_emulator.count("GET", "/2/dm_events", 403) == 1

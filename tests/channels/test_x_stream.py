@@ -18,13 +18,13 @@ from atdesk.emulators.base import wait_until
 from atdesk.emulators.faults import FaultKind
 from atdesk.emulators.x import STREAM_PATH, XEmulator
 from tests.channels.conftest import APP_TOKEN, BRAND, RecordingClock
-from tests.channels.streams import running
+from tests.channels.streams import StreamRun, running
 
 FAST = StreamConfig(keepalive_timeout=1.0)
 
 
-def stream_ids(run: object) -> list[str]:
-    return [e.payload["tweet"]["id"] for e in run.events()]  # type: ignore[attr-defined]
+def stream_ids(run: StreamRun) -> list[str]:
+    return [e.payload["tweet"]["id"] for e in run.events()]
 
 
 def connections(emulator: XEmulator, status: int = 200) -> int:

@@ -51,6 +51,7 @@ REPLY_NOT_ALLOWED = (
     "Reply to this conversation is not allowed because you have not been mentioned or "
     "otherwise engaged by the author of the post you are replying to."
 )
+ALL_SCOPES = frozenset({"tweet.read", "tweet.write", "users.read", "dm.read", "dm.write"})
 DEFAULT_LIMITS: dict[str, tuple[int, float]] = {
     "GET /2/users/:id/mentions": (450, 900.0),
     "GET /2/dm_events": (300, 900.0),
@@ -66,6 +67,7 @@ class _Account:
     user_id: str
     refresh_token: str | None = None
     client_id: str | None = None
+    scopes: frozenset[str] = ALL_SCOPES
 
 
 class XEmulator(Emulator):
@@ -256,11 +258,12 @@ class XEmulator(Emulator):
         client_id: str | None = None,
         user_id: str | None = None,
         name: str = "",
+        scopes: frozenset[str] = ALL_SCOPES,
     ) -> str:
         """A user whose tokens are accepted (the brand, or any account an app acts for)."""
         user_id = self.add_user(username, name=name, user_id=user_id)
         with self.lock:
-            self._tokens[user_token] = _Account(user_id, refresh_token, client_id)
+            self._tokens[user_token] = _Account(user_id, refresh_token, client_id, scopes)
             if app_token:
                 self._app_tokens.add(app_token)
         return user_id
@@ -621,10 +624,19 @@ class XEmulator(Emulator):
             body["includes"] = includes
         return json_response(body, headers=headers)
 
+    def _missing_scope(self, request: Request, scope: str) -> Response | None:
+        account = self._tokens.get(request.bearer() or "")
+        if account is None or scope in account.scopes:
+            return None
+        return self._problem(403, "Forbidden", f"This token lacks the {scope} scope.")
+
     def _list_dm_events(self, request: Request) -> Response:
         caller = self._user_of(request)
         if isinstance(caller, Response):
             return caller
+        denied = self._missing_scope(request, "dm.read")
+        if denied:
+            return denied
         headers, limited = self._spend(request, "GET /2/dm_events")
         if limited:
             return limited
@@ -925,7 +937,7 @@ class XEmulator(Emulator):
                     new_access, new_refresh = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
                     del self._tokens[token]
                     self._tokens[new_access] = _Account(
-                        account.user_id, new_refresh, account.client_id
+                        account.user_id, new_refresh, account.client_id, account.scopes
                     )
                     return json_response(
                         {

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Generator, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, ClassVar
 
 from atdesk.channels.base import ChannelDeps, ReadBatch, ReadMode, ReplyTarget, Sent
-from atdesk.channels.errors import AuthExpired, AuthRevoked, InvalidRequest, WebhookRejected
+from atdesk.channels.errors import (
+    AuthExpired,
+    AuthRevoked,
+    InvalidRequest,
+    NotPermitted,
+    WebhookRejected,
+)
 from atdesk.channels.http import ApiSession, now_utc, reporting_auth_failures
 from atdesk.channels.observer import HealthKind, HealthNotice
 from atdesk.channels.ratelimits import RateLimit, parse_x
@@ -23,6 +30,7 @@ from atdesk.channels.x.webhooks import SIGNATURE_HEADER, read_delivery
 from atdesk.domain.networks import Network
 from atdesk.domain.posts import Author, Post
 
+log = logging.getLogger(__name__)
 Reader = Callable[[XApi, XAccount, XPollConfig], Iterator[ReadBatch[XAccount]]]
 
 
@@ -118,7 +126,13 @@ class XChannel:
         with self._guard(account):
             account = yield from self._pass(poll_mentions, account)
             if self.poll_dms:
-                yield from self._pass(poll_dms, account)
+                try:
+                    yield from self._pass(poll_dms, account)
+                except NotPermitted as exc:
+                    # Apps without the dm.read scope still get their mentions.
+                    log.warning(
+                        "X DMs of %s are not readable (%s); mentions only", account.handle, exc
+                    )
 
     def ensure_stream_rules(self, account: XAccount) -> XAccount:
         """Make sure the app's filtered stream has this brand's rule; store the returned ids."""
