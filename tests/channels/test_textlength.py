@@ -106,3 +106,9 @@ def test_bluesky_counts_graphemes_and_caps_bytes() -> None:
 def test_links_are_detected_as_x_counts_them() -> None:
     assert has_link("see https://example.org/x") and has_link("see example.com")
     assert not has_link("see city.example or 3.14")
+
+
+def test_every_rule_answers_length_limit_valid() -> None:
+    for measure in (x_text_length, mastodon_text_length, bluesky_text_length):
+        length, limit, valid = measure("hello")
+        assert (length, valid) == (5, True) and limit in {280, 500, 300}

@@ -7,8 +7,7 @@ Mastodon: 500 grapheme clusters of spoiler + text, every http(s) URL 23, `@user@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import regex
 from twitter_text import extract_urls_with_indices, parse_tweet
@@ -43,9 +42,8 @@ _MASTODON_MENTION = regex.compile(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class TextLength:
-    """A text measured by a network's rule: `valid` means it can be sent as is."""
+class TextLength(NamedTuple):
+    """A text measured by a network's rule, `(length, limit, valid)`; valid = sendable as is."""
 
     length: int
     limit: int
