@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, TypeVar
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from atdesk.domain.cases import Role
-from atdesk.models import Case, TeamBrand, TeamMember, User
+from atdesk.models import Case, Team, TeamBrand, TeamMember, User
 
 Q = TypeVar("Q", bound=Select[*tuple[Any, ...]])
 
@@ -18,8 +19,15 @@ class NotVisible(LookupError):
 
 
 def visible_brand_ids(session: Session, user: User) -> frozenset[int] | None:
-    """The brands a user works on; None means every brand (admins)."""
+    """The brands a user works on; None means every brand.
+
+    Admins see every brand. Until an admin creates the first team, so does everyone (a new
+    install set up from the command line works at once); from then on, agents and
+    supervisors see only their teams' brands.
+    """
     if user.role == Role.ADMIN.value:
+        return None
+    if session.scalar(select(Team.id).limit(1)) is None:
         return None
     rows = session.scalars(
         select(TeamBrand.brand_id)
@@ -50,3 +58,29 @@ def user_team_ids(session: Session, user: User) -> list[int]:
     return list(
         session.scalars(select(TeamMember.team_id).where(TeamMember.user_id == user.id)).all()
     )
+
+
+def assignable_users(session: Session, brand_ids: frozenset[int] | None) -> Sequence[User]:
+    """Active users in teams on these brands (every active user when brand_ids is None)."""
+    query = select(User).where(User.active.is_(True)).order_by(User.display_name, User.username)
+    if brand_ids is not None:
+        members = (
+            select(TeamMember.user_id)
+            .join(TeamBrand, TeamBrand.team_id == TeamMember.team_id)
+            .where(TeamBrand.brand_id.in_(sorted(brand_ids) or [-1]))
+        )
+        query = query.where(User.id.in_(members))
+    return session.scalars(query).all()
+
+
+def can_work_on(session: Session, user: User, brand_id: int) -> bool:
+    """True when the user's teams include the brand (admins work on every brand)."""
+    if user.role == Role.ADMIN.value:
+        return True
+    found = session.scalar(
+        select(TeamMember.user_id)
+        .join(TeamBrand, TeamBrand.team_id == TeamMember.team_id)
+        .where(TeamMember.user_id == user.id, TeamBrand.brand_id == brand_id)
+        .limit(1)
+    )
+    return found is not None

@@ -11,6 +11,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from atdesk.cases import audit
+from atdesk.cases.access import can_work_on
 from atdesk.cases.sensitivity import MANUAL_PREFIX
 from atdesk.cases.service import recompute_clocks, resolve, snapshot, sync_cases
 from atdesk.domain.cases import CaseStatus
@@ -54,6 +55,11 @@ def assign(
         return False
     if assignee is not None and not assignee.active:
         raise ActionError(f"{assignee.username} is deactivated; pick an active teammate")
+    if assignee is not None and not can_work_on(session, assignee, case.brand_id):
+        raise ActionError(
+            f"{assignee.display_name or assignee.username} is not in a team for "
+            f"{case.brand.name}; an admin can add them to one"
+        )
     before = snapshot(case)
     case.assignee_id = new_id
     case.assigned_at = (now or utcnow()) if assignee else None

@@ -7,11 +7,12 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query
 from sqlalchemy import func, select
 
+from atdesk.cases.access import NotVisible, restrict, visible_case
 from atdesk.cases.queries import CaseFilter, case_out, list_cases, post_out
 from atdesk.cases.schemas import CaseOut, Page, PostOut
 from atdesk.models import Case
 from atdesk.models import Post as PostRow
-from atdesk.web.deps import ApiUser, DbSession
+from atdesk.web.deps import ApiViewer, DbSession
 
 router = APIRouter(prefix="/api/v1", tags=["cases"])
 
@@ -22,17 +23,21 @@ Offset = Annotated[int, Query(ge=0)]
 @router.get("/cases")
 def get_cases(
     session: DbSession,
-    _user: ApiUser,
+    viewer: ApiViewer,
     status: str | None = None,
     brand_id: int | None = None,
     intent: str | None = None,
     sentiment: str | None = None,
     priority: str | None = None,
+    language: str | None = None,
+    network: str | None = None,
+    tag: str | None = None,
+    q: str | None = None,
     all_statuses: bool = False,
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> Page[CaseOut]:
-    """Cases, most pressing first; open ones unless a status or all_statuses is given."""
+    """Cases in your brands, most pressing first; open ones unless a status or all_statuses."""
     rows, total = list_cases(
         session,
         CaseFilter(
@@ -42,6 +47,11 @@ def get_cases(
             intent=intent,
             sentiment=sentiment,
             priority=priority,
+            language=language,
+            network=network,
+            tag=tag,
+            search=q,
+            brand_ids=viewer.brand_ids,
         ),
         limit=limit,
         offset=offset,
@@ -50,18 +60,18 @@ def get_cases(
 
 
 @router.get("/cases/{case_id}")
-def get_case(case_id: int, session: DbSession, _user: ApiUser) -> CaseOut:
-    """One case."""
-    case = session.get(Case, case_id)
-    if case is None:
-        raise HTTPException(status_code=404, detail=f"no case {case_id}")
-    return case_out(case)
+def get_case(case_id: int, session: DbSession, viewer: ApiViewer) -> CaseOut:
+    """One case of your brands."""
+    try:
+        return case_out(visible_case(session, viewer.user, case_id))
+    except NotVisible as exc:
+        raise HTTPException(status_code=404, detail=str(exc)) from None
 
 
 @router.get("/posts")
 def get_posts(
     session: DbSession,
-    _user: ApiUser,
+    viewer: ApiViewer,
     case_id: int | None = None,
     conversation_id: int | None = None,
     limit: Limit = 50,
@@ -70,6 +80,12 @@ def get_posts(
     """Posts in time order, optionally of one case or conversation."""
     query = select(PostRow)
     count = select(func.count(PostRow.id))
+    if viewer.brand_ids is not None:
+        mine = restrict(select(Case.id), viewer.brand_ids)
+        query, count = (
+            query.where(PostRow.case_id.in_(mine)),
+            count.where(PostRow.case_id.in_(mine)),
+        )
     if case_id is not None:
         query, count = (
             query.where(PostRow.case_id == case_id),

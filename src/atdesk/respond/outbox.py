@@ -1,6 +1,6 @@
 """Sending through the channel plug-ins: find the brand's account on the network, send, keep state.
 
-`Outbox` is the seam: the web app uses `ChannelOutbox` (the real X and Mastodon clients,
+`Outbox` is the seam: the web app uses `ChannelOutbox` (the real X, Mastodon and Bluesky clients,
 pointed by each account's stored base URL at the network or at a local emulator); tests may
 pass any object with the same `send` method.
 """
@@ -15,6 +15,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from atdesk.channels.base import ChannelDeps, ReplyTarget, Sent
+from atdesk.channels.bluesky.account import BlueskyAccount
+from atdesk.channels.bluesky.provider import BlueskyChannel
 from atdesk.channels.mastodon.account import MastodonAccount
 from atdesk.channels.mastodon.provider import MastodonChannel
 from atdesk.channels.x.account import XAccount
@@ -55,6 +57,7 @@ class _Plugin:
 PLUGINS: dict[str, _Plugin] = {
     Network.X.value: _Plugin(XChannel, XAccount.from_json),
     Network.MASTODON.value: _Plugin(MastodonChannel, MastodonAccount.from_json),
+    Network.BLUESKY.value: _Plugin(BlueskyChannel, BlueskyAccount.from_json),
 }
 
 

@@ -13,17 +13,31 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from atdesk import __version__
 from atdesk.cases import endpoints as case_endpoints
+from atdesk.cases.access import NotVisible
 from atdesk.config import Settings, load_settings
 from atdesk.customers import endpoints as customer_endpoints
-from atdesk.web import auth_pages, health, pages
+from atdesk.respond.outbox import ChannelOutbox, Outbox
+from atdesk.web import (
+    admin,
+    approvals,
+    auth_pages,
+    case_actions,
+    case_page,
+    health,
+    inbox,
+    live,
+    me,
+    presence,
+)
 from atdesk.web.deps import LoginRequired, api_user
 from atdesk.web.ratelimit import SlidingWindowLimiter
+from atdesk.web.templating import render
 
 SESSION_MAX_AGE_S = 12 * 3600
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """Build the app for these settings; tests make one per database."""
+def create_app(settings: Settings | None = None, *, outbox: Outbox | None = None) -> FastAPI:
+    """Build the app for these settings; tests make one per database (and may swap the outbox)."""
     settings = settings or load_settings()
     app = FastAPI(
         title="atdesk",
@@ -34,6 +48,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         openapi_url=None,
     )
     app.state.settings = settings
+    app.state.outbox = outbox or ChannelOutbox()
     app.state.login_limiter = SlidingWindowLimiter(limit=10, window_s=300)
     app.add_middleware(
         SessionMiddleware,
@@ -48,9 +63,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.include_router(health.router)
     app.include_router(auth_pages.router)
-    app.include_router(pages.router)
+    for module in (inbox, case_page, case_actions, presence, live, approvals, admin, me):
+        app.include_router(module.router)
     app.include_router(case_endpoints.router)
     app.include_router(customer_endpoints.router)
+
+    @app.exception_handler(NotVisible)
+    def _not_visible(request: Request, exc: NotVisible) -> Response:
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"detail": str(exc)}, status_code=404)
+        return render(request, "error.html", {"title": "Not found", "message": str(exc)}, 404)
 
     @app.exception_handler(LoginRequired)
     def _to_login(_request: Request, exc: LoginRequired) -> Response:

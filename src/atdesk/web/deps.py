@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
 from sqlalchemy.orm import Session
 
 from atdesk.accounts.service import user_for_token
+from atdesk.cases.access import user_team_ids, visible_brand_ids
 from atdesk.config import Settings
+from atdesk.domain.cases import Role
 from atdesk.models import User
 from atdesk.storage.session import session_factory
+from atdesk.web.csrf import check_csrf
 
 
 def get_settings(request: Request) -> Settings:
@@ -89,3 +93,69 @@ def page_user(request: Request, session: DbSession) -> User:
 
 ApiUser = Annotated[User, Depends(api_user)]
 PageUser = Annotated[User, Depends(page_user)]
+
+
+@dataclass(frozen=True, slots=True)
+class Viewer:
+    """The signed-in person with what they may see: their brands (None: all) and teams."""
+
+    user: User
+    brand_ids: frozenset[int] | None
+    team_ids: tuple[int, ...]
+
+    @property
+    def is_admin(self) -> bool:
+        """Admins manage people, brands and channels."""
+        return self.user.role == Role.ADMIN.value
+
+    @property
+    def is_reviewer(self) -> bool:
+        """Supervisors and admins approve replies on sensitive cases."""
+        return self.user.role in (Role.SUPERVISOR.value, Role.ADMIN.value)
+
+
+def page_viewer(request: Request, session: DbSession, user: PageUser) -> Viewer:
+    """The viewer for an HTML page."""
+    viewer = Viewer(user, visible_brand_ids(session, user), tuple(user_team_ids(session, user)))
+    request.state.viewer = viewer
+    return viewer
+
+
+def api_viewer(request: Request, session: DbSession, user: ApiUser) -> Viewer:
+    """The viewer for an API call (token or session)."""
+    return Viewer(user, visible_brand_ids(session, user), tuple(user_team_ids(session, user)))
+
+
+PageViewer = Annotated[Viewer, Depends(page_viewer)]
+ApiViewer = Annotated[Viewer, Depends(api_viewer)]
+
+
+def reviewer(viewer: PageViewer) -> Viewer:
+    """Supervisor or admin pages: anyone else gets 403 with who to ask."""
+    if not viewer.is_reviewer:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "supervisors and admins only")
+    return viewer
+
+
+def admin(viewer: PageViewer) -> Viewer:
+    """Admin pages: anyone else gets 403."""
+    if not viewer.is_admin:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "admins only; ask an admin for access")
+    return viewer
+
+
+ReviewerViewer = Annotated[Viewer, Depends(reviewer)]
+AdminViewer = Annotated[Viewer, Depends(admin)]
+
+
+async def csrf_checked(request: Request) -> None:
+    """Every write from a page carries the session's token: a form field or X-CSRF-Token."""
+    submitted = request.headers.get("x-csrf-token")
+    if not submitted:
+        form = await request.form()
+        value = form.get("csrf_token")
+        submitted = value if isinstance(value, str) else None
+    check_csrf(request, submitted)
+
+
+CsrfChecked = Depends(csrf_checked)

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
+from sqlalchemy.orm import Session
 from starlette.responses import HTMLResponse
 
+from atdesk import __version__
+from atdesk.cases.sla import sla_state
+from atdesk.models import AgentProfile
 from atdesk.models.base import utcnow
+from atdesk.respond.approvals import pending_count
 from atdesk.web.csrf import csrf_token
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
@@ -41,13 +47,73 @@ def duration(seconds: int | None) -> str:
     return f"{minutes}m" if minutes else f"{seconds}s"
 
 
+def due(value: datetime | None, now: datetime | None = None) -> str:
+    """'in 12m' or '12m late': an SLA deadline as an agent reads it."""
+    if value is None:
+        return ""
+    seconds = int((value - (now or utcnow())).total_seconds())
+    span = age(utcnow() - timedelta(seconds=abs(seconds)), utcnow()) or "0s"
+    return f"in {span}" if seconds > 0 else f"{span} late"
+
+
+def sla_class(value: datetime | None, now: datetime | None = None) -> str:
+    """The badge colour of a deadline: breached, warning or ok."""
+    return sla_state(value, now or utcnow())
+
+
+NETWORK_NAMES = {"x": "X", "mastodon": "Mastodon", "bluesky": "Bluesky"}
+
 templates.env.filters["age"] = age
 templates.env.filters["duration"] = duration
+templates.env.filters["due"] = due
+templates.env.filters["sla_class"] = sla_class
+templates.env.filters["network_name"] = lambda n: NETWORK_NAMES.get(n, n)
+templates.env.globals["asset_version"] = __version__
+
+
+def flash(request: Request, message: str, kind: str = "ok") -> None:
+    """A one-time message for the next page (after a redirect)."""
+    messages = list(request.session.get("flash", []))
+    messages.append({"kind": kind, "text": message})
+    request.session["flash"] = messages[-5:]
+
+
+def chrome(session: Session, request: Request) -> dict[str, Any]:
+    """What the top bar shows on every page: presence and the approvals waiting."""
+    viewer = getattr(request.state, "viewer", None)
+    if viewer is None:
+        return {}
+    profile = session.get(AgentProfile, viewer.user.id)
+    waiting = pending_count(session, viewer.brand_ids) if viewer.is_reviewer else 0
+    return {"presence": profile.presence if profile else "away", "approvals_waiting": waiting}
 
 
 def render(
-    request: Request, name: str, context: dict[str, Any], status_code: int = 200
+    request: Request,
+    name: str,
+    context: dict[str, Any],
+    status_code: int = 200,
+    *,
+    session: Session | None = None,
 ) -> HTMLResponse:
-    """Render a page with the user and CSRF token every layout needs."""
-    context = {"user": getattr(request.state, "user", None), "csrf": csrf_token(request), **context}
+    """Render a page with the user, CSRF token and top bar every layout needs."""
+    context = {
+        **(chrome(session, request) if session is not None else {}),
+        "user": getattr(request.state, "user", None),
+        "viewer": getattr(request.state, "viewer", None),
+        "csrf": csrf_token(request),
+        "flashes": request.session.pop("flash", []),
+        **context,
+    }
     return templates.TemplateResponse(request, name, context, status_code=status_code)
+
+
+def back_to(request: Request, default: str = "/") -> str:
+    """The same-site page the request came from (path and query only), else `default`."""
+    parts = urlsplit(request.headers.get("referer") or "")
+    if parts.netloc and parts.netloc != request.url.netloc:
+        return default
+    path = parts.path or default
+    if not path.startswith("/") or path.startswith("//"):
+        return default
+    return path + (f"?{parts.query}" if parts.query else "")

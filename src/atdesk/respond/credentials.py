@@ -1,0 +1,89 @@
+"""Admins connect a brand's network account: credentials are checked, stored, never shown."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from atdesk.cases import audit
+from atdesk.channels.bluesky.account import BlueskyAccount
+from atdesk.channels.mastodon.account import MastodonAccount
+from atdesk.channels.x.account import DEFAULT_BASE_URL as X_DEFAULT_BASE
+from atdesk.channels.x.account import XAccount
+from atdesk.domain.networks import Network
+from atdesk.models import ChannelAccount, User
+
+
+class CredentialsError(ValueError):
+    """Credentials that cannot be stored as given, with what is missing."""
+
+
+def connect(
+    session: Session,
+    account: ChannelAccount,
+    *,
+    token: str,
+    base_url: str,
+    native_user_id: str,
+    actor: User,
+) -> None:
+    """Store the account state the channel client needs; the token is write-only."""
+    token, base_url, native_user_id = token.strip(), base_url.strip(), native_user_id.strip()
+    if not token:
+        raise CredentialsError("paste the token (or app password) to connect the account")
+    if base_url and not base_url.startswith(("http://", "https://")):
+        raise CredentialsError(
+            "the base URL must start with https:// (or http:// for a local emulator)"
+        )
+    if account.network == Network.X.value:
+        user_id = native_user_id or account.native_user_id or ""
+        if not user_id.isdigit():
+            raise CredentialsError("X needs the brand's numeric user id")
+        state = XAccount(
+            handle=account.handle,
+            user_id=user_id,
+            user_token=token,
+            base_url=base_url or X_DEFAULT_BASE,
+        ).to_json()
+        account.native_user_id = user_id
+    elif account.network == Network.MASTODON.value:
+        if not base_url or not native_user_id:
+            raise CredentialsError("Mastodon needs the instance URL and the account id")
+        state = MastodonAccount(
+            acct=account.handle, account_id=native_user_id, token=token, base_url=base_url
+        ).to_json()
+        account.native_user_id = native_user_id
+    elif account.network == Network.BLUESKY.value:
+        bluesky = BlueskyAccount(handle=account.handle, app_password=token)
+        state = (bluesky.with_(base_url=base_url) if base_url else bluesky).to_json()
+    else:
+        raise CredentialsError(f"unknown network {account.network!r}")
+    account.state = state
+    audit.record(
+        session,
+        entity_type="channel_account",
+        entity_id=account.id,
+        action="channel_account.connected",
+        actor=actor,
+        after={"network": account.network, "handle": account.handle, "base_url": base_url},
+    )
+    session.flush()
+
+
+def is_connected(account: ChannelAccount) -> bool:
+    """True when credentials are stored."""
+    state = account.state or {}
+    return bool(state.get("user_token") or state.get("token") or state.get("app_password"))
+
+
+def remove(session: Session, account: ChannelAccount, *, actor: User) -> None:
+    """Disconnect and delete a brand's account (its posts stay)."""
+    audit.record(
+        session,
+        entity_type="channel_account",
+        entity_id=account.id,
+        action="channel_account.removed",
+        actor=actor,
+        before={"network": account.network, "handle": account.handle},
+    )
+    session.delete(account)
+    session.flush()

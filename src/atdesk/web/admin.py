@@ -1,0 +1,531 @@
+"""Admin pages: people and roles, teams, brands and their network accounts, SLA, macros."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from atdesk.accounts.passwords import WeakPassword
+from atdesk.accounts.service import AccountError, create_user, set_password, update_user
+from atdesk.accounts.teams import create_team, set_auto_assign, set_brands, set_members, set_skills
+from atdesk.brands.service import BrandError, add_account, create_brand
+from atdesk.cases.brand_rules import RuleError, update_rules
+from atdesk.cases.calendar import week_from_json
+from atdesk.cases.policies import (
+    PolicyError,
+    add_holiday,
+    brand_targets,
+    remove_holiday,
+    set_hours,
+    set_targets,
+)
+from atdesk.cases.sla import Targets
+from atdesk.domain.cases import Role
+from atdesk.domain.networks import parse_network
+from atdesk.domain.triage import Intent, Priority
+from atdesk.models import (
+    AgentProfile,
+    Brand,
+    BusinessCalendar,
+    ChannelAccount,
+    Holiday,
+    Macro,
+    Team,
+    TeamBrand,
+    TeamMember,
+    User,
+)
+from atdesk.respond.credentials import CredentialsError, connect, is_connected, remove
+from atdesk.respond.macros import VARIABLES, MacroError, delete_macro, save_macro
+from atdesk.web.deps import AdminViewer, CsrfChecked, DbSession, ReviewerViewer
+from atdesk.web.templating import flash, render
+
+router = APIRouter(prefix="/admin", include_in_schema=False)
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+USER_ERRORS = (AccountError, WeakPassword, BrandError, RuleError, PolicyError, CredentialsError)
+
+
+def _go(path: str) -> RedirectResponse:
+    return RedirectResponse(path, status_code=303)
+
+
+def _teams_by_user(session: Session) -> dict[int, list[str]]:
+    out: dict[int, list[str]] = {}
+    for user_id, name in session.execute(
+        select(TeamMember.user_id, Team.name).join(Team, Team.id == TeamMember.team_id)
+    ):
+        out.setdefault(user_id, []).append(name)
+    return out
+
+
+# --- users ---------------------------------------------------------------------------------
+
+
+@router.get("/users", response_class=HTMLResponse)
+def users(request: Request, session: DbSession, viewer: AdminViewer) -> HTMLResponse:
+    """Everyone who works in atdesk, their roles, teams and routing skills."""
+    people = session.scalars(select(User).order_by(User.username)).all()
+    profiles = {p.user_id: p for p in session.scalars(select(AgentProfile))}
+    return render(
+        request,
+        "admin/users.html",
+        {
+            "tab": "users",
+            "people": people,
+            "profiles": profiles,
+            "teams_of": _teams_by_user(session),
+            "roles": [r.value for r in Role],
+            "intents": [i.value for i in Intent],
+        },
+        session=session,
+    )
+
+
+@router.post("/users", dependencies=[CsrfChecked])
+def add_user(
+    request: Request,
+    session: DbSession,
+    viewer: AdminViewer,
+    username: Annotated[str, Form()],
+    password: Annotated[str, Form()],
+    role: Annotated[str, Form()],
+    display_name: Annotated[str, Form()] = "",
+) -> RedirectResponse:
+    """Create a login; the password is stored as an argon2 hash only."""
+    try:
+        user = create_user(
+            session,
+            username=username.strip(),
+            password=password,
+            role=Role(role),
+            display_name=display_name.strip(),
+        )
+        set_skills(session, user, languages=[], intents=[], capacity=8, actor=viewer.user)
+    except (*USER_ERRORS, ValueError) as exc:
+        session.rollback()
+        flash(request, str(exc), "error")
+    else:
+        flash(request, f"Created {user.username} ({user.role}).")
+    return _go("/admin/users")
+
+
+@router.post("/users/{user_id}", dependencies=[CsrfChecked])
+def edit_user(
+    user_id: int,
+    request: Request,
+    session: DbSession,
+    viewer: AdminViewer,
+    role: Annotated[str, Form()],
+    display_name: Annotated[str, Form()] = "",
+    active: Annotated[str, Form()] = "",
+    languages: Annotated[str, Form()] = "",
+    intents: Annotated[list[str], Form()] = [],  # noqa: B006 (FastAPI reads the default)
+    capacity: Annotated[str, Form()] = "8",
+    password: Annotated[str, Form()] = "",
+) -> RedirectResponse:
+    """Role, name, active, routing skills and capacity; a new password when one is typed."""
+    user = session.get(User, user_id)
+    if user is None:
+        raise HTTPException(404, f"no user {user_id}")
+    try:
+        update_user(
+            session,
+            user,
+            actor=viewer.user,
+            role=Role(role),
+            display_name=display_name,
+            active=active == "1",
+        )
+        set_skills(
+            session,
+            user,
+            languages=languages.replace(",", " ").split(),
+            intents=intents,
+            capacity=int(capacity) if capacity.strip().isdigit() else -1,
+            actor=viewer.user,
+        )
+        if password:
+            set_password(session, user, password, actor=viewer.user)
+    except (*USER_ERRORS, ValueError) as exc:
+        session.rollback()
+        flash(request, str(exc), "error")
+    else:
+        flash(request, f"Saved {user.username}.")
+    return _go("/admin/users")
+
+
+# --- teams ---------------------------------------------------------------------------------
+
+
+@router.get("/teams", response_class=HTMLResponse)
+def teams(request: Request, session: DbSession, viewer: AdminViewer) -> HTMLResponse:
+    """Teams with their members and brands."""
+    all_teams = session.scalars(select(Team).order_by(Team.name)).all()
+    members: dict[int, set[int]] = {}
+    for team_id, user_id in session.execute(select(TeamMember.team_id, TeamMember.user_id)):
+        members.setdefault(team_id, set()).add(user_id)
+    brands: dict[int, set[int]] = {}
+    for team_id, brand_id in session.execute(select(TeamBrand.team_id, TeamBrand.brand_id)):
+        brands.setdefault(team_id, set()).add(brand_id)
+    return render(
+        request,
+        "admin/teams.html",
+        {
+            "tab": "teams",
+            "teams": all_teams,
+            "members": members,
+            "team_brands": brands,
+            "people": session.scalars(
+                select(User).where(User.active.is_(True)).order_by(User.username)
+            ).all(),
+            "brands": session.scalars(select(Brand).order_by(Brand.name)).all(),
+        },
+        session=session,
+    )
+
+
+@router.post("/teams", dependencies=[CsrfChecked])
+def add_team(
+    request: Request,
+    session: DbSession,
+    viewer: AdminViewer,
+    name: Annotated[str, Form()],
+) -> RedirectResponse:
+    """A new team (add members and brands next)."""
+    try:
+        create_team(session, name, actor=viewer.user)
+    except AccountError as exc:
+        flash(request, str(exc), "error")
+    else:
+        flash(request, f"Team {name.strip()} created; now pick its members and brands.")
+    return _go("/admin/teams")
+
+
+@router.post("/teams/{team_id}", dependencies=[CsrfChecked])
+def edit_team(
+    team_id: int,
+    request: Request,
+    session: DbSession,
+    viewer: AdminViewer,
+    members: Annotated[list[int], Form()] = [],  # noqa: B006
+    brands: Annotated[list[int], Form()] = [],  # noqa: B006
+    auto_assign: Annotated[str, Form()] = "",
+) -> RedirectResponse:
+    """Members, brands and round-robin routing of one team."""
+    team = session.get(Team, team_id)
+    if team is None:
+        raise HTTPException(404, f"no team {team_id}")
+    try:
+        set_members(session, team, members, actor=viewer.user)
+        set_brands(session, team, brands, actor=viewer.user)
+        set_auto_assign(session, team, auto_assign == "1", actor=viewer.user)
+    except AccountError as exc:
+        session.rollback()
+        flash(request, str(exc), "error")
+    else:
+        flash(request, f"Saved team {team.name}.")
+    return _go("/admin/teams")
+
+
+# --- brands and their network accounts ------------------------------------------------------
+
+
+@router.get("/brands", response_class=HTMLResponse)
+def brands(request: Request, session: DbSession, viewer: AdminViewer) -> HTMLResponse:
+    """Brands, their rules and their accounts on each network."""
+    all_brands = session.scalars(select(Brand).order_by(Brand.name)).all()
+    accounts: dict[int, list[ChannelAccount]] = {}
+    for account in session.scalars(select(ChannelAccount).order_by(ChannelAccount.network)):
+        accounts.setdefault(account.brand_id, []).append(account)
+    return render(
+        request,
+        "admin/brands.html",
+        {
+            "tab": "brands",
+            "brands": all_brands,
+            "accounts": accounts,
+            "connected": is_connected,
+            "intents": [i.value for i in Intent],
+        },
+        session=session,
+    )
+
+
+@router.post("/brands", dependencies=[CsrfChecked])
+def add_brand(
+    request: Request,
+    session: DbSession,
+    viewer: AdminViewer,
+    name: Annotated[str, Form()],
+) -> RedirectResponse:
+    """A new brand (add its network accounts next)."""
+    try:
+        create_brand(session, name)
+    except BrandError as exc:
+        flash(request, str(exc), "error")
+    else:
+        flash(request, f"Brand {name.strip()} created; add its accounts on each network.")
+    return _go("/admin/brands")
+
+
+def _brand(session: Session, brand_id: int) -> Brand:
+    brand = session.get(Brand, brand_id)
+    if brand is None:
+        raise HTTPException(404, f"no brand {brand_id}")
+    return brand
+
+
+@router.post("/brands/{brand_id}/rules", dependencies=[CsrfChecked])
+def brand_rules(
+    brand_id: int,
+    request: Request,
+    session: DbSession,
+    viewer: AdminViewer,
+    watched_handles: Annotated[str, Form()] = "",
+    sensitive_keywords: Annotated[str, Form()] = "",
+    approval_intents: Annotated[list[str], Form()] = [],  # noqa: B006
+    high_reach_followers: Annotated[str, Form()] = "",
+    public_contacts: Annotated[str, Form()] = "",
+) -> RedirectResponse:
+    """Executives, sensitivity rules and the brand's own contacts."""
+    brand = _brand(session, brand_id)
+    try:
+        update_rules(
+            session,
+            brand,
+            watched_handles=watched_handles,
+            sensitive_keywords=sensitive_keywords,
+            approval_intents=approval_intents,
+            high_reach_followers=high_reach_followers,
+            public_contacts=public_contacts,
+            actor=viewer.user,
+        )
+    except RuleError as exc:
+        flash(request, str(exc), "error")
+    else:
+        flash(request, f"Saved the rules of {brand.name}.")
+    return _go(f"/admin/brands#brand-{brand.id}")
+
+
+@router.post("/brands/{brand_id}/accounts", dependencies=[CsrfChecked])
+def brand_account(
+    brand_id: int,
+    request: Request,
+    session: DbSession,
+    viewer: AdminViewer,
+    network: Annotated[str, Form()],
+    handle: Annotated[str, Form()],
+    native_user_id: Annotated[str, Form()] = "",
+) -> RedirectResponse:
+    """Attach a network account to the brand (posts to it become the brand's cases)."""
+    brand = _brand(session, brand_id)
+    try:
+        add_account(session, brand, parse_network(network), handle, native_user_id.strip() or None)
+    except (BrandError, ValueError) as exc:
+        flash(request, str(exc), "error")
+    else:
+        flash(request, f"Added {network} account @{handle.strip().lstrip('@')} to {brand.name}.")
+    return _go(f"/admin/brands#brand-{brand.id}")
+
+
+def _account(session: Session, account_id: int) -> ChannelAccount:
+    account = session.get(ChannelAccount, account_id)
+    if account is None:
+        raise HTTPException(404, f"no account {account_id}")
+    return account
+
+
+@router.post("/accounts/{account_id}/connect", dependencies=[CsrfChecked])
+def connect_account(
+    account_id: int,
+    request: Request,
+    session: DbSession,
+    viewer: AdminViewer,
+    token: Annotated[str, Form()] = "",
+    base_url: Annotated[str, Form()] = "",
+    native_user_id: Annotated[str, Form()] = "",
+) -> RedirectResponse:
+    """Store credentials so replies can go out through this account."""
+    account = _account(session, account_id)
+    try:
+        connect(
+            session,
+            account,
+            token=token,
+            base_url=base_url,
+            native_user_id=native_user_id,
+            actor=viewer.user,
+        )
+    except CredentialsError as exc:
+        flash(request, str(exc), "error")
+    else:
+        flash(request, f"Connected @{account.handle} on {account.network}.")
+    return _go(f"/admin/brands#brand-{account.brand_id}")
+
+
+@router.post("/accounts/{account_id}/remove", dependencies=[CsrfChecked])
+def remove_account(
+    account_id: int, request: Request, session: DbSession, viewer: AdminViewer
+) -> RedirectResponse:
+    """Remove an account from its brand."""
+    account = _account(session, account_id)
+    brand_id = account.brand_id
+    remove(session, account, actor=viewer.user)
+    flash(request, f"Removed @{account.handle} ({account.network}).")
+    return _go(f"/admin/brands#brand-{brand_id}")
+
+
+# --- SLA -----------------------------------------------------------------------------------
+
+
+@router.get("/sla", response_class=HTMLResponse)
+def sla(request: Request, session: DbSession, viewer: AdminViewer) -> HTMLResponse:
+    """Each brand's targets by priority, opening hours and holidays."""
+    all_brands = session.scalars(select(Brand).order_by(Brand.name)).all()
+    chosen_id = request.query_params.get("brand_id", "")
+    brand = next(
+        (b for b in all_brands if str(b.id) == chosen_id), all_brands[0] if all_brands else None
+    )
+    context: dict[str, Any] = {"tab": "sla", "brands": all_brands, "brand": brand}
+    if brand is not None:
+        calendar = session.get(BusinessCalendar, brand.id)
+        week = week_from_json(calendar.week) if calendar else {}
+        context.update(
+            targets=brand_targets(session, brand.id),
+            priorities=[p.value for p in reversed(Priority)],
+            timezone=calendar.timezone if calendar else "UTC",
+            week=[(i, WEEKDAYS[i], week.get(i, [])[0] if week.get(i) else None) for i in range(7)],
+            holidays=session.scalars(
+                select(Holiday).where(Holiday.brand_id == brand.id).order_by(Holiday.day)
+            ).all(),
+        )
+    return render(request, "admin/sla.html", context, session=session)
+
+
+@router.post("/sla/{brand_id}/targets", dependencies=[CsrfChecked])
+async def sla_targets(
+    brand_id: int, request: Request, session: DbSession, viewer: AdminViewer
+) -> RedirectResponse:
+    """Targets in business minutes for each priority."""
+    form = await request.form()
+    brand = _brand(session, brand_id)
+    try:
+        targets = {
+            p.value: Targets(
+                int(str(form.get(f"{p.value}_first", "0")) or 0),
+                int(str(form.get(f"{p.value}_next", "0")) or 0),
+                int(str(form.get(f"{p.value}_resolution", "0")) or 0),
+            )
+            for p in Priority
+        }
+        set_targets(session, brand, targets, actor=viewer.user)
+    except (PolicyError, ValueError) as exc:
+        session.rollback()
+        flash(request, f"Not saved: {exc}", "error")
+    else:
+        flash(request, f"Saved SLA targets of {brand.name}; open cases follow them now.")
+    return _go(f"/admin/sla?brand_id={brand_id}")
+
+
+@router.post("/sla/{brand_id}/hours", dependencies=[CsrfChecked])
+async def sla_hours(
+    brand_id: int, request: Request, session: DbSession, viewer: AdminViewer
+) -> RedirectResponse:
+    """Opening hours per weekday in the brand's time zone (empty everywhere: 24/7)."""
+    form = await request.form()
+    brand = _brand(session, brand_id)
+    week: dict[str, list[list[str]]] = {}
+    for i in range(7):
+        start, end = str(form.get(f"d{i}_from", "")), str(form.get(f"d{i}_to", ""))
+        if start and end:
+            week[str(i)] = [[start, end]]
+    try:
+        set_hours(
+            session,
+            brand,
+            timezone=str(form.get("timezone", "UTC")).strip(),
+            week=week,
+            actor=viewer.user,
+        )
+    except PolicyError as exc:
+        session.rollback()
+        flash(request, f"Not saved: {exc}", "error")
+    else:
+        flash(request, f"Saved opening hours of {brand.name}.")
+    return _go(f"/admin/sla?brand_id={brand_id}")
+
+
+@router.post("/sla/{brand_id}/holidays", dependencies=[CsrfChecked])
+def sla_holiday(
+    brand_id: int,
+    request: Request,
+    session: DbSession,
+    viewer: AdminViewer,
+    day: Annotated[str, Form()],
+    name: Annotated[str, Form()] = "",
+    remove_day: Annotated[str, Form()] = "",
+) -> RedirectResponse:
+    """Add a holiday, or remove one."""
+    brand = _brand(session, brand_id)
+    try:
+        when = date.fromisoformat(day)
+        if remove_day == "1":
+            remove_holiday(session, brand, when, actor=viewer.user)
+        else:
+            add_holiday(session, brand, when, name, actor=viewer.user)
+    except (PolicyError, ValueError) as exc:
+        session.rollback()
+        flash(request, f"Not saved: {exc}", "error")
+    return _go(f"/admin/sla?brand_id={brand_id}")
+
+
+# --- macros (supervisors too) ----------------------------------------------------------------
+
+
+@router.get("/macros", response_class=HTMLResponse)
+def macros(request: Request, session: DbSession, viewer: ReviewerViewer) -> HTMLResponse:
+    """Saved replies, per brand or for all."""
+    return render(
+        request,
+        "admin/macros.html",
+        {
+            "tab": "macros",
+            "macros": session.scalars(select(Macro).order_by(Macro.name)).all(),
+            "brands": {b.id: b for b in session.scalars(select(Brand).order_by(Brand.name))},
+            "variables": VARIABLES,
+        },
+        session=session,
+    )
+
+
+@router.post("/macros", dependencies=[CsrfChecked])
+def save(
+    request: Request,
+    session: DbSession,
+    viewer: ReviewerViewer,
+    name: Annotated[str, Form()],
+    body: Annotated[str, Form()],
+    brand_id: Annotated[str, Form()] = "",
+    macro_id: Annotated[str, Form()] = "",
+    delete: Annotated[str, Form()] = "",
+) -> RedirectResponse:
+    """Create, change or delete a macro."""
+    macro = session.get(Macro, int(macro_id)) if macro_id.isdigit() else None
+    try:
+        if delete == "1" and macro is not None:
+            delete_macro(session, macro, actor=viewer.user)
+            flash(request, f"Deleted macro {macro.name}.")
+        else:
+            brand = _brand(session, int(brand_id)) if brand_id.isdigit() else None
+            saved = save_macro(
+                session, name=name, body=body, brand=brand, actor=viewer.user, macro=macro
+            )
+            flash(request, f"Saved macro {saved.name}.")
+    except MacroError as exc:
+        flash(request, str(exc), "error")
+    return _go("/admin/macros")

@@ -1,0 +1,257 @@
+"""The inbox: views with counts, filters, full-text search, live rows and bulk actions."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from atdesk.cases.access import assignable_users
+from atdesk.cases.actions import ActionError, add_tags, assign, normalise_tags, resolve_case
+from atdesk.cases.queries import (
+    VIEW_LABELS,
+    CaseFilter,
+    View,
+    brand_counts,
+    ids_in_view,
+    list_cases,
+    view_counts,
+)
+from atdesk.domain.networks import Network
+from atdesk.domain.triage import Intent, Priority, Sentiment
+from atdesk.models import Brand, Case, CaseTag, User
+from atdesk.models.base import utcnow
+from atdesk.web.deps import CsrfChecked, DbSession, PageViewer, Viewer
+from atdesk.web.templating import flash, render
+
+router = APIRouter(include_in_schema=False)
+PAGE_SIZE = 50
+STATUSES = ("new", "open", "pending", "resolved")
+LANGUAGES = ("en", "es", "fr", "de", "pt", "it", "nl")
+
+
+@dataclass(frozen=True, slots=True)
+class InboxParams:
+    """The inbox's query string, read once and echoed back into links and forms."""
+
+    view: View
+    brand_id: int | None
+    intent: str
+    sentiment: str
+    priority: str
+    language: str
+    network: str
+    tag: str
+    q: str
+    status: str
+    page: int
+
+    def query(self, **changes: Any) -> str:
+        """This query string with some values changed (empty values left out)."""
+        values = {
+            "view": self.view.value,
+            "brand_id": self.brand_id,
+            "intent": self.intent,
+            "sentiment": self.sentiment,
+            "priority": self.priority,
+            "language": self.language,
+            "network": self.network,
+            "tag": self.tag,
+            "q": self.q,
+            "status": self.status,
+            "page": self.page if self.page > 1 else None,
+        }
+        values.update(changes)
+        from urllib.parse import urlencode
+
+        return urlencode({k: v for k, v in values.items() if v not in (None, "")})
+
+    def filter_for(self, viewer: Viewer) -> CaseFilter:
+        """The case filter these parameters describe, limited to the viewer's brands."""
+        return CaseFilter(
+            status=self.status or None,
+            brand_id=self.brand_id,
+            intent=self.intent or None,
+            sentiment=self.sentiment or None,
+            priority=self.priority or None,
+            language=self.language or None,
+            network=self.network or None,
+            tag=self.tag or None,
+            search=self.q or None,
+            view=self.view,
+            user_id=viewer.user.id,
+            team_ids=viewer.team_ids,
+            brand_ids=viewer.brand_ids,
+            now=utcnow(),
+        )
+
+
+def read_params(request: Request) -> InboxParams:
+    """Parse the inbox query string; unknown values fall back to 'any'."""
+    q = request.query_params
+    try:
+        view = View(q.get("view") or View.ALL.value)
+    except ValueError:
+        view = View.ALL
+    brand = q.get("brand_id") or ""
+    page = q.get("page") or "1"
+    return InboxParams(
+        view=view,
+        brand_id=int(brand) if brand.isdigit() else None,
+        intent=q.get("intent", "") if q.get("intent") in {i.value for i in Intent} else "",
+        sentiment=q.get("sentiment", "")
+        if q.get("sentiment") in {s.value for s in Sentiment}
+        else "",
+        priority=q.get("priority", "") if q.get("priority") in {p.value for p in Priority} else "",
+        language=(q.get("language") or "")[:8],
+        network=q.get("network", "") if q.get("network") in {n.value for n in Network} else "",
+        tag=(q.get("tag") or "").strip().lower()[:64],
+        q=(q.get("q") or "").strip()[:200],
+        status=q.get("status", "") if q.get("status") in STATUSES else "",
+        page=max(1, int(page)) if page.isdigit() else 1,
+    )
+
+
+def _rows_context(session: Session, viewer: Viewer, params: InboxParams) -> dict[str, Any]:
+    f = params.filter_for(viewer)
+    cases, total = list_cases(session, f, limit=PAGE_SIZE, offset=(params.page - 1) * PAGE_SIZE)
+    ids = [c.id for c in cases]
+    tags: dict[int, list[str]] = {}
+    if ids:
+        for case_id, name in session.execute(
+            select(CaseTag.case_id, CaseTag.name).where(CaseTag.case_id.in_(ids))
+        ):
+            tags.setdefault(case_id, []).append(name)
+    assignees = {
+        u.id: u
+        for u in session.scalars(
+            select(User).where(User.id.in_({c.assignee_id for c in cases if c.assignee_id}))
+        )
+    }
+    counts = {v.value: n for v, n in view_counts(session, f).items()}
+    return {
+        "cases": cases,
+        "total": total,
+        "tags": tags,
+        "assignees": assignees,
+        "counts": counts,
+        "counts_json": json.dumps(counts),
+        "brand_counts": brand_counts(session, f),
+        "params": params,
+        "pages": max(1, -(-total // PAGE_SIZE)),
+        "now": utcnow(),
+    }
+
+
+@router.get("/", response_class=HTMLResponse)
+def inbox(request: Request, session: DbSession, viewer: PageViewer) -> HTMLResponse:
+    """The inbox page: views, filters, search and the most pressing cases first."""
+    params = read_params(request)
+    context = _rows_context(session, viewer, params)
+    brand_query = select(Brand).order_by(Brand.name)
+    if viewer.brand_ids is not None:
+        brand_query = brand_query.where(Brand.id.in_(sorted(viewer.brand_ids) or [-1]))
+    brands = session.scalars(brand_query).all()
+    visible_brands = [
+        b for b in brands if b.id in context["brand_counts"] or b.id == params.brand_id
+    ]
+    return render(
+        request,
+        "inbox.html",
+        {
+            **context,
+            "views": [(v, VIEW_LABELS[v]) for v in View],
+            "brands": visible_brands,
+            "intents": [i.value for i in Intent],
+            "sentiments": [s.value for s in Sentiment],
+            "priorities": [p.value for p in reversed(Priority)],
+            "languages": LANGUAGES,
+            "networks": [n.value for n in Network],
+            "statuses": STATUSES,
+            "teammates": assignable_users(session, viewer.brand_ids),
+            "no_teams": viewer.brand_ids is not None and not viewer.brand_ids,
+        },
+        session=session,
+    )
+
+
+@router.get("/inbox/rows", response_class=HTMLResponse)
+def inbox_rows(request: Request, session: DbSession, viewer: PageViewer) -> HTMLResponse:
+    """Just the rows and counts, for live updates without a reload."""
+    params = read_params(request)
+    return render(request, "_inbox_rows.html", _rows_context(session, viewer, params))
+
+
+@router.get("/inbox/ids")
+def inbox_ids(request: Request, session: DbSession, viewer: PageViewer) -> dict[str, list[int]]:
+    """Case ids of the current view in order, for j/k from one case page to the next."""
+    params = read_params(request)
+    return {"ids": ids_in_view(session, params.filter_for(viewer))}
+
+
+def _selected(session: Session, viewer: Viewer, raw: list[str]) -> list[Case]:
+    ids = sorted({int(v) for v in raw if v.isdigit()})
+    if not ids:
+        return []
+    query = select(Case).where(Case.id.in_(ids))
+    if viewer.brand_ids is not None:
+        query = query.where(Case.brand_id.in_(viewer.brand_ids or [-1]))
+    return list(session.scalars(query))
+
+
+@router.post("/inbox/bulk", dependencies=[CsrfChecked])
+def bulk(
+    request: Request,
+    session: DbSession,
+    viewer: PageViewer,
+    action: Annotated[str, Form()],
+    case_ids: Annotated[list[str], Form()] = [],  # noqa: B006 (FastAPI reads the default)
+    assignee_id: Annotated[str, Form()] = "",
+    tags: Annotated[str, Form()] = "",
+    back: Annotated[str, Form()] = "/",
+) -> RedirectResponse:
+    """Assign, tag or resolve the selected cases at once; each change audited per case."""
+    target = back if back.startswith("/") and not back.startswith("//") else "/"
+    cases = _selected(session, viewer, case_ids)
+    if not cases:
+        flash(request, "Select cases first (x, or the checkboxes).", "warn")
+        return RedirectResponse(target, status_code=303)
+    changed = 0
+    try:
+        if action == "assign":
+            user = _assignee(session, viewer, assignee_id)
+            changed = sum(assign(session, c, user, actor=viewer.user) for c in cases)
+            who = user.display_name if user else "nobody"
+            flash(request, f"Assigned {changed} case(s) to {who}.")
+        elif action == "tag":
+            names = normalise_tags([tags])
+            if not names:
+                raise ActionError("type one or more tags, separated by commas")
+            changed = sum(bool(add_tags(session, c, names, actor=viewer.user)) for c in cases)
+            flash(request, f"Tagged {changed} case(s) {', '.join(names)}.")
+        elif action == "resolve":
+            changed = sum(resolve_case(session, c, actor=viewer.user) for c in cases)
+            flash(request, f"Resolved {changed} case(s).")
+        else:
+            raise ActionError(f"unknown action {action!r}")
+    except ActionError as exc:
+        session.rollback()
+        flash(request, str(exc), "error")
+    return RedirectResponse(target, status_code=303)
+
+
+def _assignee(session: Session, viewer: Viewer, raw: str) -> User | None:
+    """The user picked in an assign control: '' nobody, 'me' the viewer, else an id."""
+    if raw in ("", "none"):
+        return None
+    if raw == "me":
+        return viewer.user
+    user = session.get(User, int(raw)) if raw.isdigit() else None
+    if user is None or user.id not in {u.id for u in assignable_users(session, viewer.brand_ids)}:
+        raise ActionError("pick someone from your teams")
+    return user
