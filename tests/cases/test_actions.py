@@ -31,10 +31,14 @@ from tests.factories import make_brand, post, run
 
 def test_every_action_lands_in_the_audit_log_with_before_and_after(settings: Settings) -> None:
     with transaction(settings.database_url) as session:
-        make_brand(session)
+        brand = make_brand(session)
         ana = staff(session, "ana")
+        outsider = staff(session, "olga")
+        team(session, "Acme", [brand], [ana])
         run(session, post("1", "@acmehelp my parcel is lost", minutes=0))
         case = session.scalars(select(Case)).one()
+        with pytest.raises(ActionError, match="not in a team for Acme"):
+            assign(session, case, outsider, actor=ana)
         assert assign(session, case, ana, actor=ana)
         assert not assign(session, case, ana, actor=ana), "no change, no event"
         assert add_tags(session, case, ["#Refund, vip"], actor=ana) == ["refund", "vip"]
