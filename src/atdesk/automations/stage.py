@@ -33,6 +33,7 @@ from atdesk.models.base import utcnow
 from atdesk.pipeline.bus import CASE_EVENTS, Bus, Handler
 from atdesk.pipeline.normalize import normalize
 from atdesk.pipeline.runner import BatchReport, process_events
+from atdesk.triage.base import Triager
 
 log = logging.getLogger(__name__)
 
@@ -92,12 +93,12 @@ def _chunks(items: Sequence[str], size: int = 500) -> Iterable[Sequence[str]]:
         yield items[start : start + size]
 
 
-def inbound_handler(bus: Bus) -> Handler:
+def inbound_handler(bus: Bus, triager: Triager | None = None) -> Handler:
     """The pipeline for a batch of raw events, then its case events on the bus (same commit)."""
 
     def handle(session: Session, payloads: list[dict[str, Any]]) -> None:
         events = [RawEvent.from_json(p) for p in payloads]
-        report = process_events(session, events)
+        report = process_events(session, events, triager)
         if report.invalid:
             log.warning("dropped %d events that could not be normalised", len(report.invalid))
         bus.publish(session, CASE_EVENTS, case_events(session, events, report))

@@ -10,6 +10,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from atdesk.automations.stage import inbound_handler
+from atdesk.automations.worker import AutomationRunner
 from atdesk.cases.service import auto_resolve
 from atdesk.config import Settings
 from atdesk.domain.posts import RawEvent
@@ -45,16 +47,22 @@ class Worker:
         self.settings = settings
         self.bus = bus or make_bus(settings)
         self.idle_sleep_s = idle_sleep_s
+        self.handle_inbound = inbound_handler(self.bus)
+        self.automations = AutomationRunner(settings, self.bus)
         self.stopping = threading.Event()
         self._last_resolve = 0.0
 
     def run_once(self) -> int:
         """Handle one batch and any periodic job that is due; return messages handled."""
         try:
-            handled = self.bus.consume(INBOUND, handle_inbound, batch_size=200)
+            handled = self.bus.consume(INBOUND, self.handle_inbound, batch_size=200)
         except Exception:
             log.exception("inbound batch failed; the bus will deliver it again")
             handled = 0
+        try:
+            handled += self.automations.run_once()
+        except Exception:
+            log.exception("automation batch failed; the bus and the job queue keep it")
         now = time.monotonic()
         if now - self._last_resolve >= AUTO_RESOLVE_EVERY_S:
             self._last_resolve = now
