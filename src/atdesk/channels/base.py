@@ -20,11 +20,57 @@ import certifi
 import httpx
 
 from atdesk.channels.clock import Clock, SystemClock
+from atdesk.channels.errors import (
+    AuthError,
+    AuthExpired,
+    AuthRevoked,
+    ChannelError,
+    InvalidRequest,
+    MalformedResponse,
+    NotFound,
+    NotPermitted,
+    PermanentError,
+    RateLimited,
+    TransientError,
+    TransientServerError,
+    Unreachable,
+    Unsupported,
+    WebhookRejected,
+)
 from atdesk.channels.observer import ChannelObserver, NullObserver
 from atdesk.channels.ratelimits import RateLimit, RateLimitBook
 from atdesk.channels.textlength import TextLength
 from atdesk.domain.networks import Network
 from atdesk.domain.posts import Author, Post, RawEvent
+
+__all__ = [
+    "AccountState",
+    "AuthError",
+    "AuthExpired",
+    "AuthRevoked",
+    "Channel",
+    "ChannelDeps",
+    "ChannelError",
+    "EventKind",
+    "IgnoredEvent",
+    "InvalidRequest",
+    "MalformedResponse",
+    "NotFound",
+    "NotPermitted",
+    "PageCursor",
+    "PermanentError",
+    "RateLimited",
+    "ReadBatch",
+    "ReadMode",
+    "ReplyTarget",
+    "RetryPolicy",
+    "Sent",
+    "TransientError",
+    "TransientServerError",
+    "Unreachable",
+    "Unsupported",
+    "WebhookRejected",
+]
 
 
 class ReadMode(StrEnum):
