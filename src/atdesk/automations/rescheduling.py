@@ -122,7 +122,7 @@ def next_appointment(
     )
 
 
-def _search(
+def search_day(
     session: Session,
     appointment: Appointment,
     config: BrandConfig,
@@ -188,7 +188,7 @@ def offer_reschedule(ctx: ActionContext, action: RescheduleAction) -> Outcome:
     duration = appointment.end_at - appointment.start_at
     asked = requested_day(ctx.post.text, created_at=ctx.post.created_at, tz=ctx.config.tz)
     if asked is not None:
-        result = _search(
+        result = search_day(
             ctx.session,
             appointment,
             ctx.config,
@@ -199,7 +199,7 @@ def offer_reschedule(ctx: ActionContext, action: RescheduleAction) -> Outcome:
             duration=duration,
         )
     else:
-        result = _first_free_day(ctx, appointment, action, duration)
+        result = first_free_day(ctx, appointment, action, duration)
     if isinstance(result, NoAvailability):
         queue_message(
             ctx,
@@ -238,14 +238,14 @@ def offer_reschedule(ctx: ActionContext, action: RescheduleAction) -> Outcome:
     )
 
 
-def _first_free_day(
+def first_free_day(
     ctx: ActionContext, appointment: Appointment, action: RescheduleAction, duration: timedelta
 ) -> SlotOffer | NoAvailability:
     """No day named: the first day in the next two weeks with room."""
     first = ctx.now.astimezone(ctx.config.tz).date()
     result: SlotOffer | NoAvailability = NoAvailability(first, "no day named")
     for offset in range(LOOK_AHEAD_DAYS):
-        result = _search(
+        result = search_day(
             ctx.session,
             appointment,
             ctx.config,
