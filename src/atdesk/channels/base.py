@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, ClassVar, Generic, Protocol, Self, TypeVar
 
-import certifi
 import httpx
 
 from atdesk.channels.clock import Clock, SystemClock
@@ -263,7 +262,7 @@ class ChannelDeps:
 @functools.cache
 def tls_context() -> ssl.SSLContext:
     """One verified TLS context per process: building one per client costs ~50 ms."""
-    return ssl.create_default_context(cafile=certifi.where())
+    return httpx.create_ssl_context()
 
 
 OnBatch = Callable[[ReadBatch[S]], None]
