@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from atdesk.channels.registry import normalizers as channel_normalizers
 from atdesk.channels.replay import jsonl, twcs
 from atdesk.domain.posts import Post, RawEvent
 
@@ -13,6 +14,7 @@ Normalizer = Callable[[dict[str, Any]], Post]
 _NORMALIZERS: dict[str, Normalizer] = {
     twcs.SOURCE: twcs.normalize_row,
     jsonl.SOURCE: jsonl.normalize_line,
+    **channel_normalizers(),
 }
 
 
