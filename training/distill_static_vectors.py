@@ -101,7 +101,7 @@ def main() -> None:
     parser.add_argument(
         "--cache", type=Path, default=Path(tempfile.gettempdir()) / "atdesk-distill"
     )
-    parser.add_argument("--dim", type=int, default=256)
+    parser.add_argument("--dim", type=int, default=384)
     parser.add_argument("--min-count", type=int, default=3)
     parser.add_argument("--lam", type=float, default=0.05)
     parser.add_argument("--iters", type=int, default=120)

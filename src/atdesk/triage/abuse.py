@@ -15,11 +15,20 @@ _THREAT = re.compile(
 )
 
 
-def threat_words(text: str) -> bool:
+_THREAT_WORDS = frozenset(
+    ["kill", "hurt", "find", "shoot", "stab", "beat", "kys", "bomb", "burn", "dead", "die", "watch"]
+)
+
+
+def threat_words(text: str, words: frozenset[str] | set[str] | None = None) -> bool:
     """Explicit threats of violence, which are abuse whatever the classifier says."""
+    if words is not None and _THREAT_WORDS.isdisjoint(words):
+        return False
     return _THREAT.search(text) is not None
 
 
-def is_abuse(text: str, offensive_probability: float) -> bool:
+def is_abuse(
+    text: str, offensive_probability: float, words: frozenset[str] | set[str] | None = None
+) -> bool:
     """Threats, or language the offensive head is very sure about."""
-    return offensive_probability >= ABUSE_THRESHOLD or threat_words(text)
+    return offensive_probability >= ABUSE_THRESHOLD or threat_words(text, words)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 
 import phonenumbers
 
@@ -176,11 +176,15 @@ def find_addresses(text: str) -> list[str]:
     return list(dict.fromkeys(m.group(0).strip(" .,") for m in _ADDRESS.finditer(text)))
 
 
-def find_locations(text: str) -> list[str]:
+def find_locations(
+    text: str, *, streets: bool = True, digits: bool = True, addresses: list[str] | None = None
+) -> list[str]:
     """Free-text places: addresses first, then streets, intersections and named places."""
-    found = find_addresses(text)
-    found += [m.group(0).strip(" .") for m in _NAMED_STREET.finditer(text)]
-    found += [m.group(0) for m in _NUMBERED_STREET.finditer(text)]
+    found = list(addresses) if addresses is not None else find_addresses(text)
+    if streets:
+        found += [m.group(0).strip(" .") for m in _NAMED_STREET.finditer(text)]
+    if digits or streets:
+        found += [m.group(0) for m in _NUMBERED_STREET.finditer(text)]
     for match in _PLACE.finditer(text):
         place = match.group("place")
         if place.split()[0] not in _NOT_PLACES:
@@ -202,23 +206,76 @@ def find_coordinates(text: str) -> list[tuple[float, float]]:
     return pairs
 
 
-def extract_entities(
-    text: str, created_at: datetime | None, coordinates: tuple[float, float] | None = None
-) -> tuple[Entities, bool]:
-    """All entities of one post, and whether it exposes personal data in public."""
-    resolved = find_datetimes(text, created_at)
-    tz = created_at.tzinfo if created_at is not None and created_at.tzinfo else None
-    from datetime import UTC
+_REAL_DIGIT = re.compile(r"(?<![@\w/])\d")
+_STREET_WORDS = frozenset(
+    [
+        "street",
+        "st",
+        "avenue",
+        "ave",
+        "road",
+        "rd",
+        "boulevard",
+        "blvd",
+        "lane",
+        "ln",
+        "drive",
+        "dr",
+        "court",
+        "ct",
+        "place",
+        "pl",
+        "way",
+        "terrace",
+        "highway",
+        "hwy",
+        "parkway",
+        "pkwy",
+        "square",
+        "sq",
+        "close",
+        "crescent",
+        "park",
+        "station",
+        "bridge",
+        "route",
+    ]
+)
 
-    zone = tz or UTC
+
+def _may_hold_email(text: str) -> bool:
+    """An address has a character right before its '@'; a handle has a space or nothing."""
+    at = text.find("@", 1)
+    while at != -1:
+        if text[at - 1].isalnum() or text[at - 1] in "._+-":
+            return True
+        at = text.find("@", at + 1)
+    return False
+
+
+def extract_entities(
+    text: str,
+    created_at: datetime | None,
+    coordinates: tuple[float, float] | None = None,
+    words: frozenset[str] | set[str] | None = None,
+) -> tuple[Entities, bool]:
+    """All entities of one post, and whether it exposes personal data in public.
+
+    words, the post's lower-cased tokens when the caller has them, let cheap checks skip the
+    extractors that cannot match; the answers are the same without them.
+    """
+    zone = created_at.tzinfo if created_at is not None and created_at.tzinfo else UTC
+    resolved = find_datetimes(text, created_at, words)
     datetimes = list(dict.fromkeys(r.iso(zone) for r in resolved))
-    windows = [[r.iso(zone).split("/")[0], r.iso(zone).split("/")[1]] for r in resolved if r.until]
-    digits = any(c.isdigit() for c in text)
-    phones = find_phones(text) if digits or "__" in text else []
-    emails = find_emails(text) if "@" in text or "__" in text else []
-    accounts = find_account_numbers(text) if digits or "__" in text else []
-    addresses = find_addresses(text) if digits else []
-    locations = find_locations(text)
+    windows = [r.iso(zone).split("/") for r in resolved if r.until is not None]
+    digits = _REAL_DIGIT.search(text) is not None
+    masked = "__" in text
+    streets = words is None or not _STREET_WORDS.isdisjoint(words)
+    phones = find_phones(text) if digits or masked else []
+    emails = find_emails(text) if masked or _may_hold_email(text) else []
+    accounts = find_account_numbers(text) if digits or masked else []
+    addresses = find_addresses(text) if digits and streets else []
+    locations = find_locations(text, streets=streets, digits=digits, addresses=addresses)
     points = ([coordinates] if coordinates else []) + (find_coordinates(text) if digits else [])
     entities = Entities(
         datetimes=datetimes,
@@ -229,5 +286,4 @@ def extract_entities(
         coordinates=list(dict.fromkeys(points)),
         windows=windows,
     )
-    pii = bool(phones or emails or accounts or addresses)
-    return entities, pii
+    return entities, bool(phones or emails or accounts or addresses)

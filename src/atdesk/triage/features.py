@@ -45,11 +45,12 @@ class FeatureSet:
     vectors: StaticVectors | None = None
     dense_scale: float = 1.0
     lexicon: Lexicon | None = None
+    max_pooling: bool = False
 
     @property
     def dense_dim(self) -> int:
         """Width of the dense half: word vectors, then lexicon features."""
-        width = self.vectors.dim if self.vectors is not None else 0
+        width = self.vectors.dim * (2 if self.max_pooling else 1) if self.vectors else 0
         return width + (LEXICON_WIDTH if self.lexicon is not None else 0)
 
     def transform_tokens(self, docs: Sequence[Sequence[str]]) -> Features:
@@ -57,7 +58,7 @@ class FeatureSet:
         matrix = self.ngrams.transform(docs)
         parts = []
         if self.vectors is not None:
-            embedded = self.vectors.embed_tokens(docs)
+            embedded = self.vectors.embed_tokens(docs, with_max=self.max_pooling)
             if self.dense_scale != 1.0:
                 embedded *= np.float32(self.dense_scale)
             parts.append(embedded)

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -26,6 +26,43 @@ class IntentModelError(ValueError):
     """An intent model directory that cannot be used; the message says why."""
 
 
+class IntentClassifier(Protocol):
+    """What triage needs from any intent model, whichever encoder it uses."""
+
+    @property
+    def labels(self) -> list[str]:
+        """Every label the model can answer."""
+        ...
+
+    def probabilities(
+        self, texts: Sequence[str], docs: Sequence[Sequence[str]] | None = None
+    ) -> npt.NDArray[np.float32]:
+        """Label probabilities per text."""
+        ...
+
+    def save(self, directory: Path) -> None:
+        """Write the model into a directory."""
+        ...
+
+
+def best_labels(probs: npt.NDArray[np.float32], labels: Sequence[str]) -> list[tuple[str, float]]:
+    """(label, confidence) of the most probable label per row."""
+    best = probs.argmax(axis=1)
+    return [(labels[int(i)], float(probs[row, i])) for row, i in enumerate(best)]
+
+
+def load_intent_model(directory: Path) -> IntentClassifier:
+    """Load a model directory with the encoder its metadata names."""
+    meta_path = directory / META_FILE
+    if meta_path.exists():
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        if meta.get("encoder") == "minilm":
+            from atdesk.triage.embeddings import EmbeddingIntentModel
+
+            return EmbeddingIntentModel.load(directory)
+    return IntentModel.load(directory)
+
+
 @dataclass
 class IntentModel:
     """Features plus one linear head; predicts a label and a confidence for each text."""
@@ -39,15 +76,16 @@ class IntentModel:
         """Every label the model can answer."""
         return list(self.head.labels)
 
-    def probabilities_tokens(self, docs: Sequence[Sequence[str]]) -> npt.NDArray[np.float32]:
-        """Label probabilities for tokenised texts."""
+    def probabilities(
+        self, texts: Sequence[str], docs: Sequence[Sequence[str]] | None = None
+    ) -> npt.NDArray[np.float32]:
+        """Label probabilities; pass docs when the texts are already tokenised."""
+        docs = docs if docs is not None else [tokens(t) for t in texts]
         return self.head.probabilities(self.features.transform_tokens(docs))
 
     def predict(self, texts: Sequence[str]) -> list[tuple[str, float]]:
         """(label, confidence) for each text."""
-        probs = self.probabilities_tokens([tokens(t) for t in texts])
-        best = probs.argmax(axis=1)
-        return [(self.head.labels[int(i)], float(probs[row, i])) for row, i in enumerate(best)]
+        return best_labels(self.probabilities(texts), self.labels)
 
     def save(self, directory: Path) -> None:
         """Write the arrays and a readable JSON description into a directory."""
@@ -61,6 +99,8 @@ class IntentModel:
             "labels": self.labels,
             "static_vectors": vectors.version if vectors is not None else None,
             "dense_scale": self.features.dense_scale,
+            "max_pooling": self.features.max_pooling,
+            "encoder": "ngrams+static",
         }
         (directory / META_FILE).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
 
@@ -89,7 +129,12 @@ class IntentModel:
         with np.load(model_path, allow_pickle=False) as data:
             ngrams = NgramFeaturizer.from_state(data)
             head = LinearHead.from_state(data, "intent")
-        features = FeatureSet(ngrams, vectors, float(meta.get("dense_scale", 1.0)))
+        features = FeatureSet(
+            ngrams,
+            vectors,
+            float(meta.get("dense_scale", 1.0)),
+            max_pooling=bool(meta.get("max_pooling", False)),
+        )
         return cls(features, head, meta)
 
 
@@ -99,8 +144,10 @@ def train_intent_model(
     *,
     use_vectors: bool = True,
     method: Method = "svm",
-    c: float = 0.5,
+    c: float = 1.0,
     dense_scale: float = 1.0,
+    max_pooling: bool = True,
+    char_max: int = 0,
     min_df: int = 2,
     calibration_share: float = 0.1,
     seed: int = 0,
@@ -112,8 +159,8 @@ def train_intent_model(
         raise ValueError("need at least two different labels to train an intent model")
     docs = [tokens(t) for t in texts]
     vectors = shipped_static_vectors() if use_vectors else None
-    ngrams = NgramFeaturizer(min_df=min_df).fit(docs)
-    feature_set = FeatureSet(ngrams, vectors, dense_scale)
+    ngrams = NgramFeaturizer(char_max=char_max, min_df=min_df).fit(docs)
+    feature_set = FeatureSet(ngrams, vectors, dense_scale, max_pooling=max_pooling)
     features = feature_set.transform_tokens(docs)
     temperature = 1.0
     if calibration_share > 0 and len(texts) >= 200:

@@ -19,9 +19,9 @@ from scipy import sparse
 
 UNDETERMINED = "und"
 _NOISE = re.compile(r"@\w+|https?://\S+|www\.\S+|#|__\w+__|&amp;|&lt;|&gt;")
-_LETTER = re.compile(r"[^\W\d_]")
-_MIN_LETTERS = 3
+_THREE_LETTERS = re.compile(r"[^\W\d_](?:.*?[^\W\d_]){2}", re.DOTALL)
 _CHUNK = 8192
+_SMALL_BATCH = 16
 # Languages a care team meets; rarer ones are left out because short English posts were
 # misread as them (Latin, Luxembourgish, Xhosa, Lingala...).
 CARE_LANGUAGES = [
@@ -109,38 +109,63 @@ class BatchLanguageIdentifier:
         self._rowbase = rows << 8
         self._output = np.asarray(model.tk_output, dtype=np.int64)
         self._features = self._ptc.shape[0]
+        self._nextmove_list = model.tk_nextmove
+        self._rowbase_list = [int(r) for r in self._rowbase]
+        self._output_list = model.tk_output
 
     def identify(self, texts: Sequence[str]) -> list[str]:
         """One ISO 639-1 code per text, or 'und' when it has too few letters to tell."""
         cleaned = [clean_for_language(t) for t in texts]
         answers = [UNDETERMINED] * len(texts)
-        todo = [i for i, t in enumerate(cleaned) if len(_LETTER.findall(t)) >= _MIN_LETTERS]
-        todo.sort(key=lambda i: len(cleaned[i]))
+        encoded = {i: _encode(t) for i, t in enumerate(cleaned) if _THREE_LETTERS.search(t)}
+        todo = sorted(encoded, key=lambda i: len(encoded[i]))
+        if len(todo) <= _SMALL_BATCH:
+            for i in todo:
+                answers[i] = self._classify_one(encoded[i])
+            return answers
         for start in range(0, len(todo), _CHUNK):
             chunk = todo[start : start + _CHUNK]
-            codes = self._classify([_encode(cleaned[i]) for i in chunk])
+            codes = self._classify([encoded[i] for i in chunk])
             for i, code in zip(chunk, codes, strict=True):
                 answers[i] = code
         return answers
 
+    def _classify_one(self, data: bytes) -> str:
+        """One text, walked byte by byte in Python: cheaper than numpy for a single post."""
+        nextmove, rowbase, output = self._nextmove_list, self._rowbase_list, self._output_list
+        state = 0
+        counts: dict[int, int] = {}
+        for byte in data:
+            state = nextmove[rowbase[state] + byte]
+            feature = output[state]
+            if feature >= 0:
+                counts[feature] = counts.get(feature, 0) + 1
+        if not counts:
+            return UNDETERMINED
+        index = np.fromiter(counts, dtype=np.int64, count=len(counts))
+        weights = np.log1p(np.fromiter(counts.values(), dtype=np.float32, count=len(counts)))
+        scores = weights @ self._ptc[index] + self._pc
+        return self.languages[int(scores.argmax())]
+
     def _classify(self, encoded: list[bytes]) -> list[str]:
+        """Scores for texts sorted by length, so the texts still running are always a suffix."""
         lengths = np.array([len(b) for b in encoded], dtype=np.int64)
         width = int(lengths.max()) if len(encoded) else 0
-        grid = np.zeros((len(encoded), width), dtype=np.int64)
-        for row, data in enumerate(encoded):
-            grid[row, : len(data)] = np.frombuffer(data, dtype=np.uint8)
+        grid = np.zeros((width, len(encoded)), dtype=np.int64)
+        for column, data in enumerate(encoded):
+            grid[: len(data), column] = np.frombuffer(data, dtype=np.uint8)
         state = np.zeros(len(encoded), dtype=np.int64)
+        firsts = np.searchsorted(lengths, np.arange(width), side="right")
         docs: list[npt.NDArray[np.int64]] = []
         feats: list[npt.NDArray[np.int64]] = []
-        active = np.arange(len(encoded))
         for position in range(width):
-            active = active[lengths[active] > position]
-            step = self._nextmove[self._rowbase[state[active]] + grid[active, position]]
-            state[active] = step
+            first = int(firsts[position])
+            step = self._nextmove[self._rowbase[state[first:]] + grid[position, first:]]
+            state[first:] = step
             found = self._output[step]
-            hit = found >= 0
-            if hit.any():
-                docs.append(active[hit])
+            hit = np.flatnonzero(found >= 0)
+            if hit.size:
+                docs.append(hit + first)
                 feats.append(found[hit])
         if not docs:
             return [UNDETERMINED] * len(encoded)

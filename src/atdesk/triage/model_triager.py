@@ -11,7 +11,7 @@ from atdesk.domain.triage import INTENT_PRECEDENCE, Sentiment, TriageInput, Tria
 from atdesk.triage.abuse import is_abuse
 from atdesk.triage.bundle import TriageBundle, shipped_bundle
 from atdesk.triage.entities import extract_entities
-from atdesk.triage.intent_model import IntentModel
+from atdesk.triage.intent_model import IntentClassifier, best_labels
 from atdesk.triage.language import BatchLanguageIdentifier, language_identifier
 from atdesk.triage.priority import decide_priority
 from atdesk.triage.spam import is_spam
@@ -41,7 +41,7 @@ class ModelTriager:
     def __init__(
         self,
         bundle: TriageBundle | None = None,
-        intent_model: IntentModel | None = None,
+        intent_model: IntentClassifier | None = None,
         languages: BatchLanguageIdentifier | None = None,
     ) -> None:
         self.bundle = bundle or shipped_bundle()
@@ -63,10 +63,9 @@ class ModelTriager:
         if self.intent_model is None:
             intents = apply_precedence(probs["intent"], self.bundle.heads["intent"].labels)
         else:
-            custom = self.intent_model.probabilities_tokens(docs)
-            best = custom.argmax(axis=1)
-            labels = self.intent_model.labels
-            intents = [(labels[int(i)], float(custom[r, i])) for r, i in enumerate(best)]
+            texts = [item.text for item in items]
+            custom = self.intent_model.probabilities(texts, docs)
+            intents = best_labels(custom, self.intent_model.labels)
         sentiments = probs["sentiment"].argmax(axis=1)
         offensive = probs["offensive"][:, self._offensive_col]
         languages = self.languages.identify([item.text for item in items])
@@ -74,8 +73,9 @@ class ModelTriager:
         for row, item in enumerate(items):
             intent, confidence = intents[row]
             sentiment = self._sentiments[int(sentiments[row])]
-            spam = is_spam(item.text)
-            entities, pii = extract_entities(item.text, item.created_at, item.coordinates)
+            words = set(docs[row])
+            spam = is_spam(item.text, words)
+            entities, pii = extract_entities(item.text, item.created_at, item.coordinates, words)
             priority, reasons = decide_priority(
                 text=item.text,
                 intent=intent,
@@ -84,6 +84,7 @@ class ModelTriager:
                 verified=item.verified,
                 aimed_at_executive=item.aimed_at_executive,
                 spam=spam,
+                words=words,
             )
             results.append(
                 TriageResult(
@@ -92,7 +93,7 @@ class ModelTriager:
                     sentiment=sentiment,
                     language=languages[row],
                     spam=spam,
-                    abuse=is_abuse(item.text, float(offensive[row])),
+                    abuse=is_abuse(item.text, float(offensive[row]), words),
                     entities=entities,
                     pii=pii,
                     priority=priority,

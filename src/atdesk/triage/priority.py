@@ -42,13 +42,96 @@ _LEGAL = re.compile(
     r"regulator|ombudsman|fcc|ftc|bbb|trading\s+standards|class\s+action)\b",
     re.IGNORECASE,
 )
+# A regex runs only when one of its words is among the post's tokens: most posts skip all four.
+_SAFETY_WORDS = frozenset(
+    [
+        "fire",
+        "smoke",
+        "gas",
+        "sparking",
+        "sparks",
+        "live",
+        "line",
+        "lines",
+        "injured",
+        "injury",
+        "injuries",
+        "injure",
+        "hurt",
+        "bleeding",
+        "ambulance",
+        "unsafe",
+        "danger",
+        "dangerous",
+        "hazard",
+        "hazardous",
+        "carbon",
+        "electrocuted",
+        "electrocution",
+        "collapse",
+        "collapsed",
+        "collapsing",
+        "emergency",
+        "trapped",
+        "explosion",
+        "exploded",
+        "stuck",
+        "flood",
+        "flooded",
+        "flooding",
+        "burst",
+    ]
+)
+_FRAUD_WORDS = frozenset(
+    [
+        "fraud",
+        "fraudulent",
+        "fraudster",
+        "fraudsters",
+        "scam",
+        "scammed",
+        "scammer",
+        "scammers",
+        "scams",
+        "stolen",
+        "theft",
+        "hacked",
+        "hijacked",
+        "unauthorised",
+        "unauthorized",
+        "identity",
+        "phishing",
+        "someone",
+    ]
+)
+_OUTAGE_WORDS = frozenset(
+    ["outage", "outages", "power", "blackout", "service", "signal", "network", "down"]
+)
+_LEGAL_WORDS = frozenset(
+    [
+        "lawyer",
+        "lawyers",
+        "attorney",
+        "solicitor",
+        "lawsuit",
+        "sue",
+        "suing",
+        "legal",
+        "small",
+        "court",
+        "regulator",
+        "ombudsman",
+        "fcc",
+        "ftc",
+        "bbb",
+        "trading",
+        "class",
+    ]
+)
+_RANK = {p: i for i, p in enumerate(Priority)}
 _LOW_INTENTS = frozenset({Intent.PRAISE.value, Intent.OTHER.value})
 REACH_FOLLOWERS = 10_000
 BIG_REACH_FOLLOWERS = 100_000
-
-
-def _at_least(current: Priority, floor: Priority) -> Priority:
-    return floor if floor.rank > current.rank else current
 
 
 def decide_priority(
@@ -60,38 +143,49 @@ def decide_priority(
     verified: bool,
     aimed_at_executive: bool,
     spam: bool,
+    words: frozenset[str] | set[str] | None = None,
 ) -> tuple[Priority, list[str]]:
-    """The priority and, in order, each reason that set or raised it."""
+    """The priority and, in order, each reason that set or raised it.
+
+    words, the post's lower-cased tokens when the caller has them, lets most posts skip the
+    phrase searches.
+    """
+
+    def says(pattern: re.Pattern[str], gate: frozenset[str]) -> bool:
+        if words is not None and gate.isdisjoint(words):
+            return False
+        return pattern.search(text) is not None
+
     if spam:
         return Priority.LOW, ["spam"]
     reasons: list[str] = []
     priority = Priority.LOW if intent in _LOW_INTENTS else Priority.NORMAL
     reasons.append(f"intent {intent}: {priority.value}")
-    if _SAFETY.search(text):
+    if says(_SAFETY, _SAFETY_WORDS):
         priority = Priority.URGENT
         reasons.append("safety words: urgent")
-    if _FRAUD.search(text):
+    if says(_FRAUD, _FRAUD_WORDS):
         priority = Priority.URGENT
         reasons.append("fraud or account-takeover words: urgent")
-    if _OUTAGE.search(text) and priority.rank < Priority.HIGH.rank:
+    if _RANK[priority] < _RANK[Priority.HIGH] and says(_OUTAGE, _OUTAGE_WORDS):
         priority = Priority.HIGH
         reasons.append("outage words: at least high")
-    if _LEGAL.search(text) and priority.rank < Priority.HIGH.rank:
+    if _RANK[priority] < _RANK[Priority.HIGH] and says(_LEGAL, _LEGAL_WORDS):
         priority = Priority.HIGH
         reasons.append("legal words: at least high")
-    if aimed_at_executive and priority.rank < Priority.HIGH.rank:
+    if aimed_at_executive and _RANK[priority] < _RANK[Priority.HIGH]:
         priority = Priority.HIGH
         reasons.append("aimed at a watched executive: at least high")
     reach = verified or followers >= REACH_FOLLOWERS
     if reach:
         who = "verified author" if verified else f"{followers:,} followers"
         if sentiment is Sentiment.NEGATIVE and priority is not Priority.URGENT:
-            priority = list(Priority)[priority.rank + 1]
+            priority = list(Priority)[_RANK[priority] + 1]
             reasons.append(f"{who} and negative: raised to {priority.value}")
         elif priority is Priority.LOW:
             priority = Priority.NORMAL
             reasons.append(f"{who}: at least normal")
-    if followers >= BIG_REACH_FOLLOWERS and priority.rank < Priority.HIGH.rank:
+    if followers >= BIG_REACH_FOLLOWERS and _RANK[priority] < _RANK[Priority.HIGH]:
         priority = Priority.HIGH
         reasons.append(f"{followers:,} followers: at least high")
     return priority, reasons

@@ -110,9 +110,11 @@ class StaticVectors:
         """Rows of word-entry counts: the sparse half of every embedding."""
         indptr = [0]
         indices: list[int] = []
+        extend, cache, word_ids = indices.extend, self._cache, self.word_ids
         for doc in docs:
             for word in doc:
-                indices.extend(self.word_ids(word))
+                ids = cache.get(word)
+                extend(ids if ids is not None else word_ids(word))
             indptr.append(len(indices))
         data = np.ones(len(indices), dtype=np.float32)
         return sparse.csr_matrix(
@@ -120,15 +122,40 @@ class StaticVectors:
             shape=(len(docs), len(self.words)),
         )
 
-    def embed_tokens(self, docs: Sequence[Sequence[str]]) -> FloatMatrix:
-        """Weighted mean of entry vectors per document, unit length (zero when nothing known)."""
+    def embed_tokens(self, docs: Sequence[Sequence[str]], with_max: bool = False) -> FloatMatrix:
+        """Weighted mean of entry vectors per document, unit length (zero when nothing known).
+
+        with_max appends the element-wise maximum over the document's vectors, which keeps
+        the strongest single word of each dimension that averaging washes out.
+        """
         counts = self.token_matrix(docs)
-        summed = np.asarray(counts @ self._table, dtype=np.float32)
-        norms = np.linalg.norm(summed, axis=1, keepdims=True)
-        norms[norms == 0] = 1.0
-        summed /= norms
-        return summed
+        summed = _unit_rows(np.asarray(counts @ self._table, dtype=np.float32))
+        if not with_max:
+            return summed
+        return np.hstack([summed, _unit_rows(self._peaks(counts))])
+
+    def _peaks(self, counts: sparse.csr_matrix) -> FloatMatrix:
+        """Element-wise maximum over each row's entries, one token position at a time."""
+        starts, lengths = counts.indptr[:-1], np.diff(counts.indptr)
+        peaks = np.zeros((counts.shape[0], self.dim), dtype=np.float32)
+        active = np.flatnonzero(lengths > 0)
+        if not active.size:
+            return peaks
+        peaks[active] = self._table[counts.indices[starts[active]]]
+        for position in range(1, int(lengths.max())):
+            active = active[lengths[active] > position]
+            following = self._table[counts.indices[starts[active] + position]]
+            peaks[active] = np.maximum(peaks[active], following)
+        return peaks
 
     def embed(self, texts: Sequence[str]) -> FloatMatrix:
         """Embed raw texts with the shared tokenizer."""
         return self.embed_tokens([tokens(t) for t in texts])
+
+
+def _unit_rows(matrix: FloatMatrix) -> FloatMatrix:
+    """Scale each row to unit length, leaving all-zero rows alone."""
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    matrix /= norms
+    return matrix

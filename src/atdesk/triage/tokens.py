@@ -16,9 +16,12 @@ _DIGITS = re.compile(r"\d+")
 
 def normalise(text: str) -> str:
     """Lower-case text with handles, links and masked emails replaced by placeholder words."""
-    text = _URL.sub(" xurl ", text)
-    text = text.replace("__email__", " xemail ")
-    text = _HANDLE.sub(" xuser ", text)
+    if "http" in text or "www." in text:
+        text = _URL.sub(" xurl ", text)
+    if "__email__" in text:
+        text = text.replace("__email__", " xemail ")
+    if "@" in text:
+        text = _HANDLE.sub(" xuser ", text)
     return text.lower()
 
 

@@ -1,0 +1,133 @@
+"""Full triage throughput and latency, side by side with VADER alone on the same posts.
+
+    .venv/bin/python bench/bench_triage.py [--posts 20000] [--batch 2000]
+
+Reads inbound twcs tweets from ../shared/data (ATDESK_DATA_DIR), repeats them up to --posts,
+and in one run measures:
+- batch throughput of the shipped ModelTriager (every SPEC §1 field) in one process, on a
+  first pass (per-word feature caches filling) and a second pass (steady state, as in a
+  long-running worker);
+- VADER's polarity_scores alone over the same posts, one process;
+- the ratio of the two;
+- single-post latency (p50/p99) of ModelTriager.triage, one call per post;
+- where batch time goes (features and heads, language, per-post rules and entities).
+Results go to docs/benchmarks.md (section "Triage") with the machine's core count.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import statistics
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from atdesk.domain.triage import TriageInput  # noqa: E402
+from atdesk.triage.entities import extract_entities  # noqa: E402
+from atdesk.triage.model_triager import ModelTriager  # noqa: E402
+from atdesk.triage.tokens import tokens  # noqa: E402
+
+
+def load_posts(count: int) -> list[TriageInput]:
+    """Inbound twcs tweets with their own created_at, repeated up to count."""
+    data = Path(os.environ.get("ATDESK_DATA_DIR") or ROOT.parent / "shared" / "data")
+    with (data / "twcs" / "twcs_merged.csv").open(encoding="utf-8", newline="") as handle:
+        rows = [r for r in csv.DictReader(handle) if r["inbound"] == "True"]
+    posts = [
+        TriageInput(
+            text=r["text"], created_at=datetime.strptime(r["created_at"], "%a %b %d %H:%M:%S %z %Y")
+        )
+        for r in rows
+    ]
+    return (posts * (count // len(posts) + 1))[:count]
+
+
+def rate(count: int, seconds: float) -> float:
+    """Posts per second."""
+    return count / seconds if seconds > 0 else float("inf")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--posts", type=int, default=20_000)
+    parser.add_argument("--batch", type=int, default=2_000)
+    parser.add_argument("--latency-posts", type=int, default=3_000)
+    args = parser.parse_args()
+
+    posts = load_posts(args.posts)
+    triager = ModelTriager()
+    triager.triage_many(posts[: args.batch])  # load models and warm caches
+
+    started = time.perf_counter()
+    for start in range(0, len(posts), args.batch):
+        triager.triage_many(posts[start : start + args.batch])
+    cold = time.perf_counter() - started
+    started = time.perf_counter()
+    for start in range(0, len(posts), args.batch):
+        triager.triage_many(posts[start : start + args.batch])
+    full = time.perf_counter() - started
+
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    vader = SentimentIntensityAnalyzer()
+    started = time.perf_counter()
+    for post in posts:
+        vader.polarity_scores(post.text)
+    vader_s = time.perf_counter() - started
+
+    latencies = []
+    for post in posts[: args.latency_posts]:
+        began = time.perf_counter()
+        triager.triage(post)
+        latencies.append((time.perf_counter() - began) * 1000)
+    latencies.sort()
+    p99 = latencies[int(len(latencies) * 0.99) - 1]
+
+    texts = [p.text for p in posts]
+    started = time.perf_counter()
+    for start in range(0, len(posts), args.batch):
+        chunk = texts[start : start + args.batch]
+        triager.bundle.probabilities(
+            triager.bundle.features.transform_tokens([tokens(t) for t in chunk])
+        )
+    models_s = time.perf_counter() - started
+    started = time.perf_counter()
+    for start in range(0, len(posts), args.batch):
+        triager.languages.identify(texts[start : start + args.batch])
+    language_s = time.perf_counter() - started
+    started = time.perf_counter()
+    for post in posts:
+        extract_entities(post.text, post.created_at, post.coordinates, set(tokens(post.text)))
+    entities_s = time.perf_counter() - started
+
+    cores = os.cpu_count()
+    print(
+        f"machine: {cores} cores, one process; {len(posts)} twcs inbound posts, batch {args.batch}"
+    )
+    print(
+        f"full triage, first pass:   {rate(len(posts), cold):>9,.0f} posts/s (word caches filling)"
+    )
+    print(f"full triage (all fields):  {rate(len(posts), full):>9,.0f} posts/s (steady state)")
+    print(f"VADER alone:               {rate(len(posts), vader_s):>9,.0f} posts/s")
+    print(f"ratio full triage / VADER: {vader_s / full:>9.1f}x")
+    print(
+        f"single-post latency:       p50 {statistics.median(latencies):.2f} ms, "
+        f"p99 {p99:.2f} ms ({len(latencies)} calls)"
+    )
+    print(
+        f"breakdown per post: tokens+features+3 heads {models_s / len(posts) * 1e6:.1f} us, "
+        f"language {language_s / len(posts) * 1e6:.1f} us, "
+        f"entities {entities_s / len(posts) * 1e6:.1f} us, "
+        f"total {full / len(posts) * 1e6:.1f} us"
+    )
+    print(f"date: {datetime.now(UTC).date().isoformat()}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,76 @@
+"""Entities and PII on phrasings people really use when writing to a company."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from atdesk.triage.entities import (
+    extract_entities,
+    find_account_numbers,
+    find_coordinates,
+    find_emails,
+    find_locations,
+    find_phones,
+)
+
+NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+
+
+def test_phone_numbers_come_back_in_e164() -> None:
+    assert find_phones("@isp call me at (415) 555-2671 please") == ["+14155552671"]
+    assert find_phones("my number is +44 20 7946 0958") == ["+442079460958"]
+
+
+def test_handles_and_order_numbers_are_not_phones() -> None:
+    assert find_phones("@115821 @822596 order 1234567 is late") == []
+
+
+def test_emails_including_the_twcs_mask() -> None:
+    assert find_emails("reach me at jane.doe+care@example.co.uk") == ["jane.doe+care@example.co.uk"]
+    assert find_emails("my email is __email__ thanks") == ["__email__"]
+    assert find_emails("@AmazonHelp thanks") == []
+
+
+def test_order_account_booking_and_confirmation_numbers() -> None:
+    text = "order #113-4567890-1234567, booking ref: ABC12345 and confirmation number 7YH2K9"
+    found = find_account_numbers(text)
+    assert "113-4567890-1234567" in found
+    assert "ABC12345" in found
+    assert "7YH2K9" in found
+
+
+def test_words_after_order_are_not_numbers() -> None:
+    assert find_account_numbers("my order arrived broken and my account is locked") == []
+
+
+def test_masked_card_numbers_count() -> None:
+    assert find_account_numbers("The carrier is USPS, #937488__credit_card__.") != []
+
+
+def test_streets_intersections_and_places() -> None:
+    assert "42 Park Road" in find_locations("I can smell gas outside 42 Park Road, send someone")
+    assert "5th and Oak" in find_locations("power line down on 5th and Oak")
+    assert "Main St" in find_locations("downed tree blocking Main St")
+    assert "Silver Spring" in find_locations("is there an outage in Silver Spring?")
+
+
+def test_coordinates_in_text_and_from_the_post() -> None:
+    assert find_coordinates("pothole at 40.7128, -74.0060") == [(40.7128, -74.006)]
+    entities, _ = extract_entities("here", NOW, (51.5, -0.12))
+    assert entities.coordinates == [(51.5, -0.12)]
+
+
+def test_pii_when_contact_details_or_numbers_are_public() -> None:
+    assert extract_entities("call me on 415-555-2671", NOW)[1] is True
+    assert extract_entities("my email is __email__", NOW)[1] is True
+    assert extract_entities("order #12345678 never came", NOW)[1] is True
+    assert extract_entities("I live at 12 Elm Street", NOW)[1] is True
+    assert extract_entities("my package is late again", NOW)[1] is False
+    assert extract_entities("power line down on 5th and Oak", NOW)[1] is False
+
+
+def test_time_windows_are_listed_separately() -> None:
+    entities, _ = extract_entities("can an engineer come next week?", NOW)
+    assert entities.datetimes == ["2026-11-30/2026-12-06"]
+    assert entities.windows == [["2026-11-30", "2026-12-06"]]
+    assert entities.to_json()["windows"] == [["2026-11-30", "2026-12-06"]]

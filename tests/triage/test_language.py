@@ -1,0 +1,56 @@
+"""Batch language identification gives py3langid's own answers, many posts at a time."""
+
+from __future__ import annotations
+
+import py3langid.langid as langid
+
+from atdesk.triage.language import (
+    CARE_LANGUAGES,
+    UNDETERMINED,
+    clean_for_language,
+    language_identifier,
+)
+
+POSTS = [
+    "@AirlineHelp my flight was cancelled and nobody at the desk can help me",
+    "@bancoayuda no puedo entrar a mi cuenta desde ayer, ¿qué pasa?",
+    "@SNCF mon train est encore en retard, c'est inadmissible",
+    "@DBBahn der Zug ist schon wieder ausgefallen, wann fährt der nächste?",
+    "@TIMita il mio internet non funziona da tre giorni",
+    "@vivo minha internet caiu de novo, preciso de ajuda urgente",
+    "@NortonSupport ノートンに苦情をツイートしましたが、返事がありません",
+    "@KLM mijn koffer is niet aangekomen in Amsterdam",
+]
+
+
+def test_answers_match_py3langid_one_by_one() -> None:
+    reference = langid.LanguageIdentifier.from_model_file(langid.MODEL_FILE)
+    reference.set_languages(language_identifier().languages)
+    expected = [reference.classify(clean_for_language(p))[0] for p in POSTS]
+    assert language_identifier().identify(POSTS) == expected
+
+
+def test_real_languages_are_recognised() -> None:
+    assert language_identifier().identify(POSTS) == ["en", "es", "fr", "de", "it", "pt", "ja", "nl"]
+
+
+def test_posts_without_words_are_undetermined() -> None:
+    assert (
+        language_identifier().identify(["@brand 😂😂😂", "https://t.co/x", ""])
+        == [UNDETERMINED] * 3
+    )
+
+
+def test_only_two_letter_codes_come_back() -> None:
+    assert all(len(code) == 2 for code in language_identifier().languages)
+    assert set(language_identifier().languages) <= set(CARE_LANGUAGES)
+
+
+def test_order_of_answers_follows_input_whatever_the_lengths() -> None:
+    long_first = [POSTS[0] * 3, POSTS[1], POSTS[2] * 2]
+    assert language_identifier().identify(long_first) == ["en", "es", "fr"]
+
+
+def test_one_post_at_a_time_gives_the_batch_answers() -> None:
+    one_by_one = [language_identifier().identify([post])[0] for post in POSTS]
+    assert one_by_one == language_identifier().identify(POSTS * 3)[: len(POSTS)]
