@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -14,14 +14,16 @@ from sqlalchemy.orm import Session
 from atdesk.automations import tasks
 from atdesk.automations.jobs import JobEnv, run_due_jobs
 from atdesk.automations.stage import PostRun, automate_posts, case_events
+from atdesk.channels.base import Sent
 from atdesk.config import Settings
 from atdesk.domain.posts import RawEvent
-from atdesk.models import AutomationJob
+from atdesk.models import AutomationJob, ChannelAccount
 from atdesk.models.base import utcnow
 from atdesk.pipeline.runner import process_events
-from atdesk.respond.outbox import Outbox
+from atdesk.respond.outbox import Outbox, Outgoing
 from atdesk.storage.session import transaction
 from atdesk.triage.baseline import RulesTriager
+from tests.respond.fakes import RecordingOutbox
 
 # Monday 23 November 2026, 15:00 UTC: the posts' clock (fixed, so windows are exact).
 NOW = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
@@ -100,6 +102,17 @@ def jobs_of(database_url: str, kind: str | None = None) -> list[AutomationJob]:
         if kind:
             query = query.where(AutomationJob.kind == kind)
         return list(session.scalars(query))
+
+
+@dataclass
+class TimedOutbox(RecordingOutbox):
+    """A recording outbox whose posts are dated `at` (posts in these tests live around NOW)."""
+
+    at: datetime = NOW + timedelta(minutes=1)
+
+    def send(self, account: ChannelAccount, message: Outgoing) -> Sent[Any]:
+        sent = super().send(account, message)
+        return Sent(replace(sent.post, created_at=self.at), sent.account)
 
 
 def texts(jobs: Sequence[AutomationJob]) -> list[str]:

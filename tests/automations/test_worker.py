@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+import redis
 from sqlalchemy import select
 
 from atdesk.automations.stage import inbound_handler
@@ -65,8 +67,13 @@ def test_the_embedded_worker_automates_from_the_bus(settings: Settings) -> None:
     assert ack.text.startswith("Thanks Dana, we'll call you") and ack.target is not None
 
 
-def test_the_redis_worker_automates_from_the_bus(settings: Settings, redis_url: str) -> None:
-    bus = RedisBus(redis_url, settings.database_url)
+@pytest.mark.redis
+def test_the_redis_worker_automates_from_the_bus(sqlite_url: str, redis_url: str) -> None:
+    # A database of its own on the test Redis, so parallel Redis tests never share streams.
+    own = redis_url.rsplit("/", 1)[0] + "/7"
+    redis.Redis.from_url(own).flushdb()
+    settings = Settings(database_url=sqlite_url, secret_key="test-secret-key-0123456789")
+    bus = RedisBus(own, settings.database_url)
     outbox = _run_worker(settings, bus)
     assert bus.pending(CASE_EVENTS) == 0
     with transaction(settings.database_url) as session:

@@ -21,6 +21,14 @@ from sqlalchemy.orm import Session
 
 from atdesk.models import KbArticle
 
+# Function words only: sklearn's English list also drops "bill", "call" and "fire", which
+# are exactly what customers write about.
+STOP_WORDS = frozenset(
+    """a about am an and any are as at be been but by can could did do does for from had has
+    have hi hello hey how i i'm if in into is it it's its me my of on or our please so than
+    thanks that the their them then there these they this to up us was we were what when where
+    which who why will with would you your""".split()
+)
 _MENTION = re.compile(r"(?<![\w@])@[\w.\-]+(?:@[\w.\-]+)?|https?://\S+")
 
 
@@ -68,7 +76,11 @@ class KnowledgeIndex:
         self._vectorizer: TfidfVectorizer | None = None
         if documents:
             self._vectorizer = TfidfVectorizer(
-                ngram_range=(1, 2), sublinear_tf=True, lowercase=True, strip_accents="unicode"
+                ngram_range=(1, 2),
+                sublinear_tf=True,
+                lowercase=True,
+                strip_accents="unicode",
+                stop_words=sorted(STOP_WORDS),
             )
             self._matrix = self._vectorizer.fit_transform(documents)
 
