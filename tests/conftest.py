@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from dataclasses import replace
@@ -84,26 +85,40 @@ def _postgres_database(template: str) -> Iterator[str]:
         admin.dispose()
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file; each test copies it, which is much faster than migrating."""
+    path = tmp_path_factory.mktemp("sqlite-template") / "template.db"
+    url = f"sqlite:///{path}"
+    upgrade(url)
+    get_engine(url).dispose()
+    return path
+
+
+def _sqlite_database(template: Path, tmp_path: Path) -> Iterator[str]:
+    target = tmp_path / "atdesk.db"
+    shutil.copyfile(template, target)
+    url = f"sqlite:///{target}"
+    yield url
+    get_engine(url).dispose()
+
+
 @pytest.fixture(params=["sqlite", "postgres"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+def database_url(
+    request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path
+) -> Iterator[str]:
     """A fresh, migrated database per test, on SQLite and on a real PostgreSQL server."""
     if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'atdesk.db'}"
-        upgrade(url)
-        yield url
-        get_engine(url).dispose()
+        yield from _sqlite_database(sqlite_template, tmp_path)
     else:
         template = request.getfixturevalue("postgres_template")
         yield from _postgres_database(template)
 
 
 @pytest.fixture
-def sqlite_url(tmp_path: Path) -> Iterator[str]:
+def sqlite_url(tmp_path: Path, sqlite_template: Path) -> Iterator[str]:
     """A fresh migrated SQLite database, for tests that need no second backend."""
-    url = f"sqlite:///{tmp_path / 'atdesk.db'}"
-    upgrade(url)
-    yield url
-    get_engine(url).dispose()
+    yield from _sqlite_database(sqlite_template, tmp_path)
 
 
 @pytest.fixture
