@@ -1,6 +1,7 @@
 """SQLAlchemy tables, one module per aggregate; the only place tables live."""
 
 from atdesk.models.agent import AgentProfile
+from atdesk.models.api_spend import ApiCallRecord, ApiCharge
 from atdesk.models.appointment import Appointment, AppointmentOffer, AppointmentResource
 from atdesk.models.audit import AuditEvent
 from atdesk.models.automation import AutomatedPost, AutomationJob, AutomationRule, RuleRun
@@ -10,6 +11,8 @@ from atdesk.models.bus import BusMessage
 from atdesk.models.callback import Callback
 from atdesk.models.case import Case
 from atdesk.models.case_link import CaseConversation
+from atdesk.models.channel_alert import ChannelAlert
+from atdesk.models.connector import ChannelConnection, ConnectorSetting
 from atdesk.models.conversation import Conversation, ConversationNode
 from atdesk.models.correction import TriageCorrection
 from atdesk.models.customer import Author, Customer, CustomerHandle
@@ -28,6 +31,8 @@ from atdesk.models.verification import IdentityVerification
 
 __all__ = [
     "AgentProfile",
+    "ApiCallRecord",
+    "ApiCharge",
     "ApiToken",
     "Appointment",
     "AppointmentOffer",
@@ -49,6 +54,9 @@ __all__ = [
     "CaseTag",
     "CaseViewer",
     "ChannelAccount",
+    "ChannelAlert",
+    "ChannelConnection",
+    "ConnectorSetting",
     "Conversation",
     "ConversationNode",
     "Customer",
