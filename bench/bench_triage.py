@@ -7,6 +7,7 @@ and in one run measures:
 - batch throughput of the shipped ModelTriager (every SPEC §1 field) in one process, on a
   first pass (per-word feature caches filling) and a second pass (steady state, as in a
   long-running worker);
+- the same on every core (forked worker processes, `atdesk.triage.parallel`);
 - VADER's polarity_scores alone over the same posts, one process;
 - the ratio of the two;
 - single-post latency (p50/p99) of ModelTriager.triage, one call per post;
@@ -31,6 +32,7 @@ sys.path.insert(0, str(ROOT / "src"))
 from atdesk.domain.triage import TriageInput  # noqa: E402
 from atdesk.triage.entities import extract_entities  # noqa: E402
 from atdesk.triage.model_triager import ModelTriager  # noqa: E402
+from atdesk.triage.parallel import default_workers, triage_chunks  # noqa: E402
 from atdesk.triage.tokens import tokens  # noqa: E402
 
 
@@ -73,6 +75,13 @@ def main() -> None:
         triager.triage_many(posts[start : start + args.batch])
     full = time.perf_counter() - started
 
+    chunks = [posts[start : start + args.batch] for start in range(0, len(posts), args.batch)]
+    workers = default_workers()
+    started = time.perf_counter()
+    for _ in triage_chunks(triager, chunks, workers):
+        pass
+    parallel = time.perf_counter() - started
+
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
     vader = SentimentIntensityAnalyzer()
@@ -114,8 +123,13 @@ def main() -> None:
         f"full triage, first pass:   {rate(len(posts), cold):>9,.0f} posts/s (word caches filling)"
     )
     print(f"full triage (all fields):  {rate(len(posts), full):>9,.0f} posts/s (steady state)")
-    print(f"VADER alone:               {rate(len(posts), vader_s):>9,.0f} posts/s")
-    print(f"ratio full triage / VADER: {vader_s / full:>9.1f}x")
+    print(
+        f"full triage, {workers} processes:  {rate(len(posts), parallel):>9,.0f} posts/s "
+        "(forked workers, results pickled back)"
+    )
+    print(f"VADER alone:               {rate(len(posts), vader_s):>9,.0f} posts/s (one process)")
+    print(f"ratio full triage / VADER: {vader_s / full:>9.2f}x one process each")
+    print(f"ratio, {workers} processes / VADER: {vader_s / parallel:>9.2f}x")
     print(
         f"single-post latency:       p50 {statistics.median(latencies):.2f} ms, "
         f"p99 {p99:.2f} ms ({len(latencies)} calls)"

@@ -42,8 +42,10 @@ def test_this_friday_on_a_friday_is_that_same_day() -> None:
     assert resolve_datetimes("this Friday", FRIDAY) == ["2026-11-27"]
 
 
-def test_bare_weekday_on_that_weekday_means_next_week() -> None:
-    assert resolve_datetimes("Friday", FRIDAY) == ["2026-12-04"]
+def test_bare_weekday_is_on_or_after_and_next_is_strictly_after() -> None:
+    assert resolve_datetimes("Friday", FRIDAY) == ["2026-11-27"]
+    assert resolve_datetimes("next Friday", FRIDAY) == ["2026-12-04"]
+    assert resolve_datetimes("next Friday", MONDAY) == ["2026-11-27"]
 
 
 def test_answers_keep_the_posts_time_zone() -> None:

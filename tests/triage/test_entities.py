@@ -74,3 +74,14 @@ def test_time_windows_are_listed_separately() -> None:
     assert entities.datetimes == ["2026-11-30/2026-12-06"]
     assert entities.windows == [["2026-11-30", "2026-12-06"]]
     assert entities.to_json()["windows"] == [["2026-11-30", "2026-12-06"]]
+
+
+def test_phone_shapes_people_write() -> None:
+    assert find_phones("call 1(818)930-5703 today") == ["+18189305703"]
+    assert find_phones("my number 850.266.3576") == ["+18502663576"]
+    assert find_phones("ring 00447900248601 please") == ["+447900248601"]
+
+
+def test_versions_ips_and_order_ids_are_not_phones() -> None:
+    assert find_phones("app version 1.0.65.320 on 192.168.1.1") == []
+    assert find_phones("order 111-5014070-4118645 is late") == []

@@ -3,9 +3,9 @@
 Answers are ISO 8601: a date ("2026-11-27"), a date and time ("2026-11-27T15:00:00+00:00"),
 or an interval for spans ("2026-11-30/2026-12-06" for "next week"). Conventions, chosen for
 people writing to companies and documented in docs/triage.md:
-- "this Friday" is the next Friday on or after the post's date (SPEC.md §1); a bare "Friday"
-  is the next Friday after it; "last Friday" the one before; "next Friday" the Friday of
-  next week (Monday-based weeks).
+- "this Friday" and a bare "Friday" are the next Friday on or after the post's date
+  (SPEC.md §1); "next Friday" is the first Friday after it; "last Friday" the one before.
+  The same conventions as the callback and appointment readers (docs/adr/0035).
 - "at 3" with no am/pm means business hours: 1-7 are afternoon (15:00), 8-12 morning.
 - A month and day with no year is the next one on or after the post's date, unless that day
   passed within the last 60 days ("my order from Oct 28" written in November).
@@ -341,11 +341,8 @@ def _resolve(match: re.Match[str], now: datetime) -> Resolved | None:
             behind = (today.weekday() - target) % 7 or 7
             return Resolved(start, end, today - timedelta(days=behind))
         if qualifier == "next":
-            monday_next = today + timedelta(days=7 - today.weekday())
-            return Resolved(start, end, monday_next + timedelta(days=target))
-        if qualifier in ("this", "coming"):
-            return Resolved(start, end, today + timedelta(days=ahead))
-        return Resolved(start, end, today + timedelta(days=ahead or 7))
+            return Resolved(start, end, today + timedelta(days=ahead or 7))
+        return Resolved(start, end, today + timedelta(days=ahead))
     if kind == "span":
         return _span(start, end, g["spq"].lower(), g["spu"].lower(), today)
     if kind == "endof":
@@ -406,33 +403,29 @@ def _span(start: int, end: int, qualifier: str, unit: str, today: date) -> Resol
 
 
 def _candidates(text: str) -> Iterator[re.Match[str]]:
-    """Matches of the full pattern, searched only in windows around digits and date words.
+    """Matches of the full pattern, tried only at word starts just before a digit or date word.
 
-    Sliding the full pattern over a whole post is slow (it has many alternatives); every
-    expression it knows starts at a word start within 30 characters before a digit or a date
-    word, so it is tried only there.
+    Sliding the full pattern over a whole post is slow (it has many alternatives). Every
+    expression it knows starts at most 22 characters before its first digit or date word
+    ("day after tomorrow", "a couple of days ago"), so only those word starts are tried.
     """
     lowered = text.lower()
     if len(lowered) == len(text):
         gate, pattern, subject = _GATE_LOWER, _PATTERN_LOWER, lowered
     else:
         gate, pattern, subject = _GATE, _PATTERN, text
-    windows: list[tuple[int, int]] = []
+    starts: set[int] = set()
     for anchor in gate.finditer(subject):
-        low, high = max(0, anchor.start() - 30), min(len(text), anchor.end() + 40)
-        if windows and low <= windows[-1][1]:
-            windows[-1] = (windows[-1][0], high)
-        else:
-            windows.append((low, high))
-    for low, high in windows:
-        position = low
-        for start in _WORD_START.finditer(subject, low, high):
-            if start.start() < position:
-                continue
-            match = pattern.match(subject, start.start(), high)
-            if match is not None and match.end() > match.start():
-                position = match.end()
-                yield match
+        low = max(0, anchor.start() - 22)
+        starts.update(m.start() for m in _WORD_START.finditer(subject, low, anchor.start() + 1))
+    position = 0
+    for start in sorted(starts):
+        if start < position:
+            continue
+        match = pattern.match(subject, start, min(len(subject), start + 80))
+        if match is not None and match.end() > match.start():
+            position = match.end()
+            yield match
 
 
 def find_datetimes(

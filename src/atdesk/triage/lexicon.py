@@ -7,6 +7,7 @@ knowledge of rare words without VADER's per-post cost.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -60,43 +61,47 @@ class Lexicon:
     """word -> valence (about -4..4)."""
 
     valence: dict[str, float] = field(default_factory=dict)
+    _notable: frozenset[str] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._notable = frozenset(self.valence) | _NEGATIONS | {"!", "?"}
 
     def features(self, docs: Sequence[Sequence[str]]) -> npt.NDArray[np.float32]:
         """Per post: positive sum, negative sum, squashed total, negations, '!' and '?'."""
-        out = np.zeros((len(docs), WIDTH), dtype=np.float32)
-        valence = self.valence
-        for row, doc in enumerate(docs):
+        valence, notable = self.valence, self._notable
+        rows = []
+        for doc in docs:
             positive = negative = 0.0
             negations = exclaims = questions = 0
-            for i, word in enumerate(doc):
+            last_negation = -10
+            for i, word in [(i, w) for i, w in enumerate(doc) if w in notable]:
                 if word in _NEGATIONS:
                     negations += 1
-                    continue
-                if word == "!":
+                    last_negation = i
+                elif word == "!":
                     exclaims += 1
-                    continue
-                if word == "?":
+                elif word == "?":
                     questions += 1
-                    continue
-                value = valence.get(word)
-                if value is None:
-                    continue
-                if any(w in _NEGATIONS for w in doc[max(0, i - 3) : i]):
-                    value *= -0.74
-                if value > 0:
-                    positive += value
                 else:
-                    negative += value
+                    value = valence[word]
+                    if i - last_negation <= 3:
+                        value *= -0.74
+                    if value > 0:
+                        positive += value
+                    else:
+                        negative += value
             total = positive + negative
-            out[row] = (
-                positive / 4.0,
-                negative / 4.0,
-                total / np.sqrt(total * total + 15.0),
-                min(negations, 3) / 3.0,
-                min(exclaims, 3) / 3.0,
-                min(questions, 3) / 3.0,
+            rows.append(
+                (
+                    positive / 4.0,
+                    negative / 4.0,
+                    total / math.sqrt(total * total + 15.0),
+                    min(negations, 3) / 3.0,
+                    min(exclaims, 3) / 3.0,
+                    min(questions, 3) / 3.0,
+                )
             )
-        return out
+        return np.array(rows, dtype=np.float32).reshape(len(docs), WIDTH)
 
     def state(self) -> dict[str, Any]:
         """Arrays to save beside a model."""
