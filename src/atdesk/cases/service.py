@@ -41,6 +41,8 @@ AUDITED_FIELDS = (
     "resolved_at",
     "escalated",
     "sensitive",
+    "inbound_count",
+    "outbound_count",
 )
 JOIN_DM_WITHIN = timedelta(days=3)
 

@@ -142,7 +142,7 @@ def _customer_first(findings: list[Finding]) -> list[Finding]:
     """A value found twice keeps its strongest verdict (the customer's own)."""
     by_kind_value: dict[tuple[str, str], Finding] = {}
     for f in findings:
-        key = (f.kind, _alnum(f.value))
+        key = (f.kind, _digits(f.value)[-9:] if f.kind == "phone" else _alnum(f.value))
         current = by_kind_value.get(key)
         if current is None or (f.customers and not current.customers):
             by_kind_value[key] = f

@@ -33,6 +33,7 @@ router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 50
 STATUSES = ("new", "open", "pending", "resolved")
 LANGUAGES = ("en", "es", "fr", "de", "pt", "it", "nl")
+BRANDS_LISTED_ALWAYS = 12
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,16 +158,15 @@ def inbox(request: Request, session: DbSession, viewer: PageViewer) -> HTMLRespo
     if viewer.brand_ids is not None:
         brand_query = brand_query.where(Brand.id.in_(sorted(viewer.brand_ids) or [-1]))
     brands = session.scalars(brand_query).all()
-    visible_brands = [
-        b for b in brands if b.id in context["brand_counts"] or b.id == params.brand_id
-    ]
+    if len(brands) > BRANDS_LISTED_ALWAYS:
+        brands = [b for b in brands if b.id in context["brand_counts"] or b.id == params.brand_id]
     return render(
         request,
         "inbox.html",
         {
             **context,
             "views": [(v, VIEW_LABELS[v]) for v in View],
-            "brands": visible_brands,
+            "brands": brands,
             "intents": [i.value for i in Intent],
             "sentiments": [s.value for s in Sentiment],
             "priorities": [p.value for p in reversed(Priority)],
