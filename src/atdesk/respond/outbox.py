@@ -1,13 +1,12 @@
 """Sending through the channel plug-ins: find the brand's account on the network, send, keep state.
 
-`Outbox` is the seam: the web app uses `ChannelOutbox` (the real X, Mastodon and Bluesky clients,
-pointed by each account's stored base URL at the network or at a local emulator); tests may
-pass any object with the same `send` method.
+`Outbox` is the seam: the web app uses `ChannelOutbox` (the channel registry's real X,
+Mastodon and Bluesky clients, pointed by each account's stored base URL at the network or
+at a local emulator); tests may pass any object with the same `send` method.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -15,13 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from atdesk.channels.base import ChannelDeps, ReplyTarget, Sent
-from atdesk.channels.bluesky.account import BlueskyAccount
-from atdesk.channels.bluesky.provider import BlueskyChannel
-from atdesk.channels.mastodon.account import MastodonAccount
-from atdesk.channels.mastodon.provider import MastodonChannel
-from atdesk.channels.x.account import XAccount
-from atdesk.channels.x.provider import XChannel
-from atdesk.domain.networks import Network
+from atdesk.channels.registry import account_from_json, channel_for
 from atdesk.domain.posts import Author
 from atdesk.models import ChannelAccount
 
@@ -48,19 +41,6 @@ class Outbox(Protocol):
         ...
 
 
-@dataclass(frozen=True, slots=True)
-class _Plugin:
-    make: Callable[[ChannelDeps], Any]
-    account: Callable[[Mapping[str, Any]], Any]
-
-
-PLUGINS: dict[str, _Plugin] = {
-    Network.X.value: _Plugin(XChannel, XAccount.from_json),
-    Network.MASTODON.value: _Plugin(MastodonChannel, MastodonAccount.from_json),
-    Network.BLUESKY.value: _Plugin(BlueskyChannel, BlueskyAccount.from_json),
-}
-
-
 class ChannelOutbox:
     """The production outbox: the network's channel client with the account's stored state."""
 
@@ -69,27 +49,20 @@ class ChannelOutbox:
 
     def send(self, account: ChannelAccount, message: Outgoing) -> Sent[Any]:
         """Send through the channel; credentials problems say where to fix them."""
-        plugin = PLUGINS.get(account.network)
-        if plugin is None:
-            raise DeliveryError(
-                f"sending on {account.network} is not available yet; reply from the network's app"
-            )
         try:
-            state = plugin.account(account.state or {})
+            state = account_from_json(account.network, account.state or {})
         except (KeyError, TypeError, ValueError):
             raise DeliveryError(
                 f"@{account.handle} on {account.network} has no credentials; an admin adds them "
                 "under Admin → Brands"
             ) from None
-        channel = plugin.make(self.deps)
+        channel = channel_for(account.network, self.deps)
         if message.recipient is not None:
-            return channel.send_dm(  # type: ignore[no-any-return]
+            return channel.send_dm(
                 state, recipient=message.recipient, text=message.text, ref=message.ref
             )
         assert message.target is not None
-        return channel.send_reply(  # type: ignore[no-any-return]
-            state, target=message.target, text=message.text, ref=message.ref
-        )
+        return channel.send_reply(state, target=message.target, text=message.text, ref=message.ref)
 
 
 def brand_account(session: Session, brand_id: int, network: str) -> ChannelAccount:
