@@ -147,3 +147,12 @@ def test_wrong_arguments_are_click_errors_not_tracebacks(tmp_path: Path) -> None
     assert code == 1
     assert "not an intent model" in output
     assert "Traceback" not in output
+
+
+def test_two_workers_give_the_same_lines() -> None:
+    stdin = lines(*({"id": str(n), "text": f"@shop order {n} is late"} for n in range(5)), "{bad")
+    code_one, one = run("triage", stdin=stdin)
+    code_two, two = run("triage", "--workers", "2", stdin=stdin)
+    assert code_one == code_two == 0
+    assert one == two
+    assert len(two.splitlines()) == 6

@@ -5,13 +5,15 @@ from __future__ import annotations
 import csv
 import json
 import time
+from collections import deque
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
 import click
 
-from atdesk.triage.batch_io import parse_line
+from atdesk.domain.triage import TriageInput
+from atdesk.triage.batch_io import ParsedLine, parse_line
 from atdesk.triage.evaluation import score
 from atdesk.triage.intent_model import (
     IntentClassifier,
@@ -41,19 +43,31 @@ def _batches(lines: IO[str]) -> Iterator[list[str]]:
               help="JSON Lines output (default: standard output).")  # fmt: skip
 @click.option("--intent-model", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Use this trained intent model (atdesk intents train) instead of the built-in set.")  # fmt: skip  # noqa: E501
-def triage_command(in_file: IO[str], out_file: IO[str], intent_model: Path | None) -> None:
+@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="Processes to triage with (one per core is fastest for big files).")  # fmt: skip
+def triage_command(
+    in_file: IO[str], out_file: IO[str], intent_model: Path | None, workers: int
+) -> None:
     """Label every post of a JSON Lines file with every SPEC §1 field (SPEC §2)."""
+    from atdesk.triage.parallel import triage_chunks
     from atdesk.triage.service import get_triager
 
     try:
         triager = get_triager(str(intent_model) if intent_model else None)
     except IntentModelError as exc:
         raise click.ClickException(str(exc)) from None
-    try:
+    pending: deque[list[ParsedLine]] = deque()
+
+    def inputs() -> Iterator[list[TriageInput]]:
         for batch in _batches(in_file):
             parsed = [parse_line(line) for line in batch]
-            inputs = [p.item for p in parsed if p.item is not None]
-            results = iter(triager.triage_many(inputs))
+            pending.append(parsed)
+            yield [p.item for p in parsed if p.item is not None]
+
+    try:
+        for chunk in triage_chunks(triager, inputs(), workers):
+            parsed = pending.popleft()
+            results = iter(chunk)
             for p in parsed:
                 if p.item is None:
                     out_file.write(json.dumps({"id": p.id, "error": p.error}) + "\n")
