@@ -52,9 +52,19 @@ class PendingLink:
 
 
 def record_for(session: Session, author: Author) -> Customer:
-    """The customer the link will bind to: the author's record, or a new one in their name."""
+    """The customer the link will bind to: the author's record, the one made for an earlier
+    unused link to them, or a new one in their name."""
     if author.customer is not None:
         return author.customer
+    earlier = session.scalar(
+        select(Customer)
+        .join(IdentityVerification, IdentityVerification.customer_id == Customer.id)
+        .where(IdentityVerification.author_id == author.id, IdentityVerification.used_at.is_(None))
+        .order_by(IdentityVerification.id.desc())
+        .limit(1)
+    )
+    if earlier is not None:
+        return earlier
     return create_customer(session, name=author.name or author.handle, actor=ACTOR)
 
 

@@ -1,0 +1,254 @@
+"""The automation pages and REST API: rules with dry run and YAML, the callback queue, the
+appointment book and its feed, the knowledge base, and the customer's verification page."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from atdesk.accounts.service import create_token
+from atdesk.automations.book import book, save_resource
+from atdesk.config import Settings
+from atdesk.customers.service import create_customer, link_handle
+from atdesk.customers.verification import issue_link, record_for
+from atdesk.domain.cases import Role
+from atdesk.domain.networks import Network
+from atdesk.models import Author, AutomationRule, Callback, Customer, KbArticle, User
+from atdesk.models.base import utcnow
+from atdesk.storage.session import transaction
+from atdesk.web.app import create_app
+from tests.automations.helpers import automate, jobs_of, post, texts
+from tests.cases.factories import PASSWORD, staff
+from tests.factories import make_brand
+from tests.respond.fakes import RecordingOutbox
+from tests.web.conftest import csrf_of
+
+HOURS = {str(d): [["08:00", "12:00"], ["13:00", "17:00"]] for d in range(5)}
+
+
+@dataclass
+class Site:
+    settings: Settings
+    login: Callable[[str], TestClient]
+    anonymous: TestClient
+    token: str
+
+
+@pytest.fixture
+def site(settings: Settings) -> Site:
+    with transaction(settings.database_url) as session:
+        brand = make_brand(session)
+        staff(session, "root", Role.ADMIN, display_name="Root")
+        ana = staff(session, "ana", display_name="Ana")
+        token = create_token(session, ana, name="test")
+        dana = create_customer(session, name="Dana Reyes", phone="+1 415 555 0142", actor="t")
+        link_handle(session, dana, Network.X, "dana", actor="t")
+        sam = save_resource(session, brand, name="Sam", hours=HOURS, kinds=["repair"], actor="t")
+        book(
+            session,
+            brand=brand,
+            customer=dana,
+            resource=sam,
+            kind="repair",
+            start=datetime(2026, 11, 24, 14, 0, tzinfo=UTC),
+            end=datetime(2026, 11, 24, 16, 0, tzinfo=UTC),
+            actor="t",
+        )
+        automate(
+            session,
+            settings,
+            post("1", "@acmehelp please call me tomorrow after 5"),
+            post("2", "@acmehelp call me back please", handle="sam_q", author="9", name="Sam Q"),
+        )
+    app = create_app(settings, outbox=RecordingOutbox())
+
+    def login(username: str) -> TestClient:
+        client = TestClient(app, follow_redirects=False)
+        csrf = csrf_of(client.get("/login").text)
+        answer = client.post(
+            "/login",
+            data={"username": username, "password": PASSWORD, "csrf_token": csrf, "next": "/"},
+        )
+        assert answer.status_code == 303, answer.text
+        client.headers["X-CSRF-Token"] = csrf_of(client.get("/").text)
+        return client
+
+    return Site(settings, login, TestClient(app, follow_redirects=False), token)
+
+
+def test_rules_page_dry_run_save_export_and_import(site: Site) -> None:
+    root = site.login("root")
+    page = root.get("/automations/rules")
+    assert page.status_code == 200
+    assert "Callback requests go to the callback queue" in page.text
+    assert 'data-rule="Booking changes start the reschedule flow"' in page.text
+    rule = """name: VIP callbacks
+when:
+  intent: [callback_request]
+  customer_linked: true
+then:
+  - type: tag
+    tags: [vip]
+"""
+    with transaction(site.settings.database_url) as session:
+        brand_id = session.scalars(select(AutomationRule.brand_id)).first()
+    tried = root.post(
+        "/automations/rules/edit", data={"brand_id": brand_id, "text": rule, "do": "dry"}
+    )
+    assert tried.status_code == 200
+    assert "Dry run: 1 of the last 2 posts match" in tried.text
+    assert "(customer_linked)" in tried.text
+    bad = root.post(
+        "/automations/rules/edit",
+        data={"brand_id": brand_id, "text": rule.replace("[vip]", "[]"), "do": "save"},
+    )
+    assert bad.status_code == 422 and "then.0.tag.tags" in bad.text
+    saved = root.post(
+        "/automations/rules/edit", data={"brand_id": brand_id, "text": rule, "do": "save"}
+    )
+    assert saved.status_code == 303
+    exported = root.get(f"/automations/rules/export?brand_id={brand_id}")
+    assert "name: VIP callbacks" in exported.text
+    imported = root.post(
+        "/automations/rules/import",
+        data={"brand_id": brand_id, "text": exported.text.replace("VIP callbacks", "VIPs")},
+    )
+    assert imported.status_code == 303
+    assert "VIPs" in root.get("/automations/rules").text
+    agent = site.login("ana")
+    refused = agent.post(
+        "/automations/rules/edit", data={"brand_id": brand_id, "text": rule, "do": "save"}
+    )
+    assert refused.status_code == 403
+
+
+def test_phone_agents_work_the_queue_from_the_page(site: Site) -> None:
+    ana = site.login("ana")
+    page = ana.get("/automations/callbacks")
+    assert page.status_code == 200
+    assert "+1 415 555 0142" in page.text
+    assert "Tue 24 Nov 17:00–20:00" in page.text
+    with transaction(site.settings.database_url) as session:
+        queued = session.scalars(select(Callback).where(Callback.status == "queued")).one()
+    assert ana.post(f"/automations/callbacks/{queued.id}/claim").status_code == 303
+    ana.post(f"/automations/callbacks/{queued.id}/outcome", data={"outcome": "reached"})
+    with transaction(site.settings.database_url) as session:
+        done = session.get(Callback, queued.id)
+        assert done is not None and done.status == "completed"
+    waiting = ana.get("/automations/callbacks?view=waiting")
+    assert "after verification" in waiting.text
+
+
+def test_rest_collections_and_the_feeds(site: Site) -> None:
+    api = TestClient(site.anonymous.app, headers={"Authorization": f"Bearer {site.token}"})
+    assert site.anonymous.get("/api/v1/callbacks").status_code == 401
+    callbacks = api.get("/api/v1/callbacks").json()
+    assert {c["status"] for c in callbacks} == {"queued", "awaiting_verification"}
+    assert {"id", "window_start", "window_end", "reason", "customer"} <= set(callbacks[0])
+    visits = api.get("/api/v1/appointments").json()
+    assert [(v["resource"], v["start_at"]) for v in visits] == [("Sam", "2026-11-24T14:00:00Z")]
+    moved = api.post(
+        f"/api/v1/appointments/{visits[0]['id']}/move",
+        json={"start_at": "2026-11-25T08:00:00Z", "end_at": "2026-11-25T10:00:00Z"},
+    )
+    assert moved.status_code == 200 and moved.json()["sequence"] == 1
+    clash = api.post(
+        "/api/v1/appointments",
+        json={
+            "brand_id": visits[0]["brand_id"],
+            "customer_id": visits[0]["customer"]["id"],
+            "resource_id": visits[0]["resource_id"],
+            "kind": "repair",
+            "start_at": "2026-11-25T09:00:00Z",
+            "end_at": "2026-11-25T11:00:00Z",
+        },
+    )
+    assert clash.status_code == 409 and "already booked" in clash.json()["detail"]
+    rules = api.get(f"/api/v1/rules?brand_id={visits[0]['brand_id']}").json()
+    assert rules[0]["then"][1] == {"type": "create_callback"}
+    dry = api.post(
+        f"/api/v1/rules/dry-run?brand_id={visits[0]['brand_id']}",
+        json={
+            "name": "x",
+            "when": {"intent": ["callback_request"]},
+            "then": [{"type": "escalate"}],
+        },
+    )
+    assert [r["matched"] for r in dry.json()] == [True, True]
+
+    page = site.login("ana").get("/automations/appointments?day=2026-11-25")
+    feed = re.search(r'href="(/feeds/\d+/appointments\.ics\?key=\w+)"', page.text)
+    assert feed is not None
+    ics = site.anonymous.get(feed.group(1))
+    assert ics.status_code == 200 and ics.headers["content-type"].startswith("text/calendar")
+    assert "DTSTART:20261125T080000Z" in ics.text and "SEQUENCE:1" in ics.text
+    assert site.anonymous.get(feed.group(1)[:-4] + "0000").status_code == 404
+    calls = site.anonymous.get(feed.group(1).replace("appointments.ics", "callbacks.ics"))
+    assert calls.status_code == 404  # a key opens one feed only
+
+
+def test_the_knowledge_base_page_saves_articles(site: Site) -> None:
+    root = site.login("root")
+    page = root.get("/automations/kb")
+    assert "No articles" in page.text
+    with transaction(site.settings.database_url) as session:
+        brand_id = session.scalars(select(AutomationRule.brand_id)).first()
+    root.post(
+        "/automations/kb",
+        data={
+            "brand_id": brand_id,
+            "title": "Opening hours",
+            "body": "We're open 8-8 every day.",
+            "questions": "when are you open\nopening hours",
+            "enabled": "1",
+        },
+    )
+    with transaction(site.settings.database_url) as session:
+        assert session.scalars(select(KbArticle.title)).all() == ["Opening hours"]
+    assert (
+        site.login("ana")
+        .post("/automations/kb", data={"brand_id": brand_id, "title": "x", "body": "y"})
+        .status_code
+        == 403
+    )
+
+
+def test_the_customer_verifies_on_the_links_page_once(site: Site) -> None:
+    sent = next(t for t in texts(jobs_of(site.settings.database_url)) if "/verify/" in t)
+    assert sent.split()[-1].startswith("http://127.0.0.1:8000/verify/")
+    # The stage issued that link at the tests' fixed clock; the page checks links against the
+    # real one, so issue the same kind of link now.
+    with transaction(site.settings.database_url) as session:
+        author = session.scalars(select(Author).where(Author.handle == "sam_q")).one()
+        issued = issue_link(
+            session,
+            author=author,
+            customer=record_for(session, author),
+            secret_key=site.settings.secret_key,
+            base_url="http://testserver",
+            now=utcnow(),
+        )
+    path = issued.url.removeprefix("http://testserver")
+    customer = site.anonymous
+    page = customer.get(path)
+    assert page.status_code == 200 and "@sam_q" in page.text and 'name="phone"' in page.text
+    csrf = csrf_of(page.text)
+    missing = customer.post(path, data={"csrf_token": csrf})
+    assert missing.status_code == 422 and "phone number" in missing.text
+    done = customer.post(path, data={"csrf_token": csrf, "phone": "+1 415 555 0199"})
+    assert done.status_code == 200 and "you're confirmed" in done.text
+    again = customer.get(path)
+    assert again.status_code == 410 and "already been used" in again.text
+    with transaction(site.settings.database_url) as session:
+        customer_row = session.scalars(
+            select(Customer).where(Customer.phone == "+1 415 555 0199")
+        ).one()
+        assert [h.handle for h in customer_row.handles] == ["sam_q"]
+        assert {c.status for c in session.scalars(select(Callback))} == {"queued"}
+        assert session.scalars(select(User.username).where(User.active.is_(False))).all() == []
