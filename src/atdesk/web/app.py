@@ -12,6 +12,9 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
 from atdesk import __version__
+from atdesk.automations import endpoints as automation_endpoints
+from atdesk.automations import pages as automation_pages
+from atdesk.automations import public as automation_public
 from atdesk.cases import endpoints as case_endpoints
 from atdesk.cases.access import NotVisible
 from atdesk.config import Settings, load_settings
@@ -67,6 +70,9 @@ def create_app(settings: Settings | None = None, *, outbox: Outbox | None = None
         app.include_router(module.router)
     app.include_router(case_endpoints.router)
     app.include_router(customer_endpoints.router)
+    app.include_router(automation_pages.router)
+    app.include_router(automation_endpoints.router)
+    app.include_router(automation_public.router)
 
     @app.exception_handler(NotVisible)
     def _not_visible(request: Request, exc: NotVisible) -> Response:
