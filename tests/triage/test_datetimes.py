@@ -77,3 +77,22 @@ def test_things_that_are_not_dates_are_ignored(text: str) -> None:
 def test_without_created_at_the_current_time_is_used() -> None:
     today = datetime.now(UTC).date()
     assert resolve_datetimes("tomorrow", None) == [(today + timedelta(days=1)).isoformat()]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "move my visit to this Friday at 3pm",
+        "tonight's game, or tomorrow at 9",
+        "ordered Nov 3rd, 3 days ago, due in 2 hours",
+        "@115821 my order #4412 from the 26th",
+        "call me back in half an hour please",
+    ],
+)
+def test_token_gates_change_nothing(text: str) -> None:
+    from atdesk.triage.datetimes import find_datetimes
+    from atdesk.triage.tokens import tokens
+
+    gated = find_datetimes(text, MONDAY, set(tokens(text)))
+    assert gated == find_datetimes(text, MONDAY)
+    assert gated

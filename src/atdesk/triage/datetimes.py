@@ -49,7 +49,7 @@ _MONTH = (
 )
 _DAY = r"(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?"
 _YEAR = r"(?:19|20)\d\d"
-_COUNT = r"(?:\d+|a couple of|a couple|couple of|a few|few|half an|an?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)"  # noqa: E501
+_COUNT = r"(?:\d+|a\s+couple\s+of|a\s+couple|couple\s+of|a\s+few|few|half\s+an|an?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)"  # noqa: E501
 _UNIT = r"(?:min(?:ute)?s?|hours?|hrs?|days?|weeks?|wks?|months?)"
 _DAYPART = r"(?:\s+(?:in\s+the\s+|at\s+)?(?P<pod_{n}>morning|afternoon|evening|night))?"
 _CLOCK = (
@@ -112,12 +112,16 @@ _PATTERN = re.compile(
 )
 # Most posts mention no date: a cheap search for a digit outside handles and links, or a date
 # word, decides whether the full pattern runs at all.
+_DATE_WORDS = [
+    *("today", "tonight", "tomorrow", "tmrw", "tmr", "tmw", "yesterday", "night", "day"),
+    *("days", "week", "weeks", "weekend", "month", "months", "year", "years", "ago"),
+    *("min", "mins", "minute", "minutes", "hour", "hours", "hr", "hrs", "wk", "wks"),
+    *("morning", "afternoon", "evening", "noon", "midday", "midnight"),
+    *_WEEKDAYS,
+    *_MONTHS,
+]
 _GATE = re.compile(
-    r"(?<![@\w/.#])\d|\b(?:today|tonight|tomorrow|tmrw|tmr|tmw|yesterday|day|weekend|week|"
-    r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
-    r"month|year|noon|midday|midnight|morning|afternoon|evening|night|ago|tues|weds|thurs|"
-    r"jan|feb|mar|apr|may|jun|jul|aug|sept?|oct|nov|dec|january|february|march|april|june|"
-    r"july|august|september|october|november|december)\b",
+    r"(?<![@\w/.#])\d|\b(?:" + "|".join(sorted(_DATE_WORDS, key=len, reverse=True)) + r")\b",
     re.IGNORECASE,
 )
 # The same patterns without IGNORECASE, for lower-cased text: about three times faster.
@@ -125,49 +129,9 @@ _PATTERN_LOWER = re.compile(_PATTERN.pattern, re.VERBOSE)
 _GATE_LOWER = re.compile(_GATE.pattern)
 # Tokens (atdesk.triage.tokens) without which no expression can match: digits, date words.
 DATE_TOKENS = frozenset(
-    [f"0{n}" for n in range(1, 13)]
-    + list(_WEEKDAYS)
-    + list(_MONTHS)
-    + [
-        form
-        for word in [
-            "today",
-            "tonight",
-            "tomorrow",
-            "tmrw",
-            "tmr",
-            "tmw",
-            "yesterday",
-            "night",
-            "day",
-            "days",
-            "week",
-            "weeks",
-            "weekend",
-            "month",
-            "months",
-            "year",
-            "years",
-            "min",
-            "mins",
-            "minute",
-            "minutes",
-            "hour",
-            "hours",
-            "hr",
-            "hrs",
-            "wk",
-            "wks",
-            "morning",
-            "afternoon",
-            "evening",
-            "noon",
-            "midday",
-            "midnight",
-        ]
-        for form in (word, f"{word}'s")
-    ]
+    [f"0{n}" for n in range(1, 13)] + [f for w in _DATE_WORDS for f in (w, f"{w}'s")]
 )
+_DIGIT = re.compile(r"(?<![@\w/.#])\d")
 _WORD_START = re.compile(r"(?<!\w)[\w@]")
 _JOIN = re.compile(r"^[\s,]*(?:at|@|by|around|from|between|,|-)?[\s,]*$", re.IGNORECASE)
 
@@ -199,7 +163,7 @@ def _iso(day: date | None, clock: time | None, tz: object) -> str:
 
 
 def _count(word: str) -> float:
-    word = word.lower()
+    word = " ".join(word.lower().split())
     return float(word) if word.isdigit() else float(_NUMBER_WORDS.get(word, 1))
 
 
@@ -402,7 +366,27 @@ def _span(start: int, end: int, qualifier: str, unit: str, today: date) -> Resol
     return Resolved(start, end, date(year, 1, 1), None, date(year, 12, 31))
 
 
-def _candidates(text: str) -> Iterator[re.Match[str]]:
+def _anchors(
+    subject: str, gate: re.Pattern[str], words: frozenset[str] | set[str] | None
+) -> list[int]:
+    """Where digits and date words start; with the post's tokens, found without the slow gate."""
+    if words is None:
+        return [m.start() for m in gate.finditer(subject)]
+    found = [m.start() for m in _DIGIT.finditer(subject)]
+    for token in DATE_TOKENS.intersection(words):
+        if token[0] == "0":
+            continue
+        word = token.split("'")[0]
+        at = subject.find(word)
+        while at != -1:
+            found.append(at)
+            at = subject.find(word, at + 1)
+    return found
+
+
+def _candidates(
+    text: str, words: frozenset[str] | set[str] | None = None
+) -> Iterator[re.Match[str]]:
     """Matches of the full pattern, tried only at word starts just before a digit or date word.
 
     Sliding the full pattern over a whole post is slow (it has many alternatives). Every
@@ -415,9 +399,9 @@ def _candidates(text: str) -> Iterator[re.Match[str]]:
     else:
         gate, pattern, subject = _GATE, _PATTERN, text
     starts: set[int] = set()
-    for anchor in gate.finditer(subject):
-        low = max(0, anchor.start() - 22)
-        starts.update(m.start() for m in _WORD_START.finditer(subject, low, anchor.start() + 1))
+    for anchor in _anchors(subject, gate, words if subject is lowered else None):
+        low = max(0, anchor - 22)
+        starts.update(m.start() for m in _WORD_START.finditer(subject, low, anchor + 1))
     position = 0
     for start in sorted(starts):
         if start < position:
@@ -439,7 +423,7 @@ def find_datetimes(
         return []
     now = created_at or datetime.now(UTC)
     found: list[Resolved] = []
-    for match in _candidates(text):
+    for match in _candidates(text, words):
         resolved = _resolve(match, now)
         if resolved is None:
             continue
