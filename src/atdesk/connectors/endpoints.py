@@ -1,0 +1,10 @@
+"""Every route of the connectors capability, included by the web app in one line."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from atdesk.connectors import x_webhook
+
+router = APIRouter()
+router.include_router(x_webhook.router)

@@ -1,0 +1,126 @@
+"""`GET/POST /webhooks/x`: X's Account Activity webhook, exactly as SPEC.md §7 describes it.
+
+No login: X proves itself with the consumer secret. GET answers the CRC challenge; POST is
+verified over the raw bytes before anything is parsed or looked up, and a forged, unsigned
+or unreadable delivery is refused (401/403/400) with nothing stored. A verified delivery's
+events go on the bus in the request's transaction; the pipeline's (network, native id) key
+makes a replayed delivery store nothing new.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import Counter
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from atdesk.channels.errors import WebhookRejected
+from atdesk.channels.x.webhooks import (
+    SIGNATURE_HEADER,
+    crc_response,
+    read_delivery,
+    verify_signature,
+)
+from atdesk.config import Settings
+from atdesk.domain.networks import Network
+from atdesk.models import ChannelAccount, ChannelConnection
+from atdesk.pipeline.bus import INBOUND, Bus
+from atdesk.pipeline.factory import make_bus
+from atdesk.web.deps import DbSession, get_settings
+
+log = logging.getLogger(__name__)
+
+router = APIRouter(include_in_schema=False)
+
+
+def consumer_secrets(session: Session, settings: Settings) -> list[str]:
+    """The app's consumer secret (ATDESK_X_CONSUMER_SECRET), else those stored with accounts."""
+    found: list[str] = []
+    if settings.x_consumer_secret:
+        found.append(settings.x_consumer_secret)
+    for state in session.scalars(
+        select(ChannelAccount.state).where(ChannelAccount.network == Network.X.value)
+    ):
+        secret = (state or {}).get("consumer_secret")
+        if secret and secret not in found:
+            found.append(str(secret))
+    return found
+
+
+def _bus(request: Request) -> Bus:
+    bus: Bus | None = getattr(request.app.state, "connector_bus", None)
+    if bus is None:
+        bus = make_bus(get_settings(request))
+        request.app.state.connector_bus = bus
+    return bus
+
+
+def _refuse(status: int, detail: str) -> JSONResponse:
+    return JSONResponse({"detail": detail}, status_code=status)
+
+
+@router.get("/webhooks/x")
+def x_crc(request: Request, session: DbSession, crc_token: str = "") -> JSONResponse:
+    """Answer X's challenge: HMAC-SHA256 of the token keyed by the consumer secret."""
+    if not crc_token:
+        return _refuse(400, "crc_token is missing; X sends it as ?crc_token=...")
+    secrets = consumer_secrets(session, get_settings(request))
+    if not secrets:
+        return _refuse(503, "no X consumer secret is configured; set ATDESK_X_CONSUMER_SECRET")
+    return JSONResponse(crc_response(secrets[0], crc_token))
+
+
+async def raw_body(request: Request) -> bytes:
+    """The delivery exactly as sent: the signature covers these bytes, not a re-encoding."""
+    return await request.body()
+
+
+@router.post("/webhooks/x")
+def x_delivery(
+    request: Request, session: DbSession, body: Annotated[bytes, Depends(raw_body)]
+) -> JSONResponse:
+    """Verify over the raw body, then publish the delivery's events on the bus."""
+    header = request.headers.get(SIGNATURE_HEADER)
+    if not header:
+        return _refuse(401, f"missing {SIGNATURE_HEADER} header")
+    secrets = consumer_secrets(session, get_settings(request))
+    secret = next((s for s in secrets if verify_signature(s, body, header)), None)
+    if secret is None:
+        return _refuse(403, "signature does not match the body")
+    try:
+        for_user_id = str(json.loads(body).get("for_user_id") or "")
+    except (ValueError, UnicodeDecodeError, AttributeError):
+        return _refuse(400, "body is not a JSON object")
+    account = session.scalar(
+        select(ChannelAccount).where(
+            ChannelAccount.network == Network.X.value,
+            ChannelAccount.native_user_id == for_user_id,
+        )
+    )
+    if account is None:
+        log.warning("X webhook delivery for unknown user %s ignored; add the account", for_user_id)
+        return JSONResponse({"events": 0, "ignored": f"no brand account has user id {for_user_id}"})
+    try:
+        batch = read_delivery(secret, body, header, brand_handle=account.handle)
+    except WebhookRejected as exc:
+        return _refuse(exc.status or 400, str(exc))
+    if batch.events:
+        _bus(request).publish(session, INBOUND, [e.to_json() for e in batch.events])
+    _count(session, account.id, len(batch.events), Counter(i.kind.value for i in batch.ignored))
+    return JSONResponse({"events": len(batch.events), "ignored": len(batch.ignored)})
+
+
+def _count(session: Session, account_id: int, events: int, ignored: Counter[str]) -> None:
+    connection = session.get(ChannelConnection, account_id)
+    if connection is None:
+        return
+    connection.events_read = (connection.events_read or 0) + events
+    totals: dict[str, Any] = dict(connection.ignored or {})
+    for kind, count in ignored.items():
+        totals[kind] = int(totals.get(kind, 0)) + count
+    connection.ignored = totals
