@@ -18,6 +18,7 @@ from atdesk.automations import public as automation_public
 from atdesk.cases import endpoints as case_endpoints
 from atdesk.cases.access import NotVisible
 from atdesk.config import Settings, load_settings
+from atdesk.connectors import endpoints as connector_endpoints
 from atdesk.customers import endpoints as customer_endpoints
 from atdesk.respond.outbox import ChannelOutbox, Outbox
 from atdesk.web import (
@@ -70,6 +71,7 @@ def create_app(settings: Settings | None = None, *, outbox: Outbox | None = None
         app.include_router(module.router)
     app.include_router(case_endpoints.router)
     app.include_router(customer_endpoints.router)
+    app.include_router(connector_endpoints.router)
     app.include_router(automation_pages.router)
     app.include_router(automation_endpoints.router)
     app.include_router(automation_public.router)
