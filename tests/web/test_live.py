@@ -74,3 +74,27 @@ def test_the_stream_needs_a_login_and_a_visible_case(workspace: Workspace) -> No
         dana = session.scalars(select(Author).where(Author.handle == "dana")).one()
         case = session.scalars(select(Case).where(Case.customer_author_id == dana.id)).one()
     assert olga.get("/live", params={"case_id": case.id}).status_code == 404
+
+
+def test_agents_on_the_same_case_see_each_other_viewing_and_typing(workspace: Workspace) -> None:
+    with transaction(workspace.settings.database_url) as session:
+        dana = session.scalars(select(Author).where(Author.handle == "dana")).one()
+        case = session.scalars(select(Case).where(Case.customer_author_id == dana.id)).one()
+    ana, sam = workspace.login("ana"), workspace.login("sam")
+    assert ana.post(f"/cases/{case.id}/presence", data={"state": "viewing"}).json() == {
+        "viewers": []
+    }
+    seen = sam.post(f"/cases/{case.id}/presence", data={"state": "typing"}).json()
+    assert seen == {
+        "viewers": [{"user_id": seen["viewers"][0]["user_id"], "name": "Ana", "state": "viewing"}]
+    }
+    assert (
+        ana.post(f"/cases/{case.id}/presence", data={"state": "viewing"}).json()["viewers"][0][
+            "state"
+        ]
+        == "typing"
+    )
+    sam.post(f"/cases/{case.id}/presence", data={"state": "left"})
+    assert ana.post(f"/cases/{case.id}/presence", data={"state": "viewing"}).json() == {
+        "viewers": []
+    }

@@ -256,9 +256,10 @@ def deliver(
         },
     )
     session.flush()
-    return Outcome(
-        "sent", f"Sent on {case.network} as {post.native_id}.", draft, post, [], measured
-    )
+    network = {"x": "X", "mastodon": "Mastodon", "bluesky": "Bluesky"}.get(case.network)
+    where = "privately" if draft.mode == "private" else "in public"
+    message = f"Sent {where} on {network or case.network} as {post.native_id}."
+    return Outcome("sent", message, draft, post, [], measured)
 
 
 def approve(

@@ -214,7 +214,8 @@ def reply(
     )
     if outcome.ok:
         flash(request, outcome.message, "ok" if outcome.status == "sent" else "warn")
-        return RedirectResponse(f"/cases/{case.id}#composer", status_code=303)
+        keep = "?mode=private" if mode == "private" else ""
+        return RedirectResponse(f"/cases/{case.id}{keep}#composer", status_code=303)
     code = 409 if "while you were writing" in outcome.message else 422
     return render_case(
         request, session, viewer, case, Composer(mode, text, outcome, target), status_code=code

@@ -15,6 +15,7 @@ import json
 import threading
 import time
 from collections.abc import AsyncIterator
+from dataclasses import asdict
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
@@ -102,7 +103,7 @@ def _authorise(database_url: str, user_id: object, case_id: int | None) -> int:
 
 def _viewers(database_url: str, case_id: int, user_id: int) -> list[dict[str, Any]]:
     with transaction(database_url) as session:
-        return [p.__dict__ for p in viewers_of(session, case_id, exclude=user_id)]
+        return [asdict(p) for p in viewers_of(session, case_id, exclude=user_id)]
 
 
 def _touch(database_url: str, user_id: int) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Annotated
 
@@ -95,7 +95,7 @@ def case_presence(
         )
     else:
         upsert_viewer(session, case.id, viewer.user.id, state if state in STATES else "viewing")
-    return {"viewers": [p.__dict__ for p in viewers_of(session, case.id, exclude=viewer.user.id)]}
+    return {"viewers": [asdict(p) for p in viewers_of(session, case.id, exclude=viewer.user.id)]}
 
 
 @router.post("/me/presence", dependencies=[CsrfChecked])
