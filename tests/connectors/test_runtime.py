@@ -1,0 +1,293 @@
+"""The connector runtime against the X emulator on a real socket, storing in a real database:
+polls and streams reach the pipeline, a pass interrupted mid-pagination loses nothing, a 429
+waits for its reset, refused credentials stop the account until it is reconnected, and only
+one process runs an account."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from atdesk.channels.base import ChannelDeps, ReadBatch
+from atdesk.channels.errors import TransientServerError
+from atdesk.channels.registry import channel_for
+from atdesk.channels.streaming import StreamConfig
+from atdesk.channels.x.account import XAccount
+from atdesk.channels.x.polling import XPollConfig
+from atdesk.channels.x.provider import XChannel
+from atdesk.config import Settings
+from atdesk.connectors.runtime import ConnectorRuntime
+from atdesk.connectors.store import store_batch
+from atdesk.domain.networks import Network
+from atdesk.emulators.base import wait_until
+from atdesk.emulators.faults import FaultKind
+from atdesk.emulators.x import STREAM_PATH, XEmulator
+from atdesk.models import ChannelAccount, ChannelAlert, ChannelConnection
+from atdesk.models.base import utcnow
+from atdesk.pipeline.bus import INBOUND
+from atdesk.pipeline.embedded_bus import EmbeddedBus
+from atdesk.storage.session import transaction
+from tests.connectors.conftest import (
+    APP_TOKEN,
+    BRAND,
+    BRAND_USER_ID,
+    SECRET,
+    USER_TOKEN,
+    account_state,
+    add_brand_account,
+    cases,
+    drain,
+    stored_posts,
+)
+
+MENTIONS = "/2/users/*/mentions"
+
+
+def x_factory(network: Network, deps: ChannelDeps) -> Any:
+    """Small pages (so passes have several), a full first pass, a 1 s keep-alive timeout."""
+    if network is Network.X:
+        return XChannel(
+            deps,
+            poll_config=XPollConfig(mentions_page_size=10, first_run_pages=100),
+            stream_config=StreamConfig(keepalive_timeout=1.0),
+        )
+    return channel_for(network, deps)
+
+
+def brand_state(emulator: XEmulator, **changes: Any) -> XAccount:
+    account = XAccount(
+        handle=BRAND,
+        user_id=BRAND_USER_ID,
+        user_token=USER_TOKEN,
+        app_token=APP_TOKEN,
+        consumer_secret=SECRET,
+        base_url=emulator.base_url,
+    )
+    return account.with_(**changes)
+
+
+def mentions(emulator: XEmulator, n: int, start: int = 0) -> list[str]:
+    return [
+        emulator.post(f"cust{i % 5}", f"@{BRAND} streetlight {i} is out")
+        for i in range(start, start + n)
+    ]
+
+
+@pytest.fixture
+def runtimes(app_settings: Settings) -> Iterator[Callable[..., ConnectorRuntime]]:
+    made: list[ConnectorRuntime] = []
+
+    def make(**options: Any) -> ConnectorRuntime:
+        runtime = ConnectorRuntime(
+            app_settings,
+            EmbeddedBus(app_settings.database_url),
+            sync_every_s=0.1,
+            default_poll_s=0.2,
+            timeout=2.0,
+            error_pause_s=0.2,
+            make_channel=x_factory,
+            **options,
+        )
+        made.append(runtime)
+        return runtime
+
+    yield make
+    for runtime in made:
+        runtime.stop()
+
+
+def pending(settings: Settings) -> int:
+    return EmbeddedBus(settings.database_url).pending(INBOUND)
+
+
+def set_stream(settings: Settings, account_id: int, on: bool) -> None:
+    with transaction(settings.database_url) as session:
+        session.add(
+            ChannelConnection(
+                channel_account_id=account_id,
+                stream_enabled=on,
+                poll_interval_s=0.2,
+                status="idle",
+                events_read=0,
+                ignored={},
+                rate_limits=[],
+            )
+        )
+
+
+def alerts(settings: Settings) -> list[ChannelAlert]:
+    with transaction(settings.database_url) as session:
+        return list(session.scalars(select(ChannelAlert).order_by(ChannelAlert.id)))
+
+
+def connection(settings: Settings, account_id: int) -> ChannelConnection:
+    with transaction(settings.database_url) as session:
+        found = session.get(ChannelConnection, account_id)
+        assert found is not None
+        return found
+
+
+def test_polling_and_the_stream_feed_the_pipeline_and_store_the_cursor(
+    app_settings: Settings, x_emulator: XEmulator, runtimes: Callable[..., ConnectorRuntime]
+) -> None:
+    before = mentions(x_emulator, 23)
+    account_id = add_brand_account(
+        app_settings, Network.X, BRAND, BRAND_USER_ID, brand_state(x_emulator)
+    )
+    runtime = runtimes().start()
+    assert wait_until(lambda: pending(app_settings) >= 23, timeout=10)
+    assert wait_until(lambda: x_emulator.count("GET", STREAM_PATH, 200) >= 1, timeout=10)
+    live = x_emulator.post("dana", f"@{BRAND} hydrant leaking at 5th & Oak")
+    assert wait_until(lambda: pending(app_settings) >= 25, timeout=10)  # stream and poll
+    runtime.stop()
+    drain(app_settings)
+
+    assert set(stored_posts(app_settings)) == {*before, live}
+    assert len(cases(app_settings)) == 24  # every mention starts its own conversation
+    state = XAccount.from_json(account_state(app_settings, account_id))
+    assert state.mentions.high_water == live and not state.mentions.in_progress
+    assert state.stream_rule_ids  # the brand's stream rule, stored with the account
+    stopped = connection(app_settings, account_id)
+    assert stopped.holder is None and stopped.status == "stopped"
+    assert stopped.events_read >= 25
+
+
+def test_a_poll_interrupted_mid_pagination_resumes_and_loses_nothing(
+    app_settings: Settings, x_emulator: XEmulator
+) -> None:
+    before = mentions(x_emulator, 25)
+    account_id = add_brand_account(
+        app_settings, Network.X, BRAND, BRAND_USER_ID, brand_state(x_emulator)
+    )
+    with transaction(app_settings.database_url) as session:
+        session.add(
+            ChannelConnection(
+                channel_account_id=account_id,
+                holder="test",
+                status="running",
+                events_read=0,
+                ignored={},
+                rate_limits=[],
+            )
+        )
+    bus = EmbeddedBus(app_settings.database_url)
+    channel = x_factory(Network.X, ChannelDeps(timeout=2.0))
+
+    def store(batch: ReadBatch[XAccount], base: XAccount) -> None:
+        with transaction(app_settings.database_url) as session:
+            store_batch(
+                session,
+                bus,
+                batch,
+                account_id=account_id,
+                holder="test",
+                base=base,
+                configured=None,
+                limits=(),
+                now=utcnow(),
+            )
+
+    def stored_account() -> XAccount:
+        return XAccount.from_json(account_state(app_settings, account_id))
+
+    def one_pass() -> None:
+        base = stored_account()
+        for batch in channel.poll(base):
+            store(batch, base)
+            base = batch.account
+
+    reader = channel.poll(stored_account())
+    first = next(reader)
+    store(first, brand_state(x_emulator))
+    assert stored_account().mentions.in_progress
+    x_emulator.faults.add(FaultKind.SERVER_ERROR, path=MENTIONS, times=0, status=503)
+    with pytest.raises(TransientServerError):
+        next(reader)
+    during = mentions(x_emulator, 4, start=100)
+    x_emulator.faults.clear()
+
+    one_pass()  # resumes the interrupted pass where its last stored page ended
+    drain(app_settings)
+    assert set(stored_posts(app_settings)) == set(before)
+    assert stored_account().mentions.high_water == max(before, key=int)
+    one_pass()
+    drain(app_settings)
+    assert set(stored_posts(app_settings)) == {*before, *during}
+
+
+def test_a_429_waits_for_the_reset_and_the_alert_closes_when_calls_succeed(
+    app_settings: Settings, x_emulator: XEmulator, runtimes: Callable[..., ConnectorRuntime]
+) -> None:
+    ids = mentions(x_emulator, 3)
+    account_id = add_brand_account(
+        app_settings, Network.X, BRAND, BRAND_USER_ID, brand_state(x_emulator)
+    )
+    set_stream(app_settings, account_id, on=False)
+    x_emulator.faults.add(FaultKind.RATE_LIMIT, path=MENTIONS, reset_in=1.0)
+    runtimes().start()
+    assert wait_until(lambda: pending(app_settings) >= 3, timeout=15)
+    assert wait_until(lambda: any(a.closed_at for a in alerts(app_settings)), timeout=10)
+    (alert,) = [a for a in alerts(app_settings) if a.kind == "rate_limited"]
+    assert alert.channel_account_id == account_id and alert.account == BRAND
+    assert alert.reset_at is not None and alert.closed_reason == "calls succeed again"
+    assert x_emulator.count("GET", MENTIONS, 429) >= 1
+    drain(app_settings)
+    assert set(ids) <= set(stored_posts(app_settings))
+
+
+def test_refused_credentials_stop_the_account_with_an_alert_until_it_is_reconnected(
+    app_settings: Settings, x_emulator: XEmulator, runtimes: Callable[..., ConnectorRuntime]
+) -> None:
+    account_id = add_brand_account(
+        app_settings, Network.X, BRAND, BRAND_USER_ID, brand_state(x_emulator)
+    )
+    set_stream(app_settings, account_id, on=False)
+    x_emulator.revoke_token(USER_TOKEN)
+    runtime = runtimes().start()
+    assert wait_until(lambda: connection(app_settings, account_id).status == "auth_failed", 10)
+    (alert,) = alerts(app_settings)
+    assert alert.kind in ("auth_expired", "auth_revoked") and alert.closed_at is None
+    assert "reconnect" in alert.message
+    runner = runtime.runner(account_id)
+    assert runner is not None and wait_until(lambda: not runner.alive)
+
+    # An admin reconnects the account with a fresh token: the connector starts again.
+    x_emulator.add_account(BRAND, user_token="fresh-token", user_id=BRAND_USER_ID)
+    with transaction(app_settings.database_url) as session:
+        row = session.get(ChannelAccount, account_id)
+        assert row is not None
+        row.state = brand_state(x_emulator, user_token="fresh-token").to_json()
+    posted = mentions(x_emulator, 1)
+    assert wait_until(lambda: pending(app_settings) >= 1, timeout=10)
+    assert wait_until(lambda: alerts(app_settings)[0].closed_at is not None, timeout=10)
+    drain(app_settings)
+    assert set(posted) <= set(stored_posts(app_settings))
+
+
+def test_only_one_process_runs_an_account(
+    app_settings: Settings, x_emulator: XEmulator, runtimes: Callable[..., ConnectorRuntime]
+) -> None:
+    account_id = add_brand_account(
+        app_settings, Network.X, BRAND, BRAND_USER_ID, brand_state(x_emulator)
+    )
+    set_stream(app_settings, account_id, on=False)
+    first, second = runtimes(holder="first"), runtimes(holder="second")
+    first.sync_once()
+    second.sync_once()
+    assert first.runner(account_id) is not None and second.runner(account_id) is None
+    first.stop()
+    second.sync_once()
+    assert second.runner(account_id) is not None
+    assert connection(app_settings, account_id).holder == "second"
+
+
+def test_accounts_without_credentials_are_not_run(
+    app_settings: Settings, runtimes: Callable[..., ConnectorRuntime]
+) -> None:
+    add_brand_account(app_settings, Network.X, "someoneelse", "77")
+    runtime = runtimes()
+    runtime.sync_once()
+    assert runtime.runners == {}
