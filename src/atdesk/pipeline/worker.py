@@ -14,6 +14,7 @@ from atdesk.automations.stage import inbound_handler
 from atdesk.automations.worker import AutomationRunner
 from atdesk.cases.service import auto_resolve
 from atdesk.config import Settings
+from atdesk.connectors.runtime import ConnectorRuntime
 from atdesk.domain.posts import RawEvent
 from atdesk.models.base import utcnow
 from atdesk.pipeline.bus import INBOUND, Bus
@@ -73,10 +74,14 @@ class Worker:
         return handled
 
     def run(self) -> None:
-        """Loop until stop() is called."""
-        while not self.stopping.is_set():
-            if not self.run_once():
-                self.stopping.wait(self.idle_sleep_s)
+        """Loop until stop() is called; the channel connectors read the networks meanwhile."""
+        connectors = ConnectorRuntime(self.settings, self.bus).start()
+        try:
+            while not self.stopping.is_set():
+                if not self.run_once():
+                    self.stopping.wait(self.idle_sleep_s)
+        finally:
+            connectors.stop()
 
     def stop(self) -> None:
         """Ask the loop to finish its current batch and return."""
