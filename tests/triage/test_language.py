@@ -7,6 +7,7 @@ import py3langid.langid as langid
 from atdesk.triage.language import (
     CARE_LANGUAGES,
     UNDETERMINED,
+    BatchLanguageIdentifier,
     clean_for_language,
     language_identifier,
 )
@@ -23,11 +24,19 @@ POSTS = [
 ]
 
 
-def test_answers_match_py3langid_one_by_one() -> None:
+def test_without_the_english_prior_answers_match_py3langid() -> None:
+    plain = BatchLanguageIdentifier(CARE_LANGUAGES, english_prior=0.0)
     reference = langid.LanguageIdentifier.from_model_file(langid.MODEL_FILE)
-    reference.set_languages(language_identifier().languages)
-    expected = [reference.classify(clean_for_language(p))[0] for p in POSTS]
-    assert language_identifier().identify(POSTS) == expected
+    reference.set_languages(plain.languages)
+    short = ["@shop Yep", "@brand grazie mille", "@shop done thanks"]
+    expected = [reference.classify(clean_for_language(p))[0] for p in POSTS + short]
+    assert plain.identify(POSTS + short) == expected
+    assert [plain.identify([p])[0] for p in POSTS + short] == expected
+
+
+def test_short_english_replies_stay_english() -> None:
+    assert BatchLanguageIdentifier(CARE_LANGUAGES, 0.0).identify(["@shop Yep"]) == ["tr"]
+    assert language_identifier().identify(["@shop Yep", "@brand Cheers mate"]) == ["en", "en"]
 
 
 def test_real_languages_are_recognised() -> None:

@@ -12,9 +12,15 @@ def test_promotion_with_links_is_spam() -> None:
 
 
 def test_mass_tagging_bots_are_spam() -> None:
-    text = " ".join(f"@user{i}" for i in range(12)) + " check this out"
+    text = " ".join(f"@user{i}" for i in range(25)) + " look"
     assert "mass tagging" in spam_signals(text)
     assert is_spam(text)
+
+
+def test_a_long_reply_thread_is_not_spam() -> None:
+    text = " ".join(f"@friend{i}" for i in range(12)) + " good morning pie makers!"
+    assert spam_signals(text) == ["mass tagging"]
+    assert not is_spam(text)
 
 
 def test_customers_are_not_spam() -> None:

@@ -289,7 +289,8 @@ def extract_entities(
     accounts = find_account_numbers(text) if digits or masked else []
     addresses = find_addresses(text) if digits and streets else []
     locations = find_locations(text, streets=streets, digits=digits, addresses=addresses)
-    points = ([coordinates] if coordinates else []) + (find_coordinates(text) if digits else [])
+    written = digits and "." in text and "," in text
+    points = ([coordinates] if coordinates else []) + (find_coordinates(text) if written else [])
     entities = Entities(
         datetimes=datetimes,
         phones=phones,

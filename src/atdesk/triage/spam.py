@@ -58,8 +58,11 @@ def spam_signals(text: str, words: frozenset[str] | set[str] | None = None) -> l
         signals.append("repeated promotion")
     if text.count("http") + text.count("www.") >= 3:
         signals.append("many links")
-    if text.count("@") >= 8:
-        signals.extend(["mass tagging", "bot-like"])
+    mentions = text.count("@")
+    if mentions >= 8:
+        signals.append("mass tagging")
+    if mentions >= 20:
+        signals.append("bot-like mention list")
     if text.count("#") >= 6:
         signals.append("hashtag stuffing")
     if len(text) >= 10 and _REPEAT.search(text):
