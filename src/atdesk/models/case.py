@@ -18,7 +18,17 @@ class Case(Base):
     __tablename__ = "cases"
     __table_args__ = (
         Index("ix_cases_status_priority", "status", "priority_rank"),
-        Index("ix_cases_inbox_order", "status", "priority_rank", "sla_due_at"),
+        Index(
+            "ix_cases_inbox",
+            "status",
+            "brand_id",
+            "priority_rank",
+            "sla_due_at",
+            "opened_at",
+            "assignee_id",
+            "team_id",
+            "escalated",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
