@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 
 import httpx
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from atdesk.config import Settings
@@ -164,17 +164,31 @@ def handler(kind: str) -> Callable[[Handler], Handler]:
     return register
 
 
+def _write_lock(session: Session) -> None:
+    """On SQLite take the database's write lock first: a transaction that starts by reading
+    and writes later can fail at once with "database is locked" instead of waiting."""
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(update(AutomationJob).where(AutomationJob.id == -1).values(attempts=0))
+
+
+def _due(now: datetime) -> Any:
+    return or_(
+        (AutomationJob.status == QUEUED) & (AutomationJob.due_at <= now),
+        (AutomationJob.status == RUNNING) & (AutomationJob.lease_until <= now),
+    )
+
+
 def lease_due(database_url: str, *, limit: int, now: datetime) -> list[JobView]:
     """Take up to `limit` due jobs (and jobs whose worker died) for this worker."""
     with transaction(database_url) as session:
+        # A plain read first: an idle worker never takes the write lock.
+        if session.scalar(select(AutomationJob.id).where(_due(now)).limit(1)) is None:
+            return []
+    with transaction(database_url) as session:
+        _write_lock(session)
         query = (
             select(AutomationJob)
-            .where(
-                or_(
-                    (AutomationJob.status == QUEUED) & (AutomationJob.due_at <= now),
-                    (AutomationJob.status == RUNNING) & (AutomationJob.lease_until <= now),
-                )
-            )
+            .where(_due(now))
             .order_by(AutomationJob.due_at, AutomationJob.id)
             .limit(limit)
         )
@@ -207,6 +221,7 @@ def record_outcome(database_url: str, view: JobView, outcome: JobOutcome, *, now
     marked accordingly. Returns False (changing nothing) when the lease was lost meanwhile.
     """
     with transaction(database_url) as session:
+        _write_lock(session)
         job = session.get(AutomationJob, view.id, with_for_update=True)
         if job is None or job.status != RUNNING or job.attempts != view.attempt:
             return False

@@ -16,12 +16,14 @@ from atdesk.accounts.passwords import hash_password
 from atdesk.accounts.service import create_user
 from atdesk.brands.service import add_account, create_brand
 from atdesk.config import Settings
+from atdesk.demo.automation_data import seed_automations
+from atdesk.demo.live import LiveDemo, post_live, start_emulators, start_threads
 from atdesk.domain.cases import Role
 from atdesk.domain.networks import Network
 from atdesk.domain.posts import RawEvent
 from atdesk.models import Brand, User
 from atdesk.models.base import utcnow
-from atdesk.pipeline.bus import INBOUND
+from atdesk.pipeline.bus import INBOUND, Bus
 from atdesk.pipeline.factory import make_bus
 from atdesk.pipeline.ingest import ingest_file
 from atdesk.pipeline.worker import handle_inbound
@@ -33,12 +35,13 @@ DEMO_ADMIN = "admin"
 
 @dataclass(frozen=True, slots=True)
 class DemoSummary:
-    """What the demo command prints."""
+    """What the demo command prints (and the live part, running until the process ends)."""
 
     username: str
     password: str
     scenario_posts: int
     replay_posts: int
+    live: LiveDemo | None = None
 
 
 def load_scenarios() -> dict[str, Any]:
@@ -89,7 +92,13 @@ def _reset_admin(settings: Settings) -> str:
     return password
 
 
-def prepare_demo(settings: Settings, *, replay: bool, echo: Callable[[str], None]) -> DemoSummary:
+def prepare_demo(
+    settings: Settings,
+    *,
+    replay: bool,
+    echo: Callable[[str], None],
+    live_networks: bool = True,
+) -> DemoSummary:
     """Make the demo database ready; running it twice adds nothing twice."""
     scenarios = load_scenarios()
     _ensure_brands(settings, scenarios)
@@ -100,6 +109,7 @@ def prepare_demo(settings: Settings, *, replay: bool, echo: Callable[[str], None
     while bus.consume(INBOUND, handle_inbound):
         pass
     echo(f"loaded {len(events)} demo scenario posts")
+    live = start_live(settings, scenarios, bus, echo) if live_networks else None
     replay_posts = 0
     twcs = Path(settings.data_dir) / "twcs" / "twcs_merged.csv"
     if replay and twcs.is_file():
@@ -109,4 +119,32 @@ def prepare_demo(settings: Settings, *, replay: bool, echo: Callable[[str], None
         echo(f"replay: {report.pipeline.stored} new posts, {report.cases_opened} cases opened")
     elif replay:
         echo(f"twcs replay skipped: {twcs} not found (set ATDESK_DATA_DIR)")
-    return DemoSummary(DEMO_ADMIN, _reset_admin(settings), len(events), replay_posts)
+    if live is not None:
+        # Only now: the replay drains the inbound topic without the automate stage.
+        start_threads(settings, live, bus, scenarios["automations"], say=echo)
+    return DemoSummary(DEMO_ADMIN, _reset_admin(settings), len(events), replay_posts, live)
+
+
+def start_live(
+    settings: Settings, scenarios: dict[str, Any], bus: Bus, echo: Callable[[str], None]
+) -> LiveDemo:
+    """The brief's three examples on an emulated X and a local Open311 city, with the
+    customers, technicians, articles and rules they need (see demo/live.py)."""
+    spec = scenarios["automations"]
+    live = start_emulators(settings, scenarios["brands"])
+    with transaction(settings.database_url) as session:
+        seed_automations(
+            session,
+            spec,
+            brand_names=[b["name"] for b in scenarios["brands"]],
+            now=utcnow(),
+            open311_endpoint=live.city.endpoint,
+            open311_api_key=live.city.api_key,
+        )
+    written = post_live(settings, live, spec["live"])
+    echo(f"live demo: X emulator at {live.x.base_url}, Open311 city at {live.city.endpoint}")
+    echo(
+        f"live demo: {written} customer posts on X (callback, verification, reschedule, "
+        "downed tree, bot question); watch them under Automations as the worker runs"
+    )
+    return live

@@ -1,0 +1,168 @@
+"""The demo's automation world: customers the brands know by handle, Cable Co's technicians
+and bookings, knowledge-base articles, the city's Open311 endpoint, and the default rules."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from atdesk.automations.book import book, save_resource
+from atdesk.automations.brandconfig import update_brand_settings
+from atdesk.automations.kb import save_article
+from atdesk.automations.rulebook import install_defaults
+from atdesk.customers.service import create_customer, link_handle
+from atdesk.domain.networks import Network
+from atdesk.models import Appointment, AppointmentResource, Brand, Customer, KbArticle
+
+ACTOR = "demo"
+
+
+def _brands(session: Session) -> dict[str, Brand]:
+    return {b.name: b for b in session.scalars(select(Brand))}
+
+
+def seed_automations(
+    session: Session,
+    spec: Mapping[str, Any],
+    *,
+    brand_names: list[str],
+    now: datetime,
+    open311_endpoint: str | None,
+    open311_api_key: str | None,
+) -> None:
+    """Add what is missing; running the demo twice adds nothing twice."""
+    brands = _brands(session)
+    tz = ZoneInfo(str(spec["timezone"]))
+    for name in brand_names:
+        update_brand_settings(brands[name], {"timezone": str(spec["timezone"])})
+        install_defaults(session, brands[name], actor=ACTOR)
+    customers = _customers(session, spec["customers"])
+    technicians = _technicians(session, brands, spec)
+    _appointments(session, brands, customers, technicians, spec["appointments"], now=now, tz=tz)
+    _articles(session, brands, spec["articles"])
+    city = spec["open311"]
+    if open311_endpoint and city["brand"] in brands:
+        update_brand_settings(
+            brands[city["brand"]],
+            {
+                "open311": {"url": open311_endpoint, "api_key": open311_api_key},
+                "open311_poll_s": float(city["poll_s"]),
+            },
+        )
+    session.flush()
+
+
+def _customers(session: Session, rows: list[dict[str, Any]]) -> dict[str, Customer]:
+    out: dict[str, Customer] = {}
+    for row in rows:
+        customer = session.scalar(
+            select(Customer).where(Customer.external_id == row["external_id"])
+        )
+        if customer is None:
+            customer = create_customer(
+                session,
+                name=row["name"],
+                email=row.get("email"),
+                phone=row.get("phone"),
+                external_id=row["external_id"],
+                actor=ACTOR,
+            )
+            if row.get("x_handle"):
+                link_handle(
+                    session, customer, Network.X, row["x_handle"], actor=ACTOR, source="import"
+                )
+        out[row["external_id"]] = customer
+    return out
+
+
+def _technicians(
+    session: Session, brands: dict[str, Brand], spec: Mapping[str, Any]
+) -> dict[str, AppointmentResource]:
+    out: dict[str, AppointmentResource] = {}
+    for row in spec["technicians"]:
+        brand = brands[row["brand"]]
+        found = session.scalar(
+            select(AppointmentResource).where(
+                AppointmentResource.brand_id == brand.id, AppointmentResource.name == row["name"]
+            )
+        )
+        out[row["name"]] = found or save_resource(
+            session,
+            brand,
+            name=row["name"],
+            hours=spec["technician_hours"],
+            kinds=row["kinds"],
+            actor=ACTOR,
+        )
+    return out
+
+
+def _day(row: Mapping[str, Any], today: datetime) -> datetime:
+    """`days_ahead` from today, or the next `weekday` (0 = Monday) after today."""
+    if "days_ahead" in row:
+        return today + timedelta(days=int(row["days_ahead"]))
+    ahead = (int(row["weekday"]) - today.weekday()) % 7 or 7
+    return today + timedelta(days=ahead)
+
+
+def _appointments(
+    session: Session,
+    brands: dict[str, Brand],
+    customers: dict[str, Customer],
+    technicians: dict[str, AppointmentResource],
+    rows: list[dict[str, Any]],
+    *,
+    now: datetime,
+    tz: ZoneInfo,
+) -> None:
+    today = datetime.combine(now.astimezone(tz).date(), time(0), tz)
+    for row in rows:
+        customer = customers[row["customer"]]
+        technician = technicians[row["technician"]]
+        upcoming = session.scalar(
+            select(Appointment.id).where(
+                Appointment.customer_id == customer.id,
+                Appointment.status == "booked",
+                Appointment.end_at >= now,
+            )
+        )
+        if upcoming is not None:
+            continue
+        clock = time.fromisoformat(row["start"])
+        start = _day(row, today).replace(hour=clock.hour, minute=clock.minute).astimezone(UTC)
+        brand = next(b for b in brands.values() if b.id == technician.brand_id)
+        book(
+            session,
+            brand=brand,
+            customer=customer,
+            resource=technician,
+            kind=row["kind"],
+            start=start,
+            end=start + timedelta(hours=float(row["hours"])),
+            actor=ACTOR,
+            location=row.get("location"),
+        )
+
+
+def _articles(session: Session, brands: dict[str, Brand], rows: list[dict[str, Any]]) -> None:
+    for row in rows:
+        brand = brands[row["brand"]]
+        exists = session.scalar(
+            select(KbArticle.id).where(
+                KbArticle.brand_id == brand.id, KbArticle.title == row["title"]
+            )
+        )
+        if exists is None:
+            save_article(
+                session,
+                brand,
+                title=row["title"],
+                body=row["body"],
+                questions="\n".join(row["questions"]),
+                actor=ACTOR,
+            )

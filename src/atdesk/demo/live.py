@@ -1,0 +1,222 @@
+"""The live part of the demo: the brief's three examples happen on an emulated X and a local
+Open311 city while the demo runs, and atdesk's automations answer through the same sockets.
+
+Started by `prepare_demo` in daemon threads: an X emulator holding the three demo brands'
+accounts (their stored channel state points at it), the Open311 emulator (City Works files
+reports there), a feeder that polls each brand's mentions and DMs into the bus every few
+seconds, and two demo "actors": the Cable Co customer who answers the slot offer, and the
+city crew that closes a report a little while after it was filed.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+
+from atdesk.channels.base import ChannelDeps
+from atdesk.channels.errors import ChannelError
+from atdesk.channels.x.account import XAccount
+from atdesk.channels.x.provider import XChannel
+from atdesk.config import Settings
+from atdesk.domain.networks import Network
+from atdesk.emulators.open311 import Open311Emulator
+from atdesk.emulators.x import XEmulator
+from atdesk.models import Author, Brand, ChannelAccount, Post
+from atdesk.pipeline.bus import INBOUND, Bus
+from atdesk.storage.session import transaction
+
+log = logging.getLogger(__name__)
+
+POLL_EVERY_S = 3.0
+ANSWER_AFTER_S = 8.0
+OFFER_START = "Here are the times we can offer"
+
+
+@dataclass(slots=True)
+class LiveDemo:
+    """The running emulators and the threads that keep the demo moving."""
+
+    x: XEmulator
+    city: Open311Emulator
+    accounts: dict[str, int]
+    stopping: threading.Event = field(default_factory=threading.Event)
+    threads: list[threading.Thread] = field(default_factory=list)
+
+    def stop(self) -> None:
+        """Stop the threads and both emulators."""
+        self.stopping.set()
+        for thread in self.threads:
+            thread.join(timeout=5)
+        self.x.stop()
+        self.city.stop()
+
+
+def token_of(handle: str) -> str:
+    """The demo brand's (emulator-only) user token."""
+    return f"demo-{handle}-user-token"
+
+
+def start_emulators(settings: Settings, brands: list[dict[str, Any]]) -> LiveDemo:
+    """Start X and the city; point each demo brand's X account at the X emulator."""
+    x = XEmulator(validate=False).start()
+    for endpoint in ("GET /2/users/:id/mentions", "GET /2/dm_events"):
+        x.set_rate_limit(endpoint, 100_000, 900.0)
+    city = Open311Emulator().start()
+    accounts: dict[str, int] = {}
+    with transaction(settings.database_url) as session:
+        for spec in brands:
+            handle, user_id = spec["x"]
+            x.add_account(handle, user_token=token_of(handle), user_id=user_id, name=spec["name"])
+            row = session.scalar(
+                select(ChannelAccount)
+                .join(Brand, Brand.id == ChannelAccount.brand_id)
+                .where(Brand.name == spec["name"], ChannelAccount.network == Network.X.value)
+            )
+            if row is None:
+                continue
+            row.state = XAccount(
+                handle=handle, user_id=user_id, user_token=token_of(handle), base_url=x.base_url
+            ).to_json()
+            accounts[handle] = row.id
+    return LiveDemo(x=x, city=city, accounts=accounts)
+
+
+def post_live(settings: Settings, live: LiveDemo, posts: list[dict[str, Any]]) -> int:
+    """The brief's posts, written on the X emulator by their customers (once per database)."""
+    with transaction(settings.database_url) as session:
+        seen = set(
+            session.execute(
+                select(Author.handle, Post.text)
+                .join(Author, Author.id == Post.author_id)
+                .where(Post.network == Network.X.value)
+            ).tuples()
+        )
+    written = 0
+    for item in posts:
+        if (item["handle"], item["text"]) in seen:
+            continue
+        live.x.add_user(item["handle"], name=item["name"], followers=int(item["followers"]))
+        geo = item.get("geo")
+        live.x.post(
+            item["handle"],
+            item["text"],
+            geo=(float(geo[0]), float(geo[1])) if geo else None,
+            media=item.get("media", ()),
+        )
+        written += 1
+    return written
+
+
+def start_threads(
+    settings: Settings,
+    live: LiveDemo,
+    bus: Bus,
+    spec: Mapping[str, Any],
+    say: Callable[[str], None] = lambda m: print(m, file=sys.stderr),
+) -> None:
+    """One daemon thread: it feeds X into the bus and plays the customer and the city crew."""
+    feeder = threading.Thread(
+        target=_feed, args=(settings, live, bus, spec, say), name="demo-feeder", daemon=True
+    )
+    feeder.start()
+    live.threads.append(feeder)
+
+
+def _feed(
+    settings: Settings,
+    live: LiveDemo,
+    bus: Bus,
+    spec: Mapping[str, Any],
+    say: Callable[[str], None],
+) -> None:
+    channel = XChannel(ChannelDeps(timeout=5.0))
+    answers = {p["handle"]: p["answer"] for p in spec["live"] if p.get("answer")}
+    answered: dict[str, tuple[str, float]] = {}
+    told: set[str] = set()
+    filed: dict[str, float] = {}
+    while not live.stopping.wait(POLL_EVERY_S):
+        for handle, account_id in live.accounts.items():
+            try:
+                _poll_one(settings, channel, bus, account_id)
+            except ChannelError as exc:
+                log.warning("demo poll of @%s failed: %s", handle, exc)
+        _customers_answer(live, answers, answered)
+        _links_shown(live, told, say)
+        _crew_closes(live, spec["open311"], filed)
+
+
+def _poll_one(settings: Settings, channel: XChannel, bus: Bus, account_id: int) -> None:
+    with transaction(settings.database_url) as session:
+        row = session.get(ChannelAccount, account_id)
+        state = XAccount.from_json(row.state) if row is not None else None
+    if state is None:
+        return
+    for batch in channel.poll(state):
+        with transaction(settings.database_url) as session:
+            bus.publish(session, INBOUND, [e.to_json() for e in batch.events])
+            row = session.get(ChannelAccount, account_id)
+            if row is not None:
+                row.state = {**(row.state or {}), **batch.account.to_json()}
+
+
+def _customers_answer(
+    live: LiveDemo, answers: dict[str, str], answered: dict[str, tuple[str, float]]
+) -> None:
+    """A customer who got a slot offer by DM answers it a few seconds later, once."""
+    for sent in _dms_from_brands(live):
+        to = sent["to"]
+        if sent["text"].startswith(OFFER_START) and to in answers and to not in answered:
+            answered[to] = (sent["brand"], time.monotonic())
+    for handle, (brand, since) in list(answered.items()):
+        if since and time.monotonic() - since >= ANSWER_AFTER_S:
+            live.x.dm(handle, brand, answers[handle])
+            answered[handle] = (brand, 0.0)
+
+
+def _dms_from_brands(live: LiveDemo) -> list[dict[str, str]]:
+    """Every DM a demo brand sent: text, recipient handle and brand handle."""
+    with live.x.lock:
+        events = list(live.x.dm_events)
+        users = {uid: u["username"] for uid, u in live.x.users.items()}
+    brands = {live.x.find_user(handle): handle for handle in live.accounts}
+    out = []
+    for event in events:
+        brand = brands.get(event["sender_id"])
+        if brand is None:
+            continue
+        others = [p for p in event["_participants"] if p != event["sender_id"]]
+        out.append(
+            {
+                "text": event["text"],
+                "to": users.get(others[0], "") if others else "",
+                "brand": brand,
+            }
+        )
+    return out
+
+
+def _links_shown(live: LiveDemo, told: set[str], say: Callable[[str], None]) -> None:
+    """Print verification links sent by DM, so someone at the demo can play the customer."""
+    for sent in _dms_from_brands(live):
+        if "/verify/" in sent["text"] and sent["text"] not in told:
+            told.add(sent["text"])
+            link = sent["text"].split()[-1]
+            say(f"  demo: @{sent['to']} got a verification link by DM: {link}")
+
+
+def _crew_closes(live: LiveDemo, city: Mapping[str, Any], filed: dict[str, float]) -> None:
+    """The city crew closes each request a little while after it was filed."""
+    for request in live.city.stored_requests():
+        request_id = request["service_request_id"]
+        if not request_id or request["status"] == "closed":
+            continue
+        first_seen = filed.setdefault(request_id, time.monotonic())
+        if time.monotonic() - first_seen >= float(city["close_after_s"]):
+            live.city.close_request(request_id, str(city["status_notes"]))

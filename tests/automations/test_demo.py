@@ -1,0 +1,56 @@
+"""`atdesk demo`'s live part: the brief's three examples run through the emulated X network and
+the local Open311 city, and the automations answer through the same sockets."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+from pathlib import Path
+
+from sqlalchemy import select
+
+from atdesk.config import Settings
+from atdesk.demo.setup import prepare_demo
+from atdesk.models import AppointmentOffer, Callback, Open311Report
+from atdesk.pipeline.worker import Worker
+from atdesk.storage.migrate import upgrade
+from atdesk.storage.session import transaction
+
+GIVE_UP_AFTER_S = 90.0  # only so a broken demo fails instead of hanging; no timing is asserted
+
+
+def _state(url: str) -> tuple[set[str], set[str], set[str]]:
+    with transaction(url) as session:
+        return (
+            set(session.scalars(select(Callback.status))),
+            set(session.scalars(select(AppointmentOffer.status))),
+            set(session.scalars(select(Open311Report.status))),
+        )
+
+
+def test_the_three_brief_examples_run_end_to_end(tmp_path: Path, data_dir: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    upgrade(url)
+    settings = replace(Settings(), database_url=url, data_dir=str(data_dir))
+    summary = prepare_demo(settings, replay=False, echo=lambda _: None)
+    assert summary.live is not None
+    worker = Worker(settings, idle_sleep_s=0.1)
+    wanted = ({"queued", "awaiting_verification"}, {"chosen"}, {"submitted"})
+    deadline = time.monotonic() + GIVE_UP_AFTER_S
+    try:
+        while _state(url) != wanted and time.monotonic() < deadline:
+            if not worker.run_once():
+                time.sleep(0.3)
+        worker.run_once()
+        assert _state(url) == wanted
+        x = summary.live.x
+        bank = [p["text"] for p in x.posts_by("bank")]
+        assert any(t.startswith("@maria_lopez Thanks Maria, we'll call you") for t in bank)
+        dms = [d["text"] for d in x.dms_by("cable")]
+        assert any(t.startswith("Done: your visit is now Fri") for t in dms)
+        (filed,) = summary.live.city.stored_requests()
+        assert filed["service_code"] == "TREE"
+        assert any("Its reference is" in p["text"] for p in x.posts_by("city"))
+    finally:
+        worker.automations.close()
+        summary.live.stop()
