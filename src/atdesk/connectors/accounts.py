@@ -28,6 +28,9 @@ from atdesk.models import ChannelAccount
 
 log = logging.getLogger(__name__)
 
+# Marks the row of an account connected by the SPEC §6 keys rather than the admin page.
+FROM_SETTINGS = "from_settings"
+
 # Fields whose change means "someone reconnected the account": a stopped connector restarts.
 CREDENTIAL_KEYS = frozenset(
     {
@@ -73,9 +76,14 @@ def has_credentials(state: Mapping[str, Any] | None) -> bool:
     return bool(state.get("user_token") or state.get("token") or state.get("app_password"))
 
 
+def admin_connected(state: Mapping[str, Any] | None) -> bool:
+    """Credentials an admin stored (not the settings' default account)."""
+    return has_credentials(state) and not (state or {}).get(FROM_SETTINGS)
+
+
 def stored_state(row: ChannelAccount) -> AccountState | None:
     """The account rebuilt from its row; None (with a warning) when the JSON is unusable."""
-    if not has_credentials(row.state):
+    if not admin_connected(row.state):
         return None
     try:
         return account_from_json(row.network, row.state)
@@ -131,7 +139,7 @@ def _sole_candidates(
         candidates = [
             r
             for r in rows
-            if r.network == network.value and r.native_user_id and not has_credentials(r.state)
+            if r.network == network.value and r.native_user_id and not admin_connected(r.state)
         ]
         if len(candidates) == 1:
             sole[network] = candidates[0].id

@@ -17,12 +17,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from atdesk.automations import jobs
 from atdesk.channels.observer import HealthKind, HealthNotice
 from atdesk.connectors.settings import alert_webhook
 from atdesk.domain.networks import Network
-from atdesk.integrations.webhooks import Delivered, GiveUp, WebhookEvent, deliver
-from atdesk.models import ChannelAccount, ChannelAlert
+from atdesk.models import AutomationJob, ChannelAccount, ChannelAlert
+from atdesk.models.base import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -80,17 +79,30 @@ def _event_data(session: Session, alert: ChannelAlert) -> dict[str, object]:
 
 
 def _queue_event(session: Session, alert: ChannelAlert, event_type: str) -> None:
-    """A signed webhook event for subscribers, sent by the workers' job runner."""
+    """A signed webhook event for subscribers, sent by the workers' job runner.
+
+    The job row is written here directly (not through `automations.jobs.enqueue`) so that
+    the respond stage, which records spend and alerts of replies, need not import the
+    automation stage; the handler lives in `connectors.alert_events`.
+    """
     if alert_webhook(session) is None:
         return
     phase = "opened" if event_type == OPENED else "closed"
     key = f"{ALERT_WEBHOOK_JOB}:{alert.id}:{phase}"
-    jobs.enqueue(
-        session,
-        kind=ALERT_WEBHOOK_JOB,
-        key=key,
-        payload={"event_id": key, "type": event_type, "data": _event_data(session, alert)},
+    if session.scalar(select(AutomationJob.id).where(AutomationJob.key == key)) is not None:
+        return
+    session.add(
+        AutomationJob(
+            kind=ALERT_WEBHOOK_JOB,
+            key=key,
+            payload={"event_id": key, "type": event_type, "data": _event_data(session, alert)},
+            status="queued",  # automations.jobs.QUEUED
+            attempts=0,
+            due_at=utcnow(),
+            result={},
+        )
     )
+    session.flush()
 
 
 def raise_alert(
@@ -185,26 +197,3 @@ def apply_notice(
         )
         return
     raise_alert(session, notice, channel_account_id=channel_account_id)
-
-
-@jobs.handler(ALERT_WEBHOOK_JOB)
-def run_alert_webhook(job: jobs.JobView, env: jobs.JobEnv) -> jobs.JobOutcome:
-    """Send one alert event, signed with the subscriber's current secret."""
-    with env.read() as session:
-        target = alert_webhook(session)
-    if target is None:
-        return jobs.JobOutcome.done(skipped="no alert webhook is configured any more")
-    event = WebhookEvent(
-        id=str(job.payload["event_id"]),
-        type=str(job.payload["type"]),
-        created_at=env.now(),
-        data=dict(job.payload.get("data") or {}),
-    )
-    outcome = deliver(
-        target.url, event, secret=target.secret, attempt=job.attempt, http=env.http, now=env.now()
-    )
-    if isinstance(outcome, Delivered):
-        return jobs.JobOutcome.done(status_code=outcome.status_code)
-    if isinstance(outcome, GiveUp):
-        return jobs.JobOutcome.needs_human(outcome.reason)
-    return jobs.JobOutcome.retry(outcome.after_s, outcome.reason)

@@ -24,6 +24,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
+import atdesk.connectors.alert_events  # noqa: F401 (registers the alert-event job handler)
 from atdesk.channels.base import AccountState, Channel, ChannelDeps, ReadBatch, ReadMode
 from atdesk.channels.clock import SystemClock
 from atdesk.channels.costs import MonthlyBudget, MonthlyBudgetGuard, PollPace, metered

@@ -19,7 +19,12 @@ from sqlalchemy.orm import Session
 from atdesk.channels.base import AccountState, ReadBatch
 from atdesk.channels.ratelimits import RateLimit
 from atdesk.channels.registry import account_from_json
-from atdesk.connectors.accounts import CREDENTIAL_KEYS, has_credentials, merge_account
+from atdesk.connectors.accounts import (
+    CREDENTIAL_KEYS,
+    FROM_SETTINGS,
+    has_credentials,
+    merge_account,
+)
 from atdesk.models import ChannelAccount, ChannelConnection
 from atdesk.pipeline.bus import INBOUND, Bus
 
@@ -33,20 +38,18 @@ class AccountGone(RuntimeError):
 
 
 def stored_json(state: AccountState, *, from_settings: bool) -> dict[str, Any]:
-    """The JSON kept in the row; credentials from the settings stay in the settings."""
+    """The JSON kept in the row; an account connected by the settings says so, so that
+    the settings keep winning (ATDESK_X_BEARER_TOKEN rotated in the environment)."""
     data = state.to_json()
-    if from_settings:
-        return {k: v for k, v in data.items() if k not in CREDENTIAL_KEYS}
-    return data
+    return {**data, FROM_SETTINGS: True} if from_settings else data
 
 
 def current_state(row: ChannelAccount, *, configured: AccountState | None) -> AccountState:
     """The account as the database holds it now (with the settings' credentials if any)."""
     if configured is not None:
         credentials = {k: v for k, v in configured.to_json().items() if k in CREDENTIAL_KEYS}
-        return account_from_json(
-            row.network, {**configured.to_json(), **(row.state or {}), **credentials}
-        )
+        stored = {**configured.to_json(), **(row.state or {}), **credentials}
+        return account_from_json(row.network, stored)
     if not has_credentials(row.state):
         raise AccountGone(f"{row.network} account @{row.handle} has no credentials any more")
     return account_from_json(row.network, row.state)
