@@ -7,14 +7,16 @@ at a local emulator); tests may pass any object with the same `send` method.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from atdesk.channels.base import ChannelDeps, ReplyTarget, Sent
+from atdesk.channels.observer import FanoutObserver
 from atdesk.channels.registry import account_from_json, channel_for
+from atdesk.connectors.observer import BufferedObserver
 from atdesk.domain.posts import Author
 from atdesk.models import ChannelAccount
 
@@ -56,13 +58,22 @@ class ChannelOutbox:
                 f"@{account.handle} on {account.network} has no credentials; an admin adds them "
                 "under Admin → Brands"
             ) from None
-        channel = channel_for(account.network, self.deps)
-        if message.recipient is not None:
-            return channel.send_dm(
-                state, recipient=message.recipient, text=message.text, ref=message.ref
+        recorder = BufferedObserver("send")
+        deps = replace(self.deps, observer=FanoutObserver(self.deps.observer, recorder))
+        channel = channel_for(account.network, deps)
+        try:
+            if message.recipient is not None:
+                return channel.send_dm(
+                    state, recipient=message.recipient, text=message.text, ref=message.ref
+                )
+            assert message.target is not None
+            return channel.send_reply(
+                state, target=message.target, text=message.text, ref=message.ref
             )
-        assert message.target is not None
-        return channel.send_reply(state, target=message.target, text=message.text, ref=message.ref)
+        finally:
+            session = object_session(account)
+            if session is not None:  # the send's cost and alerts, in the sender's transaction
+                recorder.write(session, channel_account_id=account.id)
 
 
 def brand_account(session: Session, brand_id: int, network: str) -> ChannelAccount:
