@@ -1,0 +1,104 @@
+"""Outbound jobs are never lost: a failed send is undone and retried on the schedule, a dead
+worker's lease runs out and the job runs again, and a CRM lookup binds a known handle."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+from sqlalchemy import select
+
+from atdesk.automations.brandconfig import update_brand_settings
+from atdesk.automations.jobs import LEASE, lease_due, run_due_jobs
+from atdesk.config import Settings
+from atdesk.integrations.webhooks import verify
+from atdesk.models import Author, Callback, Customer, Post, ReplyDraft
+from atdesk.storage.session import transaction
+from tests.automations.helpers import Clock, automate, job_env, jobs_of, post, run_jobs, texts
+from tests.factories import make_brand
+from tests.respond.fakes import RecordingOutbox
+
+ASK = "@acmehelp please call me tomorrow morning about my bill"
+
+
+def test_a_failed_send_is_undone_and_retried_until_it_goes_out(
+    settings: Settings, http: httpx.Client
+) -> None:
+    url = settings.database_url
+    with transaction(url) as session:
+        make_brand(session)
+        automate(session, settings, post("1", ASK))
+    outbox = RecordingOutbox(fail=True)
+    clock = Clock()
+    env = job_env(settings, outbox, http, clock)
+    run_jobs(env)
+    job = next(j for j in jobs_of(url, "message.send") if not j.payload["private"])
+    assert job.status == "queued" and job.attempts == 1 and "503" in (job.last_error or "")
+    with transaction(url) as session:
+        assert session.scalars(select(ReplyDraft)).all() == []  # the failed try left nothing
+        assert session.scalars(select(Post).where(Post.inbound.is_(False))).all() == []
+    outbox.fail = False
+    clock.advance(3600)
+    run_jobs(env)
+    assert {j.status for j in jobs_of(url, "message.send")} == {"done"}
+    assert len(outbox.sent) == 2  # the public acknowledgement and the verification DM
+
+
+def test_a_worker_that_died_mid_job_loses_its_lease_and_the_job_runs_again(
+    settings: Settings, http: httpx.Client
+) -> None:
+    url = settings.database_url
+    with transaction(url) as session:
+        make_brand(session)
+        automate(session, settings, post("1", ASK))
+    clock = Clock()
+    taken = lease_due(url, limit=10, now=clock.now)  # ... and the worker dies here
+    assert taken and {j.status for j in jobs_of(url)} == {"running"}
+    env = job_env(settings, RecordingOutbox(), http, clock)
+    assert run_due_jobs(env) == 0  # still leased
+    clock.advance(LEASE.total_seconds() + 1)
+    assert run_due_jobs(env) == len(taken)
+    assert {j.status for j in jobs_of(url)} == {"done"}
+
+
+def test_a_crm_that_knows_the_handle_binds_it_and_the_callback_is_queued(
+    settings: Settings,
+) -> None:
+    asked: list[httpx.Request] = []
+
+    def crm(request: httpx.Request) -> httpx.Response:
+        asked.append(request)
+        body = json.loads(request.content)
+        if body["handle"] != "dana":
+            return httpx.Response(404)
+        record = {"external_id": "CRM-7", "name": "Dana Reyes", "phone": "+1 415 555 0142"}
+        return httpx.Response(200, json={"customer": record})
+
+    url = settings.database_url
+    with transaction(url) as session:
+        brand = make_brand(session)
+        update_brand_settings(
+            brand, {"crm_lookup": {"url": "http://crm.test/lookup", "secret": "crm-secret-1"}}
+        )
+        automate(
+            session,
+            settings,
+            post("1", ASK),
+            post("2", "@acmehelp call me back please", handle="lee", author="5", name="Lee"),
+        )
+        assert {c.status for c in session.scalars(select(Callback))} == {"awaiting_verification"}
+    with httpx.Client(transport=httpx.MockTransport(crm)) as http:
+        env = job_env(settings, RecordingOutbox(), http)
+        run_jobs(env)
+    verify(asked[0].content, asked[0].headers["X-Atdesk-Signature"], "crm-secret-1", now=env.now())
+    with transaction(url) as session:
+        dana = session.scalars(select(Author).where(Author.handle == "dana")).one()
+        assert dana.customer is not None and dana.customer.external_id == "CRM-7"
+        by_author = {c.author_id: c.status for c in session.scalars(select(Callback))}
+        assert by_author[dana.id] == "queued"
+        lee = session.scalars(select(Author).where(Author.handle == "lee")).one()
+        assert by_author[lee.id] == "awaiting_verification"
+        assert len(session.scalars(select(Customer)).all()) == 2  # Dana, and Lee's for his link
+    sent = texts(jobs_of(url, "message.send"))
+    assert any("We'll call you" in t and "confirmed" in t for t in sent)
+    assert any("/verify/" in t for t in sent)
