@@ -3,9 +3,10 @@
     .venv/bin/python bench/bench_triage_intents.py [--encoder ngrams|minilm] [--only banking77]
 
 - BANKING77: train.csv -> test.csv (77 intents).
-- CLINC150: in-scope accuracy trained on the 150 in-scope intents; then trained with the
-  out-of-scope examples as an `oos` label, and with a confidence threshold (chosen on the
-  validation split) that answers `oos` below it: in-scope accuracy and out-of-scope recall.
+- CLINC150: in-scope accuracy trained on the 150 in-scope intents; then one model trained
+  with the out-of-scope examples as an `oos` label, scored without and with a confidence
+  threshold (chosen on the validation split) that answers `oos` below it: in-scope
+  accuracy and out-of-scope recall on the test split.
 - ACID: customer_training.csv -> customer_testing.csv (175 intents; evaluation only).
 Each line printed is the command's own summary; times are on this machine (2 cores).
 """
@@ -43,6 +44,45 @@ def evaluate(train: Path, test: Path, text: str, label: str, *extra: str) -> str
     return done.stdout.strip()
 
 
+def clinc_out_of_scope(data: dict[str, list[list[str]]], encoder: str) -> str:
+    """Train once with `oos` as a label; pick the threshold on val, report test."""
+    sys.path.insert(0, str(ROOT / "src"))
+    from atdesk.triage.intent_model import IntentClassifier, best_labels, train_intent_model
+
+    def rows(split: str) -> tuple[list[str], list[str]]:
+        pairs = [(t, y) for t, y in data[split]] + [(t, "oos") for t, _ in data[f"oos_{split}"]]
+        return [t for t, _ in pairs], [y for _, y in pairs]
+
+    texts, labels = rows("train")
+    model: IntentClassifier
+    if encoder == "minilm":
+        from atdesk.triage.embeddings import train_embedding_intent_model
+
+        model = train_embedding_intent_model(texts, labels)
+    else:
+        model = train_intent_model(texts, labels)
+
+    def scores(split: str, threshold: float) -> tuple[float, float]:
+        texts, gold = rows(split)
+        answers = [
+            "oos" if confidence < threshold else label
+            for label, confidence in best_labels(model.probabilities(texts), model.labels)
+        ]
+        inside = [a == g for a, g in zip(answers, gold, strict=True) if g != "oos"]
+        recall = [a == "oos" for a, g in zip(answers, gold, strict=True) if g == "oos"]
+        return sum(inside) / len(inside), sum(recall) / len(recall)
+
+    thresholds = [0.0, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7]
+    best = max(thresholds, key=lambda t: sum(scores("val", t)))
+    no_threshold = scores("test", 0.0)
+    chosen = scores("test", best)
+    return (
+        f"no threshold: in_scope_accuracy={no_threshold[0]:.4f} oos_recall={no_threshold[1]:.4f}; "
+        f"threshold {best} (chosen on val): in_scope_accuracy={chosen[0]:.4f} "
+        f"oos_recall={chosen[1]:.4f}"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--encoder", default="ngrams", choices=["ngrams", "minilm"])
@@ -62,30 +102,7 @@ def main() -> None:
         in_test = write(tmp / "in_test.csv", [tuple(r) for r in data["test"]])
         out = evaluate(in_train, in_test, "text", "label", *encoder)
         print(f"CLINC150 in-scope only [{args.encoder}]: {out}")
-        oos = [(t, "oos") for t, _ in data["oos_train"]]
-        all_train = write(tmp / "all_train.csv", [tuple(r) for r in data["train"]] + oos)
-        all_val = write(
-            tmp / "all_val.csv",
-            [tuple(r) for r in data["val"]] + [(t, "oos") for t, _ in data["oos_val"]],
-        )
-        all_test = write(
-            tmp / "all_test.csv",
-            [tuple(r) for r in data["test"]] + [(t, "oos") for t, _ in data["oos_test"]],
-        )
-        best = (0.0, 0.0)
-        for threshold in (0.3, 0.4, 0.5, 0.6, 0.7):
-            out = evaluate(
-                all_train, all_val, "text", "label",
-                "--oos-label", "oos", "--threshold", str(threshold), *encoder,
-            )  # fmt: skip
-            fields = dict(p.split("=") for p in out.splitlines()[0].split())
-            balanced = (float(fields["in_scope_accuracy"]) + float(fields["oos_recall"])) / 2
-            best = max(best, (balanced, threshold))
-        out = evaluate(
-            all_train, all_test, "text", "label",
-            "--oos-label", "oos", "--threshold", str(best[1]), *encoder,
-        )  # fmt: skip
-        print(f"CLINC150 with oos, threshold {best[1]} (chosen on val) [{args.encoder}]: {out}")
+        print(f"CLINC150 with oos [{args.encoder}]: {clinc_out_of_scope(data, args.encoder)}")
     if args.only in (None, "acid"):
         folder = DATA / "acid_insurance_intents"
         out = evaluate(
