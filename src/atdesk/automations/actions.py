@@ -63,7 +63,7 @@ def run_action(ctx: ActionContext, action: Action) -> Outcome:
     if isinstance(action, Open311Action):
         return file_report(ctx)
     if isinstance(action, BotAnswerAction):
-        return bot_answer(ctx, action.threshold)
+        return bot_answer(ctx, action.threshold or ctx.config.bot_threshold)
     if isinstance(action, EscalateAction):
         changed = set_escalated(ctx.session, ctx.case, True, actor=ctx.actor)
         return Outcome("escalate", "done" if changed else "skipped", "escalated")

@@ -71,7 +71,7 @@ DEFAULT_RULES: tuple[tuple[str, RuleSpec], ...] = (
                 "name": "Questions get a knowledge-base answer, or a person",
                 "stop": True,
                 "when": {"intent": ["question"]},
-                "then": [{"type": "bot_answer", "threshold": 0.35}],
+                "then": [{"type": "bot_answer"}],
             }
         ),
     ),

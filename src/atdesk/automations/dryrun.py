@@ -141,7 +141,7 @@ def describe(ctx: ActionContext, action: Action) -> str:
     if isinstance(action, Open311Action):
         return _describe_open311(ctx)
     if isinstance(action, BotAnswerAction):
-        decision = decide(ctx, action.threshold)
+        decision = decide(ctx, action.threshold or ctx.config.bot_threshold)
         if decision.answer:
             return f"answer as the bot from {decision.reason}"
         return f"hand to a person: {decision.reason}"

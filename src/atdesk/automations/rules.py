@@ -140,10 +140,11 @@ class Open311Action(_Strict):
 
 
 class BotAnswerAction(_Strict):
-    """Answer from the knowledge base above a confidence threshold, else hand to a person."""
+    """Answer from the knowledge base above a confidence threshold (the brand's when not
+    given), else hand to a person."""
 
     type: Literal["bot_answer"]
-    threshold: float = Field(default=0.35, gt=0, le=1)
+    threshold: float | None = Field(default=None, gt=0, le=1)
 
 
 class EscalateAction(_Strict):
