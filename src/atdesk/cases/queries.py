@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Any, TypeVar
@@ -16,11 +16,15 @@ from atdesk.cases.schemas import CaseOut, PostOut
 from atdesk.cases.search import case_search_condition
 from atdesk.cases.service import case_conversation_ids
 from atdesk.cases.sla import WARN_BEFORE
+from atdesk.domain.triage import Priority
 from atdesk.models import AuditEvent, Case, CaseTag
 from atdesk.models import Post as PostRow
 from atdesk.models.base import utcnow
 
 OPEN_STATUSES = ("new", "open", "pending")
+# Written so no database uses the assignee index for it: most open cases have nobody, and
+# the inbox index (which holds assignee_id) answers it from the index alone.
+UNASSIGNED = func.coalesce(Case.assignee_id, 0) == 0
 Q = TypeVar("Q", bound=Select[Any])
 
 
@@ -70,7 +74,7 @@ def _view(query: Q, f: CaseFilter) -> Q:
     if f.view is View.MINE:
         query = query.where(Case.assignee_id == (f.user_id or -1))
     elif f.view is View.UNASSIGNED:
-        query = query.where(Case.assignee_id.is_(None))
+        query = query.where(UNASSIGNED)
     elif f.view is View.TEAM:
         query = query.where(Case.team_id.in_(list(f.team_ids) or [-1]))
     elif f.view is View.ESCALATED:
@@ -93,7 +97,7 @@ def _filtered(query: Q, f: CaseFilter, session: Session | None = None) -> Q:
     if f.sentiment:
         query = query.where(Case.sentiment == f.sentiment)
     if f.priority:
-        query = query.where(Case.priority == f.priority)
+        query = query.where(Case.priority_rank == _rank(f.priority))
     if f.language:
         query = query.where(Case.language == f.language)
     if f.network:
@@ -107,6 +111,14 @@ def _filtered(query: Q, f: CaseFilter, session: Session | None = None) -> Q:
         if condition is not None:
             query = query.where(condition)
     return query
+
+
+def _rank(priority: str) -> int:
+    """Priorities filter on their rank, which the inbox index holds."""
+    try:
+        return Priority(priority).rank
+    except ValueError:
+        return -1
 
 
 def inbox_order(query: Q) -> Q:
@@ -123,34 +135,55 @@ def inbox_order(query: Q) -> Q:
 def list_cases(
     session: Session, f: CaseFilter, *, limit: int = 50, offset: int = 0
 ) -> tuple[Sequence[Case], int]:
-    """A page of cases, most pressing first, and the total."""
+    """A page of cases, most pressing first, and the total.
+
+    The page's ids come from the inbox index alone; only those rows are then loaded with
+    their brand and customer, so sorting never drags whole rows along.
+    """
     total = session.scalar(_filtered(select(func.count(Case.id)), f, session)) or 0
-    rows = session.scalars(
-        inbox_order(_filtered(select(Case), f, session)).limit(limit).offset(offset)
-    ).all()
-    return rows, int(total)
+    ids = list(
+        session.scalars(
+            inbox_order(_filtered(select(Case.id), f, session)).limit(limit).offset(offset)
+        )
+    )
+    if not ids:
+        return [], int(total)
+    found = {c.id: c for c in session.scalars(select(Case).where(Case.id.in_(ids)))}
+    return [found[i] for i in ids if i in found], int(total)
 
 
 def view_counts(session: Session, base: CaseFilter) -> dict[View, int]:
-    """How many open cases each view holds for this user (filters other than the view ignored)."""
-    plain = CaseFilter(
-        user_id=base.user_id, team_ids=base.team_ids, brand_ids=base.brand_ids, now=base.now
-    )
-    return {
-        view: int(
-            session.scalar(_filtered(select(func.count(Case.id)), replace(plain, view=view))) or 0
-        )
-        for view in View
+    """Open cases per view for this user, in one pass over the inbox index (filters ignored)."""
+    now = base.now or utcnow()
+    conditions = {
+        View.MINE: Case.assignee_id == (base.user_id or -1),
+        View.UNASSIGNED: UNASSIGNED,
+        View.TEAM: Case.team_id.in_(list(base.team_ids) or [-1]),
+        View.ESCALATED: Case.escalated.is_(True),
+        View.BREACHING: Case.sla_due_at <= now + WARN_BEFORE,
     }
+    columns = [func.count(Case.id).filter(condition) for condition in conditions.values()]
+    query = restrict(
+        select(func.count(Case.id), *columns).where(Case.status.in_(OPEN_STATUSES)),
+        base.brand_ids,
+    )
+    row = session.execute(query).one()
+    counts = {view: int(n or 0) for view, n in zip(conditions, row[1:], strict=True)}
+    return {**counts, View.ALL: int(row[0] or 0)}
 
 
 def brand_counts(session: Session, base: CaseFilter) -> dict[int, int]:
-    """Open cases per visible brand, for the brand views."""
+    """Open cases per visible brand, for the brand views (grouped in index order)."""
     query = restrict(
-        select(Case.brand_id, func.count(Case.id)).where(Case.status.in_(OPEN_STATUSES)),
+        select(Case.status, Case.brand_id, func.count(Case.id)).where(
+            Case.status.in_(OPEN_STATUSES)
+        ),
         base.brand_ids,
-    ).group_by(Case.brand_id)
-    return {brand_id: int(n) for brand_id, n in session.execute(query)}
+    ).group_by(Case.status, Case.brand_id)
+    totals: dict[int, int] = {}
+    for _status, brand_id, n in session.execute(query):
+        totals[brand_id] = totals.get(brand_id, 0) + int(n)
+    return totals
 
 
 def ids_in_view(session: Session, f: CaseFilter, *, limit: int = 500) -> list[int]:

@@ -28,6 +28,10 @@ class Case(Base):
             "assignee_id",
             "team_id",
             "escalated",
+            "intent",
+            "sentiment",
+            "language",
+            "network",
         ),
     )
 
