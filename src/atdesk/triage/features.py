@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -46,6 +46,9 @@ class FeatureSet:
     dense_scale: float = 1.0
     lexicon: Lexicon | None = None
     max_pooling: bool = False
+    _entries: dict[str, tuple[list[int], tuple[int, ...]]] = field(
+        default_factory=dict, init=False, repr=False
+    )
 
     @property
     def dense_dim(self) -> int:
@@ -53,15 +56,45 @@ class FeatureSet:
         width = self.vectors.dim * (2 if self.max_pooling else 1) if self.vectors else 0
         return width + (LEXICON_WIDTH if self.lexicon is not None else 0)
 
+    def _word_entries(self, word: str) -> tuple[list[int], tuple[int, ...]]:
+        """A word's n-gram columns and word-vector entries, looked up once per word."""
+        assert self.vectors is not None
+        entry = (self.ngrams.word_ids(word), self.vectors.word_ids(word))
+        if len(self._entries) < 500_000:
+            self._entries[word] = entry
+        return entry
+
+    def _both_halves(
+        self, docs: Sequence[Sequence[str]]
+    ) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
+        """N-gram rows and word-vector counts in one walk over the words."""
+        assert self.vectors is not None
+        entries, lookup, bigram_ids = self._entries, self._word_entries, self.ngrams.bigram_ids
+        grams: list[int] = []
+        grams_ptr = [0]
+        words: list[int] = []
+        words_ptr = [0]
+        for doc in docs:
+            for word in doc:
+                entry = entries.get(word) or lookup(word)
+                grams.extend(entry[0])
+                words.extend(entry[1])
+            grams.extend(bigram_ids(doc))
+            grams_ptr.append(len(grams))
+            words_ptr.append(len(words))
+        return self.ngrams.matrix(grams, grams_ptr), self.vectors.counts(words, words_ptr)
+
     def transform_tokens(self, docs: Sequence[Sequence[str]]) -> Features:
         """Features of already tokenised texts."""
-        matrix = self.ngrams.transform(docs)
         parts = []
         if self.vectors is not None:
-            embedded = self.vectors.embed_tokens(docs, with_max=self.max_pooling)
+            matrix, counts = self._both_halves(docs)
+            embedded = self.vectors.embed_counts(counts, with_max=self.max_pooling)
             if self.dense_scale != 1.0:
                 embedded *= np.float32(self.dense_scale)
             parts.append(embedded)
+        else:
+            matrix = self.ngrams.transform(docs)
         if self.lexicon is not None:
             parts.append(self.lexicon.features(docs))
         if not parts:

@@ -92,14 +92,32 @@ class NgramFeaturizer:
                     if col is not None:
                         append(col)
             indptr.append(len(indices))
+        return self.matrix(indices, indptr)
+
+    def word_ids(self, word: str) -> list[int]:
+        """Feature columns of one word (its unigram and character n-grams), cached."""
+        ids = self._cache.get(word)
+        return ids if ids is not None else self._word_ids(word)
+
+    def bigram_ids(self, doc: Sequence[str]) -> list[int]:
+        """Columns of the known word pairs of a document."""
+        if not self.bigrams or len(doc) < 2:
+            return []
+        vocab = self.vocabulary
+        found = [vocab.get(f"b {left} {right}") for left, right in pairwise(doc)]
+        return [col for col in found if col is not None]
+
+    def matrix(self, indices: list[int], indptr: list[int]) -> sparse.csr_matrix:
+        """The l2-normalised tf-idf rows for per-document feature columns (repeats count)."""
+        count = len(indptr) - 1
         cols = np.array(indices, dtype=np.int32)
         ptr = np.array(indptr, dtype=np.int64)
         matrix = sparse.csr_matrix(
-            (self.idf[cols], cols, ptr), shape=(len(docs), self.size), dtype=np.float32
+            (self.idf[cols], cols, ptr), shape=(count, self.size), dtype=np.float32
         )
         matrix.sum_duplicates()
-        rows = np.repeat(np.arange(len(docs)), np.diff(matrix.indptr))
-        norms = np.sqrt(np.bincount(rows, weights=matrix.data**2, minlength=len(docs)))
+        rows = np.repeat(np.arange(count), np.diff(matrix.indptr))
+        norms = np.sqrt(np.bincount(rows, weights=matrix.data**2, minlength=count))
         norms[norms == 0] = 1.0
         matrix.data /= norms[rows].astype(np.float32)
         return matrix

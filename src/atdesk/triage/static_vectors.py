@@ -116,10 +116,14 @@ class StaticVectors:
                 ids = cache.get(word)
                 extend(ids if ids is not None else word_ids(word))
             indptr.append(len(indices))
+        return self.counts(indices, indptr)
+
+    def counts(self, indices: list[int], indptr: list[int]) -> sparse.csr_matrix:
+        """Rows of entry counts from per-document entry ids."""
         data = np.ones(len(indices), dtype=np.float32)
         return sparse.csr_matrix(
             (data, np.array(indices, dtype=np.int32), np.array(indptr, dtype=np.int64)),
-            shape=(len(docs), len(self.words)),
+            shape=(len(indptr) - 1, len(self.words)),
         )
 
     def embed_tokens(self, docs: Sequence[Sequence[str]], with_max: bool = False) -> FloatMatrix:
@@ -128,7 +132,10 @@ class StaticVectors:
         with_max appends the element-wise maximum over the document's vectors, which keeps
         the strongest single word of each dimension that averaging washes out.
         """
-        counts = self.token_matrix(docs)
+        return self.embed_counts(self.token_matrix(docs), with_max)
+
+    def embed_counts(self, counts: sparse.csr_matrix, with_max: bool = False) -> FloatMatrix:
+        """embed_tokens for a ready count matrix."""
         summed = _unit_rows(np.asarray(counts @ self._table, dtype=np.float32))
         if not with_max:
             return summed
