@@ -16,6 +16,7 @@ from tqdm import tqdm
 from atdesk import __version__
 from atdesk.accounts.passwords import WeakPassword
 from atdesk.accounts.service import AccountError, create_token, create_user, find_user
+from atdesk.automations import commands as automation_commands
 from atdesk.brands.service import BrandError, create_brand
 from atdesk.channels import commands as channel_commands
 from atdesk.channels.replay.errors import ReplayFormatError
@@ -315,6 +316,7 @@ for command in [
     *triage_commands.commands,
     *channel_commands.commands,
     *customer_commands.commands,
+    *automation_commands.commands,
 ]:
     main.add_command(command)
 
