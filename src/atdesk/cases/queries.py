@@ -8,7 +8,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, exists, func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from atdesk.cases.access import restrict
@@ -104,7 +104,7 @@ def _filtered(query: Q, f: CaseFilter, session: Session | None = None) -> Q:
         query = query.where(Case.network == f.network)
     if f.tag:
         query = query.where(
-            exists().where(CaseTag.case_id == Case.id, CaseTag.name == f.tag.lower())
+            Case.id.in_(select(CaseTag.case_id).where(CaseTag.name == f.tag.lower()))
         )
     if f.search and session is not None:
         condition = case_search_condition(session, f.search)
