@@ -1,0 +1,382 @@
+"""The channel admin page, the health banner, and the case page's customer-and-cost panel.
+
+The banner and the case panel are partials the shared layout includes; they read what they
+show through template globals registered here (`channel_health`, `case_connections`), each
+in a short read transaction of its own, so no page handler has to know about them.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from sqlalchemy import select
+
+from atdesk.cases.access import visible_case
+from atdesk.channels.observer import HealthKind, Operation
+from atdesk.connectors.alerts import close_alerts
+from atdesk.connectors.queries import (
+    BILLED_OPERATIONS,
+    account_views,
+    customer_cases,
+    network_spend,
+    open_alerts,
+    recent_closed_alerts,
+)
+from atdesk.connectors.settings import (
+    SettingsError,
+    alert_webhook,
+    set_alert_webhook,
+    set_monthly_budget,
+    set_prices,
+)
+from atdesk.connectors.spend import (
+    case_spend,
+    month_of,
+    monthly_totals,
+    operation_totals,
+    top_cases,
+)
+from atdesk.customers.service import (
+    CustomerError,
+    create_customer,
+    link_handle,
+    unlink_handle,
+    update_customer,
+)
+from atdesk.domain.networks import Network, parse_network
+from atdesk.models import Case, ChannelAccount, ChannelAlert, ChannelConnection, Customer
+from atdesk.models.base import utcnow
+from atdesk.storage.session import transaction
+from atdesk.web.deps import AdminViewer, CsrfChecked, DbSession, PageViewer
+from atdesk.web.templating import flash, render, templates
+
+router = APIRouter(include_in_schema=False)
+MIN_POLL_S = 2.0
+BANNER_TTL_S = 5.0
+
+
+def _go(path: str) -> RedirectResponse:
+    return RedirectResponse(path, status_code=303)
+
+
+def _network(value: str) -> Network:
+    try:
+        return parse_network(value)
+    except ValueError as exc:
+        raise HTTPException(404, str(exc)) from None
+
+
+# --- the admin page --------------------------------------------------------------------------
+
+
+@router.get("/admin/channels", response_class=HTMLResponse)
+def channels_page(request: Request, session: DbSession, viewer: AdminViewer) -> HTMLResponse:
+    """Every account's connector, its alerts, rate limits and spend; budgets and prices."""
+    now = utcnow()
+    month = month_of(now)
+    webhook = alert_webhook(session)
+    return render(
+        request,
+        "connectors/admin.html",
+        {
+            "tab": "channels",
+            "accounts": account_views(session, now),
+            "alerts": open_alerts(session),
+            "closed": recent_closed_alerts(session),
+            "networks": network_spend(session, now),
+            "operations": [o.value for o in BILLED_OPERATIONS],
+            "months": monthly_totals(session),
+            "by_operation": operation_totals(session, month),
+            "top_cases": top_cases(session, month),
+            "month": month,
+            "alert_webhook_url": webhook.url if webhook else "",
+            "webhook_url": str(request.base_url).rstrip("/") + "/webhooks/x",
+            "now": now,
+        },
+        session=session,
+    )
+
+
+@router.post("/admin/channels/{account_id}/reader", dependencies=[CsrfChecked])
+def set_reader(
+    account_id: int,
+    request: Request,
+    session: DbSession,
+    viewer: AdminViewer,
+    poll_interval_s: Annotated[str, Form()] = "60",
+    stream: Annotated[str, Form()] = "",
+) -> RedirectResponse:
+    """Turn an account's stream on or off and set how often it is polled."""
+    account = session.get(ChannelAccount, account_id)
+    if account is None:
+        raise HTTPException(404, f"no account {account_id}")
+    try:
+        interval = float(poll_interval_s)
+    except ValueError:
+        interval = -1.0
+    if interval < MIN_POLL_S:
+        flash(request, f"Poll at most every {MIN_POLL_S:.0f} seconds (enter a number).", "error")
+        return _go("/admin/channels")
+    connection = session.get(ChannelConnection, account_id)
+    if connection is None:
+        connection = ChannelConnection(
+            channel_account_id=account_id, status="idle", events_read=0, ignored={}, rate_limits=[]
+        )
+        session.add(connection)
+    connection.poll_interval_s = interval
+    connection.stream_enabled = stream == "on"
+    flash(
+        request,
+        f"@{account.handle}: polling every {interval:g} s, stream "
+        f"{'on' if connection.stream_enabled else 'off'}; workers pick it up within seconds.",
+    )
+    return _go("/admin/channels")
+
+
+@router.post("/admin/channels/budget/{network}", dependencies=[CsrfChecked])
+def set_budget(
+    network: str,
+    request: Request,
+    session: DbSession,
+    viewer: AdminViewer,
+    limit: Annotated[str, Form()] = "",
+    slow_from: Annotated[str, Form()] = "80",
+) -> RedirectResponse:
+    """Set or remove a network's monthly budget."""
+    chosen = _network(network)
+    try:
+        budget = set_monthly_budget(session, chosen, limit, slow_from)
+    except SettingsError as exc:
+        session.rollback()
+        flash(request, str(exc), "error")
+    else:
+        flash(
+            request,
+            f"{chosen.value}: no monthly budget"
+            if budget is None
+            else f"{chosen.value}: budget {budget.limit} a month; polling slows from "
+            f"{budget.slow_from:.0%} of it",
+        )
+    return _go("/admin/channels#spend")
+
+
+@router.post("/admin/channels/prices/{network}", dependencies=[CsrfChecked])
+async def set_network_prices(
+    network: str, request: Request, session: DbSession, viewer: AdminViewer
+) -> RedirectResponse:
+    """Store the unit prices entered for a network (blank: the default price)."""
+    chosen = _network(network)
+    form = await request.form()
+    entered = {
+        op: str(form.get(f"price_{op}") or "")
+        for op in (o.value for o in Operation)
+        if f"price_{op}" in form
+    }
+    try:
+        set_prices(session, chosen, entered)
+    except SettingsError as exc:
+        session.rollback()
+        flash(request, str(exc), "error")
+    else:
+        flash(request, f"{chosen.value}: prices saved; new calls are priced with them.")
+    return _go("/admin/channels#spend")
+
+
+@router.post("/admin/channels/alert-webhook", dependencies=[CsrfChecked])
+def set_alerts_webhook(
+    request: Request,
+    session: DbSession,
+    viewer: AdminViewer,
+    url: Annotated[str, Form()] = "",
+    secret: Annotated[str, Form()] = "",
+) -> RedirectResponse:
+    """Where alert events go (signed with the secret, which is never shown again)."""
+    try:
+        target = set_alert_webhook(session, url, secret)
+    except SettingsError as exc:
+        session.rollback()
+        flash(request, str(exc), "error")
+    else:
+        flash(request, f"Alert events go to {target.url}." if target else "Alert events are off.")
+    return _go("/admin/channels#alerts")
+
+
+@router.post("/admin/channels/alerts/{alert_id}/close", dependencies=[CsrfChecked])
+def dismiss_alert(
+    alert_id: int, request: Request, session: DbSession, viewer: AdminViewer
+) -> RedirectResponse:
+    """Close an alert by hand (it opens again if the problem is still there)."""
+    alert = session.get(ChannelAlert, alert_id)
+    if alert is None or alert.closed_at is not None:
+        raise HTTPException(404, f"no open alert {alert_id}")
+    who = viewer.user.display_name or viewer.user.username
+    close_alerts(
+        session,
+        Network(alert.network),
+        alert.account,
+        [HealthKind(alert.kind)],
+        at=utcnow(),
+        reason=f"closed by {who}",
+    )
+    flash(request, f"Closed the {alert.kind.replace('_', ' ')} alert of {alert.account}.")
+    return _go("/admin/channels#alerts")
+
+
+# --- the customer across networks, on the case page ------------------------------------------
+
+
+def _customer_for(session: DbSession, case: Case, user: Any) -> Customer:
+    """The case's customer record, made from the author when there is none yet."""
+    customer_id = case.customer_id or case.customer_author.customer_id
+    customer = session.get(Customer, customer_id) if customer_id else None
+    if customer is not None:
+        return customer
+    author = case.customer_author
+    customer = create_customer(session, name=author.name or author.handle, actor=user)
+    link_handle(session, customer, Network(author.network), author.handle, actor=user)
+    case.customer_id = customer.id
+    return customer
+
+
+@router.post("/cases/{case_id}/customer/handles", dependencies=[CsrfChecked])
+def link_customer_handle(
+    case_id: int,
+    request: Request,
+    session: DbSession,
+    viewer: PageViewer,
+    network: Annotated[str, Form()],
+    handle: Annotated[str, Form()],
+) -> RedirectResponse:
+    """Link another handle (any network) to the case's customer; their cases follow."""
+    case = visible_case(session, viewer.user, case_id)
+    try:
+        customer = _customer_for(session, case, viewer.user)
+        link_handle(session, customer, _network(network), handle, actor=viewer.user)
+    except CustomerError as exc:
+        session.rollback()
+        flash(request, str(exc), "error")
+    else:
+        flash(request, f"Linked {network} @{handle.strip().lstrip('@')} to {customer.name}.")
+    return _go(f"/cases/{case_id}#customer-networks")
+
+
+@router.post("/cases/{case_id}/customer/handles/{handle_id}/unlink", dependencies=[CsrfChecked])
+def unlink_customer_handle(
+    case_id: int, handle_id: int, request: Request, session: DbSession, viewer: PageViewer
+) -> RedirectResponse:
+    """Unlink a handle from the case's customer."""
+    case = visible_case(session, viewer.user, case_id)
+    customer_id = case.customer_id or case.customer_author.customer_id
+    customer = session.get(Customer, customer_id) if customer_id else None
+    if customer is None:
+        raise HTTPException(404, "this case has no customer record")
+    try:
+        unlink_handle(session, customer, handle_id, actor=viewer.user)
+    except CustomerError as exc:
+        raise HTTPException(404, str(exc)) from None
+    flash(request, "Handle unlinked; its cases no longer belong to this customer.")
+    return _go(f"/cases/{case_id}#customer-networks")
+
+
+@router.post("/cases/{case_id}/customer/contact", dependencies=[CsrfChecked])
+def set_customer_contact(
+    case_id: int,
+    request: Request,
+    session: DbSession,
+    viewer: PageViewer,
+    email: Annotated[str, Form()] = "",
+    phone: Annotated[str, Form()] = "",
+) -> RedirectResponse:
+    """Keep the customer's email and phone on the record (never in a public reply)."""
+    case = visible_case(session, viewer.user, case_id)
+    try:
+        customer = _customer_for(session, case, viewer.user)
+        update_customer(
+            session,
+            customer,
+            {"email": email.strip() or None, "phone": phone.strip() or None},
+            actor=viewer.user,
+        )
+    except CustomerError as exc:
+        session.rollback()
+        flash(request, str(exc), "error")
+    else:
+        flash(request, "Contact details saved on the customer record.")
+    return _go(f"/cases/{case_id}#customer-networks")
+
+
+# --- template globals for the shared layout ----------------------------------------------------
+
+_banner_cache: dict[str, tuple[float, list[dict[str, Any]]]] = {}
+_banner_lock = threading.Lock()
+
+
+def _all_open_alerts(database_url: str) -> list[dict[str, Any]]:
+    """Open alerts with their brand, cached for a few seconds per database."""
+    with _banner_lock:
+        cached = _banner_cache.get(database_url)
+        if cached and time.monotonic() - cached[0] < BANNER_TTL_S:
+            return cached[1]
+    with transaction(database_url) as session:
+        rows = session.execute(select(ChannelAccount.id, ChannelAccount.brand_id)).all()
+        brands = {int(row[0]): int(row[1]) for row in rows}
+        found = [
+            {
+                "network": a.network,
+                "account": a.account,
+                "kind": a.kind.replace("_", " "),
+                "message": a.message,
+                "since": a.opened_at,
+                "brand_id": brands.get(a.channel_account_id) if a.channel_account_id else None,
+            }
+            for a in open_alerts(session)
+        ]
+    with _banner_lock:
+        _banner_cache[database_url] = (time.monotonic(), found)
+    return found
+
+
+def forget_banner_cache() -> None:
+    """Drop the cached alerts (after an admin closes one, and in tests)."""
+    with _banner_lock:
+        _banner_cache.clear()
+
+
+def channel_health(request: Request) -> list[dict[str, Any]]:
+    """The open channel alerts the signed-in person may see (for the banner)."""
+    viewer = getattr(request.state, "viewer", None)
+    if viewer is None:
+        return []
+    alerts = _all_open_alerts(request.app.state.settings.database_url)
+    if viewer.brand_ids is None:
+        return alerts
+    return [a for a in alerts if a["brand_id"] is None or a["brand_id"] in viewer.brand_ids]
+
+
+def case_connections(request: Request, case: Case) -> dict[str, Any]:
+    """The case's customer across networks, their cases everywhere, and the case's API cost."""
+    with transaction(request.app.state.settings.database_url) as session:
+        fresh = session.get(Case, case.id)
+        if fresh is None:
+            return {}
+        customer_id = fresh.customer_id or fresh.customer_author.customer_id
+        customer = session.get(Customer, customer_id) if customer_id else None
+        handles = list(customer.handles) if customer else []
+        return {
+            "customer": customer,
+            "handles": [(h.id, h.network, h.handle) for h in handles],
+            "cases": [
+                (c.id, c.network, c.status, c.subject, c.opened_at)
+                for c in customer_cases(session, fresh)
+            ],
+            "spend": case_spend(session, fresh.id),
+            "networks": [n.value for n in Network],
+        }
+
+
+templates.env.globals["channel_health"] = channel_health
+templates.env.globals["case_connections"] = case_connections
