@@ -18,6 +18,7 @@ from atdesk.brands.service import add_account, create_brand
 from atdesk.config import Settings
 from atdesk.demo.automation_data import seed_automations
 from atdesk.demo.live import LiveDemo, post_live, start_emulators, start_threads
+from atdesk.demo.workspace import ensure_workspace, reset_staff
 from atdesk.domain.cases import Role
 from atdesk.domain.networks import Network
 from atdesk.domain.posts import RawEvent
@@ -102,6 +103,7 @@ def prepare_demo(
     """Make the demo database ready; running it twice adds nothing twice."""
     scenarios = load_scenarios()
     _ensure_brands(settings, scenarios)
+    ensure_workspace(settings)
     bus = make_bus(settings)
     events = scenario_events(scenarios)
     with transaction(settings.database_url) as session:
@@ -122,7 +124,10 @@ def prepare_demo(
     if live is not None:
         # Only now: the replay drains the inbound topic without the automate stage.
         start_threads(settings, live, bus, scenarios["automations"], say=echo)
-    return DemoSummary(DEMO_ADMIN, _reset_admin(settings), len(events), replay_posts, live)
+    password = _reset_admin(settings)
+    staff = reset_staff(settings, password)
+    echo(f"agents and a supervisor log in with the admin's password too: {', '.join(staff)}")
+    return DemoSummary(DEMO_ADMIN, password, len(events), replay_posts, live)
 
 
 def start_live(
