@@ -49,7 +49,6 @@ from atdesk.storage.engine import get_engine
 from atdesk.storage.migrate import upgrade
 from atdesk.storage.session import transaction
 from atdesk.web.app import create_app
-from atdesk.web.timing import ServerTiming
 
 PASSWORD = "bench-password-1"  # noqa: S105 (a throwaway benchmark database)
 BRANDS = 20
@@ -394,7 +393,6 @@ def main() -> None:
     print(f"{platform.platform()}, {os.cpu_count()} CPUs, Python {platform.python_version()}")
     secret = "bench-secret-0123456789"  # noqa: S105 (a throwaway benchmark database)
     app = create_app(Settings(database_url=url, secret_key=secret))
-    app.add_middleware(ServerTiming)
     agent, admin = login(app, "agent01"), login(app, "admin")
     print(f"| page | agent ({BRANDS // 4} brands) ms | admin ({BRANDS} brands) ms |")
     print("|---|---:|---:|")

@@ -97,3 +97,8 @@ def test_an_agent_never_sees_another_brands_case(workspace: Workspace) -> None:
     assert ana.post(f"/cases/{eve_case}/resolve").status_code == 404
     root = workspace.login("root")
     assert root.get(f"/cases/{eve_case}").status_code == 200, "admins see every brand"
+
+
+def test_pages_report_their_server_time(workspace: Workspace) -> None:
+    timing = workspace.login("ana").get("/").headers["server-timing"]
+    assert re.fullmatch(r"app;dur=\d+\.\d", timing)

@@ -36,6 +36,7 @@ from atdesk.web import (
 from atdesk.web.deps import LoginRequired, api_user
 from atdesk.web.ratelimit import SlidingWindowLimiter
 from atdesk.web.templating import render
+from atdesk.web.timing import ServerTiming
 
 SESSION_MAX_AGE_S = 12 * 3600
 
@@ -62,6 +63,7 @@ def create_app(settings: Settings | None = None, *, outbox: Outbox | None = None
         same_site="lax",
         https_only=False,
     )
+    app.add_middleware(ServerTiming)
     app.mount(
         "/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static"
     )
