@@ -49,6 +49,7 @@ FACTS = PostFacts(
     followers=15_000,
     verified=True,
     customer_linked=False,
+    watched_handles=frozenset({"acmeceo"}),
 )
 
 
@@ -71,6 +72,8 @@ def _rule(position: int, **data: object) -> LoadedRule:
         ({"keywords": ["charge"]}, "keywords"),
         ({"regex": r"charged\s+twice"}, None),
         ({"mentions": ["acmeceo"]}, None),
+        ({"watched": True}, None),
+        ({"mentions": ["someoneelse"], "watched": True}, "mentions"),
         ({"customer_linked": True}, "customer_linked"),
         ({"business_hours": "inside"}, None),
         ({"business_hours": "outside"}, "business_hours"),

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from atdesk.cases.calendar import BusinessHours as OpeningHours
 from atdesk.cases.calendar import CalendarError, week_from_json
 from atdesk.config import Settings
+from atdesk.domain.handles import handle_key
 from atdesk.integrations.callbacks import BusinessHours
 from atdesk.models import Brand, BusinessCalendar
 
@@ -52,6 +53,7 @@ class BrandConfig:
     dialer: Endpoint | None = None
     public_url: str = DEFAULT_PUBLIC_URL
     bot_threshold: float = DEFAULT_BOT_THRESHOLD
+    watched_handles: frozenset[str] = frozenset()
 
     def in_business_hours(self, moment: datetime) -> bool | None:
         """Whether the brand is open at `moment` (its SLA calendar); None when it has none."""
@@ -108,6 +110,10 @@ def brand_config(session: Session, brand: Brand, settings: Settings) -> BrandCon
         dialer=_endpoint(raw.get("dialer")),
         public_url=str(raw.get("public_url") or DEFAULT_PUBLIC_URL),
         bot_threshold=float(raw.get("bot_threshold") or DEFAULT_BOT_THRESHOLD),
+        # The same list the cases service escalates on (Admin → Brands).
+        watched_handles=frozenset(
+            handle_key(h) for h in (brand.settings or {}).get("watched_handles", [])
+        ),
     )
 
 

@@ -37,6 +37,7 @@ from atdesk.integrations.open311 import (
     receipt_message,
     submit_report,
 )
+from atdesk.integrations.open311.classifier import service_classifier
 from atdesk.models import Brand, Case, Open311Report, Post
 
 SUBMIT_JOB = "open311.submit"
@@ -178,7 +179,9 @@ def run_submit(job: jobs.JobView, env: jobs.JobEnv) -> jobs.JobOutcome:
     client = _client(loaded.endpoint, env)
     try:
         services = SERVICES.services(client)
-        mapper = ServiceCodeMapper.from_services(services, extra_keywords=loaded.keywords)
+        mapper = ServiceCodeMapper.from_services(
+            services, extra_keywords=loaded.keywords, classifier=service_classifier(services)
+        )
         match = mapper.match(loaded.field.text)
         metadata = {s.service_code for s in services if s.metadata}
         definitions = (

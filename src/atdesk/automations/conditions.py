@@ -71,6 +71,7 @@ def evaluate(conditions: Conditions, facts: PostFacts) -> Verdict:
             if c.mentions is None
             else bool({handle_key(m) for m in c.mentions} & set(facts.mentioned_handles)),
         ),
+        ("watched", None if c.watched is None else facts.mentions_watched == c.watched),
         ("business_hours", _hours(c, facts)),
         (
             "customer_linked",

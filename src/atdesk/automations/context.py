@@ -82,6 +82,7 @@ def facts_of(post: Post, author: Author, config: BrandConfig) -> PostFacts:
         has_location=post.lat is not None or bool(entities.locations),
         pii=post.pii,
         in_business_hours=config.in_business_hours(post.created_at),
+        watched_handles=config.watched_handles,
     )
 
 

@@ -28,9 +28,15 @@ class PostFacts:
     has_location: bool = False
     pii: bool = False
     in_business_hours: bool | None = None
+    watched_handles: frozenset[str] = frozenset()
     mentioned: tuple[str, ...] = field(default=())
 
     @property
     def mentioned_handles(self) -> tuple[str, ...]:
         """@handles in the text, normalised, unless given explicitly."""
         return self.mentioned or tuple(mentions(self.text))
+
+    @property
+    def mentions_watched(self) -> bool:
+        """The post names one of the brand's watched accounts (executives, press)."""
+        return bool(self.watched_handles & set(self.mentioned_handles))

@@ -38,6 +38,7 @@ class Conditions(_Strict):
     keywords: list[str] | None = None
     regex: str | None = None
     mentions: list[str] | None = None
+    watched: bool | None = None
     business_hours: Literal["inside", "outside"] | None = None
     customer_linked: bool | None = None
     direct: bool | None = None
