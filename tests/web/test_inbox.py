@@ -31,6 +31,9 @@ def test_views_show_counts_and_the_most_pressing_first(workspace: Workspace) -> 
     ordered = sorted(ids, key=lambda i: (-rows[i].priority_rank, rows[i].sla_due_at))
     assert ids == ordered, "priority first, then the nearest SLA deadline"
     assert "@eve" not in page, "Other's case is not Ana's to see"
+    with transaction(workspace.settings.database_url) as session:
+        session.get(Case, ids[0]).team_id = None  # type: ignore[union-attr]
+    assert count(ana.get("/").text, "team") == 2, "unrouted cases of my teams' brands count"
     assert ana.get("/?view=mine").text.count("<tr data-case-id") == 0
 
 

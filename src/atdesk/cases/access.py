@@ -84,3 +84,12 @@ def can_work_on(session: Session, user: User, brand_id: int) -> bool:
         .limit(1)
     )
     return found is not None
+
+
+def team_brand_ids(session: Session, team_ids: Sequence[int]) -> frozenset[int]:
+    """The brands these teams work on."""
+    if not team_ids:
+        return frozenset()
+    return frozenset(
+        session.scalars(select(TeamBrand.brand_id).where(TeamBrand.team_id.in_(team_ids)))
+    )

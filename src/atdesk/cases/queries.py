@@ -8,7 +8,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from atdesk.cases.access import restrict
@@ -66,6 +66,7 @@ class CaseFilter:
     view: View = View.ALL
     user_id: int | None = None
     team_ids: tuple[int, ...] = ()
+    team_brand_ids: frozenset[int] = frozenset()
     brand_ids: frozenset[int] | None = None
     now: datetime | None = field(default=None, compare=False)
 
@@ -76,12 +77,20 @@ def _view(query: Q, f: CaseFilter) -> Q:
     elif f.view is View.UNASSIGNED:
         query = query.where(UNASSIGNED)
     elif f.view is View.TEAM:
-        query = query.where(Case.team_id.in_(list(f.team_ids) or [-1]))
+        query = query.where(_team_condition(f))
     elif f.view is View.ESCALATED:
         query = query.where(Case.escalated.is_(True))
     elif f.view is View.BREACHING:
         query = query.where(Case.sla_due_at <= (f.now or utcnow()) + WARN_BEFORE)
     return query
+
+
+def _team_condition(f: CaseFilter) -> ColumnElement[bool]:
+    """My teams' queues: cases routed to them, and unrouted cases of their brands."""
+    return or_(
+        Case.team_id.in_(list(f.team_ids) or [-1]),
+        and_(Case.team_id.is_(None), Case.brand_id.in_(sorted(f.team_brand_ids) or [-1])),
+    )
 
 
 def _filtered(query: Q, f: CaseFilter, session: Session | None = None) -> Q:
@@ -158,7 +167,7 @@ def view_counts(session: Session, base: CaseFilter) -> dict[View, int]:
     conditions = {
         View.MINE: Case.assignee_id == (base.user_id or -1),
         View.UNASSIGNED: UNASSIGNED,
-        View.TEAM: Case.team_id.in_(list(base.team_ids) or [-1]),
+        View.TEAM: _team_condition(base),
         View.ESCALATED: Case.escalated.is_(True),
         View.BREACHING: Case.sla_due_at <= now + WARN_BEFORE,
     }

@@ -10,7 +10,7 @@ from fastapi import Depends, HTTPException, Request, status
 from sqlalchemy.orm import Session
 
 from atdesk.accounts.service import user_for_token
-from atdesk.cases.access import user_team_ids, visible_brand_ids
+from atdesk.cases.access import team_brand_ids, user_team_ids, visible_brand_ids
 from atdesk.config import Settings
 from atdesk.domain.cases import Role
 from atdesk.models import User
@@ -102,6 +102,7 @@ class Viewer:
     user: User
     brand_ids: frozenset[int] | None
     team_ids: tuple[int, ...]
+    team_brand_ids: frozenset[int] = frozenset()
 
     @property
     def is_admin(self) -> bool:
@@ -114,16 +115,21 @@ class Viewer:
         return self.user.role in (Role.SUPERVISOR.value, Role.ADMIN.value)
 
 
+def _viewer(session: Session, user: User) -> Viewer:
+    teams = tuple(user_team_ids(session, user))
+    return Viewer(user, visible_brand_ids(session, user), teams, team_brand_ids(session, teams))
+
+
 def page_viewer(request: Request, session: DbSession, user: PageUser) -> Viewer:
     """The viewer for an HTML page."""
-    viewer = Viewer(user, visible_brand_ids(session, user), tuple(user_team_ids(session, user)))
+    viewer = _viewer(session, user)
     request.state.viewer = viewer
     return viewer
 
 
 def api_viewer(request: Request, session: DbSession, user: ApiUser) -> Viewer:
     """The viewer for an API call (token or session)."""
-    return Viewer(user, visible_brand_ids(session, user), tuple(user_team_ids(session, user)))
+    return _viewer(session, user)
 
 
 PageViewer = Annotated[Viewer, Depends(page_viewer)]

@@ -87,6 +87,7 @@ class InboxParams:
             view=self.view,
             user_id=viewer.user.id,
             team_ids=viewer.team_ids,
+            team_brand_ids=viewer.team_brand_ids,
             brand_ids=viewer.brand_ids,
             now=utcnow(),
         )
