@@ -26,6 +26,7 @@ from atdesk.connectors.accounts import (
     merge_account,
 )
 from atdesk.models import ChannelAccount, ChannelConnection
+from atdesk.models.base import utcnow
 from atdesk.pipeline.bus import INBOUND, Bus
 
 
@@ -111,6 +112,23 @@ def store_batch(
     connection.last_error = None
     session.flush()
     return merged
+
+
+def count_read(session: Session, account_id: int, events: int, ignored: Counter[str]) -> None:
+    """Add to an account's read and ignored counts (row locked first: no lost update)."""
+    touched = session.execute(
+        update(ChannelConnection)
+        .where(ChannelConnection.channel_account_id == account_id)
+        .values(updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if getattr(touched, "rowcount", 0) != 1:
+        return
+    connection = session.get(ChannelConnection, account_id, populate_existing=True)
+    assert connection is not None
+    connection.events_read = (connection.events_read or 0) + events
+    connection.ignored = _add_counts(connection.ignored or {}, ignored)
+    session.flush()
 
 
 def _add_counts(old: Mapping[str, Any], new: Counter[str]) -> dict[str, int]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import logging
 from collections import Counter
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
@@ -27,8 +27,9 @@ from atdesk.channels.x.webhooks import (
     verify_signature,
 )
 from atdesk.config import Settings
+from atdesk.connectors.store import count_read
 from atdesk.domain.networks import Network
-from atdesk.models import ChannelAccount, ChannelConnection
+from atdesk.models import ChannelAccount
 from atdesk.pipeline.bus import INBOUND, Bus
 from atdesk.pipeline.factory import make_bus
 from atdesk.web.deps import DbSession, get_settings
@@ -111,16 +112,5 @@ def x_delivery(
         return _refuse(exc.status or 400, str(exc))
     if batch.events:
         _bus(request).publish(session, INBOUND, [e.to_json() for e in batch.events])
-    _count(session, account.id, len(batch.events), Counter(i.kind.value for i in batch.ignored))
+    count_read(session, account.id, len(batch.events), Counter(i.kind.value for i in batch.ignored))
     return JSONResponse({"events": len(batch.events), "ignored": len(batch.ignored)})
-
-
-def _count(session: Session, account_id: int, events: int, ignored: Counter[str]) -> None:
-    connection = session.get(ChannelConnection, account_id)
-    if connection is None:
-        return
-    connection.events_read = (connection.events_read or 0) + events
-    totals: dict[str, Any] = dict(connection.ignored or {})
-    for kind, count in ignored.items():
-        totals[kind] = int(totals.get(kind, 0)) + count
-    connection.ignored = totals
