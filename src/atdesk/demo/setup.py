@@ -18,6 +18,7 @@ from atdesk.brands.service import add_account, create_brand
 from atdesk.config import Settings
 from atdesk.demo.automation_data import seed_automations
 from atdesk.demo.live import LiveDemo, post_live, start_emulators, start_threads
+from atdesk.demo.networks import wire_demo_networks
 from atdesk.demo.workspace import ensure_workspace, reset_staff
 from atdesk.domain.cases import Role
 from atdesk.domain.networks import Network
@@ -112,6 +113,8 @@ def prepare_demo(
         pass
     echo(f"loaded {len(events)} demo scenario posts")
     live = start_live(settings, scenarios, bus, echo) if live_networks else None
+    if live is not None:  # Mastodon and Bluesky beside the live X, read by the connectors
+        wire_demo_networks(settings, scenarios["brands"], live.x, echo)
     replay_posts = 0
     twcs = Path(settings.data_dir) / "twcs" / "twcs_merged.csv"
     if replay and twcs.is_file():
