@@ -256,6 +256,8 @@ def test_case_page_counter_pii_guard_and_private_reply(site: Site) -> None:
     native_id = site.outbox.sent[-1].ref
     assert native_id.startswith("draft-")
     assert page.locator("li.post.outbound.direct .netid").last.inner_text().startswith("X 9")
+    page.wait_for_selector('[data-testid="suggestions"] button.suggestion')
+    assert "frozen" in page.locator('[data-testid="suggestions"]').inner_text()
     shot(page, "case")
     page.context.close()
 

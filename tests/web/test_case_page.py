@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from atdesk.models import Author, Case, Customer, Post, TriageCorrection
 from atdesk.storage.session import transaction
-from tests.factories import post, run
+from tests.factories import brand_reply, post, run
 from tests.respond.test_limits import conformance_cases
 from tests.web.conftest import Workspace
 
@@ -159,3 +159,19 @@ def test_the_live_counter_endpoint_passes_the_conformance_cases(
         ).json()
         expected = item["expected"]
         assert (got["length"], got["valid"]) == (expected["weightedLength"], expected["valid"])
+
+
+def test_suggested_replies_arrive_after_the_page(workspace: Workspace) -> None:
+    case = dana_case(workspace)
+    with transaction(workspace.settings.database_url) as session:
+        run(
+            session,
+            post("40", "@acmehelp my parcel is lost again", author="46", handle="gil", minutes=1),
+            brand_reply(
+                "41", "@gil So sorry! A courier will call today.", minutes=3, in_reply_to="40"
+            ),
+        )
+    ana = workspace.login("ana")
+    html = ana.get(f"/cases/{case.id}/suggestions").text
+    assert "A courier will call today." in html, "Acme's answer to another lost parcel"
+    assert ana.get(f"/cases/{case.id}").text.count('data-url="/cases/') == 1

@@ -122,7 +122,6 @@ def case_context(
     """Everything the case page renders."""
     posts = list(case_posts(session, case))
     inbound = [p for p in posts if p.inbound and p.filtered_reason is None]
-    latest_text = inbound[-1].text if inbound else case.subject
     public_targets = [p for p in inbound if not p.direct]
     measured = measure(
         case.network,
@@ -141,7 +140,6 @@ def case_context(
         "teammates": [u for u in assignable_users(session, frozenset({case.brand_id})) if u.active],
         "assignee": session.get(User, case.assignee_id) if case.assignee_id else None,
         "macros": macros_for(session, case, viewer.user),
-        "suggestions": suggest_replies(session, case, latest_text),
         "composer": composer,
         "measured": measured,
         "public_targets": public_targets,
@@ -188,6 +186,22 @@ def case_thread(
     case = visible_case(session, viewer.user, case_id)
     context = case_context(session, viewer, case, Composer())
     return render(request, "_case_live.html", context)
+
+
+@router.get("/cases/{case_id}/suggestions", response_class=HTMLResponse)
+def suggestions(
+    case_id: int, request: Request, session: DbSession, viewer: PageViewer
+) -> HTMLResponse:
+    """Suggested replies, fetched after the page so they never slow it down."""
+    case = visible_case(session, viewer.user, case_id)
+    said = session.scalars(
+        select(PostRow.text)
+        .where(PostRow.case_id == case.id, PostRow.inbound.is_(True))
+        .order_by(PostRow.created_at.desc(), PostRow.id.desc())
+        .limit(5)
+    ).all()
+    found = suggest_replies(session, case, " ".join(said) or case.subject)
+    return render(request, "_suggestions.html", {"suggestions": found})
 
 
 @router.post("/cases/{case_id}/reply", dependencies=[CsrfChecked], response_model=None)

@@ -87,7 +87,14 @@
     if (opt && opt.dataset.text) insert(opt.dataset.text);
     macro.value = "";
   });
-  $$("button.suggestion").forEach((b) => b.addEventListener("click", () => insert(b.dataset.text)));
+  const suggestions = $("#suggestions");
+  if (suggestions) {
+    suggestions.addEventListener("click", (e) => {
+      const b = e.target.closest("button.suggestion");
+      if (b) insert(b.dataset.text);
+    });
+    fetch(suggestions.dataset.url).then((r) => (r.ok ? r.text() : "")).then((html) => { suggestions.innerHTML = html; });
+  }
 
   // --- presence: viewing heartbeat, typing, leaving ----------------------------------------
   let lastTyping = 0;
