@@ -369,6 +369,7 @@ def pages(url: str) -> Sequence[tuple[str, str]]:
         ("inbox: live rows fragment", "/inbox/rows?view=all"),
         ("case page (open)", f"/cases/{open_case}"),
         ("case page (answered)", f"/cases/{busy}"),
+        ("suggested replies (fetched after the page)", f"/cases/{open_case}/suggestions"),
     ]
 
 
