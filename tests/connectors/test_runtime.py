@@ -291,3 +291,24 @@ def test_accounts_without_credentials_are_not_run(
     runtime = runtimes()
     runtime.sync_once()
     assert runtime.runners == {}
+
+
+def test_one_x_app_streams_once_and_other_networks_stream_per_account(
+    x_emulator: XEmulator,
+) -> None:
+    from atdesk.channels.mastodon.account import MastodonAccount
+    from atdesk.connectors.accounts import Connectable
+    from atdesk.connectors.runtime import stream_owners
+
+    def item(account_id: int, state: Any, network: Network = Network.X) -> Connectable:
+        return Connectable(account_id, 1, network, f"a{account_id}", state)
+
+    same_app = [item(1, brand_state(x_emulator)), item(2, brand_state(x_emulator, handle="b"))]
+    other_app = item(3, brand_state(x_emulator, app_token="another-app"))
+    mastodon = [
+        item(n, MastodonAccount("m", "9", "t", "http://m.example"), Network.MASTODON)
+        for n in (4, 5)
+    ]
+    owners = stream_owners([*same_app, other_app, *mastodon], {1: True, 5: False})
+    assert owners == {1, 3, 4}
+    assert stream_owners(same_app, {1: False}) == {2}  # the next brand of the app takes over

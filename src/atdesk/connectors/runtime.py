@@ -15,7 +15,7 @@ import os
 import socket
 import threading
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -332,6 +332,36 @@ class AccountRunner:
         self._guarded("webhook", body)
 
 
+def _stream_settings(session: Session) -> dict[int, bool]:
+    return {
+        int(account_id): bool(enabled)
+        for account_id, enabled in session.execute(
+            select(ChannelConnection.channel_account_id, ChannelConnection.stream_enabled)
+        ).all()
+    }
+
+
+def stream_owners(items: Sequence[Connectable], enabled: Mapping[int, bool]) -> set[int]:
+    """The accounts whose stream runs: streaming on, and for X one account per app.
+
+    X allows one filtered-stream connection per app (a second gets 429), so of the brands
+    sharing an app token only the first streams; the others are polled (and receive their
+    webhooks), which loses nothing.
+    """
+    owners: set[int] = set()
+    apps: set[tuple[str, str]] = set()
+    for item in sorted(items, key=lambda i: i.account_id):
+        if not enabled.get(item.account_id, True):
+            continue
+        if isinstance(item.state, XAccount):
+            app = (item.state.base_url, item.state.stream_token)
+            if app in apps:
+                continue
+            apps.add(app)
+        owners.add(item.account_id)
+    return owners
+
+
 def default_holder() -> str:
     """Who holds a lease: host, process and a random part (two runtimes never collide)."""
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
@@ -464,12 +494,14 @@ class ConnectorRuntime:
             rows: Sequence[ChannelAccount] = session.scalars(
                 select(ChannelAccount).order_by(ChannelAccount.id)
             ).all()
-            for item in connectable_accounts(rows, self.settings):
+            items = connectable_accounts(rows, self.settings)
+            streamers = stream_owners(items, _stream_settings(session))
+            for item in items:
                 connection = self._lease(session, item.account_id)
                 if connection is not None:
                     wanted[item.account_id] = (
                         item,
-                        bool(connection.stream_enabled),
+                        item.account_id in streamers,
                         float(connection.poll_interval_s),
                     )
             held = set(
