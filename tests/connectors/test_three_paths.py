@@ -13,7 +13,7 @@ from atdesk.connectors.runtime import ConnectorRuntime
 from atdesk.domain.networks import Network
 from atdesk.emulators.base import wait_until
 from atdesk.emulators.x import STREAM_PATH, XEmulator
-from atdesk.models import Case, ChannelAccount, ChannelConnection
+from atdesk.models import Case, ChannelAccount, ChannelAlert, ChannelConnection
 from atdesk.pipeline.bus import INBOUND
 from atdesk.pipeline.embedded_bus import EmbeddedBus
 from atdesk.storage.session import transaction
@@ -82,3 +82,35 @@ def test_webhook_stream_and_poll_store_one_post_and_one_case(
         assert connection.ignored.get("self_echo", 0) >= 1  # the brand's own post
         assert len(session.scalars(select(Case)).all()) == 1
     assert account_state(app_settings, account_id)["webhook_id"] == registered.webhook_id
+
+
+def test_a_webhook_marked_invalid_raises_an_alert_and_a_new_crc_closes_it(
+    app_settings: Settings, x_emulator: XEmulator, runtimes: Callable[..., ConnectorRuntime]
+) -> None:
+    account_id = add_brand_account(
+        app_settings, Network.X, BRAND, BRAND_USER_ID, brand_state(x_emulator)
+    )
+    with serving(create_app(app_settings)) as base_url:
+        channel = x_factory(Network.X, ChannelDeps(timeout=3.0))
+        registered = channel.register_webhook(brand_state(x_emulator), f"{base_url}/webhooks/x")
+        assert registered.webhook_id is not None
+        with transaction(app_settings.database_url) as session:
+            row = session.get(ChannelAccount, account_id)
+            assert row is not None
+            row.state = registered.to_json()
+        x_emulator.invalidate_webhook(registered.webhook_id)
+        runtime = runtimes(webhook_check_s=0.2).start()
+
+        def closed_alert() -> ChannelAlert | None:
+            with transaction(app_settings.database_url) as session:
+                return session.scalar(
+                    select(ChannelAlert).where(
+                        ChannelAlert.kind == "webhook_invalid", ChannelAlert.closed_at.is_not(None)
+                    )
+                )
+
+        assert wait_until(lambda: closed_alert() is not None, timeout=10)
+        runtime.stop()
+    alert = closed_alert()
+    assert alert is not None and alert.channel_account_id == account_id
+    assert "CRC" in alert.message and alert.closed_reason == "webhook passed a new CRC check"
