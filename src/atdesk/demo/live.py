@@ -1,11 +1,11 @@
 """The live part of the demo: the brief's three examples happen on an emulated X and a local
 Open311 city while the demo runs, and atdesk's automations answer through the same sockets.
 
-Started by `prepare_demo` in daemon threads: an X emulator holding the three demo brands'
-accounts (their stored channel state points at it), the Open311 emulator (City Works files
-reports there), a feeder that polls each brand's mentions and DMs into the bus every few
-seconds, and two demo "actors": the Cable Co customer who answers the slot offer, and the
-city crew that closes a report a little while after it was filed.
+Started by `prepare_demo`: an X emulator holding the three demo brands' accounts (their
+stored channel state points at it, so the connectors runtime in the worker reads it and the
+respond stage sends to it), the Open311 emulator (City Works files reports there), and a
+daemon thread playing two demo "actors": the Cable Co customer who answers the slot offer,
+and the city crew that closes a report a little while after it was filed.
 """
 
 from __future__ import annotations
@@ -20,21 +20,17 @@ from typing import Any
 
 from sqlalchemy import select
 
-from atdesk.channels.base import ChannelDeps
-from atdesk.channels.errors import ChannelError
 from atdesk.channels.x.account import XAccount
-from atdesk.channels.x.provider import XChannel
 from atdesk.config import Settings
 from atdesk.domain.networks import Network
 from atdesk.emulators.open311 import Open311Emulator
 from atdesk.emulators.x import XEmulator
 from atdesk.models import Author, Brand, ChannelAccount, Post
-from atdesk.pipeline.bus import INBOUND, Bus
 from atdesk.storage.session import transaction
 
 log = logging.getLogger(__name__)
 
-POLL_EVERY_S = 3.0
+ACT_EVERY_S = 2.0
 ANSWER_AFTER_S = 8.0
 OFFER_START = "Here are the times we can offer"
 
@@ -91,13 +87,12 @@ def start_emulators(settings: Settings, brands: list[dict[str, Any]]) -> LiveDem
 def post_live(settings: Settings, live: LiveDemo, posts: list[dict[str, Any]]) -> int:
     """The brief's posts, written on the X emulator by their customers (once per database)."""
     with transaction(settings.database_url) as session:
-        seen = set(
-            session.execute(
-                select(Author.handle, Post.text)
-                .join(Author, Author.id == Post.author_id)
-                .where(Post.network == Network.X.value)
-            ).tuples()
-        )
+        rows = session.execute(
+            select(Author.handle, Post.text)
+            .join(Author, Author.id == Post.author_id)
+            .where(Post.network == Network.X.value)
+        ).all()
+    seen = {(str(handle), str(text)) for handle, text in rows}
     written = 0
     for item in posts:
         if (item["handle"], item["text"]) in seen:
@@ -115,55 +110,26 @@ def post_live(settings: Settings, live: LiveDemo, posts: list[dict[str, Any]]) -
 
 
 def start_threads(
-    settings: Settings,
     live: LiveDemo,
-    bus: Bus,
     spec: Mapping[str, Any],
     say: Callable[[str], None] = lambda m: print(m, file=sys.stderr),
 ) -> None:
-    """One daemon thread: it feeds X into the bus and plays the customer and the city crew."""
-    feeder = threading.Thread(
-        target=_feed, args=(settings, live, bus, spec, say), name="demo-feeder", daemon=True
-    )
-    feeder.start()
-    live.threads.append(feeder)
+    """One daemon thread plays the customer who answers and the city crew; the connectors
+    runtime (in the worker) reads the brands' X accounts like any others."""
+    actors = threading.Thread(target=_act, args=(live, spec, say), name="demo-actors", daemon=True)
+    actors.start()
+    live.threads.append(actors)
 
 
-def _feed(
-    settings: Settings,
-    live: LiveDemo,
-    bus: Bus,
-    spec: Mapping[str, Any],
-    say: Callable[[str], None],
-) -> None:
-    channel = XChannel(ChannelDeps(timeout=5.0))
+def _act(live: LiveDemo, spec: Mapping[str, Any], say: Callable[[str], None]) -> None:
     answers = {p["handle"]: p["answer"] for p in spec["live"] if p.get("answer")}
     answered: dict[str, tuple[str, float]] = {}
     told: set[str] = set()
     filed: dict[str, float] = {}
-    while not live.stopping.wait(POLL_EVERY_S):
-        for handle, account_id in live.accounts.items():
-            try:
-                _poll_one(settings, channel, bus, account_id)
-            except ChannelError as exc:
-                log.warning("demo poll of @%s failed: %s", handle, exc)
+    while not live.stopping.wait(ACT_EVERY_S):
         _customers_answer(live, answers, answered)
         _links_shown(live, told, say)
         _crew_closes(live, spec["open311"], filed)
-
-
-def _poll_one(settings: Settings, channel: XChannel, bus: Bus, account_id: int) -> None:
-    with transaction(settings.database_url) as session:
-        row = session.get(ChannelAccount, account_id)
-        state = XAccount.from_json(row.state) if row is not None else None
-    if state is None:
-        return
-    for batch in channel.poll(state):
-        with transaction(settings.database_url) as session:
-            bus.publish(session, INBOUND, [e.to_json() for e in batch.events])
-            row = session.get(ChannelAccount, account_id)
-            if row is not None:
-                row.state = {**(row.state or {}), **batch.account.to_json()}
 
 
 def _customers_answer(

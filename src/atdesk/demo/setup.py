@@ -125,8 +125,7 @@ def prepare_demo(
     elif replay:
         echo(f"twcs replay skipped: {twcs} not found (set ATDESK_DATA_DIR)")
     if live is not None:
-        # Only now: the replay drains the inbound topic without the automate stage.
-        start_threads(settings, live, bus, scenarios["automations"], say=echo)
+        start_threads(live, scenarios["automations"], say=echo)
     password = _reset_admin(settings)
     staff = reset_staff(settings, password)
     echo(f"agents and a supervisor log in with the admin's password too: {', '.join(staff)}")
