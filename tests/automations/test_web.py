@@ -143,6 +143,13 @@ def test_phone_agents_work_the_queue_from_the_page(site: Site) -> None:
         assert done is not None and done.status == "completed"
     waiting = ana.get("/automations/callbacks?view=waiting")
     assert "after verification" in waiting.text
+    feed = re.search(r'href="(/feeds/\d+/callbacks\.ics\?key=\w+)"', page.text)
+    assert feed is not None
+    ics = site.anonymous.get(feed.group(1)).text.replace("\r\n ", "")
+    # The reached callback stays in the feed as cancelled (dialers drop it); the one
+    # waiting for verification is not in it; no phone number is in the feed.
+    assert f"UID:callback-{queued.id}@atdesk" in ics and "STATUS:CANCELLED" in ics
+    assert ics.count("BEGIN:VEVENT") == 1 and "555" not in ics
 
 
 def test_rest_collections_and_the_feeds(site: Site) -> None:
