@@ -70,10 +70,10 @@ def main() -> None:
     for start in range(0, len(posts), args.batch):
         triager.triage_many(posts[start : start + args.batch])
     cold = time.perf_counter() - started
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     for start in range(0, len(posts), args.batch):
         triager.triage_many(posts[start : start + args.batch])
-    full = time.perf_counter() - started
+    full, full_cpu = time.perf_counter() - started, time.process_time() - cpu_started
 
     chunks = [posts[start : start + args.batch] for start in range(0, len(posts), args.batch)]
     workers = default_workers()
@@ -85,10 +85,10 @@ def main() -> None:
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
     vader = SentimentIntensityAnalyzer()
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     for post in posts:
         vader.polarity_scores(post.text)
-    vader_s = time.perf_counter() - started
+    vader_s, vader_cpu = time.perf_counter() - started, time.process_time() - cpu_started
 
     latencies = []
     for post in posts[: args.latency_posts]:
@@ -130,6 +130,11 @@ def main() -> None:
     print(f"VADER alone:               {rate(len(posts), vader_s):>9,.0f} posts/s (one process)")
     print(f"ratio full triage / VADER: {vader_s / full:>9.2f}x one process each")
     print(f"ratio, {workers} processes / VADER: {vader_s / parallel:>9.2f}x")
+    print(
+        f"per CPU-second (load-independent): triage {rate(len(posts), full_cpu):,.0f} posts/s, "
+        f"VADER {rate(len(posts), vader_cpu):,.0f} posts/s, ratio {vader_cpu / full_cpu:.2f}x"
+    )
+    print(f"load average while measuring: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     print(
         f"single-post latency:       p50 {statistics.median(latencies):.2f} ms, "
         f"p99 {p99:.2f} ms ({len(latencies)} calls)"
