@@ -6,11 +6,13 @@ one process runs an account."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
+from atdesk.channels.backoff import ReconnectPolicy
 from atdesk.channels.base import ChannelDeps, ReadBatch
 from atdesk.channels.errors import TransientServerError
 from atdesk.channels.registry import channel_for
@@ -19,6 +21,7 @@ from atdesk.channels.x.account import XAccount
 from atdesk.channels.x.polling import XPollConfig
 from atdesk.channels.x.provider import XChannel
 from atdesk.config import Settings
+from atdesk.connectors.accounts import connectable_accounts
 from atdesk.connectors.runtime import ConnectorRuntime
 from atdesk.connectors.store import store_batch
 from atdesk.domain.networks import Network
@@ -312,3 +315,75 @@ def test_one_x_app_streams_once_and_other_networks_stream_per_account(
     owners = stream_owners([*same_app, other_app, *mastodon], {1: True, 5: False})
     assert owners == {1, 3, 4}
     assert stream_owners(same_app, {1: False}) == {2}  # the next brand of the app takes over
+
+
+def test_the_spec_settings_connect_the_one_x_account_they_can_mean(
+    app_settings: Settings, x_emulator: XEmulator
+) -> None:
+    configured = replace(app_settings, x_api_base=x_emulator.base_url, x_bearer_token=USER_TOKEN)
+    account_id = add_brand_account(configured, Network.X, BRAND, BRAND_USER_ID)
+    asked = mentions(x_emulator, 2)
+    with transaction(configured.database_url) as session:
+        rows = list(session.scalars(select(ChannelAccount)))
+        (item,) = connectable_accounts(rows, configured)
+        assert item.account_id == account_id and item.from_settings
+    set_stream(configured, account_id, on=False)
+    runtime = ConnectorRuntime(
+        configured,
+        EmbeddedBus(configured.database_url),
+        sync_every_s=0.1,
+        timeout=2.0,
+        make_channel=x_factory,
+    ).start()
+    try:
+        assert wait_until(lambda: pending(configured) >= 2, timeout=10)
+    finally:
+        runtime.stop()
+    stored = account_state(configured, account_id)
+    assert stored["from_settings"] is True
+    assert stored["mentions"]["high_water"] == max(asked, key=int)
+    drain(configured)
+    assert set(asked) <= set(stored_posts(configured))
+
+    # A second X account without credentials: the settings could mean either, so neither.
+    add_brand_account(configured, Network.X, "OtherHelp", "1300000000", brand="Other")
+    with transaction(configured.database_url) as session:
+        rows = list(session.scalars(select(ChannelAccount)))
+        assert connectable_accounts(rows, configured) == []
+
+
+def test_a_stream_that_keeps_failing_raises_an_alert_that_closes_when_it_recovers(
+    app_settings: Settings, x_emulator: XEmulator
+) -> None:
+    def flaky_streams(network: Network, deps: ChannelDeps) -> Any:
+        policy = ReconnectPolicy(network_step=0.01, network_cap=0.05, http_start=0.05)
+        return XChannel(
+            deps,
+            poll_config=XPollConfig(first_run_pages=100),
+            stream_config=StreamConfig(keepalive_timeout=0.5, policy=policy, failing_after=3),
+        )
+
+    account_id = add_brand_account(
+        app_settings, Network.X, BRAND, BRAND_USER_ID, brand_state(x_emulator)
+    )
+    x_emulator.faults.add(FaultKind.STREAM_DROP, path=STREAM_PATH, times=0)
+    runtime = ConnectorRuntime(
+        app_settings,
+        EmbeddedBus(app_settings.database_url),
+        sync_every_s=0.1,
+        default_poll_s=0.5,
+        timeout=2.0,
+        make_channel=flaky_streams,
+    ).start()
+    try:
+        assert wait_until(
+            lambda: any(a.kind == "stream_failing" for a in alerts(app_settings)), timeout=15
+        )
+        x_emulator.faults.clear()
+        assert wait_until(
+            lambda: all(a.closed_at is not None for a in alerts(app_settings)), timeout=15
+        )
+    finally:
+        runtime.stop()
+    (alert,) = [a for a in alerts(app_settings) if a.kind == "stream_failing"]
+    assert alert.channel_account_id == account_id and alert.closed_reason == "stream reconnected"

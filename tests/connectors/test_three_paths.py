@@ -3,13 +3,16 @@ runtime) is stored once, in one case; the brand's own reply, a like and a follow
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
+import httpx
 from sqlalchemy import select
 
 from atdesk.channels.base import ChannelDeps
 from atdesk.config import Settings
 from atdesk.connectors.runtime import ConnectorRuntime
+from atdesk.domain.cases import Role
 from atdesk.domain.networks import Network
 from atdesk.emulators.base import wait_until
 from atdesk.emulators.x import STREAM_PATH, XEmulator
@@ -18,6 +21,7 @@ from atdesk.pipeline.bus import INBOUND
 from atdesk.pipeline.embedded_bus import EmbeddedBus
 from atdesk.storage.session import transaction
 from atdesk.web.app import create_app
+from tests.cases.factories import PASSWORD, staff
 from tests.connectors.conftest import (
     BRAND,
     BRAND_USER_ID,
@@ -114,3 +118,35 @@ def test_a_webhook_marked_invalid_raises_an_alert_and_a_new_crc_closes_it(
     alert = closed_alert()
     assert alert is not None and alert.channel_account_id == account_id
     assert "CRC" in alert.message and alert.closed_reason == "webhook passed a new CRC check"
+
+
+def test_an_admin_registers_the_x_webhook_from_the_channel_page(
+    app_settings: Settings, x_emulator: XEmulator
+) -> None:
+    account_id = add_brand_account(
+        app_settings, Network.X, BRAND, BRAND_USER_ID, brand_state(x_emulator)
+    )
+    with transaction(app_settings.database_url) as session:
+        staff(session, "root", Role.ADMIN)
+    with serving(create_app(app_settings)) as base_url, httpx.Client(base_url=base_url) as web:
+
+        def token(path: str) -> str:
+            found = re.search(r'name="csrf_token" value="([^"]+)"', web.get(path).text)
+            assert found
+            return found.group(1)
+
+        web.post(
+            "/login",
+            data={"username": "root", "password": PASSWORD, "csrf_token": token("/login")},
+        )
+        answer = web.post(
+            f"/admin/channels/{account_id}/x-webhook",
+            data={"csrf_token": token("/admin/channels"), "url": f"{base_url}/webhooks/x"},
+        )
+        assert answer.status_code == 303
+        page = web.get("/admin/channels").text
+    webhook_id = account_state(app_settings, account_id)["webhook_id"]
+    assert webhook_id and f"#{webhook_id}" in page
+    assert x_emulator.webhooks[webhook_id].valid
+    assert x_emulator.webhooks[webhook_id].url == f"{base_url}/webhooks/x"
+    assert BRAND_USER_ID in x_emulator.webhooks[webhook_id].subscribers

@@ -16,8 +16,14 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy import select
 
 from atdesk.cases.access import visible_case
+from atdesk.channels.base import ChannelDeps
+from atdesk.channels.errors import ChannelError
 from atdesk.channels.observer import HealthKind, Operation
+from atdesk.channels.x.account import XAccount
+from atdesk.channels.x.provider import XChannel
+from atdesk.connectors.accounts import stored_state
 from atdesk.connectors.alerts import close_alerts
+from atdesk.connectors.observer import BufferedObserver
 from atdesk.connectors.queries import (
     BILLED_OPERATIONS,
     account_views,
@@ -134,6 +140,36 @@ def set_reader(
         f"@{account.handle}: polling every {interval:g} s, stream "
         f"{'on' if connection.stream_enabled else 'off'}; workers pick it up within seconds.",
     )
+    return _go("/admin/channels")
+
+
+@router.post("/admin/channels/{account_id}/x-webhook", dependencies=[CsrfChecked])
+def register_x_webhook(
+    account_id: int,
+    request: Request,
+    session: DbSession,
+    viewer: AdminViewer,
+    url: Annotated[str, Form()] = "",
+) -> RedirectResponse:
+    """Register the app's webhook with X (which checks it with a CRC at once) for this account."""
+    account = session.get(ChannelAccount, account_id)
+    if account is None or account.network != Network.X.value:
+        raise HTTPException(404, f"no X account {account_id}")
+    state = stored_state(account)
+    if not isinstance(state, XAccount):
+        flash(request, f"Connect @{account.handle} under Brands & channels first.", "error")
+        return _go("/admin/channels")
+    target = url.strip() or str(request.base_url).rstrip("/") + "/webhooks/x"
+    observer = BufferedObserver("webhook")
+    try:
+        registered = XChannel(ChannelDeps(observer=observer)).register_webhook(state, target)
+    except ChannelError as exc:
+        flash(request, f"X did not register {target}: {exc}", "error")
+    else:
+        account.state = {**(account.state or {}), "webhook_id": registered.webhook_id}
+        flash(request, f"Webhook {registered.webhook_id} registered for @{account.handle}.")
+    finally:
+        observer.write(session, channel_account_id=account.id)
     return _go("/admin/channels")
 
 

@@ -109,6 +109,7 @@ class AccountRunner:
         self.stream_enabled = stream_enabled
         self.poll_interval_s = poll_interval_s
         self.fingerprint = item.fingerprint
+        self.webhook_id = getattr(item.state, "webhook_id", None)
         self.stop_event = threading.Event()
         self.observers = {
             source: BufferedObserver(source) for source in ("poll", "stream", "webhook")
@@ -150,9 +151,11 @@ class AccountRunner:
     def needs_restart(
         self, item: Connectable, stream_enabled: bool, poll_interval_s: float
     ) -> bool:
-        """New credentials or new settings; or every reader ended for a reason that passed."""
+        """New credentials, settings or webhook; or every reader ended for a reason that passed."""
         if item.fingerprint != self.fingerprint:
             return True
+        if getattr(item.state, "webhook_id", None) != self.webhook_id:
+            return True  # a webhook was registered: start (or stop) checking it
         if (stream_enabled, poll_interval_s) != (self.stream_enabled, self.poll_interval_s):
             return True
         return not self.alive and self.ended not in ("auth_failed",)
