@@ -15,6 +15,7 @@ from atdesk.domain.cases import Role
 from atdesk.domain.networks import Network
 from atdesk.storage.session import transaction
 from atdesk.web.app import create_app
+from tests.cases.conftest import hash_each_password_once  # noqa: F401 (autouse fixture)
 from tests.cases.factories import PASSWORD, staff, team
 from tests.factories import brand_reply, make_brand, post, run
 from tests.respond.fakes import RecordingOutbox
