@@ -228,6 +228,13 @@ def test_login_keyboard_and_a_new_post_appearing_live(site: Site) -> None:
     page.wait_for_selector('tr.fresh:has-text("@new_nina")')
     assert rows.count() == before + 1, "the new case arrived without a reload"
     shot(page, "inbox")
+    first, second = (rows.nth(i).get_attribute("data-case-id") for i in (0, 1))
+    page.keyboard.press("k")
+    page.keyboard.press("k")
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{site.base}/cases/{first}")
+    page.keyboard.press("j")
+    page.wait_for_url(f"{site.base}/cases/{second}")
     page.context.close()
 
 
@@ -307,6 +314,24 @@ def test_two_agents_see_each_other_on_a_case(site: Site) -> None:
     ana.wait_for_selector('#viewers .viewer:has-text("Sam Lee is viewing")')
     sam.type("#reply-text", "Yes, students get 20% off")
     ana.wait_for_selector('#viewers .viewer.typing:has-text("Sam Lee is typing")')
+    with transaction(site.url) as session:
+        process_events(
+            session,
+            [
+                RawEvent(
+                    "jsonl",
+                    {
+                        "network": "x",
+                        "id": "1860000000000000998",
+                        "text": "@cable also, does it cover the sports package?",
+                        "created_at": utcnow().isoformat(),
+                        "author": {"id": "4400000111", "handle": "ana_g"},
+                        "in_reply_to": "1860000000000000111",
+                    },
+                )
+            ],
+        )
+    ana.wait_for_selector('li.post:has-text("does it cover the sports package")')
     ana.context.close()
     sam.context.close()
 
