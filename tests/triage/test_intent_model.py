@@ -72,3 +72,12 @@ def test_ngram_cache_gives_the_same_rows_as_a_cold_start() -> None:
     assert (first == again).all()
     assert (first == cold).all()
     assert first.shape == (len(docs), warm.size)
+
+
+def test_training_reports_scores_on_examples_it_held_out() -> None:
+    texts, labels = training_data()
+    texts, labels = texts * 15, labels * 15
+    meta = train_intent_model(texts, labels, min_df=1).meta
+    held = meta["held_out"]
+    assert 0 < held["n"] < len(texts)
+    assert held["accuracy"] == 1.0

@@ -27,6 +27,7 @@ from atdesk.triage.intent_model import (
     MODEL_FILE,
     IntentModelError,
     best_labels,
+    held_out_scores,
 )
 from atdesk.triage.linear import LinearHead, fit_head, fit_temperature
 from atdesk.triage.ngrams import NgramFeaturizer
@@ -139,12 +140,15 @@ def train_embedding_intent_model(
         [labels[int(i)] for i in fit_rows],
         c=c,
     )
-    temperature = fit_temperature(
-        probe,
-        Features(features.sparse[held_rows], features.dense[held_rows]),
-        [labels[int(i)] for i in held_rows],
-    )
+    held_features = Features(features.sparse[held_rows], features.dense[held_rows])
+    held_labels = [labels[int(i)] for i in held_rows]
+    temperature = fit_temperature(probe, held_features, held_labels)
     head = fit_head(features, labels, c=c)
     head.temperature = temperature
-    meta = {"trained_at": datetime.now(UTC).isoformat(timespec="seconds"), "examples": len(texts)}
+    meta: dict[str, Any] = {
+        "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "examples": len(texts),
+    }
+    if held_labels:
+        meta["held_out"] = held_out_scores(probe, held_features, held_labels)
     return EmbeddingIntentModel(ngrams, head, meta)

@@ -12,6 +12,7 @@ from typing import Any, Protocol
 import numpy as np
 import numpy.typing as npt
 
+from atdesk.triage.evaluation import score
 from atdesk.triage.features import Features, FeatureSet, shipped_static_vectors
 from atdesk.triage.linear import LinearHead, Method, fit_head, fit_temperature
 from atdesk.triage.ngrams import NgramFeaturizer
@@ -163,24 +164,38 @@ def train_intent_model(
     feature_set = FeatureSet(ngrams, vectors, dense_scale, max_pooling=max_pooling)
     features = feature_set.transform_tokens(docs)
     temperature = 1.0
+    meta: dict[str, Any] = {
+        "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "examples": len(texts),
+        "method": method,
+        "c": c,
+    }
     if calibration_share > 0 and len(texts) >= 200:
         held = np.random.default_rng(seed).random(len(texts)) < calibration_share
         fit_rows, held_rows = np.flatnonzero(~held), np.flatnonzero(held)
         probe = fit_head(
             _rows(features, fit_rows), [labels[int(i)] for i in fit_rows], method=method, c=c
         )
-        temperature = fit_temperature(
-            probe, _rows(features, held_rows), [labels[int(i)] for i in held_rows]
-        )
+        held_features = _rows(features, held_rows)
+        held_labels = [labels[int(i)] for i in held_rows]
+        temperature = fit_temperature(probe, held_features, held_labels)
+        meta["held_out"] = held_out_scores(probe, held_features, held_labels)
     head = fit_head(features, labels, method=method, c=c)
     head.temperature = temperature
-    meta = {
-        "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "examples": len(texts),
-        "method": method,
-        "c": c,
-    }
     return IntentModel(feature_set, head, meta)
+
+
+def held_out_scores(
+    head: LinearHead, features: Features, labels: Sequence[str]
+) -> dict[str, float | int]:
+    """Accuracy and macro-F1 of a model fitted without these examples (reported on training)."""
+    predicted = [head.labels[int(i)] for i in head.scores(features).argmax(axis=1)]
+    result = score(labels, predicted)
+    return {
+        "accuracy": round(result.accuracy, 4),
+        "macro_f1": round(result.macro_f1, 4),
+        "n": result.count,
+    }
 
 
 def _rows(features: Features, rows: npt.NDArray[np.intp]) -> Features:
