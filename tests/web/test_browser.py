@@ -36,7 +36,7 @@ from tests.respond.fakes import RecordingOutbox
 from tests.web.server import serving
 
 playwright_api = pytest.importorskip("playwright.sync_api")
-pytestmark = [pytest.mark.browser]
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "docs" / "screenshots"
