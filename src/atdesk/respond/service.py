@@ -258,8 +258,8 @@ def deliver(
     session.flush()
     network = {"x": "X", "mastodon": "Mastodon", "bluesky": "Bluesky"}.get(case.network)
     where = "privately" if draft.mode == "private" else "in public"
-    message = f"Sent {where} on {network or case.network} as {post.native_id}."
-    return Outcome("sent", message, draft, post, [], measured)
+    said = f"Sent {where} on {network or case.network} as {post.native_id}."
+    return Outcome("sent", said, draft, post, [], measured)
 
 
 def approve(
