@@ -2,17 +2,31 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from sqlalchemy import func, select
 
+from atdesk.cases import actions
 from atdesk.cases.access import NotVisible, restrict, visible_case
 from atdesk.cases.queries import CaseFilter, case_out, list_cases, post_out
-from atdesk.cases.schemas import CaseOut, Page, PostOut
-from atdesk.models import Case
+from atdesk.cases.schemas import (
+    CaseOut,
+    CaseUpdate,
+    CorrectionOut,
+    NoteCreate,
+    Page,
+    PostOut,
+    ReplyCreate,
+    ReplyOut,
+)
+from atdesk.domain.triage import Priority
+from atdesk.models import Case, TriageCorrection, User
 from atdesk.models import Post as PostRow
-from atdesk.web.deps import ApiViewer, DbSession
+from atdesk.respond.service import ReplyRequest, submit_reply
+from atdesk.web.csrf import check_csrf
+from atdesk.web.deps import ApiViewer, DbSession, Viewer
 
 router = APIRouter(prefix="/api/v1", tags=["cases"])
 
@@ -99,3 +113,115 @@ def get_posts(
     ).all()
     total = int(session.scalar(count) or 0)
     return Page[PostOut](items=[post_out(p) for p in rows], total=total, limit=limit, offset=offset)
+
+
+def _writable(request: Request) -> None:
+    """Scripts write with a bearer token; a browser session also needs its CSRF header."""
+    if request.headers.get("authorization", "").lower().startswith("bearer "):
+        return
+    check_csrf(request, request.headers.get("x-csrf-token"))
+
+
+Writable = Depends(_writable)
+
+
+def _visible(session: DbSession, viewer: Viewer, case_id: int) -> Case:
+    try:
+        return visible_case(session, viewer.user, case_id)
+    except NotVisible as exc:
+        raise HTTPException(status_code=404, detail=str(exc)) from None
+
+
+@router.patch("/cases/{case_id}", dependencies=[Writable])
+def update_case(case_id: int, change: CaseUpdate, session: DbSession, viewer: ApiViewer) -> CaseOut:
+    """Assign, set priority, tag, escalate, resolve or reopen: what the case page does."""
+    case = _visible(session, viewer, case_id)
+    try:
+        if change.unassign:
+            actions.assign(session, case, None, actor=viewer.user)
+        elif change.assignee_id is not None:
+            assignee = session.get(User, change.assignee_id)
+            if assignee is None:
+                raise actions.ActionError(f"no user {change.assignee_id}")
+            actions.assign(session, case, assignee, actor=viewer.user)
+        if change.priority is not None:
+            actions.set_priority(session, case, Priority(change.priority), actor=viewer.user)
+        if change.add_tags:
+            actions.add_tags(session, case, change.add_tags, actor=viewer.user)
+        for tag in change.remove_tags:
+            actions.remove_tag(session, case, tag, actor=viewer.user)
+        if change.escalated is not None:
+            actions.set_escalated(session, case, change.escalated, actor=viewer.user)
+        if change.status == "resolved":
+            actions.resolve_case(session, case, actor=viewer.user)
+        elif change.status == "open":
+            actions.reopen(session, case, actor=viewer.user)
+        elif change.status is not None:
+            raise actions.ActionError("status can be set to 'resolved' or 'open'")
+    except (actions.ActionError, ValueError) as exc:
+        raise HTTPException(status_code=422, detail=str(exc)) from None
+    return case_out(case)
+
+
+@router.post("/cases/{case_id}/notes", dependencies=[Writable], status_code=201)
+def add_note(
+    case_id: int, note: NoteCreate, session: DbSession, viewer: ApiViewer
+) -> dict[str, int]:
+    """An internal note on the case."""
+    case = _visible(session, viewer, case_id)
+    try:
+        return {"id": actions.add_note(session, case, note.body, author=viewer.user).id}
+    except actions.ActionError as exc:
+        raise HTTPException(status_code=422, detail=str(exc)) from None
+
+
+@router.post("/cases/{case_id}/replies", dependencies=[Writable])
+def reply(
+    case_id: int,
+    body: ReplyCreate,
+    request: Request,
+    response: Response,
+    session: DbSession,
+    viewer: ApiViewer,
+) -> ReplyOut:
+    """Send a reply with the composer's rules (length, PII guard, claim, approval)."""
+    case = _visible(session, viewer, case_id)
+    outcome = submit_reply(
+        session,
+        case,
+        viewer.user,
+        ReplyRequest(body.text, body.mode, body.version, body.reply_to_post_id, body.confirm_pii),
+        request.app.state.outbox,
+    )
+    if outcome.status == "refused":
+        response.status_code = 409 if "while you were writing" in outcome.message else 422
+    return ReplyOut(
+        status=outcome.status,
+        message=outcome.message,
+        draft_id=outcome.draft.id if outcome.draft else None,
+        post_id=outcome.post.id if outcome.post else None,
+        network_id=outcome.post.native_id if outcome.post else None,
+        findings=[asdict(f) for f in outcome.findings],
+    )
+
+
+@router.get("/triage-corrections")
+def corrections(
+    session: DbSession, viewer: ApiViewer, limit: Limit = 500, offset: Offset = 0
+) -> Page[CorrectionOut]:
+    """Labels agents corrected, newest first: the training data the next model learns from."""
+    query = select(TriageCorrection)
+    count = select(func.count(TriageCorrection.id))
+    if viewer.brand_ids is not None:
+        mine = restrict(select(Case.id), viewer.brand_ids)
+        query = query.where(TriageCorrection.case_id.in_(mine))
+        count = count.where(TriageCorrection.case_id.in_(mine))
+    rows = session.scalars(
+        query.order_by(TriageCorrection.id.desc()).limit(limit).offset(offset)
+    ).all()
+    return Page[CorrectionOut](
+        items=[CorrectionOut.model_validate(r, from_attributes=True) for r in rows],
+        total=int(session.scalar(count) or 0),
+        limit=limit,
+        offset=offset,
+    )

@@ -79,3 +79,55 @@ class Page(BaseModel, Generic[T]):
     total: int
     limit: int
     offset: int
+
+
+class CaseUpdate(BaseModel):
+    """A change by hand; only the fields given are changed (each one audited)."""
+
+    assignee_id: int | None = None
+    unassign: bool = False
+    priority: str | None = None
+    add_tags: list[str] = []
+    remove_tags: list[str] = []
+    escalated: bool | None = None
+    status: str | None = None
+
+
+class NoteCreate(BaseModel):
+    """An internal note."""
+
+    body: str
+
+
+class ReplyCreate(BaseModel):
+    """A reply as the composer sends it; `version` is the case's reply_version you last saw."""
+
+    text: str
+    mode: str = "public"
+    version: int
+    reply_to_post_id: int | None = None
+    confirm_pii: bool = False
+
+
+class ReplyOut(BaseModel):
+    """What became of a reply: sent, held, failed or refused, and why."""
+
+    status: str
+    message: str
+    draft_id: int | None
+    post_id: int | None
+    network_id: str | None
+    findings: list[dict[str, Any]]
+
+
+class CorrectionOut(BaseModel):
+    """One triage label an agent corrected: training data for the next model."""
+
+    id: int
+    post_id: int
+    case_id: int | None
+    field: str
+    before: str | None
+    after: str
+    text: str
+    created_at: datetime
