@@ -439,6 +439,8 @@ class ConnectorRuntime:
         with self._lock:
             runners, self.runners = list(self.runners.values()), {}
         for runner in runners:
+            runner.stop_event.set()  # all at once: each closes its connection in parallel
+        for runner in runners:
             runner.stop(timeout)
         try:
             with transaction(self.database_url) as session:
