@@ -214,7 +214,8 @@ def evaluate(bundle: TriageBundle) -> dict[str, Any]:
     def intents_of(texts: list[str]) -> list[str]:
         probs = bundle.probabilities(bundle.features.transform(texts))
         return [
-            label for label, _ in apply_precedence(probs["intent"], bundle.heads["intent"].labels)
+            label
+            for label, _ in apply_precedence(probs["intent"], bundle.heads["intent"].labels, texts)
         ]
 
     def argmax_of(head: str, texts: list[str]) -> list[str]:

@@ -83,3 +83,10 @@ def test_parallel_batches_give_the_same_answers_in_order() -> None:
     forked = [r.to_json() for chunk in triage_chunks(triager, chunks, 2) for r in chunk]
     assert forked == alone
     assert len(alone) == len(posts)
+
+
+def test_an_explicit_call_request_wins_over_a_booking_change() -> None:
+    text = "@cable move my technician visit to this Friday, and call me on 415-555-2671"
+    probs = probabilities(booking_change=0.9, callback_request=0.05)
+    assert apply_precedence(probs, LABELS, [text])[0][0] == "callback_request"
+    assert apply_precedence(probs, LABELS)[0][0] == "booking_change"

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import numpy as np
 import numpy.typing as npt
 
-from atdesk.domain.triage import INTENT_PRECEDENCE, Sentiment, TriageInput, TriageResult
+from atdesk.domain.triage import INTENT_PRECEDENCE, Intent, Sentiment, TriageInput, TriageResult
 from atdesk.triage.abuse import is_abuse
 from atdesk.triage.bundle import TriageBundle, shipped_bundle
 from atdesk.triage.entities import extract_entities
@@ -23,14 +24,41 @@ PRECEDENCE_SHARE = 0.6
 PRECEDENCE_FLOOR = 0.25
 
 
+# A post that explicitly asks for one of the action intents ("call me", "reschedule my...")
+# fits it even when the model prefers another: SPEC precedence then picks the action.
+_ACTION_CUES: dict[str, re.Pattern[str]] = {
+    Intent.CALLBACK_REQUEST.value: re.compile(
+        r"\b(?:call|phone|ring)\s+me\b|\bcall\s*back\b|\bgive\s+me\s+a\s+(?:call|ring)\b",
+        re.IGNORECASE,
+    ),
+    Intent.BOOKING_CHANGE.value: re.compile(
+        r"\b(?:reschedul\w*|rebook\w*|(?:cancel|change|move)\s+(?:my|the|our)\s+"
+        r"(?:appointment|booking|visit|reservation|flight))\b",
+        re.IGNORECASE,
+    ),
+}
+
+
 def apply_precedence(
-    probs: npt.NDArray[np.float32], labels: Sequence[str]
+    probs: npt.NDArray[np.float32],
+    labels: Sequence[str],
+    texts: Sequence[str] | None = None,
 ) -> list[tuple[str, float]]:
-    """(intent, confidence) per row: the first plausible intent in SPEC precedence order."""
+    """(intent, confidence) per row: the first plausible intent in SPEC precedence order.
+
+    With the texts, an explicit request for an action intent also makes it plausible.
+    """
     order = [labels.index(i.value) for i in INTENT_PRECEDENCE if i.value in labels]
     ordered = probs[:, order]
     top = ordered.max(axis=1, keepdims=True)
     plausible = (ordered >= np.maximum(top * PRECEDENCE_SHARE, PRECEDENCE_FLOOR)) | (ordered >= top)
+    if texts is not None:
+        for intent, cue in _ACTION_CUES.items():
+            if intent in labels:
+                column = [labels[i] for i in order].index(intent)
+                for row, text in enumerate(texts):
+                    if cue.search(text):
+                        plausible[row, column] = True
     first = plausible.argmax(axis=1)
     return [(labels[order[int(col)]], float(ordered[row, col])) for row, col in enumerate(first)]
 
@@ -61,7 +89,8 @@ class ModelTriager:
         docs = [tokens(item.text) for item in items]
         probs = self.bundle.probabilities(self.bundle.features.transform_tokens(docs))
         if self.intent_model is None:
-            intents = apply_precedence(probs["intent"], self.bundle.heads["intent"].labels)
+            labels = self.bundle.heads["intent"].labels
+            intents = apply_precedence(probs["intent"], labels, [item.text for item in items])
         else:
             texts = [item.text for item in items]
             custom = self.intent_model.probabilities(texts, docs)
