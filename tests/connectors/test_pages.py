@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from fastapi.testclient import TestClient
@@ -233,3 +234,26 @@ def test_an_old_alert_is_listed_as_closed_history(app: TestClient, settings: Set
         alert.closed_reason = "stream reconnected"
     page = login(app, "root").get("/admin/channels").text
     assert "Recently closed" in page and "stream reconnected" in page
+
+
+def test_the_api_lists_accounts_alerts_and_spend(app: TestClient, settings: Settings) -> None:
+    open_alert(settings)
+    admin = login(app, "root")
+    (account,) = [a for a in admin.get("/api/v1/channel-accounts").json() if a["network"] == "x"]
+    assert account["handle"] == BRAND and account["status"] == "running"
+    assert account["events_read"] == 12 and account["ignored"] == {"like": 3, "self_echo": 1}
+    assert account["open_alerts"] == ["auth_revoked"]
+    assert Decimal(account["spend_this_month"]) == Decimal("0.005")
+    spend = admin.get("/api/v1/spend").json()
+    (x,) = [n for n in spend["networks"] if n["network"] == "x"]
+    assert Decimal(x["spent"]) == Decimal(x["prices"]["read_post"]) == Decimal("0.005")
+    (alert,) = admin.get("/api/v1/channel-alerts").json()
+    assert alert["kind"] == "auth_revoked" and alert["closed_at"] is None
+    agent = login(TestClient(app.app, follow_redirects=False), "ana")
+    assert agent.get("/api/v1/channel-accounts").status_code == 403
+    assert agent.get("/api/v1/spend").status_code == 403
+    assert len(agent.get("/api/v1/channel-alerts").json()) == 1  # her brand's account
+    with transaction(settings.database_url) as session:
+        case_id = session.scalars(select(Case.id)).one()
+    answer = agent.get(f"/api/v1/cases/{case_id}/spend").json()
+    assert answer["case_id"] == case_id and Decimal(answer["spend"]) == Decimal("0.005")

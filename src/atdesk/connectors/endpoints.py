@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from atdesk.connectors import pages, x_webhook
+from atdesk.connectors import api, pages, x_webhook
 
 router = APIRouter()
 router.include_router(x_webhook.router)
 router.include_router(pages.router)
+router.include_router(api.router)
