@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
 import os
 import statistics
 import sys
@@ -30,9 +31,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from atdesk.domain.triage import TriageInput  # noqa: E402
+from atdesk.triage.commands import render_lines  # noqa: E402
 from atdesk.triage.entities import extract_entities  # noqa: E402
 from atdesk.triage.model_triager import ModelTriager  # noqa: E402
-from atdesk.triage.parallel import default_workers, triage_chunks  # noqa: E402
+from atdesk.triage.parallel import default_workers, map_chunks, triage_chunks  # noqa: E402
 from atdesk.triage.tokens import tokens  # noqa: E402
 
 
@@ -82,6 +84,18 @@ def main() -> None:
         pass
     parallel = time.perf_counter() - started
 
+    lines = [
+        json.dumps({"id": str(i), "text": p.text, "created_at": p.created_at.isoformat()}) + "\n"
+        for i, p in enumerate(posts)
+    ]
+    line_chunks = [lines[start : start + args.batch] for start in range(0, len(lines), args.batch)]
+    json_rates = {}
+    for count in sorted({1, workers}):
+        started = time.perf_counter()
+        for _ in map_chunks(triager, render_lines, line_chunks, count):
+            pass
+        json_rates[count] = rate(len(lines), time.perf_counter() - started)
+
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
     vader = SentimentIntensityAnalyzer()
@@ -127,6 +141,8 @@ def main() -> None:
         f"full triage, {workers} processes:  {rate(len(posts), parallel):>9,.0f} posts/s "
         "(forked workers, results pickled back)"
     )
+    for count, value in json_rates.items():
+        print(f"JSON lines in and out, {count} process(es): {value:>9,.0f} posts/s (atdesk triage)")
     print(f"VADER alone:               {rate(len(posts), vader_s):>9,.0f} posts/s (one process)")
     print(f"ratio full triage / VADER: {vader_s / full:>9.2f}x one process each")
     print(f"ratio, {workers} processes / VADER: {vader_s / parallel:>9.2f}x")

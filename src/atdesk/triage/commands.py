@@ -5,15 +5,14 @@ from __future__ import annotations
 import csv
 import json
 import time
-from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO
 
 import click
 
-from atdesk.domain.triage import TriageInput
-from atdesk.triage.batch_io import ParsedLine, parse_line
+from atdesk.triage.base import Triager
+from atdesk.triage.batch_io import parse_line
 from atdesk.triage.evaluation import score
 from atdesk.triage.intent_model import (
     IntentClassifier,
@@ -49,36 +48,34 @@ def triage_command(
     in_file: IO[str], out_file: IO[str], intent_model: Path | None, workers: int
 ) -> None:
     """Label every post of a JSON Lines file with every SPEC §1 field (SPEC §2)."""
-    from atdesk.triage.parallel import triage_chunks
+    from atdesk.triage.parallel import map_chunks
     from atdesk.triage.service import get_triager
 
     try:
         triager = get_triager(str(intent_model) if intent_model else None)
     except IntentModelError as exc:
         raise click.ClickException(str(exc)) from None
-    pending: deque[list[ParsedLine]] = deque()
-
-    def inputs() -> Iterator[list[TriageInput]]:
-        for batch in _batches(in_file):
-            parsed = [parse_line(line) for line in batch]
-            pending.append(parsed)
-            yield [p.item for p in parsed if p.item is not None]
-
     try:
-        for chunk in triage_chunks(triager, inputs(), workers):
-            parsed = pending.popleft()
-            results = iter(chunk)
-            for p in parsed:
-                if p.item is None:
-                    out_file.write(json.dumps({"id": p.id, "error": p.error}) + "\n")
-                else:
-                    result = next(results)
-                    record = {"id": p.id, **result.to_json()}
-                    record["priority_reasons"] = result.priority_reasons
-                    out_file.write(json.dumps(record, ensure_ascii=False) + "\n")
+        for rendered in map_chunks(triager, render_lines, _batches(in_file), workers):
+            out_file.write("".join(rendered))
             out_file.flush()
     except UnicodeDecodeError as exc:
         raise click.ClickException(f"cannot read the input as UTF-8: {exc}") from None
+
+
+def render_lines(triager: Triager, lines: Sequence[str]) -> list[str]:
+    """SPEC §2 output lines for input lines, errors included, in order."""
+    parsed = [parse_line(line) for line in lines]
+    results = iter(triager.triage_many([p.item for p in parsed if p.item is not None]))
+    out = []
+    for p in parsed:
+        if p.item is None:
+            out.append(json.dumps({"id": p.id, "error": p.error}) + "\n")
+            continue
+        result = next(results)
+        record = {"id": p.id, **result.to_json(), "priority_reasons": result.priority_reasons}
+        out.append(json.dumps(record, ensure_ascii=False) + "\n")
+    return out
 
 
 def read_labelled_csv(path: Path, text_col: str, label_col: str) -> tuple[list[str], list[str]]:
