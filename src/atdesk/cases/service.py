@@ -15,7 +15,7 @@ from atdesk.cases import audit
 from atdesk.cases.lifecycle import PostFacts, Timeline, next_status, timeline
 from atdesk.cases.routing import route_cases
 from atdesk.cases.sensitivity import InboundFacts, assess, merged_reasons
-from atdesk.cases.sla import apply_clocks, clocks_for, load_brand_slas
+from atdesk.cases.sla import Clocks, apply_clocks, clocks_for, load_brand_slas
 from atdesk.domain.cases import CaseStatus
 from atdesk.domain.triage import Priority
 from atdesk.models import (
@@ -382,6 +382,7 @@ def resolve(session: Session, case: Case, *, actor: User | str, at: datetime | N
     case.resolved_at = when
     case.resolution_seconds = _seconds(case.opened_at, when)
     case.resolved_by = actor.username if isinstance(actor, User) else actor
+    apply_clocks(case, Clocks(None, None, None))
     audit.record(
         session,
         entity_type="case",
