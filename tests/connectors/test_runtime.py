@@ -387,3 +387,31 @@ def test_a_stream_that_keeps_failing_raises_an_alert_that_closes_when_it_recover
         runtime.stop()
     (alert,) = [a for a in alerts(app_settings) if a.kind == "stream_failing"]
     assert alert.channel_account_id == account_id and alert.closed_reason == "stream reconnected"
+
+
+@pytest.mark.redis
+def test_on_the_redis_bus_a_batch_is_sent_after_its_cursor_commits(
+    app_settings: Settings, x_emulator: XEmulator, redis_url: str
+) -> None:
+    import redis
+
+    from atdesk.pipeline.redis_bus import RedisBus
+
+    index = 8 if app_settings.database_url.startswith("sqlite") else 9
+    own = redis_url.rsplit("/", 1)[0] + f"/{index}"  # a database of its own: parallel tests
+    redis.Redis.from_url(own).flushdb()
+    bus = RedisBus(own, app_settings.database_url)
+    asked = mentions(x_emulator, 3)
+    account_id = add_brand_account(
+        app_settings, Network.X, BRAND, BRAND_USER_ID, brand_state(x_emulator)
+    )
+    set_stream(app_settings, account_id, on=False)
+    runtime = ConnectorRuntime(
+        app_settings, bus, sync_every_s=0.1, timeout=2.0, make_channel=x_factory
+    ).start()
+    try:
+        assert wait_until(lambda: bus.pending(INBOUND) >= 3, timeout=10)
+    finally:
+        runtime.stop()
+    state = XAccount.from_json(account_state(app_settings, account_id))
+    assert state.mentions.high_water == max(asked, key=int)
