@@ -152,3 +152,27 @@ def test_a_delivery_for_an_unknown_user_is_acknowledged_and_stores_nothing(
 def test_a_signed_body_that_is_not_json_is_a_bad_request(client: TestClient) -> None:
     body = b"not json"
     assert client.post("/webhooks/x", content=body, headers=signed(body)).status_code == 400
+
+
+def test_a_retweet_is_kept_flagged_and_opens_no_case(
+    client: TestClient, app_settings: Settings
+) -> None:
+    original = load("x_aa_tweet_create.json")
+    customer_tweet = original["tweet_create_events"][0]
+    retweet = {
+        "created_at": "Sun Mar 01 15:00:00 +0000 2026",
+        "id": 1899000000000000400,
+        "id_str": "1899000000000000400",
+        "text": "RT @danar: " + customer_tweet["text"],
+        "user": {"id_str": "4400000009", "screen_name": "fan", "name": "Fan"},
+        "retweeted_status": customer_tweet,
+        "entities": customer_tweet["entities"],
+        "lang": "en",
+        "timestamp_ms": "1772377200000",
+    }
+    assert deliver(client, {"for_user_id": BRAND_USER_ID, "tweet_create_events": [retweet]}) == 200
+    drain(app_settings)
+    posts = stored_posts(app_settings)
+    assert set(posts) == {"1899000000000000400"}
+    assert posts["1899000000000000400"].filtered_reason is not None
+    assert count(app_settings, Case) == 0
