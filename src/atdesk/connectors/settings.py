@@ -10,7 +10,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from atdesk.channels.costs import (
@@ -139,8 +138,3 @@ def set_alert_webhook(session: Session, url: str, secret: str) -> AlertWebhook |
 def budgets(session: Session) -> dict[Network, MonthlyBudget | None]:
     """Every network's budget."""
     return {network: monthly_budget(session, network) for network in Network}
-
-
-def all_settings(session: Session) -> dict[str, dict[str, object]]:
-    """Every stored setting by key (for the admin page)."""
-    return {row.key: dict(row.value or {}) for row in session.scalars(select(ConnectorSetting))}
