@@ -262,7 +262,7 @@ class AccountRunner:
                 return
             except (LeaseLost, AccountGone) as exc:
                 log.info("%s %s stopped: %s", role, self.item.handle, exc)
-                self.ended = type(exc).__name__
+                self.ended = "lease_lost" if isinstance(exc, LeaseLost) else "disconnected"
                 return
             except ChannelError as exc:
                 log.warning(
