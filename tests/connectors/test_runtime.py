@@ -306,7 +306,10 @@ def test_one_x_app_streams_once_and_other_networks_stream_per_account(
     def item(account_id: int, state: Any, network: Network = Network.X) -> Connectable:
         return Connectable(account_id, 1, network, f"a{account_id}", state)
 
-    same_app = [item(1, brand_state(x_emulator)), item(2, brand_state(x_emulator, handle="b"))]
+    same_app = [  # two brands' user tokens on one app (one app-only bearer)
+        item(1, brand_state(x_emulator)),
+        item(2, brand_state(x_emulator, handle="b", user_token="b-user-token")),
+    ]
     other_app = item(3, brand_state(x_emulator, app_token="another-app"))
     mastodon = [
         item(n, MastodonAccount("m", "9", "t", "http://m.example"), Network.MASTODON)

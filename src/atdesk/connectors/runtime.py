@@ -357,7 +357,8 @@ def stream_owners(items: Sequence[Connectable], enabled: Mapping[int, bool]) -> 
         if not enabled.get(item.account_id, True):
             continue
         if isinstance(item.state, XAccount):
-            app = (item.state.base_url, item.state.stream_token)
+            # The app, not the user: its app-only bearer, else its consumer secret.
+            app = (item.state.base_url, item.state.app_token or item.state.consumer_secret or "")
             if app in apps:
                 continue
             apps.add(app)
