@@ -88,3 +88,60 @@ def test_private_messages_thread_by_participants(database_url: str) -> None:
             post("502", "@acmehelp public post", minutes=4),
         )
     assert conversation_sets(database_url) == [{"500", "501"}, {"502"}]
+
+
+def test_an_edit_or_deletion_in_the_same_batch_as_its_post_is_applied(database_url: str) -> None:
+    from dataclasses import replace
+    from typing import Any
+
+    from atdesk.channels.replay.jsonl import normalize_line
+    from atdesk.domain.posts import Post as DomainPost
+    from atdesk.domain.posts import RawEvent
+    from atdesk.pipeline.normalize import register_normalizer
+    from atdesk.pipeline.runner import process_events
+
+    def flagged(payload: dict[str, Any]) -> DomainPost:
+        """JSON Lines plus the edited/deleted flags the network channels set."""
+        base = normalize_line({k: v for k, v in payload.items() if k not in ("edited", "deleted")})
+        return replace(
+            base, edited=bool(payload.get("edited")), deleted=bool(payload.get("deleted"))
+        )
+
+    register_normalizer("test.flagged", flagged)
+    batch = [
+        post("600", "@acmehelp my ordr is late"),
+        post("600", "@acmehelp my order is late") | {"edited": True},
+        post("601", "@acmehelp oops wrong account", minutes=1),
+        post("601", "@acmehelp oops wrong account", minutes=1) | {"deleted": True},
+        post("602", "@acmehelp hello", minutes=2),
+        post("602", "@acmehelp hello", minutes=2),
+    ]
+    with transaction(database_url) as session:
+        make_brand(session)
+        report = process_events(
+            session, [RawEvent(source="test.flagged", payload=p) for p in batch]
+        )
+    assert report.stored == 3
+    assert report.repeats == 1
+    with transaction(database_url) as session:
+        rows = {p.native_id: p for p in session.scalars(select(Post))}
+        assert rows["600"].text == "@acmehelp my order is late"
+        assert rows["600"].edited_at is not None
+        assert rows["601"].deleted_at is not None
+        assert rows["602"].edited_at is None and rows["602"].deleted_at is None
+
+
+def test_folding_same_batch_edits_and_deletions() -> None:
+    from dataclasses import replace
+
+    from atdesk.channels.replay.jsonl import normalize_line
+    from atdesk.pipeline.dedupe import _fold
+
+    first = normalize_line(post("700", "@acmehelp typo hre"))
+    edit = replace(first, text="@acmehelp typo here", edited=True)
+    folded = _fold(first, edit)
+    assert folded is not None and folded.text == "@acmehelp typo here" and folded.edited
+    assert folded.raw["edit_history"] == [{"text": "@acmehelp typo hre"}]
+    deleted = _fold(first, replace(first, deleted=True))
+    assert deleted is not None and deleted.deleted
+    assert _fold(first, first) is None, "a plain re-delivery changes nothing"

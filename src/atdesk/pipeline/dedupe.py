@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -37,6 +37,18 @@ def _changes_something(row: PostRow, post: Post) -> bool:
     return post.edited and post.text != row.text
 
 
+def _fold(first: Post, later: Post) -> Post | None:
+    """An edit or deletion arriving in the same batch as its post changes the post to store."""
+    if later.deleted and not first.deleted:
+        return replace(first, deleted=True)
+    if later.edited and later.text != first.text:
+        history = [*first.raw.get("edit_history", []), {"text": first.text}]
+        return replace(
+            first, text=later.text, edited=True, raw={**first.raw, "edit_history": history}
+        )
+    return None
+
+
 def deduplicate(session: Session, posts: Sequence[Post]) -> Deduplicated:
     """Split a batch into new posts, edits/deletions of stored posts, and repeats."""
     result = Deduplicated()
@@ -57,9 +69,11 @@ def deduplicate(session: Session, posts: Sequence[Post]) -> Deduplicated:
                 select(PostRow).where(PostRow.network == network, PostRow.native_id.in_(chunk))
             )
             stored.update({(row.network, row.native_id): row for row in rows})
+    fresh: dict[tuple[str, str], int] = {}
     for key, post in first_seen.items():
         row = stored.get(key)
         if row is None:
+            fresh[key] = len(result.new)
             result.new.append(post)
         elif _changes_something(row, post):
             result.changes.append((row, post))
@@ -67,7 +81,14 @@ def deduplicate(session: Session, posts: Sequence[Post]) -> Deduplicated:
             result.repeats += 1
     for post in later:
         row = stored.get(post.key)
-        if row is not None and _changes_something(row, post):
+        if post.key in fresh:
+            index = fresh[post.key]
+            folded = _fold(result.new[index], post)
+            if folded is None:
+                result.repeats += 1
+            else:
+                result.new[index] = folded
+        elif row is not None and _changes_something(row, post):
             result.changes.append((row, post))
         else:
             result.repeats += 1
