@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy.orm import Session
 
 from atdesk.cases import audit
@@ -57,7 +59,7 @@ def connect(
         state = (bluesky.with_(base_url=base_url) if base_url else bluesky).to_json()
     else:
         raise CredentialsError(f"unknown network {account.network!r}")
-    account.state = state
+    account.state = keep_read_positions(account.state or {}, state)
     audit.record(
         session,
         entity_type="channel_account",
@@ -67,6 +69,17 @@ def connect(
         after={"network": account.network, "handle": account.handle, "base_url": base_url},
     )
     session.flush()
+
+
+READ_POSITIONS = ("mentions", "dms", "notifications", "notifications_mark", "chat_cursor")
+SAME_ENDPOINT = ("base_url", "user_id", "account_id", "handle", "acct")
+
+
+def keep_read_positions(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    """New credentials for the same account keep its cursors, so nothing is read twice or lost."""
+    if not old or any(old.get(k) != new.get(k) for k in SAME_ENDPOINT if k in new):
+        return new
+    return {**new, **{k: old[k] for k in READ_POSITIONS if k in old and k in new}}
 
 
 def is_connected(account: ChannelAccount) -> bool:
