@@ -298,6 +298,7 @@ def demo(
     base = settings_from(ctx)
     settings = replace(
         base,
+        public_url=os.environ.get("ATDESK_PUBLIC_URL") or f"http://{host}:{port}",
         database_url=os.environ.get("ATDESK_DATABASE_URL")
         or f"sqlite:///{Path(database_path).resolve()}",
     )
@@ -306,6 +307,8 @@ def demo(
     click.echo("")
     click.echo(f"  atdesk demo ready: http://{host}:{port}/")
     click.echo(f"  login: {summary.username} / {summary.password}")
+    click.echo("  the same password logs in agents ana and leo and supervisor sam;")
+    click.echo("  ana's inbox holds the live scenarios (Harbor Bank, Cable Co), leo's City Works")
     click.echo(f"  database: {settings.database_url}")
     click.echo("")
     if not no_serve:

@@ -27,6 +27,7 @@ class Settings:
     bluesky_app_password: str | None = None
     open311_endpoint: str | None = None
     open311_api_key: str | None = None
+    public_url: str = "http://127.0.0.1:8000"
     secret_key: str = "dev-only-secret-change-me"  # noqa: S105 (demo default; set ATDESK_SECRET_KEY)
     data_dir: str = str(Path(__file__).resolve().parents[3] / "shared" / "data")
     intent_model: str | None = None

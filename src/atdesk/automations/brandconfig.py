@@ -108,7 +108,7 @@ def brand_config(session: Session, brand: Brand, settings: Settings) -> BrandCon
         open311_poll_s=float(raw.get("open311_poll_s") or DEFAULT_POLL_S),
         crm_lookup=_endpoint(raw.get("crm_lookup")),
         dialer=_endpoint(raw.get("dialer")),
-        public_url=str(raw.get("public_url") or DEFAULT_PUBLIC_URL),
+        public_url=str(raw.get("public_url") or settings.public_url or DEFAULT_PUBLIC_URL),
         bot_threshold=float(raw.get("bot_threshold") or DEFAULT_BOT_THRESHOLD),
         # The same list the cases service escalates on (Admin → Brands).
         watched_handles=frozenset(
