@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from atdesk.cases import audit
 from atdesk.cases.lifecycle import PostFacts, Timeline, next_status, timeline
@@ -177,10 +178,19 @@ def sync_cases(session: Session, conversation_ids: Iterable[int]) -> list[CaseCh
     slas = load_brand_slas(session, brands)
     changes: list[CaseChange] = []
     opened: list[Case] = []
+    moves = [
+        {"id": row.id, "case_id": case.id}
+        for case, _, _, rows, _ in pending
+        for row in rows
+        if row.case_id != case.id
+    ]
+    if moves:
+        # One executemany instead of an UPDATE per post through the unit of work.
+        session.execute(update(PostRow), moves, execution_options={"synchronize_session": False})
+        for case, _, _, rows, _ in pending:
+            for row in rows:
+                set_committed_value(row, "case_id", case.id)
     for case, event, before, rows, t in pending:
-        for row in rows:
-            if row.case_id != case.id:
-                row.case_id = case.id
         _apply_sensitivity(case, rows, brands[case.brand_id].settings or {})
         apply_clocks(case, clocks_for(case, slas[case.brand_id], waiting_since=t.waiting_since))
         if event == "opened":
