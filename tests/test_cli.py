@@ -28,6 +28,11 @@ def test_help_lists_every_command_with_a_description() -> None:
     result = CliRunner().invoke(main, ["--help"])
     assert result.exit_code == 0
     for command in (
+        "triage",
+        "intents",
+        "emulate",
+        "customers",
+        "rules",
         "ingest",
         "stats",
         "thread",
