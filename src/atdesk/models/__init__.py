@@ -24,6 +24,7 @@ from atdesk.models.post import Post
 from atdesk.models.presence import CaseViewer
 from atdesk.models.reply import ReplyDraft
 from atdesk.models.sla import BusinessCalendar, Holiday, SlaPolicy
+from atdesk.models.survey import Survey, SurveyCursor, SurveyResponse
 from atdesk.models.tag import CaseTag
 from atdesk.models.team import Team, TeamBrand, TeamMember
 from atdesk.models.user import ApiToken, User
@@ -70,6 +71,9 @@ __all__ = [
     "ReplyDraft",
     "RuleRun",
     "SlaPolicy",
+    "Survey",
+    "SurveyCursor",
+    "SurveyResponse",
     "Team",
     "TeamBrand",
     "TeamMember",
