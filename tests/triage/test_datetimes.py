@@ -96,3 +96,32 @@ def test_token_gates_change_nothing(text: str) -> None:
     gated = find_datetimes(text, MONDAY, set(tokens(text)))
     assert gated == find_datetimes(text, MONDAY)
     assert gated
+
+
+OPENINGS = [
+    "the 2nd of May, on the 3rd, on Friday, this Monday, next weds, last thurs, coming Sunday",
+    "day after tomorrow, day before yesterday, last night, tonight, tmrw, tmr, tmw, today",
+    "this week, next month, last year, coming weekend, the end of the month, end of day",
+    "a couple of days ago, a couple weeks ago, couple of hours ago, a few mins ago, few days ago",
+    "half an hour ago, an hour ago, a day ago, one week ago, twelve months ago, 3 wks ago",
+    "in 2 hours, in a few days, in half an hour, this morning, tomorrow afternoon, in the evening",
+    "at 3pm, @ 9:45, @9, by 17:30, around noon, before midnight, after midday, from 9 until 5",
+    "til 6, until 8 am, half past 9, quarter to 2, 20 to 3, 10 past 4 pm, noonish, midnights",
+    "January 5, jan. 5th, Sept 3 2025, 4 December, 12/25/2026, 2026-11-03, 1/2/25, the 26th",
+    "Mon Tues Wednesday thursday FRIDAY saturday sunday at 3, at 11 in the morning",
+]
+
+
+def test_expressions_start_only_where_the_opening_filter_looks() -> None:
+    """Every match of the date pattern begins with @, a digit or an opening word."""
+    from atdesk.triage.datetimes import _OPENING, _PATTERN_LOWER, _WORD_START
+
+    matched = 0
+    for text in OPENINGS:
+        lowered = text.lower()
+        for start in (m.start() for m in _WORD_START.finditer(lowered)):
+            match = _PATTERN_LOWER.match(lowered, start, min(len(lowered), start + 80))
+            if match is not None and match.end() > match.start():
+                matched += 1
+                assert _OPENING.match(lowered, start), lowered[start : start + 30]
+    assert matched > 60

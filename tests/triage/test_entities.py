@@ -85,3 +85,41 @@ def test_phone_shapes_people_write() -> None:
 def test_versions_ips_and_order_ids_are_not_phones() -> None:
     assert find_phones("app version 1.0.65.320 on 192.168.1.1") == []
     assert find_phones("order 111-5014070-4118645 is late") == []
+
+
+SAMPLES = [
+    "power out in Silver Spring, near Main St and at 5th and Oak",
+    "@in Paris xin London _in Rome 1in Oslo é in Nice\nin Bern outside  Leeds from Boston, MA",
+    "at5 a1 @1 /1 x1 #1 .1 ١٢٣ a١ Route66 I-95 https://x.co/a-1 v2.3.4 order 12",
+]
+
+
+def test_reordered_patterns_find_exactly_what_the_plain_ones_find() -> None:
+    """_PLACE and _REAL_DIGIT test the character before them after the fact, to run faster."""
+    import re
+
+    from atdesk.triage import entities
+
+    plain = {
+        entities._PLACE: re.compile(
+            r"\b(?:in|at|near|outside|from)\s+"
+            r"(?P<place>[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?(?:,\s*[A-Z]{2})?)\b"
+        ),
+        entities._REAL_DIGIT: re.compile(r"(?<![@\w/])\d"),
+    }
+    for fast, slow in plain.items():
+        for text in SAMPLES:
+            found = [(m.span(), m.groupdict()) for m in fast.finditer(text)]
+            assert found == [(m.span(), m.groupdict()) for m in slow.finditer(text)]
+
+
+def test_cheap_tests_before_the_number_patterns_miss_nothing() -> None:
+    assert find_account_numbers("ACCOUNT NO. 98765432 and ORDER: AB12345") == [
+        "98765432",
+        "AB12345",
+    ]
+    assert find_account_numbers("tracking 1Z999AA10123456784") == ["1Z999AA10123456784"]
+    assert find_account_numbers("parcel RR123456789GB is lost") == ["RR123456789GB"]
+    assert find_account_numbers("Caſe 12345678 (IGNORECASE reads ſ as s)") == ["12345678"]
+    assert find_phones("4 1 5 - 5 5 5 - 2 6 7 1") == []
+    assert find_phones("call 415.555.2671 or __phone__") == ["__phone__", "+14155552671"]

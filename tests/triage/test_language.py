@@ -63,3 +63,21 @@ def test_order_of_answers_follows_input_whatever_the_lengths() -> None:
 def test_one_post_at_a_time_gives_the_batch_answers() -> None:
     one_by_one = [language_identifier().identify([post])[0] for post in POSTS]
     assert one_by_one == language_identifier().identify(POSTS * 3)[: len(POSTS)]
+
+
+def test_batches_walked_by_window_equal_py3langid_walking_each_post() -> None:
+    plain = BatchLanguageIdentifier(CARE_LANGUAGES, english_prior=0.0)
+    reference = langid.LanguageIdentifier.from_model_file(langid.MODEL_FILE)
+    reference.set_languages(plain.languages)
+    texts = [*POSTS, "@shop Yep", "zero\x00byte inside", "ÉCRIT EN MAJUSCULES", POSTS[3] * 5]
+    batch = texts * 3  # more than a handful: the batch path
+    expected = [reference.classify(clean_for_language(t))[0] for t in batch]
+    assert plain.identify(batch) == expected
+    assert plain._window_size() > 0
+
+
+def test_the_window_path_and_the_position_path_agree() -> None:
+    identifier = language_identifier()
+    texts = [*POSTS, "@brand ok", "gracias!!", "x" * 300, "ñ", "a\x00b\x00c de"] * 4
+    encoded = [clean_for_language(t).encode() for t in texts]
+    assert identifier._classify(encoded) == identifier._classify_by_position(encoded)

@@ -90,3 +90,17 @@ def test_an_explicit_call_request_wins_over_a_booking_change() -> None:
     probs = probabilities(booking_change=0.9, callback_request=0.05)
     assert apply_precedence(probs, LABELS, [text])[0][0] == "callback_request"
     assert apply_precedence(probs, LABELS)[0][0] == "booking_change"
+
+
+def test_cue_words_are_found_whatever_the_case_and_unicode_look_alikes() -> None:
+    """The cheap word test before each cue pattern misses none of the pattern's matches."""
+    probs = probabilities(complaint=0.9, booking_change=0.01, callback_request=0.01)
+    texts = ["PLEASE CALL ME", "pls reſchedule it", "Rİng me", "CALL\u212aBACK", "cancel MY Flight"]
+    answers = [intent for intent, _ in apply_precedence(np.repeat(probs, 5, axis=0), LABELS, texts)]
+    assert answers == [
+        "callback_request",
+        "booking_change",
+        "callback_request",
+        "complaint",
+        "booking_change",
+    ]

@@ -19,6 +19,8 @@ _THREAT_WORDS = frozenset(
     ["kill", "hurt", "find", "shoot", "stab", "beat", "kys", "bomb", "burn", "dead", "die", "watch"]
 )
 
+GATE_WORDS = _THREAT_WORDS
+
 
 def threat_words(text: str, words: frozenset[str] | set[str] | None = None) -> bool:
     """Explicit threats of violence, which are abuse whatever the classifier says."""

@@ -43,10 +43,12 @@ _PARTS_OF_DAY = {
 }
 
 _FULL_WEEKDAY = r"(?:mon|tues|wednes|thurs|fri|satur|sun)day|tues|weds|thurs"
-_MONTH = (
-    r"(?:january|february|march|april|may|june|july|august|september|october|november|"
-    r"december|jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec)\.?"
+_MONTH_NAMES = (
+    *("january", "february", "march", "april", "may", "june", "july", "august", "september"),
+    *("october", "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug"),
+    *("sept", "sep", "oct", "nov", "dec"),
 )
+_MONTH = r"(?:" + "|".join(_MONTH_NAMES) + r")\.?"
 _DAY = r"(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?"
 _YEAR = r"(?:19|20)\d\d"
 _COUNT = r"(?:\d+|a\s+couple\s+of|a\s+couple|couple\s+of|a\s+few|few|half\s+an|an?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)"  # noqa: E501
@@ -131,8 +133,28 @@ _GATE_LOWER = re.compile(_GATE.pattern)
 DATE_TOKENS = frozenset(
     [f"0{n}" for n in range(1, 13)] + [f for w in _DATE_WORDS for f in (w, f"{w}'s")]
 )
-_DIGIT = re.compile(r"(?<![@\w/.#])\d")
-_WORD_START = re.compile(r"(?<!\w)[\w@]")
+# "(?<![@\w/.#])\d" and "(?<!\w)[\w@]", with the test on the preceding character written
+# after the character, so the engine scans straight for candidates (same matches, faster).
+_DIGIT = re.compile(r"\d(?<![@\w/.#]\d)")
+_WORD_START = re.compile(r"[\w@](?<!\w.)")
+# How an expression of _PATTERN can begin, on lower-cased text: "@", a digit, one of these
+# whole words (every alternative's first word), or noon/midday/midnight (not followed by \b).
+# Word starts that fit none are not tried: most are not. tests/triage/test_datetimes.py checks
+# that no match of _PATTERN starts anywhere else.
+_OPENING_WORDS = [
+    *("the", "on", "in", "at", "by", "around", "before", "after", "from", "until", "til"),
+    *("day", "last", "today", "tonight", "tomorrow", "tmrw", "tmr", "tmw", "yesterday"),
+    *("this", "next", "coming", "end", "quarter", "half", "couple", "few", "a", "an"),
+    *("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"),
+    *("eleven", "twelve", "tues", "weds", "thurs"),
+    *(f"{day}day" for day in ("mon", "tues", "wednes", "thurs", "fri", "satur", "sun")),
+    *_MONTH_NAMES,
+]
+_OPENING = re.compile(
+    r"[@\d]|(?:"
+    + "|".join(sorted(set(_OPENING_WORDS), key=len, reverse=True))
+    + r")(?!\w)|noon|midday|midnight"
+)
 _JOIN = re.compile(r"^[\s,]*(?:at|@|by|around|from|between|,|-)?[\s,]*$", re.IGNORECASE)
 
 
@@ -403,8 +425,9 @@ def _candidates(
         low = max(0, anchor - 22)
         starts.update(m.start() for m in _WORD_START.finditer(subject, low, anchor + 1))
     position = 0
+    opening = _OPENING if subject is lowered else None
     for start in sorted(starts):
-        if start < position:
+        if start < position or (opening is not None and not opening.match(subject, start)):
             continue
         match = pattern.match(subject, start, min(len(subject), start + 80))
         if match is not None and match.end() > match.start():

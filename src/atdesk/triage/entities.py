@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 import phonenumbers
 
 from atdesk.domain.triage import Entities
-from atdesk.triage.datetimes import find_datetimes
+from atdesk.triage.datetimes import DATE_TOKENS, find_datetimes
+from atdesk.triage.tokens import ignorecase_lower
 
 _EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b")
 _MASKED_EMAIL = re.compile(r"__email__")
@@ -29,6 +30,16 @@ _ACCOUNT = re.compile(
 _HASH_NUMBER = re.compile(r"(?<![\w&])#(?P<value>\d{5,}|[A-Z]{1,3}\d{5,}[A-Z0-9]*)\b")
 _LONG_ID = re.compile(r"\b(?P<value>\d{3}-\d{7}-\d{7}|[A-Z]{2}\d{9}[A-Z]{2}|1Z[0-9A-Z]{16})\b")
 _MASKED_NUMBER = re.compile(r"__(?:credit_card|ssn|account(?:_number)?)__")
+# Cheap tests that hold whenever the slower pattern named could match (so it runs only then):
+# a keyword of _ACCOUNT, seven digits in a row for _LONG_ID, seven digits anywhere for phones.
+_ACCOUNT_WORDS = (
+    *("order", "account", "acct", "a/c", "booking", "conf", "reservation", "ref", "case"),
+    *("ticket", "claim", "policy", "tracking", "invoice", "membership", "customer", "pnr"),
+    "record",
+)
+_SEVEN_IN_A_ROW = re.compile(r"\d{7}")
+_SEVEN_DIGITS = re.compile(r"(?:\D*+\d){7}")  # used with match(): one pass over the text
+_ANY_DIGIT = re.compile(r"\d")
 _STREET_TYPES = (
     r"street|st|avenue|ave|road|rd|boulevard|blvd|lane|ln|drive|dr|court|ct|place|pl|way|"
     r"terrace|highway|hwy|parkway|pkwy|square|sq|close|crescent"
@@ -47,8 +58,12 @@ _NUMBERED_STREET = re.compile(
     r"|\b(?:[A-Z][a-z]+)\s+(?:and|&)\s+\d{1,3}(?:st|nd|rd|th)\b"
     r"|\b(?:Route|Highway|I-|US-)\s?\d{1,3}\b"
 )
+# "in|at|near|outside|from" at a word start; written with the boundary test after the word
+# (a lookbehind over the word), so the regex engine skips ahead to those letters: same matches
+# as a leading \b, in about half the time.
 _PLACE = re.compile(
-    r"\b(?:in|at|near|outside|from)\s+(?P<place>[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?(?:,\s*[A-Z]{2})?)\b"
+    r"(?:in(?<!\w..)|at(?<!\w..)|near(?<!\w....)|from(?<!\w....)|outside(?<!\w.......))"
+    r"\s+(?P<place>[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?(?:,\s*[A-Z]{2})?)\b"
 )
 _NOT_PLACES = frozenset(
     [
@@ -151,6 +166,8 @@ def find_phones(text: str, region: str = "US") -> list[str]:
     half a millisecond per post with digits in it, too slow for the firehose.)
     """
     found = [m.group(0) for m in _MASKED_PHONE.finditer(text)] if "__" in text else []
+    if not _SEVEN_DIGITS.match(text):
+        return list(dict.fromkeys(found))
     cleaned = _URL.sub(" ", _HANDLE.sub(" ", text)) if "@" in text or "http" in text else text
     for match in _PHONE_CANDIDATE.finditer(cleaned):
         candidate = match.group(0).strip(" .-")
@@ -177,10 +194,16 @@ def find_emails(text: str) -> list[str]:
 
 def find_account_numbers(text: str) -> list[str]:
     """Order, account, booking, confirmation and tracking numbers, and masked card numbers."""
-    found = [m.group("value") for m in _ACCOUNT.finditer(text)]
-    found += [m.group("value") for m in _HASH_NUMBER.finditer(text)]
-    found += [m.group("value") for m in _LONG_ID.finditer(text)]
-    found += [m.group(0) for m in _MASKED_NUMBER.finditer(text)]
+    found = []
+    lowered = ignorecase_lower(text)
+    if any(word in lowered for word in _ACCOUNT_WORDS):
+        found += [m.group("value") for m in _ACCOUNT.finditer(text)]
+    if "#" in text:
+        found += [m.group("value") for m in _HASH_NUMBER.finditer(text)]
+    if "1Z" in text or _SEVEN_IN_A_ROW.search(text):
+        found += [m.group("value") for m in _LONG_ID.finditer(text)]
+    if "__" in text:
+        found += [m.group(0) for m in _MASKED_NUMBER.finditer(text)]
     return list(dict.fromkeys(found))
 
 
@@ -196,7 +219,7 @@ def find_locations(
     found = list(addresses) if addresses is not None else find_addresses(text)
     if streets:
         found += [m.group(0).strip(" .") for m in _NAMED_STREET.finditer(text)]
-    if digits or streets:
+    if (digits or streets) and _ANY_DIGIT.search(text):  # every street number has a digit
         found += [m.group(0) for m in _NUMBERED_STREET.finditer(text)]
     for match in _PLACE.finditer(text):
         place = match.group("place")
@@ -219,7 +242,9 @@ def find_coordinates(text: str) -> list[tuple[float, float]]:
     return pairs
 
 
-_REAL_DIGIT = re.compile(r"(?<![@\w/])\d")
+# A digit not inside a handle, word or link path: "(?<![@\w/])\d", with the test written
+# after the digit so the engine scans for digits directly (same matches, twice as fast).
+_REAL_DIGIT = re.compile(r"\d(?<![@\w/]\d)")
 _STREET_WORDS = frozenset(
     [
         "street",
@@ -254,6 +279,9 @@ _STREET_WORDS = frozenset(
         "route",
     ]
 )
+
+# Every token extract_entities (and find_datetimes under it) looks for among the words.
+GATE_WORDS = _STREET_WORDS | DATE_TOKENS
 
 
 def _may_hold_email(text: str) -> bool:

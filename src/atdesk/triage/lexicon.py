@@ -53,6 +53,7 @@ _NEGATIONS = frozenset(
         "havent",
     ]
 )
+NEGATIONS = _NEGATIONS
 WIDTH = 6
 
 

@@ -9,6 +9,7 @@ import numpy as np
 import numpy.typing as npt
 
 from atdesk.domain.triage import INTENT_PRECEDENCE, Intent, Sentiment, TriageInput, TriageResult
+from atdesk.triage import abuse, entities, priority, spam
 from atdesk.triage.abuse import is_abuse
 from atdesk.triage.bundle import TriageBundle, shipped_bundle
 from atdesk.triage.entities import extract_entities
@@ -16,7 +17,7 @@ from atdesk.triage.intent_model import IntentClassifier, best_labels
 from atdesk.triage.language import BatchLanguageIdentifier, language_identifier
 from atdesk.triage.priority import decide_priority
 from atdesk.triage.spam import is_spam
-from atdesk.triage.tokens import tokens
+from atdesk.triage.token_table import TokenTable
 
 # SPEC §1 precedence: among intents the model finds plausible, the earliest in the list wins.
 # "Plausible" means at least this share of the top intent's probability.
@@ -39,6 +40,28 @@ _ACTION_CUES: dict[str, re.Pattern[str]] = {
 }
 
 
+# Each cue's pattern can only match a text that holds one of these (case-insensitively), so
+# the pattern runs only then. Under IGNORECASE four non-ASCII letters also match ASCII ones.
+_CUE_GATES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    Intent.CALLBACK_REQUEST.value: (("call", "phone", "ring"), ()),
+    Intent.BOOKING_CHANGE.value: (
+        ("reschedul", "rebook", "cancel", "change", "move"),
+        ("reschedul", "rebook", "appointment", "booking", "visit", "reservation", "flight"),
+    ),
+}
+_CASE_FOLDS = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"})
+# Tokens that some rule (spam, threats, priority, entities and dates) looks for: a post's
+# rules see only these of its words, which gives them the same answers as all its words.
+NOTABLE_WORDS = spam.GATE_WORDS | abuse.GATE_WORDS | priority.GATE_WORDS | entities.GATE_WORDS
+
+
+def _may_cue(text: str, gate: tuple[tuple[str, ...], tuple[str, ...]]) -> bool:
+    """False only when the cue's pattern cannot match the text."""
+    folded = (text if text.isascii() else text.translate(_CASE_FOLDS)).lower()
+    first, second = gate
+    return any(w in folded for w in first) and (not second or any(w in folded for w in second))
+
+
 def apply_precedence(
     probs: npt.NDArray[np.float32],
     labels: Sequence[str],
@@ -56,11 +79,14 @@ def apply_precedence(
         for intent, cue in _ACTION_CUES.items():
             if intent in labels:
                 column = [labels[i] for i in order].index(intent)
+                gate = _CUE_GATES[intent]
                 for row, text in enumerate(texts):
-                    if cue.search(text):
+                    if _may_cue(text, gate) and cue.search(text):
                         plausible[row, column] = True
     first = plausible.argmax(axis=1)
-    return [(labels[order[int(col)]], float(ordered[row, col])) for row, col in enumerate(first)]
+    names = [labels[i] for i in order]
+    confidences = ordered[np.arange(len(first)), first].tolist()
+    return [(names[col], confidences[row]) for row, col in enumerate(first.tolist())]
 
 
 class ModelTriager:
@@ -77,42 +103,45 @@ class ModelTriager:
         self.languages = languages or language_identifier()
         self._sentiments = [Sentiment(label) for label in self.bundle.heads["sentiment"].labels]
         self._offensive_col = self.bundle.heads["offensive"].labels.index("offensive")
+        self.tokens = TokenTable(self.bundle.features, NOTABLE_WORDS)
 
     def triage(self, item: TriageInput) -> TriageResult:
         """Label one post."""
         return self.triage_many([item])[0]
 
     def triage_many(self, items: Sequence[TriageInput]) -> list[TriageResult]:
-        """Label a batch: features and every model once for the whole batch."""
+        """Label a batch: tokens, features and every model once for the whole batch."""
         if not items:
             return []
-        docs = [tokens(item.text) for item in items]
-        probs = self.bundle.probabilities(self.bundle.features.transform_tokens(docs))
+        texts = [item.text for item in items]
+        batch = self.tokens.encode(texts)
+        probs = self.bundle.probabilities(self.tokens.features(batch))
         if self.intent_model is None:
             labels = self.bundle.heads["intent"].labels
-            intents = apply_precedence(probs["intent"], labels, [item.text for item in items])
+            intents = apply_precedence(probs["intent"], labels, texts)
         else:
-            texts = [item.text for item in items]
-            custom = self.intent_model.probabilities(texts, docs)
+            custom = self.intent_model.probabilities(texts, self.tokens.docs(batch))
             intents = best_labels(custom, self.intent_model.labels)
-        sentiments = probs["sentiment"].argmax(axis=1)
-        offensive = probs["offensive"][:, self._offensive_col]
-        languages = self.languages.identify([item.text for item in items])
+        sentiment_of = self._sentiments
+        sentiments = probs["sentiment"].argmax(axis=1).tolist()
+        offensive = probs["offensive"][:, self._offensive_col].tolist()
+        languages = self.languages.identify(texts)
+        notable = self.tokens.notable_words(batch)
         results = []
         for row, item in enumerate(items):
             intent, confidence = intents[row]
-            sentiment = self._sentiments[int(sentiments[row])]
-            words = set(docs[row])
-            spam = is_spam(item.text, words)
-            entities, pii = extract_entities(item.text, item.created_at, item.coordinates, words)
-            priority, reasons = decide_priority(
-                text=item.text,
+            sentiment = sentiment_of[sentiments[row]]
+            text, words = item.text, notable[row]
+            is_spam_post = is_spam(text, words)
+            found, pii = extract_entities(text, item.created_at, item.coordinates, words)
+            level, reasons = decide_priority(
+                text=text,
                 intent=intent,
                 sentiment=sentiment,
                 followers=item.followers,
                 verified=item.verified,
                 aimed_at_executive=item.aimed_at_executive,
-                spam=spam,
+                spam=is_spam_post,
                 words=words,
             )
             results.append(
@@ -121,11 +150,11 @@ class ModelTriager:
                     intent_confidence=confidence,
                     sentiment=sentiment,
                     language=languages[row],
-                    spam=spam,
-                    abuse=is_abuse(item.text, float(offensive[row]), words),
-                    entities=entities,
+                    spam=is_spam_post,
+                    abuse=is_abuse(text, offensive[row], words),
+                    entities=found,
                     pii=pii,
-                    priority=priority,
+                    priority=level,
                     priority_reasons=reasons,
                 )
             )

@@ -107,7 +107,11 @@ class NgramFeaturizer:
         found = [vocab.get(f"b {left} {right}") for left, right in pairwise(doc)]
         return [col for col in found if col is not None]
 
-    def matrix(self, indices: list[int], indptr: list[int]) -> sparse.csr_matrix:
+    def matrix(
+        self,
+        indices: Sequence[int] | npt.NDArray[np.integer[Any]],
+        indptr: Sequence[int] | npt.NDArray[np.integer[Any]],
+    ) -> sparse.csr_matrix:
         """The l2-normalised tf-idf rows for per-document feature columns (repeats count)."""
         count = len(indptr) - 1
         cols = np.array(indices, dtype=np.int32)

@@ -128,6 +128,7 @@ _LEGAL_WORDS = frozenset(
         "class",
     ]
 )
+GATE_WORDS = _SAFETY_WORDS | _FRAUD_WORDS | _OUTAGE_WORDS | _LEGAL_WORDS
 _RANK = {p: i for i, p in enumerate(Priority)}
 _LOW_INTENTS = frozenset({Intent.PRAISE.value, Intent.OTHER.value})
 REACH_FOLLOWERS = 10_000

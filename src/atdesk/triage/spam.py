@@ -45,6 +45,8 @@ _PROMO_WORDS = frozenset(
         "sugar",
     ]
 )
+# Tokens spam_signals looks for among the post's words (see GATE_WORDS in the other rules).
+GATE_WORDS = _PROMO_WORDS
 _REPEAT = re.compile(r"(.)\1{9,}")
 
 

@@ -82,6 +82,10 @@ class StaticVectors:
             self._cache[word] = ids
         return ids
 
+    def entries_of(self, word: str) -> tuple[int, ...]:
+        """word_ids without the cache, for callers that keep their own."""
+        return self._lookup(word)
+
     def _lookup(self, word: str) -> tuple[int, ...]:
         index = self._index
         if word in index:

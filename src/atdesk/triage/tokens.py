@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 
 # Handles, links and numbers carry no meaning for a classifier, only their presence does.
 _HANDLE = re.compile(r"@\w+")
@@ -12,6 +13,12 @@ _TOKEN = re.compile(
     r"[^\W\d_]+(?:'[^\W\d_]+)?|\d+|[!?$€£#]|:\)|:\(|:d\b|[\U0001F300-\U0001FAFF\u2600-\u27BF]"
 )
 _DIGITS = re.compile(r"\d+")
+# Batches are tokenised as one string: texts joined by a line break and this separator, which
+# the token pattern returns as a token of its own. Nothing in `normalise` or in the token
+# pattern can match across a line break, so every text gets exactly its own tokens.
+SEPARATOR = "\x00"
+_JOIN = "\n" + SEPARATOR
+_TOKEN_OR_SEPARATOR = re.compile(_TOKEN.pattern + "|" + SEPARATOR)
 
 
 def normalise(text: str) -> str:
@@ -29,6 +36,41 @@ def tokens(text: str) -> list[str]:
     """Words, numbers folded to their length, and the punctuation that signals intent."""
     found = _TOKEN.findall(normalise(text))
     return [f"0{len(t)}" if t[0].isdigit() else t for t in found]
+
+
+def fold(token: str) -> str:
+    """The token as models see it: a number becomes its length ("0" + digits)."""
+    return f"0{len(token)}" if token[0].isdigit() else token
+
+
+def raw_tokens_many(texts: Sequence[str]) -> list[str]:
+    """The tokens of many texts, not yet folded, each text's followed by SEPARATOR.
+
+    Folding every token of `tokens(text)` gives exactly that text's tokens; the whole batch
+    is normalised and matched as one string, which saves a call per text.
+    """
+    joined = _JOIN.join(texts) + _JOIN
+    if joined.count(SEPARATOR) == len(texts):
+        return _TOKEN_OR_SEPARATOR.findall(normalise(joined))
+    found: list[str] = []  # a text holds the separator itself: one text at a time
+    for text in texts:
+        found += _TOKEN.findall(normalise(text))
+        found.append(SEPARATOR)
+    return found
+
+
+# Under re.IGNORECASE these four non-ASCII letters also match ASCII ones (İ ı: i, ſ: s, K: k).
+_IGNORECASE_FOLDS = (("\u0130", "i"), ("\u0131", "i"), ("\u017f", "s"), ("\u212a", "k"))
+
+
+def ignorecase_lower(text: str) -> str:
+    """Lower-case text in which `word in ignorecase_lower(text)` holds whenever an IGNORECASE
+    pattern finds the ASCII word in text: a cheap test before running such a pattern."""
+    if not text.isascii():
+        for special, ascii_letter in _IGNORECASE_FOLDS:
+            if special in text:
+                text = text.replace(special, ascii_letter)
+    return text.lower()
 
 
 def strip_accents(word: str) -> str:
