@@ -26,6 +26,8 @@ class PostFacts:
     priority: str | None
     text: str
     network: str
+    # An answer to a satisfaction survey is not a request: it neither opens nor reopens a case.
+    survey_answer: bool = False
 
 
 @dataclass(slots=True)
@@ -52,7 +54,7 @@ class Timeline:
 def timeline(posts: Sequence[PostFacts]) -> Timeline | None:
     """The timeline of a conversation, or None when it is not a customer case (yet)."""
     ordered = sorted(posts, key=lambda p: (p.created_at, p.id))
-    customer = [p for p in ordered if p.inbound and not p.filtered]
+    customer = [p for p in ordered if p.inbound and not p.filtered and not p.survey_answer]
     agent = [p for p in ordered if not p.inbound]
     if not customer:
         return None

@@ -26,6 +26,7 @@ from atdesk.models import (
     CaseNote,
     CaseTag,
     ReplyDraft,
+    SurveyResponse,
     TriageCorrection,
     User,
 )
@@ -69,7 +70,9 @@ def _seconds(start: datetime, end: datetime | None) -> int | None:
     return None if end is None else max(0, int((end - start).total_seconds()))
 
 
-def _facts(rows: Iterable[PostRow]) -> list[PostFacts]:
+def _facts(
+    rows: Iterable[PostRow], survey_answers: frozenset[int] = frozenset()
+) -> list[PostFacts]:
     return [
         PostFacts(
             id=row.id,
@@ -84,9 +87,21 @@ def _facts(rows: Iterable[PostRow]) -> list[PostFacts]:
             priority=row.priority,
             text=row.text,
             network=row.network,
+            survey_answer=row.id in survey_answers,
         )
         for row in rows
     ]
+
+
+def _survey_answers(session: Session, rows: Iterable[PostRow]) -> frozenset[int]:
+    """The posts among these that answer a satisfaction survey (only private messages can)."""
+    ids = sorted(r.id for r in rows if r.inbound and r.direct)
+    found: set[int] = set()
+    for chunk in _chunks(ids):
+        found.update(
+            session.scalars(select(SurveyResponse.post_id).where(SurveyResponse.post_id.in_(chunk)))
+        )
+    return frozenset(found)
 
 
 def sync_cases(session: Session, conversation_ids: Iterable[int]) -> list[CaseChange]:
@@ -120,6 +135,7 @@ def sync_cases(session: Session, conversation_ids: Iterable[int]) -> list[CaseCh
     posts = _posts_by_conversation(
         session, sorted(set(ids) | {cid for group in members.values() for cid in group})
     )
+    answers = _survey_answers(session, (r for rows in posts.values() for r in rows))
 
     groups: list[tuple[Case | None, int, list[PostRow]]] = []
     seen_cases: set[int] = set()
@@ -136,7 +152,7 @@ def sync_cases(session: Session, conversation_ids: Iterable[int]) -> list[CaseCh
 
     pending: list[tuple[Case, str, dict[str, Any], list[PostRow], Timeline]] = []
     for existing, conversation_id, rows in groups:
-        t = timeline(_facts(rows))
+        t = timeline(_facts(rows, answers))
         if t is None:
             continue
         if existing is None and rows and all(r.direct for r in rows):
@@ -144,7 +160,7 @@ def sync_cases(session: Session, conversation_ids: Iterable[int]) -> list[CaseCh
             if existing is not None:
                 rows = [*_posts_of_case(session, existing), *rows]
                 session.add(CaseConversation(conversation_id=conversation_id, case_id=existing.id))
-                t = timeline(_facts(rows)) or t
+                t = timeline(_facts(rows, _survey_answers(session, rows))) or t
         if existing is not None:
             case, event, before = existing, "updated", snapshot(existing)
         else:
@@ -311,7 +327,7 @@ def recompute_clocks(session: Session, cases: Sequence[Case]) -> None:
     )
     for case in cases:
         rows = [r for cid in sorted(members[case.id]) for r in posts.get(cid, [])]
-        t = timeline(_facts(rows))
+        t = timeline(_facts(rows, _survey_answers(session, rows)))
         apply_clocks(
             case,
             clocks_for(case, slas[case.brand_id], waiting_since=t.waiting_since if t else None),
