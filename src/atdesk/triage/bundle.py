@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+from threadpoolctl import ThreadpoolController  # type: ignore[import-untyped]
 
 from atdesk.triage.features import ARTIFACTS, Features, FeatureSet, shipped_static_vectors
 from atdesk.triage.lexicon import Lexicon
@@ -19,6 +20,22 @@ from atdesk.triage.ngrams import NgramFeaturizer
 BUNDLE_FILE = ARTIFACTS / "triage_model.npz"
 MANIFEST_FILE = ARTIFACTS / "manifest.json"
 HEADS = ("intent", "sentiment", "offensive")
+
+
+@lru_cache(maxsize=1)
+def _blas() -> Any:
+    return ThreadpoolController()
+
+
+def one_blas_thread() -> Any:
+    """A context in which BLAS products run on one thread.
+
+    The dense products here are small: OpenBLAS would start a thread per core for them, and
+    its idle threads then spin for the rest of the batch, taking a core that the rest of
+    triage (or a second worker process) needs. With one thread the sums are also the same on
+    every machine, whatever its core count.
+    """
+    return _blas().limit(limits=1, user_api="blas")
 
 
 class ModelsMissing(RuntimeError):
@@ -57,7 +74,8 @@ class TriageBundle:
         """Probabilities of every head for a batch."""
         scores = np.asarray(features.sparse @ self._stacked_sparse, dtype=np.float32)
         if self._stacked_dense.shape[0]:
-            scores += features.dense @ self._stacked_dense
+            with one_blas_thread():
+                scores += features.dense @ self._stacked_dense
         scores += self._stacked_bias
         return {
             name: probabilities_from_scores(scores[:, self._slices[name]], self.heads[name])
