@@ -1,0 +1,240 @@
+"""Deciding, once per case, whether a resolution gets a survey, and queueing the one that does.
+
+A resolution (the `case.resolved` audit event, whoever resolved: an agent, a bulk action,
+the API, auto-resolve, an automation) gets one decision, stored as a `surveys` row unique on
+the case: queued (with its `survey.send` job, written in the same transaction), or skipped
+with the reason. Replays and re-resolutions find the row and do nothing. Brands with surveys
+off, cases reopened before we looked and resolutions of replayed history get no row at all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from atdesk.automations import jobs
+from atdesk.automations.messages import AUTOMATION_USERNAME
+from atdesk.automations.texts import fit
+from atdesk.cases import audit
+from atdesk.domain.cases import CaseStatus
+from atdesk.domain.handles import handle_key
+from atdesk.models import Brand, Case, ChannelAccount, Post, Survey, User
+from atdesk.respond.macros import first_name
+from atdesk.surveys.answers import ACTOR
+from atdesk.surveys.scores import SurveyStatus
+from atdesk.surveys.settings import SurveySettings, render_text, survey_settings
+
+SURVEY_JOB = "survey.send"
+# Older than this, a resolution is history (a replay, a back-fill, a worker long down).
+STALE = timedelta(days=3)
+_COUNTED = (SurveyStatus.QUEUED.value, SurveyStatus.SENT.value, SurveyStatus.ANSWERED.value)
+
+
+@dataclass(frozen=True, slots=True)
+class Resolution:
+    """One `case.resolved` event from the audit trail."""
+
+    event_id: int
+    case_id: int
+    at: datetime
+
+
+def decide(session: Session, resolution: Resolution, *, now: datetime) -> Survey | None:
+    """Queue or skip the case's survey; None when there is nothing to decide."""
+    case = session.get(Case, resolution.case_id)
+    if case is None or case.status != CaseStatus.RESOLVED.value or case.resolved_at is None:
+        return None  # merged away, or reopened before we looked: the next resolution decides
+    existing = session.scalar(select(Survey).where(Survey.case_id == case.id))
+    if existing is not None and not _decide_again(existing, resolution):
+        return None  # once per case, however often it is resolved or replayed
+    settings = survey_settings(case.brand)
+    if not settings.enabled:
+        return None
+    if resolution.at - case.resolved_at > STALE or now - resolution.at > STALE:
+        return None
+    author = case.customer_author
+    survey = existing or Survey(case_id=case.id)
+    survey.brand_id = case.brand_id
+    survey.author_id = author.id
+    survey.customer_id = case.customer_id or author.customer_id
+    survey.network = case.network
+    survey.kind = settings.kind.value
+    survey.resolved_by = case.resolved_by
+    survey.resolution_event_id = resolution.event_id
+    survey.created_at = now
+    survey.reason = skip_reason(session, case, settings, survey.customer_id, now=now)
+    survey.status = (SurveyStatus.SKIPPED if survey.reason else SurveyStatus.QUEUED).value
+    survey.text = "" if survey.reason else survey_text(case, settings)
+    survey.sent_at = survey.expires_at = survey.answered_at = survey.prompt_post_id = None
+    session.add(survey)
+    session.flush()
+    if survey.reason is None:
+        job = jobs.enqueue(
+            session,
+            kind=SURVEY_JOB,
+            key=f"{SURVEY_JOB}:case:{case.id}:resolution:{resolution.event_id}",
+            brand_id=case.brand_id,
+            case_id=case.id,
+            payload={
+                "case_id": case.id,
+                "survey_id": survey.id,
+                "private": True,
+                "text": survey.text,
+                "purpose": "survey",
+            },
+        )
+        survey.job_id = job.id
+    audit.record(
+        session,
+        entity_type="case",
+        entity_id=case.id,
+        action=f"survey.{survey.status}",
+        actor=ACTOR,
+        after={"survey_id": survey.id, "kind": survey.kind, "reason": survey.reason or ""},
+    )
+    session.flush()
+    return survey
+
+
+def _decide_again(survey: Survey, resolution: Resolution) -> bool:
+    """A survey cancelled because its case reopened is decided again at a later resolution."""
+    return (
+        survey.status == SurveyStatus.CANCELLED.value
+        and (survey.resolution_event_id or 0) < resolution.event_id
+    )
+
+
+def survey_text(case: Case, settings: SurveySettings) -> str:
+    """The brand's question for this customer, fitted to a private message on the network."""
+    author = case.customer_author
+    customer_name = author.customer.name if author.customer and author.customer.name else ""
+    text = render_text(
+        settings.text_for(settings.kind),
+        {
+            "first_name": first_name(customer_name or author.name, author.handle),
+            "brand": case.brand.name,
+            "case_id": str(case.id),
+            "handle": f"@{author.handle}",
+        },
+    )
+    return fit(case.network, text, private=True, to=author.handle)
+
+
+def skip_reason(
+    session: Session,
+    case: Case,
+    settings: SurveySettings,
+    customer_id: int | None,
+    *,
+    now: datetime,
+) -> str | None:
+    """Why this resolution gets no survey, or None when it should get one."""
+    author = case.customer_author
+    blocked = (case.brand.settings or {}).get("blocked_handles", [])
+    if handle_key(author.handle) in {handle_key(h) for h in blocked}:
+        return "the customer is on the brand's block list"
+    if _flagged(session, case):
+        return "the customer's posts were flagged as spam or abuse, or filtered"
+    if not session.scalar(
+        select(ChannelAccount.id)
+        .where(ChannelAccount.brand_id == case.brand_id, ChannelAccount.network == case.network)
+        .limit(1)
+    ):
+        return f"the brand has no {case.network} account to send it from"
+    if not case.outbound_count:
+        return "nobody answered the customer, so there is nothing to rate"
+    if settings.skip_automated and not _person_involved(session, case):
+        return "closed by the bot or an automation with no person involved"
+    if settings.every_days:
+        since = now - timedelta(days=settings.every_days)
+        same_customer = Survey.author_id == author.id
+        if customer_id is not None:
+            same_customer = or_(same_customer, Survey.customer_id == customer_id)
+        earlier = session.scalar(
+            select(Survey.created_at)
+            .where(
+                Survey.brand_id == case.brand_id,
+                same_customer,
+                Survey.status.in_(_COUNTED),
+                Survey.created_at >= since,
+                Survey.case_id != case.id,
+            )
+            .order_by(Survey.created_at.desc())
+            .limit(1)
+        )
+        if earlier is not None:
+            return (
+                f"the customer was asked on {earlier:%Y-%m-%d}; at most one survey every "
+                f"{settings.every_days} days"
+            )
+    return None
+
+
+def _flagged(session: Session, case: Case) -> bool:
+    """Whether the customer ever wrote to this brand as spam or abuse, or was filtered."""
+    noisy = or_(
+        Post.spam.is_(True),
+        Post.abuse.is_(True),
+        Post.filtered_reason.is_not(None) & (Post.filtered_reason != "repost"),
+    )
+    found = session.scalar(
+        select(Post.id)
+        .where(
+            Post.author_id == case.customer_author_id,
+            or_(Post.brand_id == case.brand_id, Post.case_id == case.id),
+            Post.inbound.is_(True),
+            noisy,
+        )
+        .limit(1)
+    )
+    return found is not None
+
+
+def _person_involved(session: Session, case: Case) -> bool:
+    """A person resolved the case or wrote to the customer (not the bot, not a rule)."""
+    people = select(User.username).where(User.username != AUTOMATION_USERNAME)
+    if case.resolved_by and session.scalar(people.where(User.username == case.resolved_by)):
+        return True
+    automation = session.scalar(select(User.id).where(User.username == AUTOMATION_USERNAME))
+    by_person = session.scalar(
+        select(Post.id)
+        .where(
+            Post.case_id == case.id,
+            Post.inbound.is_(False),
+            or_(Post.sent_by_user_id.is_(None), Post.sent_by_user_id != (automation or -1)),
+        )
+        .limit(1)
+    )
+    return by_person is not None
+
+
+def cancel(session: Session, survey: Survey, reason: str) -> None:
+    """A queued survey that must not go out after all (the case reopened meanwhile)."""
+    survey.status = SurveyStatus.CANCELLED.value
+    survey.reason = reason[:200]
+    if survey.case_id is not None and session.get(Case, survey.case_id) is not None:
+        audit.record(
+            session,
+            entity_type="case",
+            entity_id=survey.case_id,
+            action="survey.cancelled",
+            actor=ACTOR,
+            after={"survey_id": survey.id, "reason": survey.reason},
+        )
+    session.flush()
+
+
+def mark_sent(session: Session, survey: Survey, post_id: int) -> None:
+    """The survey is out: answers count from the message's time for the brand's window."""
+    post = session.get(Post, post_id)
+    assert post is not None
+    brand = session.get(Brand, survey.brand_id)
+    assert brand is not None
+    survey.status = SurveyStatus.SENT.value
+    survey.prompt_post_id = post.id
+    survey.sent_at = post.created_at
+    survey.expires_at = post.created_at + timedelta(days=survey_settings(brand).answer_days)
+    session.flush()

@@ -1,0 +1,118 @@
+"""The worker's side of surveys: the sweep that turns resolutions into survey decisions, and
+the `survey.send` job that sends a queued survey through the respond stage.
+
+The audit trail is the change feed (as for live updates): every resolution, by whatever path,
+writes a `case.resolved` event in its own transaction. The sweep reads those events after its
+cursor and decides each in one transaction with the cursor's move (ADR 70). On PostgreSQL two
+transactions can commit out of id order, so the cursor stays a minute behind the newest
+events and reads them again (a decision is idempotent); on SQLite commits are serial.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from atdesk.automations import jobs
+from atdesk.automations.messages import run_message
+from atdesk.domain.cases import CaseStatus
+from atdesk.models import AuditEvent, Case, Survey, SurveyCursor
+from atdesk.storage.session import transaction
+from atdesk.surveys.scores import SurveyStatus
+from atdesk.surveys.service import SURVEY_JOB, Resolution, cancel, decide, mark_sent
+
+CURSOR = "resolved"
+BATCH = 200
+# Commits on PostgreSQL may land out of id order; events younger than this are read again.
+SETTLE = timedelta(seconds=60)
+# With no resolution to read, the cursor still moves on once this many events went by.
+ADVANCE_EVERY = 1000
+_RESOLVED = (AuditEvent.action == "case.resolved") & (AuditEvent.entity_type == "case")
+
+
+def sweep(database_url: str, *, now: datetime, limit: int = BATCH) -> int:
+    """Decide the survey of each resolution since the last sweep; returns how many got a row."""
+    with transaction(database_url) as session:  # a plain read: an idle worker never writes
+        start = session.scalar(select(SurveyCursor.last_audit_id).where(_named())) or 0
+        waiting = session.scalar(
+            select(AuditEvent.id).where(AuditEvent.id > start, _RESOLVED).limit(1)
+        )
+        newest = session.scalar(select(func.max(AuditEvent.id))) or 0
+    if waiting is None and newest - start < ADVANCE_EVERY:
+        return 0
+    with transaction(database_url) as session:
+        cursor = _locked_cursor(session)
+        events = session.execute(
+            select(AuditEvent.id, AuditEvent.entity_id, AuditEvent.at)
+            .where(AuditEvent.id > cursor.last_audit_id, _RESOLVED)
+            .order_by(AuditEvent.id)
+            .limit(limit)
+        ).all()
+        decided = 0
+        for event_id, case_id, at in events:
+            if decide(session, Resolution(event_id, case_id, at), now=now) is not None:
+                decided += 1
+        _advance(session, cursor, now=now, upto=events[-1][0] if len(events) == limit else None)
+        return decided
+
+
+def _named() -> Any:
+    return SurveyCursor.name == CURSOR
+
+
+def _locked_cursor(session: Session) -> SurveyCursor:
+    """The cursor row, locked for this transaction (on SQLite: the database's write lock)."""
+    session.execute(
+        update(SurveyCursor)
+        .where(_named())
+        .values(last_audit_id=SurveyCursor.last_audit_id)
+        .execution_options(synchronize_session=False)
+    )
+    cursor = session.get(SurveyCursor, CURSOR, with_for_update=True)
+    if cursor is None:
+        cursor = SurveyCursor(name=CURSOR, last_audit_id=0)
+        session.add(cursor)
+        session.flush()
+    return cursor
+
+
+def _advance(session: Session, cursor: SurveyCursor, *, now: datetime, upto: int | None) -> None:
+    """Move past every event old enough to be surely committed (all of them on SQLite)."""
+    settle = SETTLE if session.get_bind().dialect.name == "postgresql" else timedelta(0)
+    query = select(func.max(AuditEvent.id)).where(
+        AuditEvent.id > cursor.last_audit_id, AuditEvent.at <= now - settle
+    )
+    if upto is not None:  # a full batch: the rest is read on the next sweep
+        query = query.where(AuditEvent.id <= upto)
+    position = session.scalar(query)
+    if position is not None:
+        cursor.last_audit_id = position
+    session.flush()
+
+
+@jobs.handler(SURVEY_JOB)
+def run_survey(job: jobs.JobView, env: jobs.JobEnv) -> jobs.JobOutcome:
+    """Send the survey as the automation's private message, unless the case reopened."""
+    send = run_message(job, env).effect
+    assert send is not None
+    survey_id = int(job.payload["survey_id"])
+
+    def effect(session: Session) -> Mapping[str, Any] | None:
+        survey = session.get(Survey, survey_id)
+        if survey is None or survey.status != SurveyStatus.QUEUED.value:
+            return {"skipped": "the survey is no longer waiting to go out"}
+        case = session.get(Case, survey.case_id) if survey.case_id is not None else None
+        if case is None or case.status != CaseStatus.RESOLVED.value:
+            reason = "the case was reopened or merged before the survey went out"
+            cancel(session, survey, reason)
+            return {"skipped": reason}
+        result = dict(send(session) or {})
+        if result.get("status") == "sent" and result.get("post_id"):
+            mark_sent(session, survey, int(result["post_id"]))
+        return result
+
+    return jobs.JobOutcome.done(effect=effect)
