@@ -17,6 +17,7 @@ from atdesk.pipeline.filter import filter_reason
 from atdesk.pipeline.normalize import normalize
 from atdesk.pipeline.store import Decided, apply_change, insert_posts, upsert_authors
 from atdesk.pipeline.thread import nodes_of, thread
+from atdesk.surveys.answers import record_answers
 from atdesk.triage.base import Triager
 from atdesk.triage.service import get_triager
 
@@ -125,6 +126,11 @@ def process_events(
     link_new_authors(session, author_ids.values())
     insert_posts(session, decided, author_ids, sources)
     report.stored = len(decided)
+    # Before the cases sync, so an answer to a survey is known not to reopen its case.
+    record_answers(
+        session,
+        [d.post.key for d in decided if d.inbound and d.post.direct and not d.filtered_reason],
+    )
     report.case_changes = sync_cases(session, threaded.touched)
     attach_case_customers(session, [c.case_id for c in report.case_changes])
     return report
