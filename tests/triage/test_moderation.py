@@ -35,3 +35,33 @@ def test_threats_are_abuse_whatever_the_score() -> None:
 def test_abuse_needs_a_confident_offensive_score() -> None:
     assert is_abuse("you are all idiots", 0.95)
     assert not is_abuse("this is so annoying", 0.6)
+
+
+def test_flooding_found_for_a_whole_batch_is_what_the_pattern_finds() -> None:
+    import re
+
+    from atdesk.triage.spam import flooded_rows
+
+    texts = [
+        "noooooooooo way",  # ten o's
+        "nooooooooo way",  # nine
+        "\n" * 12 + "line breaks do not count",
+        "b" * 5 + "\n" + "b" * 5,
+        "😂" * 10,
+        "",
+        "ends with !!!!!!!!!!",
+        "\ud800" * 10,
+    ]
+    pattern = re.compile(r"(.)\1{9,}")
+    expected = {i for i, text in enumerate(texts) if pattern.search(text)}
+    assert flooded_rows(texts) == expected == {0, 4, 6, 7}
+    for i, text in enumerate(texts):
+        assert spam_signals(text, flooded=i in expected) == spam_signals(text)
+
+
+def test_a_batch_word_search_finds_every_text_holding_the_word() -> None:
+    from atdesk.triage.tokens import WordFinder
+
+    texts = ["Call me", "nothing", "RİNG ME", "a\x00call", "", "phone phone", "recall"]
+    assert WordFinder(texts).rows(["call", "ring"]) == {0, 2, 3, 6}
+    assert WordFinder(texts[:3] + texts[4:]).rows(["call", "phone"]) == {0, 4, 5}

@@ -221,10 +221,17 @@ def find_locations(
         found += [m.group(0).strip(" .") for m in _NAMED_STREET.finditer(text)]
     if (digits or streets) and _ANY_DIGIT.search(text):  # every street number has a digit
         found += [m.group(0) for m in _NUMBERED_STREET.finditer(text)]
+    return _places(text, found)
+
+
+def _places(text: str, found: list[str]) -> list[str]:
+    """Named places added to the places found so far; those inside a longer one are dropped."""
     for match in _PLACE.finditer(text):
         place = match.group("place")
         if place.split()[0] not in _NOT_PLACES:
             found.append(place)
+    if not found:
+        return found
     unique: list[str] = []
     for place in dict.fromkeys(found):
         if not any(place != other and place in other for other in found):
@@ -305,27 +312,29 @@ def extract_entities(
     words, the post's lower-cased tokens when the caller has them, let cheap checks skip the
     extractors that cannot match; the answers are the same without them.
     """
-    zone = created_at.tzinfo if created_at is not None and created_at.tzinfo else UTC
-    resolved = find_datetimes(text, created_at, words)
-    datetimes = list(dict.fromkeys(r.iso(zone) for r in resolved))
-    windows = [r.iso(zone).split("/") for r in resolved if r.until is not None]
+    datetimes: list[str] = []
+    windows: list[list[str]] = []
+    if words is None or not DATE_TOKENS.isdisjoint(words):
+        resolved = find_datetimes(text, created_at, words)
+        if resolved:
+            zone = created_at.tzinfo if created_at is not None and created_at.tzinfo else UTC
+            datetimes = list(dict.fromkeys(r.iso(zone) for r in resolved))
+            windows = [r.iso(zone).split("/") for r in resolved if r.until is not None]
     digits = _REAL_DIGIT.search(text) is not None
     masked = "__" in text
     streets = words is None or not _STREET_WORDS.isdisjoint(words)
-    phones = find_phones(text) if digits or masked else []
+    if digits or masked or streets:
+        phones = find_phones(text) if digits or masked else []
+        accounts = find_account_numbers(text) if digits or masked else []
+        addresses = find_addresses(text) if digits and streets else []
+        locations = find_locations(text, streets=streets, digits=digits, addresses=addresses)
+    else:  # what find_locations does with no digit and no street word: named places only
+        phones, accounts, addresses = [], [], []
+        named = "in" in text or "at" in text or "near" in text or "outside" in text
+        locations = _places(text, []) if named or "from" in text else []
     emails = find_emails(text) if masked or _may_hold_email(text) else []
-    accounts = find_account_numbers(text) if digits or masked else []
-    addresses = find_addresses(text) if digits and streets else []
-    locations = find_locations(text, streets=streets, digits=digits, addresses=addresses)
-    written = digits and "." in text and "," in text
-    points = ([coordinates] if coordinates else []) + (find_coordinates(text) if written else [])
-    entities = Entities(
-        datetimes=datetimes,
-        phones=phones,
-        emails=emails,
-        account_numbers=accounts,
-        locations=locations,
-        coordinates=list(dict.fromkeys(points)),
-        windows=windows,
-    )
+    points = [coordinates] if coordinates else []
+    if digits and "." in text and "," in text:
+        points = list(dict.fromkeys(points + find_coordinates(text)))
+    entities = Entities(datetimes, phones, emails, accounts, locations, points, windows)
     return entities, bool(phones or emails or accounts or addresses)

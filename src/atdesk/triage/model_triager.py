@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import re
 from collections.abc import Sequence
 
@@ -16,8 +17,9 @@ from atdesk.triage.entities import extract_entities
 from atdesk.triage.intent_model import IntentClassifier, best_labels
 from atdesk.triage.language import BatchLanguageIdentifier, language_identifier
 from atdesk.triage.priority import decide_priority
-from atdesk.triage.spam import is_spam
+from atdesk.triage.spam import flooded_rows, is_spam
 from atdesk.triage.token_table import TokenTable
+from atdesk.triage.tokens import WordFinder
 
 # SPEC §1 precedence: among intents the model finds plausible, the earliest in the list wins.
 # "Plausible" means at least this share of the top intent's probability.
@@ -49,17 +51,9 @@ _CUE_GATES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ("reschedul", "rebook", "appointment", "booking", "visit", "reservation", "flight"),
     ),
 }
-_CASE_FOLDS = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"})
 # Tokens that some rule (spam, threats, priority, entities and dates) looks for: a post's
 # rules see only these of its words, which gives them the same answers as all its words.
 NOTABLE_WORDS = spam.GATE_WORDS | abuse.GATE_WORDS | priority.GATE_WORDS | entities.GATE_WORDS
-
-
-def _may_cue(text: str, gate: tuple[tuple[str, ...], tuple[str, ...]]) -> bool:
-    """False only when the cue's pattern cannot match the text."""
-    folded = (text if text.isascii() else text.translate(_CASE_FOLDS)).lower()
-    first, second = gate
-    return any(w in folded for w in first) and (not second or any(w in folded for w in second))
 
 
 def apply_precedence(
@@ -76,12 +70,16 @@ def apply_precedence(
     top = ordered.max(axis=1, keepdims=True)
     plausible = (ordered >= np.maximum(top * PRECEDENCE_SHARE, PRECEDENCE_FLOOR)) | (ordered >= top)
     if texts is not None:
+        finder = WordFinder(texts)
         for intent, cue in _ACTION_CUES.items():
             if intent in labels:
                 column = [labels[i] for i in order].index(intent)
-                gate = _CUE_GATES[intent]
-                for row, text in enumerate(texts):
-                    if _may_cue(text, gate) and cue.search(text):
+                first, second = _CUE_GATES[intent]
+                rows = finder.rows(first)
+                if second:
+                    rows &= finder.rows(second)
+                for row in sorted(rows):
+                    if cue.search(texts[row]):
                         plausible[row, column] = True
     first = plausible.argmax(axis=1)
     names = [labels[i] for i in order]
@@ -110,9 +108,23 @@ class ModelTriager:
         return self.triage_many([item])[0]
 
     def triage_many(self, items: Sequence[TriageInput]) -> list[TriageResult]:
-        """Label a batch: tokens, features and every model once for the whole batch."""
+        """Label a batch: tokens, features and every model once for the whole batch.
+
+        The cycle collector is paused meanwhile: a batch makes about ten container objects
+        per post (result, entities, lists), none in a cycle, and collections triggered by them
+        would walk every young object again and again (about a tenth of the batch's time).
+        """
         if not items:
             return []
+        paused = gc.isenabled()
+        gc.disable()
+        try:
+            return self._triage_many(items)
+        finally:
+            if paused:
+                gc.enable()
+
+    def _triage_many(self, items: Sequence[TriageInput]) -> list[TriageResult]:
         texts = [item.text for item in items]
         batch = self.tokens.encode(texts)
         probs = self.bundle.probabilities(self.tokens.features(batch))
@@ -127,12 +139,13 @@ class ModelTriager:
         offensive = probs["offensive"][:, self._offensive_col].tolist()
         languages = self.languages.identify(texts)
         notable = self.tokens.notable_words(batch)
+        flooded = flooded_rows(texts)
         results = []
         for row, item in enumerate(items):
             intent, confidence = intents[row]
             sentiment = sentiment_of[sentiments[row]]
             text, words = item.text, notable[row]
-            is_spam_post = is_spam(text, words)
+            is_spam_post = is_spam(text, words, row in flooded)
             found, pii = extract_entities(text, item.created_at, item.coordinates, words)
             level, reasons = decide_priority(
                 text=text,

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from bisect import bisect_right
+from collections.abc import Iterable, Sequence
+from itertools import accumulate
 
 # Handles, links and numbers carry no meaning for a classifier, only their presence does.
 _HANDLE = re.compile(r"@\w+")
@@ -71,6 +73,37 @@ def ignorecase_lower(text: str) -> str:
             if special in text:
                 text = text.replace(special, ascii_letter)
     return text.lower()
+
+
+class WordFinder:
+    """Which texts of a batch hold a word as IGNORECASE patterns read them (ignorecase_lower).
+
+    The batch is folded and searched as one string, so a word that appears in few texts costs
+    a few `str.find` calls for the whole batch instead of a test per text.
+    """
+
+    def __init__(self, texts: Sequence[str]) -> None:
+        folded = ignorecase_lower(SEPARATOR.join(texts))
+        pieces = folded.split(SEPARATOR)
+        self._texts: list[str] | None = None
+        if len(pieces) != len(texts):  # a text holds the separator: fold one at a time
+            self._texts = [ignorecase_lower(text) for text in texts]
+        self._folded = folded
+        self._ends = list(accumulate(len(piece) + 1 for piece in pieces))
+
+    def rows(self, words: Iterable[str]) -> set[int]:
+        """Rows of the texts that hold at least one of the words."""
+        if self._texts is not None:
+            return {i for i, text in enumerate(self._texts) if any(w in text for w in words)}
+        found: set[int] = set()
+        folded, ends = self._folded, self._ends
+        for word in words:
+            at = folded.find(word)
+            while at != -1:
+                row = bisect_right(ends, at)
+                found.add(row)
+                at = folded.find(word, ends[row])
+        return found
 
 
 def strip_accents(word: str) -> str:
