@@ -28,7 +28,15 @@ from atdesk.automations.rescheduling import answer_offer, open_offer_for
 from atdesk.automations.rulebook import install_defaults, loaded_rules, spec_of
 from atdesk.config import Settings
 from atdesk.domain.posts import RawEvent
-from atdesk.models import AutomatedPost, AutomationRule, Brand, Case, Post, RuleRun
+from atdesk.models import (
+    AutomatedPost,
+    AutomationRule,
+    Brand,
+    Case,
+    Post,
+    RuleRun,
+    SurveyResponse,
+)
 from atdesk.models.base import utcnow
 from atdesk.pipeline.bus import CASE_EVENTS, Bus, Handler
 from atdesk.pipeline.normalize import normalize
@@ -169,6 +177,9 @@ def _automate(session: Session, post: Post, brands: _Brands, now: datetime) -> P
     brand = session.get(Brand, case.brand_id) if case else None
     if not post.inbound or post.filtered_reason or case is None or brand is None:
         mark.handled_by = "not-automated"
+        return PostRun(post.id, mark.handled_by)
+    if session.scalar(select(SurveyResponse.id).where(SurveyResponse.post_id == post.id)):
+        mark.handled_by = "survey-answer"  # a score for a resolved case: no rule acts on it
         return PostRun(post.id, mark.handled_by)
     if now - post.created_at > MAX_POST_AGE:
         # Replays and back-fills: answering a customer days later would do more harm than good.

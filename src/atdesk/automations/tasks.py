@@ -6,6 +6,7 @@ import atdesk.automations.cityreports
 import atdesk.automations.identity
 import atdesk.automations.messages
 import atdesk.automations.webhooks
+import atdesk.surveys.tasks
 from atdesk.automations.jobs import HANDLERS
 
 MODULES = (
@@ -13,5 +14,6 @@ MODULES = (
     atdesk.automations.identity,
     atdesk.automations.messages,
     atdesk.automations.webhooks,
+    atdesk.surveys.tasks,
 )
 KINDS = sorted(HANDLERS)

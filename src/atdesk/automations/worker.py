@@ -12,6 +12,7 @@ from atdesk.automations.stage import case_events_handler
 from atdesk.config import Settings
 from atdesk.pipeline.bus import CASE_EVENTS, Bus
 from atdesk.respond.outbox import ChannelOutbox, Outbox
+from atdesk.surveys.tasks import sweep as sweep_resolutions
 
 log = logging.getLogger(__name__)
 
@@ -32,8 +33,10 @@ class AutomationRunner:
         )
 
     def run_once(self, *, batch_size: int = 100, jobs: int = 20) -> int:
-        """Automate one batch of case events, then run the jobs that are due."""
+        """Automate one batch of case events, decide the surveys of new resolutions, then run
+        the jobs that are due."""
         handled = self.bus.consume(CASE_EVENTS, self.handle_case_events, batch_size=batch_size)
+        handled += sweep_resolutions(self.env.settings.database_url, now=self.env.now())
         return handled + run_due_jobs(self.env, limit=jobs)
 
     def close(self) -> None:
