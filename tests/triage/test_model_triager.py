@@ -104,3 +104,18 @@ def test_cue_words_are_found_whatever_the_case_and_unicode_look_alikes() -> None
         "complaint",
         "booking_change",
     ]
+
+
+def test_results_cross_processes_unchanged() -> None:
+    import pickle
+
+    from atdesk.triage.parallel import pack_result, unpack_result
+
+    posts = [
+        TriageInput(text="@cable move my visit to next week, call 415-555-2671", created_at=NOW),
+        TriageInput(text="gas leak at 42 Park Road!!", created_at=NOW, coordinates=(1.5, 2.5)),
+        TriageInput(text="thanks", followers=250_000, verified=True),
+    ]
+    results = ModelTriager().triage_many(posts)
+    crossed = [pickle.loads(pickle.dumps(pack_result(r))) for r in results]  # noqa: S301
+    assert [unpack_result(values) for values in crossed] == results

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import fields
+from operator import attrgetter
 from typing import Any, TypeVar
 
-from atdesk.domain.triage import TriageInput, TriageResult
+from atdesk.domain.triage import Entities, Priority, Sentiment, TriageInput, TriageResult
 from atdesk.triage.base import Triager
 
 Item = TypeVar("Item")
@@ -50,16 +53,63 @@ def map_chunks(
             yield work(triager, chunk)
         return
     context: Any = multiprocessing.get_context("fork")
-    with context.Pool(workers, initializer=_set_worker, initargs=(triager, work)) as pool:
-        yield from pool.imap(_run, chunks)
+    # Everything alive now (the models above all) is left out of cycle collections while the
+    # pool runs: in the workers a collection would touch, and so copy, the shared pages; in
+    # this process it would walk the models again for every batch of answers received.
+    gc.freeze()
+    try:
+        with context.Pool(workers, initializer=_set_worker, initargs=(triager, work)) as pool:
+            yield from pool.imap(_run, chunks)
+    finally:
+        gc.unfreeze()
 
 
-def _triage_many(triager: Triager, chunk: Sequence[TriageInput]) -> list[TriageResult]:
-    return triager.triage_many(chunk)
+# Posts and results cross between processes as tuples of plain values: pickling the objects
+# themselves (enums, nested dataclasses) cost about four times as much.
+_INPUT = attrgetter(*(f.name for f in fields(TriageInput)))
+_RESULT = attrgetter(*(f.name for f in fields(TriageResult)))
+_ENTITIES = attrgetter(*(f.name for f in fields(Entities)))
+_SENTIMENTS = {s.value: s for s in Sentiment}
+_PRIORITIES = {p.value: p for p in Priority}
+_ENUMS: dict[str, dict[str, Any]] = {"sentiment": _SENTIMENTS, "priority": _PRIORITIES}
+_RESULT_FIELDS = [f.name for f in fields(TriageResult)]
+
+
+def pack_result(result: TriageResult) -> tuple[Any, ...]:
+    """A result as plain values (entities nested as a tuple, enums as their values)."""
+    values = list(_RESULT(result))
+    for i, name in enumerate(_RESULT_FIELDS):
+        if name == "entities":
+            values[i] = _ENTITIES(values[i])
+        elif name in _ENUMS:
+            values[i] = values[i].value
+    return tuple(values)
+
+
+def unpack_result(values: tuple[Any, ...]) -> TriageResult:
+    """What pack_result packed."""
+    fixed = list(values)
+    for i, name in enumerate(_RESULT_FIELDS):
+        if name == "entities":
+            fixed[i] = Entities(*fixed[i])
+        elif name in _ENUMS:
+            fixed[i] = _ENUMS[name][fixed[i]]
+    return TriageResult(*fixed)
+
+
+def _triage_packed(triager: Triager, rows: Sequence[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    results = triager.triage_many([TriageInput(*row) for row in rows])
+    return [pack_result(result) for result in results]
 
 
 def triage_chunks(
     triager: Triager, chunks: Iterable[Sequence[TriageInput]], workers: int
 ) -> Iterator[list[TriageResult]]:
     """Results chunk by chunk, in order."""
-    return map_chunks(triager, _triage_many, chunks, workers)
+    if workers <= 1:
+        for chunk in chunks:
+            yield triager.triage_many(chunk)
+        return
+    packed = ([_INPUT(item) for item in chunk] for chunk in chunks)
+    for rows in map_chunks(triager, _triage_packed, packed, workers):
+        yield [unpack_result(row) for row in rows]
