@@ -156,3 +156,23 @@ def test_two_workers_give_the_same_lines() -> None:
     assert code_one == code_two == 0
     assert one == two
     assert len(two.splitlines()) == 6
+
+
+def test_output_records_are_to_json_with_the_id_and_reasons() -> None:
+    from datetime import UTC, datetime
+
+    from atdesk.domain.triage import TriageInput
+    from atdesk.triage.commands import output_record
+    from atdesk.triage.model_triager import ModelTriager
+
+    now = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+    posts = [
+        TriageInput(text="@cable next week please, call 415-555-2671", created_at=now),
+        TriageInput(text="gas leak at 42 Park Road, 40.7128, -74.0060", coordinates=(1.5, 2.5)),
+        TriageInput(text="¡Gracias! 😀 order #113-4567890-1234567", followers=250_000),
+    ]
+    for n, result in enumerate(ModelTriager().triage_many(posts)):
+        expected = {"id": str(n), **result.to_json(), "priority_reasons": result.priority_reasons}
+        record = output_record(str(n), result)
+        assert record == expected
+        assert json.dumps(record, ensure_ascii=False) == json.dumps(expected, ensure_ascii=False)
