@@ -9,8 +9,10 @@ off, cases reopened before we looked and resolutions of replayed history get no 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -25,7 +27,13 @@ from atdesk.models import Brand, Case, ChannelAccount, Post, Survey, User
 from atdesk.respond.macros import first_name
 from atdesk.surveys.answers import ACTOR
 from atdesk.surveys.scores import SurveyStatus
-from atdesk.surveys.settings import SurveySettings, render_text, survey_settings
+from atdesk.surveys.settings import (
+    SurveySettings,
+    parse_settings,
+    render_text,
+    survey_settings,
+    update_survey_settings,
+)
 
 SURVEY_JOB = "survey.send"
 # Older than this, a resolution is history (a replay, a back-fill, a worker long down).
@@ -238,3 +246,24 @@ def mark_sent(session: Session, survey: Survey, post_id: int) -> None:
     survey.sent_at = post.created_at
     survey.expires_at = post.created_at + timedelta(days=survey_settings(brand).answer_days)
     session.flush()
+
+
+def save_settings(
+    session: Session, brand: Brand, changes: Mapping[str, Any], *, actor: User | str
+) -> SurveySettings:
+    """Check and store a change to the brand's survey settings, audited on the brand."""
+    before = survey_settings(brand)
+    after = parse_settings(changes, before)
+    if after != before:
+        update_survey_settings(brand, after)
+        audit.record(
+            session,
+            entity_type="brand",
+            entity_id=brand.id,
+            action="brand.surveys",
+            actor=actor,
+            before=before.to_json(),
+            after=after.to_json(),
+        )
+        session.flush()
+    return after

@@ -1,0 +1,106 @@
+"""The surveys page (per-brand response rate, CSAT and NPS, recent answers, settings) and the
+customer panel's CSAT/NPS history on the case page."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, HTTPException, Request, status
+from fastapi.responses import HTMLResponse, RedirectResponse
+from sqlalchemy.orm import object_session
+
+from atdesk.automations.queries import brands_for
+from atdesk.cases.access import NotVisible
+from atdesk.models import Case
+from atdesk.models.base import utcnow
+from atdesk.surveys import queries
+from atdesk.surveys.scores import SurveyKind
+from atdesk.surveys.service import save_settings
+from atdesk.surveys.settings import (
+    VARIABLES,
+    SurveySettings,
+    SurveySettingsError,
+    survey_settings,
+)
+from atdesk.web.deps import CsrfChecked, DbSession, PageViewer, Viewer
+from atdesk.web.templating import flash, render, templates
+
+router = APIRouter(prefix="/surveys", include_in_schema=False)
+
+
+@router.get("", response_class=HTMLResponse)
+def surveys_page(
+    request: Request, session: DbSession, viewer: PageViewer, brand_id: int | None = None
+) -> HTMLResponse:
+    """How each brand's customers rate it, the latest answers, and (admins) the settings."""
+    brands = list(brands_for(session, viewer.brand_ids))
+    if brand_id is not None and brand_id not in {b.id for b in brands}:
+        raise NotVisible(f"no brand {brand_id} in your brands")
+    chosen = next((b for b in brands if b.id == brand_id), None)
+    return render(
+        request,
+        "surveys/index.html",
+        {
+            "brands": brands,
+            "brand": chosen,
+            "summaries": queries.summaries(
+                session, viewer.brand_ids, now=utcnow(), brand_id=brand_id
+            ),
+            "answers": queries.recent_answers(session, viewer.brand_ids, brand_id=brand_id),
+            "settings_of": {b.id: survey_settings(b) for b in brands},
+            "variables": VARIABLES,
+            "kinds": [k.value for k in SurveyKind],
+        },
+        session=session,
+    )
+
+
+@router.post("/settings", dependencies=[CsrfChecked])
+def save_settings_form(
+    request: Request,
+    session: DbSession,
+    viewer: PageViewer,
+    brand_id: Annotated[int, Form()],
+    kind: Annotated[str, Form()] = "csat",
+    every_days: Annotated[str, Form()] = "7",
+    answer_days: Annotated[str, Form()] = "7",
+    csat_text: Annotated[str, Form()] = "",
+    nps_text: Annotated[str, Form()] = "",
+    enabled: Annotated[str, Form()] = "",
+    skip_automated: Annotated[str, Form()] = "",
+) -> RedirectResponse:
+    """Save one brand's survey settings (admins); empty texts go back to the defaults."""
+    if not viewer.is_admin:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "admins only; ask an admin to change this")
+    brand = next((b for b in brands_for(session, viewer.brand_ids) if b.id == brand_id), None)
+    if brand is None:
+        raise NotVisible(f"no brand {brand_id} in your brands")
+    changes: dict[str, Any] = {
+        "enabled": enabled == "on",
+        "skip_automated": skip_automated == "on",
+        "kind": kind,
+        "every_days": every_days.strip() or "7",
+        "answer_days": answer_days.strip() or "7",
+    }
+    defaults = SurveySettings()
+    changes["csat_text"] = csat_text.strip() or defaults.csat_text
+    changes["nps_text"] = nps_text.strip() or defaults.nps_text
+    try:
+        save_settings(session, brand, changes, actor=viewer.user)
+    except SurveySettingsError as exc:
+        session.rollback()
+        flash(request, str(exc), "error")
+    else:
+        flash(request, f"Survey settings saved for {brand.name}.")
+    return RedirectResponse(f"/surveys?brand_id={brand.id}#settings", status_code=303)
+
+
+def survey_history(case: Case, viewer: Viewer | None) -> queries.History | None:
+    """The customer panel's CSAT/NPS history, read in the page's own transaction."""
+    session = object_session(case)
+    if session is None or viewer is None:
+        return None
+    return queries.customer_history(session, case, viewer.brand_ids)
+
+
+templates.env.globals["survey_history"] = survey_history
