@@ -21,6 +21,8 @@ from atdesk.config import Settings, load_settings
 from atdesk.connectors import endpoints as connector_endpoints
 from atdesk.customers import endpoints as customer_endpoints
 from atdesk.respond.outbox import ChannelOutbox, Outbox
+from atdesk.surveys import endpoints as survey_endpoints
+from atdesk.surveys import pages as survey_pages
 from atdesk.web import (
     admin,
     approvals,
@@ -77,6 +79,8 @@ def create_app(settings: Settings | None = None, *, outbox: Outbox | None = None
     app.include_router(automation_pages.router)
     app.include_router(automation_endpoints.router)
     app.include_router(automation_public.router)
+    app.include_router(survey_pages.router)
+    app.include_router(survey_endpoints.router)
 
     @app.exception_handler(NotVisible)
     def _not_visible(request: Request, exc: NotVisible) -> Response:
