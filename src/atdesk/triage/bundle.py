@@ -10,32 +10,15 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from threadpoolctl import ThreadpoolController  # type: ignore[import-untyped]
 
 from atdesk.triage.features import ARTIFACTS, Features, FeatureSet, shipped_static_vectors
 from atdesk.triage.lexicon import Lexicon
-from atdesk.triage.linear import LinearHead, probabilities_from_scores
+from atdesk.triage.linear import LinearHead, one_blas_thread, probabilities_from_scores
 from atdesk.triage.ngrams import NgramFeaturizer
 
 BUNDLE_FILE = ARTIFACTS / "triage_model.npz"
 MANIFEST_FILE = ARTIFACTS / "manifest.json"
 HEADS = ("intent", "sentiment", "offensive")
-
-
-@lru_cache(maxsize=1)
-def _blas() -> Any:
-    return ThreadpoolController()
-
-
-def one_blas_thread() -> Any:
-    """A context in which BLAS products run on one thread.
-
-    The dense products here are small: OpenBLAS would start a thread per core for them, and
-    its idle threads then spin for the rest of the batch, taking a core that the rest of
-    triage (or a second worker process) needs. With one thread the sums are also the same on
-    every machine, whatever its core count.
-    """
-    return _blas().limit(limits=1, user_api="blas")
 
 
 class ModelsMissing(RuntimeError):

@@ -4,16 +4,34 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
 from scipy import sparse
+from threadpoolctl import ThreadpoolController  # type: ignore[import-untyped]
 
 from atdesk.triage.features import Features
 
 FloatArray = npt.NDArray[np.float32]
 Method = Literal["logreg", "svm"]
+
+
+@lru_cache(maxsize=1)
+def _blas() -> Any:
+    return ThreadpoolController()
+
+
+def one_blas_thread() -> Any:
+    """A context in which BLAS products run on one thread.
+
+    The dense products here are small: OpenBLAS would start a thread per core for them, and
+    its idle threads then spin for the rest of the batch, taking a core that the rest of
+    triage (or a second worker process) needs. With one thread the sums are also the same on
+    every machine, whatever its core count.
+    """
+    return _blas().limit(limits=1, user_api="blas")
 
 
 def softmax(scores: FloatArray, temperature: float = 1.0) -> FloatArray:
@@ -39,7 +57,8 @@ class LinearHead:
         """Raw scores, one column per label."""
         out = np.asarray(features.sparse @ self.sparse_weights, dtype=np.float32)
         if self.dense_weights.shape[0]:
-            out += features.dense @ self.dense_weights
+            with one_blas_thread():
+                out += features.dense @ self.dense_weights
         out += self.bias
         return out
 
