@@ -24,7 +24,7 @@ TEXTS = [
     "not good, never bad, no way!!! isn't great? can't complain",
     "jane.doe+care@example.co.uk wrote __email__ and __phone__ on 12/25",
     "line one\nline two\ttab\r\n@handle_at_end",
-    "smart ‘quotes’ and don't won't y'all",
+    "smart ‘quotes’ and don't won't y'all y'all'd café l'été rock'nü naïve o'neil_x :d :)",
     "fire smoke lawyer outage down service kill street route today 5th",
 ]
 
