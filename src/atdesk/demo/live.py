@@ -3,9 +3,11 @@ Open311 city while the demo runs, and atdesk's automations answer through the sa
 
 Started by `prepare_demo`: an X emulator holding the three demo brands' accounts (their
 stored channel state points at it, so the connectors runtime in the worker reads it and the
-respond stage sends to it), the Open311 emulator (City Works files reports there), and a
-daemon thread playing two demo "actors": the Cable Co customer who answers the slot offer,
-and the city crew that closes a report a little while after it was filed.
+respond stage sends to it) and the scenario customers (so private messages reach them), the
+Open311 emulator (City Works files reports there), and a daemon thread playing the demo
+"actors": the Cable Co customer who answers the slot offer, every customer who answers a
+satisfaction survey a few seconds after it arrives, and the city crew that closes a report a
+little while after it was filed.
 """
 
 from __future__ import annotations
@@ -33,6 +35,8 @@ log = logging.getLogger(__name__)
 ACT_EVERY_S = 2.0
 ANSWER_AFTER_S = 8.0
 OFFER_START = "Here are the times we can offer"
+# Words in both default survey texts (surveys.settings); the demo's customers answer those.
+SURVEY_MARK = "Reply with a number from"
 
 
 @dataclass(slots=True)
@@ -84,6 +88,20 @@ def start_emulators(settings: Settings, brands: list[dict[str, Any]]) -> LiveDem
     return LiveDemo(x=x, city=city, accounts=accounts)
 
 
+def add_customers(live: LiveDemo, posts: list[dict[str, Any]]) -> None:
+    """The scenario posts' X authors as users of the emulator, with their ids, so a private
+    message (an agent's, a survey) reaches them as it would on X."""
+    for item in posts:
+        author = item["author"]
+        if item.get("network") == Network.X.value and author["id"] not in live.x.users:
+            live.x.add_user(
+                author["handle"],
+                name=author.get("name", ""),
+                followers=int(author.get("followers", 0)),
+                user_id=str(author["id"]),
+            )
+
+
 def post_live(settings: Settings, live: LiveDemo, posts: list[dict[str, Any]]) -> int:
     """The brief's posts, written on the X emulator by their customers (once per database)."""
     with transaction(settings.database_url) as session:
@@ -124,10 +142,13 @@ def start_threads(
 def _act(live: LiveDemo, spec: Mapping[str, Any], say: Callable[[str], None]) -> None:
     answers = {p["handle"]: p["answer"] for p in spec["live"] if p.get("answer")}
     answered: dict[str, tuple[str, float]] = {}
+    ratings: Mapping[str, list[str]] = spec.get("survey_answers") or {}
+    rated: dict[str, _Rating] = {}
     told: set[str] = set()
     filed: dict[str, float] = {}
     while not live.stopping.wait(ACT_EVERY_S):
         _customers_answer(live, answers, answered)
+        _customers_rate(live, ratings, rated, say)
         _links_shown(live, told, say)
         _crew_closes(live, spec["open311"], filed)
 
@@ -146,8 +167,42 @@ def _customers_answer(
             answered[handle] = (brand, 0.0)
 
 
+@dataclass(slots=True)
+class _Rating:
+    """A survey a demo customer got, what they will answer, and when."""
+
+    handle: str
+    brand: str
+    answer: str
+    due: float
+    done: bool = False
+
+
+def _customers_rate(
+    live: LiveDemo,
+    ratings: Mapping[str, list[str]],
+    rated: dict[str, _Rating],
+    say: Callable[[str], None],
+) -> None:
+    """A customer asked how we did answers a few seconds later, once per survey; the scores
+    take turns through the demo's list, so the surveys page has something to show."""
+    for sent in _dms_from_brands(live):
+        if SURVEY_MARK not in sent["text"] or not sent["to"] or sent["id"] in rated:
+            continue
+        choices = ratings.get("nps" if "recommend" in sent["text"] else "csat") or []
+        if choices:
+            answer = choices[len(rated) % len(choices)]
+            due = time.monotonic() + ANSWER_AFTER_S
+            rated[sent["id"]] = _Rating(sent["to"], sent["brand"], answer, due)
+    for rating in rated.values():
+        if not rating.done and time.monotonic() >= rating.due:
+            live.x.dm(rating.handle, rating.brand, rating.answer)
+            rating.done = True
+            say(f"  demo: @{rating.handle} answered {rating.brand}'s survey: {rating.answer!r}")
+
+
 def _dms_from_brands(live: LiveDemo) -> list[dict[str, str]]:
-    """Every DM a demo brand sent: text, recipient handle and brand handle."""
+    """Every DM a demo brand sent: event id, text, recipient handle and brand handle."""
     with live.x.lock:
         events = list(live.x.dm_events)
         users = {uid: u["username"] for uid, u in live.x.users.items()}
@@ -160,6 +215,7 @@ def _dms_from_brands(live: LiveDemo) -> list[dict[str, str]]:
         others = [p for p in event["_participants"] if p != event["sender_id"]]
         out.append(
             {
+                "id": event["id"],
                 "text": event["text"],
                 "to": users.get(others[0], "") if others else "",
                 "brand": brand,

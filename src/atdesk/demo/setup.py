@@ -17,7 +17,7 @@ from atdesk.accounts.service import create_user
 from atdesk.brands.service import add_account, create_brand
 from atdesk.config import Settings
 from atdesk.demo.automation_data import seed_automations
-from atdesk.demo.live import LiveDemo, post_live, start_emulators, start_threads
+from atdesk.demo.live import LiveDemo, add_customers, post_live, start_emulators, start_threads
 from atdesk.demo.networks import wire_demo_networks
 from atdesk.demo.workspace import ensure_workspace, reset_staff
 from atdesk.domain.cases import Role
@@ -139,6 +139,7 @@ def start_live(
     customers, technicians, articles and rules they need (see demo/live.py)."""
     spec = scenarios["automations"]
     live = start_emulators(settings, scenarios["brands"])
+    add_customers(live, scenarios["posts"])
     with transaction(settings.database_url) as session:
         seed_automations(
             session,
