@@ -125,3 +125,30 @@ def test_expressions_start_only_where_the_opening_filter_looks() -> None:
                 matched += 1
                 assert _OPENING.match(lowered, start), lowered[start : start + 30]
     assert matched > 60
+
+
+def test_candidates_are_what_trying_every_word_start_near_an_anchor_finds() -> None:
+    """Trying only opening word starts finds what trying all of them found."""
+    from atdesk.triage.datetimes import (
+        _GATE_LOWER,
+        _OPENING_WORDS,
+        _PATTERN_LOWER,
+        _WORD_START,
+        _anchors,
+        _candidates,
+    )
+
+    assert max(len(word) for word in _OPENING_WORDS) <= 9  # _candidates relies on it
+    for text in [*OPENINGS, "x" * 30 + " at 5", "order 12345 from Dec 3rd at noonish"]:
+        lowered = text.lower()
+        starts: set[int] = set()
+        for anchor in _anchors(lowered, _GATE_LOWER, None):
+            low = max(0, anchor - 22)
+            starts.update(m.start() for m in _WORD_START.finditer(lowered, low, anchor + 1))
+        expected, position = [], 0
+        for start in sorted(starts):
+            match = _PATTERN_LOWER.match(lowered, start, min(len(lowered), start + 80))
+            if start >= position and match is not None and match.end() > match.start():
+                expected.append(match.span())
+                position = match.end()
+        assert [m.span() for m in _candidates(text)] == expected

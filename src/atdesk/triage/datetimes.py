@@ -155,6 +155,8 @@ _OPENING = re.compile(
     + "|".join(sorted(set(_OPENING_WORDS), key=len, reverse=True))
     + r")(?!\w)|noon|midday|midnight"
 )
+# Word starts (what _WORD_START finds) where _OPENING matches: the only places tried.
+_OPENING_START = re.compile(r"(?<!\w)(?:" + _OPENING.pattern + ")")
 _JOIN = re.compile(r"^[\s,]*(?:at|@|by|around|from|between|,|-)?[\s,]*$", re.IGNORECASE)
 
 
@@ -423,11 +425,17 @@ def _candidates(
     starts: set[int] = set()
     for anchor in _anchors(subject, gate, words if subject is lowered else None):
         low = max(0, anchor - 22)
-        starts.update(m.start() for m in _WORD_START.finditer(subject, low, anchor + 1))
+        if subject is lowered:  # lower-case: only word starts that can open an expression
+            # an opening word is at most 9 letters: this end lets (?!\w) see past any of them
+            for found in _OPENING_START.finditer(subject, low, anchor + 11):
+                if found.start() > anchor:
+                    break
+                starts.add(found.start())
+        else:
+            starts.update(m.start() for m in _WORD_START.finditer(subject, low, anchor + 1))
     position = 0
-    opening = _OPENING if subject is lowered else None
     for start in sorted(starts):
-        if start < position or (opening is not None and not opening.match(subject, start)):
+        if start < position:
             continue
         match = pattern.match(subject, start, min(len(subject), start + 80))
         if match is not None and match.end() > match.start():

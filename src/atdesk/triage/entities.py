@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import phonenumbers
@@ -32,13 +33,14 @@ _LONG_ID = re.compile(r"\b(?P<value>\d{3}-\d{7}-\d{7}|[A-Z]{2}\d{9}[A-Z]{2}|1Z[0
 _MASKED_NUMBER = re.compile(r"__(?:credit_card|ssn|account(?:_number)?)__")
 # Cheap tests that hold whenever the slower pattern named could match (so it runs only then):
 # a keyword of _ACCOUNT, seven digits in a row for _LONG_ID, seven digits anywhere for phones.
-_ACCOUNT_WORDS = re.compile(
-    "order|account|acct|a/c|booking|conf|reservation|ref|case|ticket|claim|policy|tracking|"
-    "invoice|membership|customer|pnr|record"
+# Every place a keyword of _ACCOUNT starts (overlaps included), in ignorecase_lower(text).
+_ACCOUNT_STARTS = re.compile(
+    "(?=order|account|acct|a/c|booking|conf|reservation|ref|case|ticket|claim|policy|tracking|"
+    "invoice|membership|customer|pnr|record)"
 )
+_ORDINAL = re.compile(r"\d(?:st|nd|rd|th)")  # _NUMBERED_STREET's first two forms need one
 _SEVEN_IN_A_ROW = re.compile(r"\d{7}")
 _SEVEN_DIGITS = re.compile(r"(?:\D*+\d){7}")  # used with match(): one pass over the text
-_ANY_DIGIT = re.compile(r"\d")
 _STREET_TYPES = (
     r"street|st|avenue|ave|road|rd|boulevard|blvd|lane|ln|drive|dr|court|ct|place|pl|way|"
     r"terrace|highway|hwy|parkway|pkwy|square|sq|close|crescent"
@@ -193,10 +195,7 @@ def find_emails(text: str) -> list[str]:
 
 def find_account_numbers(text: str) -> list[str]:
     """Order, account, booking, confirmation and tracking numbers, and masked card numbers."""
-    found = []
-    lowered = ignorecase_lower(text)
-    if _ACCOUNT_WORDS.search(lowered):
-        found += [m.group("value") for m in _ACCOUNT.finditer(text)]
+    found = [m.group("value") for m in _account_matches(text)]
     if "#" in text:
         found += [m.group("value") for m in _HASH_NUMBER.finditer(text)]
     if "1Z" in text or _SEVEN_IN_A_ROW.search(text):
@@ -204,6 +203,22 @@ def find_account_numbers(text: str) -> list[str]:
     if "__" in text:
         found += [m.group(0) for m in _MASKED_NUMBER.finditer(text)]
     return list(dict.fromkeys(found))
+
+
+def _account_matches(text: str) -> Iterator[re.Match[str]]:
+    """_ACCOUNT.finditer(text), trying the pattern only where one of its keywords starts."""
+    lowered = ignorecase_lower(text)
+    if len(lowered) != len(text):  # positions would not line up (never seen in practice)
+        yield from _ACCOUNT.finditer(text)
+        return
+    end = 0
+    for start in _ACCOUNT_STARTS.finditer(lowered):
+        if start.start() < end:
+            continue
+        match = _ACCOUNT.match(text, start.start())
+        if match is not None:
+            end = match.end()
+            yield match
 
 
 def find_addresses(text: str) -> list[str]:
@@ -218,9 +233,16 @@ def find_locations(
     found = list(addresses) if addresses is not None else find_addresses(text)
     if streets:
         found += [m.group(0).strip(" .") for m in _NAMED_STREET.finditer(text)]
-    if (digits or streets) and _ANY_DIGIT.search(text):  # every street number has a digit
+    if (digits or streets) and _may_number_street(text):
         found += [m.group(0) for m in _NUMBERED_STREET.finditer(text)]
     return _places(text, found)
+
+
+def _may_number_street(text: str) -> bool:
+    """False when no form of _NUMBERED_STREET can match ("5th and Oak", "Route 9")."""
+    if "Route" in text or "Highway" in text or "I-" in text or "US-" in text:
+        return True
+    return ("and" in text or "&" in text) and _ORDINAL.search(text) is not None
 
 
 def _places(text: str, found: list[str]) -> list[str]:
