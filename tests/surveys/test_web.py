@@ -123,6 +123,8 @@ def test_the_surveys_page_shows_rates_and_answers_and_saves_settings(
     )
     assert refused.status_code == 303
     assert "every_days must be between 0 and 365" in root.get("/surveys").text
+    assert root.get("/surveys?brand_id=").status_code == 200  # "All brands"
+    assert root.get("/surveys?brand_id=999").status_code == 404
     agent = login(settings, "ana")
     assert agent.get("/surveys").status_code == 200
     forbidden = agent.post("/surveys/settings", data={"brand_id": str(world.brand_id)})

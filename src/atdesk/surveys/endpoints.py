@@ -8,7 +8,7 @@ from fastapi import APIRouter, HTTPException, Query, status
 from sqlalchemy.orm import Session
 
 from atdesk.cases.schemas import Page
-from atdesk.models import Author, Brand, Survey, SurveyResponse
+from atdesk.models import Brand, Survey, SurveyResponse
 from atdesk.models.base import utcnow
 from atdesk.surveys import queries
 from atdesk.surveys.schemas import (
@@ -32,15 +32,14 @@ Offset = Annotated[int, Query(ge=0)]
 Days = Annotated[list[int] | None, Query(description="periods in days, e.g. days=30&days=90")]
 
 
-def survey_out(session: Session, survey: Survey, response: SurveyResponse | None) -> SurveyOut:
+def survey_out(survey: Survey, response: SurveyResponse | None, handle: str) -> SurveyOut:
     """The API view of a survey and its answer."""
-    author = session.get(Author, survey.author_id)
     return SurveyOut(
         id=survey.id,
         brand_id=survey.brand_id,
         case_id=survey.case_id,
         author_id=survey.author_id,
-        customer_handle=author.handle if author else "",
+        customer_handle=handle,
         customer_id=survey.customer_id,
         network=survey.network,
         kind=survey.kind,
@@ -94,7 +93,7 @@ def get_surveys(
         offset=offset,
     )
     return Page[SurveyOut](
-        items=[survey_out(session, s, r) for s, r in rows], total=total, limit=limit, offset=offset
+        items=[survey_out(s, r, h) for s, r, h in rows], total=total, limit=limit, offset=offset
     )
 
 

@@ -30,13 +30,14 @@ router = APIRouter(prefix="/surveys", include_in_schema=False)
 
 @router.get("", response_class=HTMLResponse)
 def surveys_page(
-    request: Request, session: DbSession, viewer: PageViewer, brand_id: int | None = None
+    request: Request, session: DbSession, viewer: PageViewer, brand_id: str = ""
 ) -> HTMLResponse:
     """How each brand's customers rate it, the latest answers, and (admins) the settings."""
+    chosen_id = int(brand_id) if brand_id.isdigit() else None  # "": every brand
     brands = list(brands_for(session, viewer.brand_ids))
-    if brand_id is not None and brand_id not in {b.id for b in brands}:
-        raise NotVisible(f"no brand {brand_id} in your brands")
-    chosen = next((b for b in brands if b.id == brand_id), None)
+    if chosen_id is not None and chosen_id not in {b.id for b in brands}:
+        raise NotVisible(f"no brand {chosen_id} in your brands")
+    chosen = next((b for b in brands if b.id == chosen_id), None)
     return render(
         request,
         "surveys/index.html",
@@ -44,9 +45,9 @@ def surveys_page(
             "brands": brands,
             "brand": chosen,
             "summaries": queries.summaries(
-                session, viewer.brand_ids, now=utcnow(), brand_id=brand_id
+                session, viewer.brand_ids, now=utcnow(), brand_id=chosen_id
             ),
-            "answers": queries.recent_answers(session, viewer.brand_ids, brand_id=brand_id),
+            "answers": queries.recent_answers(session, viewer.brand_ids, brand_id=chosen_id),
             "settings_of": {b.id: survey_settings(b) for b in brands},
             "variables": VARIABLES,
             "kinds": [k.value for k in SurveyKind],

@@ -120,8 +120,9 @@ class SurveyFilter:
 
 def list_surveys(
     session: Session, where: SurveyFilter, *, limit: int, offset: int
-) -> tuple[Sequence[tuple[Survey, SurveyResponse | None]], int]:
-    """Surveys, newest first, each with its answer if there is one; and how many match."""
+) -> tuple[Sequence[tuple[Survey, SurveyResponse | None, str]], int]:
+    """Surveys, newest first, each with its answer if there is one and the customer's handle;
+    and how many match."""
     query = within(select(Survey), Survey.brand_id, where.brand_ids)
     for column, value in (
         (Survey.brand_id, where.brand_id),
@@ -143,13 +144,14 @@ def list_surveys(
         )
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.execute(
-        query.add_columns(SurveyResponse)
+        query.add_columns(SurveyResponse, Author.handle)
         .outerjoin(SurveyResponse, SurveyResponse.survey_id == Survey.id)
+        .join(Author, Author.id == Survey.author_id)
         .order_by(Survey.created_at.desc(), Survey.id.desc())
         .limit(limit)
         .offset(offset)
     ).all()
-    return [(survey, response) for survey, response in rows], int(total)
+    return [(survey, response, handle) for survey, response, handle in rows], int(total)
 
 
 @dataclass(frozen=True, slots=True)
