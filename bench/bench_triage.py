@@ -66,6 +66,22 @@ def load() -> float:
     return os.getloadavg()[0]
 
 
+def busy_seconds() -> float:
+    """CPU seconds the whole machine has spent busy since boot (Linux /proc/stat)."""
+    try:
+        fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+    except OSError:
+        return float("nan")
+    ticks = [int(f) for f in fields]
+    return (sum(ticks[:8]) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")
+
+
+def own_seconds() -> float:
+    """CPU seconds of this process and its finished children."""
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
+
+
 def timed(work: Callable[[], Any]) -> tuple[float, float]:
     """Wall-clock and CPU seconds of one call."""
     started, cpu_started = time.perf_counter(), time.process_time()
@@ -81,6 +97,7 @@ def one_round(
     chunks = [posts[start : start + batch] for start in range(0, count, batch)]
     workers = default_workers()
     out: dict[str, Any] = {"load_before": load()}
+    machine_before, own_before, started = busy_seconds(), own_seconds(), time.perf_counter()
 
     def run_all() -> None:
         for chunk in chunks:
@@ -132,6 +149,8 @@ def one_round(
     out["p50"] = statistics.median(latencies)
     out["p99"] = latencies[int(len(latencies) * 0.99) - 1]
     out["load_after"] = load()
+    others = (busy_seconds() - machine_before) - (own_seconds() - own_before)
+    out["others"] = max(0.0, others) / (time.perf_counter() - started) / (os.cpu_count() or 1)
     return out
 
 
@@ -215,6 +234,10 @@ def main() -> None:
     print(
         f"{'load average before / after':<46}"
         + "".join(f"{r['load_before']:>5.1f}/{r['load_after']:<3.1f}" for r in rounds)
+    )
+    print(
+        f"{'CPU taken by other processes (share of all)':<46}"
+        + "".join(f"{r['others']:>9.0%}" for r in rounds)
     )
     median = {key: statistics.median(r[key] for r in rounds) for key in rounds[0]}
     vader = median["vader"]

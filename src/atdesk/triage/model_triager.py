@@ -19,12 +19,14 @@ from atdesk.triage.language import BatchLanguageIdentifier, language_identifier
 from atdesk.triage.priority import decide_priority
 from atdesk.triage.spam import flooded_rows, is_spam
 from atdesk.triage.token_table import TokenTable
-from atdesk.triage.tokens import WordFinder
+from atdesk.triage.tokens import WordFinder, tokens
 
 # SPEC §1 precedence: among intents the model finds plausible, the earliest in the list wins.
 # "Plausible" means at least this share of the top intent's probability.
 PRECEDENCE_SHARE = 0.6
 PRECEDENCE_FLOOR = 0.25
+# Batches up to this size take the per-text feature path (same numbers, less set-up).
+SMALL_BATCH = 8
 
 
 # A post that explicitly asks for one of the action intents ("call me", "reschedule my...")
@@ -126,26 +128,35 @@ class ModelTriager:
 
     def _triage_many(self, items: Sequence[TriageInput]) -> list[TriageResult]:
         texts = [item.text for item in items]
-        batch = self.tokens.encode(texts)
-        probs = self.bundle.probabilities(self.tokens.features(batch))
+        notable: Sequence[frozenset[str] | set[str]]
+        flooded: set[int] | None = None  # None: each post is checked on its own
+        if len(texts) <= SMALL_BATCH:  # per text: cheaper than setting up numpy arrays
+            docs = [tokens(text) for text in texts]
+            features = self.bundle.features.transform_tokens(docs)
+            notable = [NOTABLE_WORDS.intersection(doc) for doc in docs]
+        else:
+            batch = self.tokens.encode(texts)
+            features = self.tokens.features(batch)
+            notable = self.tokens.notable_words(batch)
+            flooded = flooded_rows(texts)
+            docs = self.tokens.docs(batch) if self.intent_model is not None else []
+        probs = self.bundle.probabilities(features)
         if self.intent_model is None:
             labels = self.bundle.heads["intent"].labels
             intents = apply_precedence(probs["intent"], labels, texts)
         else:
-            custom = self.intent_model.probabilities(texts, self.tokens.docs(batch))
+            custom = self.intent_model.probabilities(texts, docs)
             intents = best_labels(custom, self.intent_model.labels)
         sentiment_of = self._sentiments
         sentiments = probs["sentiment"].argmax(axis=1).tolist()
         offensive = probs["offensive"][:, self._offensive_col].tolist()
         languages = self.languages.identify(texts)
-        notable = self.tokens.notable_words(batch)
-        flooded = flooded_rows(texts)
         results = []
         for row, item in enumerate(items):
             intent, confidence = intents[row]
             sentiment = sentiment_of[sentiments[row]]
             text, words = item.text, notable[row]
-            is_spam_post = is_spam(text, words, row in flooded)
+            is_spam_post = is_spam(text, words, None if flooded is None else row in flooded)
             found, pii = extract_entities(text, item.created_at, item.coordinates, words)
             level, reasons = decide_priority(
                 text=text,
