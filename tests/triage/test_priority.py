@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from atdesk.domain.triage import Priority, Sentiment
 from atdesk.triage.priority import decide_priority
 
@@ -36,6 +38,66 @@ def test_safety_and_fraud_are_urgent() -> None:
 
 def test_amazon_fire_tv_is_not_a_fire() -> None:
     assert decide("my Fire TV stick won't turn on", "technical_issue")[0] is Priority.NORMAL
+    assert decide("the fire tv keeps buffering", "technical_issue")[0] is Priority.NORMAL
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # real twcs phrasings that name fire, smoke or danger without any danger
+        "@AlaskaAir Fire the flight attendant",
+        "I'm thankful you have arcade fire since I'm seeing them in a month",
+        "@SpotifyCares Smoke and Mirrors by Demi Lovato?",
+        "the entire hallway smelling like weed and my room smelling like smoke",
+        "I would hazard a guess & say that all their meat barring the pork is Halal",
+        "charging to call the 101 non emergency police number!",
+        "my plane ran out of fuel and had to emergency land in Lubbock",
+        "this album is fire",
+    ],
+)
+def test_words_that_only_sound_dangerous_stay_normal(text: str) -> None:
+    priority, reasons = decide(text, "complaint")
+    assert priority is Priority.NORMAL, reasons
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my charger caught fire last night",
+        "there's a fire in the basement of your store",
+        "smoke is pouring out of the meter box",
+        "the outlet is sparking",
+        "a power line down across Elm St",
+        "my son was hurt by the escalator and is bleeding",
+        "we are stuck in the lift at Kings Cross",
+        "the kitchen is flooding from your pipe",
+    ],
+)
+def test_danger_now_is_urgent(text: str) -> None:
+    priority, reasons = decide(text, "complaint")
+    assert priority is Priority.URGENT, reasons
+    assert "danger now (safety words): urgent" in reasons
+
+
+def test_risk_words_and_street_hazards_are_high() -> None:
+    priority, reasons = decide("this is DANGEROUS, the ice cream was refrozen", "complaint")
+    assert (priority, reasons[-1]) == (Priority.HIGH, "risk words: at least high")
+    priority, reasons = decide(
+        "I want to report a downed tree blocking Main Street", "field_report"
+    )
+    assert (priority, reasons[-1]) == (Priority.HIGH, "a hazard in the street: at least high")
+    assert decide("huge pothole on 5th Ave", "field_report")[0] is Priority.HIGH
+    assert decide("tree came down on Oak Road", "field_report")[0] is Priority.HIGH
+    assert decide("a van is blocking my driveway again", "field_report")[0] is Priority.HIGH
+
+
+def test_the_word_gate_gives_the_same_answer() -> None:
+    from atdesk.triage.priority import GATE_WORDS
+    from atdesk.triage.tokens import tokens
+
+    for text in ["there's smoke coming from the oven", "downed tree blocking Main Street"]:
+        words = GATE_WORDS.intersection(tokens(text))
+        assert decide(text, "complaint", words=words) == decide(text, "complaint")
 
 
 def test_outage_and_legal_words_are_high() -> None:

@@ -8,14 +8,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from atdesk.domain.handles import handle_key, mentions
+from atdesk.triage.priority import safety_or_legal_words
 
 DEFAULT_HIGH_REACH_FOLLOWERS = 10_000
 MANUAL_PREFIX = "marked sensitive by "
 
-LEGAL_SAFETY_WORDS = re.compile(
-    r"\b(lawyers?|attorneys?|lawsuit|sue|suing|legal action|solicitors?|court|regulators?|"
-    r"ombudsman|class action|discriminat\w*|injur\w*|unsafe|danger\w*|hazard\w*|fire|smoke|"
-    r"gas leak|carbon monoxide|electrocut\w*|self[- ]harm|suicid\w*|threat\w*)\b",
+# Beyond triage's danger, risk and legal words: topics a supervisor should see first.
+PERSONAL_RISK_WORDS = re.compile(
+    r"\b(discriminat\w*|self[- ]harm|suicid\w*|threat\w*)\b",
     re.IGNORECASE,
 )
 
@@ -53,9 +53,9 @@ def assess(posts: Sequence[InboundFacts], brand_settings: Mapping[str, Any]) -> 
             _add(reasons, "aimed at an executive")
         if post.verified or post.followers >= threshold:
             _add(reasons, f"high-reach author ({post.followers:,} followers)")
-        found = LEGAL_SAFETY_WORDS.search(post.text)
+        found = safety_or_legal_words(post.text) or _first(PERSONAL_RISK_WORDS, post.text)
         if found:
-            _add(reasons, f"legal or safety words ({found.group(0).lower()})")
+            _add(reasons, f"legal or safety words ({found.lower()})")
         for word in extra_words:
             if word in lowered:
                 _add(reasons, f"brand rule: keyword '{word}'")
@@ -75,3 +75,8 @@ def _add(reasons: list[str], reason: str) -> None:
         r.split(" (")[0] == reason.split(" (")[0] for r in reasons
     ):
         reasons.append(reason)
+
+
+def _first(pattern: re.Pattern[str], text: str) -> str | None:
+    found = pattern.search(text)
+    return found.group(0) if found else None

@@ -2,10 +2,13 @@
 
 The rule (also in docs/triage.md and shown on the case page):
 1. Start from the intent: praise and other are low; everything else is normal.
-2. Safety words (fire, gas leak, injured, sparking...) make it urgent.
+2. Danger happening now (a fire, smoke pouring out, a gas leak, sparking, live wires, someone
+   injured or trapped, flooding, a burst pipe) makes it urgent. Words only count in the sense
+   that means danger: "Fire TV", "fire the flight attendant" and "Arcade Fire" do not.
 3. Fraud and account-takeover words (fraud, scam, stolen, hacked, unauthorised) make it urgent.
-4. Outage words (outage, no power, service down) and legal words (lawyer, lawsuit, regulator)
-   raise it to at least high.
+4. Risk words (unsafe, dangerous, a hazard, an emergency, collapsing), hazards in the street
+   (a downed tree, something blocking a road, a pothole, a sinkhole), outage words (outage, no
+   power, service down) and legal words (lawyer, lawsuit, regulator) raise it to at least high.
 5. A post aimed at a watched executive account is at least high.
 6. Reach: a verified author or 10,000+ followers raises a negative post one level (to at
    most urgent) and any other post to at least normal; 100,000+ followers means at least high.
@@ -18,13 +21,43 @@ import re
 
 from atdesk.domain.triage import Intent, Priority, Sentiment
 
-_SAFETY = re.compile(
-    r"\b(?:(?<!kindle\s)fire(?!\s*(?:tv|stick|hd|tablet|phone|fox))|smoke|gas\s+leak|"
-    r"smell\s+(?:of\s+)?gas|sparking|sparks|live\s+wires?|(?:power\s+)?lines?\s+down|injur\w*|"
-    r"(?:got|was|were|is|am|are)\s+hurt|bleeding|ambulance|unsafe|danger\w*|hazard\w*|"
-    r"carbon\s+monoxide|electrocut\w*|collaps\w*|emergency|trapped|explosion|exploded|"
-    r"stuck\s+in\s+(?:the\s+|an?\s+)?(?:lift|elevator)|flood(?:ed|ing)?|burst\s+(?:pipe|main)|"
-    r"(?:pipe|main)\s+(?:has\s+)?burst)\b",
+# "fire" is danger only as a noun in a danger context; never a product, band or dismissal.
+_FIRE = (
+    r"(?:(?:a|the|on|caught|catch|catching|house|home|kitchen|car|van|bus|train|truck|"
+    r"electrical|small|big|huge|massive|building|engine|grease|chimney|brush|forest|wild)\s+"
+    r"fire(?!\s*(?:tv|stick|hd|tablet|phone|fox|sale|emblem|red|emoji|album|song|mixtape|"
+    r"alarm|brigade|department|dept|station|service|truck|engine|fighter|crew|exit|door))|"
+    r"fire\s+(?:hazard|risk|broke\s+out|started|spread(?:ing)?|"
+    r"(?:in|at)\s+(?:the|my|our|a|an)\b(?!\s*(?:tv|stick))))"
+)
+_SMOKE = (
+    r"smoke\s+(?:is\s+)?(?:coming|pouring|billowing|everywhere|from)|"
+    r"(?:full\s+of|filled\s+with|there'?s|there\s+is)\s+smoke|"
+    r"smoking\s+(?:charger|battery|outlet|socket|plug|phone|laptop|wires?|cable|meter)|"
+    r"smells?\s+of\s+burning|smelling\s+of\s+burning|burning\s+smell"
+)
+_ACUTE = re.compile(
+    rf"\b(?:{_FIRE}|{_SMOKE}|gas\s+leak|smell\s+(?:of\s+)?gas|sparking|sparks|live\s+wires?|"
+    r"(?:power\s+)?lines?\s+down|injured|(?:got|was|were|is|am|are)\s+hurt|bleeding|"
+    r"ambulance|carbon\s+monoxide|electrocut\w*|trapped|explosion|exploded|"
+    r"stuck\s+in\s+(?:the\s+|an?\s+)?(?:lift|elevator)|flooded|flooding|"
+    r"burst\s+(?:pipe|main)|(?:pipe|main)\s+(?:has\s+)?burst)\b",
+    re.IGNORECASE,
+)
+_RISK = re.compile(
+    r"\b(?:unsafe|dangerous(?:ly)?|danger(?!\s+to\s+(?:myself|my\s+wallet))|"
+    r"hazard(?:s|ous)?(?!\s+a\s+guess)|(?<!non\s)(?<!non-)emergency(?!\s+(?:land\w*|exits?|row))|"
+    r"injury|injuries|collaps(?:e|ed|ing)|risk\s+of\s+(?:injury|death|fire))\b",
+    re.IGNORECASE,
+)
+_STREET_HAZARD = re.compile(
+    r"\b(?:(?:downed|fallen|uprooted)\s+(?:power\s+)?(?:tree|trees|branch|branches|pole)|"
+    r"trees?\s+(?:is\s+|has\s+)?(?:down|fell|fallen|came\s+down|collapsed)|"
+    r"(?:blocking|blocked|blocks|obstructing)\s+(?:the\s+|a\s+|our\s+|my\s+)?(?:\w+\s+){0,2}"
+    r"(?:road|roads|street|st|avenue|ave|lane|sidewalk|pavement|traffic|driveway|"
+    r"intersection|junction|crossing|highway|bridge)|"
+    r"potholes?|sinkholes?|manhole\s+(?:cover\s+)?(?:missing|open|gone)|"
+    r"traffic\s+(?:lights?|signals?)\s+(?:is\s+|are\s+)?(?:out|down|not\s+working|broken))\b",
     re.IGNORECASE,
 )
 _FRAUD = re.compile(
@@ -38,15 +71,20 @@ _OUTAGE = re.compile(
     re.IGNORECASE,
 )
 _LEGAL = re.compile(
-    r"\b(?:lawyer|attorney|solicitor|lawsuit|sue|suing|legal\s+action|small\s+claims|court|"
-    r"regulator|ombudsman|fcc|ftc|bbb|trading\s+standards|class\s+action)\b",
+    r"\b(?:lawyers?|attorneys?|solicitors?|lawsuits?|sue|suing|legal\s+action|small\s+claims|court|"
+    r"regulators?|ombudsman|fcc|ftc|bbb|trading\s+standards|class\s+action)\b",
     re.IGNORECASE,
 )
 # A regex runs only when one of its words is among the post's tokens: most posts skip all four.
-_SAFETY_WORDS = frozenset(
+_ACUTE_WORDS = frozenset(
     [
         "fire",
         "smoke",
+        "smoking",
+        "smells",
+        "smell",
+        "smelling",
+        "burning",
         "gas",
         "sparking",
         "sparks",
@@ -54,32 +92,57 @@ _SAFETY_WORDS = frozenset(
         "line",
         "lines",
         "injured",
-        "injury",
-        "injuries",
-        "injure",
         "hurt",
         "bleeding",
         "ambulance",
-        "unsafe",
-        "danger",
-        "dangerous",
-        "hazard",
-        "hazardous",
         "carbon",
         "electrocuted",
         "electrocution",
-        "collapse",
-        "collapsed",
-        "collapsing",
-        "emergency",
+        "electrocute",
         "trapped",
         "explosion",
         "exploded",
         "stuck",
-        "flood",
         "flooded",
         "flooding",
         "burst",
+    ]
+)
+_RISK_WORDS = frozenset(
+    [
+        "unsafe",
+        "dangerous",
+        "dangerously",
+        "danger",
+        "hazard",
+        "hazards",
+        "hazardous",
+        "emergency",
+        "injury",
+        "injuries",
+        "collapse",
+        "collapsed",
+        "collapsing",
+        "risk",
+    ]
+)
+_STREET_HAZARD_WORDS = frozenset(
+    [
+        "tree",
+        "trees",
+        "branch",
+        "branches",
+        "pole",
+        "blocking",
+        "blocked",
+        "blocks",
+        "obstructing",
+        "pothole",
+        "potholes",
+        "sinkhole",
+        "sinkholes",
+        "manhole",
+        "traffic",
     ]
 )
 _FRAUD_WORDS = frozenset(
@@ -112,14 +175,18 @@ _LEGAL_WORDS = frozenset(
         "lawyer",
         "lawyers",
         "attorney",
+        "attorneys",
         "solicitor",
+        "solicitors",
         "lawsuit",
+        "lawsuits",
         "sue",
         "suing",
         "legal",
         "small",
         "court",
         "regulator",
+        "regulators",
         "ombudsman",
         "fcc",
         "ftc",
@@ -128,11 +195,19 @@ _LEGAL_WORDS = frozenset(
         "class",
     ]
 )
-GATE_WORDS = _SAFETY_WORDS | _FRAUD_WORDS | _OUTAGE_WORDS | _LEGAL_WORDS
+GATE_WORDS = (
+    _ACUTE_WORDS | _RISK_WORDS | _STREET_HAZARD_WORDS | _FRAUD_WORDS | _OUTAGE_WORDS | _LEGAL_WORDS
+)
 _RANK = {p: i for i, p in enumerate(Priority)}
 _LOW_INTENTS = frozenset({Intent.PRAISE.value, Intent.OTHER.value})
 REACH_FOLLOWERS = 10_000
 BIG_REACH_FOLLOWERS = 100_000
+
+
+def safety_or_legal_words(text: str) -> str | None:
+    """The first words that make a public answer delicate: danger now, risk, or legal."""
+    found = [m for p in (_ACUTE, _RISK, _LEGAL) if (m := p.search(text)) is not None]
+    return min(found, key=lambda m: m.start()).group(0) if found else None
 
 
 def decide_priority(
@@ -162,12 +237,18 @@ def decide_priority(
     reasons: list[str] = []
     priority = Priority.LOW if intent in _LOW_INTENTS else Priority.NORMAL
     reasons.append(f"intent {intent}: {priority.value}")
-    if says(_SAFETY, _SAFETY_WORDS):
+    if says(_ACUTE, _ACUTE_WORDS):
         priority = Priority.URGENT
-        reasons.append("safety words: urgent")
+        reasons.append("danger now (safety words): urgent")
     if says(_FRAUD, _FRAUD_WORDS):
         priority = Priority.URGENT
         reasons.append("fraud or account-takeover words: urgent")
+    if _RANK[priority] < _RANK[Priority.HIGH] and says(_RISK, _RISK_WORDS):
+        priority = Priority.HIGH
+        reasons.append("risk words: at least high")
+    if _RANK[priority] < _RANK[Priority.HIGH] and says(_STREET_HAZARD, _STREET_HAZARD_WORDS):
+        priority = Priority.HIGH
+        reasons.append("a hazard in the street: at least high")
     if _RANK[priority] < _RANK[Priority.HIGH] and says(_OUTAGE, _OUTAGE_WORDS):
         priority = Priority.HIGH
         reasons.append("outage words: at least high")
