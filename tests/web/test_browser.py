@@ -24,7 +24,7 @@ from atdesk.demo.setup import load_scenarios, scenario_events
 from atdesk.domain.cases import Role
 from atdesk.domain.networks import Network
 from atdesk.domain.posts import RawEvent
-from atdesk.models import Author, Brand, Case
+from atdesk.models import Author, Brand, Case, ReplyDraft
 from atdesk.models.base import utcnow
 from atdesk.pipeline.runner import process_events
 from atdesk.respond.macros import save_macro
@@ -183,6 +183,19 @@ def shot(page: playwright_api.Page, name: str) -> None:
         shutil.copyfile(ARTIFACTS / f"{name}.png", SCREENSHOTS / f"{name}.png")
 
 
+def wait_for_text(page: playwright_api.Page, text: str, url: str) -> None:
+    """Wait for text; if it never comes, fail with what the page and the drafts said instead."""
+    try:
+        page.wait_for_selector(f"text={text}")
+    except playwright_api.TimeoutError:
+        with transaction(url) as session:
+            drafts = [(d.id, d.status, d.error) for d in session.scalars(select(ReplyDraft))]
+        body = page.locator("body").inner_text()
+        raise AssertionError(
+            f"{text!r} never appeared on {page.url}; drafts {drafts}; page:\n{body[:3000]}"
+        ) from None
+
+
 def case_of(url: str, handle: str) -> int:
     with transaction(url) as session:
         author = session.scalars(select(Author).where(Author.handle == handle)).one()
@@ -295,8 +308,9 @@ def test_a_sensitive_reply_waits_for_the_supervisor(site: Site) -> None:
     card.locator("textarea").fill(
         "We're sorry Priya. The refund is on its way; a manager will call."
     )
-    card.locator('[data-testid="approve"]').click()
-    lead.wait_for_selector("text=Nothing waits for approval")
+    with lead.expect_navigation():
+        card.locator('[data-testid="approve"]').click()
+    wait_for_text(lead, "Nothing waits for approval", site.url)
     assert len(site.outbox.sent) == sent_before + 1
     agent.reload()
     agent.wait_for_selector('li.post.outbound:has-text("a manager will call")')
