@@ -12,7 +12,10 @@ from atdesk.models.user import User
 
 
 class ReplyDraft(Base):
-    """One outbound reply and its way out: pending -> approved/rejected -> sent/failed."""
+    """One outbound reply and its way out: pending -> approved/rejected -> sending -> sent/failed.
+
+    A reply left `sending` by a process that died mid-call becomes `unconfirmed`.
+    """
 
     __tablename__ = "reply_drafts"
     __table_args__ = (Index("ix_reply_drafts_status", "status", "created_at"),)
@@ -33,6 +36,7 @@ class ReplyDraft(Base):
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    send_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     author: Mapped[User] = relationship(lazy="joined", foreign_keys=[author_user_id])
     reviewer: Mapped[User | None] = relationship(lazy="joined", foreign_keys=[reviewer_user_id])

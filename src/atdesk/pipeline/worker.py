@@ -20,11 +20,13 @@ from atdesk.models.base import utcnow
 from atdesk.pipeline.bus import INBOUND, Bus
 from atdesk.pipeline.factory import make_bus
 from atdesk.pipeline.runner import process_events
+from atdesk.respond.unconfirmed import mark_unconfirmed
 from atdesk.storage.session import transaction
 
 log = logging.getLogger(__name__)
 
 AUTO_RESOLVE_EVERY_S = 300.0
+SEND_CHECK_EVERY_S = 60.0
 AUTO_RESOLVE_AFTER = timedelta(hours=48)
 
 
@@ -52,6 +54,7 @@ class Worker:
         self.automations = AutomationRunner(settings, self.bus)
         self.stopping = threading.Event()
         self._last_resolve = 0.0
+        self._last_send_check = 0.0
 
     def run_once(self) -> int:
         """Handle one batch and any periodic job that is due; return messages handled."""
@@ -71,6 +74,12 @@ class Worker:
                 resolved = auto_resolve(session, now=utcnow(), after=AUTO_RESOLVE_AFTER)
             if resolved:
                 log.info("auto-resolved %d silent pending cases", resolved)
+        if now - self._last_send_check >= SEND_CHECK_EVERY_S:
+            self._last_send_check = now
+            with transaction(self.settings.database_url) as session:
+                stuck = mark_unconfirmed(session, now=utcnow())
+            if stuck:
+                log.warning("%d replies never finished sending; marked unconfirmed", stuck)
         return handled
 
     def run(self) -> None:

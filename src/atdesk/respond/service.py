@@ -28,6 +28,7 @@ from atdesk.respond.macros import variables_for
 from atdesk.respond.outbox import DeliveryError, Outbox, Outgoing, brand_account
 from atdesk.respond.pii import Finding, KnownPii, check_public_reply
 from atdesk.respond.record import store_sent
+from atdesk.respond.unconfirmed import SENDING
 
 MODES = ("public", "private")
 
@@ -212,7 +213,13 @@ def deliver(
     *,
     measured: Measured | None = None,
 ) -> Outcome:
-    """Send a draft through the channel and store the sent post in the thread."""
+    """Send a draft through the channel and store the sent post in the thread.
+
+    The draft is committed as `sending` before the call and recorded as sent or failed after
+    it; a process that dies in between leaves it `sending`, and `mark_unconfirmed` later tells
+    the agents to check the network before saying it again. Inside a savepoint nothing is
+    committed early: the caller's transaction decides.
+    """
     author = case.customer_author
     recipient = Author(Network(author.network), author.native_id, author.handle, author.name)
     target_row = session.get(PostRow, draft.reply_to_post_id) if draft.reply_to_post_id else None
@@ -226,6 +233,12 @@ def deliver(
         )
     try:
         account = brand_account(session, case.brand_id, case.network)
+        draft.status, draft.send_started_at = SENDING, utcnow()
+        if not session.in_nested_transaction():
+            # Commit before the network call: the claim and the draft are durable, and no lock
+            # is held while the network answers (on SQLite that would stop every writer). A
+            # caller holding a savepoint (the job runner) records the send with its own mark.
+            session.commit()
         sent = outbox.send(account, message)
     except (ChannelError, DeliveryError) as exc:
         draft.status, draft.error = "failed", str(exc)
