@@ -1,18 +1,19 @@
-"""Outbound jobs are never lost: a failed send is undone and retried on the schedule, a dead
-worker's lease runs out and the job runs again, and a CRM lookup binds a known handle."""
+"""Outbound jobs are never lost and never repeated: a failed send is kept on the case and
+retried on the schedule, a dead worker's lease runs out and the job runs again, a send a crash
+cut short goes to a person instead of out twice, and a CRM lookup binds a known handle."""
 
 from __future__ import annotations
 
 import json
 
 import httpx
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from atdesk.automations.brandconfig import update_brand_settings
 from atdesk.automations.jobs import LEASE, lease_due, run_due_jobs
 from atdesk.config import Settings
 from atdesk.integrations.webhooks import verify
-from atdesk.models import Author, Callback, Customer, Post, ReplyDraft
+from atdesk.models import Author, AutomationJob, Callback, Customer, Post, ReplyDraft
 from atdesk.storage.session import transaction
 from tests.automations.helpers import Clock, automate, job_env, jobs_of, post, run_jobs, texts
 from tests.factories import make_brand
@@ -21,7 +22,7 @@ from tests.respond.fakes import RecordingOutbox
 ASK = "@acmehelp please call me tomorrow morning about my bill"
 
 
-def test_a_failed_send_is_undone_and_retried_until_it_goes_out(
+def test_a_failed_send_stays_on_the_case_and_is_retried_until_it_goes_out(
     settings: Settings, http: httpx.Client
 ) -> None:
     url = settings.database_url
@@ -35,13 +36,47 @@ def test_a_failed_send_is_undone_and_retried_until_it_goes_out(
     job = next(j for j in jobs_of(url, "message.send") if not j.payload["private"])
     assert job.status == "queued" and job.attempts == 1 and "503" in (job.last_error or "")
     with transaction(url) as session:
-        assert session.scalars(select(ReplyDraft)).all() == []  # the failed try left nothing
+        (failed,) = session.scalars(select(ReplyDraft).where(ReplyDraft.job_id == job.id))
+        assert failed.status == "failed" and "503" in (failed.error or "")
         assert session.scalars(select(Post).where(Post.inbound.is_(False))).all() == []
     outbox.fail = False
     clock.advance(3600)
     run_jobs(env)
     assert {j.status for j in jobs_of(url, "message.send")} == {"done"}
     assert len(outbox.sent) == 2  # the public acknowledgement and the verification DM
+    with transaction(url) as session:
+        tries = session.scalars(select(ReplyDraft).where(ReplyDraft.job_id == job.id)).all()
+        assert [d.status for d in tries] == ["failed", "sent"]
+
+
+def test_a_send_cut_short_by_a_crash_goes_to_a_person_not_out_twice(
+    settings: Settings, http: httpx.Client
+) -> None:
+    url = settings.database_url
+    with transaction(url) as session:
+        make_brand(session)
+        automate(session, settings, post("1", ASK))
+    clock = Clock()
+    outbox = RecordingOutbox()
+    run_jobs(job_env(settings, outbox, http, clock))
+    assert len(outbox.sent) == 2
+    job = next(j for j in jobs_of(url, "message.send") if not j.payload["private"])
+    with transaction(url) as session:
+        # As if the worker had died during the call: the draft committed as sending, the job
+        # still leased (its lease then runs out).
+        (draft,) = session.scalars(select(ReplyDraft).where(ReplyDraft.job_id == job.id))
+        draft.status, draft.sent_post_id = "sending", None
+        session.execute(
+            update(AutomationJob)
+            .where(AutomationJob.id == job.id)
+            .values(status="running", lease_until=clock.now)
+        )
+    clock.advance(LEASE.total_seconds() + 1)
+    assert run_due_jobs(job_env(settings, outbox, http, clock)) == 1
+    assert len(outbox.sent) == 2, "nothing was sent again"
+    (again,) = [j for j in jobs_of(url, "message.send") if j.id == job.id]
+    assert again.status == "needs_human"
+    assert "may have sent this message" in (again.last_error or "")
 
 
 def test_a_worker_that_died_mid_job_loses_its_lease_and_the_job_runs_again(

@@ -8,9 +8,6 @@ routed cases), so automated and bot posts are marked in the thread by who sent t
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -18,8 +15,11 @@ from atdesk.accounts.passwords import hash_password
 from atdesk.automations import jobs
 from atdesk.automations.outbound import MESSAGE_JOB
 from atdesk.domain.cases import Role
-from atdesk.models import Case, User
+from atdesk.integrations.backoff import next_retry_delay
+from atdesk.models import Case, ReplyDraft, User
 from atdesk.respond.service import ReplyRequest, submit_reply
+from atdesk.respond.unconfirmed import SENDING, UNCONFIRMED
+from atdesk.storage.session import transaction
 
 AUTOMATION_USERNAME = "atdesk-automation"
 AUTOMATION_NAME = "atdesk automation"
@@ -46,13 +46,18 @@ def automation_user(session: Session) -> User:
 
 @jobs.handler(MESSAGE_JOB)
 def run_message(job: jobs.JobView, env: jobs.JobEnv) -> jobs.JobOutcome:
-    """Submit the message as a reply; a failed send is undone and retried on the schedule."""
+    """Submit the message as a reply, once per job: no lock is held while the network answers
+    (the respond stage commits the draft first), and a retry finds what an earlier try did."""
     payload = job.payload
-
-    def send(session: Session) -> Mapping[str, Any] | None:
+    with transaction(env.settings.database_url) as session:
+        earlier = session.scalar(
+            select(ReplyDraft).where(ReplyDraft.job_id == job.id).order_by(ReplyDraft.id.desc())
+        )
+        if earlier is not None and earlier.status != "failed":
+            return _after_earlier_try(earlier)
         case = session.get(Case, int(payload["case_id"]))
         if case is None:
-            return {"skipped": "the case is gone"}
+            return jobs.JobOutcome.done(skipped="the case is gone")
         private = bool(payload.get("private"))
         user = automation_user(session)
         outcome = None
@@ -66,6 +71,7 @@ def run_message(job: jobs.JobView, env: jobs.JobEnv) -> jobs.JobOutcome:
                     mode="private" if private else "public",
                     version=case.reply_version or 0,
                     reply_to_post_id=None if private else payload.get("reply_to_post_id"),
+                    job_id=job.id,
                 ),
                 env.outbox,
             )
@@ -73,11 +79,32 @@ def run_message(job: jobs.JobView, env: jobs.JobEnv) -> jobs.JobOutcome:
                 break
         assert outcome is not None
         if outcome.status == "sent":
-            return {"post_id": outcome.post.id if outcome.post else None, "status": "sent"}
+            return jobs.JobOutcome.done(
+                post_id=outcome.post.id if outcome.post else None, status="sent"
+            )
         if outcome.status == "held":
-            return {"draft_id": outcome.draft.id if outcome.draft else None, "status": "held"}
-        if outcome.status == "failed":
-            raise jobs.RetryJob(outcome.message)
-        raise jobs.HandJobOver(f"the respond stage refused the message: {outcome.message}")
+            return jobs.JobOutcome.done(
+                draft_id=outcome.draft.id if outcome.draft else None, status="held"
+            )
+    if outcome.status == "failed":  # the failed draft stays on the case; the job tries again
+        delay = next_retry_delay(job.attempt)
+        if delay is None:
+            return jobs.JobOutcome.needs_human(
+                f"gave up after {job.attempt} tries: {outcome.message}"
+            )
+        return jobs.JobOutcome.retry(delay, outcome.message)
+    return jobs.JobOutcome.needs_human(f"the respond stage refused the message: {outcome.message}")
 
-    return jobs.JobOutcome.done(effect=send)
+
+def _after_earlier_try(draft: ReplyDraft) -> jobs.JobOutcome:
+    """What an earlier run of this job did decides this one (its mark was lost in a crash)."""
+    if draft.status == "sent":
+        return jobs.JobOutcome.done(post_id=draft.sent_post_id, status="sent")
+    if draft.status in (SENDING, UNCONFIRMED):
+        return jobs.JobOutcome.needs_human(
+            f"an earlier try may have sent this message (reply {draft.id} is {draft.status}); "
+            "check the network before retrying"
+        )
+    # Held, approved or rejected: the approval flow has it.
+    status = "held" if draft.status == "pending" else draft.status
+    return jobs.JobOutcome.done(draft_id=draft.id, status=status)

@@ -37,6 +37,10 @@ class ReplyDraft(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     send_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The automation job that sent it, so a retried job never sends the same message twice.
+    job_id: Mapped[int | None] = mapped_column(
+        ForeignKey("automation_jobs.id", ondelete="SET NULL"), index=True
+    )
 
     author: Mapped[User] = relationship(lazy="joined", foreign_keys=[author_user_id])
     reviewer: Mapped[User | None] = relationship(lazy="joined", foreign_keys=[reviewer_user_id])

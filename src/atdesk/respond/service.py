@@ -42,6 +42,7 @@ class ReplyRequest:
     version: int
     reply_to_post_id: int | None = None
     confirm_pii: bool = False
+    job_id: int | None = None  # the automation job sending it, if any
 
 
 @dataclass(slots=True)
@@ -181,6 +182,7 @@ def submit_reply(
         status=PENDING,
         hold_reason="",
         review_note="",
+        job_id=request.job_id,
     )
     session.add(draft)
     session.flush()

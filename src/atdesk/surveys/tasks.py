@@ -11,6 +11,7 @@ events and reads them again (a decision is idempotent); on SQLite commits are se
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -97,22 +98,25 @@ def _advance(session: Session, cursor: SurveyCursor, *, now: datetime, upto: int
 @jobs.handler(SURVEY_JOB)
 def run_survey(job: jobs.JobView, env: jobs.JobEnv) -> jobs.JobOutcome:
     """Send the survey as the automation's private message, unless the case reopened."""
-    send = run_message(job, env).effect
-    assert send is not None
     survey_id = int(job.payload["survey_id"])
-
-    def effect(session: Session) -> Mapping[str, Any] | None:
+    with transaction(env.settings.database_url) as session:
         survey = session.get(Survey, survey_id)
         if survey is None or survey.status != SurveyStatus.QUEUED.value:
-            return {"skipped": "the survey is no longer waiting to go out"}
+            return jobs.JobOutcome.done(skipped="the survey is no longer waiting to go out")
         case = session.get(Case, survey.case_id) if survey.case_id is not None else None
         if case is None or case.status != CaseStatus.RESOLVED.value:
             reason = "the case was reopened or merged before the survey went out"
             cancel(session, survey, reason)
-            return {"skipped": reason}
-        result = dict(send(session) or {})
-        if result.get("status") == "sent" and result.get("post_id"):
-            mark_sent(session, survey, int(result["post_id"]))
-        return result
+            return jobs.JobOutcome.done(skipped=reason)
+    outcome = run_message(job, env)
+    post_id = outcome.result.get("post_id") if outcome.status == "done" else None
+    if outcome.result.get("status") != "sent" or not post_id:
+        return outcome
 
-    return jobs.JobOutcome.done(effect=effect)
+    def effect(session: Session) -> Mapping[str, Any] | None:
+        survey = session.get(Survey, survey_id)
+        if survey is not None and survey.status == SurveyStatus.QUEUED.value:
+            mark_sent(session, survey, int(post_id))
+        return None
+
+    return replace(outcome, effect=effect)
