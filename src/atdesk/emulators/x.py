@@ -1,6 +1,7 @@
 """An X API v2 emulator: mentions, DMs, posting, filtered stream, Account Activity webhooks.
 
-State lives in memory (`XWorld`, x_world.py): users, posts, DMs, stream rules, webhooks.
+State lives in memory (`XWorld`, x_world.py): users, posts, DMs, webhooks, and per app
+its stream rules and its one stream connection (`XApp`, x_rules.py).
 Tests and the demo inject customer traffic through the Python API (`post`, `dm`, `edit`,
 `delete`, `retweet`, `like`) or the control API, and the brand's replies and DMs come back
 the way X sends them: in mentions when a customer answers, in `/2/dm_events`, on the stream
@@ -23,9 +24,9 @@ from atdesk.emulators.base import RouteHandler
 from atdesk.emulators.faults import STREAM_FAULTS, FaultKind
 from atdesk.emulators.server import Request, Response, StreamWriter, json_response
 from atdesk.emulators.x_render import b36, render_tweets, render_user, replying_allowed
+from atdesk.emulators.x_rules import PROBLEM, StreamInbox
 from atdesk.emulators.x_webhooks import Webhook, crc_ok
 from atdesk.emulators.x_world import (
-    PROBLEM,
     REPLY_NOT_ALLOWED,
     STREAM_PATH,
     WEBHOOK_DELIVERY,
@@ -290,67 +291,57 @@ class XEmulator(XWorld):
         )
 
     def _get_rules(self, request: Request) -> Response:
-        denied = self._app_or_user(request)
-        if denied:
-            return denied
+        app = self._app_of(request)
+        if isinstance(app, Response):
+            return app
+        ids = [i for raw in request.args("ids") for i in raw.split(",") if i]
+        token = request.arg("pagination_token") or "0"
+        try:
+            offset = int(token, 16)
+        except ValueError:
+            return self._bad_token(request)
         with self.lock:
-            rules = list(self.rules.values())
-        meta = {"sent": iso_millis(datetime.now(UTC)), "result_count": len(rules)}
+            rules, following = app.lookup(ids, int(request.arg("max_results") or 1000), offset)
+        meta: dict[str, Any] = {"sent": iso_millis(datetime.now(UTC)), "result_count": len(rules)}
+        if following:
+            meta["next_token"] = f"{following:016x}"
         body: dict[str, Any] = {"meta": meta}
         if rules:
             body["data"] = rules
         return json_response(body)
 
     def _change_rules(self, request: Request) -> Response:
-        denied = self._app_or_user(request)
-        if denied:
-            return denied
-        body = request.json() or {}
-        sent = iso_millis(datetime.now(UTC))
-        if "delete" in body:
-            ids = [str(i) for i in body["delete"].get("ids", [])]
-            with self.lock:
-                deleted = sum(1 for i in ids if self.rules.pop(i, None) is not None)
-            summary = {"deleted": deleted, "not_deleted": len(ids) - deleted}
-            return json_response({"meta": {"sent": sent, "summary": summary}})
-        created, errors = [], []
-        for rule in body.get("add", []):
-            with self.lock:
-                if any(r["value"] == rule["value"] for r in self.rules.values()):
-                    errors.append(
-                        {
-                            "value": rule["value"],
-                            "title": "DuplicateRule",
-                            "type": f"{PROBLEM}duplicate-rules",
-                            "detail": "duplicate rule",
-                        }
-                    )
-                    continue
-                rule_id = self._new_id()
-                stored = {"id": rule_id, "value": rule["value"]}
-                if rule.get("tag"):
-                    stored["tag"] = rule["tag"]
-                self.rules[rule_id] = stored
-            created.append(stored)
-        summary = {
-            "created": len(created),
-            "not_created": len(errors),
-            "valid": len(created),
-            "invalid": len(errors),
-        }
-        out: dict[str, Any] = {"meta": {"sent": sent, "summary": summary}}
-        if created:
-            out["data"] = created
-        if errors:
-            out["errors"] = errors
-        return json_response(out)
+        app = self._app_of(request)
+        if isinstance(app, Response):
+            return app
+        body = request.json()
+        body = body if isinstance(body, dict) else {}
+        dry_run = request.arg("dry_run") == "true"
+        if ("add" in body) == ("delete" in body) or not (body.get("add") or body.get("delete")):
+            return self._problem(
+                400,
+                "Invalid Request",
+                "Exactly one of add or delete must be given, and it must not be empty.",
+                "invalid-request",
+            )
+        with self.lock:
+            if "delete" in body:
+                wanted = body["delete"]
+                answer = app.delete(
+                    [str(i) for i in wanted.get("ids", [])],
+                    [str(v) for v in wanted.get("values", [])],
+                    dry_run=dry_run,
+                )
+            else:
+                answer = app.add(body["add"], self._new_id, dry_run=dry_run)
+        return json_response(answer)
 
     def _stream(self, request: Request) -> Response:
-        denied = self._app_or_user(request)
-        if denied:
-            return denied
+        app = self._app_of(request)
+        if isinstance(app, Response):
+            return app
         with self.lock:
-            if self._streams:
+            if app.streams:
                 return self._problem(
                     429,
                     "ConnectionException",
@@ -358,21 +349,19 @@ class XEmulator(XWorld):
                     "streaming-connection",
                     connection_issue="TooManyConnections",
                 )
-            inbox: queue.Queue[str | None] = queue.Queue()
-            self._streams.append((inbox, request.query))
+            inbox: StreamInbox = queue.Queue()
+            app.streams.append((inbox, request.query))
 
         def run(writer: StreamWriter) -> None:
             try:
                 self._stream_loop(writer, inbox, request)
             finally:
                 with self.lock:
-                    self._streams = [s for s in self._streams if s[0] is not inbox]
+                    app.streams = [s for s in app.streams if s[0] is not inbox]
 
         return Response(200, headers={"content-type": "application/json"}, stream=run)
 
-    def _stream_loop(
-        self, writer: StreamWriter, inbox: queue.Queue[str | None], request: Request
-    ) -> None:
+    def _stream_loop(self, writer: StreamWriter, inbox: StreamInbox, request: Request) -> None:
         while not writer.stopping.is_set():
             fault = self.faults.take("GET", STREAM_PATH, STREAM_FAULTS)
             if fault is not None:

@@ -210,33 +210,6 @@ def interested(tweet: Mapping[str, Any]) -> set[str]:
     return found
 
 
-def rule_matches(rule: str, tweet: Mapping[str, Any], users: Users) -> bool:
-    """A small subset of X's rule language: @user, from:, to:, is:retweet, is:reply, words."""
-    mentioned = {m["username"].lower() for m in tweet.get("entities", {}).get("mentions", [])}
-    author = users[tweet["author_id"]]["username"].lower()
-    refs = {r["type"] for r in tweet.get("referenced_tweets", [])}
-    reply_to = tweet.get("in_reply_to_user_id")
-    reply_name = users[str(reply_to)]["username"].lower() if reply_to in users else ""
-    for raw in rule.split():
-        negate = raw.startswith("-")
-        term = raw.lstrip("-").lower()
-        if term.startswith("@"):
-            hit = term[1:] in mentioned
-        elif term.startswith("from:"):
-            hit = term[5:] == author
-        elif term.startswith("to:"):
-            hit = term[3:] == reply_name
-        elif term == "is:retweet":
-            hit = "retweeted" in refs
-        elif term == "is:reply":
-            hit = "replied_to" in refs
-        else:
-            hit = term in tweet["text"].lower()
-        if hit == negate:
-            return False
-    return True
-
-
 def replying_allowed(replier: str, target: Mapping[str, Any], tweets: Tweets) -> bool:
     """X's rule for self-serve apps: the post's author must have summoned the replier."""
     if target["author_id"] == replier:

@@ -9,7 +9,6 @@ the way X sends them.
 from __future__ import annotations
 
 import json
-import queue
 import secrets
 import time
 from collections.abc import Iterable, Mapping
@@ -27,15 +26,15 @@ from atdesk.emulators.x_render import (
     entities,
     interested,
     public,
-    rule_matches,
     v1_dm,
     v1_time,
     v1_tweet,
     v1_user,
 )
+from atdesk.emulators.x_rules import PROBLEM, Rule, XApp
 from atdesk.emulators.x_webhooks import Deliverer, Delivery, Webhook
 
-PROBLEM = "https://api.twitter.com/2/problems/"
+DEFAULT_APP = "app"
 STREAM_PATH = "/2/tweets/search/stream"
 WEBHOOK_DELIVERY = "/_webhook"
 REPLY_NOT_ALLOWED = (
@@ -53,12 +52,13 @@ DEFAULT_LIMITS: dict[str, tuple[int, float]] = {
 
 @dataclass(slots=True)
 class TokenGrant:
-    """A user whose tokens the emulator accepts."""
+    """A user whose tokens the emulator accepts, and the app the tokens were issued to."""
 
     user_id: str
     refresh_token: str | None = None
     client_id: str | None = None
     scopes: frozenset[str] = ALL_SCOPES
+    app: str = DEFAULT_APP
 
 
 class XWorld(Emulator):
@@ -84,17 +84,16 @@ class XWorld(Emulator):
         self.users: dict[str, dict[str, Any]] = {}
         self.tweets: dict[str, dict[str, Any]] = {}
         self.dm_events: list[dict[str, Any]] = []
-        self.rules: dict[str, dict[str, str]] = {}
+        self.apps: dict[str, XApp] = {DEFAULT_APP: XApp(DEFAULT_APP)}
         self.webhooks: dict[str, Webhook] = {}
         self.limits = dict(DEFAULT_LIMITS)
         self._tokens: dict[str, TokenGrant] = {}
-        self._app_tokens: set[str] = set()
+        self._app_tokens: dict[str, str] = {}
         self._expired: set[str] = set()
         self._revoked: set[str] = set()
         self._windows: dict[tuple[str, str], list[float]] = {}
         self._next_id = 1899000000000000000
         self._next_user = 1200000000
-        self._streams: list[tuple[queue.Queue[str | None], dict[str, list[str]]]] = []
         self.deliverer = Deliverer(consumer_secret)
         self.register_routes()
 
@@ -194,14 +193,21 @@ class XWorld(Emulator):
         user_id: str | None = None,
         name: str = "",
         scopes: frozenset[str] = ALL_SCOPES,
+        app: str = DEFAULT_APP,
     ) -> str:
-        """A user whose tokens are accepted (the brand, or any account an app acts for)."""
+        """A user whose tokens `app` was granted (the brand, or any account an app acts for)."""
         user_id = self.add_user(username, name=name, user_id=user_id)
         with self.lock:
-            self._tokens[user_token] = TokenGrant(user_id, refresh_token, client_id, scopes)
+            self.apps.setdefault(app, XApp(app))
+            self._tokens[user_token] = TokenGrant(user_id, refresh_token, client_id, scopes, app)
             if app_token:
-                self._app_tokens.add(app_token)
+                self._app_tokens[app_token] = app
         return user_id
+
+    @property
+    def rules(self) -> dict[str, Rule]:
+        """The default app's filtered-stream rules by id."""
+        return self.apps[DEFAULT_APP].rules
 
     def expire_token(self, token: str) -> None:
         """The token times out (401 until refreshed)."""
@@ -225,12 +231,20 @@ class XWorld(Emulator):
                 return self._problem(401, "Unauthorized", "Unauthorized")
             return account.user_id
 
-    def _app_or_user(self, request: Request) -> Response | None:
+    def _app_of(self, request: Request) -> XApp | Response:
+        """The app an app-only bearer (or a user token it was granted) belongs to, or the 401."""
         token = request.bearer() or ""
         with self.lock:
             if token in self._app_tokens and token not in self._revoked:
-                return None
+                return self.apps[self._app_tokens[token]]
         found = self._user_of(request)
+        if isinstance(found, Response):
+            return found
+        with self.lock:
+            return self.apps[self._tokens[token].app]
+
+    def _app_or_user(self, request: Request) -> Response | None:
+        found = self._app_of(request)
         return found if isinstance(found, Response) else None
 
     # --- rate limits --------------------------------------------------------------------------
@@ -449,14 +463,17 @@ class XWorld(Emulator):
     # --- fan-out: stream and webhooks ------------------------------------------------------------
 
     def _fan_out_tweet(self, tweet: dict[str, Any]) -> None:
-        matched = self._matching_rules(tweet)
-        if matched:
+        with self.lock:
+            lines = [
+                (list(app.streams), app.matching(tweet, self.users)) for app in self.apps.values()
+            ]
+        lines = [(streams, matched) for streams, matched in lines if streams and matched]
+        if lines:
             copies = 2 if self.faults.take("GET", STREAM_PATH, {FaultKind.DUPLICATE}) else 1
-            with self.lock:
-                streams = list(self._streams)
-            for inbox, _ in streams:
-                for _ in range(copies):
-                    inbox.put(json.dumps({"id": tweet["id"], "rules": matched}))
+            for streams, matched in lines:
+                for inbox, _ in streams:
+                    for _ in range(copies):
+                        inbox.put(json.dumps({"id": tweet["id"], "rules": matched}))
         v1 = v1_tweet(tweet, self.tweets, self.users)
         for user_id in interested(tweet):
             event = dict(v1)
@@ -464,15 +481,6 @@ class XWorld(Emulator):
             if user_id != tweet["author_id"]:
                 body["user_has_blocked"] = "false"
             self._deliver(user_id, body)
-
-    def _matching_rules(self, tweet: Mapping[str, Any]) -> list[dict[str, str]]:
-        with self.lock:
-            rules = list(self.rules.values())
-        return [
-            {"id": r["id"], "tag": r.get("tag", "")}
-            for r in rules
-            if rule_matches(r["value"], tweet, self.users)
-        ]
 
     def _deliver(self, user_id: str, payload: dict[str, Any]) -> None:
         with self.lock:
