@@ -168,11 +168,21 @@ def delete_rule(session: Session, row: AutomationRule, *, actor: User | str) -> 
     session.flush()
 
 
+def rule_index(session: Session, row: AutomationRule) -> int:
+    """Where a rule stands in its brand's order (0 runs first)."""
+    return [r.id for r in rule_rows(session, row.brand_id)].index(row.id)
+
+
 def move_rule(session: Session, row: AutomationRule, offset: int, *, actor: User | str) -> None:
     """Move a rule up (-1) or down (+1) in its brand's order."""
+    place_rule(session, row, rule_index(session, row) + offset, actor=actor)
+
+
+def place_rule(session: Session, row: AutomationRule, target: int, *, actor: User | str) -> None:
+    """Put a rule at `target` in its brand's order (0 runs first); the others keep theirs."""
     rows = rule_rows(session, row.brand_id)
-    index = next(i for i, r in enumerate(rows) if r.id == row.id)
-    target = max(0, min(len(rows) - 1, index + offset))
+    index = [r.id for r in rows].index(row.id)
+    target = max(0, min(len(rows) - 1, target))
     if target == index:
         return
     rows.insert(target, rows.pop(index))
@@ -202,21 +212,22 @@ def install_defaults(session: Session, brand: Brand, *, actor: User | str = "sys
 
 def export_yaml(session: Session, brand: Brand) -> str:
     """The brand's rules as a YAML document that `import_yaml` reads back unchanged."""
-    rules = [spec_of(row) for row in rule_rows(session, brand.id)]
     document = {
         "brand": brand.name,
-        "rules": [
-            {
-                "name": r.name,
-                "enabled": r.enabled,
-                "stop": r.stop,
-                "when": r.when.given(),
-                "then": r.actions_json(),
-            }
-            for r in rules
-        ],
+        "rules": [rule_document(spec_of(row)) for row in rule_rows(session, brand.id)],
     }
     return yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=100)
+
+
+def rule_document(spec: RuleSpec) -> dict[str, Any]:
+    """One rule as it is written in YAML: the file's key order, only the conditions given."""
+    return {
+        "name": spec.name,
+        "enabled": spec.enabled,
+        "stop": spec.stop,
+        "when": spec.when.given(),
+        "then": spec.actions_json(),
+    }
 
 
 def parse_yaml(text: str) -> RuleSet:
