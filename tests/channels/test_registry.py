@@ -42,7 +42,7 @@ def test_source_names_are_unique_short_and_cover_every_channel() -> None:
             user_id="1200000000",
             user_token="u",
             mentions=PageCursor("1899", "1900", "tok", seeded=True),
-            stream_rule_ids=("5",),
+            webhook_id="5",
         ),
         MastodonAccount(acct="help", account_id="1", token="t", base_url="https://city.example"),
         BlueskyAccount(handle="cityworks.bsky.social", app_password="p", chat_cursor="0042"),

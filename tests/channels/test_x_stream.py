@@ -68,9 +68,9 @@ def test_posts_arrive_on_the_stream_with_the_brands_rule(
         assert wait_until(lambda: stream_ids(run) == [first])
     rules = list(x_emulator.rules.values())
     assert rules == [
-        {"id": rules[0]["id"], "value": f"@{BRAND}", "tag": f"atdesk:{x_account.user_id}"}
+        {"id": rules[0]["id"], "value": f"@{BRAND}", "tag": f"atdesk:acct:{x_account.user_id}"}
     ]
-    assert run.batches[0].account.stream_rule_ids == (rules[0]["id"],)
+    assert all(b.account == x_account for b in run.batches)
     post = NORMALIZERS["x.tweet"](run.events()[0].payload)
     assert post.author.handle == "dana" and post.to_handle == BRAND
 
@@ -129,13 +129,12 @@ def test_http_errors_and_429_back_off_exponentially(
     deps = ChannelDeps(observer=observer, clock=clock, timeout=2.0)
     x_emulator.faults.add(FaultKind.SERVER_ERROR, path=STREAM_PATH, times=3, status=503)
     channel = XChannel(deps, stream_config=FAST)
-    account = channel.ensure_stream_rules(x_account)
-    with running(channel.stream, account):
+    with running(channel.stream, x_account):
         assert wait_until(lambda: connections(x_emulator) == 1)
     assert clock.sleeps[:3] == [5.0, 10.0, 20.0]
     clock.sleeps.clear()
     x_emulator.faults.add(FaultKind.RATE_LIMIT, path=STREAM_PATH, reset_in=3.0)
-    with running(channel.stream, account):
+    with running(channel.stream, x_account):
         assert wait_until(lambda: len(clock.sleeps) >= 2)
     assert clock.sleeps[:2] == [60.0, 120.0]
 
@@ -146,10 +145,9 @@ def test_a_second_connection_is_refused_and_backs_off_like_a_429(
     clock = RecordingClock(max_real_wait=0.01)
     deps = ChannelDeps(observer=observer, clock=clock, timeout=2.0)
     channel = XChannel(deps, stream_config=FAST)
-    account = channel.ensure_stream_rules(x_account)
-    with running(channel.stream, account):
+    with running(channel.stream, x_account):
         assert wait_until(lambda: connections(x_emulator) == 1)
-        with running(channel.stream, account):
+        with running(channel.stream, x_account):
             assert wait_until(lambda: connections(x_emulator, 429) >= 1)
             assert wait_until(lambda: 60.0 in clock.sleeps)
 
@@ -171,10 +169,9 @@ def test_bad_credentials_end_the_stream_with_an_alert(
     x_emulator: XEmulator, x_account: XAccount, deps: ChannelDeps, observer: RecordingObserver
 ) -> None:
     channel = XChannel(deps, stream_config=FAST)
-    account = channel.ensure_stream_rules(x_account)
     x_emulator.revoke_token(APP_TOKEN)
     x_emulator.revoke_token(x_account.user_token)
-    with running(channel.stream, account) as run:
+    with running(channel.stream, x_account) as run:
         assert wait_until(lambda: run.error is not None)
     assert isinstance(run.error, AuthExpired)
     assert observer.kinds() == [HealthKind.AUTH_EXPIRED]

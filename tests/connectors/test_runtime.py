@@ -152,7 +152,7 @@ def test_polling_and_the_stream_feed_the_pipeline_and_store_the_cursor(
     assert len(cases(app_settings)) == 24  # every mention starts its own conversation
     state = XAccount.from_json(account_state(app_settings, account_id))
     assert state.mentions.high_water == live and not state.mentions.in_progress
-    assert state.stream_rule_ids  # the brand's stream rule, stored with the account
+    assert [r["tag"] for r in x_emulator.rules.values()] == [f"atdesk:acct:{BRAND_USER_ID}"]
     stopped = connection(app_settings, account_id)
     assert stopped.holder is None and stopped.status == "stopped"
     assert stopped.events_read >= 25

@@ -33,7 +33,6 @@ class XAccount:
     self_serve: bool = True
     mentions: PageCursor = field(default_factory=PageCursor)
     dms: PageCursor = field(default_factory=PageCursor)
-    stream_rule_ids: tuple[str, ...] = ()
     webhook_id: str | None = None
 
     @property
@@ -64,7 +63,6 @@ class XAccount:
             "self_serve": self.self_serve,
             "mentions": self.mentions.to_json(),
             "dms": self.dms.to_json(),
-            "stream_rule_ids": list(self.stream_rule_ids),
             "webhook_id": self.webhook_id,
         }
 
@@ -83,7 +81,6 @@ class XAccount:
             self_serve=bool(data.get("self_serve", True)),
             mentions=PageCursor.from_json(data.get("mentions")),
             dms=PageCursor.from_json(data.get("dms")),
-            stream_rule_ids=tuple(str(i) for i in data.get("stream_rule_ids") or ()),
             webhook_id=data.get("webhook_id"),
         )
 

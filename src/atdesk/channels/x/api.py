@@ -134,10 +134,13 @@ class XApi:
         )
         return _body(response)
 
-    def stream_rules(self) -> dict[str, Any]:
-        """The filtered-stream rules of the app."""
+    def stream_rules(self, *, pagination_token: str | None = None) -> dict[str, Any]:
+        """One page (up to 1000) of the app's filtered-stream rules."""
+        params: dict[str, Any] = {"max_results": 1000}
+        if pagination_token:
+            params["pagination_token"] = pagination_token
         response = self.session.request(
-            "GET", RULES, endpoint=f"GET {RULES}", operation=Operation.STREAM_RULES
+            "GET", RULES, endpoint=f"GET {RULES}", operation=Operation.STREAM_RULES, params=params
         )
         return _body(response)
 
@@ -154,7 +157,7 @@ class XApi:
         return _body(response)
 
     def delete_stream_rules(self, ids: list[str]) -> dict[str, Any]:
-        """Delete rules by id."""
+        """Delete rules by id; ids X no longer has come back counted in `not_deleted`."""
         response = self.session.request(
             "POST",
             RULES,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Generator, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, ClassVar
 
@@ -26,6 +26,12 @@ from atdesk.channels.x.api import XApi, refresh_user_token
 from atdesk.channels.x.errors import map_x_error
 from atdesk.channels.x.polling import XPollConfig, poll_dms, poll_mentions
 from atdesk.channels.x.stream import read_filtered_stream
+from atdesk.channels.x.stream_rules import (
+    LiveRoutes,
+    StreamMembers,
+    StreamRoutes,
+    reconcile_rules,
+)
 from atdesk.channels.x.webhooks import SIGNATURE_HEADER, read_delivery
 from atdesk.domain.networks import Network
 from atdesk.domain.posts import Author, Post
@@ -134,19 +140,10 @@ class XChannel:
                         "X DMs of %s are not readable (%s); mentions only", account.handle, exc
                     )
 
-    def ensure_stream_rules(self, account: XAccount) -> XAccount:
-        """Make sure the app's filtered stream has this brand's rule; store the returned ids."""
-        tag = f"atdesk:{account.user_id}"
-        with self._guard(account), self._api(account, app=True) as api:
-            existing = [r for r in api.stream_rules().get("data") or () if r.get("tag") == tag]
-            if not existing:
-                added = api.add_stream_rules([{"value": f"@{account.account_key}", "tag": tag}])
-                existing = [r for r in added.get("data") or () if r.get("tag") == tag]
-                if not existing:
-                    raise InvalidRequest(
-                        f"X refused the stream rule: {added.get('errors')}", network=Network.X
-                    )
-        return account.with_(stream_rule_ids=tuple(str(r["id"]) for r in existing))
+    def reconcile_stream_rules(self, app: XAccount, brands: Sequence[XAccount]) -> StreamRoutes:
+        """Give every brand on the app its tagged rule (ours only) and say where posts go."""
+        with self._guard(app):
+            return self._reconcile(app, brands)
 
     def stream(
         self,
@@ -154,17 +151,30 @@ class XChannel:
         on_batch: Callable[[ReadBatch[XAccount]], None],
         stop: threading.Event,
     ) -> None:
-        """Read the filtered stream until `stop`; polls fill any gap a reconnect leaves."""
-        if not account.stream_rule_ids:
-            account = self.ensure_stream_rules(account)
-            on_batch(ReadBatch((), account))
+        """Read the filtered stream for this one brand until `stop`."""
+        self.stream_app(account, StreamMembers([account]), on_batch, stop)
+
+    def stream_app(
+        self,
+        app: XAccount,
+        brands: StreamMembers,
+        on_batch: Callable[[ReadBatch[XAccount]], None],
+        stop: threading.Event,
+    ) -> None:
+        """The app's one stream connection, for every brand in `brands`, until `stop`.
+
+        `app` opens the connection (its app bearer) and receives the stream's health notices;
+        each batch carries the brand it is for. Rules are reconciled before every connection
+        and, when `brands` changes, on the open one. Polls fill any gap a reconnect leaves.
+        """
         slot = ConnectionSlot(stop)
-        current = account
+        routes = LiveRoutes(brands, lambda accounts: self._reconcile(app, accounts))
 
         def connect(mark_healthy: Callable[[], None]) -> None:
             read_filtered_stream(
                 deps=self.deps,
-                account=current,
+                account=app,
+                routes=routes.connecting(),
                 config=self.stream_config,
                 slot=slot,
                 on_batch=on_batch,
@@ -172,15 +182,19 @@ class XChannel:
                 keep_own=self.poll_config.keep_own_posts,
             )
 
-        with self._guard(account):
+        with self._guard(app):
             run_reconnecting(
                 network=Network.X,
-                account=account.account_key,
+                account=app.account_key,
                 deps=self.deps,
                 config=self.stream_config,
                 stop=stop,
                 connect=connect,
             )
+
+    def _reconcile(self, app: XAccount, brands: Sequence[XAccount]) -> StreamRoutes:
+        with self._api(app, app=True) as api:
+            return reconcile_rules(api, brands)
 
     def parse_webhook(
         self, account: XAccount, body: bytes, headers: Mapping[str, str]
