@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from atdesk.automations import book, callbacks, jobs
 from atdesk.automations.bot import bot_stats
 from atdesk.automations.brandconfig import BrandConfig, brand_config, update_brand_settings
-from atdesk.automations.dryrun import DryRunRow, dry_run
+from atdesk.automations.dryrun import DEFAULT_LIMIT, DryRunRow, dry_run
 from atdesk.automations.feeds import feed_path
 from atdesk.automations.kb import ArticleError, delete_article, save_article
 from atdesk.automations.queries import (
@@ -36,11 +36,26 @@ from atdesk.automations.rulebook import (
     move_rule,
     parse_spec,
     parse_yaml,
+    place_rule,
+    rule_document,
+    rule_index,
     rule_rows,
     spec_of,
     update_rule,
 )
-from atdesk.automations.rules import ACTION_TYPES, Conditions
+from atdesk.automations.ruleform import (
+    ACTION_BY_TYPE,
+    ACTIONS,
+    CONDITION_BY_NAME,
+    CONDITIONS,
+    RuleForm,
+    check_form,
+    edit_rows,
+    error_list,
+    form_of_spec,
+    read_form,
+)
+from atdesk.automations.rules import ACTION_TYPES, Conditions, RuleSpec
 from atdesk.cases.access import NotVisible
 from atdesk.config import Settings
 from atdesk.models import (
@@ -54,10 +69,11 @@ from atdesk.models import (
     Customer,
     KbArticle,
     RuleRun,
+    Team,
     User,
 )
 from atdesk.models.base import utcnow
-from atdesk.web.deps import CsrfChecked, DbSession, PageViewer, Viewer, get_settings
+from atdesk.web.deps import CsrfChecked, DbSession, PageForm, PageViewer, Viewer, get_settings
 from atdesk.web.templating import flash, render
 
 router = APIRouter(prefix="/automations", include_in_schema=False)
@@ -180,12 +196,7 @@ def edit_rule_page(
     """Write or change one rule as YAML; try it on recent posts before saving."""
     row = session.get(AutomationRule, rule_id) if rule_id else None
     brand, brands = _pick_brand(session, viewer, row.brand_id if row else brand_id)
-    text = NEW_RULE
-    if row is not None:
-        spec = spec_of(row)
-        text = _rule_yaml(
-            spec.model_dump(mode="json", exclude={"when"}) | {"when": spec.when.given()}
-        )
+    text = NEW_RULE if row is None else _rule_yaml(rule_document(spec_of(row)))
     return _edit(request, session, brand, brands, row, text, None, None)
 
 
@@ -241,10 +252,7 @@ def save_or_try_rule(
     row = session.get(AutomationRule, rule_id) if rule_id else None
     brand, brands = _pick_brand(session, viewer, row.brand_id if row else brand_id)
     try:
-        data = yaml.safe_load(text)
-        if not isinstance(data, dict):
-            raise RuleError("write the rule as a YAML mapping with name, when and then")
-        spec = parse_spec(data)
+        spec = _yaml_spec(text)
     except (yaml.YAMLError, RuleError) as exc:
         return _edit(request, session, brand, brands, row, text, None, str(exc), 422)
     if do == "save":
@@ -268,6 +276,152 @@ def save_or_try_rule(
         rule_id=row.id if row else None,
     )
     return _edit(request, session, brand, brands, row, text, results, None)
+
+
+@router.get("/rules/form", response_class=HTMLResponse)
+def rule_form_page(
+    request: Request,
+    session: DbSession,
+    viewer: PageViewer,
+    brand_id: int | None = None,
+    rule_id: int | None = None,
+) -> HTMLResponse:
+    """Write or change one rule field by field; try it on recent posts before saving."""
+    row = _rule_or_none(session, rule_id)
+    brand, brands = _pick_brand(session, viewer, row.brand_id if row else brand_id)
+    form = form_of_spec(spec_of(row)) if row else RuleForm()
+    return _form(request, session, brand, brands, row, form)
+
+
+@router.post("/rules/form", response_class=HTMLResponse, dependencies=[CsrfChecked])
+def save_or_try_rule_form(
+    request: Request,
+    session: DbSession,
+    viewer: PageViewer,
+    settings: AppSettings,
+    fields: PageForm,
+) -> Any:
+    """`do=save` saves, `do=dry` tries the rule on recent posts, `do=yaml` and `do=from-yaml`
+    switch editors with what was typed; the row buttons work here too, for pages without
+    script."""
+    do = str(fields.get("do") or "dry")
+    if do == "save":
+        _need_admin(viewer)
+    row = _rule_or_none(session, _form_int(fields.get("rule_id")))
+    brand, brands = _pick_brand(
+        session, viewer, row.brand_id if row else _form_int(fields.get("brand_id"))
+    )
+    limit = max(1, min(_form_int(fields.get("limit")) or DEFAULT_LIMIT, 500))
+    if do == "from-yaml":
+        text = str(fields.get("text") or "")
+        try:
+            form = form_of_spec(_yaml_spec(text))
+        except (yaml.YAMLError, RuleError) as exc:
+            return _edit(request, session, brand, brands, row, text, None, str(exc), 422)
+        return _form(request, session, brand, brands, row, form, limit=limit)
+    form = read_form(fields)
+    if edit_rows(
+        form,
+        do,
+        condition=str(fields.get("add_condition") or ""),
+        action=str(fields.get("add_action") or ""),
+    ):
+        return _form(request, session, brand, brands, row, form, limit=limit)
+    checked = check_form(form)
+    if do == "yaml":
+        error = None if checked.spec else "; ".join(checked.errors.values())
+        text = _rule_yaml(rule_document(checked.spec) if checked.spec else checked.data)
+        return _edit(request, session, brand, brands, row, text, None, error)
+    spec = checked.spec
+    if spec is None:
+        return _form(request, session, brand, brands, row, form, checked.errors, limit=limit)
+    if do == "save":
+        try:
+            row = _save(session, brand, row, spec, viewer)
+        except RuleError as exc:
+            errors = {"name": str(exc)}
+            return _form(request, session, brand, brands, row, form, errors, limit=limit)
+        if form.position.isdigit():
+            place_rule(session, row, int(form.position), actor=viewer.user)
+        flash(request, f"Rule “{spec.name}” saved.")
+        return _go(f"/automations/rules?brand_id={brand.id}")
+    results = dry_run(
+        session, settings, brand, spec, now=utcnow(), limit=limit, rule_id=row.id if row else None
+    )
+    return _form(request, session, brand, brands, row, form, results=results, limit=limit)
+
+
+def _rule_or_none(session: Session, rule_id: int | None) -> AutomationRule | None:
+    """The rule asked for (None for a new one); an id that names no rule is not found."""
+    if rule_id is None:
+        return None
+    row = session.get(AutomationRule, rule_id)
+    if row is None:
+        raise NotVisible(f"no rule {rule_id}")
+    return row
+
+
+def _form_int(value: object) -> int | None:
+    text = value.strip() if isinstance(value, str) else ""
+    return int(text) if text.isdigit() else None
+
+
+def _yaml_spec(text: str) -> RuleSpec:
+    """One rule written as YAML, validated as the YAML editor saves it."""
+    data = yaml.safe_load(text)
+    if not isinstance(data, dict):
+        raise RuleError("write the rule as a YAML mapping with name, when and then")
+    return parse_spec(data)
+
+
+def _save(
+    session: Session, brand: Brand, row: AutomationRule | None, spec: RuleSpec, viewer: Viewer
+) -> AutomationRule:
+    if row is None:
+        return create_rule(session, brand, spec, actor=viewer.user)
+    return update_rule(session, row, spec, actor=viewer.user)
+
+
+def _form(
+    request: Request,
+    session: Session,
+    brand: Brand,
+    brands: list[Brand],
+    row: AutomationRule | None,
+    form: RuleForm,
+    errors: dict[str, str] | None = None,
+    *,
+    results: list[DryRunRow] | None = None,
+    limit: int = DEFAULT_LIMIT,
+) -> HTMLResponse:
+    """The rule form, with what was typed, the problems by field and the dry run's rows."""
+    others = [r for r in rule_rows(session, brand.id) if row is None or r.id != row.id]
+    if not form.position.isdigit():
+        form.position = str(rule_index(session, row) if row else len(others))
+    return render(
+        request,
+        "automations/rule_form.html",
+        {
+            "tab": "rules",
+            "brand": brand,
+            "brands": brands,
+            "rule": row,
+            "form": form,
+            "errors": errors or {},
+            "error_list": error_list(form, errors or {}),
+            "results": results,
+            "matched": sum(1 for r in results or [] if r.matched),
+            "limit": limit,
+            "others": others,
+            "conditions": CONDITIONS,
+            "condition_by_name": CONDITION_BY_NAME,
+            "actions": ACTIONS,
+            "action_by_type": ACTION_BY_TYPE,
+            "teams": session.scalars(select(Team.name).order_by(Team.name)).all(),
+        },
+        422 if errors else 200,
+        session=session,
+    )
 
 
 def _rule_of(session: Session, viewer: Viewer, rule_id: int) -> AutomationRule:

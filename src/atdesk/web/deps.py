@@ -8,6 +8,7 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
 from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
 
 from atdesk.accounts.service import user_for_token
 from atdesk.cases.access import team_brand_ids, user_team_ids, visible_brand_ids
@@ -165,3 +166,11 @@ async def csrf_checked(request: Request) -> None:
 
 
 CsrfChecked = Depends(csrf_checked)
+
+
+async def page_form(request: Request) -> FormData:
+    """A page's posted form, read once, for handlers whose fields are not known in advance."""
+    return await request.form()
+
+
+PageForm = Annotated[FormData, Depends(page_form)]
