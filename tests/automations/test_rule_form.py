@@ -229,6 +229,13 @@ def test_a_refused_form_says_what_is_wrong_beside_each_field_and_keeps_it_all(si
     with transaction(site.settings.database_url) as session:
         assert len(rule_rows(session, brand_id(site))) == len(DEFAULT_RULES)
 
+    as_yaml = root.post(FORM, data={**typed, "do": "yaml"})
+    assert (
+        'data-testid="rule-error"' in as_yaml.text and "then.1.auto_reply.template" in as_yaml.text
+    )
+    text = form_fields(as_yaml.text, "rule-form")["text"][0]
+    assert "regex: (unclosed" in text and "url: ftp://crm.example" in text
+
     taken = root.post(
         FORM,
         data={

@@ -329,8 +329,10 @@ def save_or_try_rule_form(
         return _form(request, session, brand, brands, row, form, limit=limit)
     checked = check_form(form)
     if do == "yaml":
-        error = None if checked.spec else "; ".join(checked.errors.values())
-        text = _rule_yaml(rule_document(checked.spec) if checked.spec else checked.data)
+        try:
+            text, error = _rule_yaml(rule_document(parse_spec(checked.data))), None
+        except RuleError as exc:
+            text, error = _rule_yaml(checked.data), str(exc)
         return _edit(request, session, brand, brands, row, text, None, error)
     spec = checked.spec
     if spec is None:

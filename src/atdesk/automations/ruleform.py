@@ -82,8 +82,8 @@ CONDITIONS: tuple[Input, ...] = (
     Input("language", "Language", "words", help="ISO 639-1 codes: en, es", placeholder="en, es"),
     Input("network", "Network", "choices", _values(Network)),
     Input("author", "Author", "words", help="handles, comma-separated", placeholder="@dana"),
-    Input("min_followers", "At least this many followers", "number", placeholder="10000"),
-    Input("max_followers", "At most this many followers", "number", placeholder="100"),
+    Input("min_followers", "At least this many followers", "number"),
+    Input("max_followers", "At most this many followers", "number"),
     Input(
         "keywords", "Keywords", "lines", help="one word or phrase a line; any of them, whole words"
     ),
@@ -154,8 +154,8 @@ ACTIONS: tuple[ActionKind, ...] = (
             Input(
                 "kind", "Visit kind", "text", help="empty: the customer's next visit of any kind"
             ),
-            Input("duration_minutes", "Minutes a slot", "number", placeholder="120"),
-            Input("limit", "Slots offered", "number", placeholder="4"),
+            Input("duration_minutes", "Minutes a slot", "number", help="empty: 120"),
+            Input("limit", "Slots offered", "number", help="empty: 4"),
         ),
     ),
     ActionKind("file_open311", "File an Open311 report", Open311Action),
