@@ -5,13 +5,24 @@ resolved without a human is counted from what happened."""
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any, cast
 
 import httpx
+import numpy as np
 import pytest
+from sklearn.feature_extraction.text import TfidfVectorizer
 from sqlalchemy import select
 
-from atdesk.automations.bot import bot_stats
+from atdesk.automations import bot, bot_data
+from atdesk.automations.bot import bot_stats, decide
+from atdesk.automations.bot_eval import best_by_words
+from atdesk.automations.bot_scores import picks
+from atdesk.automations.brandconfig import DEFAULT_BOT_THRESHOLD
+from atdesk.automations.context import ActionContext
 from atdesk.automations.kb import ArticleError, save_article
+from atdesk.automations.kb_words import STOP_WORDS
 from atdesk.automations.knowledge import Article, KnowledgeIndex
 from atdesk.automations.messages import AUTOMATION_USERNAME
 from atdesk.cases.service import auto_resolve
@@ -46,6 +57,135 @@ def test_retrieval_prefers_the_closest_phrasing() -> None:
     weak = index.best("what are your opening hours on sunday")
     assert weak is None or weak.score < 0.35
     assert KnowledgeIndex([]).best("anything") is None
+
+
+TRACK = Article(
+    3,
+    "Track your order",
+    "Follow your delivery at acme.example/track.",
+    ("where is my order", "has my order shipped yet", "when will my order arrive"),
+)
+PASSWORD = Article(
+    4,
+    "Reset your password",
+    "Use the 'forgot password' link on the sign-in page.",
+    ("I forgot my password", "how do I change my password"),
+)
+
+
+def _index() -> KnowledgeIndex:
+    return KnowledgeIndex(
+        [
+            Article(1, STUDENT[0], STUDENT[1], tuple(STUDENT[2].splitlines())),
+            Article(2, ROUTER[0], ROUTER[1], tuple(ROUTER[2].splitlines())),
+            TRACK,
+            PASSWORD,
+        ]
+    )
+
+
+def test_a_paraphrase_sharing_no_word_is_ranked_by_meaning() -> None:
+    index = _index()
+    question = "when will my package show up"
+    assert not index.signals([question]).words.any()  # TF-IDF alone has nothing to go on
+    assert best_by_words(index)(question) is None
+    ranked = index.rank(question, limit=4)
+    assert ranked[0].article.id == TRACK.id and ranked[0].words == 0.0
+    assert ranked[0].score > 10 * ranked[1].score
+
+
+def test_word_vectors_lift_a_loose_paraphrase_over_the_threshold() -> None:
+    index = _index()
+    question = "@acmehelp has my purchase shipped?"
+    old = best_by_words(index)(question)
+    assert old is not None and old.article.id == TRACK.id and old.score < 0.55
+    new = index.best(question)
+    assert new is not None and new.article.id == TRACK.id
+    assert new.score >= DEFAULT_BOT_THRESHOLD and new.meaning > new.words
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "what time does the football match start tonight",
+        "whats the weather like in paris",
+        "can you recommend a good pizza place",
+        "what are your opening hours on sunday",
+    ],
+)
+def test_an_unrelated_question_is_not_answered(question: str) -> None:
+    best = _index().best(question)
+    assert best is None or best.score < 0.05
+
+
+def test_a_question_without_a_known_word_finds_nothing() -> None:
+    assert _index().best("@acmehelp https://t.co/x") is None
+
+
+def test_equal_articles_tie_to_the_earlier_one_every_time() -> None:
+    twin = Article(9, TRACK.title, TRACK.body, TRACK.questions)
+    index = KnowledgeIndex([TRACK, twin, PASSWORD])
+    for _ in range(3):
+        first, second, third = index.rank("where is my order", limit=3)
+        assert (first.article.id, second.article.id, third.article.id) == (3, 9, 4)
+        assert first.score == second.score
+
+
+def test_word_similarity_is_what_scikit_learn_computes() -> None:
+    index = _index()
+    questions = ["do you offer a discount for students?", "my internet is slow", "hello"]
+    vectorizer = TfidfVectorizer(
+        ngram_range=(1, 2),
+        sublinear_tf=True,
+        strip_accents="unicode",
+        stop_words=sorted(STOP_WORDS),
+    )
+    documents, owners = [], []
+    for number, article in enumerate(index.articles):
+        for text in (article.title, *article.questions, article.body):
+            documents.append(text)
+            owners.append(number)
+    matrix = vectorizer.fit_transform(documents)
+    sims = (vectorizer.transform(questions) @ matrix.T).toarray()
+    expected = np.zeros((len(questions), len(index.articles)))
+    for column, owner in enumerate(owners):
+        expected[:, owner] = np.maximum(expected[:, owner], sims[:, column])
+    assert np.allclose(index.words.scores(questions), expected)
+
+
+def _decide(index: KnowledgeIndex, text: str, threshold: float, monkeypatch: Any) -> bot.Decision:
+    monkeypatch.setattr(bot, "INDEXES", SimpleNamespace(for_brand=lambda session, brand: index))
+    post = SimpleNamespace(text=text, sentiment="neutral")
+    ctx = SimpleNamespace(session=None, brand=SimpleNamespace(id=1), post=post)
+    return decide(cast(ActionContext, ctx), threshold)
+
+
+def test_the_threshold_is_respected_to_the_last_digit(monkeypatch: pytest.MonkeyPatch) -> None:
+    index = _index()
+    text = "@acmehelp has my purchase shipped?"
+    best = index.best(text)
+    assert best is not None
+    at = _decide(index, text, best.score, monkeypatch)
+    assert at.answer and at.article_id == TRACK.id and at.text == TRACK.body
+    above = _decide(index, text, best.score + 1e-9, monkeypatch)
+    assert not above.answer and above.reason.startswith("not sure enough: best article")
+    assert above.confidence == best.score and "meaning" in above.reason
+
+
+def test_more_right_and_fewer_wrong_on_validation_questions(data_dir: Path) -> None:
+    """The shipped calibration against the old retrieval on questions neither was tuned on."""
+    question_set = bot_data.bitext(data_dir, 5)
+    index = KnowledgeIndex(question_set.articles)
+    inside = question_set.validation[:600]
+    outside = bot_data.out_of_scope(data_dir)["validation"]
+    old = picks(inside, best_by_words(index)).at(0.55)
+    new = picks(inside, index.best)
+    assert new.at(DEFAULT_BOT_THRESHOLD).right > old.right + 0.1
+    assert new.at(DEFAULT_BOT_THRESHOLD).wrong <= old.wrong
+    assert picks(outside, index.best).at(DEFAULT_BOT_THRESHOLD).wrong <= 0.02
+    # The threshold means what it says: answers above it are right at least that often.
+    answered = new.at(DEFAULT_BOT_THRESHOLD)
+    assert answered.right / (answered.right + answered.wrong) >= DEFAULT_BOT_THRESHOLD
 
 
 def _kb(settings: Settings) -> None:

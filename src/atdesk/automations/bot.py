@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from atdesk.automations.context import ActionContext, Outcome
 from atdesk.automations.handoff import hand_over
-from atdesk.automations.knowledge import INDEXES
+from atdesk.automations.knowledge import INDEXES, Match
 from atdesk.automations.outbound import queue_message
 from atdesk.models import AutomationJob, BotDecision, Case, Post
 
@@ -61,19 +61,24 @@ def decide(ctx: ActionContext, threshold: float) -> Decision:
         return Decision(
             False,
             f"not sure enough: best article {match.article.title!r} at {match.score:.2f} "
-            f"< {threshold:.2f}",
+            f"< {threshold:.2f}{_why(match)}",
             match.score,
             match.article.id,
             match.article.title,
         )
     return Decision(
         True,
-        f"article {match.article.title!r} at {match.score:.2f}",
+        f"article {match.article.title!r} at {match.score:.2f}{_why(match)}",
         match.score,
         match.article.id,
         match.article.title,
         match.article.body,
     )
+
+
+def _why(match: Match) -> str:
+    """The similarities behind a confidence, so a person can see why the bot was (un)sure."""
+    return f" (words {match.words:.2f}, meaning {match.meaning:.2f})"
 
 
 def bot_answer(ctx: ActionContext, threshold: float) -> Outcome:

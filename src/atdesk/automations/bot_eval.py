@@ -1,122 +1,129 @@
-"""How often the bot would answer, answer right, or hand over, measured on public data.
+"""How often the bot would answer, answer right, or hand over, measured on public test data.
 
-A knowledge base is built from the Bitext customer-support set (one article per intent, its
-sample questions taken from the training half); the other half asks the questions, and
-CLINC150's out-of-scope test queries ask what the knowledge base does not cover. For each
-threshold the report gives the share answered with the right article (what the bot resolves
-alone), answered with a wrong one (the harm), and handed to a person.
+Old and new retrieval answer the same test questions in one run: TF-IDF alone (before
+ADR 58) and TF-IDF blended with the distilled word vectors. Bitext customer support is the
+headline (one article per intent, its sample questions from the training half, 3,000
+held-out questions); BANKING77's test split is a second check on sentences the word vectors
+were never distilled on; CLINC150's out-of-scope test queries ask what no article covers.
+For each threshold the report gives the share answered with the right article (what the
+bot resolves alone), answered with a wrong one (the harm), and handed to a person.
 
-    python -m atdesk.automations.bot_eval [--data-dir ../shared/data] [--questions 5]
+    python -m atdesk.automations.bot_eval [--data-dir ../shared/data] [--questions 5 10]
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
-import json
-import random
 import time
-from collections import defaultdict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from atdesk.automations.knowledge import Article, KnowledgeIndex
+import numpy as np
+
+from atdesk.automations import bot_data
+from atdesk.automations.bot_data import Pair, QuestionSet
+from atdesk.automations.bot_scores import Picks, picks
+from atdesk.automations.brandconfig import DEFAULT_BOT_THRESHOLD
+from atdesk.automations.knowledge import KnowledgeIndex, Match, clean_question
 from atdesk.config import Settings
 
-THRESHOLDS = (0.35, 0.45, 0.5, 0.55, 0.6)
-SEED = 20261123
+OLD_DEFAULT = 0.55
+OLD_THRESHOLDS = (0.35, 0.45, 0.5, 0.55, 0.6)
+NEW_THRESHOLDS = (0.5, 0.6, 0.7, 0.8, 0.9)
+
+
+def best_by_words(index: KnowledgeIndex) -> Callable[[str], Match | None]:
+    """The retrieval before ADR 58: the best document's TF-IDF cosine, nothing else."""
+
+    def lookup(question: str) -> Match | None:
+        words = index.words.scores([clean_question(question)])[0]
+        if not len(words) or words.max() <= 0:
+            return None
+        best = int(np.argmax(words))
+        return Match(index.articles[best], float(words[best]), float(words[best]))
+
+    return lookup
 
 
 @dataclass(frozen=True, slots=True)
-class Score:
-    """Shares of a question set at one threshold."""
+class Run:
+    """One retrieval's picks on the in-scope and out-of-scope test questions, and its time."""
 
-    threshold: float
-    right: float
-    wrong: float
-    handed_over: float
-
-
-def load_bitext(path: Path) -> dict[str, list[str]]:
-    """Utterances by intent."""
-    by_intent: dict[str, list[str]] = defaultdict(list)
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        for row in csv.DictReader(handle):
-            by_intent[row["intent"]].append(row["utterance"])
-    return by_intent
+    inside: Picks
+    outside: Picks
+    lookups: int
+    seconds: float
 
 
-def build(
-    by_intent: dict[str, list[str]], questions: int, rng: random.Random
-) -> tuple[KnowledgeIndex, list[tuple[str, int]]]:
-    """The index (one article per intent) and the held-out (question, article id) pairs."""
-    articles: list[Article] = []
-    held_out: list[tuple[str, int]] = []
-    for number, (intent, utterances) in enumerate(sorted(by_intent.items()), start=1):
-        shuffled = utterances[:]
-        rng.shuffle(shuffled)
-        title = intent.replace("_", " ")
-        articles.append(
-            Article(
-                number, title, f"How to {title}: see our help pages.", tuple(shuffled[:questions])
-            )
-        )
-        held_out.extend((text, number) for text in shuffled[questions:])
-    return KnowledgeIndex(articles), held_out
+def run(
+    lookup: Callable[[str], Match | None], inside: Sequence[Pair], outside: Sequence[Pair]
+) -> Run:
+    """Ask every test question once, timed."""
+    started = time.perf_counter()
+    found = Run(picks(inside, lookup), picks(outside, lookup), 0, 0.0)
+    seconds = time.perf_counter() - started
+    return Run(found.inside, found.outside, len(inside) + len(outside), seconds)
 
 
-def score(index: KnowledgeIndex, pairs: list[tuple[str, int | None]], threshold: float) -> Score:
-    """Right, wrong and handed over, as shares of `pairs` (None: no article is right)."""
-    right = wrong = handed = 0
-    for text, expected in pairs:
-        best = index.best(text)
-        if best is None or best.score < threshold:
-            handed += 1
-        elif best.article.id == expected:
-            right += 1
-        else:
-            wrong += 1
-    total = max(1, len(pairs))
-    return Score(threshold, right / total, wrong / total, handed / total)
+def report(
+    sets: Sequence[QuestionSet], outside: Sequence[Pair], sample: int | None
+) -> dict[str, float]:
+    """Print one table for these question sets (same questions, several sample counts)."""
+    runs: dict[str, list[Run]] = {"old": [], "new": []}
+    for question_set in sets:
+        index = KnowledgeIndex(question_set.articles)
+        inside = question_set.test[:sample] if sample else question_set.test
+        runs["old"].append(run(best_by_words(index), inside, outside))
+        runs["new"].append(run(index.best, inside, outside))
+    counts = " / ".join(str(len(s.articles[0].questions)) for s in sets)
+    first = sets[0]
+    print(
+        f"\n{first.name}: {len(first.articles)} articles x {counts} sample questions; "
+        f"{len(runs['new'][0].inside.chosen)} in-scope test questions, "
+        f"{len(outside)} out-of-scope (CLINC150 oos_test)\n"
+    )
+    header = " | ".join(
+        f"{len(s.articles[0].questions)} per article: right / wrong / handed over" for s in sets
+    )
+    print(f"| retrieval | threshold | {header} | ", end="")
+    print(f"out-of-scope answered (wrongly), {counts} |")
+    print("|---|---|" + "---|" * len(sets) + "---|")
+    for name, label, thresholds, default in (
+        ("old", "TF-IDF (before)", OLD_THRESHOLDS, OLD_DEFAULT),
+        ("new", "TF-IDF + word vectors", NEW_THRESHOLDS, DEFAULT_BOT_THRESHOLD),
+    ):
+        for threshold in thresholds:
+            cells = []
+            for result in runs[name]:
+                score = result.inside.at(threshold)
+                cells.append(f"{score.right:.1%} / {score.wrong:.1%} / {score.handed_over:.1%}")
+            outsides = " / ".join(f"{r.outside.at(threshold).wrong:.1%}" for r in runs[name])
+            mark = " (default)" if threshold == default else ""
+            print(f"| {label} | {threshold:.2f}{mark} | " + " | ".join(cells) + f" | {outsides} |")
+    return {
+        name: sum(r.lookups for r in found) / sum(r.seconds for r in found)
+        for name, found in runs.items()
+    }
 
 
 def main() -> None:
-    """Print the table for docs/benchmarks.md."""
+    """Print the tables for docs/benchmarks.md."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", default=Settings().data_dir)
-    parser.add_argument("--questions", type=int, default=5, help="sample questions per article")
-    parser.add_argument("--sample", type=int, default=3000, help="in-scope questions to ask")
+    parser.add_argument(
+        "--questions", type=int, nargs="+", default=[5, 10], help="sample questions per article"
+    )
+    parser.add_argument("--sample", type=int, default=3000, help="Bitext questions to ask")
     args = parser.parse_args()
     data = Path(args.data_dir)
-    rng = random.Random(SEED)
-    by_intent = load_bitext(
-        data / "bitext_customer_support" / "bitext_customer_service_training_8k.csv"
-    )
-    started = time.perf_counter()
-    index, held_out = build(by_intent, args.questions, rng)
-    rng.shuffle(held_out)
-    in_scope: list[tuple[str, int | None]] = [(t, a) for t, a in held_out[: args.sample]]
-    clinc = json.loads((data / "clinc150" / "data_full.json").read_text(encoding="utf-8"))
-    out_of_scope: list[tuple[str, int | None]] = [(t, None) for t, _ in clinc["oos_test"]]
+    outside = bot_data.out_of_scope(data)["test"]
+    speeds = report([bot_data.bitext(data, q) for q in args.questions], outside, args.sample)
+    report([bot_data.banking77(data, q) for q in args.questions], outside, None)
     print(
-        f"{len(by_intent)} articles x {args.questions} questions; {len(in_scope)} in-scope "
-        f"questions (Bitext), {len(out_of_scope)} out-of-scope (CLINC150 oos_test)"
+        f"\nlookups/s on the Bitext questions: TF-IDF alone {speeds['old']:,.0f}, "
+        f"TF-IDF + word vectors {speeds['new']:,.0f}"
     )
-    print(
-        "| threshold | in-scope answered right | answered wrong | handed over | "
-        "out-of-scope answered (wrongly) |"
-    )
-    print("|---|---|---|---|---|")
-    for threshold in THRESHOLDS:
-        inside = score(index, in_scope, threshold)
-        outside = score(index, out_of_scope, threshold)
-        print(
-            f"| {threshold:.2f} | {inside.right:.1%} | {inside.wrong:.1%} | "
-            f"{inside.handed_over:.1%} | {outside.wrong:.1%} |"
-        )
-    seconds = time.perf_counter() - started
-    asked = len(in_scope) + len(out_of_scope)
-    print(f"{asked * len(THRESHOLDS)} lookups in {seconds:.1f} s")
 
 
 if __name__ == "__main__":

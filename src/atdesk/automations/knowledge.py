@@ -1,10 +1,11 @@
 """Retrieval over a brand's knowledge base: which article answers this question, how surely.
 
 Each article is indexed as several short documents (its title, each sample question, its
-body) with TF-IDF over words and word pairs; an article's score is its best document's
-cosine similarity with the question. Short questions match short phrasings far better than
-one long concatenated document would, and the score stays an honest 0..1 similarity that a
-threshold can be set on.
+body). Two similarities compare a question with them: TF-IDF over words and word pairs (the
+best document's cosine) and the shipped distilled word vectors (the nearest document, and
+the centre of the article's phrasings), which match a paraphrase that shares no word. A
+calibrated logistic blend of the three ranks the articles and is the confidence the bot's
+threshold is set on: the measured chance that the article is the right answer (ADR 58).
 """
 
 from __future__ import annotations
@@ -15,90 +16,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.feature_extraction.text import TfidfVectorizer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from atdesk.automations.kb_confidence import CALIBRATION, Calibration, FloatMatrix
+from atdesk.automations.kb_meaning import MeaningSimilarity
+from atdesk.automations.kb_words import WordSimilarity
 from atdesk.models import KbArticle
+from atdesk.triage.features import STATIC_VECTORS_FILE, shipped_static_vectors
+from atdesk.triage.static_vectors import StaticVectors
 
-# Function words only: sklearn's English list also drops "bill", "call" and "fire", which
-# are exactly what customers write about.
-STOP_WORDS = frozenset(
-    [
-        "a",
-        "about",
-        "am",
-        "an",
-        "and",
-        "any",
-        "are",
-        "as",
-        "at",
-        "be",
-        "been",
-        "but",
-        "by",
-        "can",
-        "could",
-        "did",
-        "do",
-        "does",
-        "for",
-        "from",
-        "had",
-        "has",
-        "have",
-        "hi",
-        "hello",
-        "hey",
-        "how",
-        "i",
-        "i'm",
-        "if",
-        "in",
-        "into",
-        "is",
-        "it",
-        "it's",
-        "its",
-        "me",
-        "my",
-        "of",
-        "on",
-        "or",
-        "our",
-        "please",
-        "so",
-        "than",
-        "thanks",
-        "that",
-        "the",
-        "their",
-        "them",
-        "then",
-        "there",
-        "these",
-        "they",
-        "this",
-        "to",
-        "up",
-        "us",
-        "was",
-        "we",
-        "were",
-        "what",
-        "when",
-        "where",
-        "which",
-        "who",
-        "why",
-        "will",
-        "with",
-        "would",
-        "you",
-        "your",
-    ]
-)
 _MENTION = re.compile(r"(?<![\w@])@[\w.\-]+(?:@[\w.\-]+)?|https?://\S+")
 
 
@@ -114,10 +41,21 @@ class Article:
 
 @dataclass(frozen=True, slots=True)
 class Match:
-    """The best article for a question and its similarity (0..1)."""
+    """An article for a question: the confidence (0..1) and the similarities behind it."""
 
     article: Article
     score: float
+    words: float = 0.0
+    meaning: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Signals:
+    """Every article's similarities to some questions (rows: questions, columns: articles)."""
+
+    words: FloatMatrix
+    nearest: FloatMatrix
+    centre: FloatMatrix
 
 
 def clean_question(text: str) -> str:
@@ -130,47 +68,68 @@ def questions_of(raw: str) -> tuple[str, ...]:
     return tuple(line.strip() for line in raw.splitlines() if line.strip())
 
 
+def knowledge_vectors() -> StaticVectors:
+    """The word vectors triage ships (loaded once); without them the confidence means nothing."""
+    vectors = shipped_static_vectors()
+    if vectors is None:
+        raise RuntimeError(f"{STATIC_VECTORS_FILE} is missing: reinstall atdesk to restore it")
+    return vectors
+
+
 class KnowledgeIndex:
     """An index over a fixed set of articles; build a new one when articles change."""
 
-    def __init__(self, articles: Sequence[Article]) -> None:
+    def __init__(
+        self,
+        articles: Sequence[Article],
+        *,
+        vectors: StaticVectors | None = None,
+        calibration: Calibration = CALIBRATION,
+    ) -> None:
         self.articles = list(articles)
+        self.calibration = calibration
         documents: list[str] = []
-        owners: list[int] = []
-        for index, article in enumerate(self.articles):
-            for text in (article.title, *article.questions, article.body):
-                if text.strip():
-                    documents.append(text)
-                    owners.append(index)
-        self._owners = np.array(owners, dtype=np.int64)
-        self._vectorizer: TfidfVectorizer | None = None
-        if documents:
-            self._vectorizer = TfidfVectorizer(
-                ngram_range=(1, 2),
-                sublinear_tf=True,
-                lowercase=True,
-                strip_accents="unicode",
-                stop_words=sorted(STOP_WORDS),
-            )
-            self._matrix = self._vectorizer.fit_transform(documents)
+        starts: list[int] = []
+        phrasings: list[int] = []
+        for article in self.articles:
+            starts.append(len(documents))
+            # The title always comes first (even blank), so every article owns a document.
+            texts = [t for t in article.questions if t.strip()]
+            documents += [article.title, *texts]
+            phrasings.append(1 + len(texts))
+            if article.body.strip():
+                documents.append(article.body)
+        self.words = WordSimilarity(documents, starts)
+        self.meaning = MeaningSimilarity(
+            vectors or knowledge_vectors(), documents, starts, phrasings
+        )
+
+    def signals(self, questions: Sequence[str]) -> Signals:
+        """The similarities of cleaned questions with every article, in article order."""
+        cleaned = [clean_question(q) for q in questions]
+        nearest, centre = self.meaning.scores(cleaned)
+        return Signals(self.words.scores(cleaned), nearest, centre)
 
     def best(self, question: str) -> Match | None:
-        """The best article, or None when the index is empty or nothing overlaps."""
+        """The best article, or None when the index is empty or the question has no words."""
         ranked = self.rank(question, limit=1)
         return ranked[0] if ranked else None
 
     def rank(self, question: str, *, limit: int = 3) -> list[Match]:
-        """Articles by their best document's cosine similarity with the question."""
-        if self._vectorizer is None:
+        """Articles by confidence; ties go to the earlier article (the lower id)."""
+        if not self.articles:
             return []
-        query = self._vectorizer.transform([clean_question(question)])
-        if query.nnz == 0:
-            return []
-        sims = (self._matrix @ query.T).toarray().ravel()
-        best = np.zeros(len(self.articles))
-        np.maximum.at(best, self._owners, sims)
-        order = np.argsort(-best, kind="stable")[:limit]
-        return [Match(self.articles[i], float(best[i])) for i in order if best[i] > 0]
+        signals = self.signals([question])
+        words, nearest, centre = signals.words[0], signals.nearest[0], signals.centre[0]
+        if not words.any() and not nearest.any():
+            return []  # nothing in the question is a known word
+        logits = self.calibration.logits(words, nearest, centre)
+        confidence = self.calibration.confidence(words, nearest, centre)
+        order = np.argsort(-logits, kind="stable")[:limit]
+        return [
+            Match(self.articles[i], float(confidence[i]), float(words[i]), float(nearest[i]))
+            for i in order
+        ]
 
 
 class _IndexCache:
