@@ -296,12 +296,12 @@ def test_accounts_without_credentials_are_not_run(
     assert runtime.runners == {}
 
 
-def test_one_x_app_streams_once_and_other_networks_stream_per_account(
+def test_one_x_app_streams_once_for_all_its_brands_and_other_networks_per_account(
     x_emulator: XEmulator,
 ) -> None:
     from atdesk.channels.mastodon.account import MastodonAccount
     from atdesk.connectors.accounts import Connectable
-    from atdesk.connectors.runtime import stream_owners
+    from atdesk.connectors.runtime import stream_groups
 
     def item(account_id: int, state: Any, network: Network = Network.X) -> Connectable:
         return Connectable(account_id, 1, network, f"a{account_id}", state)
@@ -315,9 +315,13 @@ def test_one_x_app_streams_once_and_other_networks_stream_per_account(
         item(n, MastodonAccount("m", "9", "t", "http://m.example"), Network.MASTODON)
         for n in (4, 5)
     ]
-    owners = stream_owners([*same_app, other_app, *mastodon], {1: True, 5: False})
-    assert owners == {1, 3, 4}
-    assert stream_owners(same_app, {1: False}) == {2}  # the next brand of the app takes over
+    groups = stream_groups([*same_app, other_app, *mastodon], {1: True, 5: False})
+    assert {owner: [m.account_id for m in members] for owner, members in groups.items()} == {
+        1: [1, 2],  # one connection carries both brands of the app
+        3: [3],
+        4: [4],
+    }
+    assert list(stream_groups(same_app, {1: False})) == [2]  # the next brand takes over
 
 
 def test_the_spec_settings_connect_the_one_x_account_they_can_mean(

@@ -79,7 +79,9 @@ def classify(error: BaseException) -> StreamFailure:
         return error.failure
     if isinstance(error, RateLimited):
         return StreamFailure.RATE_LIMIT
-    if isinstance(error, httpx.TransportError | Unreachable | MalformedResponse):
+    if isinstance(
+        error, httpx.TransportError | httpx.StreamError | Unreachable | MalformedResponse
+    ):
         return StreamFailure.NETWORK
     return StreamFailure.HTTP
 
@@ -127,7 +129,8 @@ def run_reconnecting(
             failure, reason = StreamFailure.NETWORK, "stream closed by the server"
         except AuthError:
             raise
-        except (StreamEnded, ChannelError, httpx.TransportError) as exc:
+        except (StreamEnded, ChannelError, httpx.TransportError, httpx.StreamError) as exc:
+            # StreamError: the response was closed under the read (by `stop`, or a race).
             if stop.is_set():
                 return
             failure, reason = classify(exc), str(exc) or type(exc).__name__

@@ -3,8 +3,9 @@
 One supervisor thread per process looks at the accounts every few seconds, takes a lease
 on each it can run (so two worker processes never poll the same account), and keeps one
 `AccountRunner` per leased account: a polling thread (`run_poller`, paced by the monthly
-budget), a stream thread for X and Mastodon when streaming is on, and an hourly webhook
-check for X accounts with a registered webhook. A runner whose credentials were refused
+budget), a stream thread for Mastodon and for the first streaming X brand of each app (its
+one connection carries every streaming brand of that app), and an hourly webhook check for
+X accounts with a registered webhook. A runner whose credentials were refused
 stays stopped, with an alert, until an admin reconnects the account.
 """
 
@@ -35,12 +36,20 @@ from atdesk.channels.ratelimits import RateLimitBook
 from atdesk.channels.registry import channel_for
 from atdesk.channels.x.account import XAccount
 from atdesk.channels.x.provider import XChannel
+from atdesk.channels.x.stream_rules import StreamMembers
 from atdesk.config import Settings
 from atdesk.connectors.accounts import Connectable, connectable_accounts, credential_fingerprint
 from atdesk.connectors.observer import BufferedObserver, record
 from atdesk.connectors.settings import monthly_budget, price_table
 from atdesk.connectors.spend import spent_in_month
-from atdesk.connectors.store import AccountGone, LeaseLost, current_state, store_batch
+from atdesk.connectors.store import (
+    AccountGone,
+    LeaseLost,
+    claim_connection,
+    current_state,
+    publish_read,
+    store_batch,
+)
 from atdesk.domain.networks import Network
 from atdesk.models import ChannelAccount, ChannelConnection
 from atdesk.models.base import utcnow
@@ -101,13 +110,16 @@ class AccountRunner:
         runtime: ConnectorRuntime,
         item: Connectable,
         *,
-        stream_enabled: bool,
+        stream_members: Sequence[Connectable],
         poll_interval_s: float,
     ) -> None:
         self.runtime = runtime
         self.item = item
-        self.stream_enabled = stream_enabled
+        self.stream_enabled = bool(stream_members)
         self.poll_interval_s = poll_interval_s
+        self.brands = StreamMembers(())
+        self._brand_rows: dict[str, int] = {}
+        self.update_members(stream_members)
         self.fingerprint = item.fingerprint
         self.webhook_id = getattr(item.state, "webhook_id", None)
         self.stop_event = threading.Event()
@@ -142,6 +154,17 @@ class AccountRunner:
             thread.join(timeout)
             if thread.is_alive():
                 log.warning("%s did not stop within %.0f s", thread.name, timeout)
+
+    def update_members(self, members: Sequence[Connectable]) -> None:
+        """The X brands this runner's stream carries (its app's); the stream reconciles."""
+        rows: dict[str, int] = {}
+        brands: list[XAccount] = []
+        for member in members:
+            if isinstance(member.state, XAccount):
+                rows[member.state.user_id] = member.account_id
+                brands.append(member.state)
+        self._brand_rows = rows
+        self.brands.replace(brands)
 
     @property
     def alive(self) -> bool:
@@ -309,12 +332,35 @@ class AccountRunner:
         self._guarded("poll", body)
         self.mark("stopped" if self.ended is None else self.ended)
 
+    def store_streamed(self, batch: ReadBatch[Any], channel: Channel[Any]) -> None:
+        """Own batches are stored whole; other brands' (leased anywhere) are only published."""
+        user_id = getattr(batch.account, "user_id", None)
+        if user_id == getattr(self.item.state, "user_id", None):
+            self.store(batch, base=batch.account, source="stream", channel=channel)
+            return
+        row_id = self._brand_rows.get(user_id or "")
+        if row_id is None:  # routed just before the brand left the stream
+            return
+        with self._store_lock, transaction(self.runtime.database_url) as session:
+            claim_connection(session, self.item.account_id, self.runtime.holder, utcnow())
+            if session.get(ChannelAccount, row_id) is not None:  # not removed meanwhile
+                publish_read(session, self.runtime.bus, row_id, batch.events, batch.ignored)
+            self.observers["stream"].write(session, channel_account_id=self.item.account_id)
+
     def _stream_loop(self) -> None:
         network = self.item.network
 
         def body() -> None:
             channel = self.runtime.channel(network, self._deps("stream"))
             base = self.reload()
+            if isinstance(channel, XChannel) and isinstance(base, XAccount):
+                channel.stream_app(
+                    base,
+                    self.brands,
+                    lambda batch: self.store_streamed(batch, channel),
+                    self.stop_event,
+                )
+                return
             channel.stream(
                 base,
                 lambda batch: self.store(batch, base=base, source="stream", channel=channel),
@@ -344,26 +390,23 @@ def _stream_settings(session: Session) -> dict[int, bool]:
     }
 
 
-def stream_owners(items: Sequence[Connectable], enabled: Mapping[int, bool]) -> set[int]:
-    """The accounts whose stream runs: streaming on, and for X one account per app.
-
-    X allows one filtered-stream connection per app (a second gets 429), so of the brands
-    sharing an app token only the first streams; the others are polled (and receive their
-    webhooks), which loses nothing.
-    """
-    owners: set[int] = set()
-    apps: set[tuple[str, str]] = set()
+def stream_groups(
+    items: Sequence[Connectable], enabled: Mapping[int, bool]
+) -> dict[int, tuple[Connectable, ...]]:
+    """Streaming owners and the brands each connection carries: X allows one per app (ADR 65)."""
+    groups: dict[int, tuple[Connectable, ...]] = {}
+    owner_of_app: dict[tuple[str, str], int] = {}
     for item in sorted(items, key=lambda i: i.account_id):
         if not enabled.get(item.account_id, True):
             continue
         if isinstance(item.state, XAccount):
             # The app, not the user: its app-only bearer, else its consumer secret.
             app = (item.state.base_url, item.state.app_token or item.state.consumer_secret or "")
-            if app in apps:
-                continue
-            apps.add(app)
-        owners.add(item.account_id)
-    return owners
+            owner = owner_of_app.setdefault(app, item.account_id)
+            groups[owner] = (*groups.get(owner, ()), item)
+        else:
+            groups[item.account_id] = (item,)
+    return groups
 
 
 def default_holder() -> str:
@@ -495,19 +538,19 @@ class ConnectorRuntime:
 
     def sync_once(self) -> None:
         """Lease what can be run, start new runners, restart changed ones, stop the rest."""
-        wanted: dict[int, tuple[Connectable, bool, float]] = {}
+        wanted: dict[int, tuple[Connectable, tuple[Connectable, ...], float]] = {}
         with transaction(self.database_url) as session:
             rows: Sequence[ChannelAccount] = session.scalars(
                 select(ChannelAccount).order_by(ChannelAccount.id)
             ).all()
             items = connectable_accounts(rows, self.settings)
-            streamers = stream_owners(items, _stream_settings(session))
+            groups = stream_groups(items, _stream_settings(session))
             for item in items:
                 connection = self._lease(session, item.account_id)
                 if connection is not None:
                     wanted[item.account_id] = (
                         item,
-                        item.account_id in streamers,
+                        groups.get(item.account_id, ()),
                         float(connection.poll_interval_s),
                     )
             held = set(
@@ -527,14 +570,16 @@ class ConnectorRuntime:
         with self._lock:
             for account_id, runner in list(self.runners.items()):
                 spec = wanted.get(account_id)
-                if spec is None or runner.needs_restart(*spec):
+                if spec is None or runner.needs_restart(spec[0], bool(spec[1]), spec[2]):
                     runner.stop()
                     del self.runners[account_id]
-            for account_id, (item, stream_enabled, poll_s) in wanted.items():
+                else:
+                    runner.update_members(spec[1])
+            for account_id, (item, members, poll_s) in wanted.items():
                 if account_id not in self.runners:
                     log.info("connecting %s account @%s", item.network.value, item.handle)
                     self.runners[account_id] = AccountRunner(
-                        self, item, stream_enabled=stream_enabled, poll_interval_s=poll_s
+                        self, item, stream_members=members, poll_interval_s=poll_s
                     ).start()
 
     def flush(self) -> None:

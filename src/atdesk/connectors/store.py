@@ -8,7 +8,7 @@ two pages never moves a cursor past posts that were not kept.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict
 from datetime import datetime
 from typing import Any
@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from atdesk.channels.base import AccountState, ReadBatch
+from atdesk.channels.base import AccountState, IgnoredEvent, ReadBatch
 from atdesk.channels.ratelimits import RateLimit
 from atdesk.channels.registry import account_from_json
 from atdesk.connectors.accounts import (
@@ -25,6 +25,7 @@ from atdesk.connectors.accounts import (
     has_credentials,
     merge_account,
 )
+from atdesk.domain.posts import RawEvent
 from atdesk.models import ChannelAccount, ChannelConnection
 from atdesk.models.base import utcnow
 from atdesk.pipeline.bus import INBOUND, Bus
@@ -112,6 +113,19 @@ def store_batch(
     connection.last_error = None
     session.flush()
     return merged
+
+
+def publish_read(
+    session: Session,
+    bus: Bus,
+    account_id: int,
+    events: Sequence[RawEvent],
+    ignored: Sequence[IgnoredEvent],
+) -> None:
+    """Reads that move no cursor (webhooks, another brand's stream) need no lease: publish."""
+    if events:
+        bus.publish(session, INBOUND, [event.to_json() for event in events])
+    count_read(session, account_id, len(events), Counter(i.kind.value for i in ignored))
 
 
 def count_read(session: Session, account_id: int, events: int, ignored: Counter[str]) -> None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import logging
-from collections import Counter
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
@@ -27,10 +26,10 @@ from atdesk.channels.x.webhooks import (
     verify_signature,
 )
 from atdesk.config import Settings
-from atdesk.connectors.store import count_read
+from atdesk.connectors.store import publish_read
 from atdesk.domain.networks import Network
 from atdesk.models import ChannelAccount
-from atdesk.pipeline.bus import INBOUND, Bus
+from atdesk.pipeline.bus import Bus
 from atdesk.pipeline.factory import make_bus
 from atdesk.web.deps import DbSession, get_settings
 
@@ -110,7 +109,5 @@ def x_delivery(
         batch = read_delivery(secret, body, header, brand_handle=account.handle)
     except WebhookRejected as exc:
         return _refuse(exc.status or 400, str(exc))
-    if batch.events:
-        _bus(request).publish(session, INBOUND, [e.to_json() for e in batch.events])
-    count_read(session, account.id, len(batch.events), Counter(i.kind.value for i in batch.ignored))
+    publish_read(session, _bus(request), account.id, batch.events, batch.ignored)
     return JSONResponse({"events": len(batch.events), "ignored": len(batch.ignored)})
