@@ -161,12 +161,7 @@ class XChannel:
         on_batch: Callable[[ReadBatch[XAccount]], None],
         stop: threading.Event,
     ) -> None:
-        """The app's one stream connection, for every brand in `brands`, until `stop`.
-
-        `app` opens the connection (its app bearer) and receives the stream's health notices;
-        each batch carries the brand it is for. Rules are reconciled before every connection
-        and, when `brands` changes, on the open one. Polls fill any gap a reconnect leaves.
-        """
+        """X allows one connection per app: `app` opens it for all `brands`, batches name each."""
         slot = ConnectionSlot(stop)
         routes = LiveRoutes(brands, lambda accounts: self._reconcile(app, accounts))
 

@@ -43,11 +43,7 @@ def read_filtered_stream(
     mark_healthy: Callable[[], None],
     keep_own: bool,
 ) -> None:
-    """Read one connection until it ends; raise StreamEnded or a ChannelError saying how.
-
-    `account` opens the connection (its app bearer) and is charged for the reads; `routes()`
-    says which brand accounts a post is for, as of that line (the brands may change).
-    """
+    """Read one connection (opened and paid by `account`) until it ends; raise how it ended."""
     timeout = httpx.Timeout(deps.timeout, read=config.keepalive_timeout)
     headers = {"authorization": f"Bearer {account.stream_token}"}
     with (

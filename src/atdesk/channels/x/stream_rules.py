@@ -147,12 +147,7 @@ def reconcile_rules(api: XApi, members: Sequence[XAccount]) -> StreamRoutes:
 
 
 class StreamMembers:
-    """The brand accounts one app's stream carries; the runtime changes them while it runs.
-
-    Each change of the set bumps `version`, so the stream notices it at its next line or
-    keep-alive and reconciles the rules on the open connection (X applies rule changes to
-    a live stream; reconnecting would only risk a 429 while X still counts the old one).
-    """
+    """The brands an app's stream carries, versioned so the open stream notices a change."""
 
     def __init__(self, accounts: Sequence[XAccount]) -> None:
         self._lock = threading.Lock()
