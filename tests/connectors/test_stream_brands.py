@@ -142,6 +142,8 @@ def test_one_connection_carries_both_brands_and_a_post_for_both_reaches_both(
     names = brand_names(app_settings)
     assert names[posts[city].brand_id or 0] == "City Works"
     assert names[posts[harbor].brand_id or 0] == "Harbor Bank"
+    # One post, one case (ADR 65): the brand whose event came first, as its rule came first.
+    assert names[posts[both].brand_id or 0] == "City Works"
     assert len(cases(app_settings)) == 3
 
 
