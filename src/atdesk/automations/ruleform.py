@@ -163,7 +163,14 @@ ACTIONS: tuple[ActionKind, ...] = (
         "bot_answer",
         "Bot answer",
         BotAnswerAction,
-        (Input("threshold", "Confidence threshold (0–1)", "number", help="empty: the brand's"),),
+        (
+            Input(
+                "threshold",
+                "Confidence threshold (0–1)",
+                "number",
+                help="the least chance of being right to answer; empty: the brand's",
+            ),
+        ),
     ),
     ActionKind("escalate", "Escalate", EscalateAction),
     ActionKind(
