@@ -4,6 +4,8 @@ reconnecting at once without counting as a failure."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from atdesk.channels.base import ChannelDeps, EventKind
@@ -28,6 +30,11 @@ def bank(x_emulator: XEmulator, x_account: XAccount) -> XAccount:
     return x_account.with_(handle=BANK, user_id=user_id, user_token="bank-user-token")
 
 
+def app_stream(channel: XChannel, brands: StreamMembers) -> Callable[..., None]:
+    """`channel.stream_app` for these brands, shaped like `stream` for `running`."""
+    return lambda app, on_batch, stop: channel.stream_app(app, brands, on_batch, stop)
+
+
 def connections(emulator: XEmulator, status: int = 200) -> int:
     return emulator.count("GET", STREAM_PATH, status)
 
@@ -47,7 +54,7 @@ def test_one_connection_carries_both_brands_and_a_post_for_both_reaches_both(
 ) -> None:
     channel = XChannel(deps, stream_config=FAST)
     brands = StreamMembers([x_account, bank])
-    with running(lambda a, on, stop: channel.stream_app(a, brands, on, stop), x_account) as run:
+    with running(app_stream(channel, brands), x_account) as run:
         assert wait_until(lambda: connections(x_emulator) == 1)
         city = x_emulator.post("dana", f"@{BRAND} streetlight out on Elm")
         harbor = x_emulator.post("ori", f"@{BANK} card declined twice")
@@ -66,7 +73,7 @@ def test_a_brand_writing_to_another_brand_is_its_own_echo_and_the_others_mention
 ) -> None:
     channel = XChannel(deps, stream_config=FAST)
     brands = StreamMembers([x_account, bank])
-    with running(lambda a, on, stop: channel.stream_app(a, brands, on, stop), x_account) as run:
+    with running(app_stream(channel, brands), x_account) as run:
         assert wait_until(lambda: connections(x_emulator) == 1)
         post = x_emulator.post(BRAND, f"@{BANK} thanks for the quick fix @{BRAND}")
         assert wait_until(lambda: len(run.batches) >= 2)
@@ -91,7 +98,7 @@ def test_rules_are_reconciled_on_connect_and_other_rules_of_the_app_left_alone(
     )
     channel = XChannel(deps, stream_config=FAST)
     brands = StreamMembers([x_account, bank])
-    with running(lambda a, on, stop: channel.stream_app(a, brands, on, stop), x_account) as run:
+    with running(app_stream(channel, brands), x_account) as run:
         assert wait_until(lambda: connections(x_emulator) == 1)
         harbor = x_emulator.post("ori", f"@{BANK} where is my card")
         x_emulator.post("kim", "flooding downtown")
@@ -114,7 +121,7 @@ def test_a_change_of_brands_reconciles_the_rules_on_the_open_connection(
     clock = RecordingClock(max_real_wait=0.01)
     channel = XChannel(ChannelDeps(observer=observer, clock=clock, timeout=2.0), stream_config=FAST)
     brands = StreamMembers([x_account])
-    with running(lambda a, on, stop: channel.stream_app(a, brands, on, stop), x_account) as run:
+    with running(app_stream(channel, brands), x_account) as run:
         assert wait_until(lambda: connections(x_emulator) == 1)
         assert brands.replace([x_account, bank])
         assert wait_until(lambda: set(tags(x_emulator)) == {rule_tag(x_account), rule_tag(bank)})
@@ -149,7 +156,7 @@ def test_a_refused_rule_leaves_the_other_brands_streaming(
     x_emulator.apps["app"].rule_cap = 1
     channel = XChannel(deps, stream_config=FAST)
     brands = StreamMembers([x_account, bank])
-    with running(lambda a, on, stop: channel.stream_app(a, brands, on, stop), x_account) as run:
+    with running(app_stream(channel, brands), x_account) as run:
         assert wait_until(lambda: connections(x_emulator) == 1)
         city = x_emulator.post("dana", f"@{BRAND} hydrant open")
         assert wait_until(lambda: routed(run) == [(BRAND, city)])

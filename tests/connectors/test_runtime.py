@@ -87,12 +87,14 @@ def runtimes(app_settings: Settings) -> Iterator[Callable[..., ConnectorRuntime]
         runtime = ConnectorRuntime(
             app_settings,
             EmbeddedBus(app_settings.database_url),
-            sync_every_s=0.1,
-            default_poll_s=0.2,
-            timeout=2.0,
-            error_pause_s=0.2,
-            make_channel=x_factory,
-            **options,
+            **{
+                "sync_every_s": 0.1,
+                "default_poll_s": 0.2,
+                "timeout": 2.0,
+                "error_pause_s": 0.2,
+                "make_channel": x_factory,
+                **options,
+            },
         )
         made.append(runtime)
         return runtime
@@ -106,13 +108,13 @@ def pending(settings: Settings) -> int:
     return EmbeddedBus(settings.database_url).pending(INBOUND)
 
 
-def set_stream(settings: Settings, account_id: int, on: bool) -> None:
+def set_stream(settings: Settings, account_id: int, on: bool, poll_s: float = 0.2) -> None:
     with transaction(settings.database_url) as session:
         session.add(
             ChannelConnection(
                 channel_account_id=account_id,
                 stream_enabled=on,
-                poll_interval_s=0.2,
+                poll_interval_s=poll_s,
                 status="idle",
                 events_read=0,
                 ignored={},
@@ -359,17 +361,19 @@ def test_the_spec_settings_connect_the_one_x_account_they_can_mean(
         assert connectable_accounts(rows, configured) == []
 
 
+def flaky_streams(network: Network, deps: ChannelDeps) -> Any:
+    """Streams that notice a drop within half a second and reconnect almost at once."""
+    policy = ReconnectPolicy(network_step=0.01, network_cap=0.05, http_start=0.05)
+    return XChannel(
+        deps,
+        poll_config=XPollConfig(first_run_pages=100),
+        stream_config=StreamConfig(keepalive_timeout=0.5, policy=policy, failing_after=3),
+    )
+
+
 def test_a_stream_that_keeps_failing_raises_an_alert_that_closes_when_it_recovers(
     app_settings: Settings, x_emulator: XEmulator
 ) -> None:
-    def flaky_streams(network: Network, deps: ChannelDeps) -> Any:
-        policy = ReconnectPolicy(network_step=0.01, network_cap=0.05, http_start=0.05)
-        return XChannel(
-            deps,
-            poll_config=XPollConfig(first_run_pages=100),
-            stream_config=StreamConfig(keepalive_timeout=0.5, policy=policy, failing_after=3),
-        )
-
     account_id = add_brand_account(
         app_settings, Network.X, BRAND, BRAND_USER_ID, brand_state(x_emulator)
     )

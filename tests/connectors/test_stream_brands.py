@@ -28,7 +28,7 @@ from tests.connectors.conftest import (
     drain,
     stored_posts,
 )
-from tests.connectors.test_runtime import brand_state, runtimes
+from tests.connectors.test_runtime import brand_state, flaky_streams, runtimes, set_stream
 
 __all__ = ["runtimes"]  # the fixture, shared with the runtime tests
 
@@ -48,23 +48,6 @@ def two_brands(app_settings: Settings, x_emulator: XEmulator) -> tuple[int, int]
         app_settings, Network.X, BANK, BANK_USER_ID, bank_state, brand="Harbor Bank"
     )
     return city, bank
-
-
-def read_settings(settings: Settings, account_id: int, poll_s: float) -> None:
-    """Stream on; `poll_s` between passes (an hour: after its first pass the account is
-    heard only through the stream)."""
-    with transaction(settings.database_url) as session:
-        session.add(
-            ChannelConnection(
-                channel_account_id=account_id,
-                stream_enabled=True,
-                poll_interval_s=poll_s,
-                status="idle",
-                events_read=0,
-                ignored={},
-                rate_limits=[],
-            )
-        )
 
 
 def connection(settings: Settings, account_id: int) -> ChannelConnection | None:
@@ -99,6 +82,24 @@ def alerts(settings: Settings) -> list[ChannelAlert]:
         return list(session.scalars(select(ChannelAlert).order_by(ChannelAlert.id)))
 
 
+def reading(
+    make: Callable[..., ConnectorRuntime],
+    settings: Settings,
+    emulator: XEmulator,
+    accounts: tuple[int, int],
+    poll_s: float = 3600.0,
+) -> ConnectorRuntime:
+    """Both brands read, stream on and `poll_s` between passes (an hour: after its first pass
+    a brand is heard only through the stream), once the stream and first passes are done."""
+    for account_id in accounts:
+        set_stream(settings, account_id, on=True, poll_s=poll_s)
+    runtime = make().start()
+    assert wait_until(lambda: emulator.count("GET", STREAM_PATH, 200) == 1, timeout=10)
+    assert wait_until(lambda: both_tags() <= rule_tags(emulator), timeout=10)
+    assert wait_until(lambda: first_passes_done(settings, *accounts), timeout=10)
+    return runtime
+
+
 def test_one_connection_carries_both_brands_and_a_post_for_both_reaches_both(
     app_settings: Settings,
     x_emulator: XEmulator,
@@ -106,12 +107,8 @@ def test_one_connection_carries_both_brands_and_a_post_for_both_reaches_both(
     runtimes: Callable[..., ConnectorRuntime],
 ) -> None:
     city_id, bank_id = two_brands
-    for account_id in two_brands:
-        read_settings(app_settings, account_id, poll_s=3600)
-    runtime = runtimes().start()
-    assert wait_until(lambda: x_emulator.count("GET", STREAM_PATH, 200) == 1, timeout=10)
-    assert wait_until(lambda: rule_tags(x_emulator) == both_tags(), timeout=10)
-    assert wait_until(lambda: first_passes_done(app_settings, city_id, bank_id), timeout=10)
+    runtime = reading(runtimes, app_settings, x_emulator, two_brands)
+    assert rule_tags(x_emulator) == both_tags()
     polled = x_emulator.count("GET", MENTIONS)
 
     city = x_emulator.post("dana", f"@{BRAND} streetlight out on Elm")
@@ -153,13 +150,10 @@ def test_removing_a_brands_account_deletes_its_rule_on_the_open_stream(
     two_brands: tuple[int, int],
     runtimes: Callable[..., ConnectorRuntime],
 ) -> None:
-    city_id, bank_id = two_brands
-    for account_id in two_brands:
-        read_settings(app_settings, account_id, poll_s=3600)
+    bank_id = two_brands[1]
     x_emulator.rules["5"] = {"id": "5", "value": "flooding", "tag": "their-dashboard"}
-    runtime = runtimes().start()
-    assert wait_until(lambda: rule_tags(x_emulator) == {*both_tags(), "their-dashboard"}, 10)
-    assert wait_until(lambda: first_passes_done(app_settings, city_id, bank_id), timeout=10)
+    runtime = reading(runtimes, app_settings, x_emulator, two_brands)
+    assert rule_tags(x_emulator) == {*both_tags(), "their-dashboard"}
 
     with transaction(app_settings.database_url) as session:
         session.execute(
@@ -203,41 +197,19 @@ def test_a_failing_shared_stream_alerts_once_recovers_and_carries_both_brands_ag
     app_settings: Settings,
     x_emulator: XEmulator,
     two_brands: tuple[int, int],
+    runtimes: Callable[..., ConnectorRuntime],
 ) -> None:
-    from atdesk.channels.backoff import ReconnectPolicy
-    from atdesk.channels.base import ChannelDeps
-    from atdesk.channels.streaming import StreamConfig
-    from atdesk.channels.x.polling import XPollConfig
-    from atdesk.channels.x.provider import XChannel
-
-    def flaky_streams(network: Network, deps: ChannelDeps) -> XChannel:
-        policy = ReconnectPolicy(network_step=0.01, network_cap=0.05, http_start=0.05)
-        return XChannel(
-            deps,
-            poll_config=XPollConfig(first_run_pages=100),
-            stream_config=StreamConfig(keepalive_timeout=0.5, policy=policy, failing_after=3),
-        )
-
     city_id, bank_id = two_brands
     for account_id in two_brands:
-        read_settings(app_settings, account_id, poll_s=3600)
+        set_stream(app_settings, account_id, on=True, poll_s=3600)
     x_emulator.faults.add(FaultKind.STREAM_DROP, path=STREAM_PATH, times=0)
-    runtime = ConnectorRuntime(
-        app_settings,
-        EmbeddedBus(app_settings.database_url),
-        sync_every_s=0.1,
-        timeout=2.0,
-        make_channel=flaky_streams,
-    ).start()
-    try:
-        assert wait_until(lambda: any(a.kind == "stream_failing" for a in alerts(app_settings)), 15)
-        x_emulator.faults.clear()
-        assert wait_until(lambda: all(a.closed_at for a in alerts(app_settings)), timeout=15)
-        assert wait_until(lambda: first_passes_done(app_settings, city_id, bank_id), timeout=10)
-        harbor = x_emulator.post("ori", f"@{BANK} card declined")
-        assert wait_until(lambda: pending(app_settings) >= 1, timeout=10)
-    finally:
-        runtime.stop()
+    runtimes(make_channel=flaky_streams).start()
+    assert wait_until(lambda: any(a.kind == "stream_failing" for a in alerts(app_settings)), 15)
+    x_emulator.faults.clear()
+    assert wait_until(lambda: all(a.closed_at for a in alerts(app_settings)), timeout=15)
+    assert wait_until(lambda: first_passes_done(app_settings, city_id, bank_id), timeout=10)
+    harbor = x_emulator.post("ori", f"@{BANK} card declined")
+    assert wait_until(lambda: pending(app_settings) >= 1, timeout=10)
     (alert,) = alerts(app_settings)
     assert alert.kind == "stream_failing" and alert.channel_account_id == city_id
     assert alert.closed_reason == "stream reconnected"
@@ -251,11 +223,7 @@ def test_the_same_post_by_stream_and_poll_is_stored_once_for_the_brand_it_was_re
     two_brands: tuple[int, int],
     runtimes: Callable[..., ConnectorRuntime],
 ) -> None:
-    for account_id in two_brands:
-        read_settings(app_settings, account_id, poll_s=0.2)
-    runtimes().start()
-    assert wait_until(lambda: rule_tags(x_emulator) == both_tags(), timeout=10)
-    assert wait_until(lambda: x_emulator.count("GET", STREAM_PATH, 200) == 1, timeout=10)
+    reading(runtimes, app_settings, x_emulator, two_brands, poll_s=0.2)
     polled = x_emulator.count("GET", MENTIONS, 200)
     harbor = x_emulator.post("ori", f"@{BANK} the branch on Main is closed?")
     assert wait_until(lambda: pending(app_settings) >= 2, timeout=10)  # stream and poll
