@@ -91,8 +91,11 @@ def test_malformed_requests_are_answered_400(x: XEmulator) -> None:
     both = change(x, {"add": [{"value": "a"}], "delete": {"ids": ["1"]}})
     assert both.status_code == 400
     assert change(x, {"add": []}).status_code == 400
-    if x.spec is not None:  # ids are checked against the OpenAPI document
-        assert change(x, {"delete": {"ids": ["not-a-number"]}}).status_code == 400
+    assert change(x, {"delete": {"ids": ["not-a-number"]}}).status_code == 400
+    assert change(x, {"delete": {}}).status_code == 400
+    assert change(x, {"add": [{"value": "a", "colour": "blue"}]}).status_code == 400
+    assert change(x, {"add": [{"tag": "no value"}]}).status_code == 400
+    assert change(x, ["add"]).status_code == 400
     assert change(x, {"add": [{"value": "a"}]}, bearer="nobody").status_code == 401
     x.validation_errors.clear()  # the refused requests were noted; they were meant to be
 

@@ -24,7 +24,7 @@ from atdesk.emulators.base import RouteHandler
 from atdesk.emulators.faults import STREAM_FAULTS, FaultKind
 from atdesk.emulators.server import Request, Response, StreamWriter, json_response
 from atdesk.emulators.x_render import b36, render_tweets, render_user, replying_allowed
-from atdesk.emulators.x_rules import PROBLEM, StreamInbox
+from atdesk.emulators.x_rules import PROBLEM, StreamInbox, change_problem
 from atdesk.emulators.x_webhooks import Webhook, crc_ok
 from atdesk.emulators.x_world import (
     REPLY_NOT_ALLOWED,
@@ -315,15 +315,10 @@ class XEmulator(XWorld):
         if isinstance(app, Response):
             return app
         body = request.json()
-        body = body if isinstance(body, dict) else {}
+        problem = change_problem(body)
+        if problem is not None:
+            return self._problem(400, "Invalid Request", problem, "invalid-request")
         dry_run = request.arg("dry_run") == "true"
-        if ("add" in body) == ("delete" in body) or not (body.get("add") or body.get("delete")):
-            return self._problem(
-                400,
-                "Invalid Request",
-                "Exactly one of add or delete must be given, and it must not be empty.",
-                "invalid-request",
-            )
         with self.lock:
             if "delete" in body:
                 wanted = body["delete"]

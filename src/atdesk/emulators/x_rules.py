@@ -57,6 +57,33 @@ def rule_problem(value: str) -> str | None:
     return None
 
 
+def change_problem(body: Any) -> str | None:
+    """Why a rules change request is malformed (X answers 400), or None when it is well formed."""
+    if not isinstance(body, dict) or ("add" in body) == ("delete" in body) or len(body) != 1:
+        return "Give exactly one of `add` or `delete`."
+    if "add" in body:
+        rules = body["add"]
+        if not isinstance(rules, list) or not rules:
+            return "`add` must be a non-empty array of rules."
+        for rule in rules:
+            if not isinstance(rule, dict) or not isinstance(rule.get("value"), str):
+                return "Each rule to add needs a string `value`."
+            if not isinstance(rule.get("tag", ""), str) or set(rule) - {"value", "tag"}:
+                return "A rule to add has only `value` and an optional string `tag`."
+        return None
+    wanted = body["delete"]
+    if not isinstance(wanted, dict) or set(wanted) - {"ids", "values"}:
+        return "`delete` takes `ids` and/or `values`."
+    ids, values = wanted.get("ids", []), wanted.get("values", [])
+    if not isinstance(ids, list) or not all(isinstance(i, str) and i.isdigit() for i in ids):
+        return "`delete.ids` must be an array of rule ids (digit strings)."
+    if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+        return "`delete.values` must be an array of strings."
+    if not ids and not values:
+        return "`delete` names no rule."
+    return None
+
+
 def rule_matches(rule: str, tweet: Mapping[str, Any], users: Users) -> bool:
     """Does a post match a rule (every term, negated terms must not)?"""
     mentioned = {m["username"].lower() for m in tweet.get("entities", {}).get("mentions", [])}
