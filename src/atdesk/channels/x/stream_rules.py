@@ -137,8 +137,8 @@ def reconcile_rules(api: XApi, members: Sequence[XAccount]) -> StreamRoutes:
                 routes[str(error["id"])] = member.user_id
             else:
                 log.warning(
-                    "X refused the stream rule %r (%s: %s); that brand is polled only until the "
-                    "app's rules are fixed",
+                    "X refused the stream rule %r (%s: %s); that brand is only polled until "
+                    "room is made among the app's rules or its handle is fixed",
                     error.get("value"),
                     str(error.get("type") or "").rsplit("/", 1)[-1],
                     error.get("detail") or error.get("title"),
