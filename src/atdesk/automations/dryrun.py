@@ -18,7 +18,7 @@ from atdesk.automations.brandconfig import brand_config
 from atdesk.automations.callbacks import callback_window
 from atdesk.automations.conditions import evaluate
 from atdesk.automations.context import ActionContext, facts_of
-from atdesk.automations.rescheduling import first_free_day, next_appointment, search_day
+from atdesk.automations.rescheduling import first_free_day, search_day
 from atdesk.automations.rules import (
     Action,
     AssignTeamAction,
@@ -35,8 +35,10 @@ from atdesk.automations.rules import (
     TagAction,
     WebhookAction,
 )
+from atdesk.automations.visit_picker import Ambiguous, NoMatch
+from atdesk.automations.visit_question import choose_visit
 from atdesk.config import Settings
-from atdesk.integrations.appointments import NoAvailability, render_offer, requested_day
+from atdesk.integrations.appointments import NoAvailability, render_offer
 from atdesk.models import Brand, Case, Post, RuleRun
 from atdesk.respond.dm import move_to_dm_text
 from atdesk.respond.outbox import DeliveryError, brand_account
@@ -166,13 +168,15 @@ def _describe_reschedule(ctx: ActionContext, action: RescheduleAction) -> str:
     customer = ctx.customer
     if customer is None:
         return "send a verification link by DM, then offer slots"
-    visit = next_appointment(
-        ctx.session, brand_id=ctx.brand.id, customer_id=customer.id, now=ctx.now
-    )
-    if visit is None:
-        return "hand to a person: no upcoming appointment on record"
+    choice = choose_visit(ctx, customer)
+    if isinstance(choice.result, NoMatch):
+        return f"hand to a person: {choice.result.reason}"
+    if isinstance(choice.result, Ambiguous):
+        return f"ask by DM which visit to move: {choice.result.reason}"
+    visit = choice.appointment()
+    assert visit is not None
     duration = visit.end_at - visit.start_at
-    asked = requested_day(ctx.post.text, created_at=ctx.post.created_at, tz=ctx.config.tz)
+    asked = choice.asked
     result = (
         search_day(
             ctx.session,
@@ -185,7 +189,7 @@ def _describe_reschedule(ctx: ActionContext, action: RescheduleAction) -> str:
             duration=duration,
         )
         if asked is not None
-        else first_free_day(ctx, visit, action, duration)
+        else first_free_day(ctx, visit, action.limit, duration)
     )
     if isinstance(result, NoAvailability):
         return f"say there is no free time and hand to a person: {result.reason}"

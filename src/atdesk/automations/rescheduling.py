@@ -21,18 +21,33 @@ from atdesk.automations.context import ActionContext, Outcome
 from atdesk.automations.handoff import hand_over
 from atdesk.automations.outbound import queue_message
 from atdesk.automations.rules import RescheduleAction
+from atdesk.automations.visit_picker import Ambiguous, NoMatch
+from atdesk.automations.visit_question import (
+    ASKING,
+    QUESTION_DECLINED,
+    QUESTION_GAVE_UP,
+    ask_which_visit,
+    asked_day,
+    choose_visit,
+    question_of,
+    read_answer,
+    slot_limit,
+    take_answer,
+)
 from atdesk.cases import audit
 from atdesk.cases.calendar import CalendarError, parse_clock
 from atdesk.config import Settings
 from atdesk.integrations.appointments import (
     Booking,
     Chosen,
+    DayRequest,
     NoAvailability,
     NoneOfThese,
     Resource,
     Slot,
     SlotOffer,
     SlotOption,
+    Unclear,
     check_conflict,
     find_slots,
     parse_choice,
@@ -41,7 +56,6 @@ from atdesk.integrations.appointments import (
     render_conflict,
     render_no_availability,
     render_offer,
-    requested_day,
 )
 from atdesk.models import (
     Appointment,
@@ -58,7 +72,7 @@ CHOSEN = "chosen"
 DECLINED = "declined"
 CONFLICT = "conflict"
 GAVE_UP = "gave_up"
-OPEN_OFFERS = (OFFERED, UNCLEAR)
+OPEN_OFFERS = (OFFERED, UNCLEAR, ASKING)
 BOOKED = "booked"
 MAX_CLARIFICATIONS = 2
 ANSWER_WITHIN = timedelta(days=7)
@@ -103,23 +117,6 @@ def bookings_between(
 def _day_bounds(day: date, config: BrandConfig) -> tuple[datetime, datetime]:
     start = datetime.combine(day, time(0), config.tz).astimezone(UTC)
     return start, start + timedelta(days=1)
-
-
-def next_appointment(
-    session: Session, *, brand_id: int, customer_id: int, now: datetime
-) -> Appointment | None:
-    """The customer's next booked visit with this brand."""
-    return session.scalar(
-        select(Appointment)
-        .where(
-            Appointment.brand_id == brand_id,
-            Appointment.customer_id == customer_id,
-            Appointment.status == BOOKED,
-            Appointment.end_at >= now,
-        )
-        .order_by(Appointment.start_at)
-        .limit(1)
-    )
 
 
 def search_day(
@@ -170,23 +167,36 @@ def offer_reschedule(ctx: ActionContext, action: RescheduleAction) -> Outcome:
                 purpose="reschedule-ack",
             )
         return Outcome(name, "waiting", f"unknown customer: {done}")
-    appointment = next_appointment(
-        ctx.session, brand_id=ctx.brand.id, customer_id=customer.id, now=ctx.now
+    choice = choose_visit(ctx, customer)
+    if isinstance(choice.result, NoMatch):
+        return _no_such_visit(ctx, choice.result)
+    if isinstance(choice.result, Ambiguous):
+        return ask_which_visit(ctx, choice, limit=action.limit)
+    appointment = choice.appointment()
+    assert appointment is not None
+    return offer_slots(ctx, appointment, choice.asked, limit=action.limit)
+
+
+def _no_such_visit(ctx: ActionContext, result: NoMatch) -> Outcome:
+    """Nothing on record fits what the customer named: say so privately, and a person follows."""
+    found = "an upcoming visit" if result.named == "visit" else f"an upcoming {result.named}"
+    queue_message(
+        ctx,
+        f"Hi {ctx.first_name}, we couldn't find {found} on your record. A member of our team "
+        "will message you shortly to sort it out.",
+        private=True,
+        purpose="reschedule-none",
     )
-    if appointment is None:
-        queue_message(
-            ctx,
-            f"Hi {ctx.first_name}, we couldn't find an upcoming visit on your record. A member "
-            "of our team will message you shortly to sort it out.",
-            private=True,
-            purpose="reschedule-none",
-        )
-        hand_over(
-            ctx.session, ctx.case, "reschedule: no upcoming appointment on record", actor=ctx.actor
-        )
-        return Outcome(name, "handed_off", "no upcoming appointment on record")
+    hand_over(ctx.session, ctx.case, f"reschedule: {result.reason}", actor=ctx.actor)
+    return Outcome("offer_reschedule", "handed_off", result.reason)
+
+
+def offer_slots(
+    ctx: ActionContext, appointment: Appointment, asked: DayRequest | None, *, limit: int
+) -> Outcome:
+    """Free slots for this visit on the day asked for (or the first day with room), by DM."""
+    name = "offer_reschedule"
     duration = appointment.end_at - appointment.start_at
-    asked = requested_day(ctx.post.text, created_at=ctx.post.created_at, tz=ctx.config.tz)
     if asked is not None:
         result = search_day(
             ctx.session,
@@ -195,11 +205,11 @@ def offer_reschedule(ctx: ActionContext, action: RescheduleAction) -> Outcome:
             day=asked.day,
             within=asked.within,
             now=ctx.now,
-            limit=action.limit,
+            limit=limit,
             duration=duration,
         )
     else:
-        result = first_free_day(ctx, appointment, action, duration)
+        result = first_free_day(ctx, appointment, limit, duration)
     if isinstance(result, NoAvailability):
         queue_message(
             ctx,
@@ -239,7 +249,7 @@ def offer_reschedule(ctx: ActionContext, action: RescheduleAction) -> Outcome:
 
 
 def first_free_day(
-    ctx: ActionContext, appointment: Appointment, action: RescheduleAction, duration: timedelta
+    ctx: ActionContext, appointment: Appointment, limit: int, duration: timedelta
 ) -> SlotOffer | NoAvailability:
     """No day named: the first day in the next two weeks with room."""
     first = ctx.now.astimezone(ctx.config.tz).date()
@@ -252,7 +262,7 @@ def first_free_day(
             day=first + timedelta(days=offset),
             within=None,
             now=ctx.now,
-            limit=action.limit,
+            limit=limit,
             duration=duration,
         )
         if isinstance(result, SlotOffer):
@@ -318,6 +328,8 @@ def open_offer_for(session: Session, post: Post, author: Author) -> AppointmentO
 
 def answer_offer(ctx: ActionContext, row: AppointmentOffer) -> Outcome:
     """Read the customer's pick and act on it."""
+    if row.status == ASKING:
+        return _answer_which_visit(ctx, row)
     name = "reschedule_answer"
     appointment = ctx.session.get(Appointment, row.appointment_id)
     if appointment is None or appointment.status != BOOKED:
@@ -331,21 +343,67 @@ def answer_offer(ctx: ActionContext, row: AppointmentOffer) -> Outcome:
         return _move(ctx, row, appointment, result)
     if isinstance(result, NoneOfThese):
         row.status = DECLINED
-        queue_message(
-            ctx,
-            "No problem. A member of our team will message you shortly to find another time.",
-            private=True,
-            purpose=f"reschedule-declined-{row.id}",
+        return _declined(ctx, row, name, "none of the offered times suit", "to find another time")
+    return _ask_again(ctx, row, result, offer, name, gave_up=GAVE_UP, unclear=UNCLEAR, what="time")
+
+
+def _answer_which_visit(ctx: ActionContext, row: AppointmentOffer) -> Outcome:
+    """The customer said which visit: offer its slots on the day first asked for."""
+    name = "reschedule_which_visit"
+    question = question_of(row, ctx.config)
+    result = read_answer(ctx, row, question)
+    row.answer_post_id = ctx.post.id
+    row.answered_at = ctx.now
+    if isinstance(result, NoneOfThese):
+        row.status = QUESTION_DECLINED
+        return _declined(ctx, row, name, "none of the listed visits is the one", "to sort it out")
+    if not isinstance(result, Chosen):
+        return _ask_again(
+            ctx, row, result, question, name, gave_up=QUESTION_GAVE_UP, unclear=ASKING, what="visit"
         )
-        hand_over(
-            ctx.session, ctx.case, "reschedule: none of the offered times suit", actor=ctx.actor
-        )
-        return Outcome(name, "handed_off", "none of the offered times suit")
+    appointment = take_answer(ctx, row, result)
+    if appointment is None:
+        return _declined(ctx, row, name, "the chosen visit is no longer booked", "to sort it out")
+    asked_post = ctx.session.get(Post, row.post_id) if row.post_id is not None else None
+    asked = (
+        asked_day(asked_post.text, created_at=asked_post.created_at, tz=ctx.config.tz)
+        if asked_post is not None
+        else None
+    )
+    return offer_slots(ctx, appointment, asked, limit=slot_limit(row))
+
+
+def _declined(
+    ctx: ActionContext, row: AppointmentOffer, name: str, reason: str, then: str
+) -> Outcome:
+    """Nothing offered will do: tell the customer a person follows, and hand the case over."""
+    queue_message(
+        ctx,
+        f"No problem. A member of our team will message you shortly {then}.",
+        private=True,
+        purpose=f"reschedule-declined-{row.id}",
+    )
+    hand_over(ctx.session, ctx.case, f"reschedule: {reason}", actor=ctx.actor)
+    return Outcome(name, "handed_off", reason)
+
+
+def _ask_again(
+    ctx: ActionContext,
+    row: AppointmentOffer,
+    result: Unclear,
+    offer: SlotOffer,
+    name: str,
+    *,
+    gave_up: str,
+    unclear: str,
+    what: str,
+) -> Outcome:
+    """An unclear answer is asked again, twice at most; then a person takes over."""
     if row.clarifications >= MAX_CLARIFICATIONS:
-        row.status = GAVE_UP
+        row.status = gave_up
         queue_message(
             ctx,
-            "Sorry, I couldn't tell which time you meant. A member of our team will message "
+            f"Sorry, I couldn't tell which {what} you meant. A member of our team will message "
             "you shortly.",
             private=True,
             purpose=f"reschedule-unclear-{row.id}",
@@ -355,7 +413,7 @@ def answer_offer(ctx: ActionContext, row: AppointmentOffer) -> Outcome:
         )
         return Outcome(name, "handed_off", result.reason)
     row.clarifications += 1
-    row.status = UNCLEAR
+    row.status = unclear
     queue_message(
         ctx,
         render_clarification(result, offer),
