@@ -23,6 +23,7 @@ from atdesk.models.open311 import Open311Report
 from atdesk.models.post import Post
 from atdesk.models.presence import CaseViewer
 from atdesk.models.reply import ReplyDraft
+from atdesk.models.saved_view import SavedView
 from atdesk.models.sla import BusinessCalendar, Holiday, SlaPolicy
 from atdesk.models.survey import Survey, SurveyCursor, SurveyResponse
 from atdesk.models.tag import CaseTag
@@ -70,6 +71,7 @@ __all__ = [
     "Post",
     "ReplyDraft",
     "RuleRun",
+    "SavedView",
     "SlaPolicy",
     "Survey",
     "SurveyCursor",
