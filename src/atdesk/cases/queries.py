@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import Any, TypeVar
@@ -26,6 +26,7 @@ OPEN_STATUSES = ("new", "open", "pending")
 # the inbox index (which holds assignee_id) answers it from the index alone.
 UNASSIGNED = func.coalesce(Case.assignee_id, 0) == 0
 Q = TypeVar("Q", bound=Select[Any])
+K = TypeVar("K")
 
 
 class View(StrEnum):
@@ -71,18 +72,19 @@ class CaseFilter:
     now: datetime | None = field(default=None, compare=False)
 
 
-def _view(query: Q, f: CaseFilter) -> Q:
+def _view_condition(f: CaseFilter) -> ColumnElement[bool] | None:
+    """What a view asks of an open case (None: every case, the 'All open' view)."""
     if f.view is View.MINE:
-        query = query.where(Case.assignee_id == (f.user_id or -1))
-    elif f.view is View.UNASSIGNED:
-        query = query.where(UNASSIGNED)
-    elif f.view is View.TEAM:
-        query = query.where(_team_condition(f))
-    elif f.view is View.ESCALATED:
-        query = query.where(Case.escalated.is_(True))
-    elif f.view is View.BREACHING:
-        query = query.where(Case.sla_due_at <= (f.now or utcnow()) + WARN_BEFORE)
-    return query
+        return Case.assignee_id == (f.user_id or -1)
+    if f.view is View.UNASSIGNED:
+        return UNASSIGNED
+    if f.view is View.TEAM:
+        return _team_condition(f)
+    if f.view is View.ESCALATED:
+        return Case.escalated.is_(True)
+    if f.view is View.BREACHING:
+        return Case.sla_due_at <= (f.now or utcnow()) + WARN_BEFORE
+    return None
 
 
 def _team_condition(f: CaseFilter) -> ColumnElement[bool]:
@@ -93,33 +95,41 @@ def _team_condition(f: CaseFilter) -> ColumnElement[bool]:
     )
 
 
-def _filtered(query: Q, f: CaseFilter, session: Session | None = None) -> Q:
+def _status_condition(f: CaseFilter) -> ColumnElement[bool] | None:
     if f.status:
-        query = query.where(Case.status == f.status)
-    elif f.open_only:
-        query = query.where(Case.status.in_(OPEN_STATUSES))
-    query = restrict(_view(query, f), f.brand_ids)
+        return Case.status == f.status
+    return Case.status.in_(OPEN_STATUSES) if f.open_only else None
+
+
+def _match_conditions(f: CaseFilter, session: Session | None) -> list[ColumnElement[bool]]:
+    """Everything a filter asks of a case apart from its status and the viewer's brand access."""
+    conditions = [c for c in (_view_condition(f),) if c is not None]
     if f.brand_id is not None:
-        query = query.where(Case.brand_id == f.brand_id)
+        conditions.append(Case.brand_id == f.brand_id)
     if f.intent:
-        query = query.where(Case.intent == f.intent)
+        conditions.append(Case.intent == f.intent)
     if f.sentiment:
-        query = query.where(Case.sentiment == f.sentiment)
+        conditions.append(Case.sentiment == f.sentiment)
     if f.priority:
-        query = query.where(Case.priority_rank == _rank(f.priority))
+        conditions.append(Case.priority_rank == _rank(f.priority))
     if f.language:
-        query = query.where(Case.language == f.language)
+        conditions.append(Case.language == f.language)
     if f.network:
-        query = query.where(Case.network == f.network)
+        conditions.append(Case.network == f.network)
     if f.tag:
-        query = query.where(
-            Case.id.in_(select(CaseTag.case_id).where(CaseTag.name == f.tag.lower()))
-        )
+        conditions.append(Case.id.in_(select(CaseTag.case_id).where(CaseTag.name == f.tag.lower())))
     if f.search and session is not None:
         condition = case_search_condition(session, f.search)
         if condition is not None:
-            query = query.where(condition)
-    return query
+            conditions.append(condition)
+    return conditions
+
+
+def _filtered(query: Q, f: CaseFilter, session: Session | None = None) -> Q:
+    status = _status_condition(f)
+    if status is not None:
+        query = query.where(status)
+    return restrict(query.where(*_match_conditions(f, session)), f.brand_ids)
 
 
 def _rank(priority: str) -> int:
@@ -163,22 +173,43 @@ def list_cases(
 
 def view_counts(session: Session, base: CaseFilter) -> dict[View, int]:
     """Open cases per view for this user, in one pass over the inbox index (filters ignored)."""
+    return inbox_counts(session, base, {})[0]
+
+
+def inbox_counts(
+    session: Session, base: CaseFilter, saved: Mapping[K, CaseFilter]
+) -> tuple[dict[View, int], dict[K, int]]:
+    """The built-in views' counts and each saved view's, all in one pass over the inbox index.
+
+    The viewer's brand access (`base.brand_ids`) limits the whole pass, so a saved view counts
+    only cases its viewer may see. The pass covers open cases, widened only when a saved view
+    asks for another status.
+    """
     now = base.now or utcnow()
-    conditions = {
-        View.MINE: Case.assignee_id == (base.user_id or -1),
-        View.UNASSIGNED: UNASSIGNED,
-        View.TEAM: _team_condition(base),
-        View.ESCALATED: Case.escalated.is_(True),
-        View.BREACHING: Case.sla_due_at <= now + WARN_BEFORE,
+    statuses = set(OPEN_STATUSES) | {f.status for f in saved.values() if f.status}
+    wide = statuses != set(OPEN_STATUSES)
+    is_open = Case.status.in_(OPEN_STATUSES)
+    builtin: dict[View, list[ColumnElement[bool] | None]] = {
+        view: [is_open if wide else None, _view_condition(replace(base, view=view, now=now))]
+        for view in View
     }
-    columns = [func.count(Case.id).filter(condition) for condition in conditions.values()]
-    query = restrict(
-        select(func.count(Case.id), *columns).where(Case.status.in_(OPEN_STATUSES)),
-        base.brand_ids,
-    )
-    row = session.execute(query).one()
-    counts = {view: int(n or 0) for view, n in zip(conditions, row[1:], strict=True)}
-    return {**counts, View.ALL: int(row[0] or 0)}
+    own: dict[K, list[ColumnElement[bool] | None]] = {
+        key: [
+            _status_condition(f) if wide or f.status else None,
+            *_match_conditions(replace(f, now=now), session),
+        ]
+        for key, f in saved.items()
+    }
+    columns = [_count_where(c) for c in (*builtin.values(), *own.values())]
+    query = restrict(select(*columns).where(Case.status.in_(sorted(statuses))), base.brand_ids)
+    row = [int(n or 0) for n in session.execute(query).one()]
+    return dict(zip(builtin, row, strict=False)), dict(zip(own, row[len(builtin) :], strict=True))
+
+
+def _count_where(conditions: list[ColumnElement[bool] | None]) -> ColumnElement[int]:
+    """count(*) FILTER (WHERE all of these); a plain count when there is nothing to ask."""
+    present = [c for c in conditions if c is not None]
+    return func.count(Case.id).filter(and_(*present)) if present else func.count(Case.id)
 
 
 def brand_counts(session: Session, base: CaseFilter) -> dict[int, int]:

@@ -53,7 +53,7 @@ def matching_post_ids(session: Session, query: str) -> Select[Any] | None:
         return (
             select(literal_column("rowid"))
             .select_from(text("posts_fts"))
-            .where(text("posts_fts MATCH :fts_query").bindparams(fts_query=expr))
+            .where(literal_column("posts_fts").op("MATCH")(expr))
         )
     expr = tsquery(query)
     if expr is None:
