@@ -34,6 +34,7 @@ from atdesk.web import (
     live,
     me,
     presence,
+    saved_views,
 )
 from atdesk.web.deps import LoginRequired, api_user
 from atdesk.web.ratelimit import SlidingWindowLimiter
@@ -71,7 +72,17 @@ def create_app(settings: Settings | None = None, *, outbox: Outbox | None = None
     )
     app.include_router(health.router)
     app.include_router(auth_pages.router)
-    for module in (inbox, case_page, case_actions, presence, live, approvals, admin, me):
+    for module in (
+        inbox,
+        saved_views,
+        case_page,
+        case_actions,
+        presence,
+        live,
+        approvals,
+        admin,
+        me,
+    ):
         app.include_router(module.router)
     app.include_router(case_endpoints.router)
     app.include_router(customer_endpoints.router)

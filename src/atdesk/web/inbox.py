@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -19,9 +20,10 @@ from atdesk.cases.queries import (
     View,
     brand_counts,
     ids_in_view,
+    inbox_counts,
     list_cases,
-    view_counts,
 )
+from atdesk.cases.saved_views import stored_filters, views_for
 from atdesk.domain.networks import Network
 from atdesk.domain.triage import Intent, Priority, Sentiment
 from atdesk.models import Brand, Case, CaseTag, User
@@ -72,6 +74,23 @@ class InboxParams:
 
         return urlencode({k: v for k, v in values.items() if v not in (None, "")})
 
+    def filters(self) -> dict[str, str]:
+        """What a saved view stores of these parameters: every filter, never the page."""
+        return stored_filters(
+            {
+                "view": self.view.value,
+                "brand_id": self.brand_id,
+                "intent": self.intent,
+                "sentiment": self.sentiment,
+                "priority": self.priority,
+                "language": self.language,
+                "network": self.network,
+                "tag": self.tag,
+                "q": self.q,
+                "status": self.status,
+            }
+        )
+
     def filter_for(self, viewer: Viewer) -> CaseFilter:
         """The case filter these parameters describe, limited to the viewer's brands."""
         return CaseFilter(
@@ -95,7 +114,11 @@ class InboxParams:
 
 def read_params(request: Request) -> InboxParams:
     """Parse the inbox query string; unknown values fall back to 'any'."""
-    q = request.query_params
+    return params_from(request.query_params)
+
+
+def params_from(q: Mapping[str, str]) -> InboxParams:
+    """Inbox parameters from a query string or a saved view's filters, checked the same way."""
     try:
         view = View(q.get("view") or View.ALL.value)
     except ValueError:
@@ -119,6 +142,45 @@ def read_params(request: Request) -> InboxParams:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class SavedLink:
+    """A saved view in the inbox's list: where it leads, its live count, whether it is open."""
+
+    id: int
+    name: str
+    query: str
+    count_key: str
+    mine: bool
+    team_name: str | None
+    active: bool
+
+
+def _saved_links(
+    session: Session, viewer: Viewer, params: InboxParams, base: CaseFilter
+) -> tuple[list[SavedLink], dict[str, int], dict[str, int]]:
+    """The viewer's saved views with their counts, counted in the same pass as the built-ins."""
+    listed = views_for(session, viewer.user, viewer.team_ids)
+    saved = {item.view.id: params_from(item.view.filters) for item in listed}
+    builtin, counted = inbox_counts(
+        session, base, {i: p.filter_for(viewer) for i, p in saved.items()}
+    )
+    current = params.filters()
+    links = [
+        SavedLink(
+            id=item.view.id,
+            name=item.view.name,
+            query=saved[item.view.id].query(page=None),
+            count_key=f"saved-{item.view.id}",
+            mine=item.mine,
+            team_name=item.team_name,
+            active=saved[item.view.id].filters() == current,
+        )
+        for item in listed
+    ]
+    counts = {v.value: n for v, n in builtin.items()}
+    return links, counts, {f"saved-{i}": n for i, n in counted.items()}
+
+
 def _rows_context(session: Session, viewer: Viewer, params: InboxParams) -> dict[str, Any]:
     f = params.filter_for(viewer)
     cases, total = list_cases(session, f, limit=PAGE_SIZE, offset=(params.page - 1) * PAGE_SIZE)
@@ -135,7 +197,8 @@ def _rows_context(session: Session, viewer: Viewer, params: InboxParams) -> dict
             select(User).where(User.id.in_({c.assignee_id for c in cases if c.assignee_id}))
         )
     }
-    counts = {v.value: n for v, n in view_counts(session, f).items()}
+    saved_views, counts, saved_counts = _saved_links(session, viewer, params, f)
+    counts = {**counts, **saved_counts}
     return {
         "cases": cases,
         "total": total,
@@ -143,6 +206,7 @@ def _rows_context(session: Session, viewer: Viewer, params: InboxParams) -> dict
         "assignees": assignees,
         "counts": counts,
         "counts_json": json.dumps(counts),
+        "saved_views": saved_views,
         "brand_counts": brand_counts(session, f),
         "params": params,
         "pages": max(1, -(-total // PAGE_SIZE)),

@@ -1,0 +1,99 @@
+"""Saved inbox views: save the current filters, rename, reorder, share with a team, delete."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import parse_qsl
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from sqlalchemy import select
+
+from atdesk.cases.saved_views import (
+    SavedViewError,
+    delete_view,
+    move_view,
+    owned_view,
+    rename_view,
+    save_view,
+    share_view,
+    views_for,
+)
+from atdesk.models import Team
+from atdesk.web.deps import CsrfChecked, DbSession, PageViewer
+from atdesk.web.inbox import params_from
+from atdesk.web.templating import flash, render
+
+router = APIRouter(include_in_schema=False)
+MANAGE = "/views"
+
+
+@router.get(MANAGE, response_class=HTMLResponse)
+def manage(request: Request, session: DbSession, viewer: PageViewer) -> HTMLResponse:
+    """The viewer's saved views to change, and those shared with their teams to use."""
+    teams = select(Team).order_by(Team.name)
+    if not viewer.is_admin:
+        teams = teams.where(Team.id.in_(list(viewer.team_ids) or [-1]))
+    listed = views_for(session, viewer.user, viewer.team_ids)
+    return render(
+        request,
+        "saved_views.html",
+        {
+            "listed": [(item, params_from(item.view.filters).query(page=None)) for item in listed],
+            "teams": session.scalars(teams).all() if viewer.is_reviewer else [],
+        },
+        session=session,
+    )
+
+
+@router.post(MANAGE, dependencies=[CsrfChecked])
+def save(
+    request: Request,
+    session: DbSession,
+    viewer: PageViewer,
+    name: Annotated[str, Form()] = "",
+    filters: Annotated[str, Form()] = "",
+) -> RedirectResponse:
+    """Save the inbox's current view, filters and search (sent as its query string) by name."""
+    params = params_from(dict(parse_qsl(filters)))
+    back = f"/?{params.query(page=None)}"
+    try:
+        view = save_view(session, name=name, filters=params.filters(), actor=viewer.user)
+    except SavedViewError as exc:
+        flash(request, str(exc), "error")
+        return RedirectResponse(back, status_code=303)
+    flash(request, f"Saved view {view.name}.")
+    return RedirectResponse(back, status_code=303)
+
+
+@router.post(f"{MANAGE}/{{view_id}}", dependencies=[CsrfChecked])
+def change(
+    request: Request,
+    session: DbSession,
+    viewer: PageViewer,
+    view_id: int,
+    action: Annotated[str, Form()],
+    name: Annotated[str, Form()] = "",
+    team_id: Annotated[str, Form()] = "",
+) -> RedirectResponse:
+    """Rename, move up or down, share or delete one of the viewer's own views."""
+    try:
+        view = owned_view(session, viewer.user, view_id)
+        if action == "rename":
+            rename_view(session, view, name=name, actor=viewer.user)
+            flash(request, f"Renamed to {view.name}.")
+        elif action in ("up", "down"):
+            move_view(session, view, by=-1 if action == "up" else 1, actor=viewer.user)
+        elif action == "share":
+            team = session.get(Team, int(team_id)) if team_id.isdigit() else None
+            share_view(session, view, team=team, actor=viewer.user)
+            flash(request, f"Shared {view.name} with {team.name}." if team else "Not shared.")
+        elif action == "delete":
+            delete_view(session, view, actor=viewer.user)
+            flash(request, f"Deleted view {view.name}.")
+        else:
+            raise SavedViewError(f"unknown action {action!r}")
+    except SavedViewError as exc:
+        session.rollback()
+        flash(request, str(exc), "error")
+    return RedirectResponse(MANAGE, status_code=303)
