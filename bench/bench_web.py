@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
-from sqlalchemy import func, insert, select
+from sqlalchemy import delete, func, insert, select
 
 from atdesk.accounts.passwords import hash_password
 from atdesk.config import Settings
@@ -40,6 +40,7 @@ from atdesk.models import (
     ChannelAccount,
     Conversation,
     Post,
+    SavedView,
     Team,
     TeamBrand,
     TeamMember,
@@ -373,6 +374,45 @@ def pages(url: str) -> Sequence[tuple[str, str]]:
     ]
 
 
+# Five saved views per person (one of the admin's shared with a team): each inbox request then
+# counts them in the same pass as the built-in views.
+SAVED_VIEWS = {
+    "Urgent unassigned": {"view": "unassigned", "priority": "urgent"},
+    "Angry billing": {"intent": "billing", "sentiment": "negative"},
+    "VIP": {"tag": "vip"},
+    "Refunds": {"q": "refund"},
+    "Spanish": {"language": "es"},
+}
+
+
+def add_saved_views(url: str) -> None:
+    """Give agent01 and the admin the saved views above (once; kept with --db)."""
+    with transaction(url) as session:
+        for username in ("agent01", "admin"):
+            user = session.scalars(select(User).where(User.username == username)).one()
+            if session.scalar(select(SavedView.id).where(SavedView.owner_user_id == user.id)):
+                continue
+            for position, (name, filters) in enumerate(SAVED_VIEWS.items()):
+                shared = username == "admin" and position == 0
+                session.add(
+                    SavedView(
+                        owner_user_id=user.id,
+                        name=name,
+                        filters={"view": "all", **filters},
+                        position=position,
+                        team_id=2 if shared else None,
+                    )
+                )
+
+
+def saved_view_pages() -> Sequence[tuple[str, str]]:
+    return [
+        ("inbox: all open, 5 saved views counted", "/"),
+        ("inbox: a saved view opened (billing, negative)", "/?intent=billing&sentiment=negative"),
+        ("inbox: live rows fragment, 5 saved views", "/inbox/rows?view=all"),
+    ]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--cases", type=int, default=100_000)
@@ -397,10 +437,19 @@ def main() -> None:
     agent, admin = login(app, "agent01"), login(app, "admin")
     print(f"| page | agent ({BRANDS // 4} brands) ms | admin ({BRANDS} brands) ms |")
     print("|---|---:|---:|")
+    with transaction(url) as session:
+        session.execute(delete(SavedView))
     for name, path_ in pages(url):
-        a50, a95 = timed(agent, path_, args.repeat)
-        d50, d95 = timed(admin, path_, args.repeat)
-        print(f"| {name} | {a50:.1f} (p95 {a95:.1f}) | {d50:.1f} (p95 {d95:.1f}) |")
+        measure(agent, admin, name, path_, args.repeat)
+    add_saved_views(url)
+    for name, path_ in saved_view_pages():
+        measure(agent, admin, name, path_, args.repeat)
+
+
+def measure(agent: TestClient, admin: TestClient, name: str, path: str, repeat: int) -> None:
+    a50, a95 = timed(agent, path, repeat)
+    d50, d95 = timed(admin, path, repeat)
+    print(f"| {name} | {a50:.1f} (p95 {a95:.1f}) | {d50:.1f} (p95 {d95:.1f}) |")
 
 
 if __name__ == "__main__":
