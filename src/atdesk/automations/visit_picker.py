@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -57,6 +57,9 @@ _NOUN_AFTER = re.compile(r"^(?:'s\b|\s+(?!to\b|for\b|instead\b|please\b|or\b|and
 _TARGET_BEFORE = re.compile(
     r"(?:\bto|\btill|\buntil|\binto|\bonto|\bfor|\bmake\s+it|\bdo|->|→)\s*$"
 )
+
+_SHORT_WEEKDAY_BEFORE = re.compile(r"\b(?:mon|tues?|wed|thur?s?|fri|sat|sun)\.?[\s,]*$")
+_ADJACENT = re.compile(r"^[\s,]*(?:the\s+)?$")
 
 OLD = "old"
 TARGET = "target"
@@ -124,11 +127,14 @@ def read_request(
     """
     cleaned = _HANDLE_OR_LINK.sub(lambda m: " " * len(m.group()), text.replace("’", "'"))
     lowered = cleaned.lower()
-    dated = [
-        r
-        for r in find_datetimes(cleaned, created_at.astimezone(tz))
-        if r.day is not None and _DAY_WORD.search(lowered[r.start : r.end])
-    ]
+    dated = _joined(
+        [
+            r
+            for r in find_datetimes(cleaned, created_at.astimezone(tz))
+            if r.day is not None and _DAY_WORD.search(lowered[r.start : r.end])
+        ],
+        lowered,
+    )
     roles = [OLD if answering else _role(lowered, r) for r in dated]
     old = _old_of(dated, roles)
     blanked = lowered
@@ -136,6 +142,9 @@ def read_request(
         blanked = blanked[: r.start] + " " * (r.end - r.start) + blanked[r.end :]
     if old is None:
         return VisitRequest(words=_stems(blanked), target_text=cleaned)
+    # "Fri, Dec 4": the short weekday before the date belongs to it, not to the day asked for.
+    lead = _SHORT_WEEKDAY_BEFORE.search(lowered[: old.start])
+    old = replace(old, start=lead.start()) if lead else old
     phrase = cleaned[old.start : old.end].strip()
     weekday = _WEEKDAY_ONLY.match(phrase)
     return VisitRequest(
@@ -191,6 +200,19 @@ def render_question(visits: Sequence[Visit], tz: ZoneInfo) -> str:
         lines.append(f"{number}) {visit.kind.capitalize()}: {when}{who}")
     lines.append('Reply with the number of the visit, or "none" if it is none of these.')
     return "\n".join(lines)
+
+
+def _joined(dated: list[Resolved], lowered: str) -> list[Resolved]:
+    """ "Saturday 12 December" and "Fri, Dec 4" are one day: the dated part (with a digit) wins."""
+    out: list[Resolved] = []
+    for found in dated:
+        previous = out[-1] if out else None
+        if previous is not None and _ADJACENT.match(lowered[previous.end : found.start]):
+            dated_one = found if re.search(r"\d", lowered[found.start : found.end]) else previous
+            out[-1] = replace(dated_one, start=previous.start, end=found.end)
+        else:
+            out.append(found)
+    return out
 
 
 def _role(lowered: str, found: Resolved) -> str | None:
