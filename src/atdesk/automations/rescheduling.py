@@ -1,10 +1,12 @@
 """Rescheduling a visit by private message: offer free slots, read the pick, move the booking.
 
-"Reschedule my technician visit to this Friday anytime" finds the customer's next booked
-appointment, the free slots that day (the visit's own time counts as free), and sends them
-as numbered options by DM. The answer ("2", "the morning one") moves the appointment after a
-last conflict check, raises its calendar SEQUENCE and confirms. No slot, a taken slot, "none
-of these" or a third unclear answer get a clear reply and a person.
+"Reschedule my technician visit to this Friday anytime" finds the visit the customer means
+(`visit_question`: the day named for it, its kind or words, or the only one coming; several
+fits are asked by numbered DM first), the free slots on the day asked for (the visit's own
+time counts as free), and sends them as numbered options by DM. The answer ("2", "the
+morning one") moves the appointment after a last conflict check, raises its calendar
+SEQUENCE and confirms. No such visit, no slot, a taken slot, "none of these" or a third
+unclear answer get a clear reply and a person.
 """
 
 from __future__ import annotations
