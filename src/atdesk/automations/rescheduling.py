@@ -365,7 +365,9 @@ def _answer_which_visit(ctx: ActionContext, row: AppointmentOffer) -> Outcome:
         )
     appointment = take_answer(ctx, row, result)
     if appointment is None:
-        return _declined(ctx, row, name, "the chosen visit is no longer booked", "to sort it out")
+        return _declined(
+            ctx, row, name, "the chosen visit is no longer booked", "to sort it out", "Sorry,"
+        )
     asked_post = ctx.session.get(Post, row.post_id) if row.post_id is not None else None
     asked = (
         asked_day(asked_post.text, created_at=asked_post.created_at, tz=ctx.config.tz)
@@ -376,12 +378,17 @@ def _answer_which_visit(ctx: ActionContext, row: AppointmentOffer) -> Outcome:
 
 
 def _declined(
-    ctx: ActionContext, row: AppointmentOffer, name: str, reason: str, then: str
+    ctx: ActionContext,
+    row: AppointmentOffer,
+    name: str,
+    reason: str,
+    then: str,
+    opening: str = "No problem.",
 ) -> Outcome:
     """Nothing offered will do: tell the customer a person follows, and hand the case over."""
     queue_message(
         ctx,
-        f"No problem. A member of our team will message you shortly {then}.",
+        f"{opening} A member of our team will message you shortly {then}.",
         private=True,
         purpose=f"reschedule-declined-{row.id}",
     )
