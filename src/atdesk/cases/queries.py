@@ -30,7 +30,7 @@ K = TypeVar("K")
 
 
 class View(StrEnum):
-    """The inbox's saved views; each is a set of open cases."""
+    """The inbox's built-in views; each is a set of open cases (saved views add filters)."""
 
     MINE = "mine"
     UNASSIGNED = "unassigned"

@@ -48,7 +48,7 @@ def stored_filters(filters: Mapping[str, object]) -> dict[str, str]:
 
 def views_for(session: Session, user: User, team_ids: Sequence[int]) -> list[Listed]:
     """The user's own views in their order, then those shared with their teams by others."""
-    teams = {team_id: name for team_id, name in session.execute(select(Team.id, Team.name))}
+    teams: dict[int, str] = dict(session.execute(select(Team.id, Team.name)).all())
     query = (
         select(SavedView)
         .where(
