@@ -33,6 +33,7 @@ from atdesk.storage.session import transaction
 from atdesk.web.app import create_app
 from tests.cases.factories import PASSWORD, staff, team
 from tests.respond.fakes import RecordingOutbox
+from tests.web.browsing import TIMEOUT_MS, chromium_path, explained, launch
 from tests.web.server import serving
 
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -41,7 +42,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "docs" / "screenshots"
 ARTIFACTS = ROOT / "test-artifacts"
-TIMEOUT_MS = 15_000
 
 
 @dataclass
@@ -149,9 +149,7 @@ def seed(url: str) -> None:
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Iterator[Site]:
-    chromium = shutil.which("chromium")
-    if chromium is None:
-        pytest.skip("Debian's chromium is not installed (make test installs it)")
+    chromium = chromium_path()
     path = tmp_path_factory.mktemp("browser") / "atdesk.db"
     shutil.copyfile(sqlite_template, path)
     url = f"sqlite:///{path}"
@@ -163,10 +161,7 @@ def site(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Ite
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     ARTIFACTS.mkdir(exist_ok=True)
     with serving(app) as base, playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=chromium,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
+        browser = launch(p, chromium)
         try:
             yield Site(base, url, outbox, browser)
         finally:
@@ -183,17 +178,10 @@ def shot(page: playwright_api.Page, name: str) -> None:
         shutil.copyfile(ARTIFACTS / f"{name}.png", SCREENSHOTS / f"{name}.png")
 
 
-def wait_for_text(page: playwright_api.Page, text: str, url: str) -> None:
-    """Wait for text; if it never comes, fail with what the page and the drafts said instead."""
-    try:
-        page.wait_for_selector(f"text={text}")
-    except playwright_api.TimeoutError:
-        with transaction(url) as session:
-            drafts = [(d.id, d.status, d.error) for d in session.scalars(select(ReplyDraft))]
-        body = page.locator("body").inner_text()
-        raise AssertionError(
-            f"{text!r} never appeared on {page.url}; drafts {drafts}; page:\n{body[:3000]}"
-        ) from None
+def drafts_of(url: str) -> list[tuple[int, str, str | None]]:
+    """Every reply draft's id, status and error, for a failure message."""
+    with transaction(url) as session:
+        return [(d.id, d.status, d.error) for d in session.scalars(select(ReplyDraft))]
 
 
 def case_of(url: str, handle: str) -> int:
@@ -310,7 +298,8 @@ def test_a_sensitive_reply_waits_for_the_supervisor(site: Site) -> None:
     )
     with lead.expect_navigation():
         card.locator('[data-testid="approve"]').click()
-    wait_for_text(lead, "Nothing waits for approval", site.url)
+    with explained(lead, also=f"; drafts {drafts_of(site.url)}"):
+        lead.wait_for_selector("text=Nothing waits for approval")
     assert len(site.outbox.sent) == sent_before + 1
     agent.reload()
     agent.wait_for_selector('li.post.outbound:has-text("a manager will call")')

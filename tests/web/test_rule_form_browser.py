@@ -17,6 +17,7 @@ from atdesk.storage.session import transaction
 from atdesk.web.app import create_app
 from tests.cases.factories import PASSWORD
 from tests.respond.fakes import RecordingOutbox
+from tests.web.browsing import TIMEOUT_MS, chromium_path, launch
 from tests.web.conftest import seed
 from tests.web.server import serving
 
@@ -24,7 +25,6 @@ playwright_api = pytest.importorskip("playwright.sync_api")
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-TIMEOUT_MS = 15_000
 
 
 @pytest.fixture(scope="module")
@@ -32,9 +32,7 @@ def served(
     tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path
 ) -> Iterator[tuple[str, str, playwright_api.Browser]]:
     """The seeded workspace (Acme's posts, admin root) served, and chromium: base URL, database."""
-    chromium = shutil.which("chromium")
-    if chromium is None:
-        pytest.skip("Debian's chromium is not installed (make test installs it)")
+    chromium = chromium_path()
     path = tmp_path_factory.mktemp("rule-form") / "atdesk.db"
     shutil.copyfile(sqlite_template, path)
     url = f"sqlite:///{path}"
@@ -43,10 +41,7 @@ def served(
     ARTIFACTS.mkdir(exist_ok=True)
     app = create_app(settings, outbox=RecordingOutbox())
     with serving(app) as base, playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=chromium,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
+        browser = launch(p, chromium)
         try:
             yield base, url, browser
         finally:
