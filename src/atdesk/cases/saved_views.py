@@ -32,6 +32,10 @@ class SavedViewError(ValueError):
     """A saved view that cannot be changed as asked, with what to do instead."""
 
 
+class NotAllowed(SavedViewError):
+    """A change this person may not make at all, so the API can answer 403 rather than 422."""
+
+
 @dataclass(frozen=True, slots=True)
 class Listed:
     """A saved view as one viewer sees it: theirs to change, or shared with them read-only."""
@@ -75,7 +79,7 @@ def owned_view(session: Session, user: User, view_id: int) -> SavedView:
     """The user's own view; anyone else's (even one shared with them) is not theirs to change."""
     view = session.get(SavedView, view_id)
     if view is None or view.owner_user_id != user.id:
-        raise SavedViewError("that view is not yours to change; save your own copy instead")
+        raise NotAllowed("that view is not yours to change; save your own copy instead")
     return view
 
 
@@ -172,13 +176,13 @@ def share_view(session: Session, view: SavedView, *, team: Team | None, actor: U
     member sees the cases of the brands they themselves may see.
     """
     if actor.role not in (Role.SUPERVISOR.value, Role.ADMIN.value):
-        raise SavedViewError("only supervisors and admins share views; ask one to share it")
+        raise NotAllowed("only supervisors and admins share views; ask one to share it")
     if (
         team is not None
         and actor.role != Role.ADMIN.value
         and team.id not in user_team_ids(session, actor)
     ):
-        raise SavedViewError("share with one of your own teams")
+        raise NotAllowed("share with one of your own teams")
     before = _snapshot(view)
     view.team_id = team.id if team else None
     session.flush()
