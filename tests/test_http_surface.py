@@ -49,7 +49,17 @@ def test_healthz_answers_once_the_database_does(client: TestClient) -> None:
 
 
 @pytest.mark.parametrize(
-    "path", ["/", "/cases/1", "/api/v1/cases", "/api/v1/posts", "/openapi.json", "/docs"]
+    "path",
+    [
+        "/",
+        "/cases/1",
+        "/api/v1/cases",
+        "/api/v1/posts",
+        "/api/v1/saved-views",
+        "/api/v1/saved-views/1/cases",
+        "/openapi.json",
+        "/docs",
+    ],
 )
 def test_everything_else_needs_a_session_or_a_token(client: TestClient, path: str) -> None:
     response = client.get(path)

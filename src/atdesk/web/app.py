@@ -16,6 +16,7 @@ from atdesk.automations import endpoints as automation_endpoints
 from atdesk.automations import pages as automation_pages
 from atdesk.automations import public as automation_public
 from atdesk.cases import endpoints as case_endpoints
+from atdesk.cases import saved_view_endpoints
 from atdesk.cases.access import NotVisible
 from atdesk.config import Settings, load_settings
 from atdesk.connectors import endpoints as connector_endpoints
@@ -85,6 +86,7 @@ def create_app(settings: Settings | None = None, *, outbox: Outbox | None = None
     ):
         app.include_router(module.router)
     app.include_router(case_endpoints.router)
+    app.include_router(saved_view_endpoints.router)
     app.include_router(customer_endpoints.router)
     app.include_router(connector_endpoints.router)
     app.include_router(automation_pages.router)
