@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from atdesk.accounts.service import create_token, create_user
+from atdesk.accounts.service import create_token, create_user, find_user
 from atdesk.config import Settings
 from atdesk.domain.cases import Role
 from atdesk.storage.session import transaction
@@ -94,8 +95,6 @@ def test_login_is_rate_limited(client: TestClient) -> None:
 
 def test_api_tokens_read_the_collections(client: TestClient, settings: Settings) -> None:
     with transaction(settings.database_url) as session:
-        from atdesk.accounts.service import find_user
-
         token = create_token(session, find_user(session, "ana"))
     headers = {"Authorization": f"Bearer {token}"}
     cases = client.get("/api/v1/cases", headers=headers).json()
@@ -109,3 +108,45 @@ def test_api_tokens_read_the_collections(client: TestClient, settings: Settings)
         client.get("/api/v1/cases", headers={"Authorization": "Bearer atd_wrong"}).status_code
         == 401
     )
+
+
+def _api_writes(client: TestClient) -> list[tuple[str, str]]:
+    """Every write route the API publishes, with its path parameters filled with 1."""
+    app = client.app
+    assert isinstance(app, FastAPI)
+    out = []
+    for path, operations in app.openapi()["paths"].items():
+        for method in sorted({m.upper() for m in operations} & {"POST", "PUT", "PATCH", "DELETE"}):
+            out.append((method, re.sub(r"\{[^}]+\}", "1", path)))
+    return out
+
+
+def test_every_api_write_needs_a_login_and_a_browser_session_also_its_csrf_header(
+    client: TestClient,
+) -> None:
+    writes = _api_writes(client)
+    assert len(writes) >= 25, "the walk finds the API's write routes"
+    for method, path in writes:
+        response = client.request(method, path, json={})
+        assert response.status_code == 401, (method, path, response.status_code)
+    assert login(client) == 303
+    for method, path in writes:
+        response = client.request(method, path, json={})
+        assert response.status_code == 403, (method, path, response.status_code)
+        assert "CSRF" in response.json()["detail"], (method, path)
+    csrf = csrf_of(client.get("/me").text)
+    response = client.post(
+        "/api/v1/cases/1/notes", json={"body": "checked"}, headers={"X-CSRF-Token": csrf}
+    )
+    assert response.status_code == 201, response.text
+
+
+def test_a_token_writes_without_csrf(client: TestClient, settings: Settings) -> None:
+    with transaction(settings.database_url) as session:
+        token = create_token(session, find_user(session, "ana"), "script")
+    response = client.post(
+        "/api/v1/cases/1/notes",
+        json={"body": "from a script"},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert response.status_code == 201, response.text

@@ -68,8 +68,12 @@ def current_user_or_none(request: Request, session: Session) -> User | None:
     return None
 
 
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
 def api_user(request: Request, session: DbSession) -> User:
-    """API routes: a token or a session, else 401."""
+    """API routes: a token or a session, else 401; a write on a browser session also needs
+    its CSRF header (a token is not sent by browsers on their own, a cookie is)."""
     user = current_user_or_none(request, session)
     if user is None:
         raise HTTPException(
@@ -77,6 +81,8 @@ def api_user(request: Request, session: DbSession) -> User:
             detail="authentication required: send 'Authorization: Bearer <token>' or log in",
             headers={"WWW-Authenticate": "Bearer"},
         )
+    if request.method in UNSAFE_METHODS and not _bearer(request):
+        check_csrf(request, request.headers.get("x-csrf-token"))
     request.state.user = user
     return user
 
