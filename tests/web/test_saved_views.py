@@ -184,3 +184,56 @@ def test_saving_and_changing_views_need_the_csrf_token(workspace: Workspace) -> 
     with transaction(workspace.settings.database_url) as session:
         assert [v.name for v in session.scalars(select(SavedView))] == ["Kept"]
     assert audit_actions(workspace) == ["saved_view.created"]
+
+
+UPDATE = "Update view with these filters"
+
+
+def test_the_owner_updates_a_shown_view_with_the_current_filters(workspace: Workspace) -> None:
+    ana = workspace.login("ana")
+    save(ana, "Urgent", "priority=urgent")
+    urgent = view_id(workspace, "Urgent")
+    opened = ana.get(f"/?view=all&priority=urgent&saved={urgent}").text
+    assert UPDATE not in opened, "the filters are the stored ones"
+    assert f'name="saved" value="{urgent}"' in opened, "changing a filter keeps the view shown"
+    changed = ana.get(f"/?view=mine&priority=high&saved={urgent}").text
+    assert UPDATE in changed and f'formaction="/views/{urgent}"' in changed
+    assert UPDATE not in ana.get("/?view=mine&priority=high").text, "no saved view shown"
+    response = ana.post(
+        f"/views/{urgent}", data={"action": "filters", "filters": "view=mine&priority=high&page=2"}
+    )
+    assert response.headers["location"] == f"/?view=mine&priority=high&saved={urgent}"
+    page = ana.get(response.headers["location"]).text
+    assert "Updated view Urgent with these filters." in page and UPDATE not in page
+    assert re.search(r'class="active" data-saved-view="Urgent"', page)
+    with transaction(workspace.settings.database_url) as session:
+        stored = session.get(SavedView, urgent)
+        assert stored is not None and stored.filters == {"view": "mine", "priority": "high"}
+        assert (stored.name, stored.position) == ("Urgent", 0), "only the filters change"
+        event = session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "saved_view.filters_updated")
+        ).one()
+        assert event.before["filters"] == {"view": "all", "priority": "urgent"}
+        assert event.after["filters"] == {"view": "mine", "priority": "high"}
+        assert event.actor == "ana" and event.entity_id == urgent
+
+
+def test_only_the_owner_updates_a_views_filters(workspace: Workspace) -> None:
+    sam, ana = workspace.login("sam"), workspace.login("ana")
+    save(sam, "Refunds", "q=refund")
+    refunds = view_id(workspace, "Refunds")
+    sam.post(
+        f"/views/{refunds}",
+        data={"action": "share", "team_id": team_options(sam.get("/views").text)["Acme"]},
+    )
+    assert "Refunds" in saved(ana.get("/").text)
+    assert UPDATE not in ana.get(f"/?view=mine&saved={refunds}").text, "not offered to others"
+    ana.post(f"/views/{refunds}", data={"action": "filters", "filters": "view=mine"})
+    assert "not yours to change" in ana.get("/views").text
+    with transaction(workspace.settings.database_url) as session:
+        stored = session.get(SavedView, refunds)
+        assert stored is not None and stored.filters == {"view": "all", "q": "refund"}
+    assert audit_actions(workspace) == ["saved_view.created", "saved_view.shared"]
+    del ana.headers["X-CSRF-Token"]
+    refused = ana.post(f"/views/{refunds}", data={"action": "filters", "filters": "view=mine"})
+    assert refused.status_code == 403

@@ -99,8 +99,11 @@ def test_bad_filters_and_names_are_refused_field_by_field(workspace: Workspace) 
     assert clash.status_code == 422 and clash.json()["detail"][0]["loc"] == ["body", "name"]
     nowhere = ana.client.patch(f"{API}/{later['id']}", json={"team_id": 999_999})
     assert nowhere.status_code == 422 and nowhere.json()["detail"][0]["loc"] == ["body", "team_id"]
-    filters = ana.client.patch(f"{API}/{later['id']}", json={"filters": {"view": "mine"}})
-    assert filters.status_code == 422, "filters are saved anew, not edited"
+    filters = ana.client.patch(f"{API}/{later['id']}", json={"filters": {"view": "nowhere"}})
+    assert filters.status_code == 422 and filters.json()["detail"][0]["loc"][:2] == [
+        "body",
+        "filters",
+    ]
     assert ana.names() == ["Urgent", "Later"]
     assert audit_actions(workspace) == ["saved_view.created", "saved_view.created"]
 
@@ -235,3 +238,33 @@ def test_browser_sessions_need_the_csrf_header_to_write(workspace: Workspace) ->
         assert refused.status_code == 403 and "CSRF" in refused.json()["detail"]
     assert [v["name"] for v in ana.get(API).json()] == ["From the page"]
     assert audit_actions(workspace) == ["saved_view.created"]
+
+
+def test_patch_replaces_a_views_filters_checked_like_saving(workspace: Workspace) -> None:
+    sam, ana = Script(workspace, "sam"), Script(workspace, "ana")
+    made = sam.create("Urgent", priority="urgent")
+    changed = sam.client.patch(
+        f"{API}/{made['id']}", json={"filters": {"view": "mine", "priority": "high", "tag": " "}}
+    )
+    assert changed.status_code == 200, changed.text
+    body = changed.json()
+    assert (body["name"], body["position"]) == ("Urgent", 0)
+    assert body["filters"]["view"] == "mine" and body["filters"]["priority"] == "high"
+    assert body["filters"]["tag"] is None, "an empty filter is not kept"
+    same = {"filters": {"view": "mine", "priority": "high"}}
+    assert sam.client.patch(f"{API}/{made['id']}", json=same).status_code == 200
+    for bad in ({"priority": "whenever"}, {"page": 2}, {"brand_id": 0}):
+        refused = sam.client.patch(f"{API}/{made['id']}", json={"filters": bad})
+        assert refused.status_code == 422, bad
+        assert refused.json()["detail"][0]["loc"][:2] == ["body", "filters"]
+    sam.client.patch(f"{API}/{made['id']}", json={"team_id": team_id(workspace, "Acme")})
+    taken = ana.client.patch(f"{API}/{made['id']}", json={"filters": {"view": "all"}})
+    assert taken.status_code == 403 and "not yours to change" in taken.json()["detail"]
+    with transaction(workspace.settings.database_url) as session:
+        stored = session.get(SavedView, made["id"])
+        assert stored is not None and stored.filters == {"view": "mine", "priority": "high"}
+    assert audit_actions(workspace) == [
+        "saved_view.created",
+        "saved_view.filters_updated",
+        "saved_view.shared",
+    ]

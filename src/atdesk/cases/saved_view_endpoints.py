@@ -28,6 +28,7 @@ from atdesk.cases.saved_views import (
     rename_view,
     save_view,
     share_view,
+    update_filters,
     views_for,
 )
 from atdesk.cases.schemas import CaseOut, Page
@@ -103,6 +104,12 @@ def _one(session: Session, viewer: Viewer, view_id: int) -> SavedViewOut:
     return _listed(session, viewer, only=view_id)[0]
 
 
+def _inbox_filters(filters: SavedViewFilters) -> dict[str, str]:
+    """Filters read as the inbox reads its query string, so the API keeps what the UI would."""
+    sent = filters.model_dump(mode="json", exclude_none=True)
+    return params_from({k: str(v) for k, v in sent.items()}).filters()
+
+
 @router.get("")
 def get_saved_views(session: DbSession, viewer: ApiViewer) -> list[SavedViewOut]:
     """Your views in your order, then those shared with your teams, each counted in your brands."""
@@ -112,10 +119,10 @@ def get_saved_views(session: DbSession, viewer: ApiViewer) -> list[SavedViewOut]
 @router.post("", status_code=201)
 def post_saved_view(body: SavedViewCreate, session: DbSession, viewer: ApiViewer) -> SavedViewOut:
     """Save filters under a name, last in your list, exactly as the inbox's Save view does."""
-    sent = body.filters.model_dump(mode="json", exclude_none=True)
-    filters = params_from({k: str(v) for k, v in sent.items()}).filters()
     with _refusals("name", body.name):
-        view = save_view(session, name=body.name, filters=filters, actor=viewer.user)
+        view = save_view(
+            session, name=body.name, filters=_inbox_filters(body.filters), actor=viewer.user
+        )
     return _one(session, viewer, view.id)
 
 
@@ -123,13 +130,15 @@ def post_saved_view(body: SavedViewCreate, session: DbSession, viewer: ApiViewer
 def patch_saved_view(
     view_id: int, body: SavedViewUpdate, session: DbSession, viewer: ApiViewer
 ) -> SavedViewOut:
-    """Rename, move or share (team_id null: unshare) one of your own views; all or nothing."""
+    """Rename, refilter, move or share (team_id null: unshare) one of your views; all or nothing."""
     _item, own = _visible(session, viewer, view_id)
     with _refusals("id", view_id):
         view = owned_view(session, viewer.user, view_id)
     if body.name is not None:
         with _refusals("name", body.name):
             rename_view(session, view, name=body.name, actor=viewer.user)
+    if body.filters is not None:
+        update_filters(session, view, filters=_inbox_filters(body.filters), actor=viewer.user)
     if body.position is not None and body.position != own.index(view_id):
         move_view(session, view, by=body.position - own.index(view_id), actor=viewer.user)
     if "team_id" in body.model_fields_set:

@@ -42,6 +42,7 @@ class SavedViewUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str | None = None
+    filters: SavedViewFilters | None = None
     position: int | None = Field(default=None, ge=0)
     team_id: int | None = None
 

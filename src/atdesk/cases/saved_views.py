@@ -151,6 +151,19 @@ def rename_view(session: Session, view: SavedView, *, name: str, actor: User) ->
     _audit(session, view, "saved_view.renamed", actor, before)
 
 
+def update_filters(
+    session: Session, view: SavedView, *, filters: Mapping[str, object], actor: User
+) -> None:
+    """Replace a view's filters in place, kept as saving keeps them, so its name and order stay."""
+    kept = stored_filters(filters)
+    if kept == view.filters:
+        return
+    before = _snapshot(view)
+    view.filters = kept
+    session.flush()
+    _audit(session, view, "saved_view.filters_updated", actor, before)
+
+
 def move_view(session: Session, view: SavedView, *, by: int, actor: User) -> None:
     """Move a view up (by < 0) or down in its owner's list; the others close ranks."""
     own = list(

@@ -219,6 +219,7 @@ def inbox(request: Request, session: DbSession, viewer: PageViewer) -> HTMLRespo
     """The inbox page: views, filters, search and the most pressing cases first."""
     params = read_params(request)
     context = _rows_context(session, viewer, params)
+    shown = request.query_params.get("saved", "")
     brand_query = select(Brand).order_by(Brand.name)
     if viewer.brand_ids is not None:
         brand_query = brand_query.where(Brand.id.in_(sorted(viewer.brand_ids) or [-1]))
@@ -240,6 +241,9 @@ def inbox(request: Request, session: DbSession, viewer: PageViewer) -> HTMLRespo
             "statuses": STATUSES,
             "teammates": assignable_users(session, viewer.brand_ids),
             "no_teams": viewer.brand_ids is not None and not viewer.brand_ids,
+            "shown_view": next(
+                (s for s in context["saved_views"] if s.mine and str(s.id) == shown), None
+            ),
         },
         session=session,
     )

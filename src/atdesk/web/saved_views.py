@@ -17,6 +17,7 @@ from atdesk.cases.saved_views import (
     rename_view,
     save_view,
     share_view,
+    update_filters,
     views_for,
 )
 from atdesk.models import Team
@@ -75,11 +76,18 @@ def change(
     action: Annotated[str, Form()],
     name: Annotated[str, Form()] = "",
     team_id: Annotated[str, Form()] = "",
+    filters: Annotated[str, Form()] = "",
 ) -> RedirectResponse:
-    """Rename, move up or down, share or delete one of the viewer's own views."""
+    """Rename, move up or down, share, delete or refilter one of the viewer's own views."""
+    back = MANAGE
     try:
         view = owned_view(session, viewer.user, view_id)
-        if action == "rename":
+        if action == "filters":
+            params = params_from(dict(parse_qsl(filters)))
+            update_filters(session, view, filters=params.filters(), actor=viewer.user)
+            back = f"/?{params.query(page=None)}&saved={view.id}"
+            flash(request, f"Updated view {view.name} with these filters.")
+        elif action == "rename":
             rename_view(session, view, name=name, actor=viewer.user)
             flash(request, f"Renamed to {view.name}.")
         elif action in ("up", "down"):
@@ -96,4 +104,4 @@ def change(
     except SavedViewError as exc:
         session.rollback()
         flash(request, str(exc), "error")
-    return RedirectResponse(MANAGE, status_code=303)
+    return RedirectResponse(back, status_code=303)
