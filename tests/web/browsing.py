@@ -6,10 +6,20 @@ from __future__ import annotations
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 
+from atdesk.config import Settings
+from atdesk.storage.engine import get_engine
+from atdesk.web.app import create_app
+from tests.respond.fakes import RecordingOutbox
+from tests.web.conftest import seed
+from tests.web.server import serving
+
 playwright_api = pytest.importorskip("playwright.sync_api")
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 # Generous: the suite runs two workers beside PostgreSQL and chromium on two cores.
 TIMEOUT_MS = 30_000
@@ -41,3 +51,25 @@ def launch(p: playwright_api.Playwright, path: str) -> playwright_api.Browser:
         executable_path=path,
         args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
     )
+
+
+@contextmanager
+def seeded_workspace(
+    folder: Path, sqlite_template: Path
+) -> Iterator[tuple[str, str, playwright_api.Browser]]:
+    """The web tests' seeded workspace served on a socket, and chromium: base URL, database."""
+    chromium = chromium_path()
+    path = folder / "atdesk.db"
+    shutil.copyfile(sqlite_template, path)
+    url = f"sqlite:///{path}"
+    settings = Settings(database_url=url, secret_key="browser-test-secret-0123")
+    seed(settings)
+    ARTIFACTS.mkdir(exist_ok=True)
+    app = create_app(settings, outbox=RecordingOutbox())
+    with serving(app) as base, playwright_api.sync_playwright() as p:
+        browser = launch(p, chromium)
+        try:
+            yield base, url, browser
+        finally:
+            browser.close()
+    get_engine(url).dispose()

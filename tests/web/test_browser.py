@@ -33,7 +33,7 @@ from atdesk.storage.session import transaction
 from atdesk.web.app import create_app
 from tests.cases.factories import PASSWORD, staff, team
 from tests.respond.fakes import RecordingOutbox
-from tests.web.browsing import TIMEOUT_MS, chromium_path, explained, launch
+from tests.web.browsing import ARTIFACTS, TIMEOUT_MS, chromium_path, explained, launch
 from tests.web.server import serving
 
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -41,7 +41,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "docs" / "screenshots"
-ARTIFACTS = ROOT / "test-artifacts"
 
 
 @dataclass

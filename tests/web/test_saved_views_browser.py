@@ -3,28 +3,19 @@ the view list with its count. Debian's chromium through Playwright, one server p
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
-from atdesk.config import Settings
 from atdesk.models import Case, SavedView
-from atdesk.storage.engine import get_engine
 from atdesk.storage.session import transaction
-from atdesk.web.app import create_app
 from tests.cases.factories import PASSWORD
-from tests.respond.fakes import RecordingOutbox
-from tests.web.browsing import TIMEOUT_MS, chromium_path, explained, launch
-from tests.web.conftest import seed
-from tests.web.server import serving
+from tests.web.browsing import ARTIFACTS, TIMEOUT_MS, explained, seeded_workspace
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
-
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
 @pytest.fixture(scope="module")
@@ -32,21 +23,8 @@ def served(
     tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path
 ) -> Iterator[tuple[str, str, playwright_api.Browser]]:
     """The seeded workspace (Acme's posts for Ana) served, and chromium: base URL, database."""
-    chromium = chromium_path()
-    path = tmp_path_factory.mktemp("saved-views") / "atdesk.db"
-    shutil.copyfile(sqlite_template, path)
-    url = f"sqlite:///{path}"
-    settings = Settings(database_url=url, secret_key="browser-test-secret-0123")
-    seed(settings)
-    ARTIFACTS.mkdir(exist_ok=True)
-    app = create_app(settings, outbox=RecordingOutbox())
-    with serving(app) as base, playwright_api.sync_playwright() as p:
-        browser = launch(p, chromium)
-        try:
-            yield base, url, browser
-        finally:
-            browser.close()
-    get_engine(url).dispose()
+    with seeded_workspace(tmp_path_factory.mktemp("saved-views"), sqlite_template) as served:
+        yield served
 
 
 def test_an_agent_filters_saves_the_view_and_sees_it_listed_with_its_count(
