@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from atdesk.models.base import Base, JSONType, UTCDateTime, utcnow
@@ -19,6 +19,8 @@ class Brand(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120), unique=True)
     settings: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    # Registered by a history replay for a company account it found, not by a person (ADR 73).
+    replay_only: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     accounts: Mapped[list[ChannelAccount]] = relationship(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from atdesk.models.base import Base, JSONType, UTCDateTime, utcnow
@@ -21,6 +21,7 @@ class Case(Base):
         Index(
             "ix_cases_inbox",
             "status",
+            "history",
             "brand_id",
             "priority_rank",
             "sla_due_at",
@@ -70,6 +71,9 @@ class Case(Base):
     escalated: Mapped[bool] = mapped_column(Boolean, default=False)
     sensitive: Mapped[bool] = mapped_column(Boolean, default=False)
     sensitive_reasons: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    # Opened by a history ingest (ADR 73): no SLA clocks, outside the working views until a
+    # customer writes again live.
+    history: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # SLA clocks, in the brand's business hours; sla_due_at is the earliest one still running:
     first_response_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
