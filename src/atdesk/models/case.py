@@ -74,6 +74,8 @@ class Case(Base):
     # Opened by a history ingest (ADR 73): no SLA clocks, outside the working views until a
     # customer writes again live.
     history: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The live customer post that made a history case a working one: its clocks start here.
+    live_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
     assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # SLA clocks, in the brand's business hours; sla_due_at is the earliest one still running:
     first_response_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,4 +1,5 @@
-"""History: cases a history ingest opened, and brands that exist only because of a replay
+"""History: cases a history ingest opened (and when a live post woke one), and brands that
+exist only because of a replay
 
 Revision ID: 0011
 Revises: 0010
@@ -11,6 +12,8 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
+
+import atdesk.models.base
 
 revision: str = "0011"
 down_revision: str | None = "0010"
@@ -66,6 +69,9 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("history", sa.Boolean(), server_default=sa.false(), nullable=False)
         )
+        batch_op.add_column(
+            sa.Column("live_since", atdesk.models.base.UTCDateTime(timezone=True), nullable=True)
+        )
         batch_op.drop_index("ix_cases_inbox")
         batch_op.create_index("ix_cases_inbox", INDEX_AFTER, unique=False)
     with op.batch_alter_table("brands", schema=None) as batch_op:
@@ -106,4 +112,5 @@ def downgrade() -> None:
     with op.batch_alter_table("cases", schema=None) as batch_op:
         batch_op.drop_index("ix_cases_inbox")
         batch_op.create_index("ix_cases_inbox", INDEX_BEFORE, unique=False)
+        batch_op.drop_column("live_since")
         batch_op.drop_column("history")
