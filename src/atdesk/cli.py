@@ -21,9 +21,11 @@ from atdesk.brands.service import BrandError, create_brand
 from atdesk.channels import commands as channel_commands
 from atdesk.channels.replay.errors import ReplayFormatError
 from atdesk.clicontext import ready_database, settings_from
+from atdesk.config import MissingSecretKey
 from atdesk.customers import commands as customer_commands
 from atdesk.domain.cases import Role
 from atdesk.domain.networks import Network, parse_network
+from atdesk.keyfile import with_secret_key
 from atdesk.pipeline.threads import PostNotFound, thread_of
 from atdesk.storage.migrate import upgrade
 from atdesk.storage.session import transaction
@@ -38,6 +40,7 @@ USER_ERRORS: tuple[type[Exception], ...] = (
     FileNotFoundError,
     PermissionError,
     IsADirectoryError,
+    MissingSecretKey,
     UnicodeDecodeError,
 )
 
@@ -246,7 +249,7 @@ def serve(ctx: click.Context, host: str, port: int, no_workers: bool) -> None:
     """Run the web app and API (and, with no Redis configured, the embedded workers)."""
     from atdesk.web.server import run_server
 
-    settings = ready_database(ctx)
+    settings = with_secret_key(ready_database(ctx))
     run_server(
         settings, host=host, port=port, embedded_workers=not no_workers and not settings.redis_url
     )
@@ -258,7 +261,7 @@ def worker(ctx: click.Context) -> None:
     """Run pipeline workers only (scale-out; needs ATDESK_REDIS_URL)."""
     from atdesk.pipeline.worker import Worker
 
-    settings = ready_database(ctx)
+    settings = with_secret_key(ready_database(ctx))
     if not settings.redis_url:
         raise click.ClickException(
             "atdesk worker needs ATDESK_REDIS_URL; without it, `atdesk serve` runs the workers"
@@ -303,6 +306,7 @@ def demo(
         or f"sqlite:///{Path(database_path).resolve()}",
     )
     upgrade(settings.database_url)
+    settings = with_secret_key(settings)
     summary = prepare_demo(settings, replay=not no_replay, echo=lambda m: click.echo(m, err=True))
     click.echo("")
     click.echo(f"  atdesk demo ready: http://{host}:{port}/")

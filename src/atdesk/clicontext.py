@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from atdesk.config import Settings, load_settings
+from atdesk.keyfile import with_key_if_kept
 from atdesk.storage.migrate import upgrade
 
 
@@ -18,7 +19,7 @@ def settings_from(ctx: click.Context) -> Settings:
 
 
 def ready_database(ctx: click.Context) -> Settings:
-    """Settings, with the database migrated to the newest schema."""
+    """Settings with the signing key resolved, and the database migrated to the newest schema."""
     settings = settings_from(ctx)
     upgrade(settings.database_url)
-    return settings
+    return with_key_if_kept(settings)

@@ -9,6 +9,11 @@ from pathlib import Path
 import yaml
 
 _PREFIX = "ATDESK_"
+MIN_SECRET_KEY_LENGTH = 16
+
+
+class MissingSecretKey(RuntimeError):
+    """No usable signing key: atdesk never signs with a constant everyone can read."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,9 +33,19 @@ class Settings:
     open311_endpoint: str | None = None
     open311_api_key: str | None = None
     public_url: str = "http://127.0.0.1:8000"
-    secret_key: str = "dev-only-secret-change-me"  # noqa: S105 (demo default; set ATDESK_SECRET_KEY)
+    secret_key: str | None = None
     data_dir: str = str(Path(__file__).resolve().parents[3] / "shared" / "data")
     intent_model: str | None = None
+
+    @property
+    def signing_key(self) -> str:
+        """The key that signs sessions and links; unset is a setup bug, so say how to fix it."""
+        if not self.secret_key:
+            raise MissingSecretKey(
+                "no signing key: set ATDESK_SECRET_KEY, or start through `atdesk serve`, "
+                "which generates one beside a SQLite database"
+            )
+        return self.secret_key
 
 
 def load_settings(config_file: str | None = None) -> Settings:

@@ -70,7 +70,7 @@ def send_link(
         session,
         author=author,
         customer=record_for(session, author),
-        secret_key=settings.secret_key,
+        secret_key=settings.signing_key,
         base_url=config.public_url,
         now=now,
         case_id=case_id,
@@ -135,7 +135,7 @@ def run_crm_lookup(job: jobs.JobView, env: jobs.JobEnv) -> jobs.JobOutcome:
             return jobs.JobOutcome.done(effect=_fallback(job, env), skipped="no lookup needed")
         ask = _Lookup(
             config.crm_lookup.url,
-            config.crm_lookup.secret or env.settings.secret_key,
+            config.crm_lookup.secret or env.settings.signing_key,
             author.network,
             author.handle,
             author.native_id,

@@ -549,7 +549,7 @@ def callbacks_page(
         views=list(QUEUE_VIEWS),
         outcomes=callbacks.OUTCOMES,
         tz=config.tz,
-        feed=feed_path(settings.secret_key, "callbacks", brand.id),
+        feed=feed_path(settings.signing_key, "callbacks", brand.id),
         dialer=config.dialer,
     )
 
@@ -711,7 +711,7 @@ def appointments_page(
         offers=offers,
         open_offers=OPEN_OFFERS,
         tz=config.tz,
-        feed=feed_path(settings.secret_key, "appointments", brand.id),
+        feed=feed_path(settings.signing_key, "appointments", brand.id),
     )
 
 

@@ -29,7 +29,7 @@ def verify_page(
 ) -> HTMLResponse:
     """Show the customer what the link binds, and ask only for what the record lacks."""
     try:
-        pending = open_link(session, token, secret_key=settings.secret_key, now=utcnow())
+        pending = open_link(session, token, secret_key=settings.signing_key, now=utcnow())
     except VerificationError as exc:
         return render(request, "automations/verify.html", {"error": str(exc)}, 410)
     return render(
@@ -58,7 +58,7 @@ def verify_submit(
         used = redeem(
             session,
             token,
-            secret_key=settings.secret_key,
+            secret_key=settings.signing_key,
             now=utcnow(),
             phone=phone or None,
             name=name or None,
@@ -67,7 +67,7 @@ def verify_submit(
     except VerificationError as exc:
         return render(request, "automations/verify.html", {"error": str(exc)}, 410)
     except CustomerError as exc:
-        pending = open_link(session, token, secret_key=settings.secret_key, now=utcnow())
+        pending = open_link(session, token, secret_key=settings.signing_key, now=utcnow())
         return render(
             request,
             "automations/verify.html",
@@ -87,7 +87,7 @@ def verify_submit(
 def feed(brand_id: int, kind: str, key: str, session: DbSession, settings: AppSettings) -> Response:
     """A brand's callbacks or appointments as text/calendar; the key is in the URL."""
     brand = session.get(Brand, brand_id)
-    if brand is None or not check_key(settings.secret_key, kind, brand_id, key):
+    if brand is None or not check_key(settings.signing_key, kind, brand_id, key):
         raise HTTPException(404, "no such feed; copy the feed link again from atdesk")
     now = utcnow()
     body = (

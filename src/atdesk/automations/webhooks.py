@@ -72,7 +72,7 @@ def _dialer_target(
         phone=customer.phone if customer else None,
         now=env.now(),
     )
-    return config.dialer.url, config.dialer.secret or env.settings.secret_key, event
+    return config.dialer.url, config.dialer.secret or env.settings.signing_key, event
 
 
 @jobs.handler(WEBHOOK_JOB)

@@ -23,6 +23,7 @@ from atdesk.demo.workspace import ensure_workspace, reset_staff
 from atdesk.domain.cases import Role
 from atdesk.domain.networks import Network
 from atdesk.domain.posts import RawEvent
+from atdesk.keyfile import with_secret_key
 from atdesk.models import Brand, User
 from atdesk.models.base import utcnow
 from atdesk.pipeline.bus import INBOUND, Bus
@@ -102,6 +103,7 @@ def prepare_demo(
     live_networks: bool = True,
 ) -> DemoSummary:
     """Make the demo database ready; running it twice adds nothing twice."""
+    settings = with_secret_key(settings)
     scenarios = load_scenarios()
     _ensure_brands(settings, scenarios)
     ensure_workspace(settings)

@@ -61,7 +61,7 @@ def create_app(settings: Settings | None = None, *, outbox: Outbox | None = None
     app.state.login_limiter = SlidingWindowLimiter(limit=10, window_s=300)
     app.add_middleware(
         SessionMiddleware,
-        secret_key=settings.secret_key,
+        secret_key=settings.signing_key,
         session_cookie="atdesk_session",
         max_age=SESSION_MAX_AGE_S,
         same_site="lax",
