@@ -21,6 +21,7 @@ from typing import Any
 from atdesk.channels.bluesky.account import CHAT_PROXY
 from atdesk.channels.bluesky.facets import build_facets
 from atdesk.channels.timeparse import iso_millis
+from atdesk.domain.posts import Post
 from atdesk.emulators.base import Emulator
 from atdesk.emulators.faults import Fault, FaultKind
 from atdesk.emulators.schemas import LexiconValidator, atproto_lexicons
@@ -34,6 +35,13 @@ _TID_CHARS = "234567abcdefghijklmnopqrstuvwxyz"
 def _cid(data: Any) -> str:
     digest = hashlib.sha256(json.dumps(data, sort_keys=True).encode()).digest()
     return "bafyrei" + base64.b32encode(digest).decode().lower().rstrip("=")[:52]
+
+
+def _did_of(handle: str) -> str:
+    """A did:plc for a new account, the same for the same handle every time."""
+    slug = "".join(c for c in handle.split(".")[0].lower() if c.isalnum())[:12]
+    digest = hashlib.sha256(handle.lower().encode()).hexdigest()
+    return "did:plc:" + (slug + digest)[:24]
 
 
 @dataclass(slots=True)
@@ -115,24 +123,32 @@ class BlueskyEmulator(Emulator):
     # --- accounts and sessions ----------------------------------------------------------------
 
     def add_account(
-        self, handle: str, *, password: str | None = None, display_name: str = ""
+        self,
+        handle: str,
+        *,
+        password: str | None = None,
+        display_name: str = "",
+        did: str | None = None,
     ) -> str:
-        """An account by handle (created on first use); `password` is its app password."""
+        """An account by handle (created on first use); `password` is its app password.
+
+        The DID is `did` when given (an account known from before), else derived from the
+        handle, so a restarted emulator gives the same handle the same DID, as the network does.
+        """
         with self.lock:
-            did = self.find_did(handle)
-            if did is None:
-                slug = "".join(c for c in handle.split(".")[0].lower() if c.isalnum())[:12]
-                did = "did:plc:" + (slug + secrets.token_hex(12))[:24]
-                self.accounts[did] = {
-                    "did": did,
+            found = self.find_did(handle)
+            if found is None:
+                found = did or _did_of(handle)
+                self.accounts[found] = {
+                    "did": found,
                     "handle": handle,
                     "displayName": display_name or handle.split(".")[0].title(),
                     "followersCount": 0,
                 }
-                self.notifications[did] = []
+                self.notifications[found] = []
             if password:
-                self._passwords[did] = password
-            return did
+                self._passwords[found] = password
+            return found
 
     def find_did(self, handle: str) -> str | None:
         """The DID of a handle, if known."""
@@ -274,6 +290,34 @@ class BlueskyEmulator(Emulator):
             self.records[uri] = stored
         self._notify_for(stored)
         return stored
+
+    def seed(self, post: Post) -> None:
+        """A post written before this emulator started (the demo's stored history): kept at
+        its own at-uri, by its own DID, at its own time, and notified to nobody."""
+        author = post.author
+        did = self.add_account(author.handle, display_name=author.name, did=author.native_id)
+        record: dict[str, Any] = {
+            "$type": POST,
+            "text": post.text,
+            "createdAt": iso_millis(post.created_at),
+            "langs": [post.lang or "en"],
+        }
+        facets = build_facets(post.text, self.find_did)
+        if facets:
+            record["facets"] = facets
+        with self.lock:
+            parent = self.records.get(post.in_reply_to or "")
+            if parent is not None:
+                parent_ref = {"uri": parent["uri"], "cid": parent["cid"]}
+                root = (parent["value"].get("reply") or {}).get("root") or parent_ref
+                record["reply"] = {"root": root, "parent": parent_ref}
+            self.records[post.native_id] = {
+                "uri": post.native_id,
+                "cid": _cid(record),
+                "value": record,
+                "did": did,
+                "indexedAt": iso_millis(post.created_at),
+            }
 
     def _notify_for(self, stored: dict[str, Any]) -> None:
         record, author = stored["value"], stored["did"]

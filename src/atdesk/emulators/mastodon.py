@@ -20,6 +20,7 @@ from typing import Any
 
 from atdesk.channels.textlength import mastodon_text_length
 from atdesk.channels.timeparse import iso_millis
+from atdesk.domain.posts import Post
 from atdesk.emulators.base import Emulator
 from atdesk.emulators.faults import STREAM_FAULTS, Fault, FaultKind
 from atdesk.emulators.mastodon_render import format_content
@@ -29,6 +30,8 @@ STREAM_PATHS = ("/api/v1/streaming/user", "/api/v1/streaming/user/notification")
 VISIBILITIES = {"public", "unlisted", "private", "direct"}
 MAX_CHARACTERS = 500
 WINDOW = (300, 300.0)
+# What Mastodon answers (404) when the post replied to is unknown or hidden from the poster.
+REPLY_NOT_FOUND = "The post you are trying to reply to does not appear to exist."
 
 
 @dataclass(slots=True)
@@ -102,13 +105,25 @@ class MastodonEmulator(Emulator):
 
     # --- accounts ------------------------------------------------------------------------------
 
-    def add_account(self, acct: str, *, token: str | None = None, display_name: str = "") -> str:
-        """A local (`ana`) or remote (`dana@example.social`) account; `token` signs it in."""
+    def add_account(
+        self,
+        acct: str,
+        *,
+        token: str | None = None,
+        display_name: str = "",
+        account_id: str | None = None,
+    ) -> str:
+        """A local (`ana`) or remote (`dana@example.social`) account; `token` signs it in.
+
+        `account_id` keeps the id the account had before (a restarted demo); otherwise the
+        next free one is taken.
+        """
         with self.lock:
             existing = self.find_account(acct)
             if existing is None:
-                self._next_account += 1
-                account_id = str(self._next_account)
+                while account_id is None or account_id in self.accounts:
+                    self._next_account += 1
+                    account_id = str(self._next_account)
                 username, _, domain = acct.lstrip("@").partition("@")
                 host = domain or self.domain
                 self.accounts[account_id] = {
@@ -243,6 +258,43 @@ class MastodonEmulator(Emulator):
             if mention["id"] != author_id:
                 self._notify(mention["id"], "mention", author_id, status)
         return status_id
+
+    def seed(self, post: Post) -> None:
+        """A status written before this emulator started (the demo's stored history): kept
+        with its own id, author and time, and notified to nobody, since it is not new."""
+        author = post.author
+        author_id = self.add_account(
+            author.handle, display_name=author.name, account_id=author.native_id
+        )
+        content, mentions, tags = format_content(post.text, f"https://{self.domain}", self._resolve)
+        with self.lock:
+            parent = self.statuses.get(post.in_reply_to or "")
+            account = dict(self.accounts[author_id])
+            self.statuses[post.native_id] = {
+                "id": post.native_id,
+                "created_at": iso_millis(post.created_at),
+                "in_reply_to_id": post.in_reply_to,
+                "in_reply_to_account_id": parent["account"]["id"] if parent else None,
+                "sensitive": False,
+                "spoiler_text": "",
+                "visibility": "direct" if post.direct else "public",
+                "language": post.lang or "en",
+                "uri": f"https://{self.domain}/users/{author_id}/statuses/{post.native_id}",
+                "url": f"https://{self.domain}/@{account['username']}/{post.native_id}",
+                "replies_count": 0,
+                "reblogs_count": 0,
+                "favourites_count": 0,
+                "edited_at": None,
+                "content": content,
+                "account": account,
+                "media_attachments": [],
+                "mentions": mentions,
+                "tags": tags,
+                "emojis": [],
+                "_text": post.text,
+            }
+            if post.native_id.isdigit():  # ids grow with time: new statuses come after it
+                self._next_id = max(self._next_id, int(post.native_id))
 
     def edit(self, status_id: str, text: str) -> None:
         """Edit a status: `update` notifications for those who interacted, `status.update`."""
@@ -402,7 +454,7 @@ class MastodonEmulator(Emulator):
             return self.error(422, "Validation failed: Text character limit of 500 exceeded")
         reply_to = body.get("in_reply_to_id")
         if reply_to and reply_to not in self.statuses:
-            return self.error(404, "Record not found")
+            return self.error(404, REPLY_NOT_FOUND)
         status_id = self.post(
             self.accounts[caller]["acct"],
             text,

@@ -18,6 +18,7 @@ from typing import Any
 
 from atdesk.channels.timeparse import iso_millis
 from atdesk.channels.x.normalize import aa_dm_conversation_id
+from atdesk.domain.posts import Post
 from atdesk.emulators.base import Emulator
 from atdesk.emulators.faults import Fault, FaultKind
 from atdesk.emulators.schemas import OpenApiValidator, x_openapi
@@ -156,7 +157,7 @@ class XWorld(Emulator):
             existing = self.find_user(username)
             if existing:
                 return existing
-            if user_id is None:
+            while user_id is None or user_id in self.users:  # seeded users keep their ids
                 self._next_user += 1
                 user_id = str(self._next_user)
             self.users[user_id] = {
@@ -311,31 +312,11 @@ class XWorld(Emulator):
                 text = f"@{handle} {text}"
         tweet_id = self._new_id()
         now = datetime.now(UTC).replace(microsecond=0)  # X keeps whole seconds
-        tweet: dict[str, Any] = {
-            "id": tweet_id,
-            "text": text,
-            "author_id": author_id,
-            "created_at": iso_millis(now),
-            "conversation_id": tweet_id,
-            "edit_history_tweet_ids": [tweet_id],
-            "lang": lang,
-            "entities": entities(text, self.find_user),
-            "public_metrics": {
-                "retweet_count": 0,
-                "reply_count": 0,
-                "like_count": 0,
-                "quote_count": 0,
-                "bookmark_count": 0,
-                "impression_count": 0,
-            },
-        }
+        tweet = self._tweet(tweet_id, author_id, text, now, lang=lang)
         refs = []
         with self.lock:
             if in_reply_to:
-                parent = self.tweets[in_reply_to]
-                tweet["conversation_id"] = parent["conversation_id"]
-                tweet["in_reply_to_user_id"] = parent["author_id"]
-                refs.append({"type": "replied_to", "id": in_reply_to})
+                refs.append(self._reply_link(tweet, in_reply_to))
             if quote_of:
                 refs.append({"type": "quoted", "id": quote_of})
             if _retweet_of:
@@ -372,6 +353,61 @@ class XWorld(Emulator):
             self.tweets[tweet_id] = tweet
         self._fan_out_tweet(tweet)
         return tweet_id
+
+    def _tweet(
+        self, tweet_id: str, author_id: str, text: str, created: datetime, *, lang: str
+    ) -> dict[str, Any]:
+        """A new post's fields, before replies, quotes, edits, geo and media are linked in."""
+        return {
+            "id": tweet_id,
+            "text": text,
+            "author_id": author_id,
+            "created_at": iso_millis(created),
+            "conversation_id": tweet_id,
+            "edit_history_tweet_ids": [tweet_id],
+            "lang": lang,
+            "entities": entities(text, self.find_user),
+            "public_metrics": {
+                "retweet_count": 0,
+                "reply_count": 0,
+                "like_count": 0,
+                "quote_count": 0,
+                "bookmark_count": 0,
+                "impression_count": 0,
+            },
+        }
+
+    def _reply_link(self, tweet: dict[str, Any], in_reply_to: str) -> dict[str, str]:
+        """Join a reply to its parent's conversation; the `replied_to` reference to add."""
+        parent = self.tweets.get(in_reply_to)
+        if parent is not None:
+            tweet["conversation_id"] = parent["conversation_id"]
+            tweet["in_reply_to_user_id"] = parent["author_id"]
+        return {"type": "replied_to", "id": in_reply_to}
+
+    def seed(self, post: Post) -> None:
+        """A post written before this emulator started (the demo's stored history): kept with
+        its own id, author and time, and delivered to nobody, since it is not new."""
+        author = post.author
+        author_id = self.add_user(
+            author.handle,
+            name=author.name,
+            followers=author.followers,
+            verified=author.verified,
+            user_id=author.native_id,
+        )
+        tweet = self._tweet(
+            post.native_id, author_id, post.text, post.created_at, lang=post.lang or "en"
+        )
+        with self.lock:
+            if post.in_reply_to:
+                tweet["referenced_tweets"] = [self._reply_link(tweet, post.in_reply_to)]
+            if post.coordinates is not None:
+                lat, lon = post.coordinates
+                tweet["geo"] = {"coordinates": {"type": "Point", "coordinates": [lon, lat]}}
+            self.tweets[post.native_id] = tweet
+            if post.native_id.isdigit():  # ids grow with time: new posts come after it
+                self._next_id = max(self._next_id, int(post.native_id))
 
     def retweet(self, author: str, tweet_id: str) -> str:
         """A retweet (noise for care: stored flagged, never a case)."""
