@@ -132,7 +132,29 @@ class NotPermitted(PermanentError):
 class NotFound(PermanentError):
     """The post, user or conversation does not exist (any more)."""
 
-    advice = "the target was deleted; close or update the case"
+    advice = "the network does not know it (deleted, or never there); close or update the case"
+
+
+NETWORK_NAMES = {Network.X: "X", Network.MASTODON: "Mastodon", Network.BLUESKY: "Bluesky"}
+
+
+class UnknownPost(NotFound):
+    """The post a reply answers is unknown to the network: deleted, hidden, or never there."""
+
+    advice = "answer by private message instead, or close the case"
+
+    def __init__(self, native_id: str, *, network: Network, status: int | None = None) -> None:
+        name = NETWORK_NAMES.get(network, network.value)
+        super().__init__(
+            f"{name} does not know post {native_id} (it may be deleted or never existed)",
+            network=network,
+            status=status,
+        )
+        self.native_id = native_id
+
+    def __str__(self) -> str:
+        code = f" (HTTP {self.status})" if self.status else ""
+        return f"{self.args[0]}{code}; {self.advice}"
 
 
 class Unsupported(PermanentError):

@@ -24,6 +24,7 @@ from atdesk.channels.errors import (
     AuthRevoked,
     InvalidRequest,
     NotFound,
+    UnknownPost,
     Unsupported,
 )
 from atdesk.channels.http import ApiSession, now_utc, reporting_auth_failures
@@ -192,7 +193,7 @@ class BlueskyChannel:
         def work(api: BlueskyApi, live: BlueskyAccount) -> dict[str, Any]:
             views = api.get_posts([target.native_id])
             if not views:
-                raise NotFound(f"post {target.native_id} is gone", network=BLUESKY)
+                raise UnknownPost(target.native_id, network=BLUESKY)
             view = views[0]
             parent = {"uri": str(view["uri"]), "cid": str(view["cid"])}
             root = ((view.get("record") or {}).get("reply") or {}).get("root") or parent

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from typing import Any
+from urllib.parse import parse_qs
 
 import httpx
 
@@ -16,6 +18,7 @@ from atdesk.channels.errors import (
     PermanentError,
     RateLimited,
     TransientServerError,
+    UnknownPost,
 )
 from atdesk.channels.ratelimits import parse_mastodon, retry_after_seconds, wait_for_reset
 from atdesk.domain.networks import Network
@@ -34,6 +37,28 @@ def error_text(response: httpx.Response) -> str:
         detail = body.get("error_description")
         return f"{body['error']}: {detail}" if detail else str(body["error"])
     return response.reason_phrase or f"HTTP {response.status_code}"
+
+
+def status_asked_for(response: httpx.Response) -> str | None:
+    """The status a failed request needed: the one read (`GET /api/v1/statuses/:id`) or the
+    one replied to (`in_reply_to_id` of `POST /api/v1/statuses`), from the request sent."""
+    try:
+        request = response.request
+    except RuntimeError:  # a response built by hand, with no request behind it
+        return None
+    path = request.url.path
+    if request.method == "GET" and path.startswith("/api/v1/statuses/"):
+        return path.rsplit("/", 1)[-1] or None
+    if request.method != "POST" or path.rstrip("/") != "/api/v1/statuses":
+        return None
+    body: Any
+    try:
+        body = json.loads(request.content or b"{}")
+    except (ValueError, UnicodeDecodeError):
+        form = parse_qs(request.content.decode("utf-8", "replace"))
+        body = {k: v[-1] for k, v in form.items()}
+    target = body.get("in_reply_to_id") if isinstance(body, dict) else None
+    return str(target) if target else None
 
 
 def map_mastodon_error(response: httpx.Response, now: float) -> ChannelError:
@@ -65,6 +90,9 @@ def map_mastodon_error(response: httpx.Response, now: float) -> ChannelError:
     if status == 403:
         return NotPermitted(text, network=MASTODON, status=status)
     if status in {404, 410}:
+        target = status_asked_for(response)
+        if target:
+            return UnknownPost(target, network=MASTODON, status=status)
         return NotFound(text, network=MASTODON, status=status)
     if status in {400, 422}:
         return InvalidRequest(text, network=MASTODON, status=status)

@@ -17,6 +17,7 @@ from atdesk.channels.errors import (
     PermanentError,
     RateLimited,
     TransientServerError,
+    UnknownPost,
 )
 from atdesk.channels.ratelimits import parse_x, retry_after_seconds, wait_for_reset
 from atdesk.domain.networks import Network
@@ -50,6 +51,32 @@ def problem_type(problem: dict[str, Any]) -> str:
     return str(problem.get("type") or "").rstrip("/").rsplit("/", 1)[-1]
 
 
+def replied_to(response: httpx.Response) -> str | None:
+    """The post a refused `POST /2/tweets` answered, read back from the request that was sent."""
+    try:
+        request = response.request
+    except RuntimeError:  # a response built by hand, with no request behind it
+        return None
+    if request.method != "POST" or not request.url.path.endswith("/2/tweets"):
+        return None
+    try:
+        body = json.loads(request.content or b"{}")
+    except (ValueError, UnicodeDecodeError):
+        return None
+    reply = body.get("reply") if isinstance(body, dict) else None
+    target = reply.get("in_reply_to_tweet_id") if isinstance(reply, dict) else None
+    return str(target) if target else None
+
+
+def says_post_is_missing(problem: dict[str, Any], text: str) -> bool:
+    """X's ways of saying the post replied to is not there: "not found", "does not exist",
+    "deleted or not visible to you", or a resource-not-found problem."""
+    said = f"{text} {problem.get('detail') or ''}".lower()
+    return problem_type(problem) == "resource-not-found" or any(
+        phrase in said for phrase in ("not found", "does not exist", "deleted or not visible")
+    )
+
+
 def map_x_error(response: httpx.Response, now: float) -> ChannelError:
     """Classify one unsuccessful X response."""
     status = response.status_code
@@ -76,6 +103,9 @@ def map_x_error(response: httpx.Response, now: float) -> ChannelError:
         )
     if status == 401:
         return AuthExpired(text, network=X, status=status)
+    target = replied_to(response)
+    if target and status in {400, 403, 404} and says_post_is_missing(problem, text):
+        return UnknownPost(target, network=X, status=status)
     if status == 403:
         if kind in {"client-forbidden", "unsupported-authentication"}:
             return AuthRevoked(text, network=X, status=status)
