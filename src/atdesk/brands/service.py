@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from atdesk.cases import audit
 from atdesk.domain.handles import handle_key
 from atdesk.domain.networks import Network
-from atdesk.models import Brand, ChannelAccount
+from atdesk.models import Brand, ChannelAccount, User
 
 
 class BrandError(ValueError):
@@ -77,8 +77,14 @@ def create_brand(
     return brand
 
 
-def ensure_brand_accounts(session: Session, network: Network, handles: Iterable[str]) -> int:
-    """Register company accounts seen in replay data as brands; returns how many were new."""
+def ensure_brand_accounts(
+    session: Session, network: Network, handles: Iterable[str], *, replay_only: bool = False
+) -> int:
+    """Register company accounts seen in replay data as brands; returns how many were new.
+
+    A history replay marks the brands it creates `replay_only` (ADR 73): they exist only
+    because of the archive, so the workspace lists them apart from the working brands.
+    """
     known = set(
         session.scalars(
             select(ChannelAccount.handle_key).where(ChannelAccount.network == network.value)
@@ -90,10 +96,28 @@ def ensure_brand_accounts(session: Session, network: Network, handles: Iterable[
             continue
         brand = session.scalar(select(Brand).where(Brand.name == handle))
         if brand is None:
-            brand = Brand(name=handle, settings={})
+            brand = Brand(name=handle, settings={}, replay_only=replay_only)
             session.add(brand)
             session.flush()
         add_account(session, brand, network, handle, handle)
         known.add(handle_key(handle))
         created += 1
     return created
+
+
+def adopt_brand(session: Session, brand: Brand, *, actor: User) -> bool:
+    """A person gave a replay brand an account or credentials: it is a working brand now."""
+    if not brand.replay_only:
+        return False
+    brand.replay_only = False
+    audit.record(
+        session,
+        entity_type="brand",
+        entity_id=brand.id,
+        action="brand.adopted",
+        actor=actor,
+        before={"replay_only": True},
+        after={"replay_only": False},
+    )
+    session.flush()
+    return True

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from atdesk.cases import actions
 from atdesk.cases.access import NotVisible, restrict, visible_case
-from atdesk.cases.queries import CaseFilter, case_out, list_cases, post_out
+from atdesk.cases.queries import CaseFilter, HistoryScope, case_out, list_cases, post_out
 from atdesk.cases.schemas import (
     CaseOut,
     CaseUpdate,
@@ -47,10 +47,14 @@ def get_cases(
     tag: str | None = None,
     q: str | None = None,
     all_statuses: bool = False,
+    history: HistoryScope = HistoryScope.EXCLUDE,
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> Page[CaseOut]:
-    """Cases in your brands, most pressing first; open ones unless a status or all_statuses."""
+    """Cases in your brands, most pressing first; open ones unless a status or all_statuses.
+
+    History cases (loaded by a history ingest, ADR 73) only with `history=include` or `only`.
+    """
     rows, total = list_cases(
         session,
         CaseFilter(
@@ -64,6 +68,7 @@ def get_cases(
             network=network,
             tag=tag,
             search=q,
+            history=history,
             brand_ids=viewer.brand_ids,
         ),
         limit=limit,

@@ -8,7 +8,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from atdesk.cases.access import restrict
@@ -38,6 +38,7 @@ class View(StrEnum):
     ESCALATED = "escalated"
     BREACHING = "breaching"
     ALL = "all"
+    HISTORY = "history"
 
 
 VIEW_LABELS = {
@@ -47,7 +48,16 @@ VIEW_LABELS = {
     View.ESCALATED: "Escalated",
     View.BREACHING: "Breaching SLA",
     View.ALL: "All open",
+    View.HISTORY: "History",
 }
+
+
+class HistoryScope(StrEnum):
+    """Which cases a list holds: working ones (the default), history (ADR 73), or both."""
+
+    EXCLUDE = "exclude"
+    INCLUDE = "include"
+    ONLY = "only"
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +75,7 @@ class CaseFilter:
     tag: str | None = None
     search: str | None = None
     view: View = View.ALL
+    history: HistoryScope = HistoryScope.EXCLUDE
     user_id: int | None = None
     team_ids: tuple[int, ...] = ()
     team_brand_ids: frozenset[int] = frozenset()
@@ -73,7 +84,10 @@ class CaseFilter:
 
 
 def _view_condition(f: CaseFilter) -> ColumnElement[bool] | None:
-    """What a view asks of an open case (None: every case, the 'All open' view)."""
+    """What a view asks of an open case (None: every case, the 'All open' view).
+
+    History is asked apart (`_history_condition`), so every view leaves history out.
+    """
     if f.view is View.MINE:
         return Case.assignee_id == (f.user_id or -1)
     if f.view is View.UNASSIGNED:
@@ -84,6 +98,20 @@ def _view_condition(f: CaseFilter) -> ColumnElement[bool] | None:
         return Case.escalated.is_(True)
     if f.view is View.BREACHING:
         return Case.sla_due_at <= (f.now or utcnow()) + WARN_BEFORE
+    return None
+
+
+def _history_condition(f: CaseFilter) -> ColumnElement[bool] | None:
+    """Working cases only unless the History view or the filter's scope says otherwise.
+
+    Written as an equality so both databases seek the inbox index, which holds history
+    right after status.
+    """
+    scope = HistoryScope.ONLY if f.view is View.HISTORY else f.history
+    if scope is HistoryScope.ONLY:
+        return Case.history == true()
+    if scope is HistoryScope.EXCLUDE:
+        return Case.history == false()
     return None
 
 
@@ -103,7 +131,7 @@ def _status_condition(f: CaseFilter) -> ColumnElement[bool] | None:
 
 def _match_conditions(f: CaseFilter, session: Session | None) -> list[ColumnElement[bool]]:
     """Everything a filter asks of a case apart from its status and the viewer's brand access."""
-    conditions = [c for c in (_view_condition(f),) if c is not None]
+    conditions = [c for c in (_history_condition(f), _view_condition(f)) if c is not None]
     if f.brand_id is not None:
         conditions.append(Case.brand_id == f.brand_id)
     if f.intent:
@@ -190,7 +218,11 @@ def inbox_counts(
     wide = statuses != set(OPEN_STATUSES)
     is_open = Case.status.in_(OPEN_STATUSES)
     builtin: dict[View, list[ColumnElement[bool] | None]] = {
-        view: [is_open if wide else None, _view_condition(replace(base, view=view, now=now))]
+        view: [
+            is_open if wide else None,
+            _history_condition(replace(base, view=view)),
+            _view_condition(replace(base, view=view, now=now)),
+        ]
         for view in View
     }
     own: dict[K, list[ColumnElement[bool] | None]] = {
@@ -213,13 +245,17 @@ def _count_where(conditions: list[ColumnElement[bool] | None]) -> ColumnElement[
 
 
 def brand_counts(session: Session, base: CaseFilter) -> dict[int, int]:
-    """Open cases per visible brand, for the brand views (grouped in index order)."""
+    """Open cases per visible brand, for the brand views (grouped in index order).
+
+    Working cases, or history ones when the filter is the History view (ADR 73).
+    """
+    history = _history_condition(base)
     query = restrict(
         select(Case.status, Case.brand_id, func.count(Case.id)).where(
-            Case.status.in_(OPEN_STATUSES)
+            Case.status.in_(OPEN_STATUSES), *([history] if history is not None else [])
         ),
         base.brand_ids,
-    ).group_by(Case.status, Case.brand_id)
+    ).group_by(Case.status, Case.history, Case.brand_id)
     totals: dict[int, int] = {}
     for _status, brand_id, n in session.execute(query):
         totals[brand_id] = totals.get(brand_id, 0) + int(n)
@@ -284,6 +320,8 @@ def case_out(case: Case) -> CaseOut:
         resolved_at=case.resolved_at,
         resolution_seconds=case.resolution_seconds,
         reopen_count=case.reopen_count,
+        history=case.history,
+        sla_due_at=case.sla_due_at,
     )
 
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import false, func, select
 from sqlalchemy.orm import Session
 
 from atdesk.cases import audit
@@ -82,7 +82,11 @@ def _candidates(session: Session, team_ids: set[int], now: datetime) -> dict[int
     if online:
         for assignee_id, count in session.execute(
             select(Case.assignee_id, func.count(Case.id))
-            .where(Case.assignee_id.in_(sorted(online)), Case.status.in_(ACTIVE_STATUSES))
+            .where(
+                Case.assignee_id.in_(sorted(online)),
+                Case.status.in_(ACTIVE_STATUSES),
+                Case.history == false(),
+            )
             .group_by(Case.assignee_id)
         ):
             if assignee_id is not None:

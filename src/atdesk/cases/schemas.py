@@ -70,6 +70,10 @@ class CaseOut(BaseModel):
     resolved_at: datetime | None
     resolution_seconds: int | None
     reopen_count: int
+    # Opened by a history ingest (ADR 73): no SLA clock, left out of lists by default.
+    history: bool = False
+    # The earliest SLA deadline still running (None: no clock, e.g. resolved or history).
+    sla_due_at: datetime | None = None
 
 
 class Page(BaseModel, Generic[T]):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -43,6 +43,7 @@ AUDITED_FIELDS = (
     "resolved_at",
     "escalated",
     "sensitive",
+    "history",
     "inbound_count",
     "outbound_count",
 )
@@ -104,12 +105,20 @@ def _survey_answers(session: Session, rows: Iterable[PostRow]) -> frozenset[int]
     return frozenset(found)
 
 
-def sync_cases(session: Session, conversation_ids: Iterable[int]) -> list[CaseChange]:
+def sync_cases(
+    session: Session,
+    conversation_ids: Iterable[int],
+    *,
+    history: bool = False,
+    live_arrivals: Mapping[int, datetime] | None = None,
+) -> list[CaseChange]:
     """Bring each conversation's case in line with its posts: open, update, reopen or leave.
 
     A case holds its own conversation plus any private-message conversations linked to it,
     so public replies and DMs of the same customer make one case. After the posts, the case
-    gets its sensitivity, escalation and SLA clocks; new cases are routed.
+    gets its sensitivity, escalation and SLA clocks; new cases are routed. A history sync
+    opens history cases (ADR 73); `live_arrivals` (conversation id -> its earliest new live
+    customer post) makes the history cases they reach working ones, clocked from that post.
     """
     ids = sorted(set(conversation_ids))
     if not ids:
@@ -151,6 +160,7 @@ def sync_cases(session: Session, conversation_ids: Iterable[int]) -> list[CaseCh
             groups.append((None, conversation_id, posts.get(conversation_id, [])))
 
     pending: list[tuple[Case, str, dict[str, Any], list[PostRow], Timeline]] = []
+    woken: list[Case] = []
     for existing, conversation_id, rows in groups:
         t = timeline(_facts(rows, answers))
         if t is None:
@@ -172,6 +182,7 @@ def sync_cases(session: Session, conversation_ids: Iterable[int]) -> list[CaseCh
                 opened_at=t.opened_at,
                 network=t.network,
                 reopen_count=0,
+                history=history,
             )
             session.add(case)
             event, before = "opened", {}
@@ -183,6 +194,8 @@ def sync_cases(session: Session, conversation_ids: Iterable[int]) -> list[CaseCh
             case.resolved_by = None
             event = "reopened"
         _apply_timeline(case, t, status)
+        if case.history and _wake(case, conversation_id, members, live_arrivals or {}):
+            woken.append(case)
         pending.append((case, event, before, rows, t))
     session.flush()
     brands = {
@@ -209,7 +222,7 @@ def sync_cases(session: Session, conversation_ids: Iterable[int]) -> list[CaseCh
     for case, event, before, rows, t in pending:
         _apply_sensitivity(case, rows, brands[case.brand_id].settings or {})
         apply_clocks(case, clocks_for(case, slas[case.brand_id], waiting_since=t.waiting_since))
-        if event == "opened":
+        if (event == "opened" and not case.history) or case in woken:
             opened.append(case)
         after = snapshot(case)
         if event != "updated" or after != before:
@@ -227,6 +240,22 @@ def sync_cases(session: Session, conversation_ids: Iterable[int]) -> list[CaseCh
     if opened:
         route_cases(session, opened, now=utcnow())
     return changes
+
+
+def _wake(
+    case: Case,
+    conversation_id: int,
+    members: Mapping[int, set[int]],
+    live_arrivals: Mapping[int, datetime],
+) -> bool:
+    """A customer wrote live into a history case: it becomes a working case from that post."""
+    held = {conversation_id, *(members.get(case.id, set()) if case.id is not None else set())}
+    arrived = [live_arrivals[c] for c in held if c in live_arrivals]
+    if not arrived:
+        return False
+    case.history = False
+    case.live_since = min(arrived)
+    return True
 
 
 def _chunks(ids: Sequence[int], size: int = 500) -> Iterable[Sequence[int]]:
@@ -379,6 +408,9 @@ def merge_conversation_cases(session: Session, target: int, sources: Sequence[in
         )
         if keeper.assignee_id is None and case.assignee_id is not None:
             keeper.assignee_id = case.assignee_id
+        if keeper.history and not case.history:
+            keeper.history = False
+            keeper.live_since = case.live_since or case.opened_at
         _move_case_children(session, case.id, keeper.id)
         session.delete(case)
     session.flush()

@@ -99,20 +99,27 @@ def load_brand_slas(session: Session, brand_ids: Iterable[int]) -> dict[int, Bra
 def clocks_for(case: Case, sla: BrandSla, *, waiting_since: datetime | None) -> Clocks:
     """The case's deadlines: first reply, the reply to a customer waiting again, resolution.
 
-    A resolved case has no clocks; a pending one (the customer has the last word owed) keeps
-    only its resolution clock.
+    A resolved case has no clocks, nor has history (ADR 73); a pending one (the customer has
+    the last word owed) keeps only its resolution clock. A history case a live post made a
+    working one counts from that post (`live_since`), never from the archive's dates.
     """
-    if case.status == CaseStatus.RESOLVED.value:
+    if case.status == CaseStatus.RESOLVED.value or case.history:
         return Clocks(None, None, None)
     targets = sla.for_priority(case.priority)
+    start = _not_before(case.opened_at, case.live_since)
     first_due = None
     if case.first_response_at is None:
-        first_due = sla.hours.add(case.opened_at, targets.first_response)
+        first_due = sla.hours.add(start, targets.first_response)
     next_due = None
     if case.first_response_at is not None and waiting_since is not None:
-        next_due = sla.hours.add(waiting_since, targets.next_response)
-    resolution_due = sla.hours.add(case.opened_at, targets.resolution)
+        next_due = sla.hours.add(_not_before(waiting_since, case.live_since), targets.next_response)
+    resolution_due = sla.hours.add(start, targets.resolution)
     return Clocks(first_due, next_due, resolution_due)
+
+
+def _not_before(moment: datetime, floor: datetime | None) -> datetime:
+    """A clock's start, moved up to when the case became a working one."""
+    return moment if floor is None else max(moment, floor)
 
 
 def apply_clocks(case: Case, clocks: Clocks) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint, false
+from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from atdesk.models.base import Base, JSONType, UTCDateTime, utcnow
@@ -20,7 +20,7 @@ class Brand(Base):
     name: Mapped[str] = mapped_column(String(120), unique=True)
     settings: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     # Registered by a history replay for a company account it found, not by a person (ADR 73).
-    replay_only: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    replay_only: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     accounts: Mapped[list[ChannelAccount]] = relationship(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, false
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from atdesk.models.base import Base, JSONType, UTCDateTime, utcnow
@@ -73,7 +73,7 @@ class Case(Base):
     sensitive_reasons: Mapped[list[str]] = mapped_column(JSONType, default=list)
     # Opened by a history ingest (ADR 73): no SLA clocks, outside the working views until a
     # customer writes again live.
-    history: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    history: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     # The live customer post that made a history case a working one: its clocks start here.
     live_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
     assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

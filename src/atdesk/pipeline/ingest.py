@@ -79,7 +79,7 @@ def ingest_file(
     progress: Callable[[int], object] = lambda n: None,
     warn: Callable[[str], None] = print,
 ) -> IngestReport:
-    """Load a replay file; a second run of the same file changes nothing."""
+    """Load a replay file as history (SPEC §4, ADR 73); a second run changes nothing."""
     started = time.perf_counter()
     report = IngestReport()
     companies = _company_handles(
@@ -87,10 +87,13 @@ def ingest_file(
     )
     with transaction(database_url) as session:
         for network, handles in companies.items():
-            report.brands_created += ensure_brand_accounts(session, network, handles)
+            report.brands_created += ensure_brand_accounts(
+                session, network, handles, replay_only=True
+            )
 
     def handle(session: Session, payloads: list[dict[str, Any]]) -> None:
-        report.pipeline.add(process_events(session, [RawEvent.from_json(p) for p in payloads]))
+        events = [RawEvent.from_json(p) for p in payloads]
+        report.pipeline.add(process_events(session, events, history=True))
 
     for batch in _batches(read_replay(path, warn=warn), report):
         with transaction(database_url) as session:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy.orm import Session
 
@@ -61,10 +62,29 @@ def decide(post: Post, directory: BrandDirectory) -> Decided:
     )
 
 
+def live_arrivals(decided: Sequence[Decided]) -> dict[int, datetime]:
+    """Each conversation's earliest new customer post (unfiltered), when it arrived live."""
+    out: dict[int, datetime] = {}
+    for d in decided:
+        if d.inbound and d.filtered_reason is None and d.conversation_id is not None:
+            seen = out.get(d.conversation_id)
+            if seen is None or d.post.created_at < seen:
+                out[d.conversation_id] = d.post.created_at
+    return out
+
+
 def process_events(
-    session: Session, events: Sequence[RawEvent], triager: Triager | None = None
+    session: Session,
+    events: Sequence[RawEvent],
+    triager: Triager | None = None,
+    *,
+    history: bool = False,
 ) -> BatchReport:
-    """Run one batch of raw events through every stage inside the caller's transaction."""
+    """Run one batch of raw events through every stage inside the caller's transaction.
+
+    `history` (a history ingest, SPEC §4) opens history cases; otherwise the posts are live
+    and a customer writing into a history conversation makes it a working case (ADR 73).
+    """
     report = BatchReport(received=len(events))
     posts: list[Post] = []
     sources: dict[tuple[str, str], str] = {}
@@ -131,6 +151,11 @@ def process_events(
         session,
         [d.post.key for d in decided if d.inbound and d.post.direct and not d.filtered_reason],
     )
-    report.case_changes = sync_cases(session, threaded.touched)
+    report.case_changes = sync_cases(
+        session,
+        threaded.touched,
+        history=history,
+        live_arrivals=None if history else live_arrivals(decided),
+    )
     attach_case_customers(session, [c.case_id for c in report.case_changes])
     return report

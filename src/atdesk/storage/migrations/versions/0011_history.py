@@ -36,6 +36,9 @@ INDEX_BEFORE = [
 ]
 # Right after status: the working views seek past history, the History view seeks to it.
 INDEX_AFTER = ["status", "history", *INDEX_BEFORE[1:]]
+# A literal, not sa.false(): SQLite adds a column with a literal default in place, while an
+# expression default would make Alembic rebuild brands and cases, which other tables reference.
+FALSE = "0"
 # Before this revision only `atdesk ingest` (history by definition) stored twcs rows.
 REPLAY_SOURCE = "twcs"
 
@@ -67,7 +70,7 @@ def upgrade() -> None:
     """Two flags (false for everything live), the inbox index with history, and a backfill."""
     with op.batch_alter_table("cases", schema=None) as batch_op:
         batch_op.add_column(
-            sa.Column("history", sa.Boolean(), server_default=sa.false(), nullable=False)
+            sa.Column("history", sa.Boolean(), server_default=FALSE, nullable=False)
         )
         batch_op.add_column(
             sa.Column("live_since", atdesk.models.base.UTCDateTime(timezone=True), nullable=True)
@@ -76,7 +79,7 @@ def upgrade() -> None:
         batch_op.create_index("ix_cases_inbox", INDEX_AFTER, unique=False)
     with op.batch_alter_table("brands", schema=None) as batch_op:
         batch_op.add_column(
-            sa.Column("replay_only", sa.Boolean(), server_default=sa.false(), nullable=False)
+            sa.Column("replay_only", sa.Boolean(), server_default=FALSE, nullable=False)
         )
     _backfill()
 
@@ -106,10 +109,14 @@ def _backfill() -> None:
 
 
 def downgrade() -> None:
-    """Drop the flags; history cases become ordinary cases again (their clocks stay empty)."""
-    with op.batch_alter_table("brands", schema=None) as batch_op:
+    """Drop the flags; history cases become ordinary cases again (their clocks stay empty).
+
+    SQLite (3.35+) drops the columns in place: rebuilding brands or cases, which other tables
+    reference, would trip the foreign keys atdesk turns on for every connection.
+    """
+    with op.batch_alter_table("brands", schema=None, recreate="never") as batch_op:
         batch_op.drop_column("replay_only")
-    with op.batch_alter_table("cases", schema=None) as batch_op:
+    with op.batch_alter_table("cases", schema=None, recreate="never") as batch_op:
         batch_op.drop_index("ix_cases_inbox")
         batch_op.create_index("ix_cases_inbox", INDEX_BEFORE, unique=False)
         batch_op.drop_column("live_since")
