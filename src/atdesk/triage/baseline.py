@@ -13,6 +13,7 @@ from atdesk.domain.triage import (
     TriageInput,
     TriageResult,
 )
+from atdesk.triage.entities import find_emails
 
 _INTENT_RULES: tuple[tuple[Intent, re.Pattern[str]], ...] = tuple(
     (intent, re.compile(pattern, re.IGNORECASE))
@@ -64,7 +65,7 @@ _POSITIVE = re.compile(
     re.IGNORECASE,
 )
 _PHONE = re.compile(r"(?<!\w)(?:\+?\d[\d\s().-]{7,}\d)(?!\w)")
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+|__email__")
+_LINK = re.compile(r"https?://\S+")  # status ids in links are not phone numbers
 _ACCOUNT = re.compile(
     r"\b(?:order|account|acct|booking|confirmation|ref|case)\s*(?:#|no\.?|number)?\s*:?\s*([A-Z0-9-]{5,})\b",
     re.IGNORECASE,
@@ -95,8 +96,8 @@ class RulesTriager:
             else Sentiment.NEUTRAL
         )
         entities = Entities(
-            phones=[m.group(0).strip() for m in _PHONE.finditer(text)],
-            emails=[e for e in _EMAIL.findall(text) if not e.startswith("@")],
+            phones=[m.group(0).strip() for m in _PHONE.finditer(_LINK.sub(" ", text))],
+            emails=find_emails(text),  # the shipped finder: @user@instance is a handle
             account_numbers=[m.group(1) for m in _ACCOUNT.finditer(text)],
             coordinates=[item.coordinates] if item.coordinates else [],
         )

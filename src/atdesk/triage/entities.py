@@ -12,7 +12,9 @@ from atdesk.domain.triage import Entities
 from atdesk.triage.datetimes import DATE_TOKENS, find_datetimes
 from atdesk.triage.tokens import ignorecase_lower
 
-_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b")
+# Not right after an '@': "@dana@example.social" is a fediverse handle (Mastodon spells every
+# mention as @user@instance), not an address; the lookbehind keeps the match from starting there.
+_EMAIL = re.compile(r"(?<![\w.+@-])[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b")
 _MASKED_EMAIL = re.compile(r"__email__")
 _PHONE_CANDIDATE = re.compile(r"(?<![\w.+/])(?:\+|00)?\(?\d[\d \t().-]{5,20}\d(?![\w.]?\d)")
 _DOTTED_NUMBERS = re.compile(r"\d{1,3}(?:\.\d{1,3}){2,}\.?")
