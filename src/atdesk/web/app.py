@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
-from urllib.parse import quote
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import Depends, FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
@@ -17,7 +16,6 @@ from atdesk.automations import pages as automation_pages
 from atdesk.automations import public as automation_public
 from atdesk.cases import endpoints as case_endpoints
 from atdesk.cases import saved_view_endpoints
-from atdesk.cases.access import NotVisible
 from atdesk.config import Settings, load_settings
 from atdesk.connectors import endpoints as connector_endpoints
 from atdesk.customers import endpoints as customer_endpoints
@@ -37,9 +35,9 @@ from atdesk.web import (
     presence,
     saved_views,
 )
-from atdesk.web.deps import LoginRequired, api_user
-from atdesk.web.ratelimit import SlidingWindowLimiter
-from atdesk.web.templating import render
+from atdesk.web.deps import api_user
+from atdesk.web.errors import install_error_handlers
+from atdesk.web.ratelimit import LoginLimits
 from atdesk.web.timing import ServerTiming
 
 SESSION_MAX_AGE_S = 12 * 3600
@@ -58,7 +56,7 @@ def create_app(settings: Settings | None = None, *, outbox: Outbox | None = None
     )
     app.state.settings = settings
     app.state.outbox = outbox or ChannelOutbox()
-    app.state.login_limiter = SlidingWindowLimiter(limit=10, window_s=300)
+    app.state.login_limits = LoginLimits.default()
     app.add_middleware(
         SessionMiddleware,
         secret_key=settings.signing_key,
@@ -95,16 +93,7 @@ def create_app(settings: Settings | None = None, *, outbox: Outbox | None = None
     app.include_router(survey_pages.router)
     app.include_router(survey_endpoints.router)
 
-    @app.exception_handler(NotVisible)
-    def _not_visible(request: Request, exc: NotVisible) -> Response:
-        if request.url.path.startswith("/api/"):
-            return JSONResponse({"detail": str(exc)}, status_code=404)
-        request.state.user = request.state.viewer = None  # the request's session is gone
-        return render(request, "error.html", {"title": "Not found", "message": str(exc)}, 404)
-
-    @app.exception_handler(LoginRequired)
-    def _to_login(_request: Request, exc: LoginRequired) -> Response:
-        return RedirectResponse(f"/login?next={quote(exc.next_url)}", status_code=303)
+    install_error_handlers(app)
 
     @app.get("/openapi.json", include_in_schema=False, dependencies=[Depends(api_user)])
     def _openapi() -> JSONResponse:
