@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Annotated
 from urllib.parse import urlparse
 
@@ -11,16 +12,58 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from atdesk.accounts.service import authenticate
 from atdesk.web.csrf import check_csrf
 from atdesk.web.deps import DbSession
-from atdesk.web.ratelimit import SlidingWindowLimiter
+from atdesk.web.ratelimit import LoginLimits, LoginStanding
 from atdesk.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 
+WARN_WHEN_TRIES_LEFT = 2
 
-def login_limiter(request: Request) -> SlidingWindowLimiter:
-    """The app's own limiter, so two apps in one process never share counts."""
-    limiter: SlidingWindowLimiter = request.app.state.login_limiter
-    return limiter
+
+def login_limits(request: Request) -> LoginLimits:
+    """The app's own limits, so two apps in one process never share counts."""
+    limits: LoginLimits = request.app.state.login_limits
+    return limits
+
+
+def wait_in_words(seconds: float) -> str:
+    """'15 minutes', '1 minute', '40 seconds': a wait rounded up, as a person reads it."""
+    whole = max(1, math.ceil(seconds))
+    if whole < 60:
+        return f"{whole} second{'s' if whole != 1 else ''}"
+    minutes = math.ceil(whole / 60)
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+
+
+def _what_locks(standing: LoginStanding) -> str:
+    return "logging in from this address" if standing.by_address else "this login"
+
+
+def wrong_password_message(standing: LoginStanding, limits: LoginLimits) -> str:
+    """After a wrong username or password: how many tries are left when few are, or the lock.
+
+    The same words whether or not the username exists, so the page reveals no usernames.
+    """
+    wrong = "Wrong username or password."
+    what = _what_locks(standing)
+    if standing.locked:
+        wait = wait_in_words(standing.locked_for_s)
+        return f"{wrong} Too many tries: {what} is locked for {wait}."
+    left = standing.tries_left
+    if left > WARN_WHEN_TRIES_LEFT:
+        return wrong
+    lockout = limits.per_address if standing.by_address else limits.per_login
+    tries = f"{left} tr{'ies' if left != 1 else 'y'} left"
+    return f"{wrong} {tries} before {what} is locked for {wait_in_words(lockout.lockout_s)}."
+
+
+def locked_message(standing: LoginStanding) -> str:
+    """While locked: say so, and how long to wait."""
+    what = _what_locks(standing)
+    return (
+        f"Too many wrong passwords: {what} is locked. "
+        f"Try again in {wait_in_words(standing.locked_for_s)}."
+    )
 
 
 def _safe_next(value: str | None) -> str:
@@ -50,30 +93,32 @@ def login(
 ) -> Response:
     """Check the password, rate-limited per address and username; start a fresh session."""
     check_csrf(request, csrf_token)
-    client = request.client.host if request.client else "unknown"
-    key = f"{client}|{username.lower()}"
-    limiter = login_limiter(request)
-    wait = limiter.retry_after(key)
-    if wait > 0:
+    address = request.client.host if request.client else "unknown"
+    limits = login_limits(request)
+    standing = limits.standing(address, username)
+    if standing.locked:
+        page = render(
+            request,
+            "login.html",
+            {"next": _safe_next(next), "error": locked_message(standing), "username": username},
+            status_code=429,
+        )
+        page.headers["Retry-After"] = str(math.ceil(standing.locked_for_s))
+        return page
+    user = authenticate(session, username, password)
+    if user is None:
+        after = limits.failed(address, username)
         return render(
             request,
             "login.html",
             {
                 "next": _safe_next(next),
-                "error": f"Too many attempts. Try again in {int(wait) + 1} s.",
+                "error": wrong_password_message(after, limits),
+                "username": username,
             },
-            status_code=429,
-        )
-    user = authenticate(session, username, password)
-    if user is None:
-        limiter.failed(key)
-        return render(
-            request,
-            "login.html",
-            {"next": _safe_next(next), "error": "Wrong username or password."},
             status_code=401,
         )
-    limiter.reset(key)
+    limits.succeeded(address, username)
     request.session.clear()
     request.session["user_id"] = user.id
     return RedirectResponse(_safe_next(next), status_code=303)
