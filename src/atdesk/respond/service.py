@@ -125,6 +125,17 @@ def _conflict_message(session: Session, case: Case, user: User) -> str:
     )
 
 
+def too_long_message(measured: Measured) -> str:
+    """Why a draft cannot go out, with its count and what to do, in the composer's words."""
+    over = -measured.remaining
+    if over <= 0:
+        return f"This text cannot be sent as written ({measured.rule}). Change it and send again."
+    return (
+        f"Too long to send: {measured.length} of {measured.limit} ({measured.rule}). "
+        f"Shorten it by {over} and send again."
+    )
+
+
 def submit_reply(
     session: Session, case: Case, user: User, request: ReplyRequest, outbox: Outbox
 ) -> Outcome:
@@ -139,9 +150,7 @@ def submit_reply(
         case.network, text, private=private, recipient_handle=case.customer_author.handle
     )
     if not measured.valid:
-        over = -measured.remaining
-        hint = f"{over} over the limit" if over > 0 else "not sendable as written"
-        return Outcome("refused", f"Too long for {measured.rule}: {hint}.", measured=measured)
+        return Outcome("refused", too_long_message(measured), measured=measured)
     findings: list[Finding] = []
     if not private:
         allowed = (case.brand.settings or {}).get("public_contacts", [])
@@ -294,7 +303,7 @@ def approve(
         return Outcome("refused", "The approved reply cannot be empty.")
     measured = measure(case.network, edited, private=False, recipient_handle="")
     if not measured.valid:
-        return Outcome("refused", f"Too long for {measured.rule}.", measured=measured)
+        return Outcome("refused", too_long_message(measured), measured=measured)
     before = {"draft_id": draft.id, "status": PENDING, "text": draft.text}
     draft.text = edited
     draft.reviewer_user_id = reviewer.id

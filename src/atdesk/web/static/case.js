@@ -10,6 +10,8 @@
   const counter = $("#counter");
   const pii = $("#pii-warning");
   const composer = $("#composer");
+  const send = $("#send");
+  const sendHint = $("#send-hint");
 
   const mode = () => $('input[name="mode"]:checked', form).value;
   function setMode(value) {
@@ -21,26 +23,55 @@
   composer.classList.toggle("private", mode() === "private");
 
   // --- the live counter: the server measures with the network's own rule ------------------
+  // Send (and Ctrl+Enter) is off while the draft is empty or over the limit; the server
+  // refuses such a draft anyway, this only says so before the agent tries.
   let inflight = null;
   let timer = null;
+  let measuredDraft = text.value.trim() ? null : `${mode()}\n`; // what the button state is for
+  const draft = () => `${mode()}\n${text.value}`;
+  function allowSend(ok, over) {
+    send.disabled = !ok;
+    sendHint.hidden = !(over > 0);
+    sendHint.textContent = over > 0 ? `${over} over the limit: shorten it to send` : "";
+  }
   async function measure() {
     if (inflight) inflight.abort();
     inflight = new AbortController();
+    const asked = draft();
     const body = new URLSearchParams({ case_id: caseId, text: text.value, mode: mode(), csrf_token: csrf() });
     try {
       const r = await fetch("/compose/measure", { method: "POST", body, signal: inflight.signal, headers: { "X-CSRF-Token": csrf() } });
-      if (!r.ok) return;
+      if (!r.ok) return null;
       const m = await r.json();
       $("[data-length]", counter).textContent = m.length;
       $("[data-limit]", counter).textContent = m.limit;
       $("[data-rule]", counter).textContent = m.rule;
-      counter.classList.toggle("over", text.value.trim() !== "" && !m.valid);
+      const empty = text.value.trim() === "";
+      counter.classList.toggle("over", !empty && !m.valid);
       counter.classList.toggle("near", m.valid && m.remaining < 20);
       showPii(m.pii);
+      if (asked !== draft()) return null; // typed on meanwhile: the next measure decides
+      measuredDraft = asked;
+      allowSend(!empty && m.valid, empty ? 0 : -m.remaining);
+      return !send.disabled;
     } catch (err) {
       if (err.name !== "AbortError") throw err;
+      return null;
     }
   }
+  let checked = false; // the submit that follows a fresh measure goes through
+  form.addEventListener("submit", (e) => {
+    if (checked) { checked = false; return; }
+    if (send.disabled) { e.preventDefault(); return; }
+    if (measuredDraft === draft()) return;
+    // The text changed since the last measure (typed or pasted a moment ago): measure first.
+    e.preventDefault();
+    measure().catch(() => null).then((ok) => {
+      if (ok === false) return;
+      checked = true;
+      form.requestSubmit(send);
+    });
+  });
   function showPii(findings) {
     if (!findings || !findings.length) { pii.hidden = true; return; }
     const theirs = findings.some((f) => f.customers);
@@ -65,6 +96,7 @@
   }
   text.addEventListener("input", () => {
     clearTimeout(timer);
+    if (text.value.trim() === "") allowSend(false, 0);
     timer = setTimeout(measure, 90);
     typingBeat();
   });
