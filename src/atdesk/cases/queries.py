@@ -179,6 +179,11 @@ def inbox_order(query: Q) -> Q:
     )
 
 
+def count_cases(f: CaseFilter, session: Session | None = None) -> Select[Any]:
+    """The statement counting a filter's cases (answered from the inbox index)."""
+    return _filtered(select(func.count(Case.id)), f, session)
+
+
 def list_cases(
     session: Session, f: CaseFilter, *, limit: int = 50, offset: int = 0
 ) -> tuple[Sequence[Case], int]:
@@ -187,7 +192,7 @@ def list_cases(
     The page's ids come from the inbox index alone; only those rows are then loaded with
     their brand and customer, so sorting never drags whole rows along.
     """
-    total = session.scalar(_filtered(select(func.count(Case.id)), f, session)) or 0
+    total = session.scalar(count_cases(f, session)) or 0
     ids = list(
         session.scalars(
             inbox_order(_filtered(select(Case.id), f, session)).limit(limit).offset(offset)

@@ -27,6 +27,7 @@ from atdesk.connectors.observer import BufferedObserver
 from atdesk.connectors.queries import (
     BILLED_OPERATIONS,
     account_views,
+    accounts_query,
     customer_cases,
     network_spend,
     open_alerts,
@@ -54,10 +55,11 @@ from atdesk.customers.service import (
     update_customer,
 )
 from atdesk.domain.networks import Network, parse_network
-from atdesk.models import Case, ChannelAccount, ChannelAlert, ChannelConnection, Customer
+from atdesk.models import Brand, Case, ChannelAccount, ChannelAlert, ChannelConnection, Customer
 from atdesk.models.base import utcnow
 from atdesk.storage.session import transaction
 from atdesk.web.deps import AdminViewer, CsrfChecked, DbSession, PageViewer
+from atdesk.web.paging import count_rows, listing_params, name_matches, paginate
 from atdesk.web.templating import flash, render, templates
 
 router = APIRouter(include_in_schema=False)
@@ -81,16 +83,34 @@ def _network(value: str) -> Network:
 
 @router.get("/admin/channels", response_class=HTMLResponse)
 def channels_page(request: Request, session: DbSession, viewer: AdminViewer) -> HTMLResponse:
-    """Every account's connector, its alerts, rate limits and spend; budgets and prices."""
+    """Every account's connector, its alerts, rate limits and spend; budgets and prices.
+
+    Accounts a page at a time, searchable by brand or handle. Replay brands' accounts (ADR 73)
+    are history, never read, so they are counted apart and listed only when asked for.
+    """
     now = utcnow()
     month = month_of(now)
     webhook = alert_webhook(session)
+    q, page = listing_params(request)
+    replay = request.query_params.get("replay") == "1"
+    matching = name_matches(q, Brand.name, ChannelAccount.handle)
+    query = accounts_query(replay=replay)
+    listing = paginate(
+        session,
+        query if matching is None else query.where(matching),
+        q=q,
+        page=page,
+        keep={"replay": "1" if replay else ""},
+    )
     return render(
         request,
         "connectors/admin.html",
         {
             "tab": "channels",
-            "accounts": account_views(session, now),
+            "listing": listing,
+            "replay": replay,
+            "replay_accounts": count_rows(session, accounts_query(replay=True)),
+            "accounts": account_views(session, now, listing.items),
             "alerts": open_alerts(session),
             "closed": recent_closed_alerts(session),
             "networks": network_spend(session, now),

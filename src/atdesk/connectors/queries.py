@@ -8,7 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import Row, Select, or_, select
 from sqlalchemy.orm import Session
 
 from atdesk.channels.costs import MonthlyBudget, PriceTable
@@ -73,19 +73,30 @@ def recent_closed_alerts(session: Session, limit: int = 20) -> list[ChannelAlert
     )
 
 
-def account_views(session: Session, now: datetime) -> list[AccountView]:
-    """Every brand account with its connector status, alerts and this month's spend."""
+def accounts_query(*, replay: bool | None = None) -> Select[ChannelAccount, str]:
+    """Brand accounts with their brand's name, in the admin page's order; `replay` keeps only
+    the accounts of replay brands (True) or of working brands (False, ADR 73)."""
+    query = (
+        select(ChannelAccount, Brand.name)
+        .join(Brand, Brand.id == ChannelAccount.brand_id)
+        .order_by(Brand.name, ChannelAccount.network, ChannelAccount.handle)
+    )
+    return query if replay is None else query.where(Brand.replay_only.is_(replay))
+
+
+def account_views(
+    session: Session, now: datetime, rows: Sequence[Row[ChannelAccount, str]] | None = None
+) -> list[AccountView]:
+    """Brand accounts (these rows of `accounts_query`, else all) with their connector status,
+    alerts and this month's spend."""
     spend = account_totals(session, month_of(now))
     alerts: dict[int, list[ChannelAlert]] = {}
     for alert in open_alerts(session):
         if alert.channel_account_id is not None:
             alerts.setdefault(alert.channel_account_id, []).append(alert)
     connections = {c.channel_account_id: c for c in session.scalars(select(ChannelConnection))}
-    rows = session.execute(
-        select(ChannelAccount, Brand.name)
-        .join(Brand, Brand.id == ChannelAccount.brand_id)
-        .order_by(Brand.name, ChannelAccount.network, ChannelAccount.handle)
-    ).all()
+    if rows is None:
+        rows = session.execute(accounts_query()).all()
     return [
         AccountView(
             account=account,

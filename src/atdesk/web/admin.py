@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from atdesk.accounts.passwords import WeakPassword
 from atdesk.accounts.service import AccountError, create_user, set_password, update_user
 from atdesk.accounts.teams import create_team, set_auto_assign, set_brands, set_members, set_skills
-from atdesk.brands.service import BrandError, add_account, create_brand
+from atdesk.brands.service import BrandError, add_account, adopt_brand, create_brand
 from atdesk.cases.brand_rules import RuleError, update_rules
 from atdesk.cases.calendar import week_from_json
 from atdesk.cases.policies import (
@@ -43,6 +44,7 @@ from atdesk.models import (
 from atdesk.respond.credentials import CredentialsError, connect, is_connected, remove
 from atdesk.respond.macros import VARIABLES, MacroError, delete_macro, save_macro
 from atdesk.web.deps import AdminViewer, CsrfChecked, DbSession, ReviewerViewer
+from atdesk.web.paging import listing_params, name_matches, paginate
 from atdesk.web.templating import flash, render
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
@@ -68,14 +70,26 @@ def _teams_by_user(session: Session) -> dict[int, list[str]]:
 
 @router.get("/users", response_class=HTMLResponse)
 def users(request: Request, session: DbSession, viewer: AdminViewer) -> HTMLResponse:
-    """Everyone who works in atdesk, their roles, teams and routing skills."""
-    people = session.scalars(select(User).order_by(User.username)).all()
-    profiles = {p.user_id: p for p in session.scalars(select(AgentProfile))}
+    """Everyone who works in atdesk, their roles, teams and routing skills (a page at a time)."""
+    q, page = listing_params(request)
+    query = select(User).order_by(User.username)
+    matching = name_matches(q, User.username, User.display_name)
+    listing = paginate(
+        session, query if matching is None else query.where(matching), q=q, page=page
+    )
+    people: list[User] = listing.items
+    profiles = {
+        p.user_id: p
+        for p in session.scalars(
+            select(AgentProfile).where(AgentProfile.user_id.in_([u.id for u in people]))
+        )
+    }
     return render(
         request,
         "admin/users.html",
         {
             "tab": "users",
+            "listing": listing,
             "people": people,
             "profiles": profiles,
             "teams_of": _teams_by_user(session),
@@ -235,25 +249,63 @@ def edit_team(
 # --- brands and their network accounts ------------------------------------------------------
 
 
+BRAND_KINDS = ("working", "replay")
+
+
 @router.get("/brands", response_class=HTMLResponse)
 def brands(request: Request, session: DbSession, viewer: AdminViewer) -> HTMLResponse:
-    """Brands, their rules and their accounts on each network."""
-    all_brands = session.scalars(select(Brand).order_by(Brand.name)).all()
+    """Brands, their rules and their accounts on each network; working brands before the
+    ones a history replay registered (ADR 73), a page at a time, searchable by name."""
+    q, page = listing_params(request)
+    kind = request.query_params.get("kind", "")
+    kind = kind if kind in BRAND_KINDS else ""
+    query = select(Brand).order_by(Brand.replay_only, Brand.name)
+    if kind:
+        query = query.where(Brand.replay_only.is_(kind == "replay"))
+    matching = name_matches(q, Brand.name)
+    if matching is not None:
+        query = query.where(matching)
+    listing = paginate(session, query, q=q, page=page, keep={"kind": kind})
+    shown: list[Brand] = listing.items
     accounts: dict[int, list[ChannelAccount]] = {}
-    for account in session.scalars(select(ChannelAccount).order_by(ChannelAccount.network)):
+    for account in session.scalars(
+        select(ChannelAccount)
+        .where(ChannelAccount.brand_id.in_([b.id for b in shown]))
+        .order_by(ChannelAccount.network)
+    ):
         accounts.setdefault(account.brand_id, []).append(account)
+    kinds = _brand_kinds(session, matching)
     return render(
         request,
         "admin/brands.html",
         {
             "tab": "brands",
-            "brands": all_brands,
+            "listing": listing,
+            "kind": kind,
+            "kind_counts": {
+                "": sum(kinds.values()),
+                "working": kinds.get(False, 0),
+                "replay": kinds.get(True, 0),
+            },
+            "brands": shown,
             "accounts": accounts,
             "connected": is_connected,
             "intents": [i.value for i in Intent],
         },
         session=session,
     )
+
+
+def _brand_kinds(session: Session, matching: ColumnElement[bool] | None) -> dict[bool, int]:
+    """How many brands (matching the search) are working ones and replay ones, in one query."""
+    query = select(Brand.replay_only, func.count(Brand.id)).group_by(Brand.replay_only)
+    rows = session.execute(query if matching is None else query.where(matching))
+    return {bool(replay): int(n) for replay, n in rows}
+
+
+def _brand_page(brand: Brand) -> str:
+    """Where a brand's section is after a change: its name searched, whatever page it was on."""
+    return f"/admin/brands?{urlencode({'q': brand.name})}#brand-{brand.id}"
 
 
 @router.post("/brands", dependencies=[CsrfChecked])
@@ -270,6 +322,7 @@ def add_brand(
         flash(request, str(exc), "error")
     else:
         flash(request, f"Brand {name.strip()} created; add its accounts on each network.")
+        return _go(f"/admin/brands?{urlencode({'q': name.strip()})}")
     return _go("/admin/brands")
 
 
@@ -309,7 +362,7 @@ def brand_rules(
         flash(request, str(exc), "error")
     else:
         flash(request, f"Saved the rules of {brand.name}.")
-    return _go(f"/admin/brands#brand-{brand.id}")
+    return _go(_brand_page(brand))
 
 
 @router.post("/brands/{brand_id}/accounts", dependencies=[CsrfChecked])
@@ -329,8 +382,9 @@ def brand_account(
     except (BrandError, ValueError) as exc:
         flash(request, str(exc), "error")
     else:
+        adopt_brand(session, brand, actor=viewer.user)
         flash(request, f"Added {network} account @{handle.strip().lstrip('@')} to {brand.name}.")
-    return _go(f"/admin/brands#brand-{brand.id}")
+    return _go(_brand_page(brand))
 
 
 def _account(session: Session, account_id: int) -> ChannelAccount:
@@ -364,8 +418,9 @@ def connect_account(
     except CredentialsError as exc:
         flash(request, str(exc), "error")
     else:
+        adopt_brand(session, account.brand, actor=viewer.user)
         flash(request, f"Connected @{account.handle} on {account.network}.")
-    return _go(f"/admin/brands#brand-{account.brand_id}")
+    return _go(_brand_page(account.brand))
 
 
 @router.post("/accounts/{account_id}/remove", dependencies=[CsrfChecked])
@@ -374,10 +429,10 @@ def remove_account(
 ) -> RedirectResponse:
     """Remove an account from its brand."""
     account = _account(session, account_id)
-    brand_id = account.brand_id
+    brand = account.brand
     remove(session, account, actor=viewer.user)
     flash(request, f"Removed @{account.handle} ({account.network}).")
-    return _go(f"/admin/brands#brand-{brand_id}")
+    return _go(_brand_page(brand))
 
 
 # --- SLA -----------------------------------------------------------------------------------

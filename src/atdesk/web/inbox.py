@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -19,6 +19,7 @@ from atdesk.cases.queries import (
     CaseFilter,
     View,
     brand_counts,
+    count_cases,
     ids_in_view,
     inbox_counts,
     list_cases,
@@ -220,19 +221,14 @@ def inbox(request: Request, session: DbSession, viewer: PageViewer) -> HTMLRespo
     params = read_params(request)
     context = _rows_context(session, viewer, params)
     shown = request.query_params.get("saved", "")
-    brand_query = select(Brand).order_by(Brand.name)
-    if viewer.brand_ids is not None:
-        brand_query = brand_query.where(Brand.id.in_(sorted(viewer.brand_ids) or [-1]))
-    brands = session.scalars(brand_query).all()
-    if len(brands) > BRANDS_LISTED_ALWAYS:
-        brands = [b for b in brands if b.id in context["brand_counts"] or b.id == params.brand_id]
     return render(
         request,
         "inbox.html",
         {
             **context,
+            **_sidebar_brands(session, viewer, params, context["brand_counts"]),
+            "history_matches": _history_matches(session, viewer, params),
             "views": [(v, VIEW_LABELS[v]) for v in View],
-            "brands": brands,
             "intents": [i.value for i in Intent],
             "sentiments": [s.value for s in Sentiment],
             "priorities": [p.value for p in reversed(Priority)],
@@ -247,6 +243,43 @@ def inbox(request: Request, session: DbSession, viewer: PageViewer) -> HTMLRespo
         },
         session=session,
     )
+
+
+def _sidebar_brands(
+    session: Session, viewer: Viewer, params: InboxParams, counts: Mapping[int, int]
+) -> dict[str, Any]:
+    """Working brands first; brands only a replay made go in a collapsed group (ADR 73),
+    each with its history count and a link to its history."""
+    query = select(Brand).order_by(Brand.name)
+    if viewer.brand_ids is not None:
+        query = query.where(Brand.id.in_(sorted(viewer.brand_ids) or [-1]))
+    every = session.scalars(query).all()
+    in_history = params.view is View.HISTORY
+    working = [b for b in every if not b.replay_only or (b.id in counts and not in_history)]
+    if len(working) > BRANDS_LISTED_ALWAYS:
+        working = [b for b in working if b.id in counts or b.id == params.brand_id]
+    replay = [b for b in every if b.replay_only]
+    history = (
+        counts
+        if in_history
+        else brand_counts(session, replace(params.filter_for(viewer), view=View.HISTORY))
+        if replay
+        else {}
+    )
+    return {
+        "brands": working,
+        "replay_brands": replay,
+        "replay_counts": history,
+        "replay_open": any(b.id == params.brand_id for b in replay),
+    }
+
+
+def _history_matches(session: Session, viewer: Viewer, params: InboxParams) -> int:
+    """How many history cases a search outside the History view would also find (one count)."""
+    if not params.q or params.view is View.HISTORY:
+        return 0
+    f = replace(params.filter_for(viewer), view=View.HISTORY)
+    return int(session.scalar(count_cases(f, session)) or 0)
 
 
 @router.get("/inbox/rows", response_class=HTMLResponse)
