@@ -47,13 +47,15 @@ def run_action(ctx: ActionContext, action: Action) -> Outcome:
     if isinstance(action, AssignTeamAction):
         return _assign_team(ctx, action.team)
     if isinstance(action, AutoReplyAction):
-        job = queue_message(
+        queued = queue_message(
             ctx,
             action.template.format(**ctx.template_values()),
             private=ctx.post.direct,
             purpose=f"auto-reply-{ctx.rule_id}",
         )
-        return Outcome("auto_reply", "queued", "reply from template", {"job": job.id})
+        if queued.job is None:
+            return Outcome("auto_reply", "skipped", queued.skipped)
+        return Outcome("auto_reply", "queued", "reply from template", {"job": queued.job.id})
     if isinstance(action, MoveToDmAction):
         return move_to_dm(ctx)
     if isinstance(action, CallbackAction):

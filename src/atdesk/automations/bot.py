@@ -91,7 +91,7 @@ def bot_answer(ctx: ActionContext, threshold: float) -> Outcome:
     if not decision.answer:
         hand_over(ctx.session, ctx.case, f"bot: {decision.reason}", actor="bot")
         return Outcome(name, "handed_off", decision.reason, {"confidence": decision.confidence})
-    job = queue_message(
+    queued = queue_message(
         ctx,
         decision.text,
         private=ctx.post.direct,
@@ -99,8 +99,10 @@ def bot_answer(ctx: ActionContext, threshold: float) -> Outcome:
         bot=True,
         keep_tail=PERSON_HINT,
     )
+    if queued.job is None:
+        return Outcome(name, "skipped", queued.skipped, {"confidence": decision.confidence})
     return Outcome(
-        name, "queued", decision.reason, {"confidence": decision.confidence, "job": job.id}
+        name, "queued", decision.reason, {"confidence": decision.confidence, "job": queued.job.id}
     )
 
 

@@ -28,6 +28,9 @@ DEFAULT_POLL_S = 900.0
 # test questions (docs/benchmarks.md) the bot answers 80-87% of covered questions right,
 # 1.4-2.3% wrong, and none of those it has no article for.
 DEFAULT_BOT_THRESHOLD = 0.7
+# Automated messages a customer may get per rolling hour across the brand's rules (ADR 74).
+DEFAULT_MESSAGES_PER_HOUR = 2
+MAX_MESSAGES_PER_HOUR = 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +58,7 @@ class BrandConfig:
     public_url: str = DEFAULT_PUBLIC_URL
     bot_threshold: float = DEFAULT_BOT_THRESHOLD
     watched_handles: frozenset[str] = frozenset()
+    messages_per_hour: int = DEFAULT_MESSAGES_PER_HOUR
 
     def in_business_hours(self, moment: datetime) -> bool | None:
         """Whether the brand is open at `moment` (its SLA calendar); None when it has none."""
@@ -115,7 +119,33 @@ def brand_config(session: Session, brand: Brand, settings: Settings) -> BrandCon
         watched_handles=frozenset(
             handle_key(h) for h in (brand.settings or {}).get("watched_handles", [])
         ),
+        messages_per_hour=messages_per_hour(brand.settings),
     )
+
+
+def messages_per_hour(brand_settings: Mapping[str, Any] | None) -> int:
+    """The brand's hourly limit on automated messages per customer, as stored (else 2)."""
+    raw = ((brand_settings or {}).get(SETTINGS_KEY) or {}).get("messages_per_hour")
+    try:
+        return parse_messages_per_hour(str(raw)) if raw is not None else DEFAULT_MESSAGES_PER_HOUR
+    except ValueError:
+        return DEFAULT_MESSAGES_PER_HOUR
+
+
+def parse_messages_per_hour(value: str) -> int:
+    """A whole number from 1 to 20, or a ValueError that says so (for the settings form)."""
+    try:
+        number = int(value.strip())
+    except ValueError:
+        raise ValueError(
+            f"automated messages per customer per hour: {value.strip()!r} is not a whole number"
+        ) from None
+    if not 1 <= number <= MAX_MESSAGES_PER_HOUR:
+        raise ValueError(
+            f"automated messages per customer per hour: {number} is not between 1 and "
+            f"{MAX_MESSAGES_PER_HOUR}"
+        )
+    return number
 
 
 def update_brand_settings(brand: Brand, changes: Mapping[str, Any]) -> None:

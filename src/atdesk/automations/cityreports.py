@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 import time as monotonic_time
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -233,7 +233,7 @@ def run_submit(job: jobs.JobView, env: jobs.JobEnv) -> jobs.JobOutcome:
         report.submitted_at = env.now()
         report.reason = None
         _audit(session, report, "open311.submitted", "open311")
-        _tell(session, report, receipt_message(receipt), purpose="open311-receipt")
+        _tell(session, report, receipt_message(receipt), purpose="open311-receipt", now=env.now())
         jobs.enqueue(
             session,
             kind=POLL_JOB,
@@ -286,7 +286,9 @@ def run_poll(job: jobs.JobView, env: jobs.JobEnv) -> jobs.JobOutcome:
             report.closed_at = env.now()
             report.reporter_told_at = env.now()
             _audit(session, report, "open311.closed", "open311")
-            _tell(session, report, closure_message(request), purpose="open311-closed")
+            _tell(
+                session, report, closure_message(request), purpose="open311-closed", now=env.now()
+            )
 
     if request.closed:
         return jobs.JobOutcome.done(effect=store, city_status=request.status.value)
@@ -297,7 +299,9 @@ def _seconds(value: float) -> timedelta:
     return timedelta(seconds=value)
 
 
-def _tell(session: Session, report: Open311Report, text: str, *, purpose: str) -> None:
+def _tell(
+    session: Session, report: Open311Report, text: str, *, purpose: str, now: datetime
+) -> None:
     """Answer the reporter in the thread of their post (the text carries no personal data)."""
     post = session.get(Post, report.post_id) if report.post_id else None
     if post is None or report.case_id is None:
@@ -310,6 +314,7 @@ def _tell(session: Session, report: Open311Report, text: str, *, purpose: str) -
         text=text,
         private=False,
         purpose=purpose,
+        now=now,
     )
 
 

@@ -29,6 +29,8 @@ class ActionContext:
     now: datetime
     rule_id: int | None = None
     rule_name: str = ""
+    # The post whose automated exchange this one answers (a slot pick answers the offer's post).
+    follow_up_of: int | None = None
 
     @property
     def customer(self) -> Customer | None:

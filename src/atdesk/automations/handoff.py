@@ -40,7 +40,9 @@ def move_to_dm(ctx: ActionContext) -> Outcome:
     except (DeliveryError, ValueError) as exc:
         hand_over(ctx.session, ctx.case, f"move to DM: {exc}", actor=ctx.actor)
         return Outcome("move_to_dm", "handed_off", str(exc))
-    job = queue_message(ctx, public, private=False, purpose="move-to-dm")
+    queued = queue_message(ctx, public, private=False, purpose="move-to-dm")
+    if queued.job is None:
+        return Outcome("move_to_dm", "skipped", queued.skipped)
     if opener:
         queue_message(ctx, opener, private=True, purpose="move-to-dm-opener")
     audit.record(
@@ -49,6 +51,6 @@ def move_to_dm(ctx: ActionContext) -> Outcome:
         entity_id=ctx.case.id,
         action="automation.moved_to_dm",
         actor=ctx.actor,
-        after={"post_id": ctx.post.id, "job_id": job.id},
+        after={"post_id": ctx.post.id, "job_id": queued.job.id},
     )
     return Outcome("move_to_dm", "queued", "public reply with the way into a private chat")

@@ -85,6 +85,7 @@ def send_link(
         keep_tail=issued.url,
         private=True,
         purpose="verify",
+        now=now,
     )
     return issued.verification
 

@@ -14,7 +14,12 @@ from sqlalchemy.orm import Session
 
 from atdesk.automations import book, callbacks, jobs
 from atdesk.automations.bot import bot_stats
-from atdesk.automations.brandconfig import BrandConfig, brand_config, update_brand_settings
+from atdesk.automations.brandconfig import (
+    BrandConfig,
+    brand_config,
+    parse_messages_per_hour,
+    update_brand_settings,
+)
 from atdesk.automations.dryrun import DEFAULT_LIMIT, DryRunRow, dry_run
 from atdesk.automations.feeds import feed_path
 from atdesk.automations.kb import ArticleError, delete_article, save_article
@@ -864,6 +869,7 @@ SETTING_FIELDS = (
     "crm_url",
     "crm_secret",
     "bot_threshold",
+    "messages_per_hour",
 )
 
 
@@ -893,6 +899,7 @@ def settings_page(
         "crm_url": (raw.get("crm_lookup") or {}).get("url", ""),
         "crm_secret": (raw.get("crm_lookup") or {}).get("secret", ""),
         "bot_threshold": raw.get("bot_threshold", ""),
+        "messages_per_hour": raw.get("messages_per_hour", ""),
     }
     return _page(
         request,
@@ -935,6 +942,9 @@ async def save_settings(
             if value["crm_url"]
             else None,
             "bot_threshold": float(value["bot_threshold"]) if value["bot_threshold"] else None,
+            "messages_per_hour": parse_messages_per_hour(value["messages_per_hour"])
+            if value["messages_per_hour"]
+            else None,
         }
     except (ValueError, yaml.YAMLError) as exc:
         flash(request, f"Not saved: {exc}", "error")

@@ -198,6 +198,7 @@ def _automate(session: Session, post: Post, brands: _Brands, now: datetime) -> P
     offer = open_offer_for(session, post, post.author)
     if offer is not None:
         mark.handled_by = "reschedule-answer"
+        ctx.follow_up_of = offer.post_id  # the answer's messages follow up the offer
         return PostRun(post.id, mark.handled_by, [answer_offer(ctx, offer)])
     handed = bot_follow_up(ctx)
     if handed is not None:

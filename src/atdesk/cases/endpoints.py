@@ -24,6 +24,7 @@ from atdesk.cases.schemas import (
 from atdesk.domain.triage import Priority
 from atdesk.models import Case, TriageCorrection, User
 from atdesk.models import Post as PostRow
+from atdesk.respond.automated import AutomatedBy, automated_posts
 from atdesk.respond.service import ReplyRequest, submit_reply
 from atdesk.web.deps import ApiViewer, DbSession, Viewer
 
@@ -116,7 +117,22 @@ def get_posts(
         query.order_by(PostRow.created_at, PostRow.id).limit(limit).offset(offset)
     ).all()
     total = int(session.scalar(count) or 0)
-    return Page[PostOut](items=[post_out(p) for p in rows], total=total, limit=limit, offset=offset)
+    automated = automated_posts(session, [p.id for p in rows])
+    items = [_with_rule(post_out(p), automated.get(p.id)) for p in rows]
+    return Page[PostOut](items=items, total=total, limit=limit, offset=offset)
+
+
+def _with_rule(out: PostOut, by: AutomatedBy | None) -> PostOut:
+    """A post an automation sent says so, with its rule."""
+    if by is None:
+        return out
+    return out.model_copy(
+        update={
+            "automated": True,
+            "automation_rule_id": by.rule_id,
+            "automation_rule": by.rule_name or None,
+        }
+    )
 
 
 def _visible(session: DbSession, viewer: Viewer, case_id: int) -> Case:

@@ -40,6 +40,11 @@ class PostOut(BaseModel):
     entities: dict[str, Any]
     edited_at: datetime | None
     deleted_at: datetime | None
+    # Sent by an automation (ADR 74): the rule that sent it, named as it was then (a
+    # follow-up answering the customer names the rule that started the exchange, if any).
+    automated: bool = False
+    automation_rule_id: int | None = None
+    automation_rule: str | None = None
 
 
 class CaseOut(BaseModel):

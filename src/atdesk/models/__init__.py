@@ -4,7 +4,13 @@ from atdesk.models.agent import AgentProfile
 from atdesk.models.api_spend import ApiCallRecord, ApiCharge
 from atdesk.models.appointment import Appointment, AppointmentOffer, AppointmentResource
 from atdesk.models.audit import AuditEvent
-from atdesk.models.automation import AutomatedPost, AutomationJob, AutomationRule, RuleRun
+from atdesk.models.automation import (
+    AutomatedMessage,
+    AutomatedPost,
+    AutomationJob,
+    AutomationRule,
+    RuleRun,
+)
 from atdesk.models.base import Base
 from atdesk.models.brand import Brand, ChannelAccount
 from atdesk.models.bus import BusMessage
@@ -41,6 +47,7 @@ __all__ = [
     "AppointmentResource",
     "AuditEvent",
     "Author",
+    "AutomatedMessage",
     "AutomatedPost",
     "AutomationJob",
     "AutomationRule",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from atdesk.models.base import Base, JSONType, UTCDateTime, utcnow
@@ -83,3 +83,50 @@ class AutomationJob(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+# A rule's first message on a case: at most one queued per (case, rule), even with two workers.
+RULE_ONCE = text("kind = 'rule' AND part = 1 AND status = 'queued'")
+
+
+class AutomatedMessage(Base):
+    """One automated message to a customer, queued or skipped by the limits (ADR 74).
+
+    The rows are what the limits count: one message per case and rule (the first `part` of a
+    rule's firing decides; the rest of that firing follows it) and N per customer per hour.
+    """
+
+    __tablename__ = "automated_messages"
+    __table_args__ = (
+        Index(
+            "uq_automated_messages_rule_once",
+            "case_id",
+            "rule_id",
+            unique=True,
+            sqlite_where=RULE_ONCE,
+            postgresql_where=RULE_ONCE,
+        ),
+        Index("ix_automated_messages_author", "author_id", "decided_at"),
+        Index("ix_automated_messages_customer", "customer_id", "decided_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    brand_id: Mapped[int] = mapped_column(ForeignKey("brands.id", ondelete="CASCADE"))
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("authors.id", ondelete="CASCADE"))
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id", ondelete="SET NULL"))
+    rule_id: Mapped[int | None] = mapped_column(
+        ForeignKey("automation_rules.id", ondelete="SET NULL")
+    )
+    # As it was when the message was decided: the case keeps saying which rule sent it.
+    rule_name: Mapped[str] = mapped_column(String(120), default="")
+    post_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id", ondelete="SET NULL"))
+    purpose: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))
+    part: Mapped[int] = mapped_column(Integer, default=1)
+    status: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(String(200), default="")
+    job_id: Mapped[int | None] = mapped_column(
+        ForeignKey("automation_jobs.id", ondelete="SET NULL"), index=True
+    )
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime)

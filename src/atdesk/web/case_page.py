@@ -26,6 +26,7 @@ from atdesk.models import (
 )
 from atdesk.models import Post as PostRow
 from atdesk.models.base import utcnow
+from atdesk.respond.automated import case_automation
 from atdesk.respond.limits import measure
 from atdesk.respond.macros import macros_for
 from atdesk.respond.outbox import Outbox
@@ -130,10 +131,13 @@ def case_context(
         recipient_handle=case.customer_author.handle,
     )
     senders = {p.sent_by_user_id for p in posts if p.sent_by_user_id}
+    automation = case_automation(session, case.id)
     return {
         "case": case,
         "items": _timeline(session, case, posts),
         "senders": {u.id: u for u in session.scalars(select(User).where(User.id.in_(senders)))},
+        "automated": automation.posts,
+        "automated_drafts": automation.drafts,
         "audit": case_audit(session, case.id),
         "tags": case_tags(session, case.id),
         "panel": _customer_panel(session, case),
