@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from atdesk.accounts.passwords import hash_password, verify_password
+from atdesk.accounts.sessions import end_user_sessions
 from atdesk.cases import audit
 from atdesk.domain.cases import Role
 from atdesk.models import ApiToken, User
@@ -116,8 +117,12 @@ def update_user(
     role: Role | None = None,
     display_name: str | None = None,
     active: bool | None = None,
+    now: datetime | None = None,
 ) -> None:
-    """Change a user's role, name or whether they may log in; admins cannot lock themselves out."""
+    """Change a user's role, name or whether they may log in; admins cannot lock themselves out.
+
+    Disabling a user ends their sessions at once (a later re-enable does not revive them).
+    """
     before = {"role": user.role, "display_name": user.display_name, "active": user.active}
     if isinstance(actor, User) and actor.id == user.id:
         if role is not None and role.value != user.role:
@@ -130,16 +135,33 @@ def update_user(
         user.display_name = display_name.strip()
     if active is not None:
         user.active = active
+    if active is False:
+        end_user_sessions(session, user.id, now=now or utcnow())
     after = {"role": user.role, "display_name": user.display_name, "active": user.active}
     if after != before:
         _audit_user(session, user, "user.updated", actor, before, after)
     session.flush()
 
 
-def set_password(session: Session, user: User, password: str, *, actor: User | str) -> None:
-    """A new password (argon2id); the audit trail notes the change, never the value."""
+def set_password(
+    session: Session,
+    user: User,
+    password: str,
+    *,
+    actor: User | str,
+    keep_session: str | None = None,
+    now: datetime | None = None,
+) -> None:
+    """A new password (argon2id); the audit trail notes the change, never the value.
+
+    Every other session of the user ends: whoever knew the old password is logged out. The
+    browser that changed its own password (`keep_session`) stays logged in.
+    """
     user.password_hash = hash_password(password)
-    _audit_user(session, user, "user.password", actor, {}, {"changed": True})
+    ended = end_user_sessions(session, user.id, now=now or utcnow(), keep=keep_session)
+    _audit_user(
+        session, user, "user.password", actor, {}, {"changed": True, "sessions_ended": ended}
+    )
     session.flush()
 
 

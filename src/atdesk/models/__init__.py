@@ -23,6 +23,7 @@ from atdesk.models.conversation import Conversation, ConversationNode
 from atdesk.models.correction import TriageCorrection
 from atdesk.models.customer import Author, Customer, CustomerHandle
 from atdesk.models.knowledge import BotDecision, KbArticle
+from atdesk.models.login_session import LoginSession
 from atdesk.models.macro import Macro
 from atdesk.models.note import CaseNote
 from atdesk.models.open311 import Open311Report
@@ -73,6 +74,7 @@ __all__ = [
     "Holiday",
     "IdentityVerification",
     "KbArticle",
+    "LoginSession",
     "Macro",
     "Open311Report",
     "Post",

@@ -43,7 +43,7 @@ from atdesk.models import (
 )
 from atdesk.respond.credentials import CredentialsError, connect, is_connected, remove
 from atdesk.respond.macros import VARIABLES, MacroError, delete_macro, save_macro
-from atdesk.web.deps import AdminViewer, CsrfChecked, DbSession, ReviewerViewer
+from atdesk.web.deps import AdminViewer, CsrfChecked, DbSession, ReviewerViewer, session_id_of
 from atdesk.web.paging import listing_params, name_matches, paginate
 from atdesk.web.templating import flash, render
 
@@ -164,7 +164,8 @@ def edit_user(
             actor=viewer.user,
         )
         if password:
-            set_password(session, user, password, actor=viewer.user)
+            mine = session_id_of(request) if user.id == viewer.user.id else None
+            set_password(session, user, password, actor=viewer.user, keep_session=mine)
     except (*USER_ERRORS, ValueError) as exc:
         session.rollback()
         flash(request, str(exc), "error")

@@ -10,8 +10,9 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from atdesk.accounts.service import authenticate
+from atdesk.accounts.sessions import end_session, start_session
 from atdesk.web.csrf import check_csrf
-from atdesk.web.deps import DbSession
+from atdesk.web.deps import SESSION_ID_KEY, SessionCommittedFirst, request_now, session_id_of
 from atdesk.web.ratelimit import LoginLimits, LoginStanding
 from atdesk.web.templating import render
 
@@ -85,7 +86,7 @@ def login_form(request: Request, next: str | None = None) -> HTMLResponse:
 @router.post("/login", response_model=None)
 def login(
     request: Request,
-    session: DbSession,
+    session: SessionCommittedFirst,
     username: Annotated[str, Form()],
     password: Annotated[str, Form()],
     csrf_token: Annotated[str, Form()] = "",
@@ -93,7 +94,7 @@ def login(
 ) -> Response:
     """Check the password, rate-limited per address and username; start a fresh session."""
     check_csrf(request, csrf_token)
-    address = request.client.host if request.client else "unknown"
+    address = client_address(request)
     limits = login_limits(request)
     standing = limits.standing(address, username)
     if standing.locked:
@@ -119,14 +120,31 @@ def login(
             status_code=401,
         )
     limits.succeeded(address, username)
+    session_id = start_session(
+        session,
+        user,
+        now=request_now(request),
+        user_agent=request.headers.get("user-agent", ""),
+        address=address,
+    )
     request.session.clear()
-    request.session["user_id"] = user.id
+    request.session[SESSION_ID_KEY] = session_id
     return RedirectResponse(_safe_next(next), status_code=303)
 
 
 @router.post("/logout")
-def logout(request: Request, csrf_token: Annotated[str, Form()] = "") -> RedirectResponse:
-    """End the session."""
+def logout(
+    request: Request, session: SessionCommittedFirst, csrf_token: Annotated[str, Form()] = ""
+) -> RedirectResponse:
+    """End the session on the server, so a copy of the cookie stops working too."""
     check_csrf(request, csrf_token)
+    session_id = session_id_of(request)
+    if session_id is not None:
+        end_session(session, session_id, now=request_now(request))
     request.session.clear()
     return RedirectResponse("/login", status_code=303)
+
+
+def client_address(request: Request) -> str:
+    """The address the login limiter counts: the peer, or what a trusted proxy says it is."""
+    return request.client.host if request.client else "unknown"

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
@@ -11,10 +12,12 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from atdesk.accounts.service import user_for_token
+from atdesk.accounts.sessions import session_user
 from atdesk.cases.access import team_brand_ids, user_team_ids, visible_brand_ids
 from atdesk.config import Settings
 from atdesk.domain.cases import Role
 from atdesk.models import User
+from atdesk.models.base import utcnow
 from atdesk.storage.session import session_factory
 from atdesk.web.csrf import check_csrf
 
@@ -39,6 +42,8 @@ def get_session(request: Request) -> Iterator[Session]:
 
 
 DbSession = Annotated[Session, Depends(get_session)]
+# Committed before the answer leaves (a redirect is followed at once): logging in and out.
+SessionCommittedFirst = Annotated[Session, Depends(get_session, scope="function")]
 
 
 class LoginRequired(Exception):
@@ -55,17 +60,30 @@ def _bearer(request: Request) -> str | None:
     return value.strip() if scheme.lower() == "bearer" and value.strip() else None
 
 
+SESSION_ID_KEY = "sid"
+
+
+def request_now(request: Request) -> datetime:
+    """The app's clock (tests inject one), so session expiry never reads the wall clock there."""
+    clock: Callable[[], datetime] = getattr(request.app.state, "clock", utcnow)
+    return clock()
+
+
+def session_id_of(request: Request) -> str | None:
+    """The server-side session id the signed cookie carries, if any."""
+    value = request.session.get(SESSION_ID_KEY)
+    return value if isinstance(value, str) and value else None
+
+
 def current_user_or_none(request: Request, session: Session) -> User | None:
-    """The user behind a bearer token or a session cookie, if any."""
+    """The user behind a bearer token or a live server-side session, if any."""
     token = _bearer(request)
     if token:
         return user_for_token(session, token)
-    user_id = request.session.get("user_id")
-    if isinstance(user_id, int):
-        user = session.get(User, user_id)
-        if user is not None and user.active:
-            return user
-    return None
+    session_id = session_id_of(request)
+    if session_id is None:
+        return None
+    return session_user(session, session_id, now=request_now(request))
 
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})

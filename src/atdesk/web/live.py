@@ -16,6 +16,7 @@ import threading
 import time
 from collections.abc import AsyncIterator
 from dataclasses import asdict
+from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
@@ -23,10 +24,12 @@ from fastapi.responses import StreamingResponse
 from sqlalchemy import func, select
 from starlette.concurrency import run_in_threadpool
 
+from atdesk.accounts.sessions import session_user
 from atdesk.accounts.teams import touch
 from atdesk.cases.access import NotVisible, visible_case
-from atdesk.models import AuditEvent, User
+from atdesk.models import AuditEvent
 from atdesk.storage.session import transaction
+from atdesk.web.deps import request_now, session_id_of
 from atdesk.web.presence import viewers_of
 
 router = APIRouter(include_in_schema=False)
@@ -84,13 +87,11 @@ def _event(name: str, data: Any) -> str:
     return f"event: {name}\ndata: {json.dumps(data)}\n\n"
 
 
-def _authorise(database_url: str, user_id: object, case_id: int | None) -> int:
+def _authorise(database_url: str, session_id: str, case_id: int | None, now: datetime) -> int:
     """The signed-in user's id, after checking they may watch this case."""
-    if not isinstance(user_id, int):
-        raise HTTPException(401, "log in to receive live updates")
     with transaction(database_url) as session:
-        user = session.get(User, user_id)
-        if user is None or not user.active:
+        user = session_user(session, session_id, now=now)
+        if user is None:
             raise HTTPException(401, "log in to receive live updates")
         if case_id is not None:
             try:
@@ -106,11 +107,14 @@ def _viewers(database_url: str, case_id: int, user_id: int) -> list[dict[str, An
         return [asdict(p) for p in viewers_of(session, case_id, exclude=user_id)]
 
 
-def _touch(database_url: str, user_id: int) -> None:
+def _touch(database_url: str, session_id: str, now: datetime) -> bool:
+    """Mark the agent present; False once their session has ended (the stream stops)."""
     with transaction(database_url) as session:
-        user = session.get(User, user_id)
-        if user is not None:
-            touch(session, user)
+        user = session_user(session, session_id, now=now)
+        if user is None:
+            return False
+        touch(session, user)
+        return True
 
 
 @router.get("/live")
@@ -119,7 +123,10 @@ async def live(
 ) -> StreamingResponse:
     """An event stream: `inbox` (case ids changed), `case` (this case changed), `viewers`."""
     url: str = request.app.state.settings.database_url
-    user_id = await run_in_threadpool(_authorise, url, request.session.get("user_id"), case_id)
+    session_id = session_id_of(request)
+    if session_id is None:
+        raise HTTPException(401, "log in to receive live updates")
+    user_id = await run_in_threadpool(_authorise, url, session_id, case_id, request_now(request))
     feed = feed_of(request)
 
     async def events() -> AsyncIterator[str]:
@@ -147,8 +154,10 @@ async def live(
             tick += 1
             if tick % KEEPALIVE_EVERY == 0:
                 yield ": keep-alive\n\n"
-            if tick % TOUCH_EVERY == 0:
-                await run_in_threadpool(_touch, url, user_id)
+            if tick % TOUCH_EVERY == 0 and not await run_in_threadpool(
+                _touch, url, session_id, request_now(request)
+            ):
+                return
             await asyncio.sleep(TICK_S)
 
     return StreamingResponse(

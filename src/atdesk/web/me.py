@@ -1,4 +1,4 @@
-"""My settings: API tokens for scripts, and my password."""
+"""My settings: API tokens for scripts, my password, and where I am logged in."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from atdesk.accounts.passwords import WeakPassword, verify_password
 from atdesk.accounts.service import create_token, list_tokens, revoke_token, set_password
+from atdesk.accounts.sessions import end_user_sessions, is_session, live_sessions
 from atdesk.accounts.teams import teams_of
-from atdesk.web.deps import CsrfChecked, DbSession, PageViewer
+from atdesk.web.deps import CsrfChecked, DbSession, PageViewer, request_now, session_id_of
 from atdesk.web.templating import flash, render
 
 router = APIRouter(prefix="/me", include_in_schema=False)
@@ -27,6 +28,9 @@ def me(request: Request, session: DbSession, viewer: PageViewer) -> HTMLResponse
             "tokens": list_tokens(session, viewer.user),
             "new_token": new_token,
             "teams": teams_of(session, viewer.user.id),
+            "sessions": live_sessions(session, viewer.user, now=request_now(request)),
+            "this_session": session_id_of(request),
+            "is_session": is_session,
         },
         session=session,
     )
@@ -67,9 +71,26 @@ def change_password(
         flash(request, "The current password is wrong.", "error")
     else:
         try:
-            set_password(session, viewer.user, new, actor=viewer.user)
+            set_password(
+                session,
+                viewer.user,
+                new,
+                actor=viewer.user,
+                keep_session=session_id_of(request),
+                now=request_now(request),
+            )
         except WeakPassword as exc:
             flash(request, str(exc), "error")
         else:
-            flash(request, "Password changed.")
+            flash(request, "Password changed. Your other sessions are logged out.")
     return RedirectResponse("/me", status_code=303)
+
+
+@router.post("/sessions/end", dependencies=[CsrfChecked])
+def log_out_everywhere(
+    request: Request, session: DbSession, viewer: PageViewer
+) -> RedirectResponse:
+    """End every session of mine, this one too (a lost laptop, a shared computer)."""
+    end_user_sessions(session, viewer.user.id, now=request_now(request))
+    request.session.clear()
+    return RedirectResponse("/login", status_code=303)
