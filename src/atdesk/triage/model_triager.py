@@ -19,7 +19,7 @@ from atdesk.triage.language import BatchLanguageIdentifier, language_identifier
 from atdesk.triage.priority import decide_priority
 from atdesk.triage.spam import flooded_rows, is_spam
 from atdesk.triage.token_table import TokenTable
-from atdesk.triage.tokens import WordFinder, tokens
+from atdesk.triage.tokens import WordFinder, readable, tokens
 
 # SPEC §1 precedence: among intents the model finds plausible, the earliest in the list wins.
 # "Plausible" means at least this share of the top intent's probability.
@@ -127,7 +127,7 @@ class ModelTriager:
                 gc.enable()
 
     def _triage_many(self, items: Sequence[TriageInput]) -> list[TriageResult]:
-        texts = [item.text for item in items]
+        texts = [readable(item.text) for item in items]  # every model and rule reads these
         notable: Sequence[frozenset[str] | set[str]]
         flooded: set[int] | None = None  # None: each post is checked on its own
         if len(texts) <= SMALL_BATCH:  # per text: cheaper than setting up numpy arrays
@@ -155,7 +155,7 @@ class ModelTriager:
         for row, item in enumerate(items):
             intent, confidence = intents[row]
             sentiment = sentiment_of[sentiments[row]]
-            text, words = item.text, notable[row]
+            text, words = texts[row], notable[row]
             is_spam_post = is_spam(text, words, None if flooded is None else row in flooded)
             found, pii = extract_entities(text, item.created_at, item.coordinates, words)
             level, reasons = decide_priority(

@@ -27,9 +27,16 @@ class StaticVectors:
     _index: dict[str, int] = field(init=False, repr=False)
     _cache: dict[str, tuple[int, ...]] = field(init=False, repr=False)
     _table: FloatMatrix = field(init=False, repr=False)
+    _longest_first: int = field(init=False, repr=False)
+    _longest_piece: int = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self._index = {w: i for i, w in enumerate(self.words)}
+        # The longest entry of each kind bounds the slices the word-piece lookup tries, which
+        # keeps it linear in the word's length (it tried every end, cubic on one long word).
+        pieces = [len(w) - 2 for w in self.words if w.startswith("##")]
+        self._longest_first = max((len(w) for w in self.words), default=0)
+        self._longest_piece = max(pieces, default=0)
         self._cache = {}
         table = self.codes.astype(np.float32) * self.scales[:, None]
         self._table = (table * self.weights[:, None]).astype(np.float32)
@@ -73,7 +80,11 @@ class StaticVectors:
             )
 
     def word_ids(self, word: str) -> tuple[int, ...]:
-        """The entries for a word: itself if known, else its longest-prefix word pieces."""
+        """The entries for a word: itself if known, else its longest-prefix word pieces.
+
+        Greedy longest match, as the sentence model's tokenizer does: at each position the
+        longest vocabulary piece that fits (no piece is longer than the longest entry).
+        """
         cached = self._cache.get(word)
         if cached is not None:
             return cached
@@ -96,9 +107,9 @@ class StaticVectors:
         if "'" in folded:
             return tuple(i for part in folded.split("'") for i in self._lookup(part))
         pieces: list[int] = []
-        start = 0
-        while start < len(folded):
-            end = len(folded)
+        start, size = 0, len(folded)
+        while start < size:
+            end = min(size, start + (self._longest_piece if start else self._longest_first))
             while end > start:
                 piece = folded[start:end] if start == 0 else "##" + folded[start:end]
                 if piece in index:

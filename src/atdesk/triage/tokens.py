@@ -8,11 +8,19 @@ from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from itertools import accumulate
 
+# Hostile input: triage reads at most this many characters of a post (an X direct message's
+# limit; real posts are far shorter), and a run of letters or digits longer than this is read as
+# several tokens of at most this length (twcs's longest token is 75), so every model's work is
+# linear in the text and bounded whatever is posted. The stored post keeps its whole text.
+MAX_TEXT_CHARS = 10_000
+MAX_TOKEN_CHARS = 100
 # Handles, links and numbers carry no meaning for a classifier, only their presence does.
 _HANDLE = re.compile(r"@\w+")
 _URL = re.compile(r"https?://\S+|www\.\S+")
+_RUN = f"{{1,{MAX_TOKEN_CHARS}}}"  # a letter or digit run as one token, at most this long
 _TOKEN = re.compile(
-    r"[^\W\d_]+(?:'[^\W\d_]+)?|\d+|[!?$€£#]|:\)|:\(|:d\b|[\U0001F300-\U0001FAFF\u2600-\u27BF]"
+    rf"[^\W\d_]{_RUN}(?:'[^\W\d_]{_RUN})?|\d{_RUN}|[!?$€£#]|:\)|:\(|:d\b"
+    r"|[\U0001F300-\U0001FAFF\u2600-\u27BF]"
 )
 _DIGITS = re.compile(r"\d+")
 # Batches are tokenised as one string: texts joined by a line break and this separator, which
@@ -23,8 +31,13 @@ _JOIN = "\n" + SEPARATOR
 # Same tokens as _TOKEN, with a first alternative for plain ASCII words that the regex engine
 # matches faster than the Unicode letter class; it gives way (possessively, so at once) when
 # the word goes on with another letter, and the Unicode alternative then takes the whole word.
-_ASCII_WORD = r"[a-z]++(?:'[a-z]++)?+(?![^\W\d_]|'[^\W\d_])|"
+_ASCII_WORD = rf"[a-z]{_RUN}+(?:'[a-z]{_RUN}+)?+(?![^\W\d_]|'[^\W\d_])|"
 _TOKEN_OR_SEPARATOR = re.compile(_ASCII_WORD + _TOKEN.pattern + "|" + SEPARATOR)
+
+
+def readable(text: str) -> str:
+    """The part of a post that triage reads: its first MAX_TEXT_CHARS characters."""
+    return text if len(text) <= MAX_TEXT_CHARS else text[:MAX_TEXT_CHARS]
 
 
 def normalise(text: str) -> str:
@@ -40,7 +53,7 @@ def normalise(text: str) -> str:
 
 def tokens(text: str) -> list[str]:
     """Words, numbers folded to their length, and the punctuation that signals intent."""
-    found = _TOKEN.findall(normalise(text))
+    found = _TOKEN.findall(normalise(readable(text)))
     return [f"0{len(t)}" if t[0].isdigit() else t for t in found]
 
 
@@ -55,6 +68,8 @@ def raw_tokens_many(texts: Sequence[str]) -> list[str]:
     Folding every token of `tokens(text)` gives exactly that text's tokens; the whole batch
     is normalised and matched as one string, which saves a call per text.
     """
+    if texts and len(max(texts, key=len)) > MAX_TEXT_CHARS:
+        texts = [readable(text) for text in texts]
     joined = _JOIN.join(texts) + _JOIN
     if joined.count(SEPARATOR) == len(texts):
         return _TOKEN_OR_SEPARATOR.findall(normalise(joined))
