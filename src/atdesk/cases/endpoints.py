@@ -20,12 +20,14 @@ from atdesk.cases.schemas import (
     PostOut,
     ReplyCreate,
     ReplyOut,
+    SuggestionOut,
 )
 from atdesk.domain.triage import Priority
 from atdesk.models import Case, TriageCorrection, User
 from atdesk.models import Post as PostRow
 from atdesk.respond.automated import AutomatedBy, automated_posts
 from atdesk.respond.service import ReplyRequest, submit_reply
+from atdesk.respond.suggest import suggestions_for
 from atdesk.web.deps import ApiViewer, DbSession, Viewer
 
 router = APIRouter(prefix="/api/v1", tags=["cases"])
@@ -213,6 +215,14 @@ def reply(
         network_id=outcome.post.native_id if outcome.post else None,
         findings=[asdict(f) for f in outcome.findings],
     )
+
+
+@router.get("/cases/{case_id}/suggestions")
+def get_suggestions(case_id: int, session: DbSession, viewer: ApiViewer) -> list[SuggestionOut]:
+    """The case page's suggested replies: past answers with nothing of their customer,
+    filled in for this one (same function as the page)."""
+    case = _visible(session, viewer, case_id)
+    return [SuggestionOut.model_validate(s) for s in suggestions_for(session, case, viewer.user)]
 
 
 @router.get("/triage-corrections")

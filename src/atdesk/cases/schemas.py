@@ -129,6 +129,16 @@ class ReplyOut(BaseModel):
     findings: list[dict[str, Any]]
 
 
+class SuggestionOut(BaseModel):
+    """A suggested reply as the case page shows it: filled in for this case's customer."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    text: str
+    source_case_id: int
+    score: float
+
+
 class CorrectionOut(BaseModel):
     """One triage label an agent corrected: training data for the next model."""
 

@@ -38,7 +38,7 @@ from atdesk.respond.service import (
     move_to_dm,
     submit_reply,
 )
-from atdesk.respond.suggest import suggest_replies
+from atdesk.respond.suggest import suggestions_for
 from atdesk.web.deps import CsrfChecked, DbSession, PageViewer, Viewer
 from atdesk.web.presence import viewers_of
 from atdesk.web.templating import flash, render
@@ -198,13 +198,7 @@ def suggestions(
 ) -> HTMLResponse:
     """Suggested replies, fetched after the page so they never slow it down."""
     case = visible_case(session, viewer.user, case_id)
-    said = session.scalars(
-        select(PostRow.text)
-        .where(PostRow.case_id == case.id, PostRow.inbound.is_(True))
-        .order_by(PostRow.created_at.desc(), PostRow.id.desc())
-        .limit(5)
-    ).all()
-    found = suggest_replies(session, case, " ".join(said) or case.subject)
+    found = suggestions_for(session, case, viewer.user)
     return render(request, "_suggestions.html", {"suggestions": found})
 
 
