@@ -207,3 +207,16 @@ def test_channel_health_lists_replay_accounts_apart(workspace: Workspace) -> Non
     assert 'data-testid="list-total">1<' in found and "@sprintcare" in found
     acme = root.get("/admin/channels", params={"q": "acme"}).text
     assert 'data-testid="list-total">1<' in acme and "@acmehelp" in acme
+
+
+def test_teams_and_sla_pages_fold_replay_brands(workspace: Workspace) -> None:
+    add_history(workspace.settings.database_url)
+    root = workspace.login("root")
+    root.post("/admin/teams", data={"name": "Archive"})
+    teams = root.get("/admin/teams").text
+    assert teams.count(f"Replay brands ({REPLAY_BRANDS + 1})") == 3, "one fold per team"
+    sla = root.get("/admin/sla").text
+    tabs = re.search(r'<nav class="subtabs">(.*?)</nav>', sla, re.S)
+    assert tabs and "Acme" in tabs.group(1) and "replay00" not in tabs.group(1)
+    assert 'class="active">Acme<' in tabs.group(1), "a working brand opens first"
+    assert f"Replay brands ({REPLAY_BRANDS + 1}; history has no SLA clock)" in sla

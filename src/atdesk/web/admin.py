@@ -441,8 +441,8 @@ def remove_account(
 
 @router.get("/sla", response_class=HTMLResponse)
 def sla(request: Request, session: DbSession, viewer: AdminViewer) -> HTMLResponse:
-    """Each brand's targets by priority, opening hours and holidays."""
-    all_brands = session.scalars(select(Brand).order_by(Brand.name)).all()
+    """Each brand's targets by priority, opening hours and holidays (working brands first)."""
+    all_brands = session.scalars(select(Brand).order_by(Brand.replay_only, Brand.name)).all()
     chosen_id = request.query_params.get("brand_id", "")
     brand = next(
         (b for b in all_brands if str(b.id) == chosen_id), all_brands[0] if all_brands else None
