@@ -132,6 +132,7 @@ def test_what_makes_a_reply_unusable_for_another_customer() -> None:
         "Please ask @bobby about it, he can help",  # a third party
         "Sorry maria_l, we're fixing it now",  # her handle without the @
         "Sorry Maria Lopez, we're on it",  # her surname
+        "Our travel line is open 24 hours on 0343 222 1234, thanks",  # a UK phone
         "We'll call you tomorrow at 5pm about it",  # a time slot
         "The courier comes on Monday, sorry!",  # a day
         "Hi Maria, we've sent you a private message so your details stay safe.",  # move to DM

@@ -32,6 +32,7 @@ from atdesk.triage.entities import (
 )
 
 FIRST_NAME = "{first_name}"
+PHONE_REGIONS = ("US", "GB")
 MIN_LENGTH = 12
 URL = re.compile(r"https?://\S+|www\.\S+")
 _EDGE_MENTIONS = re.compile(r"^(?:\s*@[\w.\-@]+)+\s*|(?:\s+@[\w.\-@]+)+\s*$")
@@ -184,10 +185,11 @@ def _move_to_dm_phrases() -> tuple[str, ...]:
 
 
 def _has_contact_data(text: str) -> bool:
-    """A phone, email, account/order/booking number or street address (triage's finders)."""
-    return bool(
-        find_phones(text) or find_emails(text) or find_account_numbers(text) or find_addresses(text)
-    )
+    """A phone, email, account/order/booking number or street address (triage's finders);
+    phones read as US and as UK numbers, the two the archive's brands write."""
+    if any(find_phones(text, region) for region in PHONE_REGIONS):
+        return True
+    return bool(find_emails(text) or find_account_numbers(text) or find_addresses(text))
 
 
 def _has_time_slot(text: str, written_at: datetime) -> bool:
