@@ -26,6 +26,7 @@ from atdesk.respond.macros import fill, variables_for
 from atdesk.respond.reusable import URL, SourceCustomer, Where, reusable_reply
 
 POOL_SIZE = 400
+BATCH = 12  # past cases whose customers are read at a time; 3 suggestions rarely need more
 _WORD = re.compile(r"[a-zà-ÿ0-9']{3,}")
 STOPWORDS = frozenset(
     [
@@ -258,10 +259,12 @@ def suggest_replies(
         return []
     brand_handles = _brand_handles(session, case.brand_id)
     scored = _scored(query, exchanges)
-    sources = source_customers(session, [cid for _, cid in scored])
+    sources: dict[int, SourceCustomer] = {}
     out: list[Suggestion] = []
     seen: set[str] = set()
-    for score, cid in scored:
+    for rank, (score, cid) in enumerate(scored):
+        if cid not in sources:  # the customers of the next few candidates, in one go
+            sources |= source_customers(session, [c for _, c in scored[rank : rank + BATCH]])
         reply = _first_reusable(case, exchanges[cid], sources[cid], brand_handles)
         key = " ".join((reply or "").lower().split())
         if reply is None or key in seen:
