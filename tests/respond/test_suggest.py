@@ -122,8 +122,8 @@ def test_what_makes_a_reply_unusable_for_another_customer() -> None:
         "Sorry to hear that, Sarah. Tell us more?": "Sorry to hear that, {first_name}. Tell us more?",
         "Please ask @acmehelp, they can help": "Please ask @acmehelp, they can help",
         "We'll fix it in 24 hours, promise.": "We'll fix it in 24 hours, promise.",
-        "See https://help.example/parcels for the steps": (
-            "See https://help.example/parcels for the steps"
+        "See https://help.example/late-parcels-and-returns for the steps": (
+            "See https://help.example/late-parcels-and-returns for the steps"
         ),
     }
     for text, expected in kept.items():

@@ -51,7 +51,8 @@ _WORDS = re.compile(r"[a-z][a-z.']*[a-z]")
 VERIFY_PATH = urlsplit(verification_link("https://h", "t")).path.removesuffix("t")
 # Path parts of a network's links to a person, a post or a private chat.
 _PERSONAL_PATHS = ("/@", "/messages", "/status", "/statuses", "/profile/", "/i/", "/web/")
-_TOKEN_CHARS = re.compile(r"[A-Za-z0-9_\-.=]{20,}")
+# A signed or random token in a path: long, and mixing cases and digits (a slug does not).
+_TOKEN_CHARS = re.compile(r"[A-Za-z0-9_\-.=~]{16,}")
 NETWORK_HOSTS = {
     Network.X.value: ("x.com", "twitter.com", "t.co"),
     Network.MASTODON.value: ("mastodon.social", "joinmastodon.org"),
@@ -146,7 +147,7 @@ def _has_personal_link(text: str, where: Where) -> bool:
         link = urlsplit(raw if "://" in raw else f"https://{raw}")
         host = (link.hostname or "").removeprefix("www.")
         path = link.path
-        if VERIFY_PATH in path or link.query or _TOKEN_CHARS.search(path):
+        if VERIFY_PATH in path or link.query or _has_token(path):
             return True
         if any(part in path for part in _PERSONAL_PATHS):
             return True
@@ -158,6 +159,16 @@ def _has_personal_link(text: str, where: Where) -> bool:
         ):
             return True
     return False
+
+
+def _has_token(path: str) -> bool:
+    """A run like "eyJhbGciOi…" or "aB3xQ9…" (upper, lower and digits), not "late-parcels-2"."""
+    return any(
+        any(c.isupper() for c in run)
+        and any(c.islower() for c in run)
+        and any(c.isdigit() for c in run)
+        for run in _TOKEN_CHARS.findall(path)
+    )
 
 
 def _network_specific(text: str, where: Where) -> bool:
@@ -198,7 +209,7 @@ def _has_time_slot(text: str, written_at: datetime) -> bool:
 
 
 def _generic(text: str, found: Resolved) -> bool:
-    """ "today", "tonight", "in 24 hours", "2 days ago", "end of the day": true for anyone."""
+    """Relative times are true for anyone: today, tonight, in 24 hours, 2 days ago, end of day."""
     phrase = " ".join(text[found.start : found.end].lower().split()).removeprefix("the ")
     if phrase.endswith(" ago") or phrase.startswith("end of "):
         return True
