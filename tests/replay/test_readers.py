@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import io
 import json
+from pathlib import Path
 
 import pytest
 
 from atdesk.channels.replay.errors import ReplayFormatError, RowError
 from atdesk.channels.replay.jsonl import read_jsonl
+from atdesk.channels.replay.reader import read_replay
 from atdesk.channels.replay.twcs import normalize_row, read_twcs
 from atdesk.domain.posts import RawEvent
 
@@ -114,3 +116,52 @@ def test_jsonl_lines_are_validated_one_by_one() -> None:
     assert "not valid JSON" in errors[0] and "missing id" in errors[1]
     assert "unknown network" in errors[2] and "time zone" in errors[3]
     assert "out of range" in errors[4] and "unknown fields: colour" in errors[5]
+
+
+def test_a_byte_that_is_not_utf8_costs_its_row_only(tmp_path: Path) -> None:
+    path = tmp_path / "replay.csv"
+    path.write_bytes(
+        HEADER.encode()
+        + f"1,a,True,{WHEN},fine,,\n".encode()
+        + f"2,b,True,{WHEN},caf\xe9 latin-1,,\n".encode("latin-1")  # line 3
+        + f'3,c,True,{WHEN},"two\nlines \xff",,\n'.encode("latin-1")  # lines 4-5, bad on 5
+        + f"4,d,True,{WHEN},caf\u00e9 in UTF-8,,\n".encode()
+    )
+    items = list(read_replay(path, warn=lambda _: None))
+    good = [i.payload["tweet_id"] for i in items if isinstance(i, RawEvent)]
+    bad = [str(i) for i in items if isinstance(i, RowError)]
+    assert good == ["1", "4"]
+    assert bad == [
+        "line 3: not valid UTF-8: byte 0xe9 at column 44",
+        "line 5: not valid UTF-8: byte 0xff at column 7",
+    ]
+
+
+def test_a_jsonl_line_with_bad_bytes_or_a_lone_surrogate_is_skipped(tmp_path: Path) -> None:
+    post = {
+        "network": "x",
+        "text": "@help hi",
+        "created_at": "2026-03-01T14:07:00Z",
+        "author": {"id": "77", "handle": "dana"},
+    }
+    path = tmp_path / "replay.jsonl"
+    path.write_bytes(
+        json.dumps({**post, "id": "1"}).encode()
+        + b"\n"
+        + json.dumps({**post, "id": "2", "text": "caf\u00e9"}, ensure_ascii=False)
+        .encode()
+        .replace("é".encode(), b"\xe9")
+        + b"\n"
+        + json.dumps({**post, "id": "3", "author": {"id": "8", "name": "\ud800"}}).encode()
+        + b"\n"
+        + json.dumps({**post, "id": "4", "text": "ok \U0001f600"}).encode()
+        + b"\n"
+    )
+    items = list(read_replay(path, warn=lambda _: None))
+    good = [i.payload["id"] for i in items if isinstance(i, RawEvent)]
+    bad = [str(i) for i in items if isinstance(i, RowError)]
+    assert good == ["1", "4"]
+    assert bad[0].startswith("line 2: not valid UTF-8: byte 0xe9 at column ")
+    assert bad[1] == (
+        "line 3: author.name: an unpaired surrogate U+D800 at column 1; text must be valid Unicode"
+    )

@@ -22,3 +22,23 @@ class ReplayFormatError(ValueError):
 
 class RowInvalid(ValueError):
     """One row is unusable; the reader reports it with its line number and goes on."""
+
+
+# Replay files are opened with errors="surrogateescape": a byte that is not UTF-8 becomes one of
+# these code points, so the reader can skip its row instead of losing the whole file.
+_ESCAPED_BYTES = range(0xDC80, 0xDD00)
+
+
+def undecodable(text: str) -> str | None:
+    """Why text read with errors="surrogateescape" was not UTF-8 in the file (None if it was)."""
+    if text.isascii():
+        return None
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        code = ord(text[exc.start])
+        column = exc.start - text.rfind("\n", 0, exc.start)
+        if code in _ESCAPED_BYTES:
+            return f"not valid UTF-8: byte 0x{code - 0xDC00:02x} at column {column}"
+        return f"an unpaired surrogate U+{code:04X} at column {column}; text must be valid Unicode"
+    return None

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any, TextIO
 
-from atdesk.channels.replay.errors import RowError, RowInvalid
+from atdesk.channels.replay.errors import RowError, RowInvalid, undecodable
 from atdesk.domain.networks import Network, parse_network
 from atdesk.domain.posts import Author, Post, RawEvent
 
@@ -72,11 +72,35 @@ def _coordinates(value: Any) -> tuple[float, float] | None:
     return (lat, lon)
 
 
+def _strings(value: Any, path: str) -> Iterator[tuple[str, str]]:
+    """Every string in a JSON value, with where it is (author.name, media[0])."""
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _strings(item, f"{path}.{key}" if path else str(key))
+    elif isinstance(value, list):
+        for n, item in enumerate(value):
+            yield from _strings(item, f"{path}[{n}]")
+
+
+def _unpaired_surrogate(strings: Iterable[tuple[str, str]]) -> str | None:
+    """A JSON \\ud800-style escape left alone decodes to text no database can store."""
+    for path, value in strings:
+        problem = undecodable(value)
+        if problem is not None:
+            return f"{path}: {problem}"
+    return None
+
+
 def normalize_line(data: dict[str, Any]) -> Post:
     """Turn one JSON object into a Post, raising RowInvalid with the reason."""
     unknown = sorted(set(data) - FIELDS)
     if unknown:
         raise RowInvalid(f"unknown fields: {', '.join(unknown)}")
+    surrogate = _unpaired_surrogate(_strings(data, ""))
+    if surrogate is not None:
+        raise RowInvalid(surrogate)
     try:
         network = parse_network(str(data.get("network") or ""))
     except ValueError as exc:
@@ -133,6 +157,10 @@ def read_jsonl(stream: TextIO) -> Iterator[RawEvent | RowError]:
     """Yield one event per good line and one RowError per bad line, in file order."""
     for number, line in enumerate(stream, start=1):
         if not line.strip():
+            continue
+        problem = undecodable(line)
+        if problem is not None:
+            yield RowError(number, problem)
             continue
         try:
             data = json.loads(line)

@@ -23,7 +23,9 @@ def detect_format(path: Path) -> str:
 def read_replay(path: Path, warn: Callable[[str], None] = print) -> Iterator[RawEvent | RowError]:
     """Events and row errors from a CSV or JSON Lines replay file."""
     fmt = detect_format(path)
-    with path.open(encoding="utf-8", newline="" if fmt == "csv" else None) as handle:
+    # A byte that is not UTF-8 costs its row only: the readers report it with its line number.
+    newline = "" if fmt == "csv" else None
+    with path.open(encoding="utf-8", errors="surrogateescape", newline=newline) as handle:
         if fmt == "jsonl":
             yield from read_jsonl(handle)
         else:

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
-from atdesk.channels.replay.errors import ReplayFormatError, RowError, RowInvalid
+from atdesk.channels.replay.errors import ReplayFormatError, RowError, RowInvalid, undecodable
 from atdesk.domain.networks import Network
 from atdesk.domain.posts import Author, Post, RawEvent
 
@@ -69,8 +69,20 @@ def _records(lines: Iterator[str]) -> Iterator[tuple[int, list[str]] | RowError]
             if restart is not None:
                 pending.extend(reversed(taken[restart:]))
             continue
+        if not buf.isascii() and (bad := _not_utf8([first, *taken])) is not None:
+            yield bad
+            continue
         if buf.strip():
             yield start, fields
+
+
+def _not_utf8(lines: list[tuple[int, str]]) -> RowError | None:
+    """The first physical line of a record that held a byte that is not UTF-8, if any."""
+    for number, text in lines:
+        problem = undecodable(text)
+        if problem is not None:
+            return RowError(number, problem)
+    return None
 
 
 _MONTHS = {
