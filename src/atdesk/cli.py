@@ -103,11 +103,18 @@ def ingest(ctx: click.Context, file: Path) -> None:
         )
     for error in report.bad_rows:
         click.echo(f"skipped {error}", err=True)
+    for message in report.pipeline.invalid:
+        click.echo(f"skipped {message}", err=True)
+    for message in report.pipeline.conflicts:
+        click.echo(f"warning: {message}", err=True)
+    skipped = len(report.bad_rows) + len(report.pipeline.invalid)
     rate = report.rows / report.seconds if report.seconds else 0.0
     click.echo(
         f"{report.rows} rows read, {report.pipeline.stored} new posts, "
-        f"{report.pipeline.repeats} already stored, {report.pipeline.updated} updated, "
-        f"{report.pipeline.filtered} filtered, {len(report.bad_rows)} bad rows skipped; "
+        f"{report.pipeline.repeats} already stored, "
+        f"{len(report.pipeline.conflicts)} already stored with different text (kept), "
+        f"{report.pipeline.updated} updated, "
+        f"{report.pipeline.filtered} filtered, {skipped} bad rows skipped; "
         f"{report.cases_opened} cases opened, {report.auto_resolved} auto-resolved; "
         f"{report.brands_created} brands registered; {report.seconds:.1f} s ({rate:.0f} rows/s)"
     )

@@ -23,11 +23,17 @@ def chunked(values: Sequence[str], size: int = SQL_CHUNK) -> Iterable[Sequence[s
 
 @dataclass(slots=True)
 class Deduplicated:
-    """New posts to store, changes to stored ones, and how many were plain repeats."""
+    """New posts to store, changes to stored ones, plain repeats, and conflicting repeats.
+
+    A conflict is a post whose key is stored (or came earlier in the batch) with another text
+    and that is not an edit: the stored post is kept, and `conflicts` holds the positions of
+    such posts in the batch so the caller can say which input lines they were.
+    """
 
     new: list[Post] = field(default_factory=list)
     changes: list[tuple[PostRow, Post]] = field(default_factory=list)
     repeats: int = 0
+    conflicts: list[int] = field(default_factory=list)
 
 
 def _changes_something(row: PostRow, post: Post) -> bool:
@@ -35,6 +41,11 @@ def _changes_something(row: PostRow, post: Post) -> bool:
     if post.deleted:
         return row.deleted_at is None
     return post.edited and post.text != row.text
+
+
+def _conflicts(text: str, post: Post) -> bool:
+    """Same key, other text, and not an edit: two different posts claim one id."""
+    return not post.edited and not post.deleted and post.text != text
 
 
 def _fold(first: Post, later: Post) -> Post | None:
@@ -52,13 +63,13 @@ def _fold(first: Post, later: Post) -> Post | None:
 def deduplicate(session: Session, posts: Sequence[Post]) -> Deduplicated:
     """Split a batch into new posts, edits/deletions of stored posts, and repeats."""
     result = Deduplicated()
-    first_seen: dict[tuple[str, str], Post] = {}
-    later: list[Post] = []
-    for post in posts:
+    first_seen: dict[tuple[str, str], tuple[int, Post]] = {}
+    later: list[tuple[int, Post]] = []
+    for position, post in enumerate(posts):
         if post.key in first_seen:
-            later.append(post)
+            later.append((position, post))
         else:
-            first_seen[post.key] = post
+            first_seen[post.key] = (position, post)
     by_network: dict[str, list[str]] = defaultdict(list)
     for network, native_id in first_seen:
         by_network[network].append(native_id)
@@ -70,7 +81,7 @@ def deduplicate(session: Session, posts: Sequence[Post]) -> Deduplicated:
             )
             stored.update({(row.network, row.native_id): row for row in rows})
     fresh: dict[tuple[str, str], int] = {}
-    for key, post in first_seen.items():
+    for key, (position, post) in first_seen.items():
         row = stored.get(key)
         if row is None:
             fresh[key] = len(result.new)
@@ -78,18 +89,26 @@ def deduplicate(session: Session, posts: Sequence[Post]) -> Deduplicated:
         elif _changes_something(row, post):
             result.changes.append((row, post))
         else:
-            result.repeats += 1
-    for post in later:
+            _repeat(result, position, _conflicts(row.text, post))
+    for position, post in later:
         row = stored.get(post.key)
         if post.key in fresh:
             index = fresh[post.key]
             folded = _fold(result.new[index], post)
             if folded is None:
-                result.repeats += 1
+                _repeat(result, position, _conflicts(result.new[index].text, post))
             else:
                 result.new[index] = folded
         elif row is not None and _changes_something(row, post):
             result.changes.append((row, post))
         else:
-            result.repeats += 1
+            _repeat(result, position, row is not None and _conflicts(row.text, post))
     return result
+
+
+def _repeat(result: Deduplicated, position: int, conflicting: bool) -> None:
+    """Count a post that changes nothing: a plain repeat, or a conflict to report."""
+    if conflicting:
+        result.conflicts.append(position)
+    else:
+        result.repeats += 1

@@ -33,6 +33,8 @@ class BatchReport:
     repeats: int = 0
     filtered: int = 0
     invalid: list[str] = field(default_factory=list)
+    # Posts whose id is already stored with another text (not an edit): the stored one is kept.
+    conflicts: list[str] = field(default_factory=list)
     case_changes: list[CaseChange] = field(default_factory=list)
 
     def add(self, other: BatchReport) -> None:
@@ -43,7 +45,17 @@ class BatchReport:
         self.repeats += other.repeats
         self.filtered += other.filtered
         self.invalid.extend(other.invalid)
+        self.conflicts.extend(other.conflicts)
         self.case_changes.extend(other.case_changes)
+
+
+def conflict_message(post: Post, line: int | None) -> str:
+    """The warning for a post whose id is stored with another text, naming its input line."""
+    where = f"line {line}: " if line else ""
+    return (
+        f"{where}{post.network.value} id {post.native_id} already stored with different text;"
+        " kept the stored one"
+    )
 
 
 def decide(post: Post, directory: BrandDirectory) -> Decided:
@@ -87,6 +99,7 @@ def process_events(
     """
     report = BatchReport(received=len(events))
     posts: list[Post] = []
+    lines: list[int | None] = []
     sources: dict[tuple[str, str], str] = {}
     for event in events:
         try:
@@ -96,9 +109,11 @@ def process_events(
             report.invalid.append(f"{where}{exc}")
             continue
         posts.append(post)
+        lines.append(event.line)
         sources.setdefault(post.key, event.source)
     found = deduplicate(session, posts)
     report.repeats = found.repeats
+    report.conflicts = [conflict_message(posts[i], lines[i]) for i in found.conflicts]
     for row, change in found.changes:
         apply_change(row, change)
     report.updated = len(found.changes)
