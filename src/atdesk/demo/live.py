@@ -24,6 +24,7 @@ from sqlalchemy import select
 
 from atdesk.channels.x.account import XAccount
 from atdesk.config import Settings
+from atdesk.demo.networks import DemoNetworkSet, read_past, seed_stored_posts
 from atdesk.domain.networks import Network
 from atdesk.emulators.open311 import Open311Emulator
 from atdesk.emulators.x import XEmulator
@@ -46,16 +47,19 @@ class LiveDemo:
     x: XEmulator
     city: Open311Emulator
     accounts: dict[str, int]
+    networks: DemoNetworkSet | None = None  # Mastodon and Bluesky, once wired
     stopping: threading.Event = field(default_factory=threading.Event)
     threads: list[threading.Thread] = field(default_factory=list)
 
     def stop(self) -> None:
-        """Stop the threads and both emulators."""
+        """Stop the threads and every emulator."""
         self.stopping.set()
         for thread in self.threads:
             thread.join(timeout=5)
         self.x.stop()
         self.city.stop()
+        if self.networks is not None:
+            self.networks.stop()
 
 
 def token_of(handle: str) -> str:
@@ -64,16 +68,20 @@ def token_of(handle: str) -> str:
 
 
 def start_emulators(settings: Settings, brands: list[dict[str, Any]]) -> LiveDemo:
-    """Start X and the city; point each demo brand's X account at the X emulator."""
+    """Start X and the city; point each demo brand's X account at the X emulator, and put
+    the posts stored for the brands back on it (the scenarios, earlier runs' posts)."""
     x = XEmulator(validate=False).start()
     for endpoint in ("GET /2/users/:id/mentions", "GET /2/dm_events"):
         x.set_rate_limit(endpoint, 100_000, 900.0)
     city = Open311Emulator().start()
+    for spec in brands:
+        handle, user_id = spec["x"]
+        x.add_account(handle, user_token=token_of(handle), user_id=user_id, name=spec["name"])
+    seeded = seed_stored_posts(settings, Network.X, x, [str(spec["name"]) for spec in brands])
     accounts: dict[str, int] = {}
     with transaction(settings.database_url) as session:
         for spec in brands:
             handle, user_id = spec["x"]
-            x.add_account(handle, user_token=token_of(handle), user_id=user_id, name=spec["name"])
             row = session.scalar(
                 select(ChannelAccount)
                 .join(Brand, Brand.id == ChannelAccount.brand_id)
@@ -82,7 +90,11 @@ def start_emulators(settings: Settings, brands: list[dict[str, Any]]) -> LiveDem
             if row is None:
                 continue
             row.state = XAccount(
-                handle=handle, user_id=user_id, user_token=token_of(handle), base_url=x.base_url
+                handle=handle,
+                user_id=user_id,
+                user_token=token_of(handle),
+                base_url=x.base_url,
+                mentions=read_past(seeded),
             ).to_json()
             accounts[handle] = row.id
     return LiveDemo(x=x, city=city, accounts=accounts)

@@ -12,16 +12,19 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from atdesk.channels.base import PageCursor
 from atdesk.channels.bluesky.account import BlueskyAccount
 from atdesk.channels.mastodon.account import MastodonAccount
 from atdesk.channels.x.account import XAccount
 from atdesk.config import Settings
 from atdesk.domain.networks import Network
+from atdesk.domain.posts import Author as PostAuthor
+from atdesk.domain.posts import Post as StoredPost
 from atdesk.emulators.base import Emulator
 from atdesk.emulators.bluesky import BlueskyEmulator
 from atdesk.emulators.mastodon import MastodonEmulator
@@ -76,6 +79,76 @@ class DemoNetworkSet:
         self.bluesky.stop()
 
 
+class Seedable(Protocol):
+    """An emulator that can hold posts written before it started."""
+
+    def seed(self, post: StoredPost) -> None:
+        """Keep the post with its own id, author and time, notifying nobody."""
+
+
+def stored_posts(
+    settings: Settings, network: Network, brand_names: Sequence[str]
+) -> list[StoredPost]:
+    """The demo brands' posts on one network as the database holds them, parents first.
+
+    Private messages are left out except on Mastodon, where they are statuses that a
+    private reply answers; X and Bluesky private messages need only their people.
+    """
+    query = (
+        select(Post, Author)
+        .join(Author, Author.id == Post.author_id)
+        .join(Brand, Brand.id == Post.brand_id)
+        .where(
+            Post.network == network.value,
+            Brand.name.in_(list(brand_names)),
+            Post.deleted_at.is_(None),
+        )
+        .order_by(Post.created_at, Post.id)
+    )
+    if network is not Network.MASTODON:
+        query = query.where(Post.direct.is_(False))
+    with transaction(settings.database_url) as session:
+        rows = session.execute(query).all()
+        return [_as_posted(network, post, author) for post, author in rows]
+
+
+def _as_posted(network: Network, post: Post, author: Author) -> StoredPost:
+    """A stored row back in the shape a network's post has, for an emulator to hold."""
+    coordinates = (post.lat, post.lon) if post.lat is not None and post.lon is not None else None
+    return StoredPost(
+        network=network,
+        native_id=post.native_id,
+        text=post.text,
+        created_at=post.created_at,
+        author=PostAuthor(
+            network, author.native_id, author.handle, author.name, author.followers, author.verified
+        ),
+        in_reply_to=post.in_reply_to,
+        direct=post.direct,
+        coordinates=coordinates,
+        media=tuple(post.media or ()),
+        lang=post.language,
+    )
+
+
+def seed_stored_posts(
+    settings: Settings, network: Network, emulator: Seedable, brand_names: Sequence[str]
+) -> list[StoredPost]:
+    """Put the demo brands' stored posts on a freshly started emulator with their own ids, so
+    agents can answer the seeded cases (and a re-run's) and reach their authors privately."""
+    posts = stored_posts(settings, network, brand_names)
+    for post in posts:
+        emulator.seed(post)
+    return posts
+
+
+def read_past(seeded: Sequence[StoredPost]) -> PageCursor:
+    """An X mentions cursor past the seeded posts: the database holds them already, so the
+    connector starts with what is new, as it would had it read them itself."""
+    ids = [int(p.native_id) for p in seeded if p.native_id.isdigit()]
+    return PageCursor(high_water=str(max(ids)), seeded=True) if ids else PageCursor()
+
+
 def _slug(name: str) -> str:
     return "".join(c for c in name.lower() if c.isalnum())
 
@@ -117,13 +190,17 @@ def _connect(
     rows: dict[str, ChannelAccount],
     *,
     own_x: bool,
+    seeded_x: Sequence[StoredPost] = (),
 ) -> None:
     slug = _slug(str(brand["name"]))
     mastodon = rows.get(Network.MASTODON.value)
     if mastodon is not None:
         token = f"demo-{slug}-mastodon-token"
         account_id = networks.mastodon.add_account(
-            mastodon.handle, token=token, display_name=brand["name"]
+            mastodon.handle,
+            token=token,
+            display_name=brand["name"],
+            account_id=mastodon.native_user_id or None,  # the same id as on the last run
         )
         mastodon.native_user_id = account_id
         mastodon.state = MastodonAccount(
@@ -151,6 +228,7 @@ def _connect(
             user_token=token,
             consumer_secret=networks.x.consumer_secret,
             base_url=networks.x.base_url,
+            mentions=read_past(seeded_x),
         ).to_json()
     for row in rows.values():
         networks.accounts[f"{row.network}:{row.handle}"] = row.id
@@ -191,6 +269,16 @@ def _customers_write(
     return written
 
 
+def _seed_own_x(settings: Settings, x: XEmulator, brand_names: list[str]) -> list[StoredPost]:
+    """The brands' X users first (so the stored posts' mentions resolve), then their posts."""
+    with transaction(settings.database_url) as session:
+        for name in brand_names:
+            row = _accounts(session, name).get(Network.X.value)
+            if row is not None and row.native_user_id:
+                x.add_user(row.handle, name=name, user_id=row.native_user_id)
+    return seed_stored_posts(settings, Network.X, x, brand_names)
+
+
 def wire_demo_networks(
     settings: Settings,
     brands: Sequence[Mapping[str, Any]],
@@ -203,17 +291,23 @@ def wire_demo_networks(
         bluesky=BlueskyEmulator().start(),
         x=x or XEmulator().start(),
     )
+    names = [str(b["name"]) for b in brands]
+    seeded_x = _seed_own_x(settings, networks.x, names) if x is None else []
     with transaction(settings.database_url) as session:
         for brand in brands:
             rows = _accounts(session, str(brand["name"]))
-            _connect(networks, brand, rows, own_x=x is None)
+            _connect(networks, brand, rows, own_x=x is None, seeded_x=seeded_x)
             session.flush()
             for row in rows.values():
                 _poll_often(session, row.id)
+    seeded = len(seeded_x)
+    seeded += len(seed_stored_posts(settings, Network.MASTODON, networks.mastodon, names))
+    seeded += len(seed_stored_posts(settings, Network.BLUESKY, networks.bluesky, names))
     written = _customers_write(settings, networks, brands)
     echo(
         f"demo networks: Mastodon at {networks.mastodon.base_url}, Bluesky at "
-        f"{networks.bluesky.base_url}, X at {networks.x.base_url}; {written} new customer posts"
+        f"{networks.bluesky.base_url}, X at {networks.x.base_url}; {seeded} stored posts put "
+        f"back on them, {written} new customer posts"
     )
     echo("demo networks: the workers poll them every few seconds; see Admin → Channel health")
     return networks

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import secrets
+import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from atdesk.accounts.passwords import hash_password
 from atdesk.accounts.service import create_user
@@ -24,7 +25,7 @@ from atdesk.domain.cases import Role
 from atdesk.domain.networks import Network
 from atdesk.domain.posts import RawEvent
 from atdesk.keyfile import with_secret_key
-from atdesk.models import Brand, User
+from atdesk.models import Brand, Post, User
 from atdesk.models.base import utcnow
 from atdesk.pipeline.bus import INBOUND, Bus
 from atdesk.pipeline.factory import make_bus
@@ -34,6 +35,8 @@ from atdesk.storage.session import transaction
 
 SCENARIOS = Path(__file__).parent / "scenarios.json"
 DEMO_ADMIN = "admin"
+PROGRESS_EVERY_ROWS = 5000
+PROGRESS_EVERY_S = 5.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,22 +119,74 @@ def prepare_demo(
     echo(f"loaded {len(events)} demo scenario posts")
     live = start_live(settings, scenarios, bus, echo) if live_networks else None
     if live is not None:  # Mastodon and Bluesky beside the live X, read by the connectors
-        wire_demo_networks(settings, scenarios["brands"], live.x, echo)
-    replay_posts = 0
-    twcs = Path(settings.data_dir) / "twcs" / "twcs_merged.csv"
-    if replay and twcs.is_file():
-        echo(f"replaying {twcs} (37,714 real customer-support tweets) ...")
-        report = ingest_file(twcs, settings.database_url, bus, warn=echo)
-        replay_posts = report.rows
-        echo(f"replay: {report.pipeline.stored} new posts, {report.cases_opened} cases opened")
-    elif replay:
-        echo(f"twcs replay skipped: {twcs} not found (set ATDESK_DATA_DIR)")
+        live.networks = wire_demo_networks(settings, scenarios["brands"], live.x, echo)
+    replay_posts = replay_twcs(settings, bus, echo) if replay else 0
     if live is not None:
         start_threads(live, scenarios["automations"], say=echo)
     password = _reset_admin(settings)
     staff = reset_staff(settings, password)
     echo(f"agents and a supervisor log in with the admin's password too: {', '.join(staff)}")
     return DemoSummary(DEMO_ADMIN, password, len(events), replay_posts, live)
+
+
+@dataclass(slots=True)
+class ReplayProgress:
+    """The ingest progress hook (the one `atdesk ingest` feeds its bar) as printed lines: every
+    few thousand rows or seconds, so a minute-long replay is never silent."""
+
+    echo: Callable[[str], None]
+    stored: Callable[[], int]
+    clock: Callable[[], float] = time.monotonic
+    every_rows: int = PROGRESS_EVERY_ROWS
+    every_s: float = PROGRESS_EVERY_S
+    rows: int = 0
+    started: float = field(init=False)
+    _told_rows: int = field(init=False, default=0)
+    _told_at: float = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.started = self._told_at = self.clock()
+
+    def __call__(self, rows: int) -> None:
+        """Count a batch; say where the replay is when enough rows or time went by."""
+        self.rows += rows
+        now = self.clock()
+        if self.rows - self._told_rows < self.every_rows and now - self._told_at < self.every_s:
+            return
+        self._told_rows, self._told_at = self.rows, now
+        elapsed = now - self.started
+        rate = self.rows / elapsed if elapsed > 0 else 0.0
+        self.echo(
+            f"replay: {self.rows:,} rows read, {self.stored():,} posts stored, {rate:,.0f} rows/s"
+        )
+
+
+def _stored_posts(settings: Settings) -> Callable[[], int]:
+    """How many posts the database holds, asked afresh each time progress is printed."""
+
+    def count() -> int:
+        with transaction(settings.database_url) as session:
+            return int(session.scalar(select(func.count(Post.id))) or 0)
+
+    return count
+
+
+def replay_twcs(settings: Settings, bus: Bus, echo: Callable[[str], None]) -> int:
+    """The twcs replay from the data directory, if there, with progress lines; rows read."""
+    twcs = Path(settings.data_dir) / "twcs" / "twcs_merged.csv"
+    if not twcs.is_file():
+        echo(f"twcs replay skipped: {twcs} not found (set ATDESK_DATA_DIR)")
+        return 0
+    echo(f"replaying {twcs} (37,714 real customer-support tweets) ...")
+    progress = ReplayProgress(
+        echo, _stored_posts(settings), every_rows=PROGRESS_EVERY_ROWS, every_s=PROGRESS_EVERY_S
+    )
+    report = ingest_file(twcs, settings.database_url, bus, progress=progress, warn=echo)
+    echo(
+        f"replay: {report.rows:,} rows read, {report.pipeline.stored:,} new posts, "
+        f"{report.cases_opened:,} cases opened in {report.seconds:.0f} s"
+    )
+    return report.rows
 
 
 def start_live(

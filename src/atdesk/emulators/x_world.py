@@ -36,6 +36,7 @@ from atdesk.emulators.x_rules import PROBLEM, Rule, XApp
 from atdesk.emulators.x_webhooks import Deliverer, Delivery, Webhook
 
 DEFAULT_APP = "app"
+PLACE_ID = "0a1b2c3d4e5f6071"  # where every geotagged post is (x_render names it)
 STREAM_PATH = "/2/tweets/search/stream"
 WEBHOOK_DELIVERY = "/_webhook"
 REPLY_NOT_ALLOWED = (
@@ -339,7 +340,7 @@ class XWorld(Emulator):
             if geo is not None:
                 lat, lon = geo
                 tweet["geo"] = {
-                    "place_id": "0a1b2c3d4e5f6071",
+                    "place_id": PLACE_ID,
                     "coordinates": {"type": "Point", "coordinates": [lon, lat]},
                 }
             media_urls = list(media)
@@ -404,7 +405,10 @@ class XWorld(Emulator):
                 tweet["referenced_tweets"] = [self._reply_link(tweet, post.in_reply_to)]
             if post.coordinates is not None:
                 lat, lon = post.coordinates
-                tweet["geo"] = {"coordinates": {"type": "Point", "coordinates": [lon, lat]}}
+                tweet["geo"] = {
+                    "place_id": PLACE_ID,
+                    "coordinates": {"type": "Point", "coordinates": [lon, lat]},
+                }
             self.tweets[post.native_id] = tweet
             if post.native_id.isdigit():  # ids grow with time: new posts come after it
                 self._next_id = max(self._next_id, int(post.native_id))
