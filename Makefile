@@ -15,8 +15,9 @@ $(VENV)/.installed: requirements/lock.txt pyproject.toml
 	$(VENV)/bin/uv pip install -q --python $(PY) --no-deps -e .
 	touch $@
 
+PORT ?= 8000
 demo: setup
-	$(VENV)/bin/atdesk demo
+	$(VENV)/bin/atdesk demo --port $(PORT)
 
 system-deps:
 	scripts/system-deps
