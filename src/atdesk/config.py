@@ -36,6 +36,9 @@ class Settings:
     secret_key: str | None = None
     data_dir: str = str(Path(__file__).resolve().parents[3] / "shared" / "data")
     intent_model: str | None = None
+    # Comma-separated IPs/CIDRs of reverse proxies whose X-Forwarded-For/-Proto are believed;
+    # empty trusts nobody, loopback included (docs/security.md).
+    trusted_proxies: str = ""
 
     @property
     def signing_key(self) -> str:

@@ -8,9 +8,9 @@ from fastapi import Depends, FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
-from starlette.middleware.sessions import SessionMiddleware
 
 from atdesk import __version__
+from atdesk.accounts.sessions import ABSOLUTE_LIFETIME
 from atdesk.automations import endpoints as automation_endpoints
 from atdesk.automations import pages as automation_pages
 from atdesk.automations import public as automation_public
@@ -19,6 +19,7 @@ from atdesk.cases import saved_view_endpoints
 from atdesk.config import Settings, load_settings
 from atdesk.connectors import endpoints as connector_endpoints
 from atdesk.customers import endpoints as customer_endpoints
+from atdesk.models.base import utcnow
 from atdesk.respond.outbox import ChannelOutbox, Outbox
 from atdesk.surveys import endpoints as survey_endpoints
 from atdesk.surveys import pages as survey_pages
@@ -35,12 +36,16 @@ from atdesk.web import (
     presence,
     saved_views,
 )
+from atdesk.web.bodylimits import BodyLimits
 from atdesk.web.deps import api_user
 from atdesk.web.errors import install_error_handlers
+from atdesk.web.proxies import ForwardedHeaders, TrustedProxies
 from atdesk.web.ratelimit import LoginLimits
+from atdesk.web.security import SecurityHeaders, SessionCookies, docs_page_policy
 from atdesk.web.timing import ServerTiming
 
-SESSION_MAX_AGE_S = 12 * 3600
+# The cookie only names a server-side session, whose own expiry decides (accounts.sessions).
+SESSION_COOKIE_MAX_AGE_S = int(ABSOLUTE_LIFETIME.total_seconds())
 
 
 def create_app(settings: Settings | None = None, *, outbox: Outbox | None = None) -> FastAPI:
@@ -57,15 +62,18 @@ def create_app(settings: Settings | None = None, *, outbox: Outbox | None = None
     app.state.settings = settings
     app.state.outbox = outbox or ChannelOutbox()
     app.state.login_limits = LoginLimits.default()
+    app.state.clock = utcnow
+    # Outermost last: headers on every answer, then who is asking, then the body cap.
     app.add_middleware(
-        SessionMiddleware,
+        SessionCookies,
         secret_key=settings.signing_key,
-        session_cookie="atdesk_session",
-        max_age=SESSION_MAX_AGE_S,
-        same_site="lax",
-        https_only=False,
+        max_age=SESSION_COOKIE_MAX_AGE_S,
+        always_secure=settings.public_url.lower().startswith("https://"),
     )
     app.add_middleware(ServerTiming)
+    app.add_middleware(BodyLimits)
+    app.add_middleware(ForwardedHeaders, trusted=TrustedProxies.parse(settings.trusted_proxies))
+    app.add_middleware(SecurityHeaders)
     app.mount(
         "/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static"
     )
@@ -101,6 +109,8 @@ def create_app(settings: Settings | None = None, *, outbox: Outbox | None = None
 
     @app.get("/docs", include_in_schema=False, dependencies=[Depends(api_user)])
     def _docs() -> HTMLResponse:
-        return get_swagger_ui_html(openapi_url="/openapi.json", title="atdesk API")
+        page = get_swagger_ui_html(openapi_url="/openapi.json", title="atdesk API")
+        page.headers["Content-Security-Policy"] = docs_page_policy(bytes(page.body).decode())
+        return page
 
     return app

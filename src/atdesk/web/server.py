@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import uvicorn
 
 from atdesk.config import Settings
 from atdesk.pipeline.worker import Worker
 from atdesk.web.app import create_app
+
+
+def uvicorn_options(*, host: str, port: int) -> dict[str, Any]:
+    """Uvicorn's own proxy-header handling is off: it trusts loopback by default, and the app
+    decides from ATDESK_TRUSTED_PROXIES instead (web/proxies.py)."""
+    return {"host": host, "port": port, "log_level": "warning", "proxy_headers": False}
 
 
 def run_server(settings: Settings, *, host: str, port: int, embedded_workers: bool) -> None:
@@ -15,7 +23,7 @@ def run_server(settings: Settings, *, host: str, port: int, embedded_workers: bo
     if worker is not None:
         worker.start_thread()
     try:
-        uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+        uvicorn.run(create_app(settings), **uvicorn_options(host=host, port=port))
     finally:
         if worker is not None:
             worker.stop()

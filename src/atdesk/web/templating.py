@@ -61,6 +61,18 @@ def sla_class(value: datetime | None, now: datetime | None = None) -> str:
     return sla_state(value, now or utcnow())
 
 
+def web_link(value: object) -> bool:
+    """Only an absolute http(s) address from a post becomes a link: never javascript:, data:,
+    vbscript: or a relative path, whatever the network sent."""
+    if not isinstance(value, str) or any(ch.isspace() or ord(ch) < 32 for ch in value):
+        return False
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return False
+    return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
+
+
 NETWORK_NAMES = {"x": "X", "mastodon": "Mastodon", "bluesky": "Bluesky"}
 
 templates.env.filters["age"] = age
@@ -69,6 +81,7 @@ templates.env.filters["due"] = due
 templates.env.filters["sla_class"] = sla_class
 templates.env.filters["network_name"] = lambda n: NETWORK_NAMES.get(n, n)
 templates.env.globals["asset_version"] = __version__
+templates.env.tests["web_link"] = web_link
 
 
 def flash(request: Request, message: str, kind: str = "ok") -> None:

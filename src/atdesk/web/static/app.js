@@ -40,6 +40,13 @@
   // Selects that act at once (assign, priority on the case page).
   $$("select[data-autosubmit]").forEach((s) => s.addEventListener("change", () => s.form.submit()));
 
+  // "Are you sure?" on forms and buttons marked data-confirm (no inline handlers: see the CSP).
+  document.addEventListener("submit", (e) => {
+    const asker = (e.submitter && e.submitter.dataset.confirm) ? e.submitter : e.target;
+    const question = asker && asker.dataset ? asker.dataset.confirm : undefined;
+    if (question && !window.confirm(question)) e.preventDefault();
+  });
+
   // --- inbox ----------------------------------------------------------------------------
   const rows = $("#rows");
   if (!rows) return;
