@@ -22,6 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from atdesk.cases.access import NotVisible
 from atdesk.web.deps import LoginRequired
+from atdesk.web.security import SECURITY_HEADERS
 from atdesk.web.templating import templates
 
 MACHINE_PREFIXES = ("/api/", "/webhooks/", "/static/")
@@ -42,6 +43,7 @@ DEFAULT_MESSAGES = {
     403: "Your role does not allow this. Ask an admin if you need it.",
     404: "There is nothing at this address, or it is not in your brands.",
     405: "This address does not take that kind of request. Go back and use the page's buttons.",
+    413: "What was sent is too large for this page. Go back and send less.",
     422: "Something in what was sent is missing or not valid. Go back and try again.",
     429: "Too many requests. Wait a moment and try again.",
     500: "Something went wrong on our side and nothing was changed. Try again in a moment; "
@@ -170,9 +172,14 @@ def on_crash(request: Request, _exc: Exception) -> Response:
     Nothing of the exception reaches the response; Starlette raises it again after this
     answer, so the server logs the traceback.
     """
-    if wants_page(request):
-        return error_page(request, 500)
-    return PlainTextResponse("Internal Server Error", status_code=500)
+    response = (
+        error_page(request, 500)
+        if wants_page(request)
+        else PlainTextResponse("Internal Server Error", status_code=500)
+    )
+    # This answer leaves outside the app's middleware, so it carries the headers itself.
+    response.headers.update(dict(SECURITY_HEADERS))
+    return response
 
 
 def install_error_handlers(app: FastAPI) -> None:
