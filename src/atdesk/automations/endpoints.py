@@ -59,6 +59,7 @@ from atdesk.automations.schemas import (
 )
 from atdesk.cases.access import NotVisible
 from atdesk.config import Settings
+from atdesk.domain.ids import Offset, RowId
 from atdesk.models import (
     Appointment,
     AppointmentResource,
@@ -107,14 +108,14 @@ def _visible(viewer: Viewer, brand_id: int, what: str) -> None:
 
 
 @router.get("/rules")
-def get_rules(session: DbSession, viewer: ApiViewer, brand_id: int) -> list[RuleOut]:
+def get_rules(session: DbSession, viewer: ApiViewer, brand_id: RowId) -> list[RuleOut]:
     """A brand's rules in the order they run."""
     _brand(session, viewer, brand_id)
     return [rule_out(r) for r in rule_rows(session, brand_id)]
 
 
 @router.post("/rules", status_code=201)
-def post_rule(session: DbSession, viewer: ApiViewer, brand_id: int, body: RuleIn) -> RuleOut:
+def post_rule(session: DbSession, viewer: ApiViewer, brand_id: RowId, body: RuleIn) -> RuleOut:
     """Add a rule at the end of the brand's list (admins)."""
     _admin(viewer)
     brand = _brand(session, viewer, brand_id)
@@ -134,7 +135,7 @@ def _rule(session: Session, viewer: Viewer, rule_id: int) -> AutomationRule:
 
 
 @router.put("/rules/{rule_id}")
-def put_rule(session: DbSession, viewer: ApiViewer, rule_id: int, body: RuleIn) -> RuleOut:
+def put_rule(session: DbSession, viewer: ApiViewer, rule_id: RowId, body: RuleIn) -> RuleOut:
     """Replace a rule (admins); what it already did stays in its history."""
     _admin(viewer)
     row = _rule(session, viewer, rule_id)
@@ -146,7 +147,7 @@ def put_rule(session: DbSession, viewer: ApiViewer, rule_id: int, body: RuleIn) 
 
 
 @router.delete("/rules/{rule_id}", status_code=204)
-def remove_rule(session: DbSession, viewer: ApiViewer, rule_id: int) -> None:
+def remove_rule(session: DbSession, viewer: ApiViewer, rule_id: RowId) -> None:
     """Delete a rule (admins)."""
     _admin(viewer)
     delete_rule(session, _rule(session, viewer, rule_id), actor=viewer.user)
@@ -157,9 +158,9 @@ def post_dry_run(
     session: DbSession,
     viewer: ApiViewer,
     settings: AppSettings,
-    brand_id: int,
+    brand_id: RowId,
     body: DryRunIn,
-    rule_id: int | None = None,
+    rule_id: RowId | None = None,
 ) -> list[DryRunRowOut]:
     """What this rule would have done with the brand's last posts; nothing is saved or sent."""
     brand = _brand(session, viewer, brand_id)
@@ -180,14 +181,14 @@ def post_dry_run(
 
 
 @router.get("/rules/export", response_class=PlainTextResponse)
-def get_rules_yaml(session: DbSession, viewer: ApiViewer, brand_id: int) -> str:
+def get_rules_yaml(session: DbSession, viewer: ApiViewer, brand_id: RowId) -> str:
     """The brand's rules as YAML."""
     return export_yaml(session, _brand(session, viewer, brand_id))
 
 
 @router.post("/rules/import")
 def post_rules_yaml(
-    session: DbSession, viewer: ApiViewer, brand_id: int, body: RulesImportIn
+    session: DbSession, viewer: ApiViewer, brand_id: RowId, body: RulesImportIn
 ) -> RulesImportOut:
     """Make the brand's rules exactly those of a YAML file (admins)."""
     _admin(viewer)
@@ -208,10 +209,10 @@ def post_rules_yaml(
 def get_callbacks(
     session: DbSession,
     viewer: ApiViewer,
-    brand_id: int | None = None,
+    brand_id: RowId | None = None,
     status_in: Annotated[list[str] | None, Query(alias="status")] = None,
     limit: Limit = 200,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> list[CallbackOut]:
     """Callback requests, soonest window first."""
     rows = list_callbacks(
@@ -234,13 +235,13 @@ def _callback(session: Session, viewer: Viewer, callback_id: int) -> Callback:
 
 
 @router.get("/callbacks/{callback_id}")
-def get_callback(session: DbSession, viewer: ApiViewer, callback_id: int) -> CallbackOut:
+def get_callback(session: DbSession, viewer: ApiViewer, callback_id: RowId) -> CallbackOut:
     """One callback."""
     return callbacks_out(session, [_callback(session, viewer, callback_id)])[0]
 
 
 @router.post("/callbacks/{callback_id}/claim")
-def claim_callback(session: DbSession, viewer: ApiViewer, callback_id: int) -> CallbackOut:
+def claim_callback(session: DbSession, viewer: ApiViewer, callback_id: RowId) -> CallbackOut:
     """Take the callback (two agents cannot hold the same one)."""
     row = _callback(session, viewer, callback_id)
     try:
@@ -255,7 +256,7 @@ def callback_outcome(
     session: DbSession,
     viewer: ApiViewer,
     settings: AppSettings,
-    callback_id: int,
+    callback_id: RowId,
     body: CallbackOutcomeIn,
 ) -> CallbackOut:
     """Record what happened on the call (reached, no_answer, voicemail, wrong_number, cancelled)."""
@@ -273,7 +274,7 @@ def callback_outcome(
 
 @router.post("/callbacks/{callback_id}/reschedule")
 def callback_reschedule(
-    session: DbSession, viewer: ApiViewer, settings: AppSettings, callback_id: int, body: WindowIn
+    session: DbSession, viewer: ApiViewer, settings: AppSettings, callback_id: RowId, body: WindowIn
 ) -> CallbackOut:
     """Move the callback window."""
     row = _callback(session, viewer, callback_id)
@@ -295,10 +296,10 @@ def callback_reschedule(
 def get_appointments(
     session: DbSession,
     viewer: ApiViewer,
-    brand_id: int | None = None,
-    customer_id: int | None = None,
+    brand_id: RowId | None = None,
+    customer_id: RowId | None = None,
     limit: Limit = 500,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> list[AppointmentOut]:
     """Visits in time order."""
     rows = list_appointments(
@@ -357,14 +358,14 @@ def _visit(session: Session, viewer: Viewer, appointment_id: int) -> Appointment
 
 
 @router.get("/appointments/{appointment_id}")
-def get_appointment(session: DbSession, viewer: ApiViewer, appointment_id: int) -> AppointmentOut:
+def get_appointment(session: DbSession, viewer: ApiViewer, appointment_id: RowId) -> AppointmentOut:
     """One visit."""
     return appointments_out(session, [_visit(session, viewer, appointment_id)])[0]
 
 
 @router.post("/appointments/{appointment_id}/move")
 def move_appointment(
-    session: DbSession, viewer: ApiViewer, appointment_id: int, body: AppointmentMoveIn
+    session: DbSession, viewer: ApiViewer, appointment_id: RowId, body: AppointmentMoveIn
 ) -> AppointmentOut:
     """Move a visit; its calendar entry is replaced (SEQUENCE + 1)."""
     visit = _visit(session, viewer, appointment_id)
@@ -387,7 +388,7 @@ def move_appointment(
 
 @router.post("/appointments/{appointment_id}/cancel")
 def cancel_appointment(
-    session: DbSession, viewer: ApiViewer, appointment_id: int
+    session: DbSession, viewer: ApiViewer, appointment_id: RowId
 ) -> AppointmentOut:
     """Cancel a visit."""
     visit = book.cancel(session, _visit(session, viewer, appointment_id), actor=viewer.user)
@@ -423,7 +424,7 @@ def post_resource(session: DbSession, viewer: ApiViewer, body: ResourceIn) -> Re
 
 
 @router.get("/kb")
-def get_articles(session: DbSession, viewer: ApiViewer, brand_id: int) -> list[ArticleOut]:
+def get_articles(session: DbSession, viewer: ApiViewer, brand_id: RowId) -> list[ArticleOut]:
     """A brand's knowledge-base articles."""
     _brand(session, viewer, brand_id)
     rows = session.scalars(
@@ -453,7 +454,7 @@ def post_article(session: DbSession, viewer: ApiViewer, body: ArticleIn) -> Arti
 
 
 @router.delete("/kb/{article_id}", status_code=204)
-def remove_article(session: DbSession, viewer: ApiViewer, article_id: int) -> None:
+def remove_article(session: DbSession, viewer: ApiViewer, article_id: RowId) -> None:
     """Delete an article (supervisors and admins)."""
     _reviewer(viewer)
     row = session.get(KbArticle, article_id)
@@ -464,7 +465,7 @@ def remove_article(session: DbSession, viewer: ApiViewer, article_id: int) -> No
 
 
 @router.get("/bot/stats")
-def get_bot_stats(session: DbSession, viewer: ApiViewer, brand_id: int) -> BotStatsOut:
+def get_bot_stats(session: DbSession, viewer: ApiViewer, brand_id: RowId) -> BotStatsOut:
     """Cases the bot saw, answered, handed over, and resolved without a human."""
     _brand(session, viewer, brand_id)
     stats = bot_stats(session, brand_id)
@@ -504,7 +505,7 @@ def get_jobs(
 
 
 @router.post("/automation-jobs/{job_id}/retry")
-def retry_job(session: DbSession, viewer: ApiViewer, job_id: int) -> JobOut:
+def retry_job(session: DbSession, viewer: ApiViewer, job_id: RowId) -> JobOut:
     """Try a job again now (after fixing what its last error said)."""
     _reviewer(viewer)
     row = session.get(AutomationJob, job_id)

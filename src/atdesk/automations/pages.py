@@ -63,6 +63,7 @@ from atdesk.automations.ruleform import (
 from atdesk.automations.rules import ACTION_TYPES, Conditions, RuleSpec
 from atdesk.cases.access import NotVisible
 from atdesk.config import Settings
+from atdesk.domain.ids import RowId, parse_id
 from atdesk.models import (
     Appointment,
     AppointmentOffer,
@@ -163,7 +164,7 @@ def _summary(row: AutomationRule) -> tuple[str, str]:
 
 @router.get("/rules", response_class=HTMLResponse)
 def rules_page(
-    request: Request, session: DbSession, viewer: PageViewer, brand_id: int | None = None
+    request: Request, session: DbSession, viewer: PageViewer, brand_id: RowId | None = None
 ) -> HTMLResponse:
     """The brand's rules in order, with what each matches and does."""
     brand, brands = _pick_brand(session, viewer, brand_id)
@@ -195,8 +196,8 @@ def edit_rule_page(
     request: Request,
     session: DbSession,
     viewer: PageViewer,
-    brand_id: int | None = None,
-    rule_id: int | None = None,
+    brand_id: RowId | None = None,
+    rule_id: RowId | None = None,
 ) -> HTMLResponse:
     """Write or change one rule as YAML; try it on recent posts before saving."""
     row = session.get(AutomationRule, rule_id) if rule_id else None
@@ -247,10 +248,10 @@ def save_or_try_rule(
     session: DbSession,
     viewer: PageViewer,
     settings: AppSettings,
-    brand_id: Annotated[int, Form()],
+    brand_id: Annotated[RowId, Form()],
     text: Annotated[str, Form()],
     do: Annotated[str, Form()] = "dry",
-    rule_id: Annotated[int | None, Form()] = None,
+    rule_id: Annotated[RowId | None, Form()] = None,
     limit: Annotated[int, Form()] = 50,
 ) -> Any:
     """`do=dry` shows what the rule would have done with the last posts; `do=save` saves it."""
@@ -288,8 +289,8 @@ def rule_form_page(
     request: Request,
     session: DbSession,
     viewer: PageViewer,
-    brand_id: int | None = None,
-    rule_id: int | None = None,
+    brand_id: RowId | None = None,
+    rule_id: RowId | None = None,
 ) -> HTMLResponse:
     """Write or change one rule field by field; try it on recent posts before saving."""
     row = _rule_or_none(session, rule_id)
@@ -369,8 +370,8 @@ def _rule_or_none(session: Session, rule_id: int | None) -> AutomationRule | Non
 
 
 def _form_int(value: object) -> int | None:
-    text = value.strip() if isinstance(value, str) else ""
-    return int(text) if text.isdigit() else None
+    """A positive whole number typed in a form field (an id, a limit); None for anything else."""
+    return parse_id(value) if isinstance(value, str) else None
 
 
 def _yaml_spec(text: str) -> RuleSpec:
@@ -441,7 +442,7 @@ def _rule_of(session: Session, viewer: Viewer, rule_id: int) -> AutomationRule:
 
 @router.post("/rules/{rule_id}/move", dependencies=[CsrfChecked])
 def move_rule_page(
-    rule_id: int, session: DbSession, viewer: PageViewer, offset: Annotated[int, Form()]
+    rule_id: RowId, session: DbSession, viewer: PageViewer, offset: Annotated[int, Form()]
 ) -> RedirectResponse:
     """Move a rule up or down."""
     row = _rule_of(session, viewer, rule_id)
@@ -450,7 +451,7 @@ def move_rule_page(
 
 
 @router.post("/rules/{rule_id}/toggle", dependencies=[CsrfChecked])
-def toggle_rule(rule_id: int, session: DbSession, viewer: PageViewer) -> RedirectResponse:
+def toggle_rule(rule_id: RowId, session: DbSession, viewer: PageViewer) -> RedirectResponse:
     """Switch a rule on or off."""
     row = _rule_of(session, viewer, rule_id)
     spec = spec_of(row).model_copy(update={"enabled": not row.enabled})
@@ -460,7 +461,7 @@ def toggle_rule(rule_id: int, session: DbSession, viewer: PageViewer) -> Redirec
 
 @router.post("/rules/{rule_id}/delete", dependencies=[CsrfChecked])
 def delete_rule_page(
-    request: Request, rule_id: int, session: DbSession, viewer: PageViewer
+    request: Request, rule_id: RowId, session: DbSession, viewer: PageViewer
 ) -> RedirectResponse:
     """Delete a rule."""
     row = _rule_of(session, viewer, rule_id)
@@ -471,7 +472,7 @@ def delete_rule_page(
 
 
 @router.get("/rules/export", response_class=PlainTextResponse)
-def export_rules(session: DbSession, viewer: PageViewer, brand_id: int) -> PlainTextResponse:
+def export_rules(session: DbSession, viewer: PageViewer, brand_id: RowId) -> PlainTextResponse:
     """The brand's rules as a YAML file."""
     brand, _ = _pick_brand(session, viewer, brand_id)
     slug = "".join(c if c.isalnum() else "-" for c in brand.name.lower()).strip("-")
@@ -487,7 +488,7 @@ def import_rules_page(
     request: Request,
     session: DbSession,
     viewer: PageViewer,
-    brand_id: Annotated[int, Form()],
+    brand_id: Annotated[RowId, Form()],
     text: Annotated[str, Form()],
 ) -> Any:
     """Replace the brand's rules with a YAML file's."""
@@ -519,7 +520,7 @@ def callbacks_page(
     session: DbSession,
     viewer: PageViewer,
     settings: AppSettings,
-    brand_id: int | None = None,
+    brand_id: RowId | None = None,
     view: str = "open",
 ) -> HTMLResponse:
     """The phone agents' queue: soonest window first, with the number from the record."""
@@ -572,7 +573,7 @@ def _back_to_queue(row: Callback) -> RedirectResponse:
 
 @router.post("/callbacks/{callback_id}/claim", dependencies=[CsrfChecked])
 def claim_page(
-    request: Request, callback_id: int, session: DbSession, viewer: PageViewer
+    request: Request, callback_id: RowId, session: DbSession, viewer: PageViewer
 ) -> RedirectResponse:
     """Take a callback, or give it back."""
     row = _callback_of(session, viewer, callback_id)
@@ -590,7 +591,7 @@ def claim_page(
 @router.post("/callbacks/{callback_id}/outcome", dependencies=[CsrfChecked])
 def outcome_page(
     request: Request,
-    callback_id: int,
+    callback_id: RowId,
     session: DbSession,
     viewer: PageViewer,
     settings: AppSettings,
@@ -626,7 +627,7 @@ def _local(day: str, clock: str, config: BrandConfig) -> datetime:
 @router.post("/callbacks/{callback_id}/reschedule", dependencies=[CsrfChecked])
 def reschedule_page(
     request: Request,
-    callback_id: int,
+    callback_id: RowId,
     session: DbSession,
     viewer: PageViewer,
     settings: AppSettings,
@@ -661,7 +662,7 @@ def appointments_page(
     session: DbSession,
     viewer: PageViewer,
     settings: AppSettings,
-    brand_id: int | None = None,
+    brand_id: RowId | None = None,
     day: str | None = None,
 ) -> HTMLResponse:
     """The day's visits per technician, the offers waiting for an answer, and the feed."""
@@ -722,7 +723,7 @@ def appointments_page(
 
 @router.post("/appointments/{appointment_id}/cancel", dependencies=[CsrfChecked])
 def cancel_visit(
-    request: Request, appointment_id: int, session: DbSession, viewer: PageViewer
+    request: Request, appointment_id: RowId, session: DbSession, viewer: PageViewer
 ) -> RedirectResponse:
     """Cancel a visit."""
     visit = session.get(Appointment, appointment_id)
@@ -741,8 +742,8 @@ def kb_page(
     request: Request,
     session: DbSession,
     viewer: PageViewer,
-    brand_id: int | None = None,
-    article_id: int | None = None,
+    brand_id: RowId | None = None,
+    article_id: RowId | None = None,
 ) -> HTMLResponse:
     """The brand's articles, the one being edited, and how the bot did."""
     brand, brands = _pick_brand(session, viewer, brand_id)
@@ -768,12 +769,12 @@ def save_article_page(
     request: Request,
     session: DbSession,
     viewer: PageViewer,
-    brand_id: Annotated[int, Form()],
+    brand_id: Annotated[RowId, Form()],
     title: Annotated[str, Form()],
     body: Annotated[str, Form()],
     questions: Annotated[str, Form()] = "",
     enabled: Annotated[str, Form()] = "",
-    article_id: Annotated[int | None, Form()] = None,
+    article_id: Annotated[RowId | None, Form()] = None,
     delete: Annotated[str, Form()] = "",
 ) -> RedirectResponse:
     """Add, change or delete an article."""
@@ -842,7 +843,7 @@ def jobs_page(
 
 @router.post("/jobs/{job_id}/retry", dependencies=[CsrfChecked])
 def retry_job_page(
-    request: Request, job_id: int, session: DbSession, viewer: PageViewer
+    request: Request, job_id: RowId, session: DbSession, viewer: PageViewer
 ) -> RedirectResponse:
     """Try a job again now."""
     _need_reviewer(viewer)
@@ -879,7 +880,7 @@ def settings_page(
     session: DbSession,
     viewer: PageViewer,
     settings: AppSettings,
-    brand_id: int | None = None,
+    brand_id: RowId | None = None,
 ) -> HTMLResponse:
     """Where the brand's automations call out to: the city, the dialer, the CRM."""
     _need_admin(viewer)
@@ -922,7 +923,7 @@ async def save_settings(
     _need_admin(viewer)
     form = await request.form()
     value = {k: str(form.get(k) or "").strip() for k in (*SETTING_FIELDS, "open311_keywords")}
-    brand, _ = _pick_brand(session, viewer, int(str(form.get("brand_id") or 0)))
+    brand, _ = _pick_brand(session, viewer, parse_id(form.get("brand_id")) or 0)
     try:
         keywords = yaml.safe_load(value["open311_keywords"]) if value["open311_keywords"] else None
         if keywords is not None and not isinstance(keywords, dict):

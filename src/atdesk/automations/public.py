@@ -13,6 +13,7 @@ from atdesk.automations.identity import complete_link
 from atdesk.config import Settings
 from atdesk.customers.service import CustomerError
 from atdesk.customers.verification import open_link, redeem
+from atdesk.domain.ids import RowId
 from atdesk.integrations.identity import VerificationError
 from atdesk.models import Brand
 from atdesk.models.base import utcnow
@@ -84,7 +85,9 @@ def verify_submit(
 
 
 @router.get("/feeds/{brand_id}/{kind}.ics")
-def feed(brand_id: int, kind: str, key: str, session: DbSession, settings: AppSettings) -> Response:
+def feed(
+    brand_id: RowId, kind: str, key: str, session: DbSession, settings: AppSettings
+) -> Response:
     """A brand's callbacks or appointments as text/calendar; the key is in the URL."""
     brand = session.get(Brand, brand_id)
     if brand is None or not check_key(settings.signing_key, kind, brand_id, key):

@@ -7,6 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from atdesk.domain.ids import RowId
+
 
 class RuleOut(BaseModel):
     """A stored rule: its place in the order, and the rule as written."""
@@ -132,9 +134,9 @@ class AppointmentOut(BaseModel):
 class AppointmentIn(BaseModel):
     """A visit to book."""
 
-    brand_id: int
-    customer_id: int
-    resource_id: int
+    brand_id: RowId
+    customer_id: RowId
+    resource_id: RowId
     kind: str = "visit"
     start_at: datetime
     end_at: datetime
@@ -148,7 +150,7 @@ class AppointmentMoveIn(BaseModel):
 
     start_at: datetime
     end_at: datetime
-    resource_id: int | None = None
+    resource_id: RowId | None = None
 
 
 class ResourceOut(BaseModel):
@@ -167,7 +169,7 @@ class ResourceOut(BaseModel):
 class ResourceIn(BaseModel):
     """A technician to add."""
 
-    brand_id: int
+    brand_id: RowId
     name: str
     kinds: list[str] = Field(default_factory=list)
     hours: dict[str, list[list[str]]]
@@ -190,7 +192,7 @@ class ArticleOut(BaseModel):
 class ArticleIn(BaseModel):
     """An article to create or replace."""
 
-    brand_id: int
+    brand_id: RowId
     title: str
     body: str
     questions: str = ""

@@ -22,6 +22,7 @@ from atdesk.cases.schemas import (
     ReplyOut,
     SuggestionOut,
 )
+from atdesk.domain.ids import Offset, RowId
 from atdesk.domain.triage import Priority
 from atdesk.models import Case, TriageCorrection, User
 from atdesk.models import Post as PostRow
@@ -33,7 +34,6 @@ from atdesk.web.deps import ApiViewer, DbSession, Viewer
 router = APIRouter(prefix="/api/v1", tags=["cases"])
 
 Limit = Annotated[int, Query(ge=1, le=500)]
-Offset = Annotated[int, Query(ge=0)]
 
 
 @router.get("/cases")
@@ -41,7 +41,7 @@ def get_cases(
     session: DbSession,
     viewer: ApiViewer,
     status: str | None = None,
-    brand_id: int | None = None,
+    brand_id: RowId | None = None,
     intent: str | None = None,
     sentiment: str | None = None,
     priority: str | None = None,
@@ -81,7 +81,7 @@ def get_cases(
 
 
 @router.get("/cases/{case_id}")
-def get_case(case_id: int, session: DbSession, viewer: ApiViewer) -> CaseOut:
+def get_case(case_id: RowId, session: DbSession, viewer: ApiViewer) -> CaseOut:
     """One case of your brands."""
     try:
         return case_out(visible_case(session, viewer.user, case_id))
@@ -93,8 +93,8 @@ def get_case(case_id: int, session: DbSession, viewer: ApiViewer) -> CaseOut:
 def get_posts(
     session: DbSession,
     viewer: ApiViewer,
-    case_id: int | None = None,
-    conversation_id: int | None = None,
+    case_id: RowId | None = None,
+    conversation_id: RowId | None = None,
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> Page[PostOut]:
@@ -145,7 +145,9 @@ def _visible(session: DbSession, viewer: Viewer, case_id: int) -> Case:
 
 
 @router.patch("/cases/{case_id}")
-def update_case(case_id: int, change: CaseUpdate, session: DbSession, viewer: ApiViewer) -> CaseOut:
+def update_case(
+    case_id: RowId, change: CaseUpdate, session: DbSession, viewer: ApiViewer
+) -> CaseOut:
     """Assign, set priority, tag, escalate, resolve or reopen: what the case page does."""
     case = _visible(session, viewer, case_id)
     try:
@@ -177,7 +179,7 @@ def update_case(case_id: int, change: CaseUpdate, session: DbSession, viewer: Ap
 
 @router.post("/cases/{case_id}/notes", status_code=201)
 def add_note(
-    case_id: int, note: NoteCreate, session: DbSession, viewer: ApiViewer
+    case_id: RowId, note: NoteCreate, session: DbSession, viewer: ApiViewer
 ) -> dict[str, int]:
     """An internal note on the case."""
     case = _visible(session, viewer, case_id)
@@ -189,7 +191,7 @@ def add_note(
 
 @router.post("/cases/{case_id}/replies")
 def reply(
-    case_id: int,
+    case_id: RowId,
     body: ReplyCreate,
     request: Request,
     response: Response,
@@ -218,7 +220,7 @@ def reply(
 
 
 @router.get("/cases/{case_id}/suggestions")
-def get_suggestions(case_id: int, session: DbSession, viewer: ApiViewer) -> list[SuggestionOut]:
+def get_suggestions(case_id: RowId, session: DbSession, viewer: ApiViewer) -> list[SuggestionOut]:
     """The case page's suggested replies: past answers with nothing of their customer,
     filled in for this one (same function as the page)."""
     case = _visible(session, viewer, case_id)

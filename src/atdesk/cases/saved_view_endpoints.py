@@ -10,7 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from sqlalchemy.orm import Session
 
 from atdesk.cases.access import NotVisible
-from atdesk.cases.endpoints import Limit, Offset
+from atdesk.cases.endpoints import Limit
 from atdesk.cases.queries import case_out, inbox_counts, list_cases
 from atdesk.cases.saved_view_schemas import (
     SavedViewCreate,
@@ -32,6 +32,7 @@ from atdesk.cases.saved_views import (
     views_for,
 )
 from atdesk.cases.schemas import CaseOut, Page
+from atdesk.domain.ids import Offset, RowId
 from atdesk.models import Team
 from atdesk.web.deps import ApiViewer, DbSession, Viewer
 from atdesk.web.inbox import params_from
@@ -128,7 +129,7 @@ def post_saved_view(body: SavedViewCreate, session: DbSession, viewer: ApiViewer
 
 @router.patch("/{view_id}")
 def patch_saved_view(
-    view_id: int, body: SavedViewUpdate, session: DbSession, viewer: ApiViewer
+    view_id: RowId, body: SavedViewUpdate, session: DbSession, viewer: ApiViewer
 ) -> SavedViewOut:
     """Rename, refilter, move or share (team_id null: unshare) one of your views; all or nothing."""
     _item, own = _visible(session, viewer, view_id)
@@ -151,7 +152,7 @@ def patch_saved_view(
 
 
 @router.delete("/{view_id}", status_code=204)
-def delete_saved_view(view_id: int, session: DbSession, viewer: ApiViewer) -> None:
+def delete_saved_view(view_id: RowId, session: DbSession, viewer: ApiViewer) -> None:
     """Delete one of your own views; team members stop seeing it too."""
     _visible(session, viewer, view_id)
     with _refusals("id", view_id):
@@ -160,7 +161,7 @@ def delete_saved_view(view_id: int, session: DbSession, viewer: ApiViewer) -> No
 
 @router.get("/{view_id}/cases")
 def get_saved_view_cases(
-    view_id: int, session: DbSession, viewer: ApiViewer, limit: Limit = 50, offset: Offset = 0
+    view_id: RowId, session: DbSession, viewer: ApiViewer, limit: Limit = 50, offset: Offset = 0
 ) -> Page[CaseOut]:
     """The view's cases in your brands, most pressing first, paged like /api/v1/cases."""
     item, _own = _visible(session, viewer, view_id)

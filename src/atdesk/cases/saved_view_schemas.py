@@ -6,6 +6,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from atdesk.cases.queries import View
 from atdesk.domain.cases import CaseStatus
+from atdesk.domain.ids import MAX_ID, RowId
 from atdesk.domain.networks import Network
 from atdesk.domain.triage import Intent, Priority, Sentiment
 
@@ -16,7 +17,7 @@ class SavedViewFilters(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     view: View = View.ALL
-    brand_id: int | None = Field(default=None, ge=1)
+    brand_id: RowId | None = None
     intent: Intent | None = None
     sentiment: Sentiment | None = None
     priority: Priority | None = None
@@ -43,8 +44,8 @@ class SavedViewUpdate(BaseModel):
 
     name: str | None = None
     filters: SavedViewFilters | None = None
-    position: int | None = Field(default=None, ge=0)
-    team_id: int | None = None
+    position: int | None = Field(default=None, ge=0, le=MAX_ID)
+    team_id: RowId | None = None
 
 
 class SavedViewOut(BaseModel):

@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
+
+from atdesk.domain.ids import MAX_ID, RowId
 
 T = TypeVar("T")
 
@@ -93,7 +95,7 @@ class Page(BaseModel, Generic[T]):
 class CaseUpdate(BaseModel):
     """A change by hand; only the fields given are changed (each one audited)."""
 
-    assignee_id: int | None = None
+    assignee_id: RowId | None = None
     unassign: bool = False
     priority: str | None = None
     add_tags: list[str] = []
@@ -113,8 +115,8 @@ class ReplyCreate(BaseModel):
 
     text: str
     mode: str = "public"
-    version: int
-    reply_to_post_id: int | None = None
+    version: int = Field(ge=-1, le=MAX_ID)
+    reply_to_post_id: RowId | None = None
     confirm_pii: bool = False
 
 

@@ -13,6 +13,7 @@ import regex
 from sqlalchemy import ColumnElement, Select, func, literal_column, or_, select, text
 from sqlalchemy.orm import Session
 
+from atdesk.domain.ids import parse_id
 from atdesk.models import Author, Case
 from atdesk.models import Post as PostRow
 
@@ -82,8 +83,9 @@ def case_search_condition(session: Session, query: str) -> ColumnElement[bool] |
                 select(PostRow.case_id).where(PostRow.id.in_(posts), PostRow.case_id.is_not(None))
             )
         )
-    if query.lstrip("#").isdigit():
-        conditions.append(Case.id == int(query.lstrip("#")))
+    case_id = parse_id(query.lstrip("#"))
+    if case_id is not None:
+        conditions.append(Case.id == case_id)
     if not conditions:
         return Case.id == -1
     return or_(*conditions)

@@ -15,6 +15,7 @@ from atdesk.connectors.schemas import (
     SpendOut,
 )
 from atdesk.connectors.spend import case_spend, month_of, monthly_totals, top_cases
+from atdesk.domain.ids import RowId
 from atdesk.models.base import utcnow
 from atdesk.web.deps import ApiViewer, DbSession, Viewer
 
@@ -95,7 +96,7 @@ def get_spend(session: DbSession, viewer: ApiViewer) -> SpendOut:
 
 
 @router.get("/cases/{case_id}/spend")
-def get_case_spend(case_id: int, session: DbSession, viewer: ApiViewer) -> CaseSpendOut:
+def get_case_spend(case_id: RowId, session: DbSession, viewer: ApiViewer) -> CaseSpendOut:
     """What a case in your brands cost in API calls (posts read into it, replies sent)."""
     case = visible_case(session, viewer.user, case_id)
     return CaseSpendOut(case_id=case.id, spend=case_spend(session, case.id))

@@ -54,6 +54,7 @@ from atdesk.customers.service import (
     unlink_handle,
     update_customer,
 )
+from atdesk.domain.ids import RowId
 from atdesk.domain.networks import Network, parse_network
 from atdesk.models import Brand, Case, ChannelAccount, ChannelAlert, ChannelConnection, Customer
 from atdesk.models.base import utcnow
@@ -129,7 +130,7 @@ def channels_page(request: Request, session: DbSession, viewer: AdminViewer) -> 
 
 @router.post("/admin/channels/{account_id}/reader", dependencies=[CsrfChecked])
 def set_reader(
-    account_id: int,
+    account_id: RowId,
     request: Request,
     session: DbSession,
     viewer: AdminViewer,
@@ -165,7 +166,7 @@ def set_reader(
 
 @router.post("/admin/channels/{account_id}/x-webhook", dependencies=[CsrfChecked])
 def register_x_webhook(
-    account_id: int,
+    account_id: RowId,
     request: Request,
     session: DbSession,
     viewer: AdminViewer,
@@ -263,7 +264,7 @@ def set_alerts_webhook(
 
 @router.post("/admin/channels/alerts/{alert_id}/close", dependencies=[CsrfChecked])
 def dismiss_alert(
-    alert_id: int, request: Request, session: DbSession, viewer: AdminViewer
+    alert_id: RowId, request: Request, session: DbSession, viewer: AdminViewer
 ) -> RedirectResponse:
     """Close an alert by hand (it opens again if the problem is still there)."""
     alert = session.get(ChannelAlert, alert_id)
@@ -300,7 +301,7 @@ def _customer_for(session: DbSession, case: Case, user: Any) -> Customer:
 
 @router.post("/cases/{case_id}/customer/handles", dependencies=[CsrfChecked])
 def link_customer_handle(
-    case_id: int,
+    case_id: RowId,
     request: Request,
     session: DbSession,
     viewer: PageViewer,
@@ -322,7 +323,7 @@ def link_customer_handle(
 
 @router.post("/cases/{case_id}/customer/handles/{handle_id}/unlink", dependencies=[CsrfChecked])
 def unlink_customer_handle(
-    case_id: int, handle_id: int, request: Request, session: DbSession, viewer: PageViewer
+    case_id: RowId, handle_id: RowId, request: Request, session: DbSession, viewer: PageViewer
 ) -> RedirectResponse:
     """Unlink a handle from the case's customer."""
     case = visible_case(session, viewer.user, case_id)
@@ -340,7 +341,7 @@ def unlink_customer_handle(
 
 @router.post("/cases/{case_id}/customer/contact", dependencies=[CsrfChecked])
 def set_customer_contact(
-    case_id: int,
+    case_id: RowId,
     request: Request,
     session: DbSession,
     viewer: PageViewer,

@@ -10,6 +10,7 @@ from atdesk.cases.schemas import Page
 from atdesk.customers import service
 from atdesk.customers.queries import customer_out, list_customers
 from atdesk.customers.schemas import CustomerCreate, CustomerOut, CustomerUpdate, HandleIn
+from atdesk.domain.ids import Offset, RowId
 from atdesk.models import Customer
 from atdesk.web.deps import ApiUser, DbSession
 
@@ -33,7 +34,7 @@ def get_customers(
     _user: ApiUser,
     q: str | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> Page[CustomerOut]:
     """Customers, optionally matching a search term."""
     rows, total = list_customers(session, q=q, limit=limit, offset=offset)
@@ -63,14 +64,14 @@ def post_customer(body: CustomerCreate, session: DbSession, user: ApiUser) -> Cu
 
 
 @router.get("/{customer_id}")
-def get_customer(customer_id: int, session: DbSession, _user: ApiUser) -> CustomerOut:
+def get_customer(customer_id: RowId, session: DbSession, _user: ApiUser) -> CustomerOut:
     """One customer with handles and cases."""
     return customer_out(session, _get(session, customer_id))
 
 
 @router.patch("/{customer_id}")
 def patch_customer(
-    customer_id: int, body: CustomerUpdate, session: DbSession, user: ApiUser
+    customer_id: RowId, body: CustomerUpdate, session: DbSession, user: ApiUser
 ) -> CustomerOut:
     """Change contact data; the change is audited."""
     customer = _get(session, customer_id)
@@ -82,7 +83,9 @@ def patch_customer(
 
 
 @router.post("/{customer_id}/handles", status_code=201)
-def post_handle(customer_id: int, body: HandleIn, session: DbSession, user: ApiUser) -> CustomerOut:
+def post_handle(
+    customer_id: RowId, body: HandleIn, session: DbSession, user: ApiUser
+) -> CustomerOut:
     """Link a network handle to the customer."""
     customer = _get(session, customer_id)
     try:
@@ -95,7 +98,7 @@ def post_handle(customer_id: int, body: HandleIn, session: DbSession, user: ApiU
 
 @router.delete("/{customer_id}/handles/{handle_id}")
 def delete_handle(
-    customer_id: int, handle_id: int, session: DbSession, user: ApiUser
+    customer_id: RowId, handle_id: RowId, session: DbSession, user: ApiUser
 ) -> CustomerOut:
     """Unlink a handle."""
     customer = _get(session, customer_id)

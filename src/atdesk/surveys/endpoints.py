@@ -8,6 +8,7 @@ from fastapi import APIRouter, HTTPException, Query, status
 from sqlalchemy.orm import Session
 
 from atdesk.cases.schemas import Page
+from atdesk.domain.ids import Offset, RowId
 from atdesk.models import Brand, Survey, SurveyResponse
 from atdesk.models.base import utcnow
 from atdesk.surveys import queries
@@ -28,7 +29,6 @@ from atdesk.web.deps import ApiViewer, DbSession, Viewer
 router = APIRouter(prefix="/api/v1/surveys", tags=["surveys"])
 
 Limit = Annotated[int, Query(ge=1, le=500)]
-Offset = Annotated[int, Query(ge=0)]
 Days = Annotated[list[int] | None, Query(description="periods in days, e.g. days=30&days=90")]
 
 
@@ -68,10 +68,10 @@ def _brand(session: Session, viewer: Viewer, brand_id: int) -> Brand:
 def get_surveys(
     session: DbSession,
     viewer: ApiViewer,
-    brand_id: int | None = None,
-    case_id: int | None = None,
-    customer_id: int | None = None,
-    author_id: int | None = None,
+    brand_id: RowId | None = None,
+    case_id: RowId | None = None,
+    customer_id: RowId | None = None,
+    author_id: RowId | None = None,
     kind: str | None = None,
     status: str | None = None,
     limit: Limit = 50,
@@ -99,7 +99,7 @@ def get_surveys(
 
 @router.get("/summary")
 def get_summary(
-    session: DbSession, viewer: ApiViewer, brand_id: int | None = None, days: Days = None
+    session: DbSession, viewer: ApiViewer, brand_id: RowId | None = None, days: Days = None
 ) -> SummaryOut:
     """Per brand: surveys sent and answered, response rate, CSAT and NPS (last 30 and 90 days)."""
     periods = sorted(set(days or queries.PERIODS))
@@ -142,14 +142,14 @@ def _settings_out(brand_id: int, settings: SurveySettings) -> SurveySettingsOut:
 
 
 @router.get("/settings/{brand_id}")
-def get_settings(brand_id: int, session: DbSession, viewer: ApiViewer) -> SurveySettingsOut:
+def get_settings(brand_id: RowId, session: DbSession, viewer: ApiViewer) -> SurveySettingsOut:
     """A brand's survey settings."""
     return _settings_out(brand_id, survey_settings(_brand(session, viewer, brand_id)))
 
 
 @router.put("/settings/{brand_id}")
 def put_settings(
-    brand_id: int, body: SurveySettingsUpdate, session: DbSession, viewer: ApiViewer
+    brand_id: RowId, body: SurveySettingsUpdate, session: DbSession, viewer: ApiViewer
 ) -> SurveySettingsOut:
     """Change a brand's survey settings (admins); the change is audited on the brand."""
     if not viewer.is_admin:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import object_session
 
 from atdesk.automations.queries import brands_for
 from atdesk.cases.access import NotVisible
+from atdesk.domain.ids import RowId, parse_id
 from atdesk.models import Case
 from atdesk.models.base import utcnow
 from atdesk.surveys import queries
@@ -33,7 +34,7 @@ def surveys_page(
     request: Request, session: DbSession, viewer: PageViewer, brand_id: str = ""
 ) -> HTMLResponse:
     """How each brand's customers rate it, the latest answers, and (admins) the settings."""
-    chosen_id = int(brand_id) if brand_id.isdigit() else None  # "": every brand
+    chosen_id = parse_id(brand_id)  # "" (or no brand at all): every brand
     brands = list(brands_for(session, viewer.brand_ids))
     if chosen_id is not None and chosen_id not in {b.id for b in brands}:
         raise NotVisible(f"no brand {chosen_id} in your brands")
@@ -61,7 +62,7 @@ def save_settings_form(
     request: Request,
     session: DbSession,
     viewer: PageViewer,
-    brand_id: Annotated[int, Form()],
+    brand_id: Annotated[RowId, Form()],
     kind: Annotated[str, Form()] = "csat",
     every_days: Annotated[str, Form()] = "7",
     answer_days: Annotated[str, Form()] = "7",

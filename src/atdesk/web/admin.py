@@ -27,6 +27,7 @@ from atdesk.cases.policies import (
 )
 from atdesk.cases.sla import Targets
 from atdesk.domain.cases import Role
+from atdesk.domain.ids import RowId, parse_id
 from atdesk.domain.networks import parse_network
 from atdesk.domain.triage import Intent, Priority
 from atdesk.models import (
@@ -130,7 +131,7 @@ def add_user(
 
 @router.post("/users/{user_id}", dependencies=[CsrfChecked])
 def edit_user(
-    user_id: int,
+    user_id: RowId,
     request: Request,
     session: DbSession,
     viewer: AdminViewer,
@@ -223,12 +224,12 @@ def add_team(
 
 @router.post("/teams/{team_id}", dependencies=[CsrfChecked])
 def edit_team(
-    team_id: int,
+    team_id: RowId,
     request: Request,
     session: DbSession,
     viewer: AdminViewer,
-    members: Annotated[list[int], Form()] = [],  # noqa: B006
-    brands: Annotated[list[int], Form()] = [],  # noqa: B006
+    members: Annotated[list[RowId], Form()] = [],  # noqa: B006
+    brands: Annotated[list[RowId], Form()] = [],  # noqa: B006
     auto_assign: Annotated[str, Form()] = "",
 ) -> RedirectResponse:
     """Members, brands and round-robin routing of one team."""
@@ -336,7 +337,7 @@ def _brand(session: Session, brand_id: int) -> Brand:
 
 @router.post("/brands/{brand_id}/rules", dependencies=[CsrfChecked])
 def brand_rules(
-    brand_id: int,
+    brand_id: RowId,
     request: Request,
     session: DbSession,
     viewer: AdminViewer,
@@ -368,7 +369,7 @@ def brand_rules(
 
 @router.post("/brands/{brand_id}/accounts", dependencies=[CsrfChecked])
 def brand_account(
-    brand_id: int,
+    brand_id: RowId,
     request: Request,
     session: DbSession,
     viewer: AdminViewer,
@@ -397,7 +398,7 @@ def _account(session: Session, account_id: int) -> ChannelAccount:
 
 @router.post("/accounts/{account_id}/connect", dependencies=[CsrfChecked])
 def connect_account(
-    account_id: int,
+    account_id: RowId,
     request: Request,
     session: DbSession,
     viewer: AdminViewer,
@@ -426,7 +427,7 @@ def connect_account(
 
 @router.post("/accounts/{account_id}/remove", dependencies=[CsrfChecked])
 def remove_account(
-    account_id: int, request: Request, session: DbSession, viewer: AdminViewer
+    account_id: RowId, request: Request, session: DbSession, viewer: AdminViewer
 ) -> RedirectResponse:
     """Remove an account from its brand."""
     account = _account(session, account_id)
@@ -465,7 +466,7 @@ def sla(request: Request, session: DbSession, viewer: AdminViewer) -> HTMLRespon
 
 @router.post("/sla/{brand_id}/targets", dependencies=[CsrfChecked])
 async def sla_targets(
-    brand_id: int, request: Request, session: DbSession, viewer: AdminViewer
+    brand_id: RowId, request: Request, session: DbSession, viewer: AdminViewer
 ) -> RedirectResponse:
     """Targets in business minutes for each priority."""
     form = await request.form()
@@ -490,7 +491,7 @@ async def sla_targets(
 
 @router.post("/sla/{brand_id}/hours", dependencies=[CsrfChecked])
 async def sla_hours(
-    brand_id: int, request: Request, session: DbSession, viewer: AdminViewer
+    brand_id: RowId, request: Request, session: DbSession, viewer: AdminViewer
 ) -> RedirectResponse:
     """Opening hours per weekday in the brand's time zone (empty everywhere: 24/7)."""
     form = await request.form()
@@ -518,7 +519,7 @@ async def sla_hours(
 
 @router.post("/sla/{brand_id}/holidays", dependencies=[CsrfChecked])
 def sla_holiday(
-    brand_id: int,
+    brand_id: RowId,
     request: Request,
     session: DbSession,
     viewer: AdminViewer,
@@ -571,13 +572,15 @@ def save(
     delete: Annotated[str, Form()] = "",
 ) -> RedirectResponse:
     """Create, change or delete a macro."""
-    macro = session.get(Macro, int(macro_id)) if macro_id.isdigit() else None
+    wanted = parse_id(macro_id)
+    macro = session.get(Macro, wanted) if wanted is not None else None
     try:
         if delete == "1" and macro is not None:
             delete_macro(session, macro, actor=viewer.user)
             flash(request, f"Deleted macro {macro.name}.")
         else:
-            brand = _brand(session, int(brand_id)) if brand_id.isdigit() else None
+            brand_key = parse_id(brand_id)
+            brand = _brand(session, brand_key) if brand_key is not None else None
             saved = save_macro(
                 session, name=name, body=body, brand=brand, actor=viewer.user, macro=macro
             )

@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy import select
 
 from atdesk.cases.access import visible_case
+from atdesk.domain.ids import RowId
 from atdesk.models import ReplyDraft
 from atdesk.respond.approvals import ApprovalError, queue, reject
 from atdesk.respond.service import approve
@@ -48,7 +49,7 @@ def _draft(session: DbSession, viewer: ReviewerViewer, draft_id: int) -> ReplyDr
 
 @router.post("/approvals/{draft_id}/approve", dependencies=[CsrfChecked])
 def approve_reply(
-    draft_id: int,
+    draft_id: RowId,
     request: Request,
     session: DbSession,
     viewer: ReviewerViewer,
@@ -67,7 +68,7 @@ def approve_reply(
 
 @router.post("/approvals/{draft_id}/reject", dependencies=[CsrfChecked])
 def reject_reply(
-    draft_id: int,
+    draft_id: RowId,
     request: Request,
     session: DbSession,
     viewer: ReviewerViewer,

@@ -10,6 +10,7 @@ from fastapi.responses import RedirectResponse
 from atdesk.cases import actions
 from atdesk.cases.access import visible_case
 from atdesk.cases.actions import ActionError
+from atdesk.domain.ids import RowId, parse_id
 from atdesk.domain.triage import Priority
 from atdesk.models import Post, User
 from atdesk.web.deps import CsrfChecked, DbSession, PageViewer
@@ -24,7 +25,7 @@ def _back(case_id: int, anchor: str = "") -> RedirectResponse:
 
 @router.post("/cases/{case_id}/assign", dependencies=[CsrfChecked])
 def assign(
-    case_id: int,
+    case_id: RowId,
     request: Request,
     session: DbSession,
     viewer: PageViewer,
@@ -34,10 +35,9 @@ def assign(
     case = visible_case(session, viewer.user, case_id)
     if assignee_id == "me":
         user: User | None = viewer.user
-    elif assignee_id.isdigit():
-        user = session.get(User, int(assignee_id))
     else:
-        user = None
+        user_id = parse_id(assignee_id)
+        user = session.get(User, user_id) if user_id is not None else None
     try:
         if actions.assign(session, case, user, actor=viewer.user):
             flash(request, f"Assigned to {user.display_name}." if user else "Unassigned.")
@@ -48,7 +48,7 @@ def assign(
 
 @router.post("/cases/{case_id}/priority", dependencies=[CsrfChecked])
 def priority(
-    case_id: int,
+    case_id: RowId,
     request: Request,
     session: DbSession,
     viewer: PageViewer,
@@ -67,7 +67,7 @@ def priority(
 
 @router.post("/cases/{case_id}/tags", dependencies=[CsrfChecked])
 def tag(
-    case_id: int,
+    case_id: RowId,
     request: Request,
     session: DbSession,
     viewer: PageViewer,
@@ -84,7 +84,7 @@ def tag(
 
 @router.post("/cases/{case_id}/tags/remove", dependencies=[CsrfChecked])
 def untag(
-    case_id: int,
+    case_id: RowId,
     session: DbSession,
     viewer: PageViewer,
     tag: Annotated[str, Form()],
@@ -97,7 +97,7 @@ def untag(
 
 @router.post("/cases/{case_id}/escalate", dependencies=[CsrfChecked])
 def escalate(
-    case_id: int,
+    case_id: RowId,
     request: Request,
     session: DbSession,
     viewer: PageViewer,
@@ -112,7 +112,7 @@ def escalate(
 
 @router.post("/cases/{case_id}/sensitive", dependencies=[CsrfChecked])
 def sensitive(
-    case_id: int,
+    case_id: RowId,
     request: Request,
     session: DbSession,
     viewer: PageViewer,
@@ -130,7 +130,7 @@ def sensitive(
 
 @router.post("/cases/{case_id}/resolve", dependencies=[CsrfChecked])
 def resolve(
-    case_id: int, request: Request, session: DbSession, viewer: PageViewer
+    case_id: RowId, request: Request, session: DbSession, viewer: PageViewer
 ) -> RedirectResponse:
     """Resolve now."""
     case = visible_case(session, viewer.user, case_id)
@@ -141,7 +141,7 @@ def resolve(
 
 @router.post("/cases/{case_id}/reopen", dependencies=[CsrfChecked])
 def reopen(
-    case_id: int, request: Request, session: DbSession, viewer: PageViewer
+    case_id: RowId, request: Request, session: DbSession, viewer: PageViewer
 ) -> RedirectResponse:
     """Open a resolved case again."""
     case = visible_case(session, viewer.user, case_id)
@@ -152,7 +152,7 @@ def reopen(
 
 @router.post("/cases/{case_id}/notes", dependencies=[CsrfChecked])
 def note(
-    case_id: int,
+    case_id: RowId,
     request: Request,
     session: DbSession,
     viewer: PageViewer,
@@ -169,7 +169,7 @@ def note(
 
 @router.post("/posts/{post_id}/triage", dependencies=[CsrfChecked])
 def correct(
-    post_id: int,
+    post_id: RowId,
     request: Request,
     session: DbSession,
     viewer: PageViewer,

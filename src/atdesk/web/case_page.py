@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from atdesk.cases.access import assignable_users, visible_case
 from atdesk.cases.actions import CORRECTABLE, case_tags
 from atdesk.cases.queries import case_audit, case_posts
+from atdesk.domain.ids import MAX_ID, RowId, parse_id
 from atdesk.domain.triage import Intent, Priority, Sentiment
 from atdesk.models import (
     Author,
@@ -172,7 +173,7 @@ def render_case(
 
 @router.get("/cases/{case_id}", response_class=HTMLResponse)
 def case_page(
-    case_id: int, request: Request, session: DbSession, viewer: PageViewer
+    case_id: RowId, request: Request, session: DbSession, viewer: PageViewer
 ) -> HTMLResponse:
     """The case page."""
     case = visible_case(session, viewer.user, case_id)
@@ -184,7 +185,7 @@ def case_page(
 
 @router.get("/cases/{case_id}/thread", response_class=HTMLResponse)
 def case_thread(
-    case_id: int, request: Request, session: DbSession, viewer: PageViewer
+    case_id: RowId, request: Request, session: DbSession, viewer: PageViewer
 ) -> HTMLResponse:
     """The thread and side panels alone, for live refresh."""
     case = visible_case(session, viewer.user, case_id)
@@ -194,7 +195,7 @@ def case_thread(
 
 @router.get("/cases/{case_id}/suggestions", response_class=HTMLResponse)
 def suggestions(
-    case_id: int, request: Request, session: DbSession, viewer: PageViewer
+    case_id: RowId, request: Request, session: DbSession, viewer: PageViewer
 ) -> HTMLResponse:
     """Suggested replies, fetched after the page so they never slow it down."""
     case = visible_case(session, viewer.user, case_id)
@@ -204,19 +205,19 @@ def suggestions(
 
 @router.post("/cases/{case_id}/reply", dependencies=[CsrfChecked], response_model=None)
 def reply(
-    case_id: int,
+    case_id: RowId,
     request: Request,
     session: DbSession,
     viewer: PageViewer,
     text: Annotated[str, Form()] = "",
     mode: Annotated[str, Form()] = "public",
-    version: Annotated[int, Form()] = -1,
+    version: Annotated[int, Form(ge=-1, le=MAX_ID)] = -1,
     reply_to_post_id: Annotated[str, Form()] = "",
     confirm_pii: Annotated[str, Form()] = "",
 ) -> Response:
     """Send (or hold) a reply; a refusal re-renders the page with the text kept and why."""
     case = visible_case(session, viewer.user, case_id)
-    target = int(reply_to_post_id) if reply_to_post_id.isdigit() else None
+    target = parse_id(reply_to_post_id)
     outcome = submit_reply(
         session,
         case,
@@ -236,11 +237,11 @@ def reply(
 
 @router.post("/cases/{case_id}/move-to-dm", dependencies=[CsrfChecked], response_model=None)
 def move_case_to_dm(
-    case_id: int,
+    case_id: RowId,
     request: Request,
     session: DbSession,
     viewer: PageViewer,
-    version: Annotated[int, Form()] = -1,
+    version: Annotated[int, Form(ge=-1, le=MAX_ID)] = -1,
 ) -> Response:
     """One click: a public reply with the way into a private chat."""
     case = visible_case(session, viewer.user, case_id)
@@ -257,7 +258,7 @@ def move_case_to_dm(
 def measure_draft(
     session: DbSession,
     viewer: PageViewer,
-    case_id: Annotated[int, Form()],
+    case_id: Annotated[RowId, Form()],
     text: Annotated[str, Form()] = "",
     mode: Annotated[str, Form()] = "public",
 ) -> dict[str, Any]:

@@ -141,8 +141,22 @@ async def on_http_error(request: Request, exc: StarletteHTTPException) -> Respon
     return error_page(request, exc.status_code, _human_detail(exc), exc.headers)
 
 
+def _bad_path_only(exc: RequestValidationError) -> bool:
+    """Only the path failed: an id no row can have (too big, negative, not a number)."""
+    errors = exc.errors()
+    return bool(errors) and all(tuple(e.get("loc", ()))[:1] == ("path",) for e in errors)
+
+
 async def on_invalid_request(request: Request, exc: RequestValidationError) -> Response:
-    """422 for bad form or query values: FastAPI's per-field JSON, or a page naming the fields."""
+    """422 for bad form or query values: FastAPI's per-field JSON, or a page naming the fields.
+
+    A path whose id cannot exist answers 404, like an id that does not exist.
+    """
+    if _bad_path_only(exc):
+        detail = f"nothing at {request.url.path}: no such {', '.join(_fields(exc))}"
+        if wants_page(request):
+            return error_page(request, 404, _sentence(detail))
+        return JSONResponse({"detail": detail}, status_code=404)
     if not wants_page(request):
         return await request_validation_exception_handler(request, exc)
     fields = _fields(exc)

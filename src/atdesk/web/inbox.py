@@ -25,6 +25,7 @@ from atdesk.cases.queries import (
     list_cases,
 )
 from atdesk.cases.saved_views import stored_filters, views_for
+from atdesk.domain.ids import parse_id, parse_page
 from atdesk.domain.networks import Network
 from atdesk.domain.triage import Intent, Priority, Sentiment
 from atdesk.models import Brand, Case, CaseTag, User
@@ -128,7 +129,7 @@ def params_from(q: Mapping[str, str]) -> InboxParams:
     page = q.get("page") or "1"
     return InboxParams(
         view=view,
-        brand_id=int(brand) if brand.isdigit() else None,
+        brand_id=parse_id(brand),
         intent=q.get("intent", "") if q.get("intent") in {i.value for i in Intent} else "",
         sentiment=q.get("sentiment", "")
         if q.get("sentiment") in {s.value for s in Sentiment}
@@ -139,7 +140,7 @@ def params_from(q: Mapping[str, str]) -> InboxParams:
         tag=(q.get("tag") or "").strip().lower()[:64],
         q=(q.get("q") or "").strip()[:200],
         status=q.get("status", "") if q.get("status") in STATUSES else "",
-        page=max(1, int(page)) if page.isdigit() else 1,
+        page=parse_page(page),
     )
 
 
@@ -297,7 +298,7 @@ def inbox_ids(request: Request, session: DbSession, viewer: PageViewer) -> dict[
 
 
 def _selected(session: Session, viewer: Viewer, raw: list[str]) -> list[Case]:
-    ids = sorted({int(v) for v in raw if v.isdigit()})
+    ids = sorted({i for i in map(parse_id, raw) if i is not None})
     if not ids:
         return []
     query = select(Case).where(Case.id.in_(ids))
@@ -353,7 +354,8 @@ def _assignee(session: Session, viewer: Viewer, raw: str) -> User | None:
         return None
     if raw == "me":
         return viewer.user
-    user = session.get(User, int(raw)) if raw.isdigit() else None
+    user_id = parse_id(raw)
+    user = session.get(User, user_id) if user_id is not None else None
     if user is None or user.id not in {u.id for u in assignable_users(session, viewer.brand_ids)}:
         raise ActionError("pick someone from your teams")
     return user

@@ -27,6 +27,7 @@ from starlette.concurrency import run_in_threadpool
 from atdesk.accounts.sessions import session_user
 from atdesk.accounts.teams import touch
 from atdesk.cases.access import NotVisible, visible_case
+from atdesk.domain.ids import RowId
 from atdesk.models import AuditEvent
 from atdesk.storage.session import transaction
 from atdesk.web.deps import request_now, session_id_of
@@ -119,7 +120,7 @@ def _touch(database_url: str, session_id: str, now: datetime) -> bool:
 
 @router.get("/live")
 async def live(
-    request: Request, scope: str = "inbox", case_id: int | None = None
+    request: Request, scope: str = "inbox", case_id: RowId | None = None
 ) -> StreamingResponse:
     """An event stream: `inbox` (case ids changed), `case` (this case changed), `viewers`."""
     url: str = request.app.state.settings.database_url

@@ -11,6 +11,7 @@ from atdesk.accounts.passwords import WeakPassword, verify_password
 from atdesk.accounts.service import create_token, list_tokens, revoke_token, set_password
 from atdesk.accounts.sessions import end_user_sessions, is_session, live_sessions
 from atdesk.accounts.teams import teams_of
+from atdesk.domain.ids import RowId
 from atdesk.web.deps import CsrfChecked, DbSession, PageViewer, request_now, session_id_of
 from atdesk.web.templating import flash, render
 
@@ -50,7 +51,7 @@ def add_token(
 
 @router.post("/tokens/{token_id}/revoke", dependencies=[CsrfChecked])
 def revoke(
-    token_id: int, request: Request, session: DbSession, viewer: PageViewer
+    token_id: RowId, request: Request, session: DbSession, viewer: PageViewer
 ) -> RedirectResponse:
     """Revoke one of my tokens; scripts using it stop working at once."""
     if revoke_token(session, viewer.user, token_id):

@@ -11,6 +11,8 @@ from fastapi import Request
 from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from atdesk.domain.ids import parse_page
+
 PER_PAGE = 50
 
 
@@ -43,8 +45,7 @@ class Listing:
 def listing_params(request: Request) -> tuple[str, int]:
     """The search words and page number of a list page (bad page numbers mean the first)."""
     q = (request.query_params.get("q") or "").strip()[:120]
-    raw = request.query_params.get("page") or "1"
-    return q, max(1, int(raw)) if raw.isdigit() else 1
+    return q, parse_page(request.query_params.get("page"))
 
 
 def name_matches(q: str, *columns: InstrumentedAttribute[str]) -> ColumnElement[bool] | None:

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from atdesk.accounts.service import AccountError
 from atdesk.accounts.teams import set_presence
 from atdesk.cases.access import visible_case
+from atdesk.domain.ids import RowId
 from atdesk.models import CaseViewer, User
 from atdesk.models.base import utcnow
 from atdesk.web.deps import CsrfChecked, DbSession, PageViewer
@@ -80,7 +81,7 @@ def upsert_viewer(session: Session, case_id: int, user_id: int, state: str) -> N
 
 @router.post("/cases/{case_id}/presence", dependencies=[CsrfChecked])
 def case_presence(
-    case_id: int,
+    case_id: RowId,
     session: DbSession,
     viewer: PageViewer,
     state: Annotated[str, Form()] = "viewing",

@@ -20,6 +20,7 @@ from atdesk.cases.saved_views import (
     update_filters,
     views_for,
 )
+from atdesk.domain.ids import RowId, parse_id
 from atdesk.models import Team
 from atdesk.web.deps import CsrfChecked, DbSession, PageViewer
 from atdesk.web.inbox import params_from
@@ -72,7 +73,7 @@ def change(
     request: Request,
     session: DbSession,
     viewer: PageViewer,
-    view_id: int,
+    view_id: RowId,
     action: Annotated[str, Form()],
     name: Annotated[str, Form()] = "",
     team_id: Annotated[str, Form()] = "",
@@ -93,7 +94,8 @@ def change(
         elif action in ("up", "down"):
             move_view(session, view, by=-1 if action == "up" else 1, actor=viewer.user)
         elif action == "share":
-            team = session.get(Team, int(team_id)) if team_id.isdigit() else None
+            team_key = parse_id(team_id)
+            team = session.get(Team, team_key) if team_key is not None else None
             share_view(session, view, team=team, actor=viewer.user)
             flash(request, f"Shared {view.name} with {team.name}." if team else "Not shared.")
         elif action == "delete":
