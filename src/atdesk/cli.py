@@ -14,6 +14,7 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from tqdm import tqdm
 
 from atdesk import __version__
+from atdesk.accounts import commands as account_commands
 from atdesk.accounts.passwords import WeakPassword
 from atdesk.accounts.service import AccountError, create_token, create_user, find_user
 from atdesk.automations import commands as automation_commands
@@ -327,6 +328,7 @@ def demo(
 
 
 for command in [
+    *account_commands.commands,
     *triage_commands.commands,
     *channel_commands.commands,
     *customer_commands.commands,

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from atdesk.accounts.service import AccountError
@@ -202,3 +202,68 @@ def teams_of(session: Session, user_id: int) -> list[Team]:
             .order_by(Team.name)
         )
     )
+
+
+def _brands_named(session: Session, names: Iterable[str]) -> list[Brand]:
+    """The brands with these names (exact, else ignoring case); AccountError names a missing one."""
+    found: list[Brand] = []
+    for name in names:
+        brand = session.scalar(select(Brand).where(Brand.name == name)) or session.scalar(
+            select(Brand).where(func.lower(Brand.name) == name.lower())
+        )
+        if brand is None:
+            raise AccountError(f"no brand named {name!r}; add it first with `atdesk brands add`")
+        found.append(brand)
+    return found
+
+
+def _users_named(session: Session, usernames: Iterable[str]) -> list[User]:
+    """The users with these usernames; AccountError names a missing one."""
+    found: list[User] = []
+    for username in usernames:
+        user = session.scalar(select(User).where(User.username == username))
+        if user is None:
+            raise AccountError(f"no user named {username!r}; add it first with `atdesk users add`")
+        found.append(user)
+    return found
+
+
+def ensure_team(
+    session: Session,
+    name: str,
+    *,
+    brand_names: Sequence[str] | None,
+    usernames: Sequence[str] | None,
+    actor: User | str,
+) -> tuple[Team, bool]:
+    """The team with exactly these brands and members, made or changed to fit (None: leave
+    that part as it is); True when it was new. Running it twice changes nothing, and a brand
+    or user that does not exist changes nothing at all."""
+    brands = _brands_named(session, brand_names) if brand_names is not None else None
+    members = _users_named(session, usernames) if usernames is not None else None
+    team = session.scalar(select(Team).where(Team.name == name.strip()))
+    created = team is None
+    if team is None:
+        team = create_team(session, name, actor=actor)
+    if brands is not None:
+        set_brands(session, team, [b.id for b in brands], actor=actor)
+    if members is not None:
+        set_members(session, team, [u.id for u in members], actor=actor)
+    return team, created
+
+
+def team_summary(session: Session, team: Team) -> tuple[list[str], list[str]]:
+    """The names of a team's brands and the usernames of its members, sorted."""
+    brands = session.scalars(
+        select(Brand.name)
+        .join(TeamBrand, TeamBrand.brand_id == Brand.id)
+        .where(TeamBrand.team_id == team.id)
+        .order_by(Brand.name)
+    )
+    members = session.scalars(
+        select(User.username)
+        .join(TeamMember, TeamMember.user_id == User.id)
+        .where(TeamMember.team_id == team.id)
+        .order_by(User.username)
+    )
+    return list(brands), list(members)
