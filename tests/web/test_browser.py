@@ -245,7 +245,7 @@ def test_case_page_counter_pii_guard_and_private_reply(site: Site) -> None:
     box = page.locator("#reply-text")
     box.fill("Thanks https://example.com/a/very/long/path/to/the/help/article")
     # "Thanks " is 7 and every URL counts 23 on X, however long it is.
-    page.wait_for_function("document.querySelector('[data-length]').textContent === '30'")
+    page.wait_for_selector("[data-length]:text-is('30')")  # no eval: the CSP forbids it
     assert page.locator("[data-limit]").inner_text() == "280"
     box.fill("Hi Chris, we'll call you at 415-555-0142 right away")
     page.wait_for_selector('[data-testid="pii-warning"]:not([hidden])')
