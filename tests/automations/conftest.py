@@ -12,13 +12,14 @@ from fastapi.testclient import TestClient
 
 from atdesk.accounts.service import create_token
 from atdesk.automations.book import book, save_resource
+from atdesk.automations.public import request_time
 from atdesk.config import Settings
 from atdesk.customers.service import create_customer, link_handle
 from atdesk.domain.cases import Role
 from atdesk.domain.networks import Network
 from atdesk.storage.session import transaction
 from atdesk.web.app import create_app
-from tests.automations.helpers import automate, post
+from tests.automations.helpers import NOW, automate, post
 from tests.cases.factories import PASSWORD, staff
 from tests.factories import make_brand
 from tests.respond.fakes import RecordingOutbox
@@ -76,6 +77,7 @@ def site(settings: Settings) -> Site:
             post("2", "@acmehelp call me back please", handle="sam_q", author="9", name="Sam Q"),
         )
     app = create_app(settings, outbox=RecordingOutbox())
+    app.dependency_overrides[request_time] = lambda: NOW  # links and feeds at the posts' clock
 
     def login(username: str) -> TestClient:
         client = TestClient(app, follow_redirects=False)

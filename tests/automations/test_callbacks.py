@@ -152,7 +152,7 @@ def test_a_stranger_gets_a_link_by_dm_and_the_callback_waits_until_it_is_used(
             now=NOW + timedelta(hours=1),
             phone=PHONE,
         )
-        complete_link(session, used, settings=settings)
+        complete_link(session, used, settings=settings, now=NOW)
     with transaction(url) as session:
         author = session.scalars(select(Author).where(Author.handle == "sam_q")).one()
         assert author.customer is not None and author.customer.phone == PHONE

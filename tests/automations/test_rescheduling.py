@@ -207,7 +207,7 @@ def test_an_unknown_customer_verifies_first_then_gets_the_offer(settings: Settin
             phone="(312) 555-0100",
         )
         assert used.customer.id == visit.customer_id
-        complete_link(session, used, settings=settings)
+        complete_link(session, used, settings=settings, now=NOW)
     with transaction(url) as session:
         offer = session.scalars(select(AppointmentOffer)).one()
         assert offer.appointment_id == visit.id and offer.status == "offered"

@@ -163,7 +163,9 @@ def run_crm_lookup(job: jobs.JobView, env: jobs.JobEnv) -> jobs.JobOutcome:
             except CustomerError:
                 _fallback(job, env)(session)
                 return
-            after_identified(session, author=author, customer=customer, settings=env.settings)
+            after_identified(
+                session, author=author, customer=customer, settings=env.settings, now=env.now()
+            )
 
         return jobs.JobOutcome.done(effect=bind, crm="found", external_id=found.external_id)
     if isinstance(outcome, LookupFailed) and outcome.retryable:
@@ -196,9 +198,15 @@ def _fallback(job: jobs.JobView, env: jobs.JobEnv) -> Callable[[Session], None]:
 
 
 def after_identified(
-    session: Session, *, author: Author, customer: Customer, settings: Settings
+    session: Session,
+    *,
+    author: Author,
+    customer: Customer,
+    settings: Settings,
+    now: datetime | None = None,
 ) -> None:
-    """Everything that waited for this author's identity carries on, and they are told."""
+    """Everything that waited for this author's identity carries on (at `now`, the clock
+    unless given), and they are told."""
     from atdesk.automations.callbacks import resume_after_verification
 
     configs: dict[int, BrandConfig] = {}
@@ -232,14 +240,16 @@ def after_identified(
         )
     from atdesk.automations.rescheduling import resume_reschedules
 
-    resume_reschedules(session, author=author, settings=settings)
+    resume_reschedules(session, author=author, settings=settings, now=now)
 
 
-def complete_link(session: Session, pending: PendingLink, *, settings: Settings) -> None:
+def complete_link(
+    session: Session, pending: PendingLink, *, settings: Settings, now: datetime | None = None
+) -> None:
     """After the customer used their link: carry on with what waited for it."""
     if pending.author is not None:
         after_identified(
-            session, author=pending.author, customer=pending.customer, settings=settings
+            session, author=pending.author, customer=pending.customer, settings=settings, now=now
         )
     case_id = pending.verification.case_id
     if case_id is not None:

@@ -3,6 +3,7 @@ iCalendar feeds a dialer or a technician's calendar app subscribes to (opened by
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
@@ -24,13 +25,21 @@ router = APIRouter(include_in_schema=False)
 AppSettings = Annotated[Settings, Depends(get_settings)]
 
 
+def request_time() -> datetime:
+    """When a link is checked or a feed served: the clock, as a dependency tests can fix."""
+    return utcnow()
+
+
+Now = Annotated[datetime, Depends(request_time)]
+
+
 @router.get("/verify/{token}", response_class=HTMLResponse)
 def verify_page(
-    token: str, request: Request, session: DbSession, settings: AppSettings
+    token: str, request: Request, session: DbSession, settings: AppSettings, now: Now
 ) -> HTMLResponse:
     """Show the customer what the link binds, and ask only for what the record lacks."""
     try:
-        pending = open_link(session, token, secret_key=settings.signing_key, now=utcnow())
+        pending = open_link(session, token, secret_key=settings.signing_key, now=now)
     except VerificationError as exc:
         return render(request, "automations/verify.html", {"error": str(exc)}, 410)
     return render(
@@ -50,6 +59,7 @@ def verify_submit(
     request: Request,
     session: DbSession,
     settings: AppSettings,
+    now: Now,
     phone: Annotated[str, Form()] = "",
     name: Annotated[str, Form()] = "",
     customer_number: Annotated[str, Form()] = "",
@@ -60,7 +70,7 @@ def verify_submit(
             session,
             token,
             secret_key=settings.signing_key,
-            now=utcnow(),
+            now=now,
             phone=phone or None,
             name=name or None,
             customer_number=customer_number or None,
@@ -68,7 +78,7 @@ def verify_submit(
     except VerificationError as exc:
         return render(request, "automations/verify.html", {"error": str(exc)}, 410)
     except CustomerError as exc:
-        pending = open_link(session, token, secret_key=settings.signing_key, now=utcnow())
+        pending = open_link(session, token, secret_key=settings.signing_key, now=now)
         return render(
             request,
             "automations/verify.html",
@@ -80,19 +90,18 @@ def verify_submit(
             },
             422,
         )
-    complete_link(session, used, settings=settings)
+    complete_link(session, used, settings=settings, now=now)
     return render(request, "automations/verify.html", {"done": True})
 
 
 @router.get("/feeds/{brand_id}/{kind}.ics")
 def feed(
-    brand_id: RowId, kind: str, key: str, session: DbSession, settings: AppSettings
+    brand_id: RowId, kind: str, key: str, session: DbSession, settings: AppSettings, now: Now
 ) -> Response:
     """A brand's callbacks or appointments as text/calendar; the key is in the URL."""
     brand = session.get(Brand, brand_id)
     if brand is None or not check_key(settings.signing_key, kind, brand_id, key):
         raise HTTPException(404, "no such feed; copy the feed link again from atdesk")
-    now = utcnow()
     body = (
         callbacks_feed(session, brand, now=now)
         if kind == "callbacks"

@@ -229,6 +229,7 @@ def offer_slots(
         options=[_option_json(o) for o in result.options],
         status=OFFERED,
         clarifications=0,
+        created_at=ctx.now,  # when the automation ran: answers are timed against it
     )
     ctx.session.add(row)
     ctx.session.flush()
@@ -522,7 +523,9 @@ def _audit(
         )
 
 
-def resume_reschedules(session: Session, *, author: Author, settings: Settings) -> int:
+def resume_reschedules(
+    session: Session, *, author: Author, settings: Settings, now: datetime | None = None
+) -> int:
     """Reschedule requests that waited for this author's verification run now."""
     from atdesk.automations.stage import rerun_waiting
 
@@ -538,5 +541,5 @@ def resume_reschedules(session: Session, *, author: Author, settings: Settings) 
             o.get("action") == "offer_reschedule" and o.get("status") == "waiting"
             for o in run.outcomes or []
         ):
-            count += rerun_waiting(session, run, "offer_reschedule", settings=settings)
+            count += rerun_waiting(session, run, "offer_reschedule", settings=settings, now=now)
     return count

@@ -228,8 +228,16 @@ def _apply_rule(ctx: ActionContext, rule: LoadedRule) -> list[Outcome]:
     return outcomes
 
 
-def rerun_waiting(session: Session, run: RuleRun, action_type: str, *, settings: Settings) -> int:
-    """Run again an action that waited (for the customer's identity); returns 1 if it ran."""
+def rerun_waiting(
+    session: Session,
+    run: RuleRun,
+    action_type: str,
+    *,
+    settings: Settings,
+    now: datetime | None = None,
+) -> int:
+    """Run again an action that waited (for the customer's identity), at `now` (the clock
+    unless given); returns 1 if it ran."""
     rule = session.get(AutomationRule, run.rule_id)
     post = session.get(Post, run.post_id)
     case = session.get(Case, run.case_id) if run.case_id else None
@@ -248,7 +256,7 @@ def rerun_waiting(session: Session, run: RuleRun, action_type: str, *, settings:
         post=post,
         case=case,
         author=post.author,
-        now=utcnow(),
+        now=now or utcnow(),
         rule_id=rule.id,
         rule_name=spec.name,
     )

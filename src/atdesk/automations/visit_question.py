@@ -121,6 +121,7 @@ def ask_which_visit(ctx: ActionContext, choice: VisitChoice, *, limit: int) -> O
         options=[_visit_json(n, rows[v.id], limit) for n, v in enumerate(candidates, start=1)],
         status=ASKING,
         clarifications=0,
+        created_at=ctx.now,  # when the automation ran: answers are timed against it
         reason=reason,
     )
     ctx.session.add(row)
