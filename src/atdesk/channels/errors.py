@@ -169,5 +169,42 @@ class WebhookRejected(ChannelError):
     advice = "check the consumer secret configured for this webhook"
 
 
+class MalformedDelivery(WebhookRejected):
+    """A verified webhook body that has not the wire format's shape: 400, nothing stored."""
+
+    advice = "nothing was stored; the sender must send the documented shape"
+
+
 class MalformedEvent(ValueError):
     """A payload lacks what the wire format promises; the event is reported, not stored."""
+
+
+# What a parser trips on when a payload has the wrong shape (a string where an object belongs,
+# a list instead of an object, a missing key): mapped to MalformedEvent, never a crash.
+SHAPE_ERRORS = (AttributeError, TypeError, KeyError, IndexError)
+
+
+def json_kind(value: object) -> str:
+    """How JSON would name a value, for messages about the wrong shape."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list | tuple):
+        return "a list"
+    return "an object" if isinstance(value, dict) else type(value).__name__
+
+
+def shape_problem(exc: Exception) -> str:
+    """What a payload of the wrong shape made a parser trip on, in words."""
+    if isinstance(exc, AttributeError) and exc.obj is not None:
+        return f"found {json_kind(exc.obj)} where an object was expected"
+    if isinstance(exc, KeyError):
+        return f"missing field {exc.args[0]!r}"
+    if isinstance(exc, IndexError):
+        return "a list is shorter than the format requires"
+    return f"a field has the wrong type ({exc})"

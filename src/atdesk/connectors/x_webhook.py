@@ -2,14 +2,14 @@
 
 No login: X proves itself with the consumer secret. GET answers the CRC challenge; POST is
 verified over the raw bytes before anything is parsed or looked up, and a forged, unsigned
-or unreadable delivery is refused (401/403/400) with nothing stored. A verified delivery's
+or unreadable delivery is refused (401/403/400) with nothing stored; so is a signed one
+whose events have not X's shape (400 naming the first bad event). A verified delivery's
 events go on the bus in the request's transaction; the pipeline's (network, native id) key
 makes a replayed delivery store nothing new.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Annotated
 
@@ -22,6 +22,8 @@ from atdesk.channels.errors import WebhookRejected
 from atdesk.channels.x.webhooks import (
     SIGNATURE_HEADER,
     crc_response,
+    delivery_payload,
+    delivery_user_id,
     read_delivery,
     verify_signature,
 )
@@ -93,9 +95,9 @@ def x_delivery(
     if secret is None:
         return _refuse(403, "signature does not match the body")
     try:
-        for_user_id = str(json.loads(body).get("for_user_id") or "")
-    except (ValueError, UnicodeDecodeError, AttributeError):
-        return _refuse(400, "body is not a JSON object")
+        for_user_id = delivery_user_id(delivery_payload(body))
+    except WebhookRejected as exc:
+        return _refuse(exc.status or 400, str(exc))
     account = session.scalar(
         select(ChannelAccount).where(
             ChannelAccount.network == Network.X.value,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from atdesk.channels.errors import SHAPE_ERRORS, MalformedEvent, shape_problem
 from atdesk.channels.registry import normalizers as channel_normalizers
 from atdesk.channels.replay import jsonl, twcs
 from atdesk.domain.posts import Post, RawEvent
@@ -28,9 +29,13 @@ def register_normalizer(source: str, normalizer: Normalizer) -> None:
 
 
 def normalize(event: RawEvent) -> Post:
-    """The Post for one raw event."""
+    """The Post for one raw event; a payload of the wrong shape is a MalformedEvent, not a crash."""
     try:
         normalizer = _NORMALIZERS[event.source]
     except KeyError:
         raise UnknownSource(f"no normaliser for source {event.source!r}") from None
-    return normalizer(event.payload)
+    try:
+        return normalizer(event.payload)
+    except SHAPE_ERRORS as exc:
+        problem = shape_problem(exc)
+        raise MalformedEvent(f"{event.source} event has the wrong shape: {problem}") from exc
