@@ -143,7 +143,7 @@ def seed(url: str) -> None:
         process_events(session, history("bank"))
         for case in session.scalars(select(Case)):
             resolve_case(session, case, actor=sam)
-        process_events(session, scenario_events(scenarios))
+        process_events(session, scenario_events(scenarios, now=utcnow()))
 
 
 @pytest.fixture(scope="module")

@@ -4,22 +4,29 @@ and bookings, knowledge-base articles, the city's Open311 endpoint, and the defa
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from atdesk.automations.book import book, save_resource
+from atdesk.automations.book import BookError, book, save_resource
 from atdesk.automations.brandconfig import update_brand_settings
 from atdesk.automations.kb import save_article
+from atdesk.automations.rescheduling import bookings_between, resources_of
 from atdesk.automations.rulebook import install_defaults
 from atdesk.customers.service import create_customer, link_handle
 from atdesk.domain.networks import Network
+from atdesk.integrations.appointments.slots import SlotOffer, find_slots
 from atdesk.models import Appointment, AppointmentResource, Brand, Customer, KbArticle
 
 ACTOR = "demo"
+# Where a seeded visit goes when its technician is taken: the first free start on a half-hour
+# step, looking this many days ahead.
+SLOT_STEP = timedelta(minutes=30)
+SLOTS_PER_DAY = 48
+FREE_SLOT_SEARCH_DAYS = 28
 
 
 def _brands(session: Session) -> dict[str, Brand]:
@@ -102,12 +109,22 @@ def _technicians(
     return out
 
 
-def _day(row: Mapping[str, Any], today: datetime) -> datetime:
-    """`days_ahead` from today, or the next `weekday` (0 = Monday) after today."""
-    if "days_ahead" in row:
-        return today + timedelta(days=int(row["days_ahead"]))
-    ahead = (int(row["weekday"]) - today.weekday()) % 7 or 7
-    return today + timedelta(days=ahead)
+def _working_days(technician: AppointmentResource) -> set[int]:
+    """The weekdays (0 = Monday) the technician has hours on."""
+    return {int(day) for day, spans in (technician.hours or {}).items() if spans}
+
+
+def _day(row: Mapping[str, Any], today: date, working: set[int]) -> date:
+    """The row's day: the `business_days_ahead`-th working day after today, or the first
+    `weekday` (0 = Monday) after today, what "next Friday" means to the customer."""
+    if "weekday" in row:
+        return today + timedelta(days=(int(row["weekday"]) - today.weekday()) % 7 or 7)
+    day, left = today, int(row["business_days_ahead"])
+    while left > 0:
+        day += timedelta(days=1)
+        if not working or day.weekday() in working:
+            left -= 1
+    return day
 
 
 def _appointments(
@@ -120,7 +137,9 @@ def _appointments(
     now: datetime,
     tz: ZoneInfo,
 ) -> None:
-    today = datetime.combine(now.astimezone(tz).date(), time(0), tz)
+    """Each customer's visit on its day from now, at its time or the technician's next free
+    slot, so the demo books on any day at any hour (and again on a later run) without a clash."""
+    today = now.astimezone(tz).date()
     for row in rows:
         customer = customers[row["customer"]]
         technician = technicians[row["technician"]]
@@ -133,8 +152,10 @@ def _appointments(
         )
         if upcoming is not None:
             continue
-        clock = time.fromisoformat(row["start"])
-        start = _day(row, today).replace(hour=clock.hour, minute=clock.minute).astimezone(UTC)
+        day = _day(row, today, _working_days(technician))
+        wanted = datetime.combine(day, time.fromisoformat(row["start"]), tz)
+        duration = timedelta(hours=float(row["hours"]))
+        start = _free_start(session, technician, wanted, duration, tz=tz)
         brand = next(b for b in brands.values() if b.id == technician.brand_id)
         book(
             session,
@@ -143,10 +164,48 @@ def _appointments(
             resource=technician,
             kind=row["kind"],
             start=start,
-            end=start + timedelta(hours=float(row["hours"])),
+            end=start + duration,
             actor=ACTOR,
             location=row.get("location"),
         )
+
+
+def _free_start(
+    session: Session,
+    technician: AppointmentResource,
+    wanted: datetime,
+    duration: timedelta,
+    *,
+    tz: ZoneInfo,
+) -> datetime:
+    """`wanted` when the technician is free then, else the first free slot after it within
+    their working hours (on that day or a later one)."""
+    resource = next(
+        (r for r in resources_of(session, technician.brand_id) if r.id == str(technician.id)),
+        None,
+    )
+    if resource is None:  # inactive, or hours that do not parse: book() has the last word
+        return wanted
+    day = wanted.astimezone(tz).date()
+    for offset in range(FREE_SLOT_SEARCH_DAYS):
+        on = day + timedelta(days=offset)
+        start, end = (datetime.combine(d, time(0), tz) for d in (on, on + timedelta(days=1)))
+        found = find_slots(
+            resources=[resource],
+            bookings=bookings_between(session, technician.brand_id, start, end),
+            day=on,
+            tz=tz,
+            duration=duration,
+            not_before=wanted,
+            step=SLOT_STEP,
+            limit=SLOTS_PER_DAY,
+        )
+        if isinstance(found, SlotOffer):
+            return min(o.slot.start for o in found.options)
+    raise BookError(
+        f"{technician.name} has no free {duration} in the {FREE_SLOT_SEARCH_DAYS} days "
+        f"from {wanted:%a %d %b}; free some of their time or give them more hours"
+    )
 
 
 def _articles(session: Session, brands: dict[str, Brand], rows: list[dict[str, Any]]) -> None:

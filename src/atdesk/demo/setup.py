@@ -7,7 +7,7 @@ import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -56,9 +56,8 @@ def load_scenarios() -> dict[str, Any]:
     return data
 
 
-def scenario_events(scenarios: dict[str, Any]) -> list[RawEvent]:
+def scenario_events(scenarios: dict[str, Any], *, now: datetime) -> list[RawEvent]:
     """Scenario posts as JSON Lines events, timed relative to now so the demo looks live."""
-    now = utcnow()
     events = []
     for item in scenarios["posts"]:
         payload = {k: v for k, v in item.items() if k != "minutes_ago"}
@@ -104,20 +103,23 @@ def prepare_demo(
     replay: bool,
     echo: Callable[[str], None],
     live_networks: bool = True,
+    now: datetime | None = None,
 ) -> DemoSummary:
-    """Make the demo database ready; running it twice adds nothing twice."""
+    """Make the demo database ready; running it twice adds nothing twice. Posts and visits are
+    laid out from `now` (the clock unless a test gives one)."""
+    now = now or utcnow()
     settings = with_secret_key(settings)
     scenarios = load_scenarios()
     _ensure_brands(settings, scenarios)
     ensure_workspace(settings)
     bus = make_bus(settings)
-    events = scenario_events(scenarios)
+    events = scenario_events(scenarios, now=now)
     with transaction(settings.database_url) as session:
         bus.publish(session, INBOUND, [e.to_json() for e in events])
     while bus.consume(INBOUND, handle_inbound):
         pass
     echo(f"loaded {len(events)} demo scenario posts")
-    live = start_live(settings, scenarios, bus, echo) if live_networks else None
+    live = start_live(settings, scenarios, bus, echo, now=now) if live_networks else None
     if live is not None:  # Mastodon and Bluesky beside the live X, read by the connectors
         live.networks = wire_demo_networks(settings, scenarios["brands"], live.x, echo)
     replay_posts = replay_twcs(settings, bus, echo) if replay else 0
@@ -190,7 +192,12 @@ def replay_twcs(settings: Settings, bus: Bus, echo: Callable[[str], None]) -> in
 
 
 def start_live(
-    settings: Settings, scenarios: dict[str, Any], bus: Bus, echo: Callable[[str], None]
+    settings: Settings,
+    scenarios: dict[str, Any],
+    bus: Bus,
+    echo: Callable[[str], None],
+    *,
+    now: datetime,
 ) -> LiveDemo:
     """The brief's three examples on an emulated X and a local Open311 city, with the
     customers, technicians, articles and rules they need (see demo/live.py)."""
@@ -202,7 +209,7 @@ def start_live(
             session,
             spec,
             brand_names=[b["name"] for b in scenarios["brands"]],
-            now=utcnow(),
+            now=now,
             open311_endpoint=live.city.endpoint,
             open311_api_key=live.city.api_key,
         )
