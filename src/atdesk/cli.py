@@ -323,8 +323,11 @@ def demo(
     click.echo("  ana's inbox holds the live scenarios (Harbor Bank, Cable Co), leo's City Works")
     click.echo(f"  database: {settings.database_url}")
     click.echo("")
-    if not no_serve:
-        run_server(settings, host=host, port=port, embedded_workers=True)
+    if no_serve:  # loaded and leaving: the emulators and the demo's actors stop with us
+        if summary.live is not None:
+            summary.live.stop()
+        return
+    run_server(settings, host=host, port=port, embedded_workers=True)
 
 
 for command in [
