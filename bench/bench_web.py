@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, insert, select, update
 
 from atdesk.accounts.passwords import hash_password
 from atdesk.config import Settings
@@ -405,6 +405,50 @@ def add_saved_views(url: str) -> None:
                 )
 
 
+REPLAY_BRANDS = 105  # as many as the twcs replay registers
+
+
+def add_history(url: str, n: int) -> int:
+    """Make n open cases history (no clocks) and add the replay's brands, as `atdesk demo` with
+    the twcs replay has them (ADR 73); once per database. Returns the history cases."""
+    with transaction(url) as session:
+        have = session.scalar(select(func.count(Case.id)).where(Case.history.is_(True))) or 0
+        if have or not n:
+            return int(have)
+        chosen = select(Case.id).where(Case.status != "resolved").order_by(Case.id.desc()).limit(n)
+        session.execute(
+            update(Case)
+            .where(Case.id.in_(chosen))
+            .values(
+                history=True,
+                sla_due_at=None,
+                first_response_due_at=None,
+                next_response_due_at=None,
+                resolution_due_at=None,
+            )
+        )
+        for i in range(REPLAY_BRANDS):
+            brand = Brand(name=f"replay{i:03d}", settings={}, replay_only=True)
+            session.add(brand)
+            session.flush()
+            handle = f"replay{i:03d}"
+            session.add(
+                ChannelAccount(
+                    brand_id=brand.id, network="x", handle=handle, handle_key=handle, state={}
+                )
+            )
+        return int(session.scalar(select(func.count(Case.id)).where(Case.history.is_(True))) or 0)
+
+
+def history_pages() -> Sequence[tuple[str, str]]:
+    return [
+        ("inbox: all open, history in the database", "/"),
+        ("inbox: History view", "/?view=history"),
+        ("inbox: search 'refund' (with the History hint)", "/?q=refund"),
+        ("inbox: History view, search 'refund'", "/?view=history&q=refund"),
+    ]
+
+
 def saved_view_pages() -> Sequence[tuple[str, str]]:
     return [
         ("inbox: all open, 5 saved views counted", "/"),
@@ -418,6 +462,12 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument("--db", type=Path, help="keep the database here (built if missing)")
+    parser.add_argument(
+        "--history",
+        type=int,
+        default=12_000,
+        help="open cases made history, with 105 replay brands (0: none; kept with --db)",
+    )
     args = parser.parse_args()
     path = args.db or Path(tempfile.mkdtemp(prefix="atdesk-bench-")) / "bench.db"
     url = f"sqlite:///{path}"
@@ -444,6 +494,11 @@ def main() -> None:
     add_saved_views(url)
     for name, path_ in saved_view_pages():
         measure(agent, admin, name, path_, args.repeat)
+    with transaction(url) as session:
+        session.execute(delete(SavedView))
+    if add_history(url, args.history):
+        for name, path_ in history_pages():
+            measure(agent, admin, name, path_, args.repeat)
 
 
 def measure(agent: TestClient, admin: TestClient, name: str, path: str, repeat: int) -> None:
