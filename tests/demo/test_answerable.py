@@ -15,7 +15,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from atdesk.config import Settings
-from atdesk.demo import setup as demo_setup
 from atdesk.demo.live import LiveDemo
 from atdesk.demo.setup import prepare_demo
 from atdesk.models import Case, Post, User
@@ -23,7 +22,7 @@ from atdesk.respond.outbox import ChannelOutbox
 from atdesk.respond.service import Outcome, ReplyRequest, move_to_dm, submit_reply
 from atdesk.storage.session import transaction
 
-# A Monday afternoon: the demo's appointments are laid out from "now" (see automation_data).
+# The demo's posts and visits are laid out from this moment (a Monday afternoon).
 NOW = datetime(2026, 11, 30, 15, 0, tzinfo=UTC)
 # Scripted customer posts answered in these tests: several per network.
 SEEDED = {
@@ -49,9 +48,8 @@ class Seeded:
 
 
 @pytest.fixture
-def demo_settings(sqlite_url: str, data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
-    """The demo on a fresh SQLite database, at a fixed time."""
-    monkeypatch.setattr(demo_setup, "utcnow", lambda: NOW)
+def demo_settings(sqlite_url: str, data_dir: Path) -> Settings:
+    """The demo on a fresh SQLite database."""
     return replace(
         Settings(),
         database_url=sqlite_url,
@@ -63,7 +61,7 @@ def demo_settings(sqlite_url: str, data_dir: Path, monkeypatch: pytest.MonkeyPat
 @pytest.fixture
 def live(demo_settings: Settings) -> Iterator[LiveDemo]:
     """`atdesk demo`'s preparation with its emulated networks (no twcs replay, no server)."""
-    summary = prepare_demo(demo_settings, replay=False, echo=lambda _: None)
+    summary = prepare_demo(demo_settings, replay=False, echo=lambda _: None, now=NOW)
     assert summary.live is not None and summary.live.networks is not None
     yield summary.live
     summary.live.stop()
@@ -170,7 +168,7 @@ def test_a_re_run_keeps_the_posts_answerable(demo_settings: Settings, live: Live
         answered = earlier.post.native_id
     live.stop()
 
-    again = prepare_demo(demo_settings, replay=False, echo=lambda _: None)
+    again = prepare_demo(demo_settings, replay=False, echo=lambda _: None, now=NOW)
     assert again.live is not None and again.live.networks is not None
     try:
         assert answered in again.live.x.tweets  # the brand's reply from the last run, too
