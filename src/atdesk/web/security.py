@@ -108,21 +108,16 @@ class SessionCookies:
         same_site: Literal["lax", "strict", "none"] = "lax",
     ) -> None:
         self.always_secure = always_secure
-        self.plain = SessionMiddleware(
-            app,
-            secret_key=secret_key,
-            session_cookie=SESSION_COOKIE,
-            max_age=max_age,
-            same_site=same_site,
-            https_only=False,
-        )
-        self.secure = SessionMiddleware(
-            app,
-            secret_key=secret_key,
-            session_cookie=SESSION_COOKIE,
-            max_age=max_age,
-            same_site=same_site,
-            https_only=True,
+        self.plain, self.secure = (
+            SessionMiddleware(
+                app,
+                secret_key=secret_key,
+                session_cookie=SESSION_COOKIE,
+                max_age=max_age,
+                same_site=same_site,
+                https_only=https_only,
+            )
+            for https_only in (False, True)
         )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
