@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from atdesk.config import Settings
 from atdesk.demo.setup import prepare_demo
+from atdesk.keyfile import with_secret_key
 from atdesk.models import AppointmentOffer, Callback, Open311Report
 from atdesk.pipeline.worker import Worker
 from atdesk.storage.migrate import upgrade
@@ -31,7 +32,7 @@ def _state(url: str) -> tuple[set[str], set[str], set[str]]:
 def test_the_three_brief_examples_run_end_to_end(tmp_path: Path, data_dir: Path) -> None:
     url = f"sqlite:///{tmp_path / 'demo.db'}"
     upgrade(url)
-    settings = replace(Settings(), database_url=url, data_dir=str(data_dir))
+    settings = with_secret_key(replace(Settings(), database_url=url, data_dir=str(data_dir)))
     summary = prepare_demo(settings, replay=False, echo=lambda _: None)
     assert summary.live is not None
     worker = Worker(settings, idle_sleep_s=0.1)

@@ -14,6 +14,7 @@ from atdesk.cases.actions import resolve_case
 from atdesk.config import Settings
 from atdesk.demo import live as demo_live
 from atdesk.demo.setup import prepare_demo
+from atdesk.keyfile import with_secret_key
 from atdesk.models import Author, Brand, Case, SurveyResponse
 from atdesk.pipeline.worker import Worker
 from atdesk.storage.migrate import upgrade
@@ -34,7 +35,7 @@ def test_the_demo_asks_and_a_customer_answers(
     monkeypatch.setattr(demo_live, "ANSWER_AFTER_S", 0.0)
     url = f"sqlite:///{tmp_path / 'demo.db'}"
     upgrade(url)
-    settings = replace(Settings(), database_url=url, data_dir=str(data_dir))
+    settings = with_secret_key(replace(Settings(), database_url=url, data_dir=str(data_dir)))
     summary = prepare_demo(settings, replay=False, echo=lambda _: None)
     assert summary.live is not None
     with transaction(url) as session:
