@@ -9,6 +9,7 @@ same transaction. So a crash between two pages never advances a cursor past unst
 from __future__ import annotations
 
 import functools
+import logging
 import ssl
 import threading
 from collections.abc import Callable, Iterator, Mapping
@@ -100,6 +101,15 @@ class IgnoredEvent:
     kind: EventKind
     native_id: str
     reason: str
+
+
+def malformed_item(network: Network, what: str, problem: str, native_id: str = "") -> IgnoredEvent:
+    """An item of a shape the network's format does not allow: set aside with a warning, so
+    one bad item never stops an account's reading (the rest of its page goes in)."""
+    logging.getLogger(__name__).warning(
+        "%s sent %s of the wrong shape (%s); set aside", network.value, what, problem
+    )
+    return IgnoredEvent(EventKind.OTHER, native_id, f"malformed {what}: {problem}")
 
 
 class AccountState(Protocol):

@@ -8,6 +8,7 @@ tell the observer — is decided here once.
 from __future__ import annotations
 
 import json as jsonlib
+import logging
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ import httpx
 from atdesk.channels.base import ChannelDeps
 from atdesk.channels.clock import utc_from_epoch
 from atdesk.channels.errors import (
+    SHAPE_ERRORS,
     AuthError,
     AuthExpired,
     ChannelError,
@@ -26,6 +28,7 @@ from atdesk.channels.errors import (
     RateLimited,
     TransientError,
     Unreachable,
+    shape_problem,
 )
 from atdesk.channels.observer import ApiCall, HealthKind, HealthNotice, Operation
 from atdesk.channels.ratelimits import RateLimit
@@ -33,7 +36,21 @@ from atdesk.domain.networks import Network
 
 ErrorMapper = Callable[[httpx.Response, float], ChannelError]
 LimitParser = Callable[[Mapping[str, str], str], RateLimit | None]
+log = logging.getLogger(__name__)
 ItemIds = Callable[[Any], Sequence[str]]
+
+
+def _item_ids(items: ItemIds, data: Any, endpoint: str) -> tuple[str, ...]:
+    """The native ids an answer carries, for the spend ledger; none when its items have
+    the wrong shape (the reader then sets those items aside and says so)."""
+    if data is None:
+        return ()
+    try:
+        return tuple(items(data))
+    except SHAPE_ERRORS as exc:
+        log.warning("%s answered items of the wrong shape (%s)", endpoint, shape_problem(exc))
+        return ()
+
 
 _IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 
@@ -147,7 +164,7 @@ class ApiSession:
                         self._report(method, endpoint, operation, response.status_code, (), ref)
                         error = exc
                     else:
-                        ids = tuple(items(data)) if items and data is not None else ()
+                        ids = _item_ids(items, data, endpoint) if items else ()
                         self._report(method, endpoint, operation, response.status_code, ids, ref)
                         return ApiResponse(response.status_code, data, response.headers)
                 else:

@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from atdesk.channels.errors import MalformedResponse, json_kind
 from atdesk.channels.http import ApiSession
 from atdesk.channels.observer import Operation
+from atdesk.domain.networks import Network
 
 X = "/xrpc/"
 
@@ -35,6 +37,9 @@ class BlueskyApi:
             headers=headers,
             **extra,
         )
+        if response.data is not None and not isinstance(response.data, dict):
+            problem = f"{nsid} answered {json_kind(response.data)}, not an object"
+            raise MalformedResponse(problem, network=Network.BLUESKY)
         return dict(response.data or {})
 
     def _procedure(

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from atdesk.channels.base import EventKind, IgnoredEvent, ReadBatch
+from atdesk.channels.base import EventKind, IgnoredEvent, ReadBatch, malformed_item
 from atdesk.channels.bluesky.account import BlueskyAccount
 from atdesk.channels.bluesky.api import BlueskyApi
 from atdesk.channels.bluesky.normalize import (
@@ -22,7 +22,14 @@ from atdesk.channels.bluesky.normalize import (
     SOURCE_NOTIFICATION,
     classify_notification,
 )
+from atdesk.channels.errors import (
+    SHAPE_ERRORS,
+    MalformedResponse,
+    json_kind,
+    shape_problem,
+)
 from atdesk.channels.timeparse import parse_iso
+from atdesk.domain.networks import Network
 from atdesk.domain.posts import RawEvent
 
 REASONS = ("mention", "reply", "quote")
@@ -47,6 +54,36 @@ def _at(value: Any) -> datetime:
     return parse_iso(value, "indexedAt")
 
 
+def _listed(body: Mapping[str, Any], key: str) -> list[Any]:
+    """The list an answer holds under key (empty when absent); anything else is malformed."""
+    value = body.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        problem = f"{key} is {json_kind(value)}, not a list"
+        raise MalformedResponse(problem, network=Network.BLUESKY)
+    return value
+
+
+def _dated(
+    items: list[Any], ignored: list[IgnoredEvent]
+) -> list[tuple[datetime, Mapping[str, Any]]]:
+    """Notifications with their indexedAt; one that is no object or has no readable time is
+    set aside (it cannot be placed against the mark)."""
+    dated: list[tuple[datetime, Mapping[str, Any]]] = []
+    for n, item in enumerate(items):
+        if not isinstance(item, Mapping):
+            problem = f"item {n} is {json_kind(item)}, not an object"
+            ignored.append(malformed_item(Network.BLUESKY, "notification", problem))
+            continue
+        try:
+            dated.append((_at(item.get("indexedAt")), item))
+        except ValueError as exc:
+            native = str(item.get("uri") or "")
+            ignored.append(malformed_item(Network.BLUESKY, "notification", str(exc), native))
+    return dated
+
+
 def notification_events(
     notifications: list[Mapping[str, Any]], account: BlueskyAccount, *, keep_own: bool
 ) -> tuple[list[RawEvent], list[IgnoredEvent]]:
@@ -54,7 +91,13 @@ def notification_events(
     events: list[RawEvent] = []
     ignored: list[IgnoredEvent] = []
     for notification in notifications:
-        kind = classify_notification(notification, account.did)
+        try:
+            kind = classify_notification(notification, account.did)
+        except SHAPE_ERRORS as exc:
+            native = str(notification.get("uri") or "")
+            problem = shape_problem(exc)
+            ignored.append(malformed_item(Network.BLUESKY, "notification", problem, native))
+            continue
         if kind is EventKind.POST or (kind is EventKind.SELF_ECHO and keep_own):
             payload = {"notification": dict(notification), "brand": brand_of(account)}
             events.append(RawEvent(SOURCE_NOTIFICATION, payload))
@@ -78,15 +121,20 @@ def poll_notifications(
             cursor=cursor.next_token, limit=config.page_size, reasons=REASONS
         )
         pages += 1
-        items = list(body.get("notifications") or ())
-        fresh = [n for n in items if mark is None or _at(n.get("indexedAt")) >= mark]
-        newest = max((str(n["indexedAt"]) for n in fresh), key=_at, default=None)
-        next_token = body.get("cursor") if len(fresh) == len(items) and items else None
+        items = _listed(body, "notifications")
+        set_aside: list[IgnoredEvent] = []
+        dated = _dated(items, set_aside)
+        fresh = [(at, n) for at, n in dated if mark is None or at >= mark]
+        newest = str(max(fresh, key=lambda pair: pair[0])[1]["indexedAt"]) if fresh else None
+        next_token = body.get("cursor") if len(fresh) == len(dated) and items else None
         if first_run and pages >= config.first_run_pages:
             next_token = None
         cursor = cursor.page_read(newest, str(next_token) if next_token else None)
         account = account.with_(notifications=cursor)
-        events, ignored = notification_events(fresh, account, keep_own=config.keep_own_posts)
+        events, ignored = notification_events(
+            [n for _, n in fresh], account, keep_own=config.keep_own_posts
+        )
+        ignored = set_aside + ignored
         done = next_token is None
         yield ReadBatch(tuple(events), account, tuple(ignored), complete=done)
         if done:
@@ -94,18 +142,29 @@ def poll_notifications(
 
 
 def chat_events(
-    logs: list[Mapping[str, Any]], account: BlueskyAccount, *, keep_own: bool
+    logs: list[Any], account: BlueskyAccount, *, keep_own: bool
 ) -> tuple[list[RawEvent], list[IgnoredEvent]]:
     """Messages and deletions; conversation bookkeeping and the brand's own messages aside."""
     events: list[RawEvent] = []
     ignored: list[IgnoredEvent] = []
-    for entry in logs:
-        kind = str(entry.get("$type", "")).rsplit("#", 1)[-1]
-        message = entry.get("message") or {}
-        sender = str((message.get("sender") or {}).get("did") or "")
-        native = str(message.get("id") or entry.get("rev") or "")
+    for n, entry in enumerate(logs):
+        if not isinstance(entry, Mapping):
+            problem = f"item {n} is {json_kind(entry)}, not an object"
+            ignored.append(malformed_item(Network.BLUESKY, "chat log entry", problem))
+            continue
+        try:
+            kind = str(entry.get("$type", "")).rsplit("#", 1)[-1]
+            message = entry.get("message") or {}
+            sender = str((message.get("sender") or {}).get("did") or "")
+            native = str(message.get("id") or entry.get("rev") or "")
+            has_text = "text" in message
+        except SHAPE_ERRORS as exc:
+            native = str(entry.get("rev") or "")
+            problem = shape_problem(exc)
+            ignored.append(malformed_item(Network.BLUESKY, "chat log entry", problem, native))
+            continue
         payload = {"log": dict(entry), "brand": brand_of(account)}
-        if kind == "logCreateMessage" and "text" in message:
+        if kind == "logCreateMessage" and has_text:
             if sender == account.did and not keep_own:
                 ignored.append(IgnoredEvent(EventKind.SELF_ECHO, native, "sent by the brand"))
             else:
@@ -123,7 +182,7 @@ def poll_chat(
     """The chat log since the cursor, page by page (each page safe to store on its own)."""
     while True:
         body = api.chat_log(account.chat_cursor)
-        logs = list(body.get("logs") or ())
+        logs = _listed(body, "logs")
         new_cursor = body.get("cursor")
         moved = bool(new_cursor) and new_cursor != account.chat_cursor
         if moved:

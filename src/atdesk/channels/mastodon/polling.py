@@ -11,10 +11,12 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from atdesk.channels.base import EventKind, IgnoredEvent, ReadBatch
+from atdesk.channels.base import EventKind, IgnoredEvent, ReadBatch, malformed_item
+from atdesk.channels.errors import SHAPE_ERRORS, MalformedResponse, json_kind, shape_problem
 from atdesk.channels.mastodon.account import MastodonAccount
 from atdesk.channels.mastodon.api import MastodonApi
 from atdesk.channels.mastodon.normalize import SOURCE_NOTIFICATION, classify_notification
+from atdesk.domain.networks import Network
 from atdesk.domain.posts import RawEvent
 
 TYPES = ("mention", "update")
@@ -35,14 +37,24 @@ def brand_of(account: MastodonAccount) -> dict[str, str]:
 
 
 def notification_events(
-    notifications: Sequence[Mapping[str, Any]], account: MastodonAccount, *, keep_own: bool
+    notifications: Sequence[Any], account: MastodonAccount, *, keep_own: bool
 ) -> tuple[list[RawEvent], list[IgnoredEvent]]:
     """Posts and edits for the pipeline; likes, boosts, follows and echoes set aside."""
     events: list[RawEvent] = []
     ignored: list[IgnoredEvent] = []
-    for notification in notifications:
-        kind = classify_notification(notification, account.account_id)
-        native = str((notification.get("status") or {}).get("id") or notification.get("id"))
+    for n, notification in enumerate(notifications):
+        if not isinstance(notification, Mapping):
+            problem = f"item {n} is {json_kind(notification)}, not an object"
+            ignored.append(malformed_item(Network.MASTODON, "notification", problem))
+            continue
+        try:
+            kind = classify_notification(notification, account.account_id)
+            native = str((notification.get("status") or {}).get("id") or notification.get("id"))
+        except SHAPE_ERRORS as exc:
+            native = str(notification.get("id") or "")
+            problem = shape_problem(exc)
+            ignored.append(malformed_item(Network.MASTODON, "notification", problem, native))
+            continue
         if kind in {EventKind.POST, EventKind.EDIT} or (kind is EventKind.SELF_ECHO and keep_own):
             payload = {"notification": dict(notification), "brand": brand_of(account)}
             events.append(RawEvent(SOURCE_NOTIFICATION, payload))
@@ -64,7 +76,7 @@ def poll_notifications(
                 account = account.with_(notifications_mark=SEEDED_MARK)
             yield ReadBatch((), account, complete=True)
             return
-        newest = newest or str(items[0]["id"])
+        newest = newest or _first_id(items)
         account = account.with_(notifications_mark=newest)
         events, ignored = notification_events(items, account, keep_own=config.keep_own_posts)
         done = mark is None or len(items) < config.page_size
@@ -72,3 +84,14 @@ def poll_notifications(
         if done:
             return
         mark = newest
+
+
+def _first_id(items: Sequence[Any]) -> str:
+    """The newest notification's id (the page's first), which the mark moves to."""
+    first = items[0]
+    if not isinstance(first, Mapping) or not first.get("id"):
+        raise MalformedResponse(
+            "the newest notification has no id, so the mark cannot move past it",
+            network=Network.MASTODON,
+        )
+    return str(first["id"])
