@@ -41,9 +41,11 @@ def get_session(request: Request) -> Iterator[Session]:
         session.close()
 
 
-DbSession = Annotated[Session, Depends(get_session)]
-# Committed before the answer leaves (a redirect is followed at once): logging in and out.
-SessionCommittedFirst = Annotated[Session, Depends(get_session, scope="function")]
+# Committed when the handler returns, before the answer leaves: a browser follows a redirect at
+# once, and the next page must see what this request wrote (FastAPI's default scope commits after
+# the response is sent, so the page after a reply could render without it).
+DbSession = Annotated[Session, Depends(get_session, scope="function")]
+SessionCommittedFirst = DbSession
 
 
 class LoginRequired(Exception):
