@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 LINT_PATHS := src tests bench training
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: setup demo test lint types unit system-deps services services-stop bench clean
+.PHONY: setup demo test test-dates lint types unit system-deps services services-stop bench clean
 
 setup: $(VENV)/.installed
 
@@ -39,6 +39,25 @@ unit: setup system-deps
 	eval "$$(scripts/test-services start)" && $(VENV)/bin/pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
 test: lint types unit
+
+# The date check: tests that touch dates, weekdays, hours and the demo, run again with the clock
+# set far from today (CONTRIBUTING.md, "Time in tests"): a Saturday evening on the eve of the New
+# York DST change, and 29 February early in the UTC morning (the evening before in New York).
+DATE_TESTS ?= tests/integrations tests/triage/test_datetimes.py tests/cases/test_sla.py \
+	tests/cases/test_calendar.py tests/automations/test_rescheduling.py \
+	tests/automations/test_callbacks.py tests/automations/test_which_visit.py \
+	tests/automations/test_visit_picker.py \
+	tests/automations/test_web.py::test_rest_collections_and_the_feeds \
+	tests/automations/test_web.py::test_the_customer_verifies_on_the_links_page_once \
+	tests/automations/test_demo.py tests/surveys/test_sweep.py tests/surveys/test_demo.py \
+	tests/connectors/test_spend.py
+TEST_DATES ?= 2027-11-06T23:30:00 2028-02-29T05:30:00
+test-dates: setup system-deps
+	eval "$$(scripts/test-services start)" && for when in $(TEST_DATES); do \
+	  echo "== the date check with the clock at $$when UTC"; \
+	  scripts/at-date "$$when" $(VENV)/bin/pytest -q -n 2 --dist loadgroup -m "not browser" \
+	    -p no:cacheprovider $(DATE_TESTS) || exit 1; \
+	done
 
 bench: setup
 	$(PY) bench/bench_ingest.py
