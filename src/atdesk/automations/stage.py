@@ -40,7 +40,8 @@ from atdesk.models import (
 from atdesk.models.base import utcnow
 from atdesk.pipeline.bus import CASE_EVENTS, Bus, Handler
 from atdesk.pipeline.normalize import normalize
-from atdesk.pipeline.runner import BatchReport, process_events
+from atdesk.pipeline.prepare import PipelineHandler
+from atdesk.pipeline.runner import BatchReport
 from atdesk.triage.base import Triager
 
 log = logging.getLogger(__name__)
@@ -104,14 +105,13 @@ def _chunks(items: Sequence[str], size: int = 500) -> Iterable[Sequence[str]]:
 def inbound_handler(bus: Bus, triager: Triager | None = None) -> Handler:
     """The pipeline for a batch of raw events, then its case events on the bus (same commit)."""
 
-    def handle(session: Session, payloads: list[dict[str, Any]]) -> None:
-        events = [RawEvent.from_json(p) for p in payloads]
-        report = process_events(session, events, triager)
+    def publish(session: Session, events: list[RawEvent], report: BatchReport) -> None:
         if report.invalid:
             log.warning("dropped %d events that could not be normalised", len(report.invalid))
         bus.publish(session, CASE_EVENTS, case_events(session, events, report))
 
-    return handle
+    # Staged: triage runs before the bus's write transaction (ADR 78).
+    return PipelineHandler(triager, after=publish)
 
 
 def case_events_handler(settings: Settings) -> Handler:

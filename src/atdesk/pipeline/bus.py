@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from sqlalchemy.orm import Session
 
@@ -11,6 +11,37 @@ INBOUND = "inbound"
 CASE_EVENTS = "case-events"
 
 Handler = Callable[[Session, list[dict[str, Any]]], None]
+
+# A bus tries this many times to prepare a batch whose database moved on meanwhile.
+PREPARE_ATTEMPTS = 3
+
+
+class Stale(Exception):
+    """Raised by a prepared handler whose precomputed work no longer fits what it finds in the
+    database (a brand account added meanwhile): the bus rolls back and prepares again."""
+
+
+@runtime_checkable
+class Staged(Protocol):
+    """A handler whose slow part (models, long computation) runs before the write transaction,
+    so no lock is held meanwhile (ADR 78); calling it does everything in the caller's session.
+    """
+
+    def prepare(self, database_url: str, payloads: list[dict[str, Any]]) -> Handler:
+        """Read what the batch needs in a short transaction, compute with none open, and return
+        the handler that stores the results (it may be given a subset of the payloads)."""
+        ...
+
+    def __call__(self, session: Session, payloads: list[dict[str, Any]]) -> None:
+        """Compute and store in the caller's transaction (direct use, tests)."""
+        ...
+
+
+def prepared(handler: Handler, database_url: str, payloads: list[dict[str, Any]]) -> Handler:
+    """The handler that stores this batch: a staged handler's results, or the handler itself."""
+    if isinstance(handler, Staged):
+        return handler.prepare(database_url, payloads)
+    return handler
 
 
 class Bus(Protocol):
@@ -25,7 +56,10 @@ class Bus(Protocol):
         ...
 
     def consume(self, topic: str, handler: Handler, *, batch_size: int = 500) -> int:
-        """Handle up to batch_size messages; return how many were handled (0: none waiting)."""
+        """Handle up to batch_size messages; return how many were handled (0: none waiting).
+
+        A `Staged` handler is prepared with no transaction open before its results are stored.
+        """
         ...
 
     def pending(self, topic: str) -> int:

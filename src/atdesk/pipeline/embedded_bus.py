@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from atdesk.models import BusMessage
 from atdesk.models.base import utcnow
-from atdesk.pipeline.bus import Handler
+from atdesk.pipeline.bus import PREPARE_ATTEMPTS, Handler, Stale, prepared
 from atdesk.storage.session import transaction
 
 log = logging.getLogger(__name__)
@@ -44,40 +44,65 @@ class EmbeddedBus:
             )
 
     def consume(self, topic: str, handler: Handler, *, batch_size: int = 500) -> int:
-        """Claim a batch, handle it and mark it done atomically; on failure back off and retry."""
-        claimed: list[int] = []
-        try:
-            with transaction(self.database_url) as session:
-                rows = self._claim(session, topic, batch_size)
-                if not rows:
-                    return 0
-                claimed = [row.id for row in rows]
-                handler(session, [row.payload for row in rows])
-                session.execute(
-                    update(BusMessage)
-                    .where(BusMessage.id.in_(claimed))
-                    .values(done_at=utcnow(), error=None)
-                )
-            return len(claimed)
-        except Exception as exc:
-            if not claimed:
+        """Peek a batch and prepare it with no transaction open, then claim, store and mark it
+        done in one short transaction (ADR 78); on failure back off and retry."""
+        stale: Stale | None = None
+        for _ in range(PREPARE_ATTEMPTS):
+            peeked = self._peek(topic, batch_size)
+            if not peeked:
+                return 0
+            ids = [row_id for row_id, _ in peeked]
+            try:
+                store = prepared(handler, self.database_url, [payload for _, payload in peeked])
+                with transaction(self.database_url) as session:
+                    rows = self._claim(session, ids)
+                    if rows:
+                        store(session, [row.payload for row in rows])
+                        session.execute(
+                            update(BusMessage)
+                            .where(BusMessage.id.in_([row.id for row in rows]))
+                            .values(done_at=utcnow(), error=None)
+                        )
+                if rows:
+                    return len(rows)
+                # Another consumer took the whole batch meanwhile: look again.
+            except Stale as exc:
+                log.info("bus batch on %s changed while it was prepared (%s); again", topic, exc)
+                stale = exc
+            except Exception as exc:
+                log.exception("bus batch on %s failed; it will be retried", topic)
+                self._record_failure(ids, repr(exc))
                 raise
-            log.exception("bus batch on %s failed; it will be retried", topic)
-            self._record_failure(claimed, repr(exc))
-            raise
+            else:
+                stale = None
+        if stale is not None:
+            self._record_failure(ids, repr(stale))
+            raise stale
+        return 0
 
-    def _claim(self, session: Session, topic: str, batch_size: int) -> Sequence[BusMessage]:
-        """Oldest ready messages; SKIP LOCKED on PostgreSQL, the write lock on SQLite."""
+    def _peek(self, topic: str, batch_size: int) -> list[tuple[int, dict[str, Any]]]:
+        """The oldest ready messages, read without taking any lock."""
+        with transaction(self.database_url) as session:
+            rows = session.execute(
+                select(BusMessage.id, BusMessage.payload)
+                .where(
+                    BusMessage.topic == topic,
+                    BusMessage.done_at.is_(None),
+                    BusMessage.attempts < MAX_ATTEMPTS,
+                    BusMessage.available_at <= utcnow(),
+                )
+                .order_by(BusMessage.id)
+                .limit(batch_size)
+            )
+            return [(row_id, payload) for row_id, payload in rows]
+
+    def _claim(self, session: Session, ids: list[int]) -> Sequence[BusMessage]:
+        """Those of the peeked messages still undone; SKIP LOCKED on PostgreSQL, the write lock
+        on SQLite (taken first, so a later write never fails with "database is locked")."""
         query = (
             select(BusMessage)
-            .where(
-                BusMessage.topic == topic,
-                BusMessage.done_at.is_(None),
-                BusMessage.attempts < MAX_ATTEMPTS,
-                BusMessage.available_at <= utcnow(),
-            )
+            .where(BusMessage.id.in_(ids), BusMessage.done_at.is_(None))
             .order_by(BusMessage.id)
-            .limit(batch_size)
         )
         if session.get_bind().dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True)
@@ -88,7 +113,9 @@ class EmbeddedBus:
     def _record_failure(self, ids: list[int], error: str) -> None:
         """Count the attempt and delay the next one, in a transaction of its own."""
         with transaction(self.database_url) as session:
-            for row in session.scalars(select(BusMessage).where(BusMessage.id.in_(ids))):
+            for row in session.scalars(
+                select(BusMessage).where(BusMessage.id.in_(ids), BusMessage.done_at.is_(None))
+            ):
                 row.attempts += 1
                 row.error = error[:2000]
                 row.available_at = utcnow() + retry_delay(row.attempts)

@@ -7,7 +7,6 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -20,7 +19,8 @@ from atdesk.domain.posts import RawEvent
 from atdesk.models.base import utcnow
 from atdesk.pipeline.bus import INBOUND, Bus
 from atdesk.pipeline.normalize import normalize
-from atdesk.pipeline.runner import BatchReport, process_events
+from atdesk.pipeline.prepare import PipelineHandler
+from atdesk.pipeline.runner import BatchReport
 from atdesk.storage.session import transaction
 
 BATCH_SIZE = 1000
@@ -91,9 +91,11 @@ def ingest_file(
                 session, network, handles, replay_only=True
             )
 
-    def handle(session: Session, payloads: list[dict[str, Any]]) -> None:
-        events = [RawEvent.from_json(p) for p in payloads]
-        report.pipeline.add(process_events(session, events, history=True))
+    def count(_session: Session, _events: list[RawEvent], batch: BatchReport) -> None:
+        report.pipeline.add(batch)
+
+    # Staged: triage runs before the bus's write transaction (ADR 78).
+    handle = PipelineHandler(history=True, after=count)
 
     for batch in _batches(read_replay(path, warn=warn), report):
         with transaction(database_url) as session:

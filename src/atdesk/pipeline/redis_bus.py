@@ -13,7 +13,7 @@ import redis
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from atdesk.pipeline.bus import Handler
+from atdesk.pipeline.bus import PREPARE_ATTEMPTS, Handler, Stale, prepared
 from atdesk.storage.session import transaction
 
 log = logging.getLogger(__name__)
@@ -83,15 +83,24 @@ class RedisBus:
         return cast(list[tuple[bytes, dict[bytes, bytes]]], response[0][1])
 
     def consume(self, topic: str, handler: Handler, *, batch_size: int = 500) -> int:
-        """Handle one batch; acknowledge only after the database transaction committed."""
+        """Handle one batch, prepared first; acknowledge only after the database transaction
+        committed."""
         stream = stream_name(topic)
         self._ensure_group(stream)
         messages = self._read(stream, batch_size)
         if not messages:
             return 0
         payloads = [json.loads(fields[b"m"]) for _, fields in messages]
-        with transaction(self.database_url) as session:
-            handler(session, payloads)
+        for attempt in range(1, PREPARE_ATTEMPTS + 1):
+            # Prepared with no transaction open: no row lock waits on a model (ADR 78).
+            store = prepared(handler, self.database_url, payloads)
+            try:
+                with transaction(self.database_url) as session:
+                    store(session, payloads)
+                break
+            except Stale:
+                if attempt == PREPARE_ATTEMPTS:
+                    raise  # left unacknowledged: another try after RECLAIM_IDLE_MS
         self.redis.xack(stream, GROUP, *[message_id for message_id, _ in messages])
         return len(messages)
 

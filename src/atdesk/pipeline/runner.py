@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from atdesk.cases.service import CaseChange, merge_conversation_cases, sync_cases
 from atdesk.customers.service import attach_case_customers, link_new_authors
 from atdesk.domain.posts import Post, RawEvent
+from atdesk.domain.triage import TriageInput
 from atdesk.pipeline.classify import classify, triage_input
 from atdesk.pipeline.dedupe import deduplicate
 from atdesk.pipeline.directory import BrandDirectory
@@ -85,6 +86,36 @@ def live_arrivals(decided: Sequence[Decided]) -> dict[int, datetime]:
     return out
 
 
+def needs_triage(d: Decided) -> bool:
+    """Only customer posts that are not noise are triaged."""
+    return d.inbound and d.filtered_reason is None
+
+
+def input_of(d: Decided, directory: BrandDirectory) -> TriageInput:
+    """What triage sees of a decided post, with its brand's context."""
+    return triage_input(
+        d.post,
+        directory.brand_names.get(d.brand_id) if d.brand_id else None,
+        directory.aimed_at_executive(d.post),
+    )
+
+
+def triage_inputs(session: Session, events: Sequence[RawEvent]) -> list[TriageInput]:
+    """What `process_events` will ask triage about this batch, found by reading only (ADR 78)."""
+    posts: list[Post] = []
+    for event in events:
+        try:
+            posts.append(normalize(event))
+        except ValueError:
+            continue
+    new = deduplicate(session, posts).new
+    if not new:
+        return []
+    directory = BrandDirectory.load(session)
+    decided = [decide(post, directory) for post in new]
+    return [input_of(d, directory) for d in decided if needs_triage(d)]
+
+
 def process_events(
     session: Session,
     events: Sequence[RawEvent],
@@ -132,18 +163,8 @@ def process_events(
     for d in decided:
         d.conversation_id = threaded.conversation_of[d.post.key]
 
-    to_triage = [d for d in decided if d.inbound and d.filtered_reason is None]
-    results = classify(
-        triager or get_triager(),
-        [
-            triage_input(
-                d.post,
-                directory.brand_names.get(d.brand_id) if d.brand_id else None,
-                directory.aimed_at_executive(d.post),
-            )
-            for d in to_triage
-        ],
-    )
+    to_triage = [d for d in decided if needs_triage(d)]
+    results = classify(triager or get_triager(), [input_of(d, directory) for d in to_triage])
     for d, result in zip(to_triage, results, strict=True):
         d.triage = result
         if result.spam:

@@ -6,7 +6,6 @@ import logging
 import threading
 import time
 from datetime import timedelta
-from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -19,7 +18,8 @@ from atdesk.domain.posts import RawEvent
 from atdesk.models.base import utcnow
 from atdesk.pipeline.bus import INBOUND, Bus
 from atdesk.pipeline.factory import make_bus
-from atdesk.pipeline.runner import process_events
+from atdesk.pipeline.prepare import PipelineHandler
+from atdesk.pipeline.runner import BatchReport
 from atdesk.respond.unconfirmed import mark_unconfirmed
 from atdesk.storage.session import transaction
 
@@ -30,15 +30,18 @@ SEND_CHECK_EVERY_S = 60.0
 AUTO_RESOLVE_AFTER = timedelta(hours=48)
 
 
-def handle_inbound(session: Session, payloads: list[dict[str, Any]]) -> None:
-    """The bus handler for raw events: the whole pipeline in the consumer's transaction."""
-    report = process_events(session, [RawEvent.from_json(p) for p in payloads])
+def _log_invalid(_session: Session, _events: list[RawEvent], report: BatchReport) -> None:
     if report.invalid:
         log.warning(
             "dropped %d events that could not be normalised: %s",
             len(report.invalid),
             report.invalid[:5],
         )
+
+
+# The bus handler for raw events: triage first, then the rest of the pipeline in one short
+# transaction (ADR 78).
+handle_inbound = PipelineHandler(after=_log_invalid)
 
 
 class Worker:
