@@ -3,6 +3,9 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 LINT_PATHS := src tests bench training
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
+# Byte-code is kept: some machines set PYTHONDONTWRITEBYTECODE, and then every process (each test
+# worker, each command a test runs) compiles the whole stack again, 3-20 s a time on 2 cores.
+unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: setup demo test test-dates lint types unit system-deps services services-stop bench clean
 
@@ -11,7 +14,7 @@ setup: $(VENV)/.installed
 $(VENV)/.installed: requirements/lock.txt pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip uv
-	$(VENV)/bin/uv pip install -q --python $(PY) -r requirements/lock.txt
+	$(VENV)/bin/uv pip install -q --compile-bytecode --python $(PY) -r requirements/lock.txt
 	$(VENV)/bin/uv pip install -q --python $(PY) --no-deps -e .
 	touch $@
 
