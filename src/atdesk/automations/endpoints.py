@@ -57,7 +57,7 @@ from atdesk.automations.schemas import (
     RulesImportOut,
     WindowIn,
 )
-from atdesk.cases.access import NotVisible
+from atdesk.cases.access import NotVisible, visible_customer
 from atdesk.config import Settings
 from atdesk.domain.ids import Offset, RowId
 from atdesk.models import (
@@ -67,7 +67,6 @@ from atdesk.models import (
     AutomationRule,
     Brand,
     Callback,
-    Customer,
     KbArticle,
 )
 from atdesk.models.base import utcnow
@@ -164,6 +163,8 @@ def post_dry_run(
 ) -> list[DryRunRowOut]:
     """What this rule would have done with the brand's last posts; nothing is saved or sent."""
     brand = _brand(session, viewer, brand_id)
+    if rule_id is not None and _rule(session, viewer, rule_id).brand_id != brand.id:
+        raise NotVisible(f"no rule {rule_id} of brand {brand.id}")
     try:
         spec = parse_spec(body.model_dump(exclude={"limit"}))
     except RuleError as exc:
@@ -325,9 +326,7 @@ def _resource(session: Session, viewer: Viewer, resource_id: int) -> Appointment
 def post_appointment(session: DbSession, viewer: ApiViewer, body: AppointmentIn) -> AppointmentOut:
     """Book a visit (refused when the technician is busy)."""
     brand = _brand(session, viewer, body.brand_id)
-    customer = session.get(Customer, body.customer_id)
-    if customer is None:
-        raise HTTPException(404, f"no customer {body.customer_id}")
+    customer = visible_customer(session, viewer.brand_ids, body.customer_id)
     try:
         visit = book.book(
             session,

@@ -15,7 +15,7 @@ from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy import select
 
-from atdesk.cases.access import visible_case
+from atdesk.cases.access import handle_outside, visible_case
 from atdesk.channels.base import ChannelDeps
 from atdesk.channels.errors import ChannelError
 from atdesk.channels.observer import HealthKind, Operation
@@ -54,6 +54,7 @@ from atdesk.customers.service import (
     unlink_handle,
     update_customer,
 )
+from atdesk.domain.handles import handle_key
 from atdesk.domain.ids import RowId
 from atdesk.domain.networks import Network, parse_network
 from atdesk.models import Brand, Case, ChannelAccount, ChannelAlert, ChannelConnection, Customer
@@ -308,8 +309,17 @@ def link_customer_handle(
     network: Annotated[str, Form()],
     handle: Annotated[str, Form()],
 ) -> RedirectResponse:
-    """Link another handle (any network) to the case's customer; their cases follow."""
+    """Link another handle (any network) to the case's customer; their cases follow.
+
+    A handle that writes to brands outside the viewer's teams is refused (403): linking it
+    would hand another brand's cases to this record (ADR 77)."""
     case = visible_case(session, viewer.user, case_id)
+    if handle_outside(session, viewer.brand_ids, _network(network).value, handle_key(handle)):
+        raise HTTPException(
+            403,
+            f"{network} @{handle_key(handle)} writes to brands outside your teams; "
+            "ask an admin to link it",
+        )
     try:
         customer = _customer_for(session, case, viewer.user)
         link_handle(session, customer, _network(network), handle, actor=viewer.user)

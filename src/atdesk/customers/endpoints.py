@@ -1,50 +1,84 @@
-"""REST API for customers (SPEC.md §7): list, create, read, update, link and unlink handles."""
+"""REST API for customers (SPEC.md §7): list, create, read, update, link and unlink handles.
+
+Everything here is limited to the viewer's brands (ADR 77): a customer only another brand has
+met answers 404 like one that does not exist, and a handle that writes to another brand's
+accounts is not linked by someone outside that brand.
+"""
 
 from __future__ import annotations
 
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, status
+from sqlalchemy import select
 
+from atdesk.cases.access import NotVisible, handle_outside, visible_customer
 from atdesk.cases.schemas import Page
 from atdesk.customers import service
 from atdesk.customers.queries import customer_out, list_customers
 from atdesk.customers.schemas import CustomerCreate, CustomerOut, CustomerUpdate, HandleIn
+from atdesk.domain.handles import handle_key
 from atdesk.domain.ids import Offset, RowId
-from atdesk.models import Customer
-from atdesk.web.deps import ApiUser, DbSession
+from atdesk.models import Customer, CustomerHandle
+from atdesk.web.deps import ApiViewer, DbSession, Viewer
 
 router = APIRouter(prefix="/api/v1/customers", tags=["customers"])
 
 
-def _get(session: DbSession, customer_id: int) -> Customer:
-    customer = session.get(Customer, customer_id)
-    if customer is None:
-        raise HTTPException(status_code=404, detail=f"no customer {customer_id}")
-    return customer
+def _get(session: DbSession, viewer: Viewer, customer_id: int) -> Customer:
+    """The customer if the viewer's brands have met them; 404 otherwise (NotVisible)."""
+    return visible_customer(session, viewer.brand_ids, customer_id)
 
 
-def _unprocessable(exc: service.CustomerError) -> HTTPException:
+def _unprocessable(exc: service.CustomerError | str) -> HTTPException:
     return HTTPException(status_code=status.HTTP_422_UNPROCESSABLE_CONTENT, detail=str(exc))
+
+
+def _check_handle(session: DbSession, viewer: Viewer, customer: Customer, handle: HandleIn) -> None:
+    """Refuse a handle that other brands' cases come from, or that another record holds."""
+    key = handle_key(handle.handle)
+    if handle_outside(session, viewer.brand_ids, handle.network.value, key):
+        raise HTTPException(
+            status_code=status.HTTP_403_FORBIDDEN,
+            detail=f"{handle.network.value} handle {handle.handle!r} writes to brands outside "
+            "your teams; ask an admin to link it",
+        )
+    holder = session.scalar(
+        select(CustomerHandle.customer_id).where(
+            CustomerHandle.network == handle.network.value, CustomerHandle.handle_key == key
+        )
+    )
+    if holder is not None and holder != customer.id:
+        try:
+            visible_customer(session, viewer.brand_ids, holder)
+        except NotVisible:
+            raise _unprocessable(
+                f"{handle.network.value} handle {handle.handle!r} belongs to another customer"
+            ) from None
 
 
 @router.get("")
 def get_customers(
     session: DbSession,
-    _user: ApiUser,
+    viewer: ApiViewer,
     q: str | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Offset = 0,
 ) -> Page[CustomerOut]:
-    """Customers, optionally matching a search term."""
-    rows, total = list_customers(session, q=q, limit=limit, offset=offset)
+    """Customers of your brands, optionally matching a search term."""
+    rows, total = list_customers(
+        session, q=q, limit=limit, offset=offset, brand_ids=viewer.brand_ids
+    )
     return Page[CustomerOut](
-        items=[customer_out(session, c) for c in rows], total=total, limit=limit, offset=offset
+        items=[customer_out(session, c, viewer.brand_ids) for c in rows],
+        total=total,
+        limit=limit,
+        offset=offset,
     )
 
 
 @router.post("", status_code=201)
-def post_customer(body: CustomerCreate, session: DbSession, user: ApiUser) -> CustomerOut:
+def post_customer(body: CustomerCreate, session: DbSession, viewer: ApiViewer) -> CustomerOut:
     """Create a customer with its handles."""
     try:
         customer = service.create_customer(
@@ -53,58 +87,62 @@ def post_customer(body: CustomerCreate, session: DbSession, user: ApiUser) -> Cu
             email=body.email,
             phone=body.phone,
             external_id=body.external_id,
-            actor=user,
+            actor=viewer.user,
         )
         for h in body.handles:
-            service.link_handle(session, customer, h.network, h.handle, actor=user)
+            _check_handle(session, viewer, customer, h)
+            service.link_handle(session, customer, h.network, h.handle, actor=viewer.user)
     except service.CustomerError as exc:
         raise _unprocessable(exc) from None
     session.refresh(customer)
-    return customer_out(session, customer)
+    return customer_out(session, customer, viewer.brand_ids)
 
 
 @router.get("/{customer_id}")
-def get_customer(customer_id: RowId, session: DbSession, _user: ApiUser) -> CustomerOut:
-    """One customer with handles and cases."""
-    return customer_out(session, _get(session, customer_id))
+def get_customer(customer_id: RowId, session: DbSession, viewer: ApiViewer) -> CustomerOut:
+    """One customer of your brands with handles and your brands' cases."""
+    return customer_out(session, _get(session, viewer, customer_id), viewer.brand_ids)
 
 
 @router.patch("/{customer_id}")
 def patch_customer(
-    customer_id: RowId, body: CustomerUpdate, session: DbSession, user: ApiUser
+    customer_id: RowId, body: CustomerUpdate, session: DbSession, viewer: ApiViewer
 ) -> CustomerOut:
     """Change contact data; the change is audited."""
-    customer = _get(session, customer_id)
+    customer = _get(session, viewer, customer_id)
     try:
-        service.update_customer(session, customer, body.model_dump(exclude_unset=True), actor=user)
+        service.update_customer(
+            session, customer, body.model_dump(exclude_unset=True), actor=viewer.user
+        )
     except service.CustomerError as exc:
         raise _unprocessable(exc) from None
-    return customer_out(session, customer)
+    return customer_out(session, customer, viewer.brand_ids)
 
 
 @router.post("/{customer_id}/handles", status_code=201)
 def post_handle(
-    customer_id: RowId, body: HandleIn, session: DbSession, user: ApiUser
+    customer_id: RowId, body: HandleIn, session: DbSession, viewer: ApiViewer
 ) -> CustomerOut:
     """Link a network handle to the customer."""
-    customer = _get(session, customer_id)
+    customer = _get(session, viewer, customer_id)
+    _check_handle(session, viewer, customer, body)
     try:
-        service.link_handle(session, customer, body.network, body.handle, actor=user)
+        service.link_handle(session, customer, body.network, body.handle, actor=viewer.user)
     except service.CustomerError as exc:
         raise _unprocessable(exc) from None
     session.refresh(customer)
-    return customer_out(session, customer)
+    return customer_out(session, customer, viewer.brand_ids)
 
 
 @router.delete("/{customer_id}/handles/{handle_id}")
 def delete_handle(
-    customer_id: RowId, handle_id: RowId, session: DbSession, user: ApiUser
+    customer_id: RowId, handle_id: RowId, session: DbSession, viewer: ApiViewer
 ) -> CustomerOut:
     """Unlink a handle."""
-    customer = _get(session, customer_id)
+    customer = _get(session, viewer, customer_id)
     try:
-        service.unlink_handle(session, customer, handle_id, actor=user)
+        service.unlink_handle(session, customer, handle_id, actor=viewer.user)
     except service.CustomerError as exc:
         raise HTTPException(status_code=404, detail=str(exc)) from None
     session.refresh(customer)
-    return customer_out(session, customer)
+    return customer_out(session, customer, viewer.brand_ids)

@@ -7,15 +7,25 @@ from collections.abc import Sequence
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from atdesk.cases.access import customer_visible, restrict
 from atdesk.customers.schemas import CustomerOut, HandleOut
 from atdesk.models import Author, Case, Customer, CustomerHandle
 
 
 def list_customers(
-    session: Session, *, q: str | None, limit: int, offset: int
+    session: Session,
+    *,
+    q: str | None,
+    limit: int,
+    offset: int,
+    brand_ids: frozenset[int] | None = None,
 ) -> tuple[Sequence[Customer], int]:
-    """Customers matching a name, email, phone, external id or handle."""
+    """Customers a viewer may see (brand_ids None: all) matching a name, email, phone,
+    external id or handle."""
     query = select(Customer)
+    visible = customer_visible(brand_ids)
+    if visible is not None:
+        query = query.where(visible)
     if q:
         like = f"%{q.strip().lower()}%"
         query = query.where(
@@ -39,26 +49,23 @@ def list_customers(
     return rows, total
 
 
-def case_ids_of(session: Session, customer_id: int) -> list[int]:
-    """Every case of the customer, on every network, newest first."""
-    return list(
-        session.scalars(
-            select(Case.id)
-            .where(
-                or_(
-                    Case.customer_id == customer_id,
-                    Case.customer_author_id.in_(
-                        select(Author.id).where(Author.customer_id == customer_id)
-                    ),
-                )
-            )
-            .order_by(Case.opened_at.desc())
+def case_ids_of(
+    session: Session, customer_id: int, brand_ids: frozenset[int] | None = None
+) -> list[int]:
+    """The customer's cases on every network in these brands (None: all), newest first."""
+    query = select(Case.id).where(
+        or_(
+            Case.customer_id == customer_id,
+            Case.customer_author_id.in_(select(Author.id).where(Author.customer_id == customer_id)),
         )
     )
+    return list(session.scalars(restrict(query, brand_ids).order_by(Case.opened_at.desc())))
 
 
-def customer_out(session: Session, customer: Customer) -> CustomerOut:
-    """The API view of a customer."""
+def customer_out(
+    session: Session, customer: Customer, brand_ids: frozenset[int] | None = None
+) -> CustomerOut:
+    """The API view of a customer, listing only the cases of the viewer's brands."""
     return CustomerOut(
         id=customer.id,
         external_id=customer.external_id,
@@ -66,6 +73,6 @@ def customer_out(session: Session, customer: Customer) -> CustomerOut:
         email=customer.email,
         phone=customer.phone,
         handles=[HandleOut.model_validate(h) for h in customer.handles],
-        case_ids=case_ids_of(session, customer.id),
+        case_ids=case_ids_of(session, customer.id, brand_ids),
         created_at=customer.created_at,
     )
