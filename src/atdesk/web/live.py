@@ -26,9 +26,9 @@ from starlette.concurrency import run_in_threadpool
 
 from atdesk.accounts.sessions import session_user
 from atdesk.accounts.teams import touch
-from atdesk.cases.access import NotVisible, visible_case
+from atdesk.cases.access import NotVisible, restrict, visible_brand_ids, visible_case
 from atdesk.domain.ids import RowId
-from atdesk.models import AuditEvent
+from atdesk.models import AuditEvent, Case
 from atdesk.storage.session import transaction
 from atdesk.web.deps import request_now, session_id_of
 from atdesk.web.presence import viewers_of
@@ -59,11 +59,15 @@ class ChangeFeed:
                 self._read_at = time.monotonic()
             return self._latest
 
-    def changed_cases(self, after: int, upto: int) -> list[int]:
-        """Ids of the cases changed between two audit ids."""
+    def changed_cases(
+        self, after: int, upto: int, brand_ids: frozenset[int] | None = None
+    ) -> list[int]:
+        """Ids of the cases of these brands (None: every brand) changed between two audit ids:
+        each stream asks with its viewer's brands, so no page hears of another brand's case."""
         with transaction(self.database_url) as session:
-            rows = session.scalars(
+            query = (
                 select(AuditEvent.entity_id)
+                .join(Case, Case.id == AuditEvent.entity_id)
                 .where(
                     AuditEvent.id > after,
                     AuditEvent.id <= upto,
@@ -72,7 +76,7 @@ class ChangeFeed:
                 .distinct()
                 .limit(500)
             )
-            return sorted(rows)
+            return sorted(session.scalars(restrict(query, brand_ids)))
 
 
 def feed_of(request: Request) -> ChangeFeed:
@@ -88,8 +92,10 @@ def _event(name: str, data: Any) -> str:
     return f"event: {name}\ndata: {json.dumps(data)}\n\n"
 
 
-def _authorise(database_url: str, session_id: str, case_id: int | None, now: datetime) -> int:
-    """The signed-in user's id, after checking they may watch this case."""
+def _authorise(
+    database_url: str, session_id: str, case_id: int | None, now: datetime
+) -> tuple[int, frozenset[int] | None]:
+    """The signed-in user's id and brands, after checking they may watch this case."""
     with transaction(database_url) as session:
         user = session_user(session, session_id, now=now)
         if user is None:
@@ -100,7 +106,7 @@ def _authorise(database_url: str, session_id: str, case_id: int | None, now: dat
             except NotVisible:
                 raise HTTPException(404, f"no case {case_id} in your brands") from None
         touch(session, user)
-        return user.id
+        return user.id, visible_brand_ids(session, user)
 
 
 def _viewers(database_url: str, case_id: int, user_id: int) -> list[dict[str, Any]]:
@@ -127,7 +133,9 @@ async def live(
     session_id = session_id_of(request)
     if session_id is None:
         raise HTTPException(401, "log in to receive live updates")
-    user_id = await run_in_threadpool(_authorise, url, session_id, case_id, request_now(request))
+    user_id, brand_ids = await run_in_threadpool(
+        _authorise, url, session_id, case_id, request_now(request)
+    )
     feed = feed_of(request)
 
     async def events() -> AsyncIterator[str]:
@@ -146,7 +154,7 @@ async def live(
                     yield _event("viewers", viewers)
             latest = await run_in_threadpool(feed.latest)
             if latest > last:
-                ids = await run_in_threadpool(feed.changed_cases, last, latest)
+                ids = await run_in_threadpool(feed.changed_cases, last, latest, brand_ids)
                 last = latest
                 if case_id is None and ids:
                     yield _event("inbox", {"ids": ids})
