@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from atdesk.cases.access import assignable_users
+from atdesk.cases.access import NotVisible, assignable_users, restrict
 from atdesk.cases.actions import ActionError, add_tags, assign, normalise_tags, resolve_case
 from atdesk.cases.queries import (
     VIEW_LABELS,
@@ -298,13 +298,15 @@ def inbox_ids(request: Request, session: DbSession, viewer: PageViewer) -> dict[
 
 
 def _selected(session: Session, viewer: Viewer, raw: list[str]) -> list[Case]:
+    """The selected cases; one outside the viewer's brands refuses the whole action (404)."""
     ids = sorted({i for i in map(parse_id, raw) if i is not None})
     if not ids:
         return []
-    query = select(Case).where(Case.id.in_(ids))
-    if viewer.brand_ids is not None:
-        query = query.where(Case.brand_id.in_(viewer.brand_ids or [-1]))
-    return list(session.scalars(query))
+    found = list(session.scalars(restrict(select(Case).where(Case.id.in_(ids)), viewer.brand_ids)))
+    missing = sorted(set(ids) - {c.id for c in found})
+    if missing:
+        raise NotVisible(f"no case {missing[0]} in your brands")
+    return found
 
 
 @router.post("/inbox/bulk", dependencies=[CsrfChecked])

@@ -11,7 +11,9 @@ from atdesk.accounts.passwords import WeakPassword, verify_password
 from atdesk.accounts.service import create_token, list_tokens, revoke_token, set_password
 from atdesk.accounts.sessions import end_user_sessions, is_session, live_sessions
 from atdesk.accounts.teams import teams_of
+from atdesk.cases.access import NotVisible
 from atdesk.domain.ids import RowId
+from atdesk.models import ApiToken
 from atdesk.web.deps import CsrfChecked, DbSession, PageViewer, request_now, session_id_of
 from atdesk.web.templating import flash, render
 
@@ -54,6 +56,9 @@ def revoke(
     token_id: RowId, request: Request, session: DbSession, viewer: PageViewer
 ) -> RedirectResponse:
     """Revoke one of my tokens; scripts using it stop working at once."""
+    token = session.get(ApiToken, token_id)
+    if token is None or token.user_id != viewer.user.id:
+        raise NotVisible(f"no token {token_id} of yours")
     if revoke_token(session, viewer.user, token_id):
         flash(request, "Token revoked.")
     return RedirectResponse("/me#tokens", status_code=303)

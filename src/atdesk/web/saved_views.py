@@ -9,6 +9,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy import select
 
+from atdesk.cases.access import NotVisible
 from atdesk.cases.saved_views import (
     SavedViewError,
     delete_view,
@@ -79,8 +80,14 @@ def change(
     team_id: Annotated[str, Form()] = "",
     filters: Annotated[str, Form()] = "",
 ) -> RedirectResponse:
-    """Rename, move up or down, share, delete or refilter one of the viewer's own views."""
+    """Rename, move up or down, share, delete or refilter one of the viewer's own views.
+
+    A view shared with the viewer is read-only (said on /views); one they cannot see is 404."""
     back = MANAGE
+    if not any(
+        item.view.id == view_id for item in views_for(session, viewer.user, viewer.team_ids)
+    ):
+        raise NotVisible(f"no saved view {view_id} of yours or shared with your teams")
     try:
         view = owned_view(session, viewer.user, view_id)
         if action == "filters":
