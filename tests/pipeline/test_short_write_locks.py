@@ -1,0 +1,296 @@
+"""No lock is held while a model or a network answers (issue 10.5, ADR 78): while the pipeline
+triages a post, or a job waits on a channel or a city, every other writer goes on at once."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, TypeVar
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select, text, update
+from sqlalchemy.engine import make_url
+
+from atdesk.accounts.service import create_token, find_user
+from atdesk.automations.jobs import run_due_jobs
+from atdesk.channels.base import Sent
+from atdesk.config import Settings
+from atdesk.domain.triage import TriageInput, TriageResult
+from atdesk.emulators.open311 import Open311Emulator
+from atdesk.models import Author, Brand, BusMessage, Case, ChannelAccount, Post
+from atdesk.pipeline.bus import INBOUND
+from atdesk.pipeline.embedded_bus import EmbeddedBus
+from atdesk.pipeline.ingest import ingest_file
+from atdesk.pipeline.prepare import PipelineHandler
+from atdesk.respond.outbox import Outgoing
+from atdesk.storage.engine import get_engine
+from atdesk.storage.session import transaction
+from atdesk.web.app import create_app
+from tests.automations.helpers import TRIAGER, Clock, automate, job_env, jobs_of
+from tests.automations.helpers import post as recent_post
+from tests.cases.conftest import hash_each_password_once  # noqa: F401 (autouse fixture)
+from tests.factories import make_brand, post
+from tests.respond.fakes import RecordingOutbox
+from tests.web.conftest import seed
+
+T = TypeVar("T")
+WAIT_S = 120.0  # only a safety net for a broken run; nothing here measures time
+ASK = "@acmehelp please call me tomorrow morning about my bill"
+TABLES = ("bus_messages", "posts", "conversations", "cases", "automation_jobs", "reply_drafts")
+
+
+@dataclass
+class Gate:
+    """Holds the first caller until the test lets it go; later callers pass straight on."""
+
+    entered: threading.Event = field(default_factory=threading.Event)
+    release: threading.Event = field(default_factory=threading.Event)
+    calls: int = 0
+
+    def pause(self) -> None:
+        self.calls += 1
+        if self.calls > 1:
+            return
+        self.entered.set()
+        assert self.release.wait(WAIT_S), "the test never released the gate"
+
+    def held(self) -> None:
+        assert self.entered.wait(WAIT_S), "the slow step never started"
+
+
+@dataclass
+class SlowTriager:
+    """The keyword triager behind a gate: a model that takes as long as the test likes."""
+
+    gate: Gate
+
+    def triage(self, item: TriageInput) -> TriageResult:
+        return self.triage_many([item])[0]
+
+    def triage_many(self, items: Sequence[TriageInput]) -> list[TriageResult]:
+        self.gate.pause()
+        return TRIAGER.triage_many(items)
+
+
+@dataclass
+class SlowOutbox(RecordingOutbox):
+    """A channel whose first send hangs until the test lets it answer."""
+
+    gate: Gate = field(default_factory=Gate)
+
+    def send(self, account: ChannelAccount, message: Outgoing) -> Sent[Any]:
+        self.gate.pause()
+        return super().send(account, message)
+
+
+class SlowTransport(httpx.BaseTransport):
+    """Real HTTP to the emulator, the first request held until the test lets it through."""
+
+    def __init__(self, gate: Gate) -> None:
+        self.gate = gate
+        self.inner = httpx.HTTPTransport()
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        self.gate.pause()
+        return self.inner.handle_request(request)
+
+
+@contextmanager
+def in_background(work: Callable[[], T]) -> Iterator[Future[T]]:
+    """Run `work` on another thread; leaving the block waits for it."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        yield pool.submit(work)
+
+
+def assert_nothing_locked(url: str) -> None:
+    """Write at once or fail: SQLite's write lock with no waiting, every row with NOWAIT."""
+    if make_url(url).get_backend_name() == "sqlite":
+        conn = sqlite3.connect(str(make_url(url).database), timeout=0, isolation_level=None)
+        try:
+            conn.execute("BEGIN IMMEDIATE")  # "database is locked" if anyone holds the lock
+            conn.execute("UPDATE brands SET name = name")
+            conn.execute("COMMIT")
+        finally:
+            conn.close()
+        return
+    with transaction(url) as session:
+        for table in TABLES:
+            session.execute(text(f"SELECT 1 FROM {table} FOR UPDATE NOWAIT")).all()
+
+
+@dataclass(frozen=True)
+class Desk:
+    """Acme with Dana's case and agent ana (the web tests' seed), and a script's API client."""
+
+    settings: Settings
+    api: TestClient
+    headers: dict[str, str]
+    case_id: int
+
+
+@pytest.fixture
+def desk(settings: Settings) -> Desk:
+    seed(settings)
+    with transaction(settings.database_url) as session:
+        token = create_token(session, find_user(session, "ana"))
+        author = session.scalars(select(Author).where(Author.handle == "dana")).one()
+        case_id = session.scalars(select(Case.id).where(Case.customer_author_id == author.id)).one()
+    api = TestClient(create_app(settings, outbox=RecordingOutbox()))
+    return Desk(settings, api, {"Authorization": f"Bearer {token}"}, case_id)
+
+
+def api_save(desk: Desk) -> None:
+    """An agent's script changes Dana's case through the REST API."""
+    saved = desk.api.patch(
+        f"/api/v1/cases/{desk.case_id}",
+        json={"priority": "high", "add_tags": ["busy"]},
+        headers=desk.headers,
+    )
+    assert saved.status_code == 200, saved.text
+    assert saved.json()["priority"] == "high"
+
+
+def publish(url: str, *payloads: dict[str, Any]) -> None:
+    with transaction(url) as session:
+        EmbeddedBus(url).publish(
+            session, INBOUND, [{"source": "jsonl", "payload": p, "line": None} for p in payloads]
+        )
+
+
+def stored(url: str, native_id: str) -> Post | None:
+    with transaction(url) as session:
+        return session.scalars(select(Post).where(Post.native_id == native_id)).one_or_none()
+
+
+def test_writers_go_on_while_the_pipeline_triages(desk: Desk) -> None:
+    url = desk.settings.database_url
+    word = "x" * 8000
+    publish(url, post("20", f"@acmehelp {word}", author="46", handle="gus", minutes=50))
+    gate = Gate()
+    handler = PipelineHandler(triager=SlowTriager(gate))
+    with in_background(lambda: EmbeddedBus(url).consume(INBOUND, handler)) as running:
+        gate.held()
+        try:
+            assert_nothing_locked(url)
+            api_save(desk)
+        finally:
+            gate.release.set()
+        assert running.result(timeout=WAIT_S) == 1
+    row = stored(url, "20")
+    assert row is not None and row.text.endswith(word) and row.intent is not None
+    assert row.case_id is not None and EmbeddedBus(url).pending(INBOUND) == 0
+
+
+def test_a_brand_changed_during_triage_is_triaged_again_and_stored_once(
+    desk: Desk,
+) -> None:
+    url = desk.settings.database_url
+    publish(url, post("21", "@acmehelp my order never came", author="47", handle="hal"))
+    gate = Gate()
+    handler = PipelineHandler(triager=SlowTriager(gate))
+    with in_background(lambda: EmbeddedBus(url).consume(INBOUND, handler)) as running:
+        gate.held()
+        try:
+            with transaction(url) as session:  # what triage was prepared with is now stale
+                session.execute(update(Brand).where(Brand.name == "Acme").values(name="Acme Co"))
+        finally:
+            gate.release.set()
+        assert running.result(timeout=WAIT_S) == 1
+    assert gate.calls == 2, "prepared a second time with the brand's new name"
+    with transaction(url) as session:
+        count = session.scalar(select(func.count()).where(Post.native_id == "21"))
+        assert count == 1
+        message = session.scalars(select(BusMessage)).one()
+        assert message.done_at is not None and message.attempts == 0
+
+
+def test_writers_go_on_while_a_channel_send_hangs(desk: Desk) -> None:
+    settings = desk.settings
+    with transaction(settings.database_url) as session:
+        automate(
+            session,
+            settings,
+            recent_post("30", ASK, author="48", handle="ivy"),
+        )
+    assert jobs_of(settings.database_url, "message.send"), "the rule queued a message"
+    outbox = SlowOutbox()
+    with httpx.Client() as http:
+        env = job_env(settings, outbox, http, Clock())
+        with in_background(lambda: run_due_jobs(env)) as running:
+            outbox.gate.held()
+            try:
+                assert_nothing_locked(settings.database_url)
+                api_save(desk)
+            finally:
+                outbox.gate.release.set()
+            assert running.result(timeout=WAIT_S) >= 1
+    assert outbox.sent, "the message went out once the channel answered"
+
+
+@pytest.fixture
+def city() -> Iterator[Open311Emulator]:
+    with Open311Emulator() as emulator:
+        yield emulator
+
+
+def test_writers_go_on_while_the_city_answers_slowly(desk: Desk, city: Open311Emulator) -> None:
+    settings: Settings = replace(
+        desk.settings, open311_endpoint=city.endpoint, open311_api_key=city.api_key
+    )
+    tree = "@acmehelp downed tree blocking Main Street, cars can't get through"
+    with transaction(settings.database_url) as session:
+        runs = automate(
+            session,
+            settings,
+            recent_post("40", tree, author="49", handle="sam", coordinates=[37.77, -122.42]),
+        )
+        assert [o.action for o in runs[0].outcomes] == ["tag", "file_open311"]
+    gate = Gate()
+    with httpx.Client(transport=SlowTransport(gate)) as http:
+        env = job_env(settings, RecordingOutbox(), http, Clock())
+        with in_background(lambda: run_due_jobs(env)) as running:
+            gate.held()
+            try:
+                assert_nothing_locked(settings.database_url)
+                api_save(desk)
+            finally:
+                gate.release.set()
+            assert running.result(timeout=WAIT_S) >= 1
+    assert len(city.stored_requests()) == 1, "filed once the city answered"
+
+
+def test_a_jsonl_line_with_a_megabyte_of_text_is_stored_with_its_neighbours(
+    database_url: str, tmp_path: Path
+) -> None:
+    with transaction(database_url) as session:
+        make_brand(session)
+    huge = "@acmehelp " + "my router keeps dropping the connection " * 26_000
+    assert len(huge) > 1_000_000
+    lines = [
+        post("1", "@acmehelp my bill is wrong", author="50", handle="ann", minutes=0),
+        post("2", huge, author="51", handle="bob", minutes=1),
+        post("3", "@acmehelp the app will not open", author="52", handle="cyd", minutes=2),
+    ]
+    path = tmp_path / "hostile.jsonl"
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    report = ingest_file(path, database_url, EmbeddedBus(database_url), warn=lambda _: None)
+    assert report.rows == 3 and report.pipeline.stored == 3 and not report.bad_rows
+    with transaction(database_url) as session:
+        posts = {p.native_id: p for p in session.scalars(select(Post))}
+        assert sorted(posts) == ["1", "2", "3"]
+        assert posts["2"].text == huge and posts["2"].intent is not None, "triaged"
+        assert posts["1"].case_id is not None and posts["3"].case_id is not None
+
+
+def test_sqlite_waits_for_a_short_lock_instead_of_failing(sqlite_url: str) -> None:
+    with get_engine(sqlite_url).connect() as conn:
+        assert conn.execute(text("PRAGMA busy_timeout")).scalar() == 30000
+        assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
