@@ -3,12 +3,16 @@
 The workspace has brands Acme (team Acme: ana, sam) and Zzother (team Other: olga), and one of
 everything for Zzother: a case, a customer and their handle, a macro, saved views, a callback,
 an appointment, a survey, a rule, an article, a job, a draft waiting for approval, a note, a
-channel alert, a city report, a correction and a token. The walk visits every route of the app
-(UI and API) as ana and as sam with Zzother's ids in the path, the query and the body:
+channel alert, a city report, a correction, a token and a history case (ADR 73). The walk visits
+every route of the app (UI and API) as ana (an agent) and as sam (a supervisor) with Zzother's
+ids in the path, the query and the body:
 
-- a read answers 403/404, or shows nothing of Zzother (its marker word, its customer's words,
-  and in JSON no `brand_id`, `case_id` or `customer_id` of Zzother);
-- a write answers 403/404 and leaves every row that belongs to Zzother as it was.
+- a read with Zzother's id in its path answers 403/404; any other read answers 403/404 or shows
+  nothing of Zzother (its marker word, its customer's words, and in JSON no `brand_id`,
+  `case_id` or `customer_id` of Zzother), also with Acme's own ids in the path, with searches,
+  Zzother's brand as a filter and the History view;
+- a write answers 403/404 and leaves every row that belongs to Zzother as it was;
+- the live stream of Zzother's case answers 404 (the inbox stream: its own test below).
 
 Writes that are about the signed-in person only (log in and out, their own tokens, password,
 presence, new views of their own) are listed apart; for them too Zzother's rows stay as they
@@ -34,8 +38,10 @@ from sqlalchemy.orm import Session
 from atdesk.accounts.service import create_token, find_user
 from atdesk.automations.rulebook import install_defaults
 from atdesk.config import Settings
+from atdesk.customers import endpoints as customer_endpoints
 from atdesk.customers.service import create_customer, link_handle
 from atdesk.domain.networks import Network
+from atdesk.domain.posts import RawEvent
 from atdesk.models import (
     ApiToken,
     Appointment,
@@ -49,6 +55,7 @@ from atdesk.models import (
     CaseNote,
     ChannelAccount,
     ChannelAlert,
+    Customer,
     KbArticle,
     Macro,
     Open311Report,
@@ -60,7 +67,9 @@ from atdesk.models import (
     TriageCorrection,
 )
 from atdesk.models.base import Base
+from atdesk.pipeline.runner import process_events
 from atdesk.storage.session import transaction
+from atdesk.web import admin, live
 from atdesk.web.live import ChangeFeed
 from tests.cases.conftest import hash_each_password_once  # noqa: F401 (autouse fixture)
 from tests.factories import T0, post, run
@@ -80,6 +89,7 @@ class Ids:
 
     brand: int = 0
     case: int = 0
+    history_case: int = 0
     post: int = 0
     conversation: int = 0
     author: int = 0
@@ -226,6 +236,9 @@ def seed_zzother(settings: Settings) -> Ids:
             )
         )
         create_token(s, olga, "Zzother token")
+        archived = post("h1", "@otherhelp zzother archive: old invoice", author="46", handle="hal")
+        archived["created_at"] = (T0 - timedelta(days=400)).isoformat()
+        process_events(s, [RawEvent(source="jsonl", payload=archived)], history=True)
         s.flush()
         rows["shared_view"].team_id = _one(s, select(Team.id).where(Team.name == "Other"))
         for name, row in rows.items():
@@ -239,6 +252,7 @@ def seed_zzother(settings: Settings) -> Ids:
         ids.account = _one(s, select(ChannelAccount.id).where(ChannelAccount.brand_id == brand.id))
         ids.acme, ids.acme_case, ids.acme_customer = acme.id, acme_case.id, acme_customer.id
         ids.acme_resource = acme_resource.id
+        ids.history_case = _one(s, select(Case.id).where(Case.history, Case.brand_id == brand.id))
     return ids
 
 
@@ -547,17 +561,37 @@ def query_values(ids: Ids) -> dict[str, object]:
     }
 
 
-# Reads with a search or a filter that would find Zzother if the wall let it.
-SEARCHES = (
-    ("/", {"q": "invoice"}),
-    ("/inbox/rows", {"q": "invoice"}),
-    ("/inbox/ids", {"q": "invoice"}),
-    ("/api/v1/cases", {"q": "invoice"}),
-    ("/api/v1/customers", {"q": "eve"}),
-    ("/api/v1/customers", {"q": "zzother"}),
-    ("/automations/callbacks", {"view": "all"}),
-    ("/automations/jobs", {"view": "all"}),
-)
+# Path parameters that name a row of Zzother: a read naming one is refused outright.
+NAMED = frozenset(path_values(Ids())) - {"network", "kind", "token"}
+
+
+def acme_path_values(ids: Ids) -> dict[str, object]:
+    """Acme's own ids, for reading the viewer's own pages (they must not show Zzother either)."""
+    return {"case_id": ids.acme_case, "customer_id": ids.acme_customer, "brand_id": ids.acme}
+
+
+def searches(ids: Ids) -> list[tuple[str, dict[str, object]]]:
+    """Reads with a search or a filter that would find Zzother if the wall let it."""
+    brand = {"brand_id": ids.brand}
+    return [
+        ("/", {"q": "invoice"}),
+        ("/", {"view": "all", **brand}),
+        ("/", {"view": "history"}),
+        ("/", {"view": "history", "q": "archive"}),
+        ("/inbox/rows", {"q": "invoice"}),
+        ("/inbox/rows", {"view": "history", **brand}),
+        ("/inbox/ids", {"q": "invoice"}),
+        ("/inbox/ids", {"view": "history"}),
+        ("/api/v1/cases", {"q": "invoice"}),
+        ("/api/v1/cases", {"history": "include"}),
+        ("/api/v1/cases", {"history": "only", **brand}),
+        ("/api/v1/customers", {"q": "eve"}),
+        ("/api/v1/customers", {"q": "zzother"}),
+        ("/api/v1/saved-views", {}),
+        ("/views", {}),
+        ("/automations/callbacks", {"view": "all"}),
+        ("/automations/jobs", {"view": "all"}),
+    ]
 
 
 def leaks(text: str, ids: Ids) -> list[str]:
@@ -575,11 +609,15 @@ def _json_leaks(data: Any, ids: Ids) -> Iterator[str]:
         for key, value in data.items():
             if key == "brand_id" and value == ids.brand:
                 yield "brand_id"
-            if key == "case_id" and value == ids.case:
+            if key == "case_id" and value in (ids.case, ids.history_case):
                 yield "case_id"
             if key == "customer_id" and value == ids.customer:
                 yield "customer_id"
-            if key == "case_ids" and isinstance(value, list) and ids.case in value:
+            if (
+                key == "case_ids"
+                and isinstance(value, list)
+                and {ids.case, ids.history_case} & {*value}
+            ):
                 yield "case_ids"
             yield from _json_leaks(value, ids)
     elif isinstance(data, list):
@@ -620,15 +658,24 @@ def _app(walker: Walker) -> FastAPI:
 
 
 def _read(walker: Walker, route: Route, ids: Ids, problems: list[str]) -> None:
-    """A read with Zzother's ids in the path and the query: refused, or nothing of Zzother."""
+    """A read with Zzother's ids in the path and the query: refused, or nothing of Zzother;
+    one naming a Zzother row in its path is refused outright."""
     url = route.url(path_values(ids))
     wanted = query_values(ids)
     params = {k: wanted[k] for k in route.query_params if k in wanted}
     status, text = walker.send("GET", url, params=params)
     if status >= 500:
         problems.append(f"{status} GET {url} {params}")
+    elif status not in REFUSED and NAMED & set(route.path_params):
+        problems.append(f"GET {url} {params} ({status}) names a row of Zzother and is not refused")
     elif status not in REFUSED and (found := leaks(text, ids)):
         problems.append(f"GET {url} {params} ({status}) shows {found}")
+    own = acme_path_values(ids)
+    if route.path_params and set(route.path_params) <= set(own):
+        url = route.url(own)
+        status, text = walker.send("GET", url)
+        if status >= 500 or leaks(text, ids):
+            problems.append(f"GET {url} (Acme's own, {status}) shows {leaks(text, ids)}")
 
 
 def _write(
@@ -666,14 +713,26 @@ def walk_as(seeded: Workspace, ids: Ids, username: str) -> list[str]:
         else:
             for request in planned[str(route)]:
                 _write(walker, route, ids, request, problems)
-    for path, params in SEARCHES:
+    for path, params in searches(ids):
         status, text = walker.send("GET", path, params=params)
-        if found := leaks(text, ids):
-            problems.append(f"GET {path} {params} ({status}) shows {found}")
+        if status >= 500 or leaks(text, ids):
+            problems.append(f"GET {path} {params} ({status}) shows {leaks(text, ids)}")
+    for case_id in (ids.case, ids.history_case):
+        params = {"scope": "case", "case_id": case_id}
+        status, _text = walker.send("GET", "/live", params=params)
+        if status not in REFUSED:
+            problems.append(f"GET /live {params} ({status}): the stream of Zzother's case opens")
     return problems
 
 
+@pytest.fixture
+def short_streams(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A /live stream that opens ends at once, so a walk that wrongly opens one is not held."""
+    monkeypatch.setattr(live, "STREAM_MAX_S", 0.0)
+
+
 @pytest.mark.parametrize("username", ["ana", "sam"])
+@pytest.mark.usefixtures("short_streams")
 def test_no_route_lets_another_brand_through(
     workspace: Workspace,  # noqa: F811 (fixture)
     zzother: Ids,
@@ -683,7 +742,33 @@ def test_no_route_lets_another_brand_through(
     assert not problems, "\n".join(problems)
 
 
+@pytest.mark.usefixtures("short_streams")
 def test_the_walk_would_see_a_leak(
+    workspace: Workspace,  # noqa: F811 (fixture)
+    zzother: Ids,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Control: the issue's three holes planted back (customers by id, macros of any brand, the
+    live stream of any case) and the walk names each of them."""
+    monkeypatch.setattr(
+        customer_endpoints, "_get", lambda session, _viewer, cid: session.get(Customer, cid)
+    )
+    monkeypatch.setattr(admin, "may_see_brand", lambda _brand_ids, _brand_id: True)
+    monkeypatch.setattr(live, "visible_case", lambda session, _user, cid: session.get(Case, cid))
+    found = walk_as(workspace, zzother, "sam")
+
+    def named(start: str, then: str) -> bool:
+        return any(line.startswith(start) and then in line for line in found)
+
+    customer = f"/api/v1/customers/{zzother.customer}"
+    assert named(f"GET {customer} ", "names a row of Zzother"), found
+    assert named(f"PATCH {customer} ", "changed Zzother's ['customers'"), found
+    assert named(f"DELETE {customer}/handles/", "'customer_handles'"), found
+    assert named("POST /admin/macros ", "changed Zzother's ['macros']"), found
+    assert named("GET /live ", f"'case_id': {zzother.case}}} (200)"), found
+
+
+def test_the_markers_show_to_the_brands_own_agent(
     workspace: Workspace,  # noqa: F811 (fixture)
     zzother: Ids,
 ) -> None:
@@ -698,10 +783,12 @@ def test_the_walk_would_see_a_leak(
             "/api/v1/callbacks",
             "/api/v1/appointments",
             f"/api/v1/kb?brand_id={zzother.brand}",
+            "/?view=history",
+            "/api/v1/cases?history=only",
         )
         if leaks(olga.send("GET", path)[1], zzother)
     ]
-    assert len(shown) == 6, shown
+    assert len(shown) == 8, shown
 
 
 def test_a_customer_only_another_brand_met_is_not_found(
