@@ -2,7 +2,7 @@
 without a clash, and the brief's live examples (a callback, a verification, a reschedule to
 "next Friday" answered "2") play out at that "now". Seven consecutive days around the New York
 spring DST change, early morning, midday and evening UTC, each with `now` injected; then the real
-command once under `faketime`."""
+command under `faketime` on each of those days."""
 
 from __future__ import annotations
 
@@ -179,15 +179,31 @@ def test_running_the_demo_again_each_day_of_a_week_books_without_a_clash(
                 )
 
 
-def test_the_demo_command_loads_and_exits_on_a_thursday_evening(tmp_path: Path) -> None:
-    """The issue's Thursday evening: the real `atdesk demo --no-serve --no-replay` under a fake
-    clock (scripts/at-date, Debian's faketime; CI installs it with scripts/system-deps)."""
+# The real command on each of the seven days, the hour turning early, midday, evening UTC.
+COMMAND_MOMENTS = [
+    datetime.combine(d.date(), HOURS[n % len(HOURS)], UTC) for n, d in enumerate(DAYS)
+]
+
+
+@pytest.mark.parametrize("now", COMMAND_MOMENTS, ids=[f"{m:%a-%d-%H%M}" for m in COMMAND_MOMENTS])
+def test_the_demo_command_loads_and_exits_on_each_day_of_a_week(
+    tmp_path: Path, now: datetime
+) -> None:
+    """The real `atdesk demo --no-serve --no-replay` under a fake clock (scripts/at-date,
+    Debian's faketime; CI installs it with scripts/system-deps), one run a day for a week."""
     if shutil.which("faketime") is None:
         pytest.skip("faketime is not installed: apt-get install faketime (scripts/system-deps)")
     atdesk = Path(sys.executable).with_name("atdesk")
     env = {k: v for k, v in os.environ.items() if k != "ATDESK_DATABASE_URL"}
     done = subprocess.run(
-        [str(AT_DATE), "2026-12-03 20:30:00", str(atdesk), "demo", "--no-serve", "--no-replay"],
+        [
+            str(AT_DATE),
+            f"{now:%Y-%m-%d %H:%M:%S}",
+            str(atdesk),
+            "demo",
+            "--no-serve",
+            "--no-replay",
+        ],
         cwd=tmp_path,
         env=env,
         capture_output=True,
@@ -198,4 +214,4 @@ def test_the_demo_command_loads_and_exits_on_a_thursday_evening(tmp_path: Path) 
     assert done.returncode == 0, done.stderr[-2000:]
     assert "atdesk demo ready" in done.stdout
     with transaction(f"sqlite:///{tmp_path / 'atdesk.db'}") as session:
-        _check_visits(session, datetime(2026, 12, 3, 20, 30, tzinfo=UTC))
+        _check_visits(session, now)
