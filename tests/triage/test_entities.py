@@ -123,3 +123,55 @@ def test_cheap_tests_before_the_number_patterns_miss_nothing() -> None:
     assert find_account_numbers("Caſe 12345678 (IGNORECASE reads ſ as s)") == ["12345678"]
     assert find_phones("4 1 5 - 5 5 5 - 2 6 7 1") == []
     assert find_phones("call 415.555.2671 or __phone__") == ["__phone__", "+14155552671"]
+
+
+def test_reference_case_and_booking_codes_real_posts_use() -> None:
+    assert find_account_numbers("my complaint ref 12345 is still open") == ["12345"]
+    assert find_account_numbers("CAS-19708536-CB92N2 please check") == ["CAS-19708536-CB92N2"]
+    assert find_account_numbers("rental DRV-330-7791 was overcharged") == ["DRV-330-7791"]
+    assert find_account_numbers("record locator jtnaom, can't check in") == ["jtnaom"]
+    assert find_account_numbers("PNR: QXZTRW") == ["QXZTRW"]
+    assert find_account_numbers("member number 8812 4470 991, locked out") == ["8812 4470 991"]
+    assert find_account_numbers("acc 44-2290-118 hanging off") == ["44-2290-118"]
+    assert find_account_numbers("card ending 4471 was charged twice") == ["4471"]
+    assert find_account_numbers("last 4 are 8842") == ["8842"]
+
+
+def test_codes_that_are_not_personal_numbers() -> None:
+    assert find_account_numbers("record locator please? I lost it") == []
+    assert find_account_numbers("error CE-30022-8 on the console") == []
+    assert find_account_numbers("flight BA2490 and UA 1234 delayed again") == []
+    assert find_account_numbers("COVID-19 rules for the year ending 2017") == []
+    assert find_account_numbers("my order of 3 items came broken") == []
+    assert extract_entities("iOS 11.2.1 on version 10.3.4 broke my app", NOW)[1] is False
+    assert extract_entities("paid $1,299.99 and then £45.50 for delivery", NOW)[1] is False
+    assert extract_entities("booked for 12/11/2017 and 2017-11-12", NOW)[1] is False
+    assert extract_entities("is SW1A 1AA or 90210 in your delivery area?", NOW)[1] is False
+    assert extract_entities("flight 2490 from JFK delayed 3 hours", NOW)[1] is False
+
+
+def test_phones_written_the_way_other_countries_write_them() -> None:
+    assert find_phones("My reliance no. 9883359250 was ported") == ["+919883359250"]
+    # The same digits can be valid in several regions; the first that fits is kept.
+    assert len(find_phones("@GloCare 08070635658")) == 1
+    assert len(find_phones("My no  0815 524 2395 https://t.co/x")) == 1
+    assert find_phones("sure, 0412 005 778") == ["+61412005778"]
+    assert find_phones("4 1 5 - 5 5 5 - 2 6 7 1") == []
+    assert find_phones("we waited 2017 11 23 hours") == []
+
+
+def test_addresses_with_directions_zip_codes_and_british_street_names() -> None:
+    assert extract_entities("6290 E Pacific Coast Hwy Long Beach, CA  90803", NOW)[1] is True
+    assert extract_entities("charles martin, 3238 w. columbine dr, phx,85029", NOW)[1] is True
+    assert extract_entities("shipped to: 133 ORNAC, North 5, Concord MA 01742 USA", NOW)[1] is True
+    assert extract_entities("the path behind 14 Lime Grove is blocked", NOW)[1] is True
+    assert extract_entities("I live at 27 Canal Row", NOW)[1] is True
+
+
+def test_everyday_phrases_are_not_addresses_or_emails() -> None:
+    assert extract_entities("ate 4 beauties on my way to work", NOW)[1] is False
+    assert extract_entities("2 hours on the road and still no driver", NOW)[1] is False
+    assert extract_entities("Beverly Hills, CA 90210 is where I shop", NOW)[1] is False
+    assert extract_entities("I emailed the __email__ team twice", NOW)[1] is False
+    assert extract_entities("email me at __email__ please", NOW)[1] is True
+    assert extract_entities("3 appointments with dr smith this week", NOW)[1] is False

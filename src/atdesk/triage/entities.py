@@ -23,12 +23,64 @@ _HANDLE = re.compile(r"@\w+")
 _URL = re.compile(r"https?://\S+|www\.\S+")
 _ACCOUNT = re.compile(
     r"""
-    \b(?:order|account|acct|a/c|booking|confirmation|conf|reservation|reference|ref|case|
-        ticket|claim|policy|tracking|invoice|membership|customer|pnr|record\s+locator)
-    (?:\s+(?:no\.?|num(?:ber)?|id|code|\#))?\s*(?:is|was)?\s*[:#]?\s*
-    (?P<value>(?=[A-Z0-9-]*\d)[A-Z0-9][A-Z0-9-]{4,}[A-Z0-9])\b
+    \b(?:order|account|acct|acc|a/c|booking|confirmation|conf|reservation|reference|ref|case|
+        ticket|claim|policy|tracking|invoice|membership|member|customer|pnr|record\s+locator|
+        card|contract|rental|serial|pcn|shipping\s+id|sort\s+code|imei|rma|buchungsnummer)
+    (?:\s+(?:no\.?|num(?:ber)?|id|code|\#|(?:ending|ends)(?:\s+in)?))?\s*(?:is|was|are)?\s*
+    [:#]?\s*
+    (?P<value>(?:[A-Z]{2}[ ])?\d{2,4}(?:[ -]\d{2,4}){1,4}\b(?![.,]\d)
+        |(?=[A-Z0-9-]*\d)[A-Z0-9][A-Z0-9-]{3,}[A-Z0-9])\b
     """,
     re.IGNORECASE | re.VERBOSE,
+)
+# Airline record locators and confirmation codes are often six letters without a digit:
+# "record locator jtnaom", "PNR: QXZTRW". A common word in that place is not a code.
+_LETTER_CODE = re.compile(
+    r"\b(?:record\s+locator|pnr|confirmation\s+(?:code|number|no\.?|\#)|"
+    r"booking\s+(?:ref(?:erence)?|code)|conf(?:irmation)?\s*\#)"
+    r"\s*(?:is|was)?\s*[:#]?\s*(?P<value>[A-Z]{6})\b",
+    re.IGNORECASE,
+)
+_NOT_LETTER_CODES = frozenset(
+    [
+        "anyone",
+        "before",
+        "button",
+        "cancel",
+        "change",
+        "didnt",
+        "doesnt",
+        "during",
+        "either",
+        "emails",
+        "issued",
+        "itself",
+        "needed",
+        "number",
+        "online",
+        "please",
+        "screen",
+        "second",
+        "sorted",
+        "system",
+        "thanks",
+        "though",
+        "wasnt",
+        "within",
+        "worked",
+    ]
+)
+# The last four digits of a card or account: "card ending 4471", "last 4 are 8842".
+_CARD_END = re.compile(
+    r"\b(?:ending|ends|last\s+(?:4|four)(?:\s+digits)?)(?:\s+(?:in|with|are|is))?\s*:?\s*"
+    r"(?P<value>(?!(?:19|20)\d\d\b)\d{4})\b",
+    re.IGNORECASE,
+)
+_ERROR_BEFORE = re.compile(r"(?:error|code)\s*:?\s*$", re.IGNORECASE)
+# Case, rental and shipment ids: a short capital prefix, then at least five digits in
+# dash-separated groups, optional tail ("CAS-19708536-CB92N2", "DRV-330-7791", "ZC-99120").
+_CASE_ID = re.compile(
+    r"\b(?P<value>[A-Z]{2,4}\d{0,2}[-:](?=(?:\d-?){5})\d{3,}(?:-\d{3,})*(?:-[A-Z0-9]{2,})?)\b"
 )
 _HASH_NUMBER = re.compile(r"(?<![\w&])#(?P<value>\d{5,}|[A-Z]{1,3}\d{5,}[A-Z0-9]*)\b")
 _LONG_ID = re.compile(r"\b(?P<value>\d{3}-\d{7}-\d{7}|[A-Z]{2}\d{9}[A-Z]{2}|1Z[0-9A-Z]{16})\b")
@@ -37,9 +89,14 @@ _MASKED_NUMBER = re.compile(r"__(?:credit_card|ssn|account(?:_number)?)__")
 # a keyword of _ACCOUNT, seven digits in a row for _LONG_ID, seven digits anywhere for phones.
 # Every place a keyword of _ACCOUNT starts (overlaps included), in ignorecase_lower(text).
 _ACCOUNT_STARTS = re.compile(
-    "(?=order|account|acct|a/c|booking|conf|reservation|ref|case|ticket|claim|policy|tracking|"
-    "invoice|membership|customer|pnr|record)"
+    "(?=order|account|acct|acc|a/c|booking|conf|reservation|ref|case|ticket|claim|policy|"
+    "tracking|invoice|membership|member|customer|pnr|record|card|contract|rental|serial|pcn|"
+    "shipping|sort|imei|rma|buchungsnummer)"
 )
+# A phone written with this country's conventions is also tried in these regions when it is not
+# a valid US number (twcs brands answer customers in India, Nigeria and the UK).
+_OTHER_REGIONS = ("GB", "IN", "NG", "AU", "DE", "FR", "ES", "IE")
+_DIGIT_GROUPS = re.compile(r"\d+")
 _ORDINAL = re.compile(r"\d(?:st|nd|rd|th)")  # _NUMBERED_STREET's first two forms need one
 _SEVEN_IN_A_ROW = re.compile(r"\d{7}")
 _SEVEN_DIGITS = re.compile(r"(?:\D*+\d){7}")  # used with match(): one pass over the text
@@ -47,11 +104,32 @@ _STREET_TYPES = (
     r"street|st|avenue|ave|road|rd|boulevard|blvd|lane|ln|drive|dr|court|ct|place|pl|way|"
     r"terrace|highway|hwy|parkway|pkwy|square|sq|close|crescent"
 )
+# Street types that are also everyday words ("on my way", "in place") count only after
+# capitalised names; the others, and "dr" closing a phrase, in any case.
+_PLAIN_STREET_TYPES = (
+    r"street|st|avenue|ave|road|rd|boulevard|blvd|ln|highway|hwy|parkway|pkwy|dr(?=\s*[,.]|\s*$)"
+)
+_CAPITALISED_STREET_TYPES = (
+    r"Lane|Drive|Dr|Court|Ct|Place|Pl|Way|Terrace|Square|Sq|Close|Cl|Crescent|Cres|Grove|Row|"
+    r"Mews|Gardens|Walk|Rise"
+)
+_NOT_STREET_NAMES = (
+    r"(?!(?:on|the|my|a|an|to|in|at|of|for|and|or|per|hours?|mins?|minutes|days?|times?)\b)"
+)
+_UNIT = r"(?:,?\s+(?:apt|unit|suite)\s*#?\s*\w+)?"
+_DIRECTION = r"(?:[NSEW]\.?\s+)?"
 _ADDRESS = re.compile(
-    r"\b\d{1,5}\s+(?:[A-Z][a-z]+\s+){1,3}(?:" + _STREET_TYPES + r")\b\.?"
-    r"(?:,?\s+(?:apt|unit|suite)\s*#?\s*\w+)?",
+    r"\b\d{1,5}\s+" + _DIRECTION + r"(?:" + _NOT_STREET_NAMES + r"[A-Z][a-z]+\s+){1,3}"
+    r"(?:" + _PLAIN_STREET_TYPES + r")\b\.?" + _UNIT,
     re.IGNORECASE,
 )
+_CAPITALISED_ADDRESS = re.compile(
+    r"\b\d{1,5}\s+" + _DIRECTION + r"(?:[A-Z][a-z]+\s+){1,3}"
+    r"(?:" + _CAPITALISED_STREET_TYPES + r")\b\.?" + _UNIT
+)
+# A US mailing address: a house number, then within a line a two-letter state and a ZIP code.
+_ZIP_ADDRESS = re.compile(r"\b\d{1,5}\s+[^\n\d][^\n]{2,80}?,?\s+[A-Z]{2},?\s+\d{5}(?:-\d{4})?\b")
+_STATE_ZIP = re.compile(r"[A-Z]{2},?\s+\d{5}\b")
 _NAMED_STREET = re.compile(
     r"\b(?:[A-Z][a-z]+\s+){1,2}(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Drive|Dr|"
     r"Highway|Hwy|Parkway|Square|Park|Station|Bridge)\b\.?"
@@ -179,25 +257,68 @@ def find_phones(text: str, region: str = "US") -> list[str]:
             continue
         if candidate.startswith("00"):
             candidate = "+" + candidate[2:]
+        number: phonenumbers.PhoneNumber | None
+        try:
+            number = phonenumbers.parse(candidate, region)
+        except phonenumbers.NumberParseException:
+            continue
+        if not phonenumbers.is_valid_number(number):
+            number = _other_region_number(candidate, digits)
+        if number is not None:
+            found.append(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+    return list(dict.fromkeys(found))
+
+
+def _other_region_number(candidate: str, digits: int) -> phonenumbers.PhoneNumber | None:
+    """A 9-13 digit number, in groups of two or more, valid in another region."""
+    if not 9 <= digits <= 13 or candidate.startswith("+"):
+        return None
+    if any(len(group) < 2 for group in _DIGIT_GROUPS.findall(candidate)):
+        return None
+    for region in _OTHER_REGIONS:
         try:
             number = phonenumbers.parse(candidate, region)
         except phonenumbers.NumberParseException:
             continue
         if phonenumbers.is_valid_number(number):
-            found.append(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
-    return list(dict.fromkeys(found))
+            return number
+    return None
 
 
 def find_emails(text: str) -> list[str]:
-    """Addresses, and twcs's masked `__email__` placeholder, which still signals exposure."""
+    """Addresses, and twcs's masked `__email__` placeholder, which still signals exposure.
+
+    "the __email__ team" names a company's department, not someone's address.
+    """
     found = [m.group(0) for m in _EMAIL.finditer(text)]
-    found += [m.group(0) for m in _MASKED_EMAIL.finditer(text)]
+    found += [m.group(0) for m in _MASKED_EMAIL.finditer(text) if not _team_mask(text, m.end())]
     return list(dict.fromkeys(found))
+
+
+_TEAM_AFTER_MASK = re.compile(r"\s+(?:team|department|dept|support|desk|inbox)\b", re.IGNORECASE)
+
+
+def _team_mask(text: str, end: int) -> bool:
+    """True when a masked address is followed by "team", "support" and the like."""
+    return _TEAM_AFTER_MASK.match(text, end) is not None
 
 
 def find_account_numbers(text: str) -> list[str]:
     """Order, account, booking, confirmation and tracking numbers, and masked card numbers."""
     found = [m.group("value") for m in _account_matches(text)]
+    found += [
+        m.group("value")
+        for m in _LETTER_CODE.finditer(text)
+        if m.group("value").lower() not in _NOT_LETTER_CODES
+    ]
+    if "-" in text or ":" in text:
+        found += [
+            m.group("value")
+            for m in _CASE_ID.finditer(text)
+            if not _ERROR_BEFORE.search(text, 0, m.start())
+        ]
+    if "end" in text or "last" in text:
+        found += [m.group("value") for m in _CARD_END.finditer(text)]
     if "#" in text:
         found += [m.group("value") for m in _HASH_NUMBER.finditer(text)]
     if "1Z" in text or _SEVEN_IN_A_ROW.search(text):
@@ -225,7 +346,11 @@ def _account_matches(text: str) -> Iterator[re.Match[str]]:
 
 def find_addresses(text: str) -> list[str]:
     """Street addresses with a house number: the kind of location that is personal data."""
-    return list(dict.fromkeys(m.group(0).strip(" .,") for m in _ADDRESS.finditer(text)))
+    found = [m.group(0) for m in _ADDRESS.finditer(text)]
+    found += [m.group(0) for m in _CAPITALISED_ADDRESS.finditer(text)]
+    if _STATE_ZIP.search(text):
+        found += [m.group(0) for m in _ZIP_ADDRESS.finditer(text)]
+    return list(dict.fromkeys(f.strip(" .,") for f in found))
 
 
 def find_locations(
@@ -307,11 +432,21 @@ _STREET_WORDS = frozenset(
         "station",
         "bridge",
         "route",
+        "cl",
+        "cres",
+        "grove",
+        "row",
+        "mews",
+        "gardens",
+        "walk",
+        "rise",
     ]
 )
 
+# Words that can introduce a letters-only booking code (_LETTER_CODE).
+_CODE_WORDS = frozenset(["locator", "pnr", "confirmation", "booking", "conf"])
 # Every token extract_entities (and find_datetimes under it) looks for among the words.
-GATE_WORDS = _STREET_WORDS | DATE_TOKENS
+GATE_WORDS = _STREET_WORDS | DATE_TOKENS | _CODE_WORDS
 
 
 def _may_hold_email(text: str) -> bool:
@@ -346,10 +481,15 @@ def extract_entities(
     digits = _REAL_DIGIT.search(text) is not None
     masked = "__" in text
     streets = words is None or not _STREET_WORDS.isdisjoint(words)
-    if digits or masked or streets:
+    codes = words is None or not _CODE_WORDS.isdisjoint(words)
+    if digits or masked or streets or codes:
         phones = find_phones(text) if digits or masked else []
-        accounts = find_account_numbers(text) if digits or masked else []
-        addresses = find_addresses(text) if digits and streets else []
+        accounts = find_account_numbers(text) if digits or masked or codes else []
+        addresses = (
+            find_addresses(text)
+            if digits and (streets or _STATE_ZIP.search(text) is not None)
+            else []
+        )
         locations = find_locations(text, streets=streets, digits=digits, addresses=addresses)
     else:  # what find_locations does with no digit and no street word: named places only
         phones, accounts, addresses = [], [], []
