@@ -43,6 +43,8 @@ def main() -> None:
     parser.add_argument("--first", type=Path, required=True)
     parser.add_argument("--second", type=Path, required=True)
     parser.add_argument("--adjudicated", type=Path, required=True)
+    parser.add_argument("--labels-out", type=Path, default=OUT / "twcs_yardstick.csv")
+    parser.add_argument("--annotations-out", type=Path, default=OUT / "yardstick_annotations.csv")
     args = parser.parse_args()
     with args.ids.open(newline="") as handle:
         order = [(row["tweet_id"], row["brand"]) for row in csv.DictReader(handle)]
@@ -66,7 +68,7 @@ def main() -> None:
     for ids in strata.values():
         for rank, tweet_id in enumerate(sorted(ids, key=half_of)):
             split[tweet_id] = "validation" if rank % 2 == 0 else "test"
-    with (OUT / "twcs_yardstick.csv").open("w", newline="") as handle:
+    with args.labels_out.open("w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["tweet_id", "brand", "intent", "sentiment", "pii", "split"])
         for tweet_id, brand in order:
@@ -74,7 +76,7 @@ def main() -> None:
             writer.writerow(
                 [tweet_id, brand, row["intent"], row["sentiment"], row["pii"], split[tweet_id]]
             )
-    with (OUT / "yardstick_annotations.csv").open("w", newline="") as handle:
+    with args.annotations_out.open("w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(
             ["tweet_id", *(f"{f}_1" for f in FIELDS), *(f"{f}_2" for f in FIELDS), "adjudicated"]

@@ -44,11 +44,11 @@ class Item:
     pii: bool
 
 
-def load(split: str) -> list[Item]:
+def load(split: str, labels: Path = YARDSTICK) -> list[Item]:
     """The yardstick's rows of one half, joined to their twcs texts."""
     with (data_dir() / "twcs" / "twcs_merged.csv").open(newline="", encoding="utf-8") as handle:
         tweets = {row["tweet_id"]: row for row in csv.DictReader(handle)}
-    with YARDSTICK.open(newline="") as handle:
+    with labels.open(newline="") as handle:
         rows = [r for r in csv.DictReader(handle) if split == "all" or r["split"] == split]
     items = []
     for row in rows:
@@ -127,15 +127,19 @@ def main() -> None:
     """Triage the chosen half with the shipped models and print the yardstick's figures."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--split", choices=["validation", "test", "all"], default="validation")
+    parser.add_argument(
+        "--labels", type=Path, default=YARDSTICK, help="twcs_rare_supplement.csv for the supplement"
+    )
     args = parser.parse_args()
-    items = load(args.split)
+    items = load(args.split, args.labels)
     triager = ModelTriager()
     results = triager.triage_many(
         [TriageInput(text=i.text, created_at=i.created_at) for i in items]
     )
-    print(f"{args.split} half: {len(items)} tweets, model {triager.bundle.manifest.get('version')}")
+    version = triager.bundle.manifest.get("version")
+    print(f"{args.labels.name}, {args.split} half: {len(items)} tweets, model {version}")
     figures = report(items, results)
-    if args.split == "test":
+    if args.split != "validation":
         new = not LOOKS.exists()
         with LOOKS.open("a", newline="") as handle:
             writer = csv.writer(handle)
