@@ -119,3 +119,36 @@ def test_results_cross_processes_unchanged() -> None:
     results = ModelTriager().triage_many(posts)
     crossed = [pickle.loads(pickle.dumps(pack_result(r))) for r in results]  # noqa: S301
     assert [unpack_result(values) for values in crossed] == results
+
+
+SAFETY_POSTS = [
+    "Thank you so much, amazing people, love you guys! my xbox was just stolen",
+    "Thank you so much, amazing people, love you guys! gas smell near the school",
+    "Thank you so much, amazing people, love you guys! he threatened my driver",
+    "Thank you so much, amazing people, love you guys! my son got an injury on the bus",
+    "Thank you so much, amazing people, love you guys! this is fraud",
+]
+
+
+def test_safety_words_are_never_praise_or_positive_alone_or_in_a_batch() -> None:
+    triager = ModelTriager()
+    glowing = triager.triage(TriageInput(text=SAFETY_POSTS[0].split("!")[0] + "!"))
+    assert (glowing.intent, glowing.sentiment) == ("praise", Sentiment.POSITIVE)
+    padding = [TriageInput(text=f"where is my order {n}?") for n in range(10)]
+    batch = triager.triage_many(padding + [TriageInput(text=t) for t in SAFETY_POSTS])
+    for text, result in zip(SAFETY_POSTS, batch[len(padding) :], strict=True):
+        alone = triager.triage(TriageInput(text=text))
+        for got in (alone, result):
+            assert got.intent != "praise", text
+            assert got.sentiment is not Sentiment.POSITIVE, text
+            assert got.priority.rank >= Priority.HIGH.rank, (text, got.priority_reasons)
+            assert 0.0 <= got.intent_confidence <= 1.0
+
+
+def test_the_new_users_three_posts() -> None:
+    triager = ModelTriager()
+    stolen = triager.triage(TriageInput(text="my xbox was just stolen"))
+    assert stolen.intent != "praise" and stolen.sentiment is not Sentiment.POSITIVE
+    assert triager.triage(TriageInput(text="gas smell near the school")).priority is Priority.URGENT
+    thanks = triager.triage(TriageInput(text="Thanks… they sorted it"))
+    assert thanks.priority is not Priority.URGENT

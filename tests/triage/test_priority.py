@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from atdesk.domain.triage import Priority, Sentiment
-from atdesk.triage.priority import decide_priority
+from atdesk.triage.priority import decide_priority, safety_words
+from atdesk.triage.tokens import tokens
 
 
 def decide(
@@ -123,3 +124,35 @@ def test_reach_raises_negative_posts_one_level() -> None:
 
 def test_spam_is_low_whatever_it_says() -> None:
     assert decide("emergency! click here", "other", spam=True) == (Priority.LOW, ["spam"])
+
+
+def test_gas_smell_threats_and_stealing_raise_priority() -> None:
+    assert decide("gas smell near the school", "other")[0] is Priority.URGENT
+    assert decide("smelling gas in the hallway", "other")[0] is Priority.URGENT
+    assert decide("your driver threatened me", "complaint")[0] is Priority.HIGH
+    assert decide("the courier stole my parcel", "order_delivery")[0] is Priority.HIGH
+    assert decide("my xbox was just stolen", "other")[0] is Priority.URGENT
+    assert decide("gas bill went up again", "billing")[0] is Priority.NORMAL
+    assert decide("Thanks… they sorted it", "praise")[0] is Priority.LOW
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("my xbox was just stolen", "stolen"),
+        ("gas smell near the school", "gas smell"),
+        ("he threatened my driver", "threatened"),
+        ("someone stole my bike", "stole"),
+        ("she was injured on the bus", "injured"),
+        ("this is fraud", "fraud"),
+        ("smoke is coming from the meter", "smoke is coming"),
+        ("my Fire TV stick won't turn on", None),
+        ("I'm seeing arcade fire next month", None),
+        ("Smoke and Mirrors by Demi Lovato?", None),
+        ("gas prices are up and so is my bill", None),
+        ("Thanks… they sorted it", None),
+    ],
+)
+def test_safety_words_keep_the_false_positive_guards(text: str, found: str | None) -> None:
+    assert safety_words(text) == found
+    assert safety_words(text, set(tokens(text))) == found

@@ -16,7 +16,7 @@ from atdesk.triage.bundle import TriageBundle, shipped_bundle
 from atdesk.triage.entities import extract_entities
 from atdesk.triage.intent_model import IntentClassifier, best_labels
 from atdesk.triage.language import BatchLanguageIdentifier, language_identifier
-from atdesk.triage.priority import decide_priority
+from atdesk.triage.priority import decide_priority, safety_words
 from atdesk.triage.spam import flooded_rows, is_spam
 from atdesk.triage.token_table import TokenTable
 from atdesk.triage.tokens import WordFinder, readable, tokens
@@ -89,6 +89,50 @@ def apply_precedence(
     return [(names[col], confidences[row]) for row, col in enumerate(first.tolist())]
 
 
+def _safety_rows(texts: Sequence[str], notable: Sequence[frozenset[str] | set[str]]) -> list[int]:
+    """Rows whose text holds danger, fraud or threat words (priority.safety_words)."""
+    return [row for row, text in enumerate(texts) if safety_words(text, notable[row]) is not None]
+
+
+def _not_praise(
+    current: tuple[str, float],
+    row: npt.NDArray[np.float32],
+    labels: Sequence[str],
+    text: str,
+    precedence: bool,
+) -> tuple[str, float]:
+    """The best reading other than praise, with that label's own probability as confidence."""
+    praise = Intent.PRAISE.value
+    if current[0] != praise or praise not in labels:
+        return current
+    masked = row.astype(np.float32)
+    masked[labels.index(praise)] = 0.0
+    if masked.sum() <= 0.0:
+        masked[:] = 1.0
+        masked[labels.index(praise)] = 0.0
+    masked = (masked / masked.sum())[None, :]
+    chosen = (apply_precedence if precedence else _best)(masked, labels, [text])[0][0]
+    return chosen, float(row[labels.index(chosen)])
+
+
+def _best(
+    probs: npt.NDArray[np.float32], labels: Sequence[str], texts: Sequence[str]
+) -> list[tuple[str, float]]:
+    """best_labels with apply_precedence's signature."""
+    return best_labels(probs, labels)
+
+
+def _not_positive(
+    current: int, row: npt.NDArray[np.float32], sentiments: Sequence[Sentiment]
+) -> int:
+    """The more probable of negative and neutral when the model said positive."""
+    if sentiments[current] is not Sentiment.POSITIVE:
+        return current
+    masked = row.astype(np.float32)
+    masked[current] = -1.0
+    return int(masked.argmax())
+
+
 class ModelTriager:
     """Intent, sentiment, language, spam, abuse, entities, PII and priority for each post."""
 
@@ -143,12 +187,20 @@ class ModelTriager:
         probs = self.bundle.probabilities(features)
         if self.intent_model is None:
             labels = self.bundle.heads["intent"].labels
-            intents = apply_precedence(probs["intent"], labels, texts)
+            intent_probs = probs["intent"]
+            intents = apply_precedence(intent_probs, labels, texts)
         else:
-            custom = self.intent_model.probabilities(texts, docs)
-            intents = best_labels(custom, self.intent_model.labels)
+            labels = self.intent_model.labels
+            intent_probs = self.intent_model.probabilities(texts, docs)
+            intents = best_labels(intent_probs, labels)
         sentiment_of = self._sentiments
         sentiments = probs["sentiment"].argmax(axis=1).tolist()
+        for row in _safety_rows(texts, notable):  # no model talks danger or crime down
+            precedence = self.intent_model is None
+            intents[row] = _not_praise(
+                intents[row], intent_probs[row], labels, texts[row], precedence
+            )
+            sentiments[row] = _not_positive(sentiments[row], probs["sentiment"][row], sentiment_of)
         offensive = probs["offensive"][:, self._offensive_col].tolist()
         languages = self.languages.identify(texts)
         results = []

@@ -6,7 +6,8 @@ The rule (also in docs/triage.md and shown on the case page):
    injured or trapped, flooding, a burst pipe) makes it urgent. Words only count in the sense
    that means danger: "Fire TV", "fire the flight attendant" and "Arcade Fire" do not.
 3. Fraud and account-takeover words (fraud, scam, stolen, hacked, unauthorised) make it urgent.
-4. Risk words (unsafe, dangerous, a hazard, an emergency, collapsing), hazards in the street
+4. Risk words (unsafe, dangerous, a hazard, an emergency, collapsing, a threat, stealing),
+   hazards in the street
    (a downed tree, something blocking a road, a pothole, a sinkhole), outage words (outage, no
    power, service down) and legal words (lawyer, lawsuit, regulator) raise it to at least high.
 5. A post aimed at a watched executive account is at least high.
@@ -37,7 +38,8 @@ _SMOKE = (
     r"smells?\s+of\s+burning|smelling\s+of\s+burning|burning\s+smell"
 )
 _ACUTE = re.compile(
-    rf"\b(?:{_FIRE}|{_SMOKE}|gas\s+leak|smell\s+(?:of\s+)?gas|sparking|sparks|live\s+wires?|"
+    rf"\b(?:{_FIRE}|{_SMOKE}|gas\s+(?:leak\w*|smell\w*|odou?r)|"
+    r"(?:smell|smells|smelling|smelt|smelled)\s+(?:of\s+|like\s+)?gas|sparking|sparks|live\s+wires?|"
     r"(?:power\s+)?lines?\s+down|injured|(?:got|was|were|is|am|are)\s+hurt|bleeding|"
     r"ambulance|carbon\s+monoxide|electrocut\w*|trapped|explosion|exploded|"
     r"stuck\s+in\s+(?:the\s+|an?\s+)?(?:lift|elevator)|flooded|flooding|"
@@ -47,7 +49,8 @@ _ACUTE = re.compile(
 _RISK = re.compile(
     r"\b(?:unsafe|dangerous(?:ly)?|danger(?!\s+to\s+(?:myself|my\s+wallet))|"
     r"hazard(?:s|ous)?(?!\s+a\s+guess)|(?<!non\s)(?<!non-)emergency(?!\s+(?:land\w*|exits?|row))|"
-    r"injury|injuries|collaps(?:e|ed|ing)|risk\s+of\s+(?:injury|death|fire))\b",
+    r"injury|injuries|collaps(?:e|ed|ing)|risk\s+of\s+(?:injury|death|fire)|"
+    r"threat(?:s|en|ens|ened|ening)?|steal(?:s|ing)?|stole)\b",
     re.IGNORECASE,
 )
 _STREET_HAZARD = re.compile(
@@ -86,6 +89,8 @@ _ACUTE_WORDS = frozenset(
         "smelling",
         "burning",
         "gas",
+        "smelt",
+        "smelled",
         "sparking",
         "sparks",
         "live",
@@ -124,6 +129,16 @@ _RISK_WORDS = frozenset(
         "collapsed",
         "collapsing",
         "risk",
+        "threat",
+        "threats",
+        "threaten",
+        "threatens",
+        "threatened",
+        "threatening",
+        "steal",
+        "steals",
+        "stealing",
+        "stole",
     ]
 )
 _STREET_HAZARD_WORDS = frozenset(
@@ -195,13 +210,62 @@ _LEGAL_WORDS = frozenset(
         "class",
     ]
 )
-GATE_WORDS = (
-    _ACUTE_WORDS | _RISK_WORDS | _STREET_HAZARD_WORDS | _FRAUD_WORDS | _OUTAGE_WORDS | _LEGAL_WORDS
-)
 _RANK = {p: i for i, p in enumerate(Priority)}
 _LOW_INTENTS = frozenset({Intent.PRAISE.value, Intent.OTHER.value})
 REACH_FOLLOWERS = 10_000
 BIG_REACH_FOLLOWERS = 100_000
+
+
+# Words about danger, violence or crime (in the sense that means it) that no model may talk
+# down: a post holding them is never praise, never positive, and at least high.
+_SAFETY = re.compile(
+    r"\b(?:threat(?:s|en|ens|ened|ening)?|steal(?:s|ing)?|stole|injur(?:y|ies|ed|ing))\b",
+    re.IGNORECASE,
+)
+_SAFETY_WORDS = frozenset(
+    [
+        "threat",
+        "threats",
+        "threaten",
+        "threatens",
+        "threatened",
+        "threatening",
+        "steal",
+        "steals",
+        "stealing",
+        "stole",
+        "injury",
+        "injuries",
+        "injured",
+        "injuring",
+    ]
+)
+
+
+GATE_WORDS = (
+    _ACUTE_WORDS
+    | _RISK_WORDS
+    | _STREET_HAZARD_WORDS
+    | _FRAUD_WORDS
+    | _OUTAGE_WORDS
+    | _LEGAL_WORDS
+    | _SAFETY_WORDS
+)
+
+
+def safety_words(text: str, words: frozenset[str] | set[str] | None = None) -> str | None:
+    """The first danger, fraud or threat words of a post, or None.
+
+    words, the post's lower-cased tokens when the caller has them, lets most posts skip the
+    phrase searches.
+    """
+    found = []
+    for pattern, gate in ((_ACUTE, _ACUTE_WORDS), (_FRAUD, _FRAUD_WORDS), (_SAFETY, _SAFETY_WORDS)):
+        if words is not None and gate.isdisjoint(words):
+            continue
+        if (match := pattern.search(text)) is not None:
+            found.append(match)
+    return min(found, key=lambda m: m.start()).group(0) if found else None
 
 
 def safety_or_legal_words(text: str) -> str | None:
