@@ -56,6 +56,7 @@ from atdesk.models import (
     ChannelAccount,
     ChannelAlert,
     Customer,
+    CustomerHandle,
     KbArticle,
     Macro,
     Open311Report,
@@ -812,6 +813,35 @@ def test_a_customer_only_another_brand_met_is_not_found(
     assert ana.get(f"/api/v1/customers/{made.json()['id']}").status_code == 200
     root = workspace.login("root")
     assert root.get("/api/v1/customers").json()["total"] == 3, "admins see every customer"
+
+
+def test_a_handle_a_hidden_record_holds_is_refused_without_naming_it(
+    workspace: Workspace,  # noqa: F811 (fixture)
+    zzother: Ids,
+) -> None:
+    with transaction(workspace.settings.database_url) as session:
+        hidden = session.get(Customer, zzother.customer)
+        assert hidden is not None
+        link_handle(session, hidden, Network.X, "quietzed", actor="test")
+    ana = workspace.login("ana")
+    api = ana.post(
+        f"/api/v1/customers/{zzother.acme_customer}/handles",
+        json={"network": "x", "handle": "quietzed"},
+    )
+    assert api.status_code == 422, api.text
+    assert "another customer" in api.text and f"customer {zzother.customer}" not in api.text
+    page = ana.post(
+        f"/cases/{zzother.acme_case}/customer/handles", data={"network": "x", "handle": "quietzed"}
+    )
+    assert page.status_code == 303
+    shown = ana.get(f"/cases/{zzother.acme_case}").text
+    assert "belongs to another customer" in shown
+    assert f"customer {zzother.customer}" not in shown
+    with transaction(workspace.settings.database_url) as session:
+        holders = session.scalars(
+            select(CustomerHandle.customer_id).where(CustomerHandle.handle_key == "quietzed")
+        ).all()
+    assert holders == [zzother.customer], "the handle stays where it was"
 
 
 def test_a_supervisor_keeps_to_their_brands_macros(

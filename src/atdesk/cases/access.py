@@ -21,6 +21,7 @@ from atdesk.models import (
     Callback,
     Case,
     Customer,
+    CustomerHandle,
     Post,
     Team,
     TeamBrand,
@@ -212,3 +213,26 @@ def handle_outside(
         ),
     )
     return bool(session.scalar(select(elsewhere)))
+
+
+def held_out_of_sight(
+    session: Session,
+    brand_ids: frozenset[int] | None,
+    network: str,
+    handle_key: str,
+    customer_id: int,
+) -> bool:
+    """True when another record the viewer may not see holds this handle: the refusal then
+    says "another customer's" without naming that record."""
+    holder = session.scalar(
+        select(CustomerHandle.customer_id).where(
+            CustomerHandle.network == network, CustomerHandle.handle_key == handle_key
+        )
+    )
+    if holder is None or holder == customer_id:
+        return False
+    try:
+        visible_customer(session, brand_ids, holder)
+    except NotVisible:
+        return True
+    return False

@@ -15,7 +15,7 @@ from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy import select
 
-from atdesk.cases.access import handle_outside, visible_case
+from atdesk.cases.access import handle_outside, held_out_of_sight, visible_case
 from atdesk.channels.base import ChannelDeps
 from atdesk.channels.errors import ChannelError
 from atdesk.channels.observer import HealthKind, Operation
@@ -312,16 +312,18 @@ def link_customer_handle(
     """Link another handle (any network) to the case's customer; their cases follow.
 
     A handle that writes to brands outside the viewer's teams is refused (403): linking it
-    would hand another brand's cases to this record (ADR 77)."""
+    would hand another brand's cases to this record; one a record out of the viewer's sight
+    holds is "another customer's", unnamed (ADR 77)."""
     case = visible_case(session, viewer.user, case_id)
-    if handle_outside(session, viewer.brand_ids, _network(network).value, handle_key(handle)):
+    key = handle_key(handle)
+    if handle_outside(session, viewer.brand_ids, _network(network).value, key):
         raise HTTPException(
-            403,
-            f"{network} @{handle_key(handle)} writes to brands outside your teams; "
-            "ask an admin to link it",
+            403, f"{network} @{key} writes to brands outside your teams; ask an admin to link it"
         )
     try:
         customer = _customer_for(session, case, viewer.user)
+        if held_out_of_sight(session, viewer.brand_ids, _network(network).value, key, customer.id):
+            raise CustomerError(f"{network} @{key} belongs to another customer; ask an admin")
         link_handle(session, customer, _network(network), handle, actor=viewer.user)
     except CustomerError as exc:
         session.rollback()

@@ -10,16 +10,15 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, status
-from sqlalchemy import select
 
-from atdesk.cases.access import NotVisible, handle_outside, visible_customer
+from atdesk.cases.access import handle_outside, held_out_of_sight, visible_customer
 from atdesk.cases.schemas import Page
 from atdesk.customers import service
 from atdesk.customers.queries import customer_out, list_customers
 from atdesk.customers.schemas import CustomerCreate, CustomerOut, CustomerUpdate, HandleIn
 from atdesk.domain.handles import handle_key
 from atdesk.domain.ids import Offset, RowId
-from atdesk.models import Customer, CustomerHandle
+from atdesk.models import Customer
 from atdesk.web.deps import ApiViewer, DbSession, Viewer
 
 router = APIRouter(prefix="/api/v1/customers", tags=["customers"])
@@ -43,18 +42,10 @@ def _check_handle(session: DbSession, viewer: Viewer, customer: Customer, handle
             detail=f"{handle.network.value} handle {handle.handle!r} writes to brands outside "
             "your teams; ask an admin to link it",
         )
-    holder = session.scalar(
-        select(CustomerHandle.customer_id).where(
-            CustomerHandle.network == handle.network.value, CustomerHandle.handle_key == key
+    if held_out_of_sight(session, viewer.brand_ids, handle.network.value, key, customer.id):
+        raise _unprocessable(
+            f"{handle.network.value} handle {handle.handle!r} belongs to another customer"
         )
-    )
-    if holder is not None and holder != customer.id:
-        try:
-            visible_customer(session, viewer.brand_ids, holder)
-        except NotVisible:
-            raise _unprocessable(
-                f"{handle.network.value} handle {handle.handle!r} belongs to another customer"
-            ) from None
 
 
 @router.get("")
