@@ -17,6 +17,7 @@ from atdesk.automations.stage import PostRun, automate_posts, case_events
 from atdesk.channels.base import Sent
 from atdesk.config import Settings
 from atdesk.domain.posts import RawEvent
+from atdesk.domain.triage import Intent, TriageInput, TriageResult
 from atdesk.models import AutomationJob, ChannelAccount
 from atdesk.models.base import utcnow
 from atdesk.pipeline.runner import process_events
@@ -28,8 +29,22 @@ from tests.respond.fakes import RecordingOutbox
 # Monday 23 November 2026, 15:00 UTC: the posts' clock (fixed, so windows are exact).
 NOW = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
 assert tasks.KINDS  # every job handler is registered
+
+
+class SureRulesTriager(RulesTriager):
+    """The keyword triager, sure of every intent a keyword names: these tests are about what
+    rules do once triage is sure (the confidence floor has tests of its own)."""
+
+    def triage(self, item: TriageInput) -> TriageResult:
+        result = super().triage(item)
+        if result.intent != Intent.OTHER:
+            result.intent_confidence = SURE
+        return result
+
+
+SURE = 0.95
 # The keyword triager: these tests are about automations, not about the trained models.
-TRIAGER = RulesTriager()
+TRIAGER = SureRulesTriager()
 
 
 def post(

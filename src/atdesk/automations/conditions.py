@@ -19,6 +19,8 @@ class Verdict:
 
 
 _YES = Verdict(True)
+# The verdict's `failed` when every condition held but triage was not sure enough of the intent.
+CONFIDENCE = "confidence"
 
 
 def _word(keyword: str) -> re.Pattern[str]:
@@ -26,8 +28,13 @@ def _word(keyword: str) -> re.Pattern[str]:
     return re.compile(r"(?<!\w)" + r"\s+".join(words) + r"(?!\w)", re.IGNORECASE)
 
 
-def evaluate(conditions: Conditions, facts: PostFacts) -> Verdict:
-    """Check every given condition in a fixed order; the first that fails is reported."""
+def evaluate(
+    conditions: Conditions, facts: PostFacts, *, min_confidence: float | None = None
+) -> Verdict:
+    """Check every given condition in a fixed order; the first that fails is reported.
+
+    The intent's confidence is asked last, so failing on it means it alone stopped the rule.
+    """
     c = conditions
     checks: list[tuple[str, bool | None]] = [
         ("intent", None if c.intent is None else facts.intent in {i.value for i in c.intent}),
@@ -85,6 +92,8 @@ def evaluate(conditions: Conditions, facts: PostFacts) -> Verdict:
     for name, held in checks:
         if held is False:
             return Verdict(False, name)
+    if min_confidence is not None and (facts.intent_confidence or 0.0) < min_confidence:
+        return Verdict(False, CONFIDENCE)
     return _YES
 
 

@@ -16,8 +16,9 @@ from sqlalchemy.orm import Session
 from atdesk.automations.bot import decide
 from atdesk.automations.brandconfig import brand_config
 from atdesk.automations.callbacks import callback_window
-from atdesk.automations.conditions import evaluate
+from atdesk.automations.conditions import CONFIDENCE, evaluate
 from atdesk.automations.context import ActionContext, facts_of
+from atdesk.automations.engine import held_reason
 from atdesk.automations.rescheduling import first_free_day, search_day
 from atdesk.automations.rules import (
     Action,
@@ -56,6 +57,7 @@ class DryRunRow:
     author: str
     text: str
     intent: str | None
+    intent_confidence: float | None
     matched: bool
     failed: str | None = None
     would: list[str] = field(default_factory=list)
@@ -85,7 +87,8 @@ def dry_run(
         acted = set(session.scalars(select(RuleRun.post_id).where(RuleRun.rule_id == rule_id)))
     rows = []
     for post in posts:
-        verdict = evaluate(spec.when, facts_of(post, post.author, config))
+        facts = facts_of(post, post.author, config)
+        verdict = evaluate(spec.when, facts, min_confidence=spec.confidence_floor)
         row = DryRunRow(
             post_id=post.id,
             case_id=post.case_id,
@@ -93,6 +96,7 @@ def dry_run(
             author=post.author.handle,
             text=post.text,
             intent=post.intent,
+            intent_confidence=post.intent_confidence,
             matched=verdict.matched,
             failed=verdict.failed,
             already_acted=post.id in acted,
@@ -112,6 +116,8 @@ def dry_run(
                 rule_name=spec.name,
             )
             row.would = [describe(ctx, action) for action in spec.then]
+        elif verdict.failed == CONFIDENCE:
+            row.would = [f"leave it to an agent: {held_reason(spec, facts)}"]
         rows.append(row)
     return rows
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from atdesk.automations.conditions import Verdict, evaluate
+from atdesk.automations.conditions import CONFIDENCE, Verdict, evaluate
 from atdesk.automations.facts import PostFacts
 from atdesk.automations.rules import RuleSpec
 
@@ -32,17 +32,27 @@ class Evaluation:
         """The rule's actions run."""
         return self.verdict.matched and not self.skipped_by_stop
 
+    @property
+    def held(self) -> bool:
+        """Only triage's confidence in the intent kept the rule from acting: a person decides."""
+        return self.verdict.failed == CONFIDENCE and not self.skipped_by_stop
+
 
 def evaluate_rules(rules: Sequence[LoadedRule], facts: PostFacts) -> list[Evaluation]:
-    """Every enabled rule in position order; after a firing rule with `stop`, the rest skip."""
+    """Every enabled rule in position order; after a firing rule with `stop`, the rest skip.
+
+    A rule held for confidence stops the rest too: the post is the person's from there, as
+    it would have been the rule's alone had triage been sure.
+    """
     out: list[Evaluation] = []
     stopped = False
     for rule in sorted(rules, key=lambda r: (r.position, r.id)):
         if not rule.spec.enabled:
             continue
-        verdict = evaluate(rule.spec.when, facts)
-        out.append(Evaluation(rule, verdict, skipped_by_stop=stopped and verdict.matched))
-        if verdict.matched and not stopped and rule.spec.stop:
+        verdict = evaluate(rule.spec.when, facts, min_confidence=rule.spec.confidence_floor)
+        reached = verdict.matched or verdict.failed == CONFIDENCE
+        out.append(Evaluation(rule, verdict, skipped_by_stop=stopped and reached))
+        if reached and not stopped and rule.spec.stop:
             stopped = True
     return out
 
@@ -50,3 +60,13 @@ def evaluate_rules(rules: Sequence[LoadedRule], facts: PostFacts) -> list[Evalua
 def fired(rules: Sequence[LoadedRule], facts: PostFacts) -> list[LoadedRule]:
     """The rules whose actions run for this post."""
     return [e.rule for e in evaluate_rules(rules, facts) if e.fired]
+
+
+def held_reason(rule: RuleSpec, facts: PostFacts) -> str:
+    """Why a rule left the post to a person, as the case's audit trail says it."""
+    confidence = facts.intent_confidence
+    shown = "unknown" if confidence is None else f"{confidence:.2f}"
+    return (
+        f"automation '{rule.name}' held: intent {facts.intent} at confidence {shown} is below "
+        f"the rule's {rule.confidence_floor or 0:.2f}; left for an agent"
+    )

@@ -60,7 +60,7 @@ from atdesk.automations.ruleform import (
     form_of_spec,
     read_form,
 )
-from atdesk.automations.rules import ACTION_TYPES, Conditions, RuleSpec
+from atdesk.automations.rules import ACTION_TYPES, DEFAULT_MIN_CONFIDENCE, Conditions, RuleSpec
 from atdesk.cases.access import NotVisible
 from atdesk.config import Settings
 from atdesk.domain.ids import RowId, parse_id
@@ -207,7 +207,11 @@ def edit_rule_page(
 
 
 def _rule_yaml(data: dict[str, Any]) -> str:
-    ordered = {k: data[k] for k in ("name", "enabled", "stop", "when", "then") if k in data}
+    ordered = {
+        k: data[k]
+        for k in ("name", "enabled", "stop", "min_confidence", "when", "then")
+        if k in data
+    }
     return yaml.safe_dump(ordered, sort_keys=False, allow_unicode=True, width=100)
 
 
@@ -426,6 +430,7 @@ def _form(
             "actions": ACTIONS,
             "action_by_type": ACTION_BY_TYPE,
             "teams": session.scalars(select(Team.name).order_by(Team.name)).all(),
+            "default_min_confidence": DEFAULT_MIN_CONFIDENCE,
         },
         422 if errors else 200,
         session=session,

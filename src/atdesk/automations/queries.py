@@ -52,6 +52,8 @@ def rule_out(row: AutomationRule) -> RuleOut:
         name=row.name,
         enabled=row.enabled,
         stop=row.stop,
+        min_confidence=spec.min_confidence,
+        confidence_floor=spec.confidence_floor,
         when=spec.when.given(),
         then=spec.actions_json(),
         default_key=row.default_key,

@@ -30,6 +30,7 @@ def spec_of(row: AutomationRule) -> RuleSpec:
             "name": row.name,
             "enabled": row.enabled,
             "stop": row.stop,
+            "min_confidence": row.min_confidence,
             "when": row.conditions,
             "then": row.actions,
         }
@@ -79,6 +80,7 @@ def _apply(row: AutomationRule, spec: RuleSpec) -> None:
     row.name = spec.name
     row.enabled = spec.enabled
     row.stop = spec.stop
+    row.min_confidence = spec.min_confidence
     row.conditions = spec.when.given()
     row.actions = spec.actions_json()
 
@@ -108,6 +110,7 @@ def _snapshot(row: AutomationRule) -> dict[str, Any]:
         "position": row.position,
         "enabled": row.enabled,
         "stop": row.stop,
+        "min_confidence": row.min_confidence,
         "conditions": row.conditions,
         "actions": row.actions,
     }
@@ -220,14 +223,12 @@ def export_yaml(session: Session, brand: Brand) -> str:
 
 
 def rule_document(spec: RuleSpec) -> dict[str, Any]:
-    """One rule as it is written in YAML: the file's key order, only the conditions given."""
-    return {
-        "name": spec.name,
-        "enabled": spec.enabled,
-        "stop": spec.stop,
-        "when": spec.when.given(),
-        "then": spec.actions_json(),
-    }
+    """One rule as it is written in YAML: the file's key order, only the conditions given
+    (and `min_confidence` only when the rule sets its own)."""
+    document: dict[str, Any] = {"name": spec.name, "enabled": spec.enabled, "stop": spec.stop}
+    if spec.min_confidence is not None:
+        document["min_confidence"] = spec.min_confidence
+    return {**document, "when": spec.when.given(), "then": spec.actions_json()}
 
 
 def parse_yaml(text: str) -> RuleSet:

@@ -204,6 +204,7 @@ class RuleForm:
     name: str = ""
     enabled: bool = True
     stop: bool = False
+    min_confidence: str = ""
     position: str = ""
     when: dict[str, str | list[str]] = field(default_factory=dict)
     then: list[ActionRow] = field(default_factory=list)
@@ -234,6 +235,7 @@ def read_form(fields: FormData) -> RuleForm:
         name=text("name"),
         enabled=bool(fields.get("enabled")),
         stop=bool(fields.get("stop")),
+        min_confidence=text("min_confidence").strip(),
         position=text("position"),
     )
     for name in fields.getlist("condition"):
@@ -258,7 +260,12 @@ def read_form(fields: FormData) -> RuleForm:
 
 def form_of_spec(spec: RuleSpec) -> RuleForm:
     """A saved (or YAML-written) rule as the form shows it; reading it back gives `spec`."""
-    form = RuleForm(name=spec.name, enabled=spec.enabled, stop=spec.stop)
+    form = RuleForm(
+        name=spec.name,
+        enabled=spec.enabled,
+        stop=spec.stop,
+        min_confidence=_text(spec.min_confidence),
+    )
     for name, value in spec.when.given().items():
         form.when[name] = _shown(CONDITION_BY_NAME[name], value)
     for index, action in enumerate(spec.actions_json()):
@@ -308,6 +315,7 @@ def check_form(form: RuleForm) -> Checked:
         "name": form.name,
         "enabled": form.enabled,
         "stop": form.stop,
+        "min_confidence": form.min_confidence.strip() or None,
         "when": when,
         "then": then,
     }
@@ -411,6 +419,10 @@ def error_list(form: RuleForm, errors: dict[str, str]) -> list[tuple[str, str]]:
             labels = {p.name: p.label for p in kinds[head].params}
             where = kinds[head].label + (f": {labels.get(param, param)}" if param else "")
         else:
-            where = {"name": "Name", "then": "Actions"}.get(head, head)
+            where = {
+                "name": "Name",
+                "then": "Actions",
+                "min_confidence": "Minimum intent confidence",
+            }.get(head, head)
         out.append((where, message))
     return out

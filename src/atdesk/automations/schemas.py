@@ -19,6 +19,10 @@ class RuleOut(BaseModel):
     name: str
     enabled: bool
     stop: bool
+    # As written (None: the default); the floor is what the rule needs now (None: it does not
+    # read the intent, so confidence never holds it).
+    min_confidence: float | None
+    confidence_floor: float | None
     when: dict[str, Any]
     then: list[dict[str, Any]]
     default_key: str | None
@@ -31,6 +35,7 @@ class RuleIn(BaseModel):
     name: str
     enabled: bool = True
     stop: bool = False
+    min_confidence: float | None = None
     when: dict[str, Any] = Field(default_factory=dict)
     then: list[dict[str, Any]]
 
@@ -52,6 +57,7 @@ class DryRunRowOut(BaseModel):
     author: str
     text: str
     intent: str | None
+    intent_confidence: float | None
     matched: bool
     failed: str | None
     would: list[str]

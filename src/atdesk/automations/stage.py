@@ -23,9 +23,10 @@ from atdesk.automations.actions import run_action
 from atdesk.automations.bot import follow_up as bot_follow_up
 from atdesk.automations.brandconfig import BrandConfig, brand_config
 from atdesk.automations.context import ActionContext, Outcome, facts_of
-from atdesk.automations.engine import LoadedRule, fired
+from atdesk.automations.engine import LoadedRule, evaluate_rules, held_reason
 from atdesk.automations.rescheduling import answer_offer, open_offer_for
 from atdesk.automations.rulebook import install_defaults, loaded_rules, spec_of
+from atdesk.cases import audit
 from atdesk.config import Settings
 from atdesk.domain.posts import RawEvent
 from atdesk.models import (
@@ -47,6 +48,7 @@ from atdesk.triage.base import Triager
 log = logging.getLogger(__name__)
 
 MAX_POST_AGE = timedelta(days=3)
+HELD = "held-for-agent"  # handled_by when rules would act but triage is not sure of the intent
 
 
 @dataclass(slots=True)
@@ -206,9 +208,30 @@ def _automate(session: Session, post: Post, brands: _Brands, now: datetime) -> P
         return PostRun(post.id, mark.handled_by, [handed])
     run = PostRun(post.id, "rules")
     facts = facts_of(post, post.author, ctx.config)
-    for rule in fired(brands.rules(brand), facts):
-        run.outcomes.extend(_apply_rule(ctx, rule))
+    evaluations = evaluate_rules(brands.rules(brand), facts)
+    for evaluation in evaluations:
+        if evaluation.fired:
+            run.outcomes.extend(_apply_rule(ctx, evaluation.rule))
+        elif evaluation.held:
+            run.outcomes.append(
+                _hold(ctx, evaluation.rule, held_reason(evaluation.rule.spec, facts))
+            )
+    if any(e.held for e in evaluations) and not any(e.fired for e in evaluations):
+        run.handled_by = mark.handled_by = HELD  # no automation acted: the case is a person's
     return run
+
+
+def _hold(ctx: ActionContext, rule: LoadedRule, reason: str) -> Outcome:
+    """Say on the case why the rule did not act (the post itself is marked seen, so once)."""
+    audit.record(
+        ctx.session,
+        entity_type="case",
+        entity_id=ctx.case.id,
+        action="automation.held",
+        actor=f"automation:{rule.spec.name}"[:80],
+        after={"reason": reason, "post_id": ctx.post.id},
+    )
+    return Outcome("rule", "held", reason, {"rule_id": rule.id})
 
 
 def _apply_rule(ctx: ActionContext, rule: LoadedRule) -> list[Outcome]:

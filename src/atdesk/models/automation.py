@@ -5,7 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import (
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from atdesk.models.base import Base, JSONType, UTCDateTime, utcnow
@@ -25,6 +35,8 @@ class AutomationRule(Base):
     conditions: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     actions: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
     stop: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The intent confidence the rule needs to act; NULL: the default (rules.DEFAULT_MIN_CONFIDENCE).
+    min_confidence: Mapped[float | None] = mapped_column(Float)
     default_key: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from atdesk.domain.posts import Post
 from atdesk.domain.triage import TriageInput, TriageResult
@@ -26,3 +27,36 @@ def triage_input(post: Post, brand_name: str | None, aimed_at_executive: bool) -
 def classify(triager: Triager, inputs: Sequence[TriageInput]) -> list[TriageResult]:
     """Labels for a batch, in order."""
     return triager.triage_many(inputs) if inputs else []
+
+
+VERSION_LENGTH = 80  # posts.model_version
+
+
+def model_version(triager: Triager) -> str:
+    """Which model labelled a post, so a label can be traced to the model that gave it.
+
+    A triager may say (`version`); the shipped models say their bundle's manifest version,
+    with a brand's own intent model named after it; the keyword rules are "rules".
+    """
+    own = getattr(triager, "version", None)
+    if isinstance(own, str) and own:
+        return own[:VERSION_LENGTH]
+    bundle = getattr(triager, "bundle", None)
+    if bundle is not None:
+        name = f"model:{getattr(bundle, 'version', 'unversioned')}"
+        intent_model = getattr(triager, "intent_model", None)
+        if intent_model is not None:
+            name += f"+intent:{_intent_model_name(intent_model)}"
+        return name[:VERSION_LENGTH]
+    kind = type(triager).__name__
+    return "rules" if kind == "RulesTriager" else kind[:VERSION_LENGTH]
+
+
+def _intent_model_name(model: Any) -> str:
+    """A brand's own intent model: its metadata's version or name, else its encoder."""
+    meta = getattr(model, "meta", None)
+    if isinstance(meta, dict):
+        for key in ("version", "name", "trained_at", "encoder"):
+            if meta.get(key):
+                return str(meta[key])
+    return type(model).__name__
