@@ -26,13 +26,14 @@ from atdesk.config import Settings
 from atdesk.domain.triage import TriageInput, TriageResult
 from atdesk.emulators.open311 import Open311Emulator
 from atdesk.models import Author, Brand, BusMessage, Case, ChannelAccount, Post
-from atdesk.pipeline.bus import INBOUND
+from atdesk.pipeline.bus import INBOUND, PREPARE_ATTEMPTS, Stale
 from atdesk.pipeline.embedded_bus import EmbeddedBus
 from atdesk.pipeline.ingest import ingest_file
 from atdesk.pipeline.prepare import PipelineHandler
 from atdesk.respond.outbox import Outgoing
 from atdesk.storage.engine import get_engine
 from atdesk.storage.session import transaction
+from atdesk.triage.tokens import MAX_TEXT_CHARS
 from atdesk.web.app import create_app
 from tests.automations.helpers import TRIAGER, Clock, automate, job_env, jobs_of
 from tests.automations.helpers import post as recent_post
@@ -212,6 +213,60 @@ def test_a_brand_changed_during_triage_is_triaged_again_and_stored_once(
         assert message.done_at is not None and message.attempts == 0
 
 
+@dataclass
+class RenamingTriager:
+    """Renames the brand each time it triages, so what it prepared is always stale."""
+
+    database_url: str
+    calls: int = 0
+
+    def triage(self, item: TriageInput) -> TriageResult:
+        return self.triage_many([item])[0]
+
+    def triage_many(self, items: Sequence[TriageInput]) -> list[TriageResult]:
+        self.calls += 1
+        with transaction(self.database_url) as session:
+            acme = Brand.name.startswith("Acme")
+            session.execute(update(Brand).where(acme).values(name=f"Acme {self.calls}"))
+        return TRIAGER.triage_many(items)
+
+
+class BrokenTriager:
+    """A model that fails: the batch must back off like any other failure."""
+
+    def triage(self, item: TriageInput) -> TriageResult:
+        raise RuntimeError("model file is corrupt")
+
+    def triage_many(self, items: Sequence[TriageInput]) -> list[TriageResult]:
+        raise RuntimeError("model file is corrupt")
+
+
+def test_a_batch_stale_every_time_backs_off_with_nothing_stored(desk: Desk) -> None:
+    url = desk.settings.database_url
+    publish(url, post("22", "@acmehelp where is my refund", author="53", handle="ida"))
+    triager = RenamingTriager(url)
+    with pytest.raises(Stale):
+        EmbeddedBus(url).consume(INBOUND, PipelineHandler(triager=triager))
+    assert triager.calls == PREPARE_ATTEMPTS
+    assert stored(url, "22") is None
+    with transaction(url) as session:
+        message = session.scalars(select(BusMessage)).one()
+        assert message.done_at is None and message.attempts == 1
+        assert "Stale" in (message.error or "") and message.available_at > message.created_at
+
+
+def test_a_triager_failing_before_the_write_backs_off_like_any_failure(desk: Desk) -> None:
+    url = desk.settings.database_url
+    publish(url, post("23", "@acmehelp hello?", author="54", handle="jo"))
+    with pytest.raises(RuntimeError, match="corrupt"):
+        EmbeddedBus(url).consume(INBOUND, PipelineHandler(triager=BrokenTriager()))
+    with transaction(url) as session:
+        message = session.scalars(select(BusMessage)).one()
+        assert message.done_at is None and message.attempts == 1
+        assert "corrupt" in (message.error or "")
+    assert EmbeddedBus(url).consume(INBOUND, PipelineHandler(triager=TRIAGER)) == 0, "backing off"
+
+
 def test_writers_go_on_while_a_channel_send_hangs(desk: Desk) -> None:
     settings = desk.settings
     with transaction(settings.database_url) as session:
@@ -288,6 +343,27 @@ def test_a_jsonl_line_with_a_megabyte_of_text_is_stored_with_its_neighbours(
         assert sorted(posts) == ["1", "2", "3"]
         assert posts["2"].text == huge and posts["2"].intent is not None, "triaged"
         assert posts["1"].case_id is not None and posts["3"].case_id is not None
+
+
+def test_sensitivity_reads_what_triage_reads_so_the_write_stays_short(database_url: str) -> None:
+    # It runs in the storing transaction: its words are searched in the first 10,000 characters.
+    filler = "the router drops the connection every evening " * 300
+    assert len(filler) > MAX_TEXT_CHARS
+    with transaction(database_url) as session:
+        make_brand(session)
+    publish(
+        database_url,
+        post("60", f"@acmehelp my lawyer says {filler}", author="60", handle="kim"),
+        post("61", f"@acmehelp {filler} my lawyer says", author="61", handle="lou"),
+    )
+    assert EmbeddedBus(database_url).consume(INBOUND, PipelineHandler(triager=TRIAGER)) == 2
+    with transaction(database_url) as session:
+        rows = session.execute(
+            select(Author.handle, Case).join(Case, Case.customer_author_id == Author.id)
+        )
+        cases = dict(list(rows.tuples()))
+        assert cases["kim"].sensitive and "lawyer" in " ".join(cases["kim"].sensitive_reasons)
+        assert not cases["lou"].sensitive
 
 
 def test_sqlite_waits_for_a_short_lock_instead_of_failing(sqlite_url: str) -> None:

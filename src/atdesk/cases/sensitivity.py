@@ -9,6 +9,7 @@ from typing import Any
 
 from atdesk.domain.handles import handle_key, mentions
 from atdesk.triage.priority import safety_or_legal_words
+from atdesk.triage.tokens import readable
 
 DEFAULT_HIGH_REACH_FOLLOWERS = 10_000
 MANUAL_PREFIX = "marked sensitive by "
@@ -47,13 +48,15 @@ def assess(posts: Sequence[InboundFacts], brand_settings: Mapping[str, Any]) -> 
     reasons: list[str] = []
     executive = False
     for post in posts:
-        lowered = post.text.lower()
-        if watched and any(m in watched for m in mentions(post.text)):
+        # What triage reads: this runs inside the pipeline's write transaction (ADR 78).
+        text = readable(post.text)
+        lowered = text.lower()
+        if watched and any(m in watched for m in mentions(text)):
             executive = True
             _add(reasons, "aimed at an executive")
         if post.verified or post.followers >= threshold:
             _add(reasons, f"high-reach author ({post.followers:,} followers)")
-        found = safety_or_legal_words(post.text) or _first(PERSONAL_RISK_WORDS, post.text)
+        found = safety_or_legal_words(text) or _first(PERSONAL_RISK_WORDS, text)
         if found:
             _add(reasons, f"legal or safety words ({found.lower()})")
         for word in extra_words:
