@@ -1,8 +1,9 @@
 """Row ids and page numbers read from people's input, bounded before they reach a database.
 
 Python's integers have no size, the databases' do: SQLite raises OverflowError past 2**63 - 1
-and PostgreSQL refuses what does not fit its column. A number no row can have is checked here,
-once, so a hostile id answers 'not found' or 'not valid' instead of a server error.
+and PostgreSQL refuses what does not fit its column, whose ids are INTEGER (to 2**31 - 1), as are
+the LIMIT and OFFSET it is sent. A number no row can have is checked here, once, so a hostile id
+answers 'not found' or 'not valid' instead of a server error.
 """
 
 from __future__ import annotations
@@ -11,14 +12,14 @@ from typing import Annotated
 
 from pydantic import Field
 
-# The largest 64-bit signed integer: SQLite's INTEGER and PostgreSQL's BIGINT end here.
-MAX_ID = 2**63 - 1
-# Pages past this are past the end of any list (and page * size still fits 64 bits).
-MAX_PAGE = 10**9
-# Offsets into a list: anything larger is past its end (and fits a 64-bit OFFSET).
-MAX_OFFSET = 10**12
+# The largest 32-bit signed integer: PostgreSQL's INTEGER (every id column) ends here.
+MAX_ID = 2**31 - 1
+# Pages past this are past the end of any list (and page * size still fits 32 bits).
+MAX_PAGE = 10**7
+# Offsets into a list: anything larger is past its end (and fits PostgreSQL's INTEGER OFFSET).
+MAX_OFFSET = 2**31 - 1
 
-# An id of a stored row, in a path, a query string or a JSON body: 1 .. 2**63 - 1.
+# An id of a stored row, in a path, a query string or a JSON body: 1 .. 2**31 - 1.
 RowId = Annotated[int, Field(ge=1, le=MAX_ID)]
 # How far into a list an API page starts.
 Offset = Annotated[int, Field(ge=0, le=MAX_OFFSET)]

@@ -42,6 +42,7 @@ from atdesk.web.errors import install_error_handlers
 from atdesk.web.proxies import ForwardedHeaders, TrustedProxies
 from atdesk.web.ratelimit import LoginLimits
 from atdesk.web.security import SecurityHeaders, SessionCookies, docs_page_policy
+from atdesk.web.storable_text import storable_text
 from atdesk.web.timing import ServerTiming
 
 # The cookie only names a server-side session, whose own expiry decides (accounts.sessions).
@@ -58,6 +59,7 @@ def create_app(settings: Settings | None = None, *, outbox: Outbox | None = None
         docs_url=None,
         redoc_url=None,
         openapi_url=None,
+        dependencies=[Depends(storable_text)],
     )
     app.state.settings = settings
     app.state.outbox = outbox or ChannelOutbox()
