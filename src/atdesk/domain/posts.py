@@ -54,6 +54,36 @@ class Post:
         return (self.network.value, self.native_id)
 
 
+# What the posts and authors tables hold (models/post.py, models/customer.py, models/brand.py);
+# a longer value fails on PostgreSQL (SQLite stores anything), so it is refused where it is read.
+MAX_NATIVE_ID = 128
+MAX_HANDLE = 320
+MAX_BRAND_NAME = 120  # a company's handle in a replay file names its brand
+MAX_NAME = 200
+MAX_LANG = 8
+MAX_FOLLOWERS = 2**31 - 1
+
+
+def unstorable(post: Post) -> str | None:
+    """Why this post cannot be stored as it is (a field longer than its column), or None."""
+    checks = (
+        ("id", post.native_id, MAX_NATIVE_ID),
+        ("author id", post.author.native_id, MAX_NATIVE_ID),
+        ("in-reply-to id", post.in_reply_to or "", MAX_NATIVE_ID),
+        ("author handle", post.author.handle, MAX_HANDLE),
+        ("author name", post.author.name, MAX_NAME),
+        ("language", post.lang or "", MAX_LANG),
+    )
+    for what, value, limit in checks:
+        if len(value) > limit:
+            return f"{what} has {len(value)} characters; at most {limit} can be stored"
+    if post.inbound is False and len(post.author.handle) > MAX_BRAND_NAME:
+        return f"a company handle names its brand: at most {MAX_BRAND_NAME} characters"
+    if not 0 <= post.author.followers <= MAX_FOLLOWERS:
+        return f"author followers {post.author.followers} is not between 0 and {MAX_FOLLOWERS}"
+    return None
+
+
 @dataclass(frozen=True, slots=True)
 class RawEvent:
     """An event as a channel received it, before normalisation; what the bus carries."""

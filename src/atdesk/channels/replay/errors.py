@@ -30,7 +30,15 @@ _ESCAPED_BYTES = range(0xDC80, 0xDD00)
 
 
 def undecodable(text: str) -> str | None:
-    """Why text read with errors="surrogateescape" was not UTF-8 in the file (None if it was)."""
+    """Why text read with errors="surrogateescape" cannot be stored (None if it can).
+
+    A byte that was not UTF-8 in the file, a lone surrogate, or a NUL, which PostgreSQL's text
+    and JSON columns refuse (SQLite would take it, so a file would load on one and not the other).
+    """
+    nul = text.find("\x00")
+    if nul != -1:
+        column = nul - text.rfind("\n", 0, nul)
+        return f"a NUL character (U+0000) at column {column}; text cannot contain NUL"
     if text.isascii():
         return None
     try:

@@ -9,7 +9,7 @@ from typing import Any, TextIO
 
 from atdesk.channels.replay.errors import RowError, RowInvalid, undecodable
 from atdesk.domain.networks import Network, parse_network
-from atdesk.domain.posts import Author, Post, RawEvent
+from atdesk.domain.posts import Author, Post, RawEvent, unstorable
 
 SOURCE = "jsonl"
 FIELDS = frozenset(
@@ -85,7 +85,7 @@ def _strings(value: Any, path: str) -> Iterator[tuple[str, str]]:
 
 
 def _unpaired_surrogate(strings: Iterable[tuple[str, str]]) -> str | None:
-    """A JSON \\ud800-style escape left alone decodes to text no database can store."""
+    """A JSON \\ud800-style escape left alone, or a \\u0000, decodes to text no database stores."""
     for path, value in strings:
         problem = undecodable(value)
         if problem is not None:
@@ -129,7 +129,7 @@ def normalize_line(data: dict[str, Any]) -> Post:
     if inbound is not None and not isinstance(inbound, bool):
         raise RowInvalid("bad inbound; expected true or false")
     to = data.get("to")
-    return Post(
+    post = Post(
         network=network,
         native_id=native_id,
         text=text,
@@ -151,6 +151,10 @@ def normalize_line(data: dict[str, Any]) -> Post:
         lang=str(data["lang"]) if data.get("lang") else None,
         inbound=inbound,
     )
+    problem = unstorable(post)
+    if problem is not None:
+        raise RowInvalid(problem)
+    return post
 
 
 def read_jsonl(stream: TextIO) -> Iterator[RawEvent | RowError]:

@@ -12,8 +12,8 @@ from atdesk.domain.posts import RawEvent
 
 
 def detect_format(path: Path) -> str:
-    """'jsonl' when the first non-blank character is '{', else 'csv'."""
-    with path.open(encoding="utf-8", errors="replace") as handle:
+    """'jsonl' when the first non-blank character is '{', else 'csv' (a BOM is not a character)."""
+    with path.open(encoding="utf-8-sig", errors="replace") as handle:
         for line in handle:
             if line.strip():
                 return "jsonl" if line.lstrip().startswith("{") else "csv"
@@ -24,8 +24,9 @@ def read_replay(path: Path, warn: Callable[[str], None] = print) -> Iterator[Raw
     """Events and row errors from a CSV or JSON Lines replay file."""
     fmt = detect_format(path)
     # A byte that is not UTF-8 costs its row only: the readers report it with its line number.
+    # A byte order mark (spreadsheets write one) is dropped, or the first row would be lost.
     newline = "" if fmt == "csv" else None
-    with path.open(encoding="utf-8", errors="surrogateescape", newline=newline) as handle:
+    with path.open(encoding="utf-8-sig", errors="surrogateescape", newline=newline) as handle:
         if fmt == "jsonl":
             yield from read_jsonl(handle)
         else:

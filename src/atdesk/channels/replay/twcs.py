@@ -12,7 +12,7 @@ from typing import Any, TextIO
 
 from atdesk.channels.replay.errors import ReplayFormatError, RowError, RowInvalid, undecodable
 from atdesk.domain.networks import Network
-from atdesk.domain.posts import Author, Post, RawEvent
+from atdesk.domain.posts import Author, Post, RawEvent, unstorable
 
 SOURCE = "twcs"
 COLUMNS = (
@@ -69,7 +69,7 @@ def _records(lines: Iterator[str]) -> Iterator[tuple[int, list[str]] | RowError]
             if restart is not None:
                 pending.extend(reversed(taken[restart:]))
             continue
-        if not buf.isascii() and (bad := _not_utf8([first, *taken])) is not None:
+        if (not buf.isascii() or "\x00" in buf) and (bad := _not_utf8([first, *taken])) is not None:
             yield bad
             continue
         if buf.strip():
@@ -148,7 +148,7 @@ def normalize_row(row: dict[str, Any]) -> Post:
     )
     text = html.unescape(str(row.get("text", "")))
     mention = _MENTION.search(text) if inbound else None
-    return Post(
+    post = Post(
         network=Network.X,
         native_id=native_id,
         text=text,
@@ -159,6 +159,10 @@ def normalize_row(row: dict[str, Any]) -> Post:
         to_handle=mention.group(1) if mention else None,
         inbound=inbound,
     )
+    problem = unstorable(post)
+    if problem is not None:
+        raise RowInvalid(problem)
+    return post
 
 
 def read_twcs(stream: TextIO, warn: Callable[[str], None] = print) -> Iterator[RawEvent | RowError]:
