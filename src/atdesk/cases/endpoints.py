@@ -10,7 +10,14 @@ from sqlalchemy import func, select
 
 from atdesk.cases import actions
 from atdesk.cases.access import NotVisible, restrict, visible_case
-from atdesk.cases.queries import CaseFilter, HistoryScope, case_out, list_cases, post_out
+from atdesk.cases.queries import (
+    CaseFilter,
+    HistoryScope,
+    View,
+    case_out,
+    list_cases,
+    post_out,
+)
 from atdesk.cases.schemas import (
     CaseOut,
     CaseUpdate,
@@ -51,12 +58,14 @@ def get_cases(
     q: str | None = None,
     all_statuses: bool = False,
     history: HistoryScope = HistoryScope.EXCLUDE,
+    view: View = View.ALL,
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> Page[CaseOut]:
     """Cases in your brands, most pressing first; open ones unless a status or all_statuses.
 
     History cases (loaded by a history ingest, ADR 73) only with `history=include` or `only`.
+    `view` is one of the inbox's views (`needs_review`: least confident intent first).
     """
     rows, total = list_cases(
         session,
@@ -72,6 +81,10 @@ def get_cases(
             tag=tag,
             search=q,
             history=history,
+            view=view,
+            user_id=viewer.user.id,
+            team_ids=viewer.team_ids,
+            team_brand_ids=viewer.team_brand_ids,
             brand_ids=viewer.brand_ids,
         ),
         limit=limit,

@@ -8,7 +8,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select, true
+from sqlalchemy import ColumnElement, ScalarSelect, Select, and_, false, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from atdesk.cases.access import restrict
@@ -38,6 +38,7 @@ class View(StrEnum):
     ESCALATED = "escalated"
     BREACHING = "breaching"
     ALL = "all"
+    NEEDS_REVIEW = "needs_review"
     HISTORY = "history"
 
 
@@ -48,8 +49,13 @@ VIEW_LABELS = {
     View.ESCALATED: "Escalated",
     View.BREACHING: "Breaching SLA",
     View.ALL: "All open",
+    View.NEEDS_REVIEW: "Needs review",
     View.HISTORY: "History",
 }
+# Needs review: open cases whose latest customer post triage labelled below this confidence,
+# the same floor below which automation rules leave a post to a person (tested equal to
+# automations.rules.DEFAULT_MIN_CONFIDENCE), so agents' corrections go where they teach most.
+NEEDS_REVIEW_BELOW = 0.7
 
 
 class HistoryScope(StrEnum):
@@ -98,7 +104,25 @@ def _view_condition(f: CaseFilter) -> ColumnElement[bool] | None:
         return Case.escalated.is_(True)
     if f.view is View.BREACHING:
         return Case.sla_due_at <= (f.now or utcnow()) + WARN_BEFORE
+    if f.view is View.NEEDS_REVIEW:
+        return latest_confidence() < NEEDS_REVIEW_BELOW
     return None
+
+
+def latest_confidence() -> ScalarSelect[float | None]:
+    """How sure triage was of the intent of the case's latest (unfiltered) customer post."""
+    return (
+        select(PostRow.intent_confidence)
+        .where(
+            PostRow.case_id == Case.id,
+            PostRow.inbound.is_(True),
+            PostRow.filtered_reason.is_(None),
+        )
+        .order_by(PostRow.created_at.desc(), PostRow.id.desc())
+        .limit(1)
+        .correlate(Case)
+        .scalar_subquery()
+    )
 
 
 def _history_condition(f: CaseFilter) -> ColumnElement[bool] | None:
@@ -168,8 +192,13 @@ def _rank(priority: str) -> int:
         return -1
 
 
-def inbox_order(query: Q) -> Q:
-    """Most pressing first: priority, then the SLA deadline nearest (none last), then age."""
+def inbox_order(query: Q, view: View | None = None) -> Q:
+    """Most pressing first: priority, then the SLA deadline nearest (none last), then age.
+
+    Needs review lists the least confident first instead: where a correction teaches most.
+    """
+    if view is View.NEEDS_REVIEW:
+        return query.order_by(latest_confidence().asc(), Case.opened_at.asc(), Case.id.asc())
     return query.order_by(
         Case.priority_rank.desc(),
         Case.sla_due_at.is_(None),
@@ -195,7 +224,7 @@ def list_cases(
     total = session.scalar(count_cases(f, session)) or 0
     ids = list(
         session.scalars(
-            inbox_order(_filtered(select(Case.id), f, session)).limit(limit).offset(offset)
+            inbox_order(_filtered(select(Case.id), f, session), f.view).limit(limit).offset(offset)
         )
     )
     if not ids:
@@ -269,7 +298,8 @@ def brand_counts(session: Session, base: CaseFilter) -> dict[int, int]:
 
 def ids_in_view(session: Session, f: CaseFilter, *, limit: int = 500) -> list[int]:
     """Case ids of a filtered inbox, in inbox order (for bulk actions and j/k navigation)."""
-    return list(session.scalars(inbox_order(_filtered(select(Case.id), f, session)).limit(limit)))
+    query = inbox_order(_filtered(select(Case.id), f, session), f.view)
+    return list(session.scalars(query.limit(limit)))
 
 
 def conversation_posts(session: Session, conversation_id: int) -> Sequence[PostRow]:
@@ -349,6 +379,7 @@ def post_out(post: PostRow) -> PostOut:
         filtered_reason=post.filtered_reason,
         intent=post.intent,
         intent_confidence=post.intent_confidence,
+        model_version=post.model_version,
         sentiment=post.sentiment,
         language=post.language,
         spam=post.spam,

@@ -33,6 +33,8 @@ class PostOut(BaseModel):
     filtered_reason: str | None
     intent: str | None
     intent_confidence: float | None
+    # The model that gave these labels (None: stored before versions were recorded).
+    model_version: str | None = None
     sentiment: str | None
     language: str | None
     spam: bool

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from atdesk.domain.posts import RawEvent
 from atdesk.domain.triage import TriageInput, TriageResult
 from atdesk.pipeline.bus import Handler, Stale
-from atdesk.pipeline.classify import classify
+from atdesk.pipeline.classify import classify, model_version
 from atdesk.pipeline.runner import BatchReport, process_events, triage_inputs
 from atdesk.storage.session import transaction
 from atdesk.triage.base import Triager
@@ -32,6 +32,7 @@ class Precomputed:
     """A triager that only looks results up, so the storing transaction never runs a model."""
 
     results: dict[TriageInput, TriageResult]
+    version: str  # the model that gave them, recorded on each post
 
     def triage(self, item: TriageInput) -> TriageResult:
         """The stored result for one post."""
@@ -49,7 +50,8 @@ def pretriage(database_url: str, events: Sequence[RawEvent], triager: Triager) -
     """Read which posts the batch will triage (a short read), then triage them outside it."""
     with transaction(database_url) as session:
         inputs = triage_inputs(session, events)
-    return Precomputed(dict(zip(inputs, classify(triager, inputs), strict=True)))
+    results = dict(zip(inputs, classify(triager, inputs), strict=True))
+    return Precomputed(results, model_version(triager))
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,7 @@ from atdesk.cases.service import CaseChange, merge_conversation_cases, sync_case
 from atdesk.customers.service import attach_case_customers, link_new_authors
 from atdesk.domain.posts import Post, RawEvent
 from atdesk.domain.triage import TriageInput
-from atdesk.pipeline.classify import classify, triage_input
+from atdesk.pipeline.classify import classify, model_version, triage_input
 from atdesk.pipeline.dedupe import deduplicate
 from atdesk.pipeline.directory import BrandDirectory
 from atdesk.pipeline.filter import filter_reason
@@ -164,9 +164,11 @@ def process_events(
         d.conversation_id = threaded.conversation_of[d.post.key]
 
     to_triage = [d for d in decided if needs_triage(d)]
-    results = classify(triager or get_triager(), [input_of(d, directory) for d in to_triage])
+    chosen = triager or get_triager()
+    version = model_version(chosen)
+    results = classify(chosen, [input_of(d, directory) for d in to_triage])
     for d, result in zip(to_triage, results, strict=True):
-        d.triage = result
+        d.triage, d.model_version = result, version
         if result.spam:
             d.filtered_reason = "spam"
     report.filtered = sum(1 for d in decided if d.filtered_reason)

@@ -28,6 +28,7 @@ class Decided:
     filtered_reason: str | None
     conversation_id: int | None = None
     triage: TriageResult | None = None
+    model_version: str | None = None
 
 
 def upsert_authors(
@@ -116,6 +117,7 @@ def insert_posts(
                 "priority": t.priority.value if t else None,
                 "entities": t.entities.to_json() if t else {},
                 "triage_notes": list(t.priority_reasons) if t else [],
+                "model_version": d.model_version if t else None,
                 "edited_at": now if post.edited else None,
                 "deleted_at": now if post.deleted else None,
                 "raw": post.raw,
