@@ -23,6 +23,7 @@ from atdesk.models.base import utcnow
 from atdesk.pipeline.runner import process_events
 from atdesk.respond.outbox import Outbox, Outgoing
 from atdesk.storage.session import transaction
+from atdesk.triage.base import Triager
 from atdesk.triage.baseline import RulesTriager
 from tests.respond.fakes import RecordingOutbox
 
@@ -70,11 +71,15 @@ def post(
 
 
 def automate(
-    session: Session, settings: Settings, *payloads: dict[str, Any], now: datetime = NOW
+    session: Session,
+    settings: Settings,
+    *payloads: dict[str, Any],
+    now: datetime = NOW,
+    triager: Triager | None = None,
 ) -> list[PostRun]:
     """The pipeline, then the automate stage on the batch's case events, as the worker does."""
     events = [RawEvent(source="jsonl", payload=p) for p in payloads]
-    report = process_events(session, events, triager=TRIAGER)
+    report = process_events(session, events, triager=triager or TRIAGER)
     ids = [pid for e in case_events(session, events, report) for pid in e["post_ids"]]
     return automate_posts(session, ids, settings=settings, now=now)
 

@@ -8,6 +8,7 @@ from typing import Any
 from atdesk.domain.posts import Post
 from atdesk.domain.triage import TriageInput, TriageResult
 from atdesk.triage.base import Triager
+from atdesk.triage.baseline import RulesTriager
 
 
 def triage_input(post: Post, brand_name: str | None, aimed_at_executive: bool) -> TriageInput:
@@ -48,8 +49,9 @@ def model_version(triager: Triager) -> str:
         if intent_model is not None:
             name += f"+intent:{_intent_model_name(intent_model)}"
         return name[:VERSION_LENGTH]
-    kind = type(triager).__name__
-    return "rules" if kind == "RulesTriager" else kind[:VERSION_LENGTH]
+    if isinstance(triager, RulesTriager):
+        return "rules"
+    return type(triager).__name__[:VERSION_LENGTH]
 
 
 def _intent_model_name(model: Any) -> str:
