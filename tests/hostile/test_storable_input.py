@@ -53,3 +53,30 @@ def test_text_no_column_can_hold_is_refused_with_422(workspace: Workspace) -> No
     escaped = root.post("/api/v1/saved-views", json={"name": "a \\u0000 b"})
     assert escaped.status_code == 201, "a backslash followed by u0000 is text, not a NUL"
     assert root.get("/api/v1/saved-views").json()[-1]["name"] == "a \\u0000 b"
+
+
+def test_bodies_in_a_wrong_encoding_are_refused_not_crashed(
+    workspace: Workspace,  # noqa: F811 (fixture)
+) -> None:
+    root = workspace.login("root")
+    latin1 = root.post(
+        "/api/v1/saved-views",
+        content='{"name": "café"}'.encode("latin-1"),
+        headers={"content-type": "application/json"},
+    )
+    assert latin1.status_code in (400, 422)
+    utf16 = root.post(
+        "/api/v1/saved-views",
+        content='{"name": "late"}'.encode("utf-16"),
+        headers={"content-type": "application/json"},
+    )
+    assert utf16.status_code == 201 and utf16.json()["name"] == "late", "JSON's UTF-16 is read"
+    form = root.post(
+        "/me/password",
+        content=b"current=caf%E9&new=x&confirm=x",
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
+    assert form.status_code < 500
+    assert (
+        root.get("/api/v1/customers", params={"q": b"caf\xe9".decode("latin-1")}).status_code == 200
+    )
