@@ -10,7 +10,8 @@ failed. `word`: an 8,000-character unbroken word published on the inbound topic 
 webhook and the connectors do), handled by serve's worker. `10mb`: the same with 10 MB of
 customer text. `ingest`: `atdesk ingest` of a JSON Lines file whose middle line holds 1 MB of
 text, while serve runs. `--src` runs serve and ingest from another checkout's `src` (the code
-before a change, e.g. from `git archive`). Results go to docs/benchmarks.md.
+before a change, e.g. from `git archive`; the database is migrated by this checkout, so both
+must know the same migrations). Results go to docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -153,6 +154,8 @@ def run_case(name: str, src: Path) -> dict[str, Any]:
     )
     try:
         for _ in range(600):
+            if serve.poll() is not None:
+                raise SystemExit(f"atdesk serve stopped; see {work / 'serve.log'}")
             try:
                 if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
                     break
