@@ -33,7 +33,7 @@ class TriageBundle:
     heads: dict[str, LinearHead]
     manifest: dict[str, Any] = field(default_factory=dict)
     _stacked_sparse: npt.NDArray[np.float32] = field(init=False, repr=False)
-    _stacked_dense: npt.NDArray[np.float32] = field(init=False, repr=False)
+    _stacked_dense: npt.NDArray[np.float64] = field(init=False, repr=False)
     _stacked_bias: npt.NDArray[np.float32] = field(init=False, repr=False)
     _slices: dict[str, slice] = field(init=False, repr=False)
 
@@ -45,7 +45,9 @@ class TriageBundle:
             self._slices[name] = slice(start, start + width)
             start += width
         self._stacked_sparse = np.hstack([self.heads[n].sparse_weights for n in HEADS])
-        self._stacked_dense = np.hstack([self.heads[n].dense_weights for n in HEADS])
+        self._stacked_dense = np.hstack([self.heads[n].dense_weights for n in HEADS]).astype(
+            np.float64
+        )
         self._stacked_bias = np.concatenate([self.heads[n].bias for n in HEADS])
 
     @property
@@ -57,8 +59,12 @@ class TriageBundle:
         """Probabilities of every head for a batch."""
         scores = np.asarray(features.sparse @ self._stacked_sparse, dtype=np.float32)
         if self._stacked_dense.shape[0]:
+            # In float64, so a post scores the same alone (a matrix-vector product) and in a
+            # batch (matrix-matrix, summed in another order): the float32 sums differed in
+            # the last bits, enough to change a near-zero confidence.
             with one_blas_thread():
-                scores += features.dense @ self._stacked_dense
+                dense = features.dense.astype(np.float64) @ self._stacked_dense
+            scores += dense.astype(np.float32)
         scores += self._stacked_bias
         return {
             name: probabilities_from_scores(scores[:, self._slices[name]], self.heads[name])
