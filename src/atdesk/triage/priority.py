@@ -2,14 +2,15 @@
 
 The rule (also in docs/triage.md and shown on the case page):
 1. Start from the intent: praise and other are low; everything else is normal.
-2. Danger happening now (a fire, smoke pouring out, a gas leak, sparking, live wires, someone
-   injured or trapped, flooding, a burst pipe) makes it urgent. Words only count in the sense
-   that means danger: "Fire TV", "fire the flight attendant" and "Arcade Fire" do not.
+2. Danger happening now (a fire, smoke pouring out, a gas leak or smell, sparking, live wires,
+   someone injured or trapped, flooding, a burst pipe) makes it urgent. Words only count in
+   the sense that means danger: "Fire TV", "fire the flight attendant" and "Arcade Fire" do
+   not.
 3. Fraud and account-takeover words (fraud, scam, stolen, hacked, unauthorised) make it urgent.
 4. Risk words (unsafe, dangerous, a hazard, an emergency, collapsing, a threat, stealing),
-   hazards in the street
-   (a downed tree, something blocking a road, a pothole, a sinkhole), outage words (outage, no
-   power, service down) and legal words (lawyer, lawsuit, regulator) raise it to at least high.
+   hazards in the street (a downed tree, something blocking a road, a pothole, a sinkhole),
+   outage words (outage, no power, service down) and legal words (lawyer, lawsuit, regulator)
+   raise it to at least high.
 5. A post aimed at a watched executive account is at least high.
 6. Reach: a verified author or 10,000+ followers raises a negative post one level (to at
    most urgent) and any other post to at least normal; 100,000+ followers means at least high.
