@@ -71,6 +71,12 @@ def test_bodies_in_a_wrong_encoding_are_refused_not_crashed(
         headers={"content-type": "application/json"},
     )
     assert utf16.status_code == 201 and utf16.json()["name"] == "late", "JSON's UTF-16 is read"
+    utf16_nul = root.post(
+        "/api/v1/saved-views",
+        content='{"name": "late\\u0000"}'.encode("utf-16"),
+        headers={"content-type": "application/json"},
+    )
+    assert utf16_nul.status_code == 422 and utf16_nul.json()["detail"] == NUL_REFUSED
     form = root.post(
         "/me/password",
         content=b"current=caf%E9&new=x&confirm=x",

@@ -51,8 +51,12 @@ def _unstorable(text: str) -> str | None:
 
 
 def _json_problem(body: bytes) -> str | None:
-    """The first unstorable string of a JSON body (one that does not parse is FastAPI's 422)."""
-    if b"\\u" not in body:
+    """The first unstorable string of a JSON body (one that does not parse is FastAPI's to refuse).
+
+    Only an escape can carry a NUL or a lone surrogate in UTF-8 JSON, so a body without one is
+    not parsed twice; zero bytes mean UTF-16 or UTF-32, which JSON allows, and are parsed.
+    """
+    if b"\\u" not in body and b"\x00" not in body:
         return None
     try:
         parsed = json.loads(body)
