@@ -251,3 +251,23 @@ def test_the_dry_run_shows_the_confidence_and_who_would_decide(settings: Setting
             session, settings, brand, spec.model_copy(update={"min_confidence": 0.4}), now=NOW
         )
         assert lenient.matched and lenient.would == ["tag the case callback"]
+
+
+def test_the_rules_page_and_api_show_each_rules_floor(site: Site) -> None:
+    with transaction(site.settings.database_url) as session:
+        brand_id = session.scalars(select(Post.brand_id).where(Post.native_id == "1")).one()
+        assert brand_id is not None
+        row = next(r for r in rule_rows(session, brand_id) if r.name == CALLBACKS)
+        row.min_confidence = 0.55
+    rules = site.anonymous.get(
+        f"/api/v1/rules?brand_id={brand_id}", headers={"Authorization": f"Bearer {site.token}"}
+    ).json()
+    floors = {r["name"]: (r["min_confidence"], r["confidence_floor"]) for r in rules}
+    assert floors[CALLBACKS] == (0.55, 0.55)
+    assert floors["Personal data posted in public moves to a private message"] == (None, None)
+    assert floors["Questions get a knowledge-base answer, or a person"] == (
+        None,
+        DEFAULT_MIN_CONFIDENCE,
+    )
+    page = site.login("root").get(f"/automations/rules?brand_id={brand_id}")
+    assert re.search(r'data-testid="rule-min-confidence">≥ 0\.55<', page.text)
