@@ -78,6 +78,31 @@ def test_a_mastodon_payload_of_the_wrong_shape_is_a_malformed_event(
     assert str(raised.value) == message
 
 
+@pytest.mark.parametrize(
+    ("path", "value", "message"),
+    [
+        (("status", "account", "acct"), "a" * 400, "author handle has 400 characters"),
+        (("status", "account", "display_name"), "n" * 201, "author name has 201 characters"),
+        (("status", "account", "followers_count"), 2**40, "author followers 1099511627776"),
+    ],
+)
+def test_a_live_post_too_long_for_its_columns_is_a_malformed_event(
+    path: tuple[str, ...], value: Any, message: str
+) -> None:
+    """Live networks get the replay's storable check: PostgreSQL would refuse the whole batch."""
+    notification = copy.deepcopy(mention())
+    target = notification
+    for step in path[:-1]:
+        target = target[step]
+    target[path[-1]] = value
+    event = RawEvent(MASTODON_NOTIFICATION, {"notification": notification, "brand": {}})
+    with pytest.raises(MalformedEvent) as raised:
+        normalize(event)
+    assert str(raised.value).startswith(
+        f"{MASTODON_NOTIFICATION} event cannot be stored: {message}"
+    )
+
+
 class PagesOf:
     """A Bluesky API that answers listNotifications with the given bodies, in turn."""
 

@@ -8,7 +8,7 @@ from typing import Any
 from atdesk.channels.errors import SHAPE_ERRORS, MalformedEvent, shape_problem
 from atdesk.channels.registry import normalizers as channel_normalizers
 from atdesk.channels.replay import jsonl, twcs
-from atdesk.domain.posts import Post, RawEvent
+from atdesk.domain.posts import Post, RawEvent, unstorable
 
 Normalizer = Callable[[dict[str, Any]], Post]
 
@@ -29,13 +29,18 @@ def register_normalizer(source: str, normalizer: Normalizer) -> None:
 
 
 def normalize(event: RawEvent) -> Post:
-    """The Post for one raw event; a payload of the wrong shape is a MalformedEvent, not a crash."""
+    """The Post for one raw event; a payload of the wrong shape, or with a field longer than its
+    column (which SQLite keeps and PostgreSQL refuses, failing the batch), is a MalformedEvent."""
     try:
         normalizer = _NORMALIZERS[event.source]
     except KeyError:
         raise UnknownSource(f"no normaliser for source {event.source!r}") from None
     try:
-        return normalizer(event.payload)
+        post = normalizer(event.payload)
     except SHAPE_ERRORS as exc:
-        problem = shape_problem(exc)
-        raise MalformedEvent(f"{event.source} event has the wrong shape: {problem}") from exc
+        shape = shape_problem(exc)
+        raise MalformedEvent(f"{event.source} event has the wrong shape: {shape}") from exc
+    too_long = unstorable(post)
+    if too_long is not None:
+        raise MalformedEvent(f"{event.source} event cannot be stored: {too_long}")
+    return post
