@@ -13,7 +13,7 @@ Training data (all may train a shipped model; see docs/triage.md for licences):
 Whole industries of the corpus (about a fifth, chosen by hash; training/customer_posts.py) are
 held out: the intent and sentiment heads are first fitted without them, scored on them and
 their softmax temperature fitted on them; the shipped heads are then refitted on everything
-with that temperature (docs/adr/0079).
+with that temperature (docs/adr/0081).
 Evaluation (never trained on): the yardstick's validation half (training/eval_yardstick.py;
 its test half is the lead's, once per release), the older twcs dev labels, ericsson topics,
 TweetEval sentiment and offensive test, the 300 AmazonHelp tweets. VADER and the keyword
