@@ -10,6 +10,7 @@ from sqlalchemy import select, update
 
 from atdesk.accounts.service import create_token, find_user
 from atdesk.cases.queries import NEEDS_REVIEW_BELOW, CaseFilter, View, inbox_counts, list_cases
+from atdesk.cases.service import sync_cases
 from atdesk.models import Author, Case, Post
 from atdesk.pipeline.classify import model_version
 from atdesk.storage.session import transaction
@@ -18,7 +19,8 @@ from tests.web.conftest import Workspace
 
 
 def _confidences(workspace: Workspace, **by_native_id: float) -> None:
-    """Say how sure triage was of each post (the seed's model gives whatever it gives)."""
+    """Say how sure triage was of each post (the seed's model gives whatever it gives), and
+    let the cases follow their posts as the pipeline's sync does."""
     with transaction(workspace.settings.database_url) as session:
         for native_id, confidence in by_native_id.items():
             session.execute(
@@ -26,6 +28,7 @@ def _confidences(workspace: Workspace, **by_native_id: float) -> None:
                 .where(Post.native_id == native_id.removeprefix("p"))
                 .values(intent_confidence=confidence)
             )
+        sync_cases(session, session.scalars(select(Case.conversation_id)).all())
 
 
 def _case_ids(workspace: Workspace) -> dict[str, int]:
@@ -102,3 +105,18 @@ def test_every_triaged_post_names_its_model_on_the_case_and_in_the_api(
     }
     page = workspace.login("ana").get(f"/cases/{_case_ids(workspace)['finn']}")
     assert re.search(rf'data-testid="model-version"[^>]*>{re.escape(version)}<', page.text)
+
+
+def test_an_agents_intent_correction_takes_the_case_out_of_needs_review(
+    workspace: Workspace,
+) -> None:
+    _confidences(workspace, p3=0.1, p5=0.2)
+    cases = _case_ids(workspace)
+    ana = workspace.login("ana")
+    with transaction(workspace.settings.database_url) as session:
+        latest = session.scalars(select(Post).where(Post.native_id == "3")).one()
+    other = "question" if latest.intent != "question" else "complaint"
+    corrected = ana.post(f"/posts/{latest.id}/triage", data={"choice": f"intent:{other}"})
+    assert corrected.status_code in (200, 303), corrected.text
+    listed = _api(workspace, "ana", "/api/v1/cases?view=needs_review")["items"]
+    assert [c["id"] for c in listed] == [cases["finn"]]

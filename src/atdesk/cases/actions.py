@@ -237,6 +237,9 @@ def _check_label(field: str, value: str) -> str:
     return value
 
 
+CORRECTED = 1.0
+
+
 def correct_triage(
     session: Session, post: Post, field: str, value: str, *, user: User
 ) -> TriageCorrection | None:
@@ -262,6 +265,8 @@ def correct_triage(
     )
     session.add(correction)
     setattr(post, field, value)
+    if field == "intent":
+        post.intent_confidence = CORRECTED  # a person said so: out of Needs review, too
     session.flush()
     if post.case_id is not None:
         case = session.get(Case, post.case_id)

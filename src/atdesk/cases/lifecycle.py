@@ -28,6 +28,7 @@ class PostFacts:
     network: str
     # An answer to a satisfaction survey is not a request: it neither opens nor reopens a case.
     survey_answer: bool = False
+    intent_confidence: float | None = None
 
 
 @dataclass(slots=True)
@@ -49,6 +50,8 @@ class Timeline:
     subject: str
     network: str
     waiting_since: datetime | None = None
+    # How sure triage was of the latest customer post's intent (the Needs review view).
+    latest_confidence: float | None = None
 
 
 def timeline(posts: Sequence[PostFacts]) -> Timeline | None:
@@ -84,6 +87,7 @@ def timeline(posts: Sequence[PostFacts]) -> Timeline | None:
         subject=customer[0].text[:280],
         network=customer[0].network,
         waiting_since=unanswered[0].created_at if unanswered else None,
+        latest_confidence=customer[-1].intent_confidence,
     )
 
 

@@ -8,7 +8,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, ScalarSelect, Select, and_, false, func, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from atdesk.cases.access import restrict
@@ -105,24 +105,8 @@ def _view_condition(f: CaseFilter) -> ColumnElement[bool] | None:
     if f.view is View.BREACHING:
         return Case.sla_due_at <= (f.now or utcnow()) + WARN_BEFORE
     if f.view is View.NEEDS_REVIEW:
-        return latest_confidence() < NEEDS_REVIEW_BELOW
+        return Case.latest_confidence < NEEDS_REVIEW_BELOW
     return None
-
-
-def latest_confidence() -> ScalarSelect[float | None]:
-    """How sure triage was of the intent of the case's latest (unfiltered) customer post."""
-    return (
-        select(PostRow.intent_confidence)
-        .where(
-            PostRow.case_id == Case.id,
-            PostRow.inbound.is_(True),
-            PostRow.filtered_reason.is_(None),
-        )
-        .order_by(PostRow.created_at.desc(), PostRow.id.desc())
-        .limit(1)
-        .correlate(Case)
-        .scalar_subquery()
-    )
 
 
 def _history_condition(f: CaseFilter) -> ColumnElement[bool] | None:
@@ -198,7 +182,7 @@ def inbox_order(query: Q, view: View | None = None) -> Q:
     Needs review lists the least confident first instead: where a correction teaches most.
     """
     if view is View.NEEDS_REVIEW:
-        return query.order_by(latest_confidence().asc(), Case.opened_at.asc(), Case.id.asc())
+        return query.order_by(Case.latest_confidence.asc(), Case.opened_at.asc(), Case.id.asc())
     return query.order_by(
         Case.priority_rank.desc(),
         Case.sla_due_at.is_(None),

@@ -89,6 +89,7 @@ def _facts(
             text=row.text,
             network=row.network,
             survey_answer=row.id in survey_answers,
+            intent_confidence=row.intent_confidence,
         )
         for row in rows
     ]
@@ -376,6 +377,7 @@ def _apply_timeline(case: Case, t: Timeline, status: CaseStatus) -> None:
     case.inbound_count = t.inbound_count
     case.outbound_count = t.outbound_count
     case.intent = t.intent
+    case.latest_confidence = t.latest_confidence
     case.sentiment = t.sentiment
     case.language = t.language
     if not case.priority_manual:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String
+from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from atdesk.models.base import Base, JSONType, UTCDateTime, utcnow
@@ -47,6 +47,8 @@ class Case(Base):
     priority: Mapped[str] = mapped_column(String(16), default="normal")
     priority_rank: Mapped[int] = mapped_column(Integer, default=1)
     intent: Mapped[str | None] = mapped_column(String(64))
+    # Triage's confidence in the latest customer post's intent: the Needs review view's key.
+    latest_confidence: Mapped[float | None] = mapped_column(Float)
     sentiment: Mapped[str | None] = mapped_column(String(16))
     language: Mapped[str | None] = mapped_column(String(8))
     network: Mapped[str] = mapped_column(String(16))

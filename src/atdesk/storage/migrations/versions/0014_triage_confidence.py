@@ -1,4 +1,5 @@
-"""Rules act only when triage is sure (a per-rule minimum confidence) and posts name their model
+"""Rules act only when triage is sure (a per-rule minimum confidence), posts name their model,
+cases keep their latest post's confidence (the Needs review view)
 
 Revision ID: 0014
 Revises: 0013
@@ -19,15 +20,26 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    """Two nullable columns: existing rules take the default confidence, old posts no model."""
+    """Nullable columns: existing rules take the default confidence, old posts name no model;
+    open cases get their latest customer post's confidence now, the rest at their next sync."""
     with op.batch_alter_table("automation_rules", schema=None) as batch_op:
         batch_op.add_column(sa.Column("min_confidence", sa.Float(), nullable=True))
     with op.batch_alter_table("posts", schema=None) as batch_op:
         batch_op.add_column(sa.Column("model_version", sa.String(length=80), nullable=True))
+    with op.batch_alter_table("cases", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("latest_confidence", sa.Float(), nullable=True))
+    op.execute(
+        "UPDATE cases SET latest_confidence = (SELECT p.intent_confidence FROM posts p"
+        " WHERE p.case_id = cases.id AND p.inbound = true AND p.filtered_reason IS NULL"
+        " ORDER BY p.created_at DESC, p.id DESC LIMIT 1)"
+        " WHERE status IN ('new', 'open', 'pending')"
+    )
 
 
 def downgrade() -> None:
-    """Drop both; rules then act at any confidence again."""
+    """Drop them; rules then act at any confidence again."""
+    with op.batch_alter_table("cases", schema=None) as batch_op:
+        batch_op.drop_column("latest_confidence")
     with op.batch_alter_table("posts", schema=None) as batch_op:
         batch_op.drop_column("model_version")
     with op.batch_alter_table("automation_rules", schema=None) as batch_op:
