@@ -37,10 +37,15 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    """Drop them; rules then act at any confidence again."""
-    with op.batch_alter_table("cases", schema=None) as batch_op:
+    """Drop them; rules then act at any confidence again.
+
+    SQLite (3.35+) drops the columns in place: rebuilding cases or posts, which other tables
+    reference, would trip the foreign keys atdesk turns on for every connection (ADR 73's
+    migration says the same).
+    """
+    with op.batch_alter_table("cases", schema=None, recreate="never") as batch_op:
         batch_op.drop_column("latest_confidence")
-    with op.batch_alter_table("posts", schema=None) as batch_op:
+    with op.batch_alter_table("posts", schema=None, recreate="never") as batch_op:
         batch_op.drop_column("model_version")
-    with op.batch_alter_table("automation_rules", schema=None) as batch_op:
+    with op.batch_alter_table("automation_rules", schema=None, recreate="never") as batch_op:
         batch_op.drop_column("min_confidence")
