@@ -55,7 +55,7 @@ VIEW_LABELS = {
 # Needs review: open cases whose latest customer post triage labelled below this confidence,
 # the same floor below which automation rules leave a post to a person (tested equal to
 # automations.rules.DEFAULT_MIN_CONFIDENCE), so agents' corrections go where they teach most.
-NEEDS_REVIEW_BELOW = 0.7
+NEEDS_REVIEW_BELOW = 0.65
 
 
 class HistoryScope(StrEnum):
