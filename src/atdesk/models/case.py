@@ -33,6 +33,7 @@ class Case(Base):
             "sentiment",
             "language",
             "network",
+            "latest_confidence",
         ),
     )
 

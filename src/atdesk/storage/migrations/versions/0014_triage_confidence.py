@@ -18,6 +18,25 @@ down_revision: str | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+# The inbox index as 0011 left it, and with the Needs review key: every built-in view's count
+# stays one pass over the index alone (reading 25,000 case rows for it cost ~25 ms on SQLite).
+INDEX_BEFORE = [
+    "status",
+    "history",
+    "brand_id",
+    "priority_rank",
+    "sla_due_at",
+    "opened_at",
+    "assignee_id",
+    "team_id",
+    "escalated",
+    "intent",
+    "sentiment",
+    "language",
+    "network",
+]
+INDEX_AFTER = [*INDEX_BEFORE, "latest_confidence"]
+
 
 def upgrade() -> None:
     """Nullable columns: existing rules take the default confidence, old posts name no model;
@@ -26,8 +45,10 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("min_confidence", sa.Float(), nullable=True))
     with op.batch_alter_table("posts", schema=None) as batch_op:
         batch_op.add_column(sa.Column("model_version", sa.String(length=80), nullable=True))
-    with op.batch_alter_table("cases", schema=None) as batch_op:
+    with op.batch_alter_table("cases", schema=None, recreate="never") as batch_op:
         batch_op.add_column(sa.Column("latest_confidence", sa.Float(), nullable=True))
+        batch_op.drop_index("ix_cases_inbox")
+        batch_op.create_index("ix_cases_inbox", INDEX_AFTER, unique=False)
     op.execute(
         "UPDATE cases SET latest_confidence = (SELECT p.intent_confidence FROM posts p"
         " WHERE p.case_id = cases.id AND p.inbound = true AND p.filtered_reason IS NULL"
@@ -44,6 +65,8 @@ def downgrade() -> None:
     migration says the same).
     """
     with op.batch_alter_table("cases", schema=None, recreate="never") as batch_op:
+        batch_op.drop_index("ix_cases_inbox")
+        batch_op.create_index("ix_cases_inbox", INDEX_BEFORE, unique=False)
         batch_op.drop_column("latest_confidence")
     with op.batch_alter_table("posts", schema=None, recreate="never") as batch_op:
         batch_op.drop_column("model_version")
