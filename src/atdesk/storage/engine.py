@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from functools import lru_cache
 from typing import Any
 
@@ -13,10 +15,29 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     """WAL lets the web app read while the pipeline writes; foreign keys are off by default."""
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA journal_mode=WAL")
+    _set_wal(cursor)
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
+
+
+# Turning a new file to WAL needs it to itself, and SQLite answers "locked" at once there rather
+# than waiting (its busy timeout does not apply): two processes opening a fresh database at the
+# same moment (two first-time `atdesk ingest`) retry for up to this long.
+WAL_SWITCH_WAIT_S = 30.0
+
+
+def _set_wal(cursor: Any) -> None:
+    """PRAGMA journal_mode=WAL, retried while another connection holds the new file."""
+    deadline = time.monotonic() + WAL_SWITCH_WAIT_S
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.02)
 
 
 def normalise_url(url: str) -> str:
