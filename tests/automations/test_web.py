@@ -131,6 +131,9 @@ def test_rest_collections_and_the_feeds(site: Site) -> None:
     assert site.anonymous.get(feed.group(1)[:-4] + "0000").status_code == 404
     calls = site.anonymous.get(feed.group(1).replace("appointments.ics", "callbacks.ics"))
     assert calls.status_code == 404  # a key opens one feed only
+    for odd in ("%C3%A9", "%ED%A0%80", "%FF%FE"):  # non-ASCII keys were a 500 (compare_digest)
+        base = feed.group(1).split("?")[0]
+        assert site.anonymous.get(f"{base}?key={odd}").status_code == 404
 
 
 def test_the_knowledge_base_page_saves_articles(site: Site) -> None:

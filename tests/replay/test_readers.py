@@ -118,6 +118,27 @@ def test_jsonl_lines_are_validated_one_by_one() -> None:
     assert "out of range" in errors[4] and "unknown fields: colour" in errors[5]
 
 
+def test_a_line_nested_a_thousand_deep_costs_its_row_only(tmp_path: Path) -> None:
+    """json.loads raises RecursionError there; it lost the whole file, good rows before it too."""
+    good = json.dumps(
+        {
+            "network": "mastodon",
+            "id": "9001",
+            "text": "@help bin not collected",
+            "created_at": "2026-03-01T14:07:00Z",
+            "author": {"id": "77", "handle": "dana@example.social"},
+        }
+    )
+    deep = '{"x": ' + "[" * 3000 + "]" * 3000 + "}"
+    path = tmp_path / "replay.jsonl"
+    path.write_text("\n".join([good, deep, good.replace("9001", "9002")]) + "\n")
+    items = list(read_replay(path))
+    assert [i.payload["id"] for i in items if isinstance(i, RawEvent)] == ["9001", "9002"]
+    assert [str(i) for i in items if isinstance(i, RowError)] == [
+        "line 2: not valid JSON here: nested too deeply"
+    ]
+
+
 def test_a_byte_that_is_not_utf8_costs_its_row_only(tmp_path: Path) -> None:
     path = tmp_path / "replay.csv"
     path.write_bytes(

@@ -33,7 +33,11 @@ def feed_key(secret_key: str, kind: str, brand_id: int) -> str:
 
 def check_key(secret_key: str, kind: str, brand_id: int, key: str) -> bool:
     """Whether `key` opens this feed (constant-time)."""
-    return kind in KINDS and hmac.compare_digest(feed_key(secret_key, kind, brand_id), key)
+    # Bytes: compare_digest refuses str with non-ASCII characters (a 500 for `?key=é`).
+    given = key.encode("utf-8", "surrogatepass")
+    return kind in KINDS and hmac.compare_digest(
+        feed_key(secret_key, kind, brand_id).encode(), given
+    )
 
 
 def feed_path(secret_key: str, kind: str, brand_id: int) -> str:

@@ -171,6 +171,9 @@ def read_jsonl(stream: TextIO) -> Iterator[RawEvent | RowError]:
         except json.JSONDecodeError as exc:
             yield RowError(number, f"not valid JSON: {exc.msg} at column {exc.colno}")
             continue
+        except RecursionError:  # [[[[...]]]] a thousand deep: one row lost, not the whole file
+            yield RowError(number, "not valid JSON here: nested too deeply")
+            continue
         if not isinstance(data, dict):
             yield RowError(number, "expected a JSON object")
             continue
