@@ -30,6 +30,47 @@ def brand_of(row: dict[str, str], by_id: dict[str, dict[str, str]]) -> str | Non
     return None
 
 
+Sample = list[tuple[str, dict[str, str]]]
+
+
+def round_robin(per_brand: dict[str, list[dict[str, str]]], n: int, seed: int) -> Sample:
+    """Up to n (brand, row) pairs, one brand at a time in turn, so no brand dominates."""
+    rng = random.Random(seed)
+    for brand_rows in per_brand.values():
+        rng.shuffle(brand_rows)
+    chosen: Sample = []
+    brands = sorted(per_brand)
+    depth = 0
+    while len(chosen) < n and any(len(per_brand[b]) > depth for b in brands):
+        for brand in brands:
+            if depth < len(per_brand[brand]) and len(chosen) < n:
+                chosen.append((brand, per_brand[brand][depth]))
+        depth += 1
+    rng.shuffle(chosen)
+    return chosen
+
+
+def write_sample(
+    chosen: Sample, by_id: dict[str, dict[str, str]], ids_out: Path, texts_out: Path
+) -> None:
+    """Ids and brands for the repository; texts, with the message replied to, for labellers."""
+    ids_out.parent.mkdir(parents=True, exist_ok=True)
+    with ids_out.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["tweet_id", "brand"])
+        writer.writerows((row["tweet_id"], brand) for brand, row in chosen)
+    with texts_out.open("w", encoding="utf-8") as handle:
+        for brand, row in chosen:
+            parent = by_id.get(row["in_response_to_tweet_id"])
+            item = {
+                "id": row["tweet_id"],
+                "brand": brand,
+                "text": row["text"],
+                "in_reply_to": parent["text"] if parent is not None else None,
+            }
+            handle.write(json.dumps(item, ensure_ascii=False) + "\n")
+
+
 def main() -> None:
     """Sample N inbound tweets round-robin over brands, skipping the team-labelled dev ids."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -51,34 +92,8 @@ def main() -> None:
         brand = brand_of(row, by_id)
         if brand is not None:
             per_brand[brand].append(row)
-    rng = random.Random(SEED)
-    for brand_rows in per_brand.values():
-        rng.shuffle(brand_rows)
-    chosen: list[tuple[str, dict[str, str]]] = []
-    brands = sorted(per_brand)
-    depth = 0
-    while len(chosen) < args.n and any(len(per_brand[b]) > depth for b in brands):
-        for brand in brands:
-            if depth < len(per_brand[brand]) and len(chosen) < args.n:
-                chosen.append((brand, per_brand[brand][depth]))
-        depth += 1
-    rng.shuffle(chosen)
-    args.ids_out.parent.mkdir(parents=True, exist_ok=True)
-    with args.ids_out.open("w", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["tweet_id", "brand"])
-        for brand, row in chosen:
-            writer.writerow([row["tweet_id"], brand])
-    with args.texts_out.open("w", encoding="utf-8") as handle:
-        for brand, row in chosen:
-            parent = by_id.get(row["in_response_to_tweet_id"])
-            item = {
-                "id": row["tweet_id"],
-                "brand": brand,
-                "text": row["text"],
-                "in_reply_to": parent["text"] if parent is not None else None,
-            }
-            handle.write(json.dumps(item, ensure_ascii=False) + "\n")
+    chosen = round_robin(per_brand, args.n, SEED)
+    write_sample(chosen, by_id, args.ids_out, args.texts_out)
     print(f"{len(chosen)} tweets from {len({b for b, _ in chosen})} brands")
 
 

@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import argparse
 import csv
-import json
-import random
 import re
 from collections import defaultdict
 from pathlib import Path
 
 from training.corpora import data_dir
-from training.sample_dev_tweets import brand_of
+from training.sample_dev_tweets import brand_of, round_robin, write_sample
 
 SEED = 20261207
 DEV = Path(__file__).resolve().parent / "dev"
@@ -51,31 +49,8 @@ def main() -> None:
         brand = brand_of(row, by_id)
         if brand is not None and NET.search(row["text"]):
             per_brand[brand].append(row)
-    rng = random.Random(SEED)
-    for brand_rows in per_brand.values():
-        rng.shuffle(brand_rows)
-    chosen: list[tuple[str, dict[str, str]]] = []
-    depth = 0
-    while len(chosen) < args.n and any(len(v) > depth for v in per_brand.values()):
-        for brand in sorted(per_brand):
-            if depth < len(per_brand[brand]) and len(chosen) < args.n:
-                chosen.append((brand, per_brand[brand][depth]))
-        depth += 1
-    rng.shuffle(chosen)
-    with (DEV / "twcs_rare_supplement_ids.csv").open("w", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["tweet_id", "brand"])
-        writer.writerows((row["tweet_id"], brand) for brand, row in chosen)
-    with args.texts_out.open("w", encoding="utf-8") as handle:
-        for brand, row in chosen:
-            parent = by_id.get(row["in_response_to_tweet_id"])
-            item = {
-                "id": row["tweet_id"],
-                "brand": brand,
-                "text": row["text"],
-                "in_reply_to": parent["text"] if parent is not None else None,
-            }
-            handle.write(json.dumps(item, ensure_ascii=False) + "\n")
+    chosen = round_robin(per_brand, args.n, SEED)
+    write_sample(chosen, by_id, DEV / "twcs_rare_supplement_ids.csv", args.texts_out)
     print(f"{len(chosen)} tweets from {len({b for b, _ in chosen})} brands")
 
 

@@ -36,6 +36,16 @@ def mention() -> dict[str, Any]:
     return next(n for n in load("mastodon_notifications.json") if n["type"] == "mention")
 
 
+def mention_with(path: tuple[str, ...], value: Any) -> RawEvent:
+    """The recorded mention as a raw event, with the value at `path` replaced."""
+    notification = copy.deepcopy(mention())
+    target = notification
+    for step in path[:-1]:
+        target = target[step]
+    target[path[-1]] = value
+    return RawEvent(MASTODON_NOTIFICATION, {"notification": notification, "brand": {}})
+
+
 def test_mastodon_items_of_the_wrong_shape_are_set_aside_and_the_mention_goes_in() -> None:
     broken_status = {**mention(), "id": "9100", "status": {**mention()["status"], "account": "x"}}
     page: list[Any] = ["not an object", 42, broken_status, mention()]
@@ -67,12 +77,7 @@ SHAPE = "mastodon.notification event has the wrong shape: "
 def test_a_mastodon_payload_of_the_wrong_shape_is_a_malformed_event(
     path: tuple[str, ...], value: Any, message: str
 ) -> None:
-    notification = copy.deepcopy(mention())
-    target = notification
-    for step in path[:-1]:
-        target = target[step]
-    target[path[-1]] = value
-    event = RawEvent(MASTODON_NOTIFICATION, {"notification": notification, "brand": {}})
+    event = mention_with(path, value)
     with pytest.raises(MalformedEvent) as raised:
         normalize(event)
     assert str(raised.value) == message
@@ -90,12 +95,7 @@ def test_a_live_post_too_long_for_its_columns_is_a_malformed_event(
     path: tuple[str, ...], value: Any, message: str
 ) -> None:
     """Live networks get the replay's storable check: PostgreSQL would refuse the whole batch."""
-    notification = copy.deepcopy(mention())
-    target = notification
-    for step in path[:-1]:
-        target = target[step]
-    target[path[-1]] = value
-    event = RawEvent(MASTODON_NOTIFICATION, {"notification": notification, "brand": {}})
+    event = mention_with(path, value)
     with pytest.raises(MalformedEvent) as raised:
         normalize(event)
     assert str(raised.value).startswith(
