@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from atdesk.accounts.service import authenticate
 from atdesk.accounts.sessions import end_session, start_session
 from atdesk.web.csrf import check_csrf
-from atdesk.web.deps import SESSION_ID_KEY, SessionCommittedFirst, request_now, session_id_of
+from atdesk.web.deps import SESSION_ID_KEY, DbSession, request_now, session_id_of
 from atdesk.web.ratelimit import LoginLimits, LoginStanding
 from atdesk.web.templating import render
 
@@ -86,7 +86,7 @@ def login_form(request: Request, next: str | None = None) -> HTMLResponse:
 @router.post("/login", response_model=None)
 def login(
     request: Request,
-    session: SessionCommittedFirst,
+    session: DbSession,
     username: Annotated[str, Form()],
     password: Annotated[str, Form()],
     csrf_token: Annotated[str, Form()] = "",
@@ -134,7 +134,7 @@ def login(
 
 @router.post("/logout")
 def logout(
-    request: Request, session: SessionCommittedFirst, csrf_token: Annotated[str, Form()] = ""
+    request: Request, session: DbSession, csrf_token: Annotated[str, Form()] = ""
 ) -> RedirectResponse:
     """End the session on the server, so a copy of the cookie stops working too."""
     check_csrf(request, csrf_token)

@@ -45,7 +45,6 @@ def get_session(request: Request) -> Iterator[Session]:
 # once, and the next page must see what this request wrote (FastAPI's default scope commits after
 # the response is sent, so the page after a reply could render without it).
 DbSession = Annotated[Session, Depends(get_session, scope="function")]
-SessionCommittedFirst = DbSession
 
 
 class LoginRequired(Exception):
