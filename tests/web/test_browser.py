@@ -33,7 +33,7 @@ from atdesk.storage.session import transaction
 from atdesk.web.app import create_app
 from tests.cases.factories import PASSWORD, staff, team
 from tests.respond.fakes import RecordingOutbox
-from tests.web.browsing import ARTIFACTS, TIMEOUT_MS, chromium_path, explained, launch
+from tests.web.browsing import ARTIFACTS, TIMEOUT_MS, chromium, chromium_path, explained
 from tests.web.server import serving
 
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -148,7 +148,7 @@ def seed(url: str) -> None:
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Iterator[Site]:
-    chromium = chromium_path()
+    browser_path = chromium_path()
     path = tmp_path_factory.mktemp("browser") / "atdesk.db"
     shutil.copyfile(sqlite_template, path)
     url = f"sqlite:///{path}"
@@ -159,14 +159,12 @@ def site(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Ite
     )
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     ARTIFACTS.mkdir(exist_ok=True)
-    with serving(app) as base, playwright_api.sync_playwright() as p:
-        browser = launch(p, chromium)
+    with serving(app) as base, chromium(browser_path) as browser:
         try:
             yield Site(base, url, outbox, browser)
         finally:
             for context in browser.contexts:
                 context.close()
-            browser.close()
     get_engine(url).dispose()
 
 
