@@ -7,7 +7,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 # worker, each command a test runs) compiles the whole stack again, 3-20 s a time on 2 cores.
 unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: setup demo test test-dates lint types unit system-deps services services-stop bench clean
+.PHONY: setup demo test test-dates test-week lint types unit system-deps services services-stop bench clean
 
 setup: $(VENV)/.installed
 
@@ -60,6 +60,18 @@ test-dates: setup system-deps
 	  echo "== the date check with the clock at $$when UTC"; \
 	  scripts/at-date "$$when" $(VENV)/bin/pytest -q -n 2 --dist loadgroup -m "not browser" \
 	    -p no:cacheprovider $(DATE_TESTS) || exit 1; \
+	done
+
+# The whole suite, browser tests too, on seven consecutive days at rotating hours (the last is the
+# New York spring DST change, 07:40 UTC is just after it) and on 29 February 2028: about 10 min
+# a date on 2 cores, so by hand or before a release, not in CI. The clock starts at each moment.
+WEEK_DATES ?= 2027-03-08T05:40:00 2027-03-09T12:10:00 2027-03-10T21:50:00 2027-03-11T06:20:00 \
+	2027-03-12T13:30:00 2027-03-13T23:40:00 2027-03-14T07:40:00 2028-02-29T16:00:00
+test-week: setup system-deps
+	eval "$$(scripts/test-services start)" && for when in $(WEEK_DATES); do \
+	  echo "== the whole suite with the clock at $$when UTC"; \
+	  scripts/at-date "$$when" $(VENV)/bin/pytest -q -n 2 --dist loadgroup \
+	    -p no:cacheprovider $(PYTEST_ARGS) || exit 1; \
 	done
 
 bench: setup
