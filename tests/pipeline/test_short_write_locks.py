@@ -20,13 +20,26 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.engine import make_url
 
 from atdesk.accounts.service import create_token, find_user
+from atdesk.automations import bot, knowledge, stage
 from atdesk.automations.jobs import run_due_jobs
+from atdesk.automations.kb import save_article
+from atdesk.automations.knowledge import Article, KnowledgeIndex
+from atdesk.automations.stage import CaseEventsHandler, inbound_handler
 from atdesk.channels.base import Sent
 from atdesk.config import Settings
 from atdesk.domain.triage import TriageInput, TriageResult
 from atdesk.emulators.open311 import Open311Emulator
-from atdesk.models import Author, Brand, BusMessage, Case, ChannelAccount, Post
-from atdesk.pipeline.bus import INBOUND, PREPARE_ATTEMPTS, Stale
+from atdesk.models import (
+    Author,
+    BotDecision,
+    Brand,
+    BusMessage,
+    Case,
+    ChannelAccount,
+    KbArticle,
+    Post,
+)
+from atdesk.pipeline.bus import CASE_EVENTS, INBOUND, PREPARE_ATTEMPTS, Stale
 from atdesk.pipeline.embedded_bus import EmbeddedBus
 from atdesk.pipeline.ingest import ingest_file
 from atdesk.pipeline.prepare import PipelineHandler
@@ -35,7 +48,7 @@ from atdesk.storage.engine import get_engine
 from atdesk.storage.session import transaction
 from atdesk.triage.tokens import MAX_TEXT_CHARS
 from atdesk.web.app import create_app
-from tests.automations.helpers import TRIAGER, Clock, automate, job_env, jobs_of
+from tests.automations.helpers import NOW, TRIAGER, Clock, automate, job_env, jobs_of
 from tests.automations.helpers import post as recent_post
 from tests.cases.conftest import hash_each_password_once  # noqa: F401 (autouse fixture)
 from tests.factories import make_brand, post
@@ -370,3 +383,96 @@ def test_sqlite_waits_for_a_short_lock_instead_of_failing(sqlite_url: str) -> No
     with get_engine(sqlite_url).connect() as conn:
         assert conn.execute(text("PRAGMA busy_timeout")).scalar() == 30000
         assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+
+
+STUDENTS = (
+    "Student discount",
+    "Students get 20% off any plan; add your student email at acme.example/students.",
+    "do you offer a discount for students?\nis there a student plan",
+)
+
+
+class SlowIndex(KnowledgeIndex):
+    """A knowledge index whose building (word vectors for every phrasing) waits on a gate."""
+
+    gate = Gate()
+
+    def __init__(self, articles: Sequence[Article]) -> None:
+        SlowIndex.gate.pause()
+        super().__init__(articles)
+
+
+@pytest.fixture
+def slow_index(monkeypatch: pytest.MonkeyPatch) -> Gate:
+    """Every index built from here on waits for the test; no index built before is reused."""
+    monkeypatch.setattr(knowledge, "KnowledgeIndex", SlowIndex)
+    fresh = knowledge._IndexCache()
+    monkeypatch.setattr(knowledge, "INDEXES", fresh)
+    monkeypatch.setattr(stage, "INDEXES", fresh)
+    monkeypatch.setattr(bot, "INDEXES", fresh)
+    SlowIndex.gate = Gate()
+    return SlowIndex.gate
+
+
+def question_for_the_bot(desk: Desk) -> None:
+    """Acme's knowledge base, and a customer's question stored with its case event waiting."""
+    url = desk.settings.database_url
+    with transaction(url) as session:
+        acme = session.scalars(select(Brand).where(Brand.name == "Acme")).one()
+        save_article(
+            session, acme, title=STUDENTS[0], body=STUDENTS[1], questions=STUDENTS[2], actor="t"
+        )
+    bus = EmbeddedBus(url)
+    publish(url, recent_post("30", "@acmehelp do you offer a discount for students?"))
+    assert bus.consume(INBOUND, inbound_handler(bus, TRIAGER)) == 1
+    assert bus.pending(CASE_EVENTS) == 1
+
+
+def bot_decisions(url: str) -> list[BotDecision]:
+    with transaction(url) as session:
+        return list(session.scalars(select(BotDecision)))
+
+
+def test_writers_go_on_while_the_bot_indexes_its_knowledge(desk: Desk, slow_index: Gate) -> None:
+    url = desk.settings.database_url
+    question_for_the_bot(desk)
+    handler = CaseEventsHandler(desk.settings, clock=lambda: NOW)
+    with in_background(lambda: EmbeddedBus(url).consume(CASE_EVENTS, handler)) as running:
+        slow_index.held()
+        try:
+            assert_nothing_locked(url)
+            api_save(desk)
+        finally:
+            slow_index.release.set()
+        assert running.result(timeout=WAIT_S) == 1
+    (decision,) = bot_decisions(url)
+    assert decision.outcome == bot.ANSWERED and decision.article_id is not None
+    assert len(jobs_of(url, "message.send")) == 1, "the answer is queued"
+
+
+def test_articles_edited_while_indexing_are_indexed_again(desk: Desk, slow_index: Gate) -> None:
+    url = desk.settings.database_url
+    question_for_the_bot(desk)
+    handler = CaseEventsHandler(desk.settings, clock=lambda: NOW)
+    with in_background(lambda: EmbeddedBus(url).consume(CASE_EVENTS, handler)) as running:
+        slow_index.held()
+        try:
+            with transaction(url) as session:  # the index being built is now out of date
+                article = session.scalars(select(KbArticle)).one()
+                save_article(
+                    session,
+                    session.get_one(Brand, article.brand_id),
+                    title=STUDENTS[0],
+                    body="Students save 25% on every plan.",
+                    questions=STUDENTS[2],
+                    actor="t",
+                    article=article,
+                )
+        finally:
+            slow_index.release.set()
+        assert running.result(timeout=WAIT_S) == 1
+    assert slow_index.calls == 2, "indexed a second time with the edited article"
+    (decision,) = bot_decisions(url)
+    assert decision.outcome == bot.ANSWERED
+    (job,) = jobs_of(url, "message.send")
+    assert "25%" in str(job.payload["text"]), "the answer is the edited article"

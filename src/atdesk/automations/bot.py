@@ -18,6 +18,7 @@ from atdesk.automations.handoff import hand_over
 from atdesk.automations.knowledge import INDEXES, Match
 from atdesk.automations.outbound import queue_message
 from atdesk.models import AutomationJob, BotDecision, Case, Post
+from atdesk.triage.tokens import readable
 
 ANSWERED = "answered"
 HANDOFF = "handoff"
@@ -50,11 +51,13 @@ class Decision:
 
 def decide(ctx: ActionContext, threshold: float) -> Decision:
     """Answer only a calm question the knowledge base covers above the threshold."""
-    if asks_for_person(ctx.post.text):
+    text = readable(ctx.post.text)  # what triage read; the rest of a 10 MB post adds nothing
+    if asks_for_person(text):
         return Decision(False, "the customer asked for a person")
     if ctx.post.sentiment == "negative":
         return Decision(False, "negative sentiment: a person should answer")
-    match = INDEXES.for_brand(ctx.session, ctx.brand.id).best(ctx.post.text)
+    index = INDEXES.for_brand(ctx.session, ctx.brand.id, build=not ctx.prepared)
+    match = index.best(text)
     if match is None:
         return Decision(False, "the knowledge base has nothing on this")
     if match.score < threshold:

@@ -13,6 +13,7 @@ from atdesk.automations.facts import PostFacts
 from atdesk.config import Settings
 from atdesk.domain.triage import Entities
 from atdesk.models import Author, Brand, Case, Customer, Post
+from atdesk.triage.tokens import readable
 
 
 @dataclass(slots=True)
@@ -31,6 +32,9 @@ class ActionContext:
     rule_name: str = ""
     # The post whose automated exchange this one answers (a slot pick answers the offer's post).
     follow_up_of: int | None = None
+    # Staged (ADR 78): the brand's knowledge index was built before this write transaction,
+    # which must not build one (NotBuilt if the articles changed meanwhile).
+    prepared: bool = False
 
     @property
     def customer(self) -> Customer | None:
@@ -68,7 +72,7 @@ def facts_of(post: Post, author: Author, config: BrandConfig) -> PostFacts:
     """The facts conditions read, from stored values only."""
     entities = Entities.from_json(post.entities)
     return PostFacts(
-        text=post.text,
+        text=readable(post.text),  # what triage read: a rule's regex never scans 10 MB
         network=post.network,
         created_at=post.created_at,
         direct=post.direct,

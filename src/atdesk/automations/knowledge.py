@@ -132,29 +132,66 @@ class KnowledgeIndex:
         ]
 
 
+class NotBuilt(LookupError):
+    """A brand's index was wanted as already built (a staged caller built it before its write
+    transaction, ADR 78), but its articles changed since."""
+
+
+IndexKey = tuple[tuple[int, str], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """A brand's enabled articles as read in one transaction, and what identifies that set."""
+
+    brand_id: int
+    key: IndexKey
+    articles: tuple[Article, ...]
+
+
 class _IndexCache:
     """One index per brand, rebuilt when any of its articles changes."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._entries: dict[int, tuple[tuple[tuple[int, str], ...], KnowledgeIndex]] = {}
+        self._entries: dict[int, tuple[IndexKey, KnowledgeIndex]] = {}
 
-    def for_brand(self, session: Session, brand_id: int) -> KnowledgeIndex:
+    def snapshot(self, session: Session, brand_id: int) -> Snapshot:
+        """Read the brand's articles (a short read; building the index is separate)."""
         rows = session.scalars(
             select(KbArticle)
             .where(KbArticle.brand_id == brand_id, KbArticle.enabled.is_(True))
             .order_by(KbArticle.id)
         ).all()
-        key = tuple((r.id, r.updated_at.isoformat()) for r in rows)
-        with self._lock:
-            hit = self._entries.get(brand_id)
-            if hit is not None and hit[0] == key:
-                return hit[1]
-        index = KnowledgeIndex(
-            [Article(r.id, r.title, r.body, questions_of(r.questions)) for r in rows]
+        return Snapshot(
+            brand_id,
+            tuple((r.id, r.updated_at.isoformat()) for r in rows),
+            tuple(Article(r.id, r.title, r.body, questions_of(r.questions)) for r in rows),
         )
+
+    def built(self, snapshot: Snapshot) -> KnowledgeIndex | None:
+        """The cached index for exactly these articles, if there is one."""
         with self._lock:
-            self._entries[brand_id] = (key, index)
+            hit = self._entries.get(snapshot.brand_id)
+        return hit[1] if hit is not None and hit[0] == snapshot.key else None
+
+    def build(self, snapshot: Snapshot) -> KnowledgeIndex:
+        """The index for these articles, built now (vectors for every phrasing) unless cached."""
+        index = self.built(snapshot)
+        if index is None:
+            index = KnowledgeIndex(list(snapshot.articles))
+            with self._lock:
+                self._entries[snapshot.brand_id] = (snapshot.key, index)
+        return index
+
+    def for_brand(self, session: Session, brand_id: int, *, build: bool = True) -> KnowledgeIndex:
+        """The brand's current index; with build=False one built beforehand, or NotBuilt."""
+        snapshot = self.snapshot(session, brand_id)
+        if build:
+            return self.build(snapshot)
+        index = self.built(snapshot)
+        if index is None:
+            raise NotBuilt(f"the knowledge base of brand {brand_id} changed since it was indexed")
         return index
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -24,6 +24,7 @@ from atdesk.automations.bot import follow_up as bot_follow_up
 from atdesk.automations.brandconfig import BrandConfig, brand_config
 from atdesk.automations.context import ActionContext, Outcome, facts_of
 from atdesk.automations.engine import LoadedRule, evaluate_rules, held_reason
+from atdesk.automations.knowledge import INDEXES, NotBuilt
 from atdesk.automations.rescheduling import answer_offer, open_offer_for
 from atdesk.automations.rulebook import install_defaults, loaded_rules, spec_of
 from atdesk.cases import audit
@@ -39,10 +40,11 @@ from atdesk.models import (
     SurveyResponse,
 )
 from atdesk.models.base import utcnow
-from atdesk.pipeline.bus import CASE_EVENTS, Bus, Handler
+from atdesk.pipeline.bus import CASE_EVENTS, Bus, Handler, Stale
 from atdesk.pipeline.normalize import normalize
 from atdesk.pipeline.prepare import PipelineHandler
 from atdesk.pipeline.runner import BatchReport
+from atdesk.storage.session import transaction
 from atdesk.triage.base import Triager
 
 log = logging.getLogger(__name__)
@@ -117,21 +119,73 @@ def inbound_handler(bus: Bus, triager: Triager | None = None) -> Handler:
 
 
 def case_events_handler(settings: Settings) -> Handler:
-    """The bus handler for case events: the automate stage, in the consumer's transaction."""
+    """The bus handler for case events: the automate stage, staged (ADR 78)."""
+    return CaseEventsHandler(settings)
 
-    def handle(session: Session, payloads: list[dict[str, Any]]) -> None:
-        post_ids = sorted({int(p) for payload in payloads for p in payload.get("post_ids", [])})
-        automate_posts(session, post_ids, settings=settings, now=utcnow())
 
-    return handle
+@dataclass(frozen=True, slots=True)
+class CaseEventsHandler:
+    """The automate stage on the bus: `prepare` builds the brands' knowledge indexes (word
+    vectors for every article phrasing) with no transaction open; the rules then run in the
+    bus's write transaction, which only looks the indexes up."""
+
+    settings: Settings
+    clock: Callable[[], datetime] = utcnow  # read once per batch, at this boundary
+
+    def prepare(self, database_url: str, payloads: list[dict[str, Any]]) -> Handler:
+        """Read the batch's brands and their articles, then index them outside any transaction."""
+        with transaction(database_url) as session:
+            snapshots = [
+                INDEXES.snapshot(session, brand_id)
+                for brand_id in _brands_of(session, _post_ids(payloads))
+            ]
+        for snapshot in snapshots:
+            INDEXES.build(snapshot)
+        return lambda session, claimed: self._store(session, claimed, prepared=True)
+
+    def __call__(self, session: Session, payloads: list[dict[str, Any]]) -> None:
+        """Everything in the caller's transaction (direct use)."""
+        self._store(session, payloads, prepared=False)
+
+    def _store(self, session: Session, payloads: list[dict[str, Any]], *, prepared: bool) -> None:
+        try:
+            automate_posts(
+                session,
+                _post_ids(payloads),
+                settings=self.settings,
+                now=self.clock(),
+                prepared=prepared,
+            )
+        except NotBuilt as exc:  # articles edited since `prepare`: roll back, prepare again
+            raise Stale(str(exc)) from None
+
+
+def _post_ids(payloads: Sequence[dict[str, Any]]) -> list[int]:
+    return sorted({int(p) for payload in payloads for p in payload.get("post_ids", [])})
+
+
+def _brands_of(session: Session, post_ids: Sequence[int]) -> list[int]:
+    """The brands whose cases these posts are on."""
+    brands: set[int] = set()
+    for start in range(0, len(post_ids), 500):
+        brands.update(
+            session.scalars(
+                select(Case.brand_id)
+                .join(Post, Post.case_id == Case.id)
+                .where(Post.id.in_(post_ids[start : start + 500]))
+                .distinct()
+            )
+        )
+    return sorted(brands)
 
 
 class _Brands:
     """Brands, their settings and rules, loaded once per batch."""
 
-    def __init__(self, session: Session, settings: Settings) -> None:
+    def __init__(self, session: Session, settings: Settings, *, prepared: bool) -> None:
         self.session = session
         self.settings = settings
+        self.prepared = prepared  # knowledge indexes built before the transaction
         self._config: dict[int, BrandConfig] = {}
         self._rules: dict[int, list[LoadedRule]] = {}
 
@@ -148,9 +202,15 @@ class _Brands:
 
 
 def automate_posts(
-    session: Session, post_ids: Sequence[int], *, settings: Settings, now: datetime
+    session: Session,
+    post_ids: Sequence[int],
+    *,
+    settings: Settings,
+    now: datetime,
+    prepared: bool = False,
 ) -> list[PostRun]:
-    """Run the stage for these posts, oldest first; a post already seen is left alone."""
+    """Run the stage for these posts, oldest first; a post already seen is left alone.
+    `prepared`: the brands' knowledge indexes are built (NotBuilt rather than build here)."""
     if not post_ids:
         return []
     seen = set(
@@ -161,7 +221,7 @@ def automate_posts(
         .where(Post.id.in_([p for p in post_ids if p not in seen]))
         .order_by(Post.created_at, Post.id)
     ).all()
-    brands = _Brands(session, settings)
+    brands = _Brands(session, settings, prepared=prepared)
     runs = []
     for post in posts:
         runs.append(_automate(session, post, brands, now))
@@ -196,6 +256,7 @@ def _automate(session: Session, post: Post, brands: _Brands, now: datetime) -> P
         case=case,
         author=post.author,
         now=now,
+        prepared=brands.prepared,
     )
     offer = open_offer_for(session, post, post.author)
     if offer is not None:
