@@ -68,24 +68,76 @@ def load(split: str, labels: Path = YARDSTICK) -> list[Item]:
     return items
 
 
-def calibration_error(confidences: list[float], correct: list[bool], bins: int = 10) -> float:
-    """Expected calibration error: the confidence-weighted gap between stated and real accuracy."""
-    total = 0.0
+@dataclass(frozen=True, slots=True)
+class CalibrationBin:
+    """One confidence bin of the reliability diagram, so the ECE can be drawn, not just stated."""
+
+    low: float
+    high: float
+    count: int
+    confidence: float
+    accuracy: float
+
+
+def calibration_bins(
+    confidences: list[float], correct: list[bool], bins: int = 10
+) -> list[CalibrationBin]:
+    """Equal-width confidence bins (0 joins the first) with their mean confidence and accuracy."""
+    out = []
     for low in range(bins):
         members = [
             i
             for i, c in enumerate(confidences)
             if low / bins < c <= (low + 1) / bins or (low == 0 and c == 0)
         ]
-        if members:
-            stated = sum(confidences[i] for i in members) / len(members)
-            real = sum(correct[i] for i in members) / len(members)
-            total += len(members) / len(confidences) * abs(stated - real)
+        stated = sum(confidences[i] for i in members) / len(members) if members else 0.0
+        real = sum(correct[i] for i in members) / len(members) if members else 0.0
+        out.append(CalibrationBin(low / bins, (low + 1) / bins, len(members), stated, real))
+    return out
+
+
+def calibration_error(confidences: list[float], correct: list[bool], bins: int = 10) -> float:
+    """Expected calibration error: the confidence-weighted gap between stated and real accuracy."""
+    total = 0.0
+    for b in calibration_bins(confidences, correct, bins):
+        if b.count:
+            total += b.count / len(confidences) * abs(b.confidence - b.accuracy)
     return total
 
 
-def report(items: list[Item], results: list[TriageResult]) -> dict[str, float]:
-    """Print the figures and return the headline ones."""
+@dataclass(frozen=True, slots=True)
+class ClassFigures:
+    """Precision, recall and F1 of one intent, with how often it was gold and predicted."""
+
+    label: str
+    n: int
+    predicted: int
+    precision: float
+    recall: float
+    f1: float
+
+
+def per_class(gold: list[str], predicted: list[str]) -> list[ClassFigures]:
+    """Every label that is gold or predicted, so a class predicted from nowhere shows too."""
+    out = []
+    for label in sorted(set(gold) | set(predicted)):
+        hits = sum(g == p == label for g, p in zip(gold, predicted, strict=True))
+        n_gold, n_said = gold.count(label), predicted.count(label)
+        precision = hits / n_said if n_said else 0.0
+        recall = hits / n_gold if n_gold else 0.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        out.append(ClassFigures(label, n_gold, n_said, precision, recall, f1))
+    return out
+
+
+def confusion(gold: list[str], predicted: list[str], labels: list[str]) -> list[list[int]]:
+    """Counts with rows gold and columns predicted, in the order of labels."""
+    pairs = Counter(zip(gold, predicted, strict=True))
+    return [[pairs[g, p] for p in labels] for g in labels]
+
+
+def figures(items: list[Item], results: list[TriageResult]) -> dict[str, float]:
+    """The headline figures, in the column order of test_looks.csv."""
     gold = [i.intent for i in items]
     predicted = [r.intent for r in results]
     intent = score(gold, predicted)
@@ -97,7 +149,7 @@ def report(items: list[Item], results: list[TriageResult]) -> dict[str, float]:
         [r.intent_confidence for r in results],
         [g == p for g, p in zip(gold, predicted, strict=True)],
     )
-    figures = {
+    return {
         "n": float(len(items)),
         "intent_accuracy": intent.accuracy,
         "intent_macro_f1": intent.macro_f1,
@@ -106,21 +158,47 @@ def report(items: list[Item], results: list[TriageResult]) -> dict[str, float]:
         "pii_precision": tp / pii_said if pii_said else float("nan"),
         "intent_ece": ece,
     }
-    print(json.dumps({k: round(v, 4) for k, v in figures.items()}))
-    labels = sorted(set(gold) | set(predicted))
+
+
+def triage_items(triager: ModelTriager, items: list[Item]) -> list[TriageResult]:
+    """Triage the yardstick's posts as the pipeline would (text and time, no context)."""
+    return triager.triage_many([TriageInput(text=i.text, created_at=i.created_at) for i in items])
+
+
+def log_test_look(
+    model: str, headline: dict[str, float], looked_at: datetime, path: Path = LOOKS
+) -> None:
+    """Append one look beyond the validation half, so the looks at the test half can be counted."""
+    new = not path.exists()
+    with path.open("a", newline="") as handle:
+        writer = csv.writer(handle)
+        if new:
+            writer.writerow(["looked_at", "model", *headline])
+        writer.writerow(
+            [
+                looked_at.isoformat(timespec="seconds"),
+                model,
+                *(round(v, 4) for v in headline.values()),
+            ]
+        )
+
+
+def report(items: list[Item], results: list[TriageResult]) -> dict[str, float]:
+    """Print the figures and return the headline ones."""
+    headline = figures(items, results)
+    print(json.dumps({k: round(v, 4) for k, v in headline.items()}))
+    gold = [i.intent for i in items]
+    predicted = [r.intent for r in results]
+    classes = per_class(gold, predicted)
     print(f"{'intent':18} {'n':>4} {'precision':>9} {'recall':>7}")
-    for label in labels:
-        hits = sum(g == p == label for g, p in zip(gold, predicted, strict=True))
-        n_gold, n_said = gold.count(label), predicted.count(label)
-        precision = hits / n_said if n_said else 0.0
-        recall = hits / n_gold if n_gold else 0.0
-        print(f"{label:18} {n_gold:4} {precision:9.2f} {recall:7.2f}")
-    pairs = Counter(zip(gold, predicted, strict=True))
+    for c in classes:
+        print(f"{c.label:18} {c.n:4} {c.precision:9.2f} {c.recall:7.2f}")
+    labels = [c.label for c in classes]
     print("confusion (rows gold, columns predicted):")
     print(" " * 18 + "".join(f"{label[:6]:>7}" for label in labels))
-    for g in labels:
-        print(f"{g:18}" + "".join(f"{pairs[g, p]:7}" for p in labels))
-    return figures
+    for g, row in zip(labels, confusion(gold, predicted, labels), strict=True):
+        print(f"{g:18}" + "".join(f"{count:7}" for count in row))
+    return headline
 
 
 def main() -> None:
@@ -133,25 +211,12 @@ def main() -> None:
     args = parser.parse_args()
     items = load(args.split, args.labels)
     triager = ModelTriager()
-    results = triager.triage_many(
-        [TriageInput(text=i.text, created_at=i.created_at) for i in items]
-    )
-    version = triager.bundle.manifest.get("version")
+    results = triage_items(triager, items)
+    version = triager.bundle.version
     print(f"{args.labels.name}, {args.split} half: {len(items)} tweets, model {version}")
-    figures = report(items, results)
+    headline = report(items, results)
     if args.split != "validation":
-        new = not LOOKS.exists()
-        with LOOKS.open("a", newline="") as handle:
-            writer = csv.writer(handle)
-            if new:
-                writer.writerow(["looked_at", "model", *figures])
-            writer.writerow(
-                [
-                    datetime.now(UTC).isoformat(timespec="seconds"),
-                    triager.bundle.manifest.get("version"),
-                    *(round(v, 4) for v in figures.values()),
-                ]
-            )
+        log_test_look(version, headline, datetime.now(UTC))
 
 
 if __name__ == "__main__":
