@@ -23,11 +23,12 @@ class Post:
     previous: str
 
 
-def load_posts() -> list[Post]:
-    """Every post of every writer's file, in file order, duplicates of a text dropped."""
+def load_posts(*extra: Path) -> list[Post]:
+    """Every post of every writer's file (and of `extra` files being tried), in file order,
+    duplicates of a text dropped."""
     seen: set[str] = set()
     posts = []
-    for path in sorted(CORPUS_DIR.glob("*.csv")):
+    for path in [*sorted(CORPUS_DIR.glob("*.csv")), *extra]:
         with path.open(encoding="utf-8", newline="") as handle:
             for row in csv.DictReader(handle):
                 text = (row.get("text") or "").strip()
@@ -47,7 +48,7 @@ def load_posts() -> list[Post]:
     return posts
 
 
-def _share(key: str) -> float:
+def share_of(key: str) -> float:
     """A stable number in [0, 1) for a string."""
     return (
         int.from_bytes(hashlib.sha1(key.encode("utf-8"), usedforsecurity=False).digest()[:4], "big")
@@ -62,7 +63,7 @@ def is_held_out(post: Post, share: float = HELD_OUT_SHARE) -> bool:
     nearest held-out test of that, so scores and the temperature fitted on it are less
     flattering than on a random split of the same industries (intent 0.81 there).
     """
-    return _share(post.industry or post.text) < share
+    return share_of(post.industry or post.text) < share
 
 
 def split_posts(posts: list[Post]) -> tuple[list[Post], list[Post]]:

@@ -28,7 +28,7 @@ from atdesk.triage.linear import LinearHead, fit_head  # noqa: E402
 from atdesk.triage.model_triager import apply_precedence  # noqa: E402
 from atdesk.triage.ngrams import NgramFeaturizer  # noqa: E402
 from atdesk.triage.tokens import tokens  # noqa: E402
-from customer_posts import load_posts, split_posts  # noqa: E402
+from customer_posts import load_posts, share_of, split_posts  # noqa: E402
 
 # Label counts of the older twcs intent dev set (training/dev/twcs_intent_dev.csv, 259 real
 # inbound tweets): how often each intent occurs among real posts, smoothed.
@@ -59,6 +59,10 @@ def main() -> None:
     parser.add_argument("--public", type=int, default=1)
     parser.add_argument("--team-weight", type=int, default=2)
     parser.add_argument("--tweeteval", type=int, default=1)
+    parser.add_argument(
+        "--tweeteval-test", type=float, default=0.0, help="share of TweetEval test to train on"
+    )
+    parser.add_argument("--extra", type=Path, nargs="*", default=[], help="more corpus CSVs")
     parser.add_argument("--balanced", type=int, default=0)
     parser.add_argument("--context", type=int, default=0)
     args = parser.parse_args()
@@ -68,7 +72,7 @@ def main() -> None:
     yardstick = importlib.import_module("training.eval_yardstick")  # a package module
     load, calibration_error = yardstick.load, yardstick.calibration_error
 
-    train_posts, held_posts = split_posts(load_posts())
+    train_posts, held_posts = split_posts(load_posts(*args.extra))
     team = load_team_rows()
     items = load("validation")
 
@@ -88,6 +92,12 @@ def main() -> None:
         rows += [(tokens(r["text"]), r["sentiment"]) for r in team] * args.team_weight
         if args.tweeteval:
             rows += [(tokens(t), y) for t, y in corpora.tweeteval("sentiment", "val")]
+        if args.tweeteval_test:
+            rows += [
+                (tokens(t), y)
+                for t, y in corpora.tweeteval("sentiment", "test")
+                if share_of(t) < args.tweeteval_test
+            ]
     docs = [d for d, _ in rows]
     labels = [y for _, y in rows]
     ngrams = NgramFeaturizer(char_max=args.char_max, min_df=2).fit(docs)
