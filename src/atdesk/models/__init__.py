@@ -35,6 +35,7 @@ from atdesk.models.sla import BusinessCalendar, Holiday, SlaPolicy
 from atdesk.models.survey import Survey, SurveyCursor, SurveyResponse
 from atdesk.models.tag import CaseTag
 from atdesk.models.team import Team, TeamBrand, TeamMember
+from atdesk.models.triage_model import TriageModel
 from atdesk.models.user import ApiToken, User
 from atdesk.models.verification import IdentityVerification
 
@@ -89,5 +90,6 @@ __all__ = [
     "TeamBrand",
     "TeamMember",
     "TriageCorrection",
+    "TriageModel",
     "User",
 ]

@@ -46,12 +46,26 @@ def model_version(triager: Triager) -> str:
     if bundle is not None:
         name = f"model:{getattr(bundle, 'version', 'unversioned')}"
         intent_model = getattr(triager, "intent_model", None)
-        if intent_model is not None:
+        if getattr(intent_model, "spec_precedence", False):  # retrained from corrections
+            name += f"+{getattr(intent_model, 'version', 'retrain')}"
+        elif intent_model is not None:
             name += f"+intent:{_intent_model_name(intent_model)}"
         return name[:VERSION_LENGTH]
     if isinstance(triager, RulesTriager):
         return "rules"
     return type(triager).__name__[:VERSION_LENGTH]
+
+
+def versions_of(triager: Triager, inputs: Sequence[TriageInput]) -> list[str]:
+    """The model that labels each post: a triager routing brands to their own models (or one
+    that looked them up in advance) says per post; any other labels them all."""
+    triager_of = getattr(triager, "triager_of", None)
+    if callable(triager_of):
+        return [model_version(triager_of(item)) for item in inputs]
+    version_of = getattr(triager, "version_of", None)
+    if callable(version_of):
+        return [str(version_of(item)) for item in inputs]
+    return [model_version(triager)] * len(inputs)
 
 
 def _intent_model_name(model: Any) -> str:

@@ -18,11 +18,12 @@ from sqlalchemy.orm import Session
 from atdesk.domain.posts import RawEvent
 from atdesk.domain.triage import TriageInput, TriageResult
 from atdesk.pipeline.bus import Handler, Stale
-from atdesk.pipeline.classify import classify, model_version
+from atdesk.pipeline.classify import classify, versions_of
 from atdesk.pipeline.runner import BatchReport, process_events, triage_inputs
 from atdesk.storage.session import transaction
 from atdesk.triage.base import Triager
-from atdesk.triage.service import get_triager
+from atdesk.triage.live_models import LiveModels, read_live_models
+from atdesk.triage.service import triager_for
 
 AfterBatch = Callable[[Session, list[RawEvent], BatchReport], None]
 
@@ -32,7 +33,14 @@ class Precomputed:
     """A triager that only looks results up, so the storing transaction never runs a model."""
 
     results: dict[TriageInput, TriageResult]
-    version: str  # the model that gave them, recorded on each post
+    versions: dict[TriageInput, str]  # the model that gave each, recorded on its post
+
+    def version_of(self, item: TriageInput) -> str:
+        """The model that labelled this post when it was prepared."""
+        try:
+            return self.versions[item]
+        except KeyError:
+            raise Stale("a post needs triage it was not prepared with") from None
 
     def triage(self, item: TriageInput) -> TriageResult:
         """The stored result for one post."""
@@ -46,12 +54,18 @@ class Precomputed:
             raise Stale("a post needs triage it was not prepared with") from None
 
 
-def pretriage(database_url: str, events: Sequence[RawEvent], triager: Triager) -> Precomputed:
-    """Read which posts the batch will triage (a short read), then triage them outside it."""
+def pretriage(
+    database_url: str, events: Sequence[RawEvent], triager: Triager | None = None
+) -> Precomputed:
+    """Read which posts the batch will triage and, unless a triager is given, which model
+    each brand's posts use (a short read); then triage them outside it."""
     with transaction(database_url) as session:
         inputs = triage_inputs(session, events)
-    results = dict(zip(inputs, classify(triager, inputs), strict=True))
-    return Precomputed(results, model_version(triager))
+        live = read_live_models(session) if triager is None and inputs else None
+    chosen = triager or triager_for(live or LiveModels())
+    results = dict(zip(inputs, classify(chosen, inputs), strict=True))
+    versions = dict(zip(inputs, versions_of(chosen, inputs), strict=True))
+    return Precomputed(results, versions)
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +80,7 @@ class PipelineHandler:
     def prepare(self, database_url: str, payloads: list[dict[str, Any]]) -> Handler:
         """Triage the batch now; the returned handler stores any subset of it."""
         events = [RawEvent.from_json(p) for p in payloads]
-        ready = pretriage(database_url, events, self.triager or get_triager())
+        ready = pretriage(database_url, events, self.triager)
         return lambda session, claimed: self._store(session, claimed, ready)
 
     def __call__(self, session: Session, payloads: list[dict[str, Any]]) -> None:

@@ -12,7 +12,7 @@ from atdesk.cases.service import CaseChange, merge_conversation_cases, sync_case
 from atdesk.customers.service import attach_case_customers, link_new_authors
 from atdesk.domain.posts import Post, RawEvent
 from atdesk.domain.triage import TriageInput
-from atdesk.pipeline.classify import classify, model_version, triage_input
+from atdesk.pipeline.classify import classify, triage_input, versions_of
 from atdesk.pipeline.dedupe import deduplicate
 from atdesk.pipeline.directory import BrandDirectory
 from atdesk.pipeline.filter import filter_reason
@@ -21,7 +21,8 @@ from atdesk.pipeline.store import Decided, apply_change, insert_posts, upsert_au
 from atdesk.pipeline.thread import nodes_of, thread
 from atdesk.surveys.answers import record_answers
 from atdesk.triage.base import Triager
-from atdesk.triage.service import get_triager
+from atdesk.triage.live_models import read_live_models
+from atdesk.triage.service import triager_for
 
 
 @dataclass(slots=True)
@@ -164,10 +165,11 @@ def process_events(
         d.conversation_id = threaded.conversation_of[d.post.key]
 
     to_triage = [d for d in decided if needs_triage(d)]
-    chosen = triager or get_triager()
-    version = model_version(chosen)
-    results = classify(chosen, [input_of(d, directory) for d in to_triage])
-    for d, result in zip(to_triage, results, strict=True):
+    chosen = triager or triager_for(read_live_models(session))
+    inputs = [input_of(d, directory) for d in to_triage]
+    results = classify(chosen, inputs)
+    versions = versions_of(chosen, inputs)
+    for d, result, version in zip(to_triage, results, versions, strict=True):
         d.triage, d.model_version = result, version
         if result.spam:
             d.filtered_reason = "spam"

@@ -21,6 +21,7 @@ from atdesk.triage.intent_model import (
     best_labels,
     train_intent_model,
 )
+from atdesk.triage.retrain_command import retrain_command
 
 BATCH = 2000
 
@@ -36,7 +37,7 @@ def _batches(lines: IO[str]) -> Iterator[list[str]]:
         yield batch
 
 
-@click.command("triage")
+@click.group("triage", invoke_without_command=True)
 @click.option("--in", "in_file", type=click.File("r", encoding="utf-8"), default="-",
               help="JSON Lines input (default: standard input).")  # fmt: skip
 @click.option("--out", "out_file", type=click.File("w", encoding="utf-8"), default="-",
@@ -45,10 +46,20 @@ def _batches(lines: IO[str]) -> Iterator[list[str]]:
               help="Use this trained intent model (atdesk intents train) instead of the built-in set.")  # fmt: skip  # noqa: E501
 @click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
               help="Processes to triage with (one per core is fastest for big files).")  # fmt: skip
+@click.pass_context
 def triage_command(
-    in_file: IO[str], out_file: IO[str], intent_model: Path | None, workers: int
+    ctx: click.Context,
+    in_file: IO[str],
+    out_file: IO[str],
+    intent_model: Path | None,
+    workers: int,
 ) -> None:
-    """Label every post of a JSON Lines file with every SPEC §1 field (SPEC §2)."""
+    """Label every post of a JSON Lines file with every SPEC §1 field (SPEC §2).
+
+    `atdesk triage retrain` learns from agents' corrections instead (ADR 0082).
+    """
+    if ctx.invoked_subcommand is not None:
+        return
     from atdesk.triage.parallel import map_chunks
     from atdesk.triage.service import get_triager
 
@@ -237,4 +248,5 @@ def intents_eval(
     )
 
 
+triage_command.add_command(retrain_command)
 commands: list[click.Command] = [triage_command, intents_group]

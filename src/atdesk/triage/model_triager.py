@@ -148,6 +148,11 @@ class ModelTriager:
         self._sentiments = [Sentiment(label) for label in self.bundle.heads["sentiment"].labels]
         self._offensive_col = self.bundle.heads["offensive"].labels.index("offensive")
         self.tokens = TokenTable(self.bundle.features, NOTABLE_WORDS)
+        # SPEC §1's precedence for the shipped head and for a retrained one with SPEC labels
+        # (it says so); a brand's own taxonomy has no precedence: its top label wins.
+        self.spec_precedence = intent_model is None or bool(
+            getattr(intent_model, "spec_precedence", False)
+        )
 
     def triage(self, item: TriageInput) -> TriageResult:
         """Label one post."""
@@ -185,18 +190,20 @@ class ModelTriager:
             flooded = flooded_rows(texts)
             docs = self.tokens.docs(batch) if self.intent_model is not None else []
         probs = self.bundle.probabilities(features)
+        precedence = self.spec_precedence
         if self.intent_model is None:
             labels = self.bundle.heads["intent"].labels
             intent_probs = probs["intent"]
-            intents = apply_precedence(intent_probs, labels, texts)
         else:
             labels = self.intent_model.labels
             intent_probs = self.intent_model.probabilities(texts, docs)
+        if precedence:
+            intents = apply_precedence(intent_probs, labels, texts)
+        else:
             intents = best_labels(intent_probs, labels)
         sentiment_of = self._sentiments
         sentiments = probs["sentiment"].argmax(axis=1).tolist()
         for row in _safety_rows(texts, notable):  # no model talks danger or crime down
-            precedence = self.intent_model is None
             intents[row] = _not_praise(
                 intents[row], intent_probs[row], labels, texts[row], precedence
             )
