@@ -21,9 +21,13 @@ from atdesk.models import Post, TriageCorrection, TriageModel
 from atdesk.pipeline.classify import model_version
 from atdesk.pipeline.prepare import PipelineHandler
 from atdesk.storage.session import transaction
+from atdesk.triage.intent_model import best_labels
+from atdesk.triage.model_triager import ModelTriager, apply_precedence
+from atdesk.triage.retrain import train_candidate
 from atdesk.triage.retrain_data import (
     Correction,
     RetrainInputError,
+    base_examples,
     load_corrections,
     split_corrections,
 )
@@ -326,3 +330,29 @@ def test_the_command_prints_the_table_and_the_verdict(
         line.startswith("rule: the candidate replaces the live model only if") for line in lines
     )
     assert any(line.startswith("verdict: promoted") for line in lines)
+
+
+def test_a_retrained_spec_model_keeps_precedence_and_the_safety_guard(corpus: Path) -> None:
+    taught = [
+        Correction(i, f"@acmehelp my bike was stolen {word}, cheers", "praise")
+        for i, word in enumerate(["today", "again", "outside", "last night", "at work"])
+    ]
+    model = train_candidate(
+        base_examples(corpus, public_sets=False), taught, version="retrain:t", now=NOW
+    )
+    text = "@acmehelp my bike was stolen at the station, cheers"
+    assert best_labels(model.probabilities([text]), model.labels)[0][0] == "praise"
+    triager = ModelTriager(intent_model=model)
+    assert triager.spec_precedence
+    assert triager.triage(TriageInput(text=text)).intent != "praise", "stolen is never praise"
+    # Precedence: where the head's top intent and SPEC order disagree, triage follows SPEC.
+    texts = [
+        f"@acmehelp {a}, {b}"
+        for a in CORPUS["complaint"]
+        for b in CORPUS["order_delivery"] + CORPUS["billing"] + CORPUS["question"]
+    ]
+    probs = model.probabilities(texts)
+    spec = [label for label, _ in apply_precedence(probs, model.labels, texts)]
+    top = [label for label, _ in best_labels(probs, model.labels)]
+    assert spec != top, "some posts where precedence changes the answer"
+    assert [r.intent for r in triager.triage_many([TriageInput(text=t) for t in texts])] == spec

@@ -8,12 +8,15 @@ only when it gets at least as many right as the live model on every set present 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from sqlalchemy import select, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
@@ -23,9 +26,9 @@ from atdesk.models import TriageModel
 from atdesk.storage.engine import normalise_url
 from atdesk.triage.base import Triager
 from atdesk.triage.bundle import shipped_bundle
-from atdesk.triage.features import FeatureSet, shipped_static_vectors
+from atdesk.triage.features import FeatureSet
 from atdesk.triage.linear import fit_head
-from atdesk.triage.ngrams import NgramFeaturizer
+from atdesk.triage.ngrams import NgramFeaturizer, word_features
 from atdesk.triage.retrain_data import Correction, Examples, checkout_module
 from atdesk.triage.retrained import RetrainedIntentModel
 from atdesk.triage.tokens import readable, tokens
@@ -127,6 +130,36 @@ def unique_version(session: Session, name: str) -> str:
     return candidate
 
 
+def extended_ngrams(
+    shipped: NgramFeaturizer, docs: Sequence[Sequence[str]], min_df: int = 2
+) -> NgramFeaturizer:
+    """The shipped vocabulary and idf, plus the corrections' n-grams it lacks.
+
+    A new n-gram (a brand's product name, say) must occur in `min_df` distinct corrected posts;
+    it gets the shipped vocabulary's highest idf, since the base data hardly holds it.
+    """
+    counts: Counter[str] = Counter()
+    for doc in docs:
+        found = {f for word in doc for f in word_features(word, shipped.char_min, shipped.char_max)}
+        if shipped.bigrams:
+            found.update(f"b {left} {right}" for left, right in pairwise(doc))
+        counts.update(found)
+    new = sorted(f for f, n in counts.items() if n >= min_df and f not in shipped.vocabulary)
+    vocabulary = dict(shipped.vocabulary)
+    for feature in new:
+        vocabulary[feature] = len(vocabulary)
+    rare = float(shipped.idf.max()) if shipped.idf.size else 1.0
+    idf = np.concatenate([shipped.idf, np.full(len(new), rare, dtype=np.float32)])
+    return NgramFeaturizer(
+        char_min=shipped.char_min,
+        char_max=shipped.char_max,
+        bigrams=shipped.bigrams,
+        min_df=min_df,
+        vocabulary=vocabulary,
+        idf=idf.astype(np.float32),
+    )
+
+
 def train_candidate(
     base: Examples,
     corrections: Sequence[Correction],
@@ -135,20 +168,22 @@ def train_candidate(
     now: datetime,
     weight: int = CORRECTION_WEIGHT,
 ) -> RetrainedIntentModel:
-    """The shipped intent head's recipe (n-grams fitted on the data, distilled word vectors,
-    VADER polarity, logistic regression with C=1) on the base data plus weighted corrections.
+    """The shipped intent head's recipe on the base data plus weighted corrections.
 
-    The softmax temperature is the shipped head's: it was fitted on held-out industries of the
-    same corpus with the same recipe, and refitting it would need a second fit.
+    Same features as the shipped bundle (its n-gram vocabulary and idf, extended by the
+    corrections' new n-grams; the distilled word vectors; VADER polarity) and the same head
+    (logistic regression, C=1), so with no corrections and the same base data it is the
+    shipped head again. The softmax temperature is the shipped head's: it was fitted on
+    held-out industries of the same corpus with the same recipe.
     """
     bundle = shipped_bundle()
     corrected = [readable(c.text) for c in corrections]
     texts = [*base.texts, *(corrected * weight)]
     labels = [*base.intents, *([c.intent for c in corrections] * weight)]
     docs = {text: tokens(text) for text in dict.fromkeys(texts)}
-    ngrams = NgramFeaturizer(char_max=0, min_df=2).fit(list(docs.values()))
+    ngrams = extended_ngrams(bundle.features.ngrams, [docs[t] for t in dict.fromkeys(corrected)])
     features = FeatureSet(
-        ngrams, shipped_static_vectors(), bundle.features.dense_scale, bundle.features.lexicon
+        ngrams, bundle.features.vectors, bundle.features.dense_scale, bundle.features.lexicon
     )
     head = fit_head(
         features.transform_tokens([docs[t] for t in texts]), labels, method="logreg", c=INTENT_C
@@ -163,6 +198,7 @@ def train_candidate(
             "public": base.sources.count("public"),
             "corrections": len(corrections),
             "correction_weight": weight,
+            "new_ngrams": ngrams.size - bundle.features.ngrams.size,
         },
         "c": INTENT_C,
     }
