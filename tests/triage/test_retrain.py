@@ -356,3 +356,20 @@ def test_a_retrained_spec_model_keeps_precedence_and_the_safety_guard(corpus: Pa
     top = [label for label, _ in best_labels(probs, model.labels)]
     assert spec != top, "some posts where precedence changes the answer"
     assert [r.intent for r in triager.triage_many([TriageInput(text=t) for t in texts])] == spec
+
+
+def test_a_live_model_whose_files_are_gone_falls_back_to_the_shipped_one(
+    sqlite_url: str, corpus: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    with transaction(sqlite_url) as session:
+        make_brand(session)
+        correct(session, ingest_zorblax(session), ["billing"] * len(ZORBLAX))
+    report = retrain(sqlite_url, options(corpus, tmp_path), now=NOW)
+    assert report.live and report.path is not None
+    for file in report.path.iterdir():
+        file.unlink()
+    with transaction(sqlite_url) as session:
+        run(session, post("400", "@acmehelp zorblax glowing purple again", author="94"))
+        stored = session.scalar(select(Post.model_version).where(Post.native_id == "400"))
+    assert stored == SHIPPED
+    assert "cannot be loaded" in caplog.text

@@ -21,7 +21,7 @@ from atdesk.pipeline.store import Decided, apply_change, insert_posts, upsert_au
 from atdesk.pipeline.thread import nodes_of, thread
 from atdesk.surveys.answers import record_answers
 from atdesk.triage.base import Triager
-from atdesk.triage.live_models import read_live_models
+from atdesk.triage.live_models import LiveModels, read_live_models
 from atdesk.triage.service import triager_for
 
 
@@ -165,7 +165,8 @@ def process_events(
         d.conversation_id = threaded.conversation_of[d.post.key]
 
     to_triage = [d for d in decided if needs_triage(d)]
-    chosen = triager or triager_for(read_live_models(session))
+    # No triager given: each brand's live model, read in this (the caller's) transaction.
+    chosen = triager or triager_for(read_live_models(session) if to_triage else LiveModels())
     inputs = [input_of(d, directory) for d in to_triage]
     results = classify(chosen, inputs)
     versions = versions_of(chosen, inputs)
