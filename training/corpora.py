@@ -69,6 +69,21 @@ def tweeteval(task: str, split: str) -> LabelledTexts:
     return [(t.strip(), names[lab]) for t, lab in zip(texts, labels, strict=True)]
 
 
+# TweetEval's sentiment train split has no text here, so its test split is cut in two by a hash
+# of the text: one half trains the shipped sentiment head (from triage-2026.12.2), the other
+# half stays the test every release is scored on.
+TWEETEVAL_TRAIN_SHARE = 0.5
+
+
+def tweeteval_test_half(task: str, *, train: bool) -> LabelledTexts:
+    """The training or the held-out half of a TweetEval test split (stable across runs)."""
+    from customer_posts import share_of  # the corpus's stable hash share
+
+    return [
+        (t, y) for t, y in tweeteval(task, "test") if (share_of(t) < TWEETEVAL_TRAIN_SHARE) == train
+    ]
+
+
 def acid(split: str) -> LabelledTexts:
     """ACID insurance intents: evaluation only (no licence), split 'training' or 'testing'."""
     path = data_dir() / "acid_insurance_intents" / f"customer_{split}.csv"
