@@ -39,7 +39,7 @@ from atdesk.models import (
     KbArticle,
     Post,
 )
-from atdesk.pipeline.bus import CASE_EVENTS, INBOUND, PREPARE_ATTEMPTS, Stale
+from atdesk.pipeline.bus import CASE_EVENTS, INBOUND, PREPARE_ATTEMPTS, Handler, Stale
 from atdesk.pipeline.embedded_bus import EmbeddedBus
 from atdesk.pipeline.ingest import ingest_file
 from atdesk.pipeline.prepare import PipelineHandler
@@ -172,6 +172,24 @@ def api_save(desk: Desk) -> None:
     assert saved.json()["priority"] == "high"
 
 
+def writers_go_on_while(desk: Desk, gate: Gate, work: Callable[[], T]) -> T:
+    """Run `work` until it reaches the gate; meanwhile nothing is locked and an agent's API
+    save goes through at once; then let it finish and return what it returned."""
+    with in_background(work) as running:
+        gate.held()
+        try:
+            assert_nothing_locked(desk.settings.database_url)
+            api_save(desk)
+        finally:
+            gate.release.set()
+        return running.result(timeout=WAIT_S)
+
+
+def consume(url: str, handler: Handler, topic: str = CASE_EVENTS) -> int:
+    """One batch of a topic through the embedded bus, as a worker takes it."""
+    return EmbeddedBus(url).consume(topic, handler)
+
+
 def publish(url: str, *payloads: dict[str, Any]) -> None:
     with transaction(url) as session:
         EmbeddedBus(url).publish(
@@ -190,14 +208,7 @@ def test_writers_go_on_while_the_pipeline_triages(desk: Desk) -> None:
     publish(url, post("20", f"@acmehelp {word}", author="46", handle="gus", minutes=50))
     gate = Gate()
     handler = PipelineHandler(triager=SlowTriager(gate))
-    with in_background(lambda: EmbeddedBus(url).consume(INBOUND, handler)) as running:
-        gate.held()
-        try:
-            assert_nothing_locked(url)
-            api_save(desk)
-        finally:
-            gate.release.set()
-        assert running.result(timeout=WAIT_S) == 1
+    assert writers_go_on_while(desk, gate, lambda: consume(url, handler, INBOUND)) == 1
     row = stored(url, "20")
     assert row is not None and row.text.endswith(word) and row.intent is not None
     assert row.case_id is not None and EmbeddedBus(url).pending(INBOUND) == 0
@@ -292,14 +303,7 @@ def test_writers_go_on_while_a_channel_send_hangs(desk: Desk) -> None:
     outbox = SlowOutbox()
     with httpx.Client() as http:
         env = job_env(settings, outbox, http, Clock())
-        with in_background(lambda: run_due_jobs(env)) as running:
-            outbox.gate.held()
-            try:
-                assert_nothing_locked(settings.database_url)
-                api_save(desk)
-            finally:
-                outbox.gate.release.set()
-            assert running.result(timeout=WAIT_S) >= 1
+        assert writers_go_on_while(desk, outbox.gate, lambda: run_due_jobs(env)) >= 1
     assert outbox.sent, "the message went out once the channel answered"
 
 
@@ -324,14 +328,7 @@ def test_writers_go_on_while_the_city_answers_slowly(desk: Desk, city: Open311Em
     gate = Gate()
     with httpx.Client(transport=SlowTransport(gate)) as http:
         env = job_env(settings, RecordingOutbox(), http, Clock())
-        with in_background(lambda: run_due_jobs(env)) as running:
-            gate.held()
-            try:
-                assert_nothing_locked(settings.database_url)
-                api_save(desk)
-            finally:
-                gate.release.set()
-            assert running.result(timeout=WAIT_S) >= 1
+        assert writers_go_on_while(desk, gate, lambda: run_due_jobs(env)) >= 1
     assert len(city.stored_requests()) == 1, "filed once the city answered"
 
 
@@ -437,14 +434,7 @@ def test_writers_go_on_while_the_bot_indexes_its_knowledge(desk: Desk, slow_inde
     url = desk.settings.database_url
     question_for_the_bot(desk)
     handler = CaseEventsHandler(desk.settings, clock=lambda: NOW)
-    with in_background(lambda: EmbeddedBus(url).consume(CASE_EVENTS, handler)) as running:
-        slow_index.held()
-        try:
-            assert_nothing_locked(url)
-            api_save(desk)
-        finally:
-            slow_index.release.set()
-        assert running.result(timeout=WAIT_S) == 1
+    assert writers_go_on_while(desk, slow_index, lambda: consume(url, handler)) == 1
     (decision,) = bot_decisions(url)
     assert decision.outcome == bot.ANSWERED and decision.article_id is not None
     assert len(jobs_of(url, "message.send")) == 1, "the answer is queued"

@@ -16,6 +16,7 @@ from atdesk.triage.evaluation import score
 from atdesk.triage.features import Features, FeatureSet, shipped_static_vectors
 from atdesk.triage.linear import LinearHead, Method, fit_head, fit_temperature
 from atdesk.triage.ngrams import NgramFeaturizer
+from atdesk.triage.static_vectors import StaticVectors
 from atdesk.triage.tokens import tokens
 
 FORMAT_VERSION = 1
@@ -44,6 +45,21 @@ class IntentClassifier(Protocol):
     def save(self, directory: Path) -> None:
         """Write the model into a directory."""
         ...
+
+
+def required_vectors(meta: dict[str, Any], directory: Path, remedy: str) -> StaticVectors | None:
+    """The shipped word vectors a saved model was trained with, or a clear error naming the
+    fix when this installation ships other ones (a model is only valid with its own)."""
+    wanted = meta.get("static_vectors")
+    if not wanted:
+        return None
+    vectors = shipped_static_vectors()
+    if vectors is None or vectors.version != wanted:
+        raise IntentModelError(
+            f"{directory} needs word vectors {wanted}, which this installation does not ship; "
+            + remedy
+        )
+    return vectors
 
 
 def best_labels(probs: npt.NDArray[np.float32], labels: Sequence[str]) -> list[tuple[str, float]]:
@@ -119,14 +135,7 @@ class IntentModel:
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
         if meta.get("format") != FORMAT_VERSION:
             raise IntentModelError(f"{directory}: unsupported model format {meta.get('format')}")
-        vectors = None
-        if meta.get("static_vectors"):
-            vectors = shipped_static_vectors()
-            if vectors is None or vectors.version != meta["static_vectors"]:
-                raise IntentModelError(
-                    f"{directory} needs word vectors {meta['static_vectors']}, which this "
-                    "installation does not ship; retrain it with `atdesk intents train`"
-                )
+        vectors = required_vectors(meta, directory, "retrain it with `atdesk intents train`")
         with np.load(model_path, allow_pickle=False) as data:
             ngrams = NgramFeaturizer.from_state(data)
             head = LinearHead.from_state(data, "intent")

@@ -12,8 +12,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from atdesk.triage.features import FeatureSet, shipped_static_vectors
-from atdesk.triage.intent_model import IntentModelError
+from atdesk.triage.features import FeatureSet
+from atdesk.triage.intent_model import IntentModelError, required_vectors
 from atdesk.triage.lexicon import Lexicon
 from atdesk.triage.linear import LinearHead
 from atdesk.triage.ngrams import NgramFeaturizer
@@ -82,14 +82,7 @@ class RetrainedIntentModel:
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
         if meta.get("format") != FORMAT:
             raise IntentModelError(f"{directory}: not a retrained model ({meta.get('format')})")
-        vectors = None
-        if meta.get("static_vectors"):
-            vectors = shipped_static_vectors()
-            if vectors is None or vectors.version != meta["static_vectors"]:
-                raise IntentModelError(
-                    f"{directory} needs word vectors {meta['static_vectors']}, which this "
-                    "installation does not ship; run `atdesk triage retrain` again"
-                )
+        vectors = required_vectors(meta, directory, "run `atdesk triage retrain` again")
         with np.load(arrays_path, allow_pickle=False) as data:
             ngrams = NgramFeaturizer.from_state(data)
             head = LinearHead.from_state(data, "intent")
