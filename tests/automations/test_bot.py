@@ -154,7 +154,9 @@ def test_word_similarity_is_what_scikit_learn_computes() -> None:
 
 
 def _decide(index: KnowledgeIndex, text: str, threshold: float, monkeypatch: Any) -> bot.Decision:
-    monkeypatch.setattr(bot, "INDEXES", SimpleNamespace(for_brand=lambda session, brand, build: index))
+    monkeypatch.setattr(
+        bot, "INDEXES", SimpleNamespace(for_brand=lambda session, brand, build: index)
+    )
     post = SimpleNamespace(text=text, sentiment="neutral")
     ctx = SimpleNamespace(session=None, brand=SimpleNamespace(id=1), post=post, prepared=False)
     return decide(cast(ActionContext, ctx), threshold)
