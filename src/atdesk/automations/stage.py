@@ -14,7 +14,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -48,6 +48,7 @@ from atdesk.storage.session import transaction
 from atdesk.triage.base import Triager
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 MAX_POST_AGE = timedelta(days=3)
 HELD = "held-for-agent"  # handled_by when rules would act but triage is not sure of the intent
@@ -101,7 +102,7 @@ def _group(keys: Iterable[tuple[str, str]]) -> dict[str, set[str]]:
     return out
 
 
-def _chunks(items: Sequence[str], size: int = 500) -> Iterable[Sequence[str]]:
+def _chunks(items: Sequence[T], size: int = 500) -> Iterable[Sequence[T]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
 
@@ -167,12 +168,12 @@ def _post_ids(payloads: Sequence[dict[str, Any]]) -> list[int]:
 def _brands_of(session: Session, post_ids: Sequence[int]) -> list[int]:
     """The brands whose cases these posts are on."""
     brands: set[int] = set()
-    for start in range(0, len(post_ids), 500):
+    for chunk in _chunks(post_ids):
         brands.update(
             session.scalars(
                 select(Case.brand_id)
                 .join(Post, Post.case_id == Case.id)
-                .where(Post.id.in_(post_ids[start : start + 500]))
+                .where(Post.id.in_(chunk))
                 .distinct()
             )
         )
