@@ -34,6 +34,7 @@ services-stop:
 lint: setup
 	$(VENV)/bin/ruff check $(LINT_PATHS)
 	$(VENV)/bin/ruff format --check $(LINT_PATHS)
+	$(VENV)/bin/lint-imports --no-cache
 
 types: setup
 	$(VENV)/bin/mypy
