@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from atdesk.automations.context import ActionContext, Outcome
@@ -191,13 +191,3 @@ def _human_replies(session: Session, case: Case) -> int:
         select(Post.id).where(Post.case_id == case.id, Post.inbound.is_(False))
     ).all()
     return sum(1 for post_id in outbound if post_id not in sent_by_automation)
-
-
-def decisions_count(session: Session, brand_id: int) -> int:
-    """How many decisions the bot made for a brand (for the knowledge-base page)."""
-    return int(
-        session.scalar(
-            select(func.count()).select_from(BotDecision).where(BotDecision.brand_id == brand_id)
-        )
-        or 0
-    )

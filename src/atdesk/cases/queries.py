@@ -217,11 +217,6 @@ def list_cases(
     return [found[i] for i in ids if i in found], int(total)
 
 
-def view_counts(session: Session, base: CaseFilter) -> dict[View, int]:
-    """Open cases per view for this user, in one pass over the inbox index (filters ignored)."""
-    return inbox_counts(session, base, {})[0]
-
-
 def inbox_counts(
     session: Session, base: CaseFilter, saved: Mapping[K, CaseFilter]
 ) -> tuple[dict[View, int], dict[K, int]]:
@@ -284,15 +279,6 @@ def ids_in_view(session: Session, f: CaseFilter, *, limit: int = 500) -> list[in
     """Case ids of a filtered inbox, in inbox order (for bulk actions and j/k navigation)."""
     query = inbox_order(_filtered(select(Case.id), f, session), f.view)
     return list(session.scalars(query.limit(limit)))
-
-
-def conversation_posts(session: Session, conversation_id: int) -> Sequence[PostRow]:
-    """Every post of a conversation in time order."""
-    return session.scalars(
-        select(PostRow)
-        .where(PostRow.conversation_id == conversation_id)
-        .order_by(PostRow.created_at, PostRow.id)
-    ).all()
 
 
 def case_posts(session: Session, case: Case) -> Sequence[PostRow]:

@@ -18,7 +18,6 @@ from atdesk.cases.routing import route_cases
 from atdesk.cases.sensitivity import InboundFacts, assess, merged_reasons
 from atdesk.cases.sla import Clocks, apply_clocks, clocks_for, load_brand_slas
 from atdesk.domain.cases import CaseStatus
-from atdesk.domain.triage import Priority
 from atdesk.models import (
     Brand,
     Case,
@@ -473,20 +472,3 @@ def auto_resolve(session: Session, *, now: datetime, after: timedelta) -> int:
         resolve(session, case, actor="auto-resolve", at=case.last_agent_at)
     session.flush()
     return len(stale)
-
-
-def set_priority(session: Session, case: Case, priority: Priority, *, actor: User | str) -> None:
-    """Change a case's priority by hand, audited."""
-    before = snapshot(case)
-    case.priority = priority.value
-    case.priority_rank = priority.rank
-    audit.record(
-        session,
-        entity_type="case",
-        entity_id=case.id,
-        action="case.priority",
-        actor=actor,
-        before=before,
-        after=snapshot(case),
-    )
-    session.flush()
