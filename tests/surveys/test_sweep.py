@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 from sqlalchemy import select
 
-from atdesk.cases import audit
+from atdesk.audit import service as audit
 from atdesk.cases.service import auto_resolve
 from atdesk.config import Settings
 from atdesk.models import AuditEvent, Case, SurveyCursor

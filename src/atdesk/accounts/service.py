@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from atdesk.accounts.passwords import hash_password, verify_password
 from atdesk.accounts.sessions import end_user_sessions
-from atdesk.cases import audit
+from atdesk.audit import service as audit
 from atdesk.domain.cases import Role
 from atdesk.models import ApiToken, User
 from atdesk.models.base import utcnow

@@ -9,7 +9,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from atdesk.accounts.service import AccountError
-from atdesk.cases import audit
+from atdesk.audit import service as audit
 from atdesk.domain.triage import Intent
 from atdesk.models import AgentProfile, Brand, Team, TeamBrand, TeamMember, User
 from atdesk.models.base import utcnow

@@ -6,6 +6,7 @@ import uuid
 
 from sqlalchemy import func, select
 
+from atdesk.audit import service as audit
 from atdesk.automations import jobs
 from atdesk.automations.bot import bot_answer
 from atdesk.automations.callbacks import request_callback
@@ -30,7 +31,6 @@ from atdesk.automations.rules import (
     WebhookAction,
 )
 from atdesk.automations.webhooks import WEBHOOK_JOB
-from atdesk.cases import audit
 from atdesk.cases.actions import add_tags, resolve_case, set_escalated, set_priority
 from atdesk.cases.service import snapshot
 from atdesk.models import Post, Team

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from atdesk.cases import audit
+from atdesk.audit import service as audit
 from atdesk.cases.calendar import CalendarError, week_from_json, week_to_json
 from atdesk.models import Appointment, AppointmentResource, Brand, Customer, User
 

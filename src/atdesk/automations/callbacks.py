@@ -16,12 +16,12 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from atdesk.audit import service as audit
 from atdesk.automations import jobs
 from atdesk.automations.brandconfig import BrandConfig
 from atdesk.automations.context import ActionContext, Outcome
 from atdesk.automations.outbound import queue_message
 from atdesk.automations.webhooks import WEBHOOK_JOB
-from atdesk.cases import audit
 from atdesk.integrations.callbacks import (
     CallbackEventType,
     CallbackWindow,

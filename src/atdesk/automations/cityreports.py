@@ -12,12 +12,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from atdesk.audit import service as audit
 from atdesk.automations import jobs
 from atdesk.automations.brandconfig import Endpoint, brand_config
 from atdesk.automations.context import ActionContext, Outcome
 from atdesk.automations.handoff import hand_over
 from atdesk.automations.outbound import queue_text
-from atdesk.cases import audit
 from atdesk.integrations.backoff import next_retry_delay
 from atdesk.integrations.open311 import (
     FieldReport,

@@ -22,8 +22,8 @@ from sqlalchemy import func, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from atdesk.audit import service as audit
 from atdesk.automations.brandconfig import messages_per_hour
-from atdesk.cases import audit
 from atdesk.models import AutomatedMessage, AutomationRule, Brand, Post, RuleRun
 
 WINDOW = timedelta(hours=1)

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from atdesk.audit import service as audit
 from atdesk.automations.brandconfig import BrandConfig
 from atdesk.automations.context import ActionContext, Outcome
 from atdesk.automations.handoff import hand_over
@@ -36,7 +37,6 @@ from atdesk.automations.visit_question import (
     slot_limit,
     take_answer,
 )
-from atdesk.cases import audit
 from atdesk.cases.calendar import CalendarError, parse_clock
 from atdesk.config import Settings
 from atdesk.integrations.appointments import (

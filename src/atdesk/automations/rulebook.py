@@ -10,10 +10,10 @@ from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from atdesk.audit import service as audit
 from atdesk.automations.defaults import DEFAULT_RULES
 from atdesk.automations.engine import LoadedRule
 from atdesk.automations.rules import RuleSet, RuleSpec
-from atdesk.cases import audit
 from atdesk.models import AutomationRule, Brand, User
 
 SETTINGS_KEY = "automations"

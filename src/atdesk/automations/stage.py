@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from atdesk.audit import service as audit
 from atdesk.automations.actions import run_action
 from atdesk.automations.bot import follow_up as bot_follow_up
 from atdesk.automations.brandconfig import BrandConfig, brand_config
@@ -27,7 +28,6 @@ from atdesk.automations.engine import LoadedRule, evaluate_rules, held_reason
 from atdesk.automations.knowledge import INDEXES, NotBuilt
 from atdesk.automations.rescheduling import answer_offer, open_offer_for
 from atdesk.automations.rulebook import install_defaults, loaded_rules, spec_of
-from atdesk.cases import audit
 from atdesk.config import Settings
 from atdesk.domain.posts import RawEvent
 from atdesk.models import (

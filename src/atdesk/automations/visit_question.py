@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from atdesk.audit import service as audit
 from atdesk.automations.brandconfig import BrandConfig
 from atdesk.automations.context import ActionContext, Outcome
 from atdesk.automations.outbound import queue_message
@@ -28,7 +29,6 @@ from atdesk.automations.visit_picker import (
     read_request,
     render_question,
 )
-from atdesk.cases import audit
 from atdesk.integrations.appointments import (
     ChoiceResult,
     Chosen,

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from atdesk.cases import audit
+from atdesk.audit import service as audit
 from atdesk.domain.handles import handle_key
 from atdesk.domain.networks import Network
 from atdesk.models import Brand, ChannelAccount, User

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from sqlalchemy.orm import Session
 
-from atdesk.cases import audit
+from atdesk.audit import service as audit
 from atdesk.domain.handles import handle_key
 from atdesk.domain.triage import Intent
 from atdesk.models import Brand, User

@@ -8,7 +8,7 @@ from datetime import date
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from atdesk.cases import audit
+from atdesk.audit import service as audit
 from atdesk.cases.calendar import BusinessHours, CalendarError, week_from_json, week_to_json
 from atdesk.cases.queries import OPEN_STATUSES
 from atdesk.cases.service import recompute_clocks

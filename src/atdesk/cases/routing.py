@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import false, func, select
 from sqlalchemy.orm import Session
 
-from atdesk.cases import audit
+from atdesk.audit import service as audit
 from atdesk.domain.cases import CaseStatus, Role
 from atdesk.models import AgentProfile, Case, Team, TeamBrand, TeamMember, User
 

@@ -12,7 +12,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from atdesk.cases import audit
+from atdesk.audit import service as audit
 from atdesk.cases.lifecycle import PostFacts, Timeline, next_status, timeline
 from atdesk.cases.routing import route_cases
 from atdesk.cases.sensitivity import InboundFacts, assess, merged_reasons

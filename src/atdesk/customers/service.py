@@ -11,7 +11,7 @@ from pathlib import Path
 from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.orm import Session
 
-from atdesk.cases import audit
+from atdesk.audit import service as audit
 from atdesk.domain.handles import handle_key
 from atdesk.domain.networks import Network
 from atdesk.models import Author, Case, Customer, CustomerHandle, User

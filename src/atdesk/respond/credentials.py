@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from atdesk.cases import audit
+from atdesk.audit import service as audit
 from atdesk.channels.bluesky.account import BlueskyAccount
 from atdesk.channels.mastodon.account import MastodonAccount
 from atdesk.channels.x.account import DEFAULT_BASE_URL as X_DEFAULT_BASE

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from atdesk.cases import audit
+from atdesk.audit import service as audit
 from atdesk.models import Brand, Case, Macro, User
 
 VARIABLES = ("first_name", "case_id", "agent", "handle", "brand")

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from atdesk.cases import audit
+from atdesk.audit import service as audit
 from atdesk.cases.queries import case_posts
 from atdesk.channels.base import ReplyTarget
 from atdesk.channels.errors import ChannelError

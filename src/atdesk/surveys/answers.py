@@ -19,7 +19,7 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from atdesk.cases import audit
+from atdesk.audit import service as audit
 from atdesk.domain.cases import CaseStatus
 from atdesk.models import Case, Post, Survey, SurveyResponse
 from atdesk.surveys.scores import SurveyKind, SurveyStatus, read_answer

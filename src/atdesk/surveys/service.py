@@ -17,10 +17,10 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from atdesk.audit import service as audit
 from atdesk.automations import jobs
 from atdesk.automations.messages import AUTOMATION_USERNAME
 from atdesk.automations.texts import fit
-from atdesk.cases import audit
 from atdesk.domain.cases import CaseStatus
 from atdesk.domain.handles import handle_key
 from atdesk.models import Brand, Case, ChannelAccount, Post, Survey, User

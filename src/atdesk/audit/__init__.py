@@ -1,0 +1,1 @@
+"""The audit trail: who changed what, kept below every capability that records changes."""
