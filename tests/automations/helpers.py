@@ -12,12 +12,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from atdesk.automations import tasks
-from atdesk.automations.jobs import JobEnv, run_due_jobs
 from atdesk.automations.stage import PostRun, automate_posts, case_events
 from atdesk.channels.base import Sent
 from atdesk.config import Settings
 from atdesk.domain.posts import RawEvent
 from atdesk.domain.triage import Intent, TriageInput, TriageResult
+from atdesk.jobs.queue import JobEnv, run_due_jobs
 from atdesk.models import AutomationJob, ChannelAccount
 from atdesk.models.base import utcnow
 from atdesk.pipeline.runner import process_events

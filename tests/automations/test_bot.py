@@ -24,10 +24,10 @@ from atdesk.automations.context import ActionContext
 from atdesk.automations.kb import ArticleError, save_article
 from atdesk.automations.kb_words import STOP_WORDS
 from atdesk.automations.knowledge import Article, KnowledgeIndex
-from atdesk.automations.messages import AUTOMATION_USERNAME
 from atdesk.cases.service import auto_resolve
 from atdesk.config import Settings
 from atdesk.models import BotDecision, Case, CaseTag, Post, User
+from atdesk.respond.tasks import AUTOMATION_USERNAME
 from atdesk.storage.session import transaction
 from tests.automations.helpers import TimedOutbox, automate, job_env, post, run_jobs
 from tests.factories import make_brand

@@ -10,9 +10,9 @@ import httpx
 from sqlalchemy import select, update
 
 from atdesk.automations.brandconfig import update_brand_settings
-from atdesk.automations.jobs import LEASE, lease_due, run_due_jobs
 from atdesk.config import Settings
 from atdesk.integrations.webhooks import verify
+from atdesk.jobs.queue import LEASE, lease_due, run_due_jobs
 from atdesk.models import Author, AutomationJob, Callback, Customer, Post, ReplyDraft
 from atdesk.storage.session import transaction
 from tests.automations.helpers import Clock, automate, job_env, jobs_of, post, run_jobs, texts

@@ -13,7 +13,6 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from atdesk.automations.jobs import JobEnv, run_due_jobs
 from atdesk.channels.observer import ApiCall, HealthKind, HealthNotice, Operation
 from atdesk.config import Settings
 from atdesk.connectors.alerts import ALERT_WEBHOOK_JOB
@@ -21,6 +20,7 @@ from atdesk.connectors.observer import BufferedObserver
 from atdesk.connectors.settings import set_alert_webhook
 from atdesk.domain.networks import Network
 from atdesk.integrations.webhooks import SIGNATURE_HEADER, verify
+from atdesk.jobs.queue import JobEnv, run_due_jobs
 from atdesk.models import AutomationJob, ChannelAlert
 from atdesk.models.base import utcnow
 from atdesk.storage.session import transaction

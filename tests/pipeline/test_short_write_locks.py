@@ -21,7 +21,6 @@ from sqlalchemy.engine import make_url
 
 from atdesk.accounts.service import create_token, find_user
 from atdesk.automations import bot, knowledge, stage
-from atdesk.automations.jobs import run_due_jobs
 from atdesk.automations.kb import save_article
 from atdesk.automations.knowledge import Article, KnowledgeIndex
 from atdesk.automations.stage import CaseEventsHandler, inbound_handler
@@ -29,6 +28,7 @@ from atdesk.channels.base import Sent
 from atdesk.config import Settings
 from atdesk.domain.triage import TriageInput, TriageResult
 from atdesk.emulators.open311 import Open311Emulator
+from atdesk.jobs.queue import run_due_jobs
 from atdesk.models import (
     Author,
     BotDecision,

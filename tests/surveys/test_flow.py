@@ -9,7 +9,6 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from atdesk.automations.messages import automation_user
 from atdesk.automations.stage import automate_posts, case_events
 from atdesk.automations.worker import AutomationRunner
 from atdesk.cases.actions import reopen
@@ -29,6 +28,7 @@ from atdesk.models.base import utcnow
 from atdesk.pipeline.embedded_bus import EmbeddedBus
 from atdesk.pipeline.runner import process_events
 from atdesk.respond.service import ReplyRequest, submit_reply
+from atdesk.respond.tasks import automation_user
 from atdesk.storage.session import transaction
 from atdesk.surveys.tasks import sweep
 from tests.automations.helpers import TRIAGER

@@ -7,7 +7,6 @@ import uuid
 from sqlalchemy import func, select
 
 from atdesk.audit import service as audit
-from atdesk.automations import jobs
 from atdesk.automations.bot import bot_answer
 from atdesk.automations.callbacks import request_callback
 from atdesk.automations.cityreports import file_report
@@ -33,6 +32,7 @@ from atdesk.automations.rules import (
 from atdesk.automations.webhooks import WEBHOOK_JOB
 from atdesk.cases.actions import add_tags, resolve_case, set_escalated, set_priority
 from atdesk.cases.service import snapshot
+from atdesk.jobs import queue as jobs
 from atdesk.models import Post, Team
 
 

@@ -17,7 +17,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from atdesk.audit import service as audit
-from atdesk.automations import jobs
 from atdesk.automations.brandconfig import BrandConfig
 from atdesk.automations.context import ActionContext, Outcome
 from atdesk.automations.outbound import queue_message
@@ -28,6 +27,7 @@ from atdesk.integrations.callbacks import (
     next_business_window,
     resolve_callback_window,
 )
+from atdesk.jobs import queue as jobs
 from atdesk.models import Callback, Customer, User
 from atdesk.models.base import utcnow
 

@@ -13,7 +13,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from atdesk.audit import service as audit
-from atdesk.automations import jobs
 from atdesk.automations.brandconfig import Endpoint, brand_config
 from atdesk.automations.context import ActionContext, Outcome
 from atdesk.automations.handoff import hand_over
@@ -38,6 +37,7 @@ from atdesk.integrations.open311 import (
     submit_report,
 )
 from atdesk.integrations.open311.classifier import service_classifier
+from atdesk.jobs import queue as jobs
 from atdesk.models import Brand, Case, Open311Report, Post
 
 SUBMIT_JOB = "open311.submit"

@@ -10,7 +10,7 @@ from fastapi.responses import PlainTextResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from atdesk.automations import book, callbacks, jobs
+from atdesk.automations import book, callbacks
 from atdesk.automations.bot import bot_stats
 from atdesk.automations.brandconfig import brand_config
 from atdesk.automations.dryrun import dry_run
@@ -60,6 +60,7 @@ from atdesk.automations.schemas import (
 from atdesk.cases.access import NotVisible, visible_customer
 from atdesk.config import Settings
 from atdesk.domain.ids import Offset, RowId
+from atdesk.jobs import queue as jobs
 from atdesk.models import (
     Appointment,
     AppointmentResource,

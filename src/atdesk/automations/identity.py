@@ -10,7 +10,6 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from atdesk.automations import jobs
 from atdesk.automations.brandconfig import BrandConfig, brand_config
 from atdesk.automations.context import ActionContext
 from atdesk.automations.outbound import queue_text
@@ -25,6 +24,7 @@ from atdesk.integrations.identity import (
     LookupFailed,
     lookup_customer,
 )
+from atdesk.jobs import queue as jobs
 from atdesk.models import Author, Brand, Case, Customer, IdentityVerification, Post
 
 CRM_JOB = "crm.lookup"

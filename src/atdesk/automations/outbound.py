@@ -12,14 +12,13 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from atdesk.automations import jobs
 from atdesk.automations.context import ActionContext
 from atdesk.automations.message_limits import QUEUED, RuleRef, decide
-from atdesk.automations.texts import BOT_MARK, fit
+from atdesk.jobs import queue as jobs
 from atdesk.models import AutomationJob, Post
 from atdesk.models.base import utcnow
-
-MESSAGE_JOB = "message.send"
+from atdesk.respond.tasks import MESSAGE_JOB
+from atdesk.respond.texts import BOT_MARK, fit
 
 
 @dataclass(frozen=True, slots=True)

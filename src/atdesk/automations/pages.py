@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from atdesk.automations import book, callbacks, jobs
+from atdesk.automations import book, callbacks
 from atdesk.automations.bot import bot_stats
 from atdesk.automations.brandconfig import (
     BrandConfig,
@@ -64,6 +64,7 @@ from atdesk.automations.rules import ACTION_TYPES, DEFAULT_MIN_CONFIDENCE, Condi
 from atdesk.cases.access import NotVisible
 from atdesk.config import Settings
 from atdesk.domain.ids import RowId, parse_id
+from atdesk.jobs import queue as jobs
 from atdesk.models import (
     Appointment,
     AppointmentOffer,

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import atdesk.automations.cityreports
 import atdesk.automations.identity
-import atdesk.automations.messages
 import atdesk.automations.webhooks
+import atdesk.respond.tasks
 import atdesk.surveys.tasks
-from atdesk.automations.jobs import HANDLERS
+from atdesk.jobs.queue import HANDLERS
 
 MODULES = (
     atdesk.automations.cityreports,
     atdesk.automations.identity,
-    atdesk.automations.messages,
+    atdesk.respond.tasks,
     atdesk.automations.webhooks,
     atdesk.surveys.tasks,
 )

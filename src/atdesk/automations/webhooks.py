@@ -12,12 +12,12 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from atdesk.automations import jobs
 from atdesk.automations.brandconfig import brand_config
 from atdesk.automations.rulebook import spec_of
 from atdesk.automations.rules import WebhookAction
 from atdesk.integrations.callbacks import CallbackEventType, CallbackWindow, dialer_event
 from atdesk.integrations.webhooks import Delivered, GiveUp, WebhookEvent, deliver
+from atdesk.jobs import queue as jobs
 from atdesk.models import AutomationRule, Brand, Callback, Customer
 
 WEBHOOK_JOB = "webhook.deliver"

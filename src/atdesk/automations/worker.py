@@ -7,9 +7,9 @@ import logging
 import httpx
 
 from atdesk.automations import tasks
-from atdesk.automations.jobs import JobEnv, run_due_jobs
 from atdesk.automations.stage import case_events_handler
 from atdesk.config import Settings
+from atdesk.jobs.queue import JobEnv, run_due_jobs
 from atdesk.pipeline.bus import CASE_EVENTS, Bus
 from atdesk.respond.outbox import ChannelOutbox, Outbox
 from atdesk.surveys.tasks import sweep as sweep_resolutions

@@ -6,10 +6,10 @@ through the connector runtime, so queued alert events always find their handler.
 
 from __future__ import annotations
 
-from atdesk.automations import jobs
 from atdesk.connectors.alerts import ALERT_WEBHOOK_JOB
 from atdesk.connectors.settings import alert_webhook
 from atdesk.integrations.webhooks import Delivered, GiveUp, WebhookEvent, deliver
+from atdesk.jobs import queue as jobs
 
 
 @jobs.handler(ALERT_WEBHOOK_JOB)

@@ -9,8 +9,7 @@ from fastapi import APIRouter, Form, HTTPException, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy.orm import object_session
 
-from atdesk.automations.queries import brands_for
-from atdesk.cases.access import NotVisible
+from atdesk.cases.access import NotVisible, visible_brands
 from atdesk.domain.ids import RowId, parse_id
 from atdesk.models import Case
 from atdesk.models.base import utcnow
@@ -35,7 +34,7 @@ def surveys_page(
 ) -> HTMLResponse:
     """How each brand's customers rate it, the latest answers, and (admins) the settings."""
     chosen_id = parse_id(brand_id)  # "" (or no brand at all): every brand
-    brands = list(brands_for(session, viewer.brand_ids))
+    brands = list(visible_brands(session, viewer.brand_ids))
     if chosen_id is not None and chosen_id not in {b.id for b in brands}:
         raise NotVisible(f"no brand {chosen_id} in your brands")
     chosen = next((b for b in brands if b.id == chosen_id), None)
@@ -74,7 +73,7 @@ def save_settings_form(
     """Save one brand's survey settings (admins); empty texts go back to the defaults."""
     if not viewer.is_admin:
         raise HTTPException(status.HTTP_403_FORBIDDEN, "admins only; ask an admin to change this")
-    brand = next((b for b in brands_for(session, viewer.brand_ids) if b.id == brand_id), None)
+    brand = next((b for b in visible_brands(session, viewer.brand_ids) if b.id == brand_id), None)
     if brand is None:
         raise NotVisible(f"no brand {brand_id} in your brands")
     changes: dict[str, Any] = {

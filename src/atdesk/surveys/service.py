@@ -18,13 +18,13 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from atdesk.audit import service as audit
-from atdesk.automations import jobs
-from atdesk.automations.messages import AUTOMATION_USERNAME
-from atdesk.automations.texts import fit
 from atdesk.domain.cases import CaseStatus
 from atdesk.domain.handles import handle_key
+from atdesk.jobs import queue as jobs
 from atdesk.models import Brand, Case, ChannelAccount, Post, Survey, User
 from atdesk.respond.macros import first_name
+from atdesk.respond.tasks import AUTOMATION_USERNAME
+from atdesk.respond.texts import fit
 from atdesk.surveys.answers import ACTOR
 from atdesk.surveys.scores import SurveyStatus
 from atdesk.surveys.settings import (

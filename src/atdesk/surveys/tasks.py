@@ -18,10 +18,10 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from atdesk.automations import jobs
-from atdesk.automations.messages import run_message
 from atdesk.domain.cases import CaseStatus
+from atdesk.jobs import queue as jobs
 from atdesk.models import AuditEvent, Case, Survey, SurveyCursor
+from atdesk.respond.tasks import run_message
 from atdesk.storage.session import transaction
 from atdesk.surveys.scores import SurveyStatus
 from atdesk.surveys.service import SURVEY_JOB, Resolution, cancel, decide, mark_sent

@@ -8,22 +8,30 @@ routed cases), so automated and bot posts are marked in the thread by who sent t
 
 from __future__ import annotations
 
+from typing import cast
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from atdesk.accounts.passwords import hash_password
-from atdesk.automations import jobs
-from atdesk.automations.outbound import MESSAGE_JOB
 from atdesk.domain.cases import Role
 from atdesk.integrations.backoff import next_retry_delay
+from atdesk.jobs import queue as jobs
 from atdesk.models import Case, ReplyDraft, User
+from atdesk.respond.outbox import ChannelOutbox, Outbox
 from atdesk.respond.service import ReplyRequest, submit_reply
 from atdesk.respond.unconfirmed import SENDING, UNCONFIRMED
 from atdesk.storage.session import transaction
 
 AUTOMATION_USERNAME = "atdesk-automation"
 AUTOMATION_NAME = "atdesk automation"
+MESSAGE_JOB = "message.send"
 _CONFLICT = "replied to this case while you were writing"
+
+
+def outbox_of(env: jobs.JobEnv) -> Outbox:
+    """The outbox the worker lent the job (tests lend emulators), else the networks themselves."""
+    return cast(Outbox, env.outbox) if env.outbox is not None else ChannelOutbox()
 
 
 def automation_user(session: Session) -> User:
@@ -73,7 +81,7 @@ def run_message(job: jobs.JobView, env: jobs.JobEnv) -> jobs.JobOutcome:
                     reply_to_post_id=None if private else payload.get("reply_to_post_id"),
                     job_id=job.id,
                 ),
-                env.outbox,
+                outbox_of(env),
             )
             if outcome.status != "refused" or _CONFLICT not in outcome.message:
                 break
