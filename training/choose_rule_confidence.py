@@ -24,8 +24,8 @@ from pathlib import Path
 from training.eval_yardstick import DEV, YARDSTICK, load
 
 from atdesk.domain.triage import TriageInput
-from atdesk.pipeline.classify import model_version
 from atdesk.triage.service import get_triager
+from atdesk.triage.versions import model_version
 
 AUTOMATION_INTENTS = ("callback_request", "booking_change", "field_report")
 # Other default rules read the intent too (move to DM, the bot); shown, not chosen on.

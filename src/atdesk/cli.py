@@ -19,13 +19,13 @@ from atdesk.accounts.passwords import WeakPassword
 from atdesk.accounts.service import AccountError, create_token, create_user, find_user
 from atdesk.automations import commands as automation_commands
 from atdesk.brands.service import BrandError, create_brand
-from atdesk.channels import commands as channel_commands
 from atdesk.channels.replay.errors import ReplayFormatError
 from atdesk.clicontext import ready_database, settings_from
 from atdesk.config import MissingSecretKey
 from atdesk.customers import commands as customer_commands
 from atdesk.domain.cases import Role
 from atdesk.domain.networks import Network, parse_network
+from atdesk.emulators import commands as channel_commands
 from atdesk.keyfile import with_secret_key
 from atdesk.pipeline.threads import PostNotFound, thread_of
 from atdesk.storage.migrate import upgrade

@@ -11,10 +11,10 @@ from sqlalchemy import select
 from atdesk.domain.posts import RawEvent
 from atdesk.domain.triage import TriageInput, TriageResult
 from atdesk.models import Post
-from atdesk.pipeline.classify import model_version
 from atdesk.pipeline.prepare import PipelineHandler
 from atdesk.storage.session import transaction
 from atdesk.triage.baseline import RulesTriager
+from atdesk.triage.versions import model_version
 from tests.factories import make_brand, post
 
 

@@ -12,9 +12,9 @@ from atdesk.accounts.service import create_token, find_user
 from atdesk.cases.queries import NEEDS_REVIEW_BELOW, CaseFilter, View, inbox_counts, list_cases
 from atdesk.cases.service import sync_cases
 from atdesk.models import Author, Case, Post
-from atdesk.pipeline.classify import model_version
 from atdesk.storage.session import transaction
 from atdesk.triage.service import get_triager
+from atdesk.triage.versions import model_version
 from tests.web.conftest import Workspace
 
 

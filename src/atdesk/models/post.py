@@ -53,7 +53,7 @@ class Post(Base):
     priority: Mapped[str | None] = mapped_column(String(16))
     entities: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     triage_notes: Mapped[list[str]] = mapped_column(JSONType, default=list)
-    # Which model gave the labels above (pipeline.classify.model_version); NULL before 0014.
+    # Which model gave the labels above (triage.versions.model_version); NULL before 0014.
     model_version: Mapped[str | None] = mapped_column(String(80))
     sent_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

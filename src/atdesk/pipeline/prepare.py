@@ -18,12 +18,13 @@ from sqlalchemy.orm import Session
 from atdesk.domain.posts import RawEvent
 from atdesk.domain.triage import TriageInput, TriageResult
 from atdesk.pipeline.bus import Handler, Stale
-from atdesk.pipeline.classify import classify, versions_of
+from atdesk.pipeline.classify import classify
 from atdesk.pipeline.runner import BatchReport, process_events, triage_inputs
 from atdesk.storage.session import transaction
 from atdesk.triage.base import Triager
 from atdesk.triage.live_models import LiveModels, read_live_models
 from atdesk.triage.service import triager_for
+from atdesk.triage.versions import versions_of
 
 AfterBatch = Callable[[Session, list[RawEvent], BatchReport], None]
 

@@ -12,7 +12,7 @@ from atdesk.cases.service import CaseChange, merge_conversation_cases, sync_case
 from atdesk.customers.service import attach_case_customers, link_new_authors
 from atdesk.domain.posts import Post, RawEvent
 from atdesk.domain.triage import TriageInput
-from atdesk.pipeline.classify import classify, triage_input, versions_of
+from atdesk.pipeline.classify import classify, triage_input
 from atdesk.pipeline.dedupe import deduplicate
 from atdesk.pipeline.directory import BrandDirectory
 from atdesk.pipeline.filter import filter_reason
@@ -23,6 +23,7 @@ from atdesk.surveys.answers import record_answers
 from atdesk.triage.base import Triager
 from atdesk.triage.live_models import LiveModels, read_live_models
 from atdesk.triage.service import triager_for
+from atdesk.triage.versions import versions_of
 
 
 @dataclass(slots=True)

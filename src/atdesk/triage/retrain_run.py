@@ -12,7 +12,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from atdesk.models import Brand
-from atdesk.pipeline.classify import model_version
 from atdesk.storage.session import transaction
 from atdesk.triage.base import Triager
 from atdesk.triage.live_models import read_live_models
@@ -41,6 +40,7 @@ from atdesk.triage.retrain_data import (
     split_corrections,
 )
 from atdesk.triage.service import get_triager, retrained_triager
+from atdesk.triage.versions import model_version
 
 YARDSTICK_SPLITS = ("validation", "test", "none")
 

@@ -8,9 +8,9 @@ import httpx
 import pytest
 from click.testing import CliRunner
 
-from atdesk.channels import commands
-from atdesk.channels.commands import emulate
+from atdesk.emulators import commands
 from atdesk.emulators.base import Emulator
+from atdesk.emulators.commands import emulate
 
 
 def test_an_unknown_network_is_a_clear_usage_error() -> None:
