@@ -6,10 +6,10 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
+from atdesk.accounts.access import visible_brand_ids
 from atdesk.accounts.service import find_user
 from atdesk.accounts.teams import team_summary
 from atdesk.brands.service import create_brand
-from atdesk.cases.access import visible_brand_ids
 from atdesk.cli import main
 from atdesk.domain.cases import Role
 from atdesk.domain.networks import Network

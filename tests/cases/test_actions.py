@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from atdesk.accounts.access import NotVisible
 from atdesk.brands.service import create_brand
-from atdesk.cases.access import NotVisible, visible_case
+from atdesk.cases.access import visible_case
 from atdesk.cases.actions import (
     ActionError,
     add_note,

@@ -8,8 +8,9 @@ from sqlalchemy import select
 
 from atdesk.cases.actions import resolve_case, set_priority
 from atdesk.cases.policies import add_holiday, set_hours, set_targets
-from atdesk.cases.sla import Targets, sla_state
+from atdesk.cases.sla import Targets
 from atdesk.config import Settings
+from atdesk.domain.cases import sla_state
 from atdesk.domain.triage import Priority
 from atdesk.models import Case
 from atdesk.storage.session import transaction

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from atdesk.accounts.access import visible_brand_ids
 from atdesk.brands.service import create_brand
-from atdesk.cases.access import visible_brand_ids
 from atdesk.config import Settings
 from atdesk.demo.workspace import ensure_workspace, reset_staff
 from atdesk.models import Brand, BusinessCalendar, Macro, Team, User

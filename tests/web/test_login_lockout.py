@@ -10,9 +10,9 @@ from dataclasses import dataclass
 import pytest
 from fastapi.testclient import TestClient
 
+from atdesk.accounts.lockout import LockoutLimiter, LoginLimits
 from atdesk.config import Settings
 from atdesk.web.app import create_app
-from atdesk.web.ratelimit import LockoutLimiter, LoginLimits
 from tests.cases.factories import PASSWORD
 from tests.respond.fakes import RecordingOutbox
 from tests.web.conftest import seed

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from atdesk.models import Author, Case
 from atdesk.storage.session import transaction
-from atdesk.web.templating import web_link
+from atdesk.ui.templating import web_link
 from tests.factories import post, run
 from tests.web.conftest import Workspace
 

@@ -10,6 +10,8 @@ from fastapi.responses import PlainTextResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from atdesk.accounts.access import NotVisible
+from atdesk.accounts.deps import ApiViewer, Viewer
 from atdesk.automations import book, callbacks
 from atdesk.automations.bot import bot_stats
 from atdesk.automations.brandconfig import brand_config
@@ -57,8 +59,8 @@ from atdesk.automations.schemas import (
     RulesImportOut,
     WindowIn,
 )
-from atdesk.cases.access import NotVisible, visible_customer
 from atdesk.config import Settings
+from atdesk.customers.access import visible_customer
 from atdesk.domain.ids import Offset, RowId
 from atdesk.jobs import queue as jobs
 from atdesk.models import (
@@ -71,7 +73,7 @@ from atdesk.models import (
     KbArticle,
 )
 from atdesk.models.base import utcnow
-from atdesk.web.deps import ApiViewer, DbSession, Viewer, get_settings
+from atdesk.ui.deps import DbSession, get_settings
 
 router = APIRouter(prefix="/api/v1", tags=["automations"])
 AppSettings = Annotated[Settings, Depends(get_settings)]

@@ -12,6 +12,8 @@ from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from atdesk.accounts.access import NotVisible
+from atdesk.accounts.deps import PageViewer, Viewer
 from atdesk.automations import book, callbacks
 from atdesk.automations.bot import bot_stats
 from atdesk.automations.brandconfig import (
@@ -61,7 +63,6 @@ from atdesk.automations.ruleform import (
     read_form,
 )
 from atdesk.automations.rules import ACTION_TYPES, DEFAULT_MIN_CONFIDENCE, Conditions, RuleSpec
-from atdesk.cases.access import NotVisible
 from atdesk.config import Settings
 from atdesk.domain.ids import RowId, parse_id
 from atdesk.jobs import queue as jobs
@@ -80,8 +81,8 @@ from atdesk.models import (
     User,
 )
 from atdesk.models.base import utcnow
-from atdesk.web.deps import CsrfChecked, DbSession, PageForm, PageViewer, Viewer, get_settings
-from atdesk.web.templating import flash, render
+from atdesk.ui.deps import CsrfChecked, DbSession, PageForm, get_settings
+from atdesk.ui.templating import flash, render
 
 router = APIRouter(prefix="/automations", include_in_schema=False)
 AppSettings = Annotated[Settings, Depends(get_settings)]

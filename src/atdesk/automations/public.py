@@ -18,8 +18,8 @@ from atdesk.domain.ids import RowId
 from atdesk.integrations.identity import VerificationError
 from atdesk.models import Brand
 from atdesk.models.base import utcnow
-from atdesk.web.deps import CsrfChecked, DbSession, get_settings
-from atdesk.web.templating import render
+from atdesk.ui.deps import CsrfChecked, DbSession, get_settings
+from atdesk.ui.templating import render
 
 router = APIRouter(include_in_schema=False)
 AppSettings = Annotated[Settings, Depends(get_settings)]

@@ -10,8 +10,8 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from atdesk.accounts.access import can_work_on
 from atdesk.audit import service as audit
-from atdesk.cases.access import can_work_on
 from atdesk.cases.sensitivity import MANUAL_PREFIX
 from atdesk.cases.service import recompute_clocks, resolve, snapshot, sync_cases
 from atdesk.domain.cases import CaseStatus

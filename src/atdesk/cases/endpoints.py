@@ -8,8 +8,10 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query, Request, Response
 from sqlalchemy import func, select
 
+from atdesk.accounts.access import NotVisible, restrict
+from atdesk.accounts.deps import ApiViewer, Viewer
 from atdesk.cases import actions
-from atdesk.cases.access import NotVisible, restrict, visible_case
+from atdesk.cases.access import visible_case
 from atdesk.cases.queries import (
     CaseFilter,
     HistoryScope,
@@ -36,7 +38,7 @@ from atdesk.models import Post as PostRow
 from atdesk.respond.automated import AutomatedBy, automated_posts
 from atdesk.respond.service import ReplyRequest, submit_reply
 from atdesk.respond.suggest import suggestions_for
-from atdesk.web.deps import ApiViewer, DbSession, Viewer
+from atdesk.ui.deps import DbSession
 
 router = APIRouter(prefix="/api/v1", tags=["cases"])
 

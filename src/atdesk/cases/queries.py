@@ -11,11 +11,11 @@ from typing import Any, TypeVar
 from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select, true
 from sqlalchemy.orm import Session
 
-from atdesk.cases.access import restrict
+from atdesk.accounts.access import restrict
 from atdesk.cases.schemas import CaseOut, PostOut
 from atdesk.cases.search import case_search_condition
 from atdesk.cases.service import case_conversation_ids
-from atdesk.cases.sla import WARN_BEFORE
+from atdesk.domain.cases import WARN_BEFORE
 from atdesk.domain.triage import Priority
 from atdesk.models import AuditEvent, Case, CaseTag
 from atdesk.models import Post as PostRow

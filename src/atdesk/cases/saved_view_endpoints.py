@@ -9,7 +9,8 @@ from fastapi import APIRouter, HTTPException, status
 from fastapi.exceptions import RequestValidationError
 from sqlalchemy.orm import Session
 
-from atdesk.cases.access import NotVisible
+from atdesk.accounts.access import NotVisible
+from atdesk.accounts.deps import ApiViewer, Viewer
 from atdesk.cases.endpoints import Limit
 from atdesk.cases.queries import case_out, inbox_counts, list_cases
 from atdesk.cases.saved_view_schemas import (
@@ -34,7 +35,7 @@ from atdesk.cases.saved_views import (
 from atdesk.cases.schemas import CaseOut, Page
 from atdesk.domain.ids import Offset, RowId
 from atdesk.models import Team
-from atdesk.web.deps import ApiViewer, DbSession, Viewer
+from atdesk.ui.deps import DbSession
 from atdesk.web.inbox import params_from
 
 router = APIRouter(prefix="/api/v1/saved-views", tags=["saved views"])

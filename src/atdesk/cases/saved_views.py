@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from atdesk.accounts.access import user_team_ids
 from atdesk.audit import service as audit
-from atdesk.cases.access import user_team_ids
 from atdesk.domain.cases import Role
 from atdesk.models import SavedView, Team, User
 

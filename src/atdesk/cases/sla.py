@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -13,8 +13,6 @@ from atdesk.cases.calendar import BusinessHours, week_from_json
 from atdesk.domain.cases import CaseStatus
 from atdesk.domain.triage import Priority
 from atdesk.models import BusinessCalendar, Case, Holiday, SlaPolicy
-
-WARN_BEFORE = timedelta(minutes=30)
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,14 +126,3 @@ def apply_clocks(case: Case, clocks: Clocks) -> None:
     case.next_response_due_at = clocks.next_response_due_at
     case.resolution_due_at = clocks.resolution_due_at
     case.sla_due_at = clocks.running
-
-
-def sla_state(due: datetime | None, now: datetime) -> str:
-    """'breached', 'warning' or 'ok' (or '' without a running clock), for the inbox badge."""
-    if due is None:
-        return ""
-    if due <= now:
-        return "breached"
-    if due - now <= WARN_BEFORE:
-        return "warning"
-    return "ok"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, status
 
+from atdesk.accounts.deps import ApiViewer, Viewer
 from atdesk.cases.access import visible_case
 from atdesk.connectors.queries import account_views, network_spend, open_alerts
 from atdesk.connectors.schemas import (
@@ -17,7 +18,7 @@ from atdesk.connectors.schemas import (
 from atdesk.connectors.spend import case_spend, month_of, monthly_totals, top_cases
 from atdesk.domain.ids import RowId
 from atdesk.models.base import utcnow
-from atdesk.web.deps import ApiViewer, DbSession, Viewer
+from atdesk.ui.deps import DbSession
 
 router = APIRouter(prefix="/api/v1", tags=["channels"])
 

@@ -15,7 +15,8 @@ from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy import select
 
-from atdesk.cases.access import handle_outside, held_out_of_sight, visible_case
+from atdesk.accounts.deps import AdminViewer, PageViewer
+from atdesk.cases.access import visible_case
 from atdesk.channels.base import ChannelDeps
 from atdesk.channels.errors import ChannelError
 from atdesk.channels.observer import HealthKind, Operation
@@ -47,6 +48,7 @@ from atdesk.connectors.spend import (
     operation_totals,
     top_cases,
 )
+from atdesk.customers.access import handle_outside, held_out_of_sight
 from atdesk.customers.service import (
     CustomerError,
     create_customer,
@@ -60,9 +62,9 @@ from atdesk.domain.networks import Network, parse_network
 from atdesk.models import Brand, Case, ChannelAccount, ChannelAlert, ChannelConnection, Customer
 from atdesk.models.base import utcnow
 from atdesk.storage.session import transaction
-from atdesk.web.deps import AdminViewer, CsrfChecked, DbSession, PageViewer
-from atdesk.web.paging import count_rows, listing_params, name_matches, paginate
-from atdesk.web.templating import flash, render, templates
+from atdesk.ui.deps import CsrfChecked, DbSession
+from atdesk.ui.paging import count_rows, listing_params, name_matches, paginate
+from atdesk.ui.templating import flash, render, templates
 
 router = APIRouter(include_in_schema=False)
 MIN_POLL_S = 2.0

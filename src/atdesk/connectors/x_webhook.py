@@ -33,7 +33,7 @@ from atdesk.domain.networks import Network
 from atdesk.models import ChannelAccount
 from atdesk.pipeline.bus import Bus
 from atdesk.pipeline.factory import make_bus
-from atdesk.web.deps import DbSession, get_settings
+from atdesk.ui.deps import DbSession, get_settings
 
 log = logging.getLogger(__name__)
 

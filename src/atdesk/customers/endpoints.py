@@ -11,15 +11,16 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, status
 
-from atdesk.cases.access import handle_outside, held_out_of_sight, visible_customer
+from atdesk.accounts.deps import ApiViewer, Viewer
 from atdesk.cases.schemas import Page
 from atdesk.customers import service
+from atdesk.customers.access import handle_outside, held_out_of_sight, visible_customer
 from atdesk.customers.queries import customer_out, list_customers
 from atdesk.customers.schemas import CustomerCreate, CustomerOut, CustomerUpdate, HandleIn
 from atdesk.domain.handles import handle_key
 from atdesk.domain.ids import Offset, RowId
 from atdesk.models import Customer
-from atdesk.web.deps import ApiViewer, DbSession, Viewer
+from atdesk.ui.deps import DbSession
 
 router = APIRouter(prefix="/api/v1/customers", tags=["customers"])
 

@@ -7,7 +7,8 @@ from collections.abc import Sequence
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from atdesk.cases.access import customer_visible, restrict
+from atdesk.accounts.access import restrict
+from atdesk.customers.access import customer_visible
 from atdesk.customers.schemas import CustomerOut, HandleOut
 from atdesk.models import Author, Case, Customer, CustomerHandle
 

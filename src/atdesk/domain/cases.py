@@ -1,5 +1,6 @@
 """Case lifecycle names shared by routing, the UI and reports."""
 
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 
@@ -18,3 +19,18 @@ class Role(StrEnum):
     AGENT = "agent"
     SUPERVISOR = "supervisor"
     ADMIN = "admin"
+
+
+# How long before its deadline a case shows the SLA warning badge.
+WARN_BEFORE = timedelta(minutes=30)
+
+
+def sla_state(due: datetime | None, now: datetime) -> str:
+    """'breached', 'warning' or 'ok' (or '' without a running clock), for the inbox badge."""
+    if due is None:
+        return ""
+    if due <= now:
+        return "breached"
+    if due - now <= WARN_BEFORE:
+        return "warning"
+    return "ok"

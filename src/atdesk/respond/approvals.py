@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from atdesk.accounts.access import restrict
 from atdesk.audit import service as audit
-from atdesk.cases.access import restrict
 from atdesk.domain.cases import Role
 from atdesk.models import Case, ReplyDraft, User
 from atdesk.models.base import utcnow

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query, status
 from sqlalchemy.orm import Session
 
+from atdesk.accounts.deps import ApiViewer, Viewer
 from atdesk.cases.schemas import Page
 from atdesk.domain.ids import Offset, RowId
 from atdesk.models import Brand, Survey, SurveyResponse
@@ -24,7 +25,7 @@ from atdesk.surveys.schemas import (
 )
 from atdesk.surveys.service import save_settings
 from atdesk.surveys.settings import SurveySettings, SurveySettingsError, survey_settings
-from atdesk.web.deps import ApiViewer, DbSession, Viewer
+from atdesk.ui.deps import DbSession
 
 router = APIRouter(prefix="/api/v1/surveys", tags=["surveys"])
 

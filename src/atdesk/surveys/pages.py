@@ -9,7 +9,8 @@ from fastapi import APIRouter, Form, HTTPException, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy.orm import object_session
 
-from atdesk.cases.access import NotVisible, visible_brands
+from atdesk.accounts.access import NotVisible, visible_brands
+from atdesk.accounts.deps import PageViewer, Viewer
 from atdesk.domain.ids import RowId, parse_id
 from atdesk.models import Case
 from atdesk.models.base import utcnow
@@ -22,8 +23,8 @@ from atdesk.surveys.settings import (
     SurveySettingsError,
     survey_settings,
 )
-from atdesk.web.deps import CsrfChecked, DbSession, PageViewer, Viewer
-from atdesk.web.templating import flash, render, templates
+from atdesk.ui.deps import CsrfChecked, DbSession
+from atdesk.ui.templating import flash, render, templates
 
 router = APIRouter(prefix="/surveys", include_in_schema=False)
 

@@ -11,11 +11,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
+from atdesk.accounts.access import NotVisible, may_see_brand, visible_brands
+from atdesk.accounts.deps import AdminViewer, ReviewerViewer, Viewer, session_id_of
 from atdesk.accounts.passwords import WeakPassword
 from atdesk.accounts.service import AccountError, create_user, set_password, update_user
 from atdesk.accounts.teams import create_team, set_auto_assign, set_brands, set_members, set_skills
 from atdesk.brands.service import BrandError, add_account, adopt_brand, create_brand
-from atdesk.cases.access import NotVisible, may_see_brand, visible_brands
 from atdesk.cases.brand_rules import RuleError, update_rules
 from atdesk.cases.calendar import week_from_json
 from atdesk.cases.policies import (
@@ -45,16 +46,9 @@ from atdesk.models import (
 )
 from atdesk.respond.credentials import CredentialsError, connect, is_connected, remove
 from atdesk.respond.macros import VARIABLES, MacroError, delete_macro, save_macro
-from atdesk.web.deps import (
-    AdminViewer,
-    CsrfChecked,
-    DbSession,
-    ReviewerViewer,
-    Viewer,
-    session_id_of,
-)
-from atdesk.web.paging import listing_params, name_matches, paginate
-from atdesk.web.templating import flash, render
+from atdesk.ui.deps import CsrfChecked, DbSession
+from atdesk.ui.paging import listing_params, name_matches, paginate
+from atdesk.ui.templating import flash, render
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")

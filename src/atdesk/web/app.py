@@ -10,6 +10,8 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from atdesk import __version__
+from atdesk.accounts.deps import api_user
+from atdesk.accounts.lockout import LoginLimits
 from atdesk.accounts.sessions import ABSOLUTE_LIFETIME
 from atdesk.automations import endpoints as automation_endpoints
 from atdesk.automations import pages as automation_pages
@@ -23,6 +25,7 @@ from atdesk.models.base import utcnow
 from atdesk.respond.outbox import ChannelOutbox, Outbox
 from atdesk.surveys import endpoints as survey_endpoints
 from atdesk.surveys import pages as survey_pages
+from atdesk.ui.templating import add_chrome
 from atdesk.web import (
     admin,
     approvals,
@@ -37,10 +40,8 @@ from atdesk.web import (
     saved_views,
 )
 from atdesk.web.bodylimits import BodyLimits
-from atdesk.web.deps import api_user
 from atdesk.web.errors import install_error_handlers
 from atdesk.web.proxies import ForwardedHeaders, TrustedProxies
-from atdesk.web.ratelimit import LoginLimits
 from atdesk.web.security import SecurityHeaders, SessionCookies, docs_page_policy
 from atdesk.web.storable_text import storable_text
 from atdesk.web.timing import ServerTiming
@@ -103,6 +104,7 @@ def create_app(settings: Settings | None = None, *, outbox: Outbox | None = None
     app.include_router(survey_pages.router)
     app.include_router(survey_endpoints.router)
 
+    add_chrome(approvals.approvals_badge)
     install_error_handlers(app)
 
     @app.get("/openapi.json", include_in_schema=False, dependencies=[Depends(api_user)])

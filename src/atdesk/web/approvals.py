@@ -2,22 +2,31 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from atdesk.accounts.deps import ReviewerViewer, Viewer
 from atdesk.cases.access import visible_case
 from atdesk.domain.ids import RowId
 from atdesk.models import ReplyDraft
-from atdesk.respond.approvals import ApprovalError, queue, reject
+from atdesk.respond.approvals import ApprovalError, pending_count, queue, reject
 from atdesk.respond.service import approve
+from atdesk.ui.deps import CsrfChecked, DbSession
+from atdesk.ui.templating import flash, render
 from atdesk.web.case_page import outbox_of
-from atdesk.web.deps import CsrfChecked, DbSession, ReviewerViewer
-from atdesk.web.templating import flash, render
 
 router = APIRouter(include_in_schema=False)
+
+
+def approvals_badge(session: Session, request: Request, viewer: Viewer) -> dict[str, Any]:
+    """The top bar's count of replies waiting for a supervisor (none for agents)."""
+    del request
+    waiting = pending_count(session, viewer.brand_ids) if viewer.is_reviewer else 0
+    return {"approvals_waiting": waiting}
 
 
 @router.get("/approvals", response_class=HTMLResponse)

@@ -9,12 +9,13 @@ from urllib.parse import urlparse
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from atdesk.accounts.deps import SESSION_ID_KEY, session_id_of
+from atdesk.accounts.lockout import LoginLimits, LoginStanding
 from atdesk.accounts.service import authenticate
 from atdesk.accounts.sessions import end_session, start_session
-from atdesk.web.csrf import check_csrf
-from atdesk.web.deps import SESSION_ID_KEY, DbSession, request_now, session_id_of
-from atdesk.web.ratelimit import LoginLimits, LoginStanding
-from atdesk.web.templating import render
+from atdesk.ui.csrf import check_csrf
+from atdesk.ui.deps import DbSession, request_now
+from atdesk.ui.templating import render
 
 router = APIRouter(include_in_schema=False)
 

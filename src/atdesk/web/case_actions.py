@@ -7,14 +7,15 @@ from typing import Annotated
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse
 
+from atdesk.accounts.deps import PageViewer
 from atdesk.cases import actions
 from atdesk.cases.access import visible_case
 from atdesk.cases.actions import ActionError
 from atdesk.domain.ids import RowId, parse_id
 from atdesk.domain.triage import Priority
 from atdesk.models import Post, User
-from atdesk.web.deps import CsrfChecked, DbSession, PageViewer
-from atdesk.web.templating import flash
+from atdesk.ui.deps import CsrfChecked, DbSession
+from atdesk.ui.templating import flash
 
 router = APIRouter(include_in_schema=False)
 

@@ -11,7 +11,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from atdesk.cases.access import assignable_users, visible_case
+from atdesk.accounts.access import assignable_users
+from atdesk.accounts.deps import PageViewer, Viewer
+from atdesk.cases.access import visible_case
 from atdesk.cases.actions import CORRECTABLE, case_tags
 from atdesk.cases.queries import case_audit, case_posts
 from atdesk.domain.ids import MAX_ID, RowId, parse_id
@@ -40,9 +42,9 @@ from atdesk.respond.service import (
     submit_reply,
 )
 from atdesk.respond.suggest import suggestions_for
-from atdesk.web.deps import CsrfChecked, DbSession, PageViewer, Viewer
+from atdesk.ui.deps import CsrfChecked, DbSession
+from atdesk.ui.templating import flash, render
 from atdesk.web.presence import viewers_of
-from atdesk.web.templating import flash, render
 
 router = APIRouter(include_in_schema=False)
 LANGUAGES = ("en", "es", "fr", "de", "pt", "it", "nl", "ja", "ar")

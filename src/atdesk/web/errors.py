@@ -20,10 +20,10 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from atdesk.cases.access import NotVisible
-from atdesk.web.deps import LoginRequired
+from atdesk.accounts.access import NotVisible
+from atdesk.accounts.deps import LoginRequired
+from atdesk.ui.templating import templates
 from atdesk.web.security import SECURITY_HEADERS
-from atdesk.web.templating import templates
 
 MACHINE_PREFIXES = ("/api/", "/webhooks/", "/static/")
 MACHINE_PATHS = frozenset({"/healthz", "/openapi.json", "/docs"})

@@ -7,7 +7,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from atdesk.web.deps import DbSession
+from atdesk.ui.deps import DbSession
 
 router = APIRouter(tags=["health"])
 

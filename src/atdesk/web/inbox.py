@@ -12,7 +12,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from atdesk.cases.access import NotVisible, assignable_users, restrict
+from atdesk.accounts.access import NotVisible, assignable_users, restrict
+from atdesk.accounts.deps import PageViewer, Viewer
 from atdesk.cases.actions import ActionError, add_tags, assign, normalise_tags, resolve_case
 from atdesk.cases.queries import (
     VIEW_LABELS,
@@ -30,8 +31,8 @@ from atdesk.domain.networks import Network
 from atdesk.domain.triage import Intent, Priority, Sentiment
 from atdesk.models import Brand, Case, CaseTag, User
 from atdesk.models.base import utcnow
-from atdesk.web.deps import CsrfChecked, DbSession, PageViewer, Viewer
-from atdesk.web.templating import flash, render
+from atdesk.ui.deps import CsrfChecked, DbSession
+from atdesk.ui.templating import flash, render
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 50

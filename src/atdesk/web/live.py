@@ -24,13 +24,15 @@ from fastapi.responses import StreamingResponse
 from sqlalchemy import func, select
 from starlette.concurrency import run_in_threadpool
 
+from atdesk.accounts.access import NotVisible, restrict, visible_brand_ids
+from atdesk.accounts.deps import session_id_of
 from atdesk.accounts.sessions import session_user
 from atdesk.accounts.teams import touch
-from atdesk.cases.access import NotVisible, restrict, visible_brand_ids, visible_case
+from atdesk.cases.access import visible_case
 from atdesk.domain.ids import RowId
 from atdesk.models import AuditEvent, Case
 from atdesk.storage.session import transaction
-from atdesk.web.deps import request_now, session_id_of
+from atdesk.ui.deps import request_now
 from atdesk.web.presence import viewers_of
 
 router = APIRouter(include_in_schema=False)

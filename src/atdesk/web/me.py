@@ -7,15 +7,16 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
+from atdesk.accounts.access import NotVisible
+from atdesk.accounts.deps import PageViewer, session_id_of
 from atdesk.accounts.passwords import WeakPassword, verify_password
 from atdesk.accounts.service import create_token, list_tokens, revoke_token, set_password
 from atdesk.accounts.sessions import end_user_sessions, is_session, live_sessions
 from atdesk.accounts.teams import teams_of
-from atdesk.cases.access import NotVisible
 from atdesk.domain.ids import RowId
 from atdesk.models import ApiToken
-from atdesk.web.deps import CsrfChecked, DbSession, PageViewer, request_now, session_id_of
-from atdesk.web.templating import flash, render
+from atdesk.ui.deps import CsrfChecked, DbSession, request_now
+from atdesk.ui.templating import flash, render
 
 router = APIRouter(prefix="/me", include_in_schema=False)
 

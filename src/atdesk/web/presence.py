@@ -13,14 +13,15 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from atdesk.accounts.deps import PageViewer
 from atdesk.accounts.service import AccountError
 from atdesk.accounts.teams import set_presence
 from atdesk.cases.access import visible_case
 from atdesk.domain.ids import RowId
 from atdesk.models import CaseViewer, User
 from atdesk.models.base import utcnow
-from atdesk.web.deps import CsrfChecked, DbSession, PageViewer
-from atdesk.web.templating import back_to, flash
+from atdesk.ui.deps import CsrfChecked, DbSession
+from atdesk.ui.templating import back_to, flash
 
 router = APIRouter(include_in_schema=False)
 VIEWER_TTL = timedelta(seconds=30)

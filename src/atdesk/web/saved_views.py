@@ -9,7 +9,8 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy import select
 
-from atdesk.cases.access import NotVisible
+from atdesk.accounts.access import NotVisible
+from atdesk.accounts.deps import PageViewer
 from atdesk.cases.saved_views import (
     SavedViewError,
     delete_view,
@@ -23,9 +24,9 @@ from atdesk.cases.saved_views import (
 )
 from atdesk.domain.ids import RowId, parse_id
 from atdesk.models import Team
-from atdesk.web.deps import CsrfChecked, DbSession, PageViewer
+from atdesk.ui.deps import CsrfChecked, DbSession
+from atdesk.ui.templating import flash, render
 from atdesk.web.inbox import params_from
-from atdesk.web.templating import flash, render
 
 router = APIRouter(include_in_schema=False)
 MANAGE = "/views"

@@ -1,50 +1,23 @@
-"""Request-scoped dependencies: settings, the one transaction per request, and who is asking."""
+"""Who is asking: the signed-in user behind a token or a session, and what they may see."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
 from sqlalchemy.orm import Session
-from starlette.datastructures import FormData
 
+from atdesk.accounts.access import team_brand_ids, user_team_ids, visible_brand_ids
 from atdesk.accounts.service import user_for_token
 from atdesk.accounts.sessions import session_user
-from atdesk.cases.access import team_brand_ids, user_team_ids, visible_brand_ids
-from atdesk.config import Settings
 from atdesk.domain.cases import Role
 from atdesk.models import User
-from atdesk.models.base import utcnow
-from atdesk.storage.session import session_factory
-from atdesk.web.csrf import check_csrf
-
-
-def get_settings(request: Request) -> Settings:
-    """The settings the app was created with."""
-    settings: Settings = request.app.state.settings
-    return settings
-
-
-def get_session(request: Request) -> Iterator[Session]:
-    """One request is one transaction: commit when the handler returns, roll back if it raises."""
-    session = session_factory(get_settings(request).database_url)()
-    try:
-        yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
-
-
-# Committed when the handler returns, before the answer leaves: a browser follows a redirect at
-# once, and the next page must see what this request wrote (FastAPI's default scope commits after
-# the response is sent, so the page after a reply could render without it).
-DbSession = Annotated[Session, Depends(get_session, scope="function")]
+from atdesk.ui.csrf import check_csrf
+from atdesk.ui.deps import (
+    DbSession,
+    request_now,
+)
 
 
 class LoginRequired(Exception):
@@ -62,12 +35,6 @@ def _bearer(request: Request) -> str | None:
 
 
 SESSION_ID_KEY = "sid"
-
-
-def request_now(request: Request) -> datetime:
-    """The app's clock (tests inject one), so session expiry never reads the wall clock there."""
-    clock: Callable[[], datetime] = getattr(request.app.state, "clock", utcnow)
-    return clock()
 
 
 def session_id_of(request: Request) -> str | None:
@@ -118,6 +85,8 @@ def page_user(request: Request, session: DbSession) -> User:
 
 
 ApiUser = Annotated[User, Depends(api_user)]
+
+
 PageUser = Annotated[User, Depends(page_user)]
 
 
@@ -159,6 +128,8 @@ def api_viewer(request: Request, session: DbSession, user: ApiUser) -> Viewer:
 
 
 PageViewer = Annotated[Viewer, Depends(page_viewer)]
+
+
 ApiViewer = Annotated[Viewer, Depends(api_viewer)]
 
 
@@ -177,25 +148,6 @@ def admin(viewer: PageViewer) -> Viewer:
 
 
 ReviewerViewer = Annotated[Viewer, Depends(reviewer)]
+
+
 AdminViewer = Annotated[Viewer, Depends(admin)]
-
-
-async def csrf_checked(request: Request) -> None:
-    """Every write from a page carries the session's token: a form field or X-CSRF-Token."""
-    submitted = request.headers.get("x-csrf-token")
-    if not submitted:
-        form = await request.form()
-        value = form.get("csrf_token")
-        submitted = value if isinstance(value, str) else None
-    check_csrf(request, submitted)
-
-
-CsrfChecked = Depends(csrf_checked)
-
-
-async def page_form(request: Request) -> FormData:
-    """A page's posted form, read once, for handlers whose fields are not known in advance."""
-    return await request.form()
-
-
-PageForm = Annotated[FormData, Depends(page_form)]

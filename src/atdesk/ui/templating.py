@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -13,11 +14,10 @@ from sqlalchemy.orm import Session
 from starlette.responses import HTMLResponse
 
 from atdesk import __version__
-from atdesk.cases.sla import sla_state
+from atdesk.domain.cases import sla_state
 from atdesk.models import AgentProfile
 from atdesk.models.base import utcnow
-from atdesk.respond.approvals import pending_count
-from atdesk.web.csrf import csrf_token
+from atdesk.ui.csrf import csrf_token
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 
@@ -91,14 +91,27 @@ def flash(request: Request, message: str, kind: str = "ok") -> None:
     request.session["flash"] = messages[-5:]
 
 
+ChromePart = Callable[[Session, Request, Any], dict[str, Any]]
+# What capabilities above add to the top bar (the approvals badge); the app registers them.
+CHROME_PARTS: list[ChromePart] = []
+
+
+def add_chrome(part: ChromePart) -> None:
+    """Let a capability show something in the top bar of every page (once per part)."""
+    if part not in CHROME_PARTS:
+        CHROME_PARTS.append(part)
+
+
 def chrome(session: Session, request: Request) -> dict[str, Any]:
-    """What the top bar shows on every page: presence and the approvals waiting."""
+    """What the top bar shows on every page: presence and what the capabilities add."""
     viewer = getattr(request.state, "viewer", None)
     if viewer is None:
         return {}
     profile = session.get(AgentProfile, viewer.user.id)
-    waiting = pending_count(session, viewer.brand_ids) if viewer.is_reviewer else 0
-    return {"presence": profile.presence if profile else "away", "approvals_waiting": waiting}
+    parts: dict[str, Any] = {"presence": profile.presence if profile else "away"}
+    for part in CHROME_PARTS:
+        parts.update(part(session, request, viewer))
+    return parts
 
 
 def render(
