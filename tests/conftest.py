@@ -16,6 +16,10 @@ from sqlalchemy.engine import make_url
 from atdesk.config import Settings
 from atdesk.storage.engine import get_engine, normalise_url
 from atdesk.storage.migrate import upgrade
+from atdesk.worker import wire
+
+# The capabilities plug into the pipeline and outbox hooks as in every product process.
+wire()
 
 POSTGRES_ENV = "ATDESK_TEST_POSTGRES_URL"
 REDIS_ENV = "ATDESK_TEST_REDIS_URL"

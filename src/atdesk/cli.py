@@ -31,6 +31,7 @@ from atdesk.pipeline.threads import PostNotFound, thread_of
 from atdesk.storage.migrate import upgrade
 from atdesk.storage.session import transaction
 from atdesk.triage import commands as triage_commands
+from atdesk.worker import wire
 
 USER_ERRORS: tuple[type[Exception], ...] = (
     AccountError,
@@ -79,6 +80,7 @@ class AtdeskGroup(click.Group):
 def main(ctx: click.Context, config: str | None, verbose: bool) -> None:
     """atdesk: social customer care, where @ is the new 1-800."""
     ctx.ensure_object(dict)["config"] = config
+    wire()
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
@@ -267,7 +269,7 @@ def serve(ctx: click.Context, host: str, port: int, no_workers: bool) -> None:
 @click.pass_context
 def worker(ctx: click.Context) -> None:
     """Run pipeline workers only (scale-out; needs ATDESK_REDIS_URL)."""
-    from atdesk.pipeline.worker import Worker
+    from atdesk.worker import Worker
 
     settings = with_secret_key(ready_database(ctx))
     if not settings.redis_url:

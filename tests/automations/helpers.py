@@ -11,7 +11,7 @@ import httpx
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from atdesk.automations import tasks
+from atdesk import worker as tasks
 from atdesk.automations.stage import PostRun, automate_posts, case_events
 from atdesk.channels.base import Sent
 from atdesk.config import Settings

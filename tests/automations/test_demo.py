@@ -13,9 +13,9 @@ from atdesk.config import Settings
 from atdesk.demo.setup import prepare_demo
 from atdesk.keyfile import with_secret_key
 from atdesk.models import AppointmentOffer, Callback, Open311Report
-from atdesk.pipeline.worker import Worker
 from atdesk.storage.migrate import upgrade
 from atdesk.storage.session import transaction
+from atdesk.worker import Worker
 
 GIVE_UP_AFTER_S = 90.0  # only so a broken demo fails instead of hanging; no timing is asserted
 

@@ -10,7 +10,6 @@ import redis
 from sqlalchemy import select
 
 from atdesk.automations.stage import inbound_handler
-from atdesk.automations.worker import AutomationRunner
 from atdesk.config import Settings
 from atdesk.customers.service import create_customer, link_handle
 from atdesk.domain.networks import Network
@@ -20,8 +19,8 @@ from atdesk.models.base import utcnow
 from atdesk.pipeline.bus import CASE_EVENTS, INBOUND, Bus
 from atdesk.pipeline.embedded_bus import EmbeddedBus
 from atdesk.pipeline.redis_bus import RedisBus
-from atdesk.pipeline.worker import Worker
 from atdesk.storage.session import transaction
+from atdesk.worker import AutomationRunner, Worker
 from tests.automations.helpers import TRIAGER
 from tests.factories import make_brand
 from tests.respond.fakes import RecordingOutbox

@@ -19,7 +19,7 @@ from atdesk.models import Case, ChannelAccount
 from atdesk.models import Post as PostRow
 from atdesk.pipeline.bus import INBOUND
 from atdesk.pipeline.embedded_bus import EmbeddedBus
-from atdesk.pipeline.worker import handle_inbound
+from atdesk.pipeline.prepare import handle_inbound
 from atdesk.storage.session import transaction
 
 BRAND = "CityWorksHelp"

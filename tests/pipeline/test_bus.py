@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 from atdesk.models import BusMessage, Post
 from atdesk.pipeline.bus import INBOUND
 from atdesk.pipeline.embedded_bus import EmbeddedBus
+from atdesk.pipeline.prepare import handle_inbound
 from atdesk.pipeline.redis_bus import RedisBus
-from atdesk.pipeline.worker import handle_inbound
 from atdesk.storage.session import transaction
 from tests.factories import make_brand, post
 

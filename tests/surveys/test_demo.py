@@ -16,10 +16,10 @@ from atdesk.demo import live as demo_live
 from atdesk.demo.setup import prepare_demo
 from atdesk.keyfile import with_secret_key
 from atdesk.models import Author, Brand, Case, SurveyResponse
-from atdesk.pipeline.worker import Worker
 from atdesk.storage.migrate import upgrade
 from atdesk.storage.session import transaction
 from atdesk.surveys.settings import survey_settings
+from atdesk.worker import Worker
 
 GIVE_UP_AFTER_S = 90.0  # only so a broken demo fails instead of hanging; no timing is asserted
 

@@ -10,7 +10,6 @@ import pytest
 from sqlalchemy import func, select
 
 from atdesk.automations.stage import automate_posts, case_events
-from atdesk.automations.worker import AutomationRunner
 from atdesk.cases.actions import reopen
 from atdesk.cases.service import auto_resolve
 from atdesk.config import Settings
@@ -31,6 +30,7 @@ from atdesk.respond.service import ReplyRequest, submit_reply
 from atdesk.respond.tasks import automation_user
 from atdesk.storage.session import transaction
 from atdesk.surveys.tasks import sweep
+from atdesk.worker import AutomationRunner
 from tests.automations.helpers import TRIAGER
 from tests.surveys.helpers import World, dm, x_post
 

@@ -30,7 +30,7 @@ from atdesk.models.base import utcnow
 from atdesk.pipeline.bus import INBOUND, Bus
 from atdesk.pipeline.factory import make_bus
 from atdesk.pipeline.ingest import ingest_file
-from atdesk.pipeline.worker import handle_inbound
+from atdesk.pipeline.prepare import handle_inbound
 from atdesk.storage.session import transaction
 
 SCENARIOS = Path(__file__).parent / "scenarios.json"

@@ -9,6 +9,7 @@ only then claims, stores and marks the batch in one transaction that looks the r
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -95,3 +96,20 @@ class PipelineHandler:
         report = process_events(session, events, triager, history=self.history)
         if self.after is not None:
             self.after(session, events, report)
+
+
+log = logging.getLogger(__name__)
+
+
+def _log_invalid(_session: Session, _events: list[RawEvent], report: BatchReport) -> None:
+    if report.invalid:
+        log.warning(
+            "dropped %d events that could not be normalised: %s",
+            len(report.invalid),
+            report.invalid[:5],
+        )
+
+
+# The bus handler for raw events: triage first, then the rest of the pipeline in one short
+# transaction (ADR 78).
+handle_inbound = PipelineHandler(after=_log_invalid)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -19,7 +19,6 @@ from atdesk.pipeline.filter import filter_reason
 from atdesk.pipeline.normalize import normalize
 from atdesk.pipeline.store import Decided, apply_change, insert_posts, upsert_authors
 from atdesk.pipeline.thread import nodes_of, thread
-from atdesk.surveys.answers import record_answers
 from atdesk.triage.base import Triager
 from atdesk.triage.live_models import LiveModels, read_live_models
 from atdesk.triage.service import triager_for
@@ -50,6 +49,19 @@ class BatchReport:
         self.invalid.extend(other.invalid)
         self.conflicts.extend(other.conflicts)
         self.case_changes.extend(other.case_changes)
+
+
+# Called with the new private inbound posts ((network, native id) keys) before the cases sync,
+# so an answer to a survey is known not to reopen its case; the surveys plug in through
+# atdesk.worker.wire() (the pipeline sits below them).
+BeforeRoute = Callable[[Session, list[tuple[str, str]]], object]
+BEFORE_ROUTE: list[BeforeRoute] = []
+
+
+def add_before_route(hook: BeforeRoute) -> None:
+    """Run `hook` on every batch's new private posts before cases are synced (once per hook)."""
+    if hook not in BEFORE_ROUTE:
+        BEFORE_ROUTE.append(hook)
 
 
 def conflict_message(post: Post, line: int | None) -> str:
@@ -189,10 +201,9 @@ def process_events(
     insert_posts(session, decided, author_ids, sources)
     report.stored = len(decided)
     # Before the cases sync, so an answer to a survey is known not to reopen its case.
-    record_answers(
-        session,
-        [d.post.key for d in decided if d.inbound and d.post.direct and not d.filtered_reason],
-    )
+    private = [d.post.key for d in decided if d.inbound and d.post.direct and not d.filtered_reason]
+    for hook in BEFORE_ROUTE:
+        hook(session, private)
     report.case_changes = sync_cases(
         session,
         threaded.touched,

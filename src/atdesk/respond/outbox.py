@@ -7,6 +7,7 @@ at a local emulator); tests may pass any object with the same `send` method.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
@@ -14,11 +15,41 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session
 
 from atdesk.channels.base import ChannelDeps, ReplyTarget, Sent
-from atdesk.channels.observer import FanoutObserver
+from atdesk.channels.observer import ApiCall, FanoutObserver, HealthNotice
 from atdesk.channels.registry import account_from_json, channel_for
-from atdesk.connectors.observer import BufferedObserver
 from atdesk.domain.posts import Author
 from atdesk.models import ChannelAccount
+
+
+class SendRecorder(Protocol):
+    """Watches one send and writes its API calls and health notices in the sender's transaction."""
+
+    def on_api_call(self, call: ApiCall) -> None:
+        """Keep an API call."""
+        ...
+
+    def on_health(self, notice: HealthNotice) -> None:
+        """Keep a health notice."""
+        ...
+
+    def write(self, session: Session, *, channel_account_id: int | None) -> int:
+        """Write what was kept; returns how many."""
+        ...
+
+
+class _Recorders:
+    """Who records what a send cost and the alerts it raised: the connectors, plugged in by
+    atdesk.worker.wire() (the outbox sits below them)."""
+
+    def __init__(self) -> None:
+        self.factory: Callable[[str], SendRecorder] | None = None
+
+    def set(self, factory: Callable[[str], SendRecorder]) -> None:
+        """Record every later send with recorders from this factory."""
+        self.factory = factory
+
+
+SEND_RECORDER = _Recorders()
 
 
 class DeliveryError(RuntimeError):
@@ -58,8 +89,11 @@ class ChannelOutbox:
                 f"@{account.handle} on {account.network} has no credentials; an admin adds them "
                 "under Admin → Brands"
             ) from None
-        recorder = BufferedObserver("send")
-        deps = replace(self.deps, observer=FanoutObserver(self.deps.observer, recorder))
+        factory = SEND_RECORDER.factory
+        recorder = factory("send") if factory is not None else None
+        deps = self.deps
+        if recorder is not None:
+            deps = replace(deps, observer=FanoutObserver(deps.observer, recorder))
         channel = channel_for(account.network, deps)
         try:
             if message.recipient is not None:
@@ -72,7 +106,7 @@ class ChannelOutbox:
             )
         finally:
             session = object_session(account)
-            if session is not None:  # the send's cost and alerts, in the sender's transaction
+            if recorder is not None and session is not None:  # cost and alerts, same transaction
                 recorder.write(session, channel_account_id=account.id)
 
 

@@ -45,6 +45,7 @@ from atdesk.web.proxies import ForwardedHeaders, TrustedProxies
 from atdesk.web.security import SecurityHeaders, SessionCookies, docs_page_policy
 from atdesk.web.storable_text import storable_text
 from atdesk.web.timing import ServerTiming
+from atdesk.worker import wire
 
 # The cookie only names a server-side session, whose own expiry decides (accounts.sessions).
 SESSION_COOKIE_MAX_AGE_S = int(ABSOLUTE_LIFETIME.total_seconds())
@@ -104,6 +105,7 @@ def create_app(settings: Settings | None = None, *, outbox: Outbox | None = None
     app.include_router(survey_pages.router)
     app.include_router(survey_endpoints.router)
 
+    wire()
     add_chrome(approvals.approvals_badge)
     install_error_handlers(app)
 

@@ -7,8 +7,8 @@ from typing import Any
 import uvicorn
 
 from atdesk.config import Settings
-from atdesk.pipeline.worker import Worker
 from atdesk.web.app import create_app
+from atdesk.worker import Worker
 
 
 def uvicorn_options(*, host: str, port: int) -> dict[str, Any]:

@@ -1,4 +1,10 @@
-"""Pipeline workers: drain the inbound topic and run periodic jobs until told to stop."""
+"""The composition root: the worker loop, and the wiring that lower layers only name.
+
+Lower layers never import the capabilities above them; instead they offer a hook (a route hook
+in the pipeline, a send recorder in the outbox, a top-bar part in the templates) and this module,
+at the top, plugs the capabilities in. `wire()` runs once in every process that handles posts:
+the web app, the CLI, the worker and the tests.
+"""
 
 from __future__ import annotations
 
@@ -7,41 +13,78 @@ import threading
 import time
 from datetime import timedelta
 
-from sqlalchemy.orm import Session
+import httpx
 
-from atdesk.automations.stage import inbound_handler
-from atdesk.automations.worker import AutomationRunner
+import atdesk.automations.cityreports
+import atdesk.automations.identity
+import atdesk.automations.webhooks
+import atdesk.respond.tasks
+import atdesk.surveys.tasks
+from atdesk.automations.stage import case_events_handler, inbound_handler
 from atdesk.cases.service import auto_resolve
 from atdesk.config import Settings
+from atdesk.connectors.observer import BufferedObserver
 from atdesk.connectors.runtime import ConnectorRuntime
-from atdesk.domain.posts import RawEvent
+from atdesk.jobs.queue import HANDLERS, JobEnv, run_due_jobs
 from atdesk.models.base import utcnow
-from atdesk.pipeline.bus import INBOUND, Bus
+from atdesk.pipeline import runner
+from atdesk.pipeline.bus import CASE_EVENTS, INBOUND, Bus
 from atdesk.pipeline.factory import make_bus
-from atdesk.pipeline.prepare import PipelineHandler
-from atdesk.pipeline.runner import BatchReport
+from atdesk.respond import outbox as outboxes
+from atdesk.respond.outbox import ChannelOutbox, Outbox
 from atdesk.respond.unconfirmed import mark_unconfirmed
 from atdesk.storage.session import transaction
+from atdesk.surveys.answers import record_answers
+from atdesk.surveys.tasks import sweep as sweep_resolutions
 
 log = logging.getLogger(__name__)
 
+# Every module that registers job handlers, imported once so the job runner knows all kinds.
+JOB_MODULES = (
+    atdesk.automations.cityreports,
+    atdesk.automations.identity,
+    atdesk.respond.tasks,
+    atdesk.automations.webhooks,
+    atdesk.surveys.tasks,
+)
+KINDS = sorted(HANDLERS)
+
+JOB_TIMEOUT_S = 10.0
 AUTO_RESOLVE_EVERY_S = 300.0
 SEND_CHECK_EVERY_S = 60.0
 AUTO_RESOLVE_AFTER = timedelta(hours=48)
 
 
-def _log_invalid(_session: Session, _events: list[RawEvent], report: BatchReport) -> None:
-    if report.invalid:
-        log.warning(
-            "dropped %d events that could not be normalised: %s",
-            len(report.invalid),
-            report.invalid[:5],
+def wire() -> None:
+    """Plug the capabilities into the hooks of the layers below (idempotent)."""
+    runner.add_before_route(record_answers)
+    outboxes.SEND_RECORDER.set(BufferedObserver)
+    assert KINDS, "job handlers are registered by importing atdesk.worker"
+
+
+class AutomationRunner:
+    """One per worker: its own HTTP pool and channel outbox, shared by every job it runs."""
+
+    def __init__(self, settings: Settings, bus: Bus, *, outbox: Outbox | None = None) -> None:
+        wire()
+        self.bus = bus
+        self.handle_case_events = case_events_handler(settings)
+        self.env = JobEnv(
+            settings=settings,
+            http=httpx.Client(timeout=JOB_TIMEOUT_S),
+            outbox=outbox or ChannelOutbox(),
         )
 
+    def run_once(self, *, batch_size: int = 100, jobs: int = 20) -> int:
+        """Automate one batch of case events, decide the surveys of new resolutions, then run
+        the jobs that are due."""
+        handled = self.bus.consume(CASE_EVENTS, self.handle_case_events, batch_size=batch_size)
+        handled += sweep_resolutions(self.env.settings.database_url, now=self.env.now())
+        return handled + run_due_jobs(self.env, limit=jobs)
 
-# The bus handler for raw events: triage first, then the rest of the pipeline in one short
-# transaction (ADR 78).
-handle_inbound = PipelineHandler(after=_log_invalid)
+    def close(self) -> None:
+        """Release the HTTP pool."""
+        self.env.http.close()
 
 
 class Worker:
@@ -53,6 +96,7 @@ class Worker:
         self.settings = settings
         self.bus = bus or make_bus(settings)
         self.idle_sleep_s = idle_sleep_s
+        wire()
         self.handle_inbound = inbound_handler(self.bus)
         self.automations = AutomationRunner(settings, self.bus)
         self.stopping = threading.Event()
