@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from atdesk.integrations.backoff import (
+from atdesk.domain.retry import (
     BackoffPolicy,
     ceiling_delay,
     next_retry_delay,

@@ -17,7 +17,7 @@ from atdesk.automations.brandconfig import Endpoint, brand_config
 from atdesk.automations.context import ActionContext, Outcome
 from atdesk.automations.handoff import hand_over
 from atdesk.automations.outbound import queue_text
-from atdesk.integrations.backoff import next_retry_delay
+from atdesk.domain.retry import next_retry_delay
 from atdesk.integrations.open311 import (
     FieldReport,
     NeedsHuman,

@@ -17,7 +17,7 @@ from atdesk.config import Settings
 from atdesk.customers.service import CustomerError, create_customer, link_handle, update_customer
 from atdesk.customers.verification import PendingLink, issue_link, record_for
 from atdesk.domain.networks import Network
-from atdesk.integrations.backoff import next_retry_delay
+from atdesk.domain.retry import next_retry_delay
 from atdesk.integrations.identity import (
     CrmCustomer,
     CustomerFound,

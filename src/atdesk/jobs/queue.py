@@ -23,7 +23,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from atdesk.config import Settings
-from atdesk.integrations.backoff import next_retry_delay
+from atdesk.domain.retry import next_retry_delay
 from atdesk.models import AutomationJob
 from atdesk.models.base import utcnow
 from atdesk.storage.session import transaction

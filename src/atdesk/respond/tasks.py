@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from atdesk.accounts.passwords import hash_password
 from atdesk.domain.cases import Role
-from atdesk.integrations.backoff import next_retry_delay
+from atdesk.domain.retry import next_retry_delay
 from atdesk.jobs import queue as jobs
 from atdesk.models import Case, ReplyDraft, User
 from atdesk.respond.outbox import ChannelOutbox, Outbox

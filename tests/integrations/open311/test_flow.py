@@ -3,8 +3,8 @@ reporter hears when the city closes it; a city that is down gets the report late
 
 from __future__ import annotations
 
+from atdesk.domain.retry import BackoffPolicy
 from atdesk.emulators.open311 import Open311Emulator
-from atdesk.integrations.backoff import BackoffPolicy
 from atdesk.integrations.open311 import (
     FieldReport,
     NeedsHuman,

@@ -11,7 +11,7 @@ from typing import ClassVar
 import httpx
 import pytest
 
-from atdesk.integrations.backoff import BackoffPolicy
+from atdesk.domain.retry import BackoffPolicy
 from atdesk.integrations.webhooks import (
     SIGNATURE_HEADER,
     Delivered,

@@ -10,7 +10,7 @@ from urllib.parse import quote, urlencode
 
 import httpx
 
-from atdesk.integrations.backoff import parse_retry_after
+from atdesk.domain.retry import parse_retry_after
 from atdesk.integrations.open311 import wire
 from atdesk.integrations.open311.errors import (
     CityError,

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from atdesk.integrations.backoff import DEFAULT_POLICY, BackoffPolicy, next_retry_delay
+from atdesk.domain.retry import DEFAULT_POLICY, BackoffPolicy, next_retry_delay
 from atdesk.integrations.open311.client import Open311Client
 from atdesk.integrations.open311.errors import (
     NextAction,

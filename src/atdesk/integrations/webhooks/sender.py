@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 
-from atdesk.integrations.backoff import (
+from atdesk.domain.retry import (
     DEFAULT_POLICY,
     BackoffPolicy,
     next_retry_delay,
