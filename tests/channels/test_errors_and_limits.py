@@ -31,10 +31,10 @@ from atdesk.channels.ratelimits import (
     parse_bluesky,
     parse_mastodon,
     parse_x,
-    retry_after_seconds,
 )
 from atdesk.channels.x.errors import map_x_error
 from atdesk.domain.networks import Network
+from atdesk.domain.retry import parse_retry_after
 from tests.channels.conftest import RecordingClock
 
 NOW = 1_772_373_909.0
@@ -79,8 +79,9 @@ def test_rate_limit_headers_of_each_network() -> None:
     )
     assert bluesky is not None and bluesky.limit == 3000 and bluesky.reset_at == 1772374800.0
     assert parse_x({}, "m") is None
-    assert retry_after_seconds({"retry-after": "7"}, NOW) == 7
-    assert retry_after_seconds({"retry-after": "Sun, 01 Mar 2026 14:05:19 GMT"}, NOW) == 10
+    now = datetime.fromtimestamp(NOW, UTC)
+    assert parse_retry_after("7", now=now) == 7
+    assert parse_retry_after("Sun, 01 Mar 2026 14:05:19 GMT", now=now) == 10
     book = RateLimitBook()
     book.record("brand", x)
     assert book.get("brand", "m") == x and book.of_account("other") == ()
@@ -171,6 +172,38 @@ def test_error_mapping(
         assert mapped.retry_after == pytest.approx(30.5) and mapped.reset_at == pytest.approx(
             NOW + 30
         )
+
+
+MAPPERS = [map_x_error, map_mastodon_error, map_bluesky_error]
+
+
+@pytest.mark.parametrize("mapper", MAPPERS)
+@pytest.mark.parametrize(
+    ("retry_after", "seconds"),
+    [("1.5", 1.5), (" 0.25 ", 0.25), ("Sun, 01 Mar 2026 14:05:19 GMT", 10.0)],
+)
+def test_every_network_reads_retry_after_as_decimal_seconds_or_an_http_date(
+    mapper: Callable[[httpx.Response, float], ChannelError], retry_after: str, seconds: float
+) -> None:
+    down = mapper(answer(503, **{"retry-after": retry_after}), NOW)
+    assert isinstance(down, TransientServerError) and down.retry_after == pytest.approx(seconds)
+    # A 429 without reset headers waits what Retry-After asked for.
+    limited = mapper(answer(429, **{"retry-after": retry_after}), NOW)
+    assert isinstance(limited, RateLimited) and limited.reset_at is None
+    assert limited.retry_after == pytest.approx(seconds)
+
+
+@pytest.mark.parametrize(
+    ("mapper", "default_wait"),
+    [(map_x_error, 60.0), (map_mastodon_error, 300.0), (map_bluesky_error, 300.0)],
+)
+def test_a_retry_after_that_is_not_seconds_or_a_date_falls_back_to_the_networks_wait(
+    mapper: Callable[[httpx.Response, float], ChannelError], default_wait: float
+) -> None:
+    down = mapper(answer(502, **{"retry-after": "soon"}), NOW)
+    assert isinstance(down, TransientServerError) and down.retry_after is None
+    limited = mapper(answer(429, **{"retry-after": "-3"}), NOW)
+    assert isinstance(limited, RateLimited) and limited.retry_after == default_wait
 
 
 def session(

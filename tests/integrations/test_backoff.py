@@ -65,3 +65,18 @@ def test_retry_after_header_forms() -> None:
     assert parse_retry_after("Mon, 23 Nov 2026 11:00:00 GMT", now=now) == 0.0
     assert parse_retry_after("soon", now=now) is None
     assert parse_retry_after(None, now=now) is None
+
+
+def test_retry_after_in_decimal_seconds() -> None:
+    now = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+    assert parse_retry_after("1.5", now=now) == 1.5
+    assert parse_retry_after(" 0.25 ", now=now) == 0.25
+    assert parse_retry_after("2.", now=now) == 2.0
+    assert parse_retry_after(".5", now=now) == 0.5
+    for nonsense in ("-1", "1.5.2", "1e3", "nan", "inf", "1,5"):
+        assert parse_retry_after(nonsense, now=now) is None, nonsense
+
+
+def test_a_retry_after_date_without_a_zone_is_read_as_utc() -> None:
+    now = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+    assert parse_retry_after("Mon, 23 Nov 2026 12:01:30 -0000", now=now) == 90.0

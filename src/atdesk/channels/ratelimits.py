@@ -10,7 +10,6 @@ import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from email.utils import parsedate_to_datetime
 
 from atdesk.domain.networks import Network
 
@@ -101,21 +100,6 @@ def _build(
     if limit is None and remaining is None and reset_at is None:
         return None
     return RateLimit(endpoint, _int(limit), _int(remaining), reset_at)
-
-
-def retry_after_seconds(headers: Mapping[str, str], now: float) -> float | None:
-    """The standard `Retry-After` header (seconds or an HTTP date), when present."""
-    value = headers.get("retry-after")
-    if value is None:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        return max(0.0, parsedate_to_datetime(value).timestamp() - now)
-    except (TypeError, ValueError):
-        return None
 
 
 class RateLimitBook:

@@ -7,6 +7,7 @@ to wait; `None` means "stop retrying on your own and hand the job to a human", n
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -75,12 +76,20 @@ def schedule(policy: BackoffPolicy = DEFAULT_POLICY) -> list[float]:
     return [ceiling_delay(n, policy) for n in range(1, policy.max_attempts)]
 
 
+# Whole seconds as RFC 9110 writes them, and the decimals some networks send ("1.5").
+_SECONDS = re.compile(r"[0-9]+(?:\.[0-9]*)?|\.[0-9]+")
+
+
 def parse_retry_after(value: str | None, *, now: datetime) -> float | None:
-    """Seconds a server asked us to wait (Retry-After as seconds or an HTTP date), if it did."""
+    """Seconds a server asked us to wait (Retry-After as seconds or an HTTP date), if it did.
+
+    The one reader of the header for channels and integrations alike; a date without a zone
+    is read as UTC, which is what HTTP dates are.
+    """
     if not value:
         return None
     text = value.strip()
-    if text.isdigit():
+    if _SECONDS.fullmatch(text):
         return float(text)
     try:
         when = parsedate_to_datetime(text)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -18,8 +19,9 @@ from atdesk.channels.errors import (
     RateLimited,
     TransientServerError,
 )
-from atdesk.channels.ratelimits import parse_bluesky, retry_after_seconds, wait_for_reset
+from atdesk.channels.ratelimits import parse_bluesky, wait_for_reset
 from atdesk.domain.networks import Network
+from atdesk.domain.retry import parse_retry_after
 
 BLUESKY = Network.BLUESKY
 DEFAULT_429_WAIT = 300.0
@@ -48,7 +50,12 @@ def map_bluesky_error(response: httpx.Response, now: float) -> ChannelError:
     if status == 429 or name == "RateLimitExceeded":
         limit = parse_bluesky(response.headers, "")
         reset_at = limit.reset_at if limit else None
-        fallback = retry_after_seconds(response.headers, now) or DEFAULT_429_WAIT
+        fallback = (
+            parse_retry_after(
+                response.headers.get("retry-after"), now=datetime.fromtimestamp(now, UTC)
+            )
+            or DEFAULT_429_WAIT
+        )
         return RateLimited(
             text,
             network=BLUESKY,
@@ -61,7 +68,9 @@ def map_bluesky_error(response: httpx.Response, now: float) -> ChannelError:
             text,
             network=BLUESKY,
             status=status,
-            retry_after=retry_after_seconds(response.headers, now),
+            retry_after=parse_retry_after(
+                response.headers.get("retry-after"), now=datetime.fromtimestamp(now, UTC)
+            ),
         )
     if name in REFRESHABLE:
         return AuthExpired(text, network=BLUESKY, status=status)

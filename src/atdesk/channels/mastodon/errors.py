@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -20,8 +21,9 @@ from atdesk.channels.errors import (
     TransientServerError,
     UnknownPost,
 )
-from atdesk.channels.ratelimits import parse_mastodon, retry_after_seconds, wait_for_reset
+from atdesk.channels.ratelimits import parse_mastodon, wait_for_reset
 from atdesk.domain.networks import Network
+from atdesk.domain.retry import parse_retry_after
 
 MASTODON = Network.MASTODON
 DEFAULT_429_WAIT = 300.0
@@ -68,7 +70,12 @@ def map_mastodon_error(response: httpx.Response, now: float) -> ChannelError:
     if status == 429:
         limit = parse_mastodon(response.headers, "")
         reset_at = limit.reset_at if limit else None
-        fallback = retry_after_seconds(response.headers, now) or DEFAULT_429_WAIT
+        fallback = (
+            parse_retry_after(
+                response.headers.get("retry-after"), now=datetime.fromtimestamp(now, UTC)
+            )
+            or DEFAULT_429_WAIT
+        )
         return RateLimited(
             text,
             network=MASTODON,
@@ -81,7 +88,9 @@ def map_mastodon_error(response: httpx.Response, now: float) -> ChannelError:
             text,
             network=MASTODON,
             status=status,
-            retry_after=retry_after_seconds(response.headers, now),
+            retry_after=parse_retry_after(
+                response.headers.get("retry-after"), now=datetime.fromtimestamp(now, UTC)
+            ),
         )
     if status == 401:
         if "expired" in text.lower():

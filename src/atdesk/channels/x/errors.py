@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -19,8 +20,9 @@ from atdesk.channels.errors import (
     TransientServerError,
     UnknownPost,
 )
-from atdesk.channels.ratelimits import parse_x, retry_after_seconds, wait_for_reset
+from atdesk.channels.ratelimits import parse_x, wait_for_reset
 from atdesk.domain.networks import Network
+from atdesk.domain.retry import parse_retry_after
 
 X = Network.X
 DEFAULT_429_WAIT = 60.0
@@ -86,7 +88,12 @@ def map_x_error(response: httpx.Response, now: float) -> ChannelError:
     if status == 429:
         limit = parse_x(response.headers, "")
         reset_at = limit.reset_at if limit else None
-        fallback = retry_after_seconds(response.headers, now) or DEFAULT_429_WAIT
+        fallback = (
+            parse_retry_after(
+                response.headers.get("retry-after"), now=datetime.fromtimestamp(now, UTC)
+            )
+            or DEFAULT_429_WAIT
+        )
         return RateLimited(
             text,
             network=X,
@@ -99,7 +106,9 @@ def map_x_error(response: httpx.Response, now: float) -> ChannelError:
             text,
             network=X,
             status=status,
-            retry_after=retry_after_seconds(response.headers, now),
+            retry_after=parse_retry_after(
+                response.headers.get("retry-after"), now=datetime.fromtimestamp(now, UTC)
+            ),
         )
     if status == 401:
         return AuthExpired(text, network=X, status=status)
