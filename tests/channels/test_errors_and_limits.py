@@ -22,6 +22,7 @@ from atdesk.channels.errors import (
     RateLimited,
     TransientServerError,
     Unreachable,
+    throttled_or_down,
 )
 from atdesk.channels.http import ApiSession
 from atdesk.channels.mastodon.errors import map_mastodon_error
@@ -204,6 +205,31 @@ def test_a_retry_after_that_is_not_seconds_or_a_date_falls_back_to_the_networks_
     assert isinstance(down, TransientServerError) and down.retry_after is None
     limited = mapper(answer(429, **{"retry-after": "-3"}), NOW)
     assert isinstance(limited, RateLimited) and limited.retry_after == default_wait
+
+
+@pytest.mark.parametrize("status", [400, 401, 403, 404, 409, 422])
+def test_only_429_and_5xx_are_read_as_throttled_or_down(status: int) -> None:
+    response = answer(status, **{"retry-after": "5", "x-rate-limit-reset": str(int(NOW) + 30)})
+    common = throttled_or_down(response, NOW, network=Network.X, text="t", default_wait=60.0)
+    assert common is None
+    # ...unless the body itself says the rate limit was hit (Bluesky's RateLimitExceeded).
+    said = throttled_or_down(
+        response,
+        NOW,
+        network=Network.X,
+        text="t",
+        default_wait=60.0,
+        says_rate_limited=True,
+    )
+    assert isinstance(said, RateLimited) and said.status == 429
+    assert said.retry_after == pytest.approx(30.5) and said.reset_at == NOW + 30
+
+
+def test_bluesky_rate_limit_named_in_the_body_of_a_400_waits_the_default() -> None:
+    mapped = map_bluesky_error(answer(400, {"error": "RateLimitExceeded", "message": "slow"}), NOW)
+    assert isinstance(mapped, RateLimited)
+    assert (mapped.status, mapped.retry_after, mapped.reset_at) == (429, 300.0, None)
+    assert str(mapped).startswith("bluesky: RateLimitExceeded: slow (HTTP 429)")
 
 
 def session(

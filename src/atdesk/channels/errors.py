@@ -2,13 +2,20 @@
 
 Each client maps its network's low-level failures (HTTP status, error body, transport error)
 to these classes in exactly one place (`<network>/errors.py`); callers only ever catch these.
+The 429 and 5xx answers mean the same on every network and are read once, by
+`throttled_or_down`, which each of those mappers asks first.
 """
 
 from __future__ import annotations
 
 from typing import ClassVar
 
+import httpx
+
+from atdesk.channels.clock import utc_from_epoch
+from atdesk.channels.ratelimits import PARSERS, wait_for_reset
 from atdesk.domain.networks import Network
+from atdesk.domain.retry import parse_retry_after
 
 
 class ChannelError(Exception):
@@ -173,6 +180,38 @@ class MalformedDelivery(WebhookRejected):
     """A verified webhook body that has not the wire format's shape: 400, nothing stored."""
 
     advice = "nothing was stored; the sender must send the documented shape"
+
+
+def throttled_or_down(
+    response: httpx.Response,
+    now: float,
+    *,
+    network: Network,
+    text: str,
+    default_wait: float,
+    says_rate_limited: bool = False,
+) -> RateLimited | TransientServerError | None:
+    """The 429 and 5xx answers, read the same way for every network (ADR 23); None otherwise.
+
+    A 429 (or a body that `says_rate_limited`) waits until the window's reset in the
+    network's rate-limit headers, else Retry-After, else `default_wait`; a 5xx keeps the
+    server's Retry-After, if any. Each network maps its other statuses itself.
+    """
+    status = response.status_code
+    retry_after = parse_retry_after(response.headers.get("retry-after"), now=utc_from_epoch(now))
+    if status == 429 or says_rate_limited:
+        limit = PARSERS[network](response.headers, "")
+        reset_at = limit.reset_at if limit else None
+        return RateLimited(
+            text,
+            network=network,
+            retry_after=wait_for_reset(reset_at, now, retry_after or default_wait),
+            reset_at=reset_at,
+            limit=limit.limit if limit else None,
+        )
+    if status >= 500:
+        return TransientServerError(text, network=network, status=status, retry_after=retry_after)
+    return None
 
 
 class MalformedEvent(ValueError):

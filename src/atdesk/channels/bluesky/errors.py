@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -16,12 +15,9 @@ from atdesk.channels.errors import (
     NotFound,
     NotPermitted,
     PermanentError,
-    RateLimited,
-    TransientServerError,
+    throttled_or_down,
 )
-from atdesk.channels.ratelimits import parse_bluesky, wait_for_reset
 from atdesk.domain.networks import Network
-from atdesk.domain.retry import parse_retry_after
 
 BLUESKY = Network.BLUESKY
 DEFAULT_429_WAIT = 300.0
@@ -47,31 +43,15 @@ def map_bluesky_error(response: httpx.Response, now: float) -> ChannelError:
     status = response.status_code
     name, message = xrpc_error(response)
     text = f"{name}: {message}" if name else message
-    if status == 429 or name == "RateLimitExceeded":
-        limit = parse_bluesky(response.headers, "")
-        reset_at = limit.reset_at if limit else None
-        fallback = (
-            parse_retry_after(
-                response.headers.get("retry-after"), now=datetime.fromtimestamp(now, UTC)
-            )
-            or DEFAULT_429_WAIT
-        )
-        return RateLimited(
-            text,
-            network=BLUESKY,
-            retry_after=wait_for_reset(reset_at, now, fallback),
-            reset_at=reset_at,
-            limit=limit.limit if limit else None,
-        )
-    if status >= 500:
-        return TransientServerError(
-            text,
-            network=BLUESKY,
-            status=status,
-            retry_after=parse_retry_after(
-                response.headers.get("retry-after"), now=datetime.fromtimestamp(now, UTC)
-            ),
-        )
+    if throttled := throttled_or_down(
+        response,
+        now,
+        network=BLUESKY,
+        text=text,
+        default_wait=DEFAULT_429_WAIT,
+        says_rate_limited=name == "RateLimitExceeded",
+    ):
+        return throttled
     if name in REFRESHABLE:
         return AuthExpired(text, network=BLUESKY, status=status)
     if status == 401 or name in {"AccountTakedown", "AuthenticationRequired"}:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -17,13 +16,10 @@ from atdesk.channels.errors import (
     NotFound,
     NotPermitted,
     PermanentError,
-    RateLimited,
-    TransientServerError,
     UnknownPost,
+    throttled_or_down,
 )
-from atdesk.channels.ratelimits import parse_mastodon, wait_for_reset
 from atdesk.domain.networks import Network
-from atdesk.domain.retry import parse_retry_after
 
 MASTODON = Network.MASTODON
 DEFAULT_429_WAIT = 300.0
@@ -67,31 +63,10 @@ def map_mastodon_error(response: httpx.Response, now: float) -> ChannelError:
     """Classify one unsuccessful Mastodon response."""
     status = response.status_code
     text = error_text(response)
-    if status == 429:
-        limit = parse_mastodon(response.headers, "")
-        reset_at = limit.reset_at if limit else None
-        fallback = (
-            parse_retry_after(
-                response.headers.get("retry-after"), now=datetime.fromtimestamp(now, UTC)
-            )
-            or DEFAULT_429_WAIT
-        )
-        return RateLimited(
-            text,
-            network=MASTODON,
-            retry_after=wait_for_reset(reset_at, now, fallback),
-            reset_at=reset_at,
-            limit=limit.limit if limit else None,
-        )
-    if status >= 500:
-        return TransientServerError(
-            text,
-            network=MASTODON,
-            status=status,
-            retry_after=parse_retry_after(
-                response.headers.get("retry-after"), now=datetime.fromtimestamp(now, UTC)
-            ),
-        )
+    if throttled := throttled_or_down(
+        response, now, network=MASTODON, text=text, default_wait=DEFAULT_429_WAIT
+    ):
+        return throttled
     if status == 401:
         if "expired" in text.lower():
             return AuthExpired(text, network=MASTODON, status=status)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -16,13 +15,10 @@ from atdesk.channels.errors import (
     NotFound,
     NotPermitted,
     PermanentError,
-    RateLimited,
-    TransientServerError,
     UnknownPost,
+    throttled_or_down,
 )
-from atdesk.channels.ratelimits import parse_x, wait_for_reset
 from atdesk.domain.networks import Network
-from atdesk.domain.retry import parse_retry_after
 
 X = Network.X
 DEFAULT_429_WAIT = 60.0
@@ -85,31 +81,10 @@ def map_x_error(response: httpx.Response, now: float) -> ChannelError:
     problem = problem_of(response)
     text = describe(problem, response.reason_phrase or f"HTTP {status}")
     kind = problem_type(problem)
-    if status == 429:
-        limit = parse_x(response.headers, "")
-        reset_at = limit.reset_at if limit else None
-        fallback = (
-            parse_retry_after(
-                response.headers.get("retry-after"), now=datetime.fromtimestamp(now, UTC)
-            )
-            or DEFAULT_429_WAIT
-        )
-        return RateLimited(
-            text,
-            network=X,
-            retry_after=wait_for_reset(reset_at, now, fallback),
-            reset_at=reset_at,
-            limit=limit.limit if limit else None,
-        )
-    if status >= 500:
-        return TransientServerError(
-            text,
-            network=X,
-            status=status,
-            retry_after=parse_retry_after(
-                response.headers.get("retry-after"), now=datetime.fromtimestamp(now, UTC)
-            ),
-        )
+    if throttled := throttled_or_down(
+        response, now, network=X, text=text, default_wait=DEFAULT_429_WAIT
+    ):
+        return throttled
     if status == 401:
         return AuthExpired(text, network=X, status=status)
     target = replied_to(response)
