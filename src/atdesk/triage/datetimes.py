@@ -9,6 +9,8 @@ people writing to companies and documented in docs/triage.md:
 - "at 3" with no am/pm means business hours: 1-7 are afternoon (15:00), 8-12 morning.
 - A month and day with no year is the next one on or after the post's date, unless that day
   passed within the last 60 days ("my order from Oct 28" written in November).
+The last two differ by reader: `Conventions` names them, and the callback and appointment
+readers (atdesk.integrations.timephrases) ask for `BOOKING` instead of the default `TRIAGE`.
 """
 
 from __future__ import annotations
@@ -17,13 +19,14 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Literal
 
-_WEEKDAYS = {
+WEEKDAYS = {
     "monday": 0, "mon": 0, "tuesday": 1, "tues": 1, "tue": 1, "wednesday": 2, "weds": 2,
     "wed": 2, "thursday": 3, "thurs": 3, "thu": 3, "thur": 3, "friday": 4, "fri": 4,
     "saturday": 5, "sat": 5, "sunday": 6, "sun": 6,
 }  # fmt: skip
-_MONTHS = {
+MONTHS = {
     "january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3, "april": 4,
     "apr": 4, "may": 5, "june": 6, "jun": 6, "july": 7, "jul": 7, "august": 8, "aug": 8,
     "september": 9, "sept": 9, "sep": 9, "october": 10, "oct": 10, "november": 11,
@@ -119,8 +122,8 @@ _DATE_WORDS = [
     *("days", "week", "weeks", "weekend", "month", "months", "year", "years", "ago"),
     *("min", "mins", "minute", "minutes", "hour", "hours", "hr", "hrs", "wk", "wks"),
     *("morning", "afternoon", "evening", "noon", "midday", "midnight"),
-    *_WEEKDAYS,
-    *_MONTHS,
+    *WEEKDAYS,
+    *MONTHS,
 ]
 _GATE = re.compile(
     r"(?<![@\w/.#])\d|\b(?:" + "|".join(sorted(_DATE_WORDS, key=len, reverse=True)) + r")\b",
@@ -178,6 +181,28 @@ class Resolved:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class Conventions:
+    """What a reader assumes where the words leave it open; callers differ, so each says which.
+
+    past_dates, for a month and day with no year that has already passed this year:
+    "recent" keeps it if it was at most RECENT_PAST_DAYS ago (people mention orders they
+    placed), else the next one; "upcoming" always means the next one (people book ahead).
+    bare_hour, for a clock reading with no am/pm ("3:00", "half past 3"): "as_said" reads it
+    on the 24-hour clock unless a part of day moves it; "office" reads 1-7 as the afternoon,
+    8-12 as said, as a customer asking a company to call means. A lone hour after at/around/by
+    ("at 3") is read in office hours under both.
+    """
+
+    past_dates: Literal["recent", "upcoming"] = "recent"
+    bare_hour: Literal["as_said", "office"] = "as_said"
+
+
+# The default, for posts read at triage; and the one for asking when to call or visit.
+TRIAGE = Conventions()
+BOOKING = Conventions(past_dates="upcoming", bare_hour="office")
+
+
 def _iso(day: date | None, clock: time | None, tz: object) -> str:
     assert day is not None
     if clock is None:
@@ -229,6 +254,40 @@ def _nearest(today: date, month: int, day: int) -> date | None:
     return recent[-1] if recent else upcoming[0]
 
 
+def _upcoming(today: date, month: int, day: int) -> date | None:
+    """This year's month/day, or next year's once it has passed ("Jan 5" said in November)."""
+    try:
+        candidate = date(today.year, month, day)
+        return candidate if candidate >= today else date(today.year + 1, month, day)
+    except ValueError:
+        return None
+
+
+def month_day(today: date, month: int, day: int, conventions: Conventions = TRIAGE) -> date | None:
+    """The date a month and day with no year mean, as the conventions read a past one."""
+    if conventions.past_dates == "upcoming":
+        return _upcoming(today, month, day)
+    return _nearest(today, month, day)
+
+
+def day_of_month(today: date, day: int) -> date | None:
+    """ "The 3rd": this month's, or next month's once it has passed (None if it has no such day)."""
+    year, month = today.year, today.month
+    if day < today.day:
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    if not 1 <= day <= _month_days(year, month):
+        return None
+    return date(year, month, day)
+
+
+def weekday_date(today: date, weekday: int, qualifier: str = "") -> date:
+    """The day a weekday name means: on or after today, after it ("next"), before it ("last")."""
+    if qualifier == "last":
+        return today - timedelta(days=(today.weekday() - weekday) % 7 or 7)
+    ahead = (weekday - today.weekday()) % 7
+    return today + timedelta(days=(ahead or 7) if qualifier == "next" else ahead)
+
+
 def _day_number(text: str) -> int:
     return int(re.sub(r"\D", "", text))
 
@@ -240,12 +299,30 @@ def _with_daypart(hour: int, daypart: str | None) -> int:
     return hour
 
 
-def _hour_from(match: re.Match[str]) -> time | None:
+def _office_hour(hour: int, daypart: str | None) -> int:
+    """A bare hour for a company call: 1-7 is afternoon, 8-11 morning, unless the text says."""
+    if daypart == "morning":
+        return hour
+    if daypart in ("afternoon", "evening", "lunch") and hour < 12:
+        return hour + 12
+    if hour == 12 or hour >= 8:
+        return hour
+    return hour + 12
+
+
+def unmarked_hour(hour: int, daypart: str | None, conventions: Conventions = TRIAGE) -> int:
+    """The hour of a reading with no am/pm, moved by its part of day and the conventions."""
+    if conventions.bare_hour == "office":
+        return _office_hour(hour, daypart.lower() if daypart else None)
+    return _with_daypart(hour, daypart)
+
+
+def _hour_from(match: re.Match[str], conventions: Conventions) -> time | None:
     g = match.groupdict()
     if g.get("noon"):
         return time(0) if g["noon"].lower() == "midnight" else time(12)
     if g.get("h24") is not None:
-        return time(_with_daypart(int(g["h24"]), g.get("pod_1")), int(g["m24"]))
+        return time(unmarked_hour(int(g["h24"]), g.get("pod_1"), conventions), int(g["m24"]))
     if g.get("relm") is not None:
         words = {"half": 30, "quarter": 15}
         minutes = words.get(g["relm"].lower()) or int(g["relm"])
@@ -255,7 +332,7 @@ def _hour_from(match: re.Match[str]) -> time | None:
         if g.get("relampm"):
             hour = hour % 12 + (12 if g["relampm"].lower().startswith("p") else 0)
         else:
-            hour = _with_daypart(hour, g.get("pod_2"))
+            hour = unmarked_hour(hour, g.get("pod_2"), conventions)
         return time(hour, minutes % 60) if minutes < 60 else None
     if g.get("h") is not None:
         hour, minute = int(g["h"]), int(g["m"] or 0)
@@ -265,12 +342,13 @@ def _hour_from(match: re.Match[str]) -> time | None:
         hour = hour % 12 + (12 if pm else 0)
         return time(hour, minute)
     if g.get("bh") is not None:
-        hour = int(g["bh"])
-        return time(hour + 12 if 1 <= hour <= 7 else hour % 24)
+        return time(_office_hour(int(g["bh"]), None))
     return None
 
 
-def _resolve(match: re.Match[str], now: datetime) -> Resolved | None:
+def _resolve(
+    match: re.Match[str], now: datetime, conventions: Conventions = TRIAGE
+) -> Resolved | None:
     kind = match.lastgroup
     g = match.groupdict()
     today = now.date()
@@ -289,26 +367,23 @@ def _resolve(match: re.Match[str], now: datetime) -> Resolved | None:
         except ValueError:
             return None
     if kind in ("md", "dm"):
-        month = _MONTHS[g[f"{kind}m"].lower().rstrip(".")]
+        month = MONTHS[g[f"{kind}m"].lower().rstrip(".")]
         day = _day_number(g[f"{kind}d"])
         year_text = g[f"{kind}y"]
         if kind == "dm" and month == 5 and not re.search(r"\d", g["dmd"]):
             return None
         try:
             resolved = (
-                date(int(year_text), month, day) if year_text else _nearest(today, month, day)
+                date(int(year_text), month, day)
+                if year_text
+                else month_day(today, month, day, conventions)
             )
         except ValueError:
             return None
         return Resolved(start, end, resolved) if resolved else None
     if kind == "theday":
-        day = _day_number(g["tdd"])
-        year, month = today.year, today.month
-        if day < today.day:
-            year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-        if day > _month_days(year, month):
-            return None
-        return Resolved(start, end, date(year, month, day))
+        resolved = day_of_month(today, _day_number(g["tdd"]))
+        return Resolved(start, end, resolved) if resolved else None
     if kind == "word":
         word = re.sub(r"\s+", " ", g["w"].lower())
         offsets = {
@@ -322,15 +397,8 @@ def _resolve(match: re.Match[str], now: datetime) -> Resolved | None:
             return Resolved(start, end, when, low, when, high)
         return Resolved(start, end, when)
     if kind == "wd":
-        target = _WEEKDAYS[g["wdn"].lower()]
-        qualifier = (g["wdq"] or "").lower()
-        ahead = (target - today.weekday()) % 7
-        if qualifier == "last":
-            behind = (today.weekday() - target) % 7 or 7
-            return Resolved(start, end, today - timedelta(days=behind))
-        if qualifier == "next":
-            return Resolved(start, end, today + timedelta(days=ahead or 7))
-        return Resolved(start, end, today + timedelta(days=ahead))
+        target = WEEKDAYS[g["wdn"].lower()]
+        return Resolved(start, end, weekday_date(today, target, (g["wdq"] or "").lower()))
     if kind == "span":
         return _span(start, end, g["spq"].lower(), g["spu"].lower(), today)
     if kind == "endof":
@@ -366,7 +434,7 @@ def _resolve(match: re.Match[str], now: datetime) -> Resolved | None:
         when = today + timedelta(days=1 if tomorrow else 0)
         return Resolved(start, end, when, low, when, high)
     if kind in ("clock", "athour"):
-        clock = _hour_from(match)
+        clock = _hour_from(match, conventions)
         return Resolved(start, end, today, clock) if clock is not None else None
     return None
 
@@ -444,7 +512,10 @@ def _candidates(
 
 
 def find_datetimes(
-    text: str, created_at: datetime | None, words: frozenset[str] | set[str] | None = None
+    text: str,
+    created_at: datetime | None,
+    words: frozenset[str] | set[str] | None = None,
+    conventions: Conventions = TRIAGE,
 ) -> list[Resolved]:
     """Every date/time expression in the text, with a date joined to the time that follows it.
 
@@ -455,7 +526,7 @@ def find_datetimes(
     now = created_at or datetime.now(UTC)
     found: list[Resolved] = []
     for match in _candidates(text, words):
-        resolved = _resolve(match, now)
+        resolved = _resolve(match, now, conventions)
         if resolved is None:
             continue
         is_clock = match.lastgroup in ("clock", "athour")
@@ -482,8 +553,11 @@ def find_datetimes(
     return found
 
 
-def resolve_datetimes(text: str, created_at: datetime | None) -> list[str]:
+def resolve_datetimes(
+    text: str, created_at: datetime | None, conventions: Conventions = TRIAGE
+) -> list[str]:
     """ISO 8601 strings for every expression, in order, without repeats."""
     now = created_at or datetime.now(UTC)
     tz = now.tzinfo or UTC
-    return list(dict.fromkeys(r.iso(tz) for r in find_datetimes(text, now)))
+    found = find_datetimes(text, now, conventions=conventions)
+    return list(dict.fromkeys(r.iso(tz) for r in found))
