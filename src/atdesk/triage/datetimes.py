@@ -561,3 +561,175 @@ def resolve_datetimes(
     tz = now.tzinfo or UTC
     found = find_datetimes(text, now, conventions=conventions)
     return list(dict.fromkeys(r.iso(tz) for r in found))
+
+
+# Requests: a customer saying when to call or visit ("tomorrow after 5", "between 2 and 4").
+# Read as a whole for one day and one clock range, not expression by expression; the
+# callback and appointment reader (atdesk.integrations.timephrases) uses these with BOOKING.
+_REQUEST_CLOCK = (
+    r"(?:(?P<{p}h>\d{{1,2}})(?:[:.](?P<{p}m>[0-5]\d))?\s*(?P<{p}ap>a\.?m\.?|p\.?m\.?)?"
+    r"|(?P<{p}noon>noon|midday))"
+)
+
+
+def _request_clock(prefix: str) -> str:
+    return _REQUEST_CLOCK.format(p=prefix)
+
+
+_BETWEEN = re.compile(
+    rf"\b(?:between|from)\s+{_request_clock('a')}\s*(?:and|to|-|–)\s*{_request_clock('b')}(?![\w:])"
+    rf"|(?<![\w:])(?P<rh>\d{{1,2}})(?:[:.](?P<rm>[0-5]\d))?\s*(?P<rap>am|pm)?\s*(?:-|–|to)\s*"
+    rf"(?P<sh>\d{{1,2}})(?:[:.](?P<sm>[0-5]\d))?\s*(?P<sap>am|pm)(?!\w)"
+)
+_AFTER = re.compile(rf"\b(?:after|from|past)\s+{_request_clock('c')}(?![\w:])")
+_BEFORE = re.compile(rf"\b(?:before|by|until|till|til)\s+{_request_clock('d')}(?![\w:])")
+_AT = re.compile(rf"\b(?:at|around|about|@)\s+{_request_clock('e')}(?![\w:])")
+# A clock written as one ("9am", "2:30 p.m.", "14:00"), with nothing around it saying so.
+_WRITTEN_CLOCK = (
+    r"(?<![\w:$£€#/])(?P<fh>\d{1,2})(?:[:.](?P<fm>[0-5]\d))?\s*(?P<fap>a\.?m\.?|p\.?m\.?)(?!\w)"
+    r"|(?<![\w:$£€#/])(?P<gh>\d{1,2}):(?P<gm>[0-5]\d)(?![\w:])"
+)
+WRITTEN_CLOCK = re.compile(_WRITTEN_CLOCK)
+_BARE = re.compile(_WRITTEN_CLOCK + r"|\b(?P<gnoon>noon|midday)\b")
+
+_MONTH_WORD = "|".join(sorted(MONTHS, key=len, reverse=True))
+_TODAY = re.compile(r"\b(?:today|tonight|tonite|this (?:morning|afternoon|evening))\b")
+_DAY_AFTER = re.compile(r"\b(?:day after tomorrow|day after tmrw)\b")
+_TOMORROW = re.compile(r"\b(?:tomorrow|tmrw|tmr|tomorow|tommorow|tommorrow|2morrow|2moro)\b")
+_NEXT_WEEK = re.compile(r"\bnext week\b")
+_WEEKDAY = re.compile(
+    r"\b(?:(?P<q>this|next|on|coming|by)\s+)?"
+    r"(?P<d>monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+    r"|tues|tue|thurs|thur|thu|fri|mon|wed|sat|sun)s?\b"
+)
+# Short forms that are also English words ("sat", "sun", "wed", "mon") need "this/next/on".
+_RISKY_SHORT = frozenset({"mon", "wed", "sat", "sun"})
+_DATE = re.compile(
+    rf"\b(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<m1>{_MONTH_WORD})\b\.?"
+    rf"|\b(?P<m2>{_MONTH_WORD})\.?\s+(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?\b"
+    r"|\bthe\s+(?P<d3>\d{1,2})(?:st|nd|rd|th)\b"
+)
+
+
+def request_day(
+    text: str, today: date, matched: list[str], conventions: Conventions
+) -> tuple[date | None, bool]:
+    """The one day a request names, and whether it is today; what was read goes to matched.
+
+    text is lower-cased with single spaces. The first of: the day after tomorrow, tomorrow,
+    today, next week (with no weekday), a weekday, a calendar date.
+    """
+    if _DAY_AFTER.search(text):
+        matched.append("day after tomorrow")
+        return today + timedelta(days=2), False
+    if _TOMORROW.search(text):
+        matched.append("tomorrow")
+        return today + timedelta(days=1), False
+    if _TODAY.search(text):
+        matched.append("today")
+        return today, True
+    if _NEXT_WEEK.search(text) and not _WEEKDAY.search(text):
+        matched.append("next week")
+        return today + timedelta(days=7 - today.weekday()), False
+    for found in _WEEKDAY.finditer(text):
+        name, qualifier = found.group("d"), found.group("q")
+        if name in _RISKY_SHORT and qualifier is None:
+            continue
+        matched.append(found.group(0))
+        return weekday_date(today, WEEKDAYS[name], qualifier or ""), False
+    found_date = _DATE.search(text)
+    if found_date:
+        resolved = _calendar_date(found_date, today, conventions)
+        if resolved is not None:
+            matched.append(found_date.group(0))
+            return resolved, resolved == today
+    return None, False
+
+
+def _calendar_date(found: re.Match[str], today: date, conventions: Conventions) -> date | None:
+    day = int(found.group("d1") or found.group("d2") or found.group("d3"))
+    month_text = found.group("m1") or found.group("m2")
+    if month_text is None:
+        return day_of_month(today, day)
+    return month_day(today, MONTHS[month_text], day, conventions)
+
+
+def request_clock(
+    text: str, part: str | None, matched: list[str], conventions: Conventions
+) -> tuple[time | None, time | None, bool]:
+    """The clock range a request names (start, end, whether exact); what was read to matched.
+
+    The first of: a range ("between 2 and 4", "2-4pm"), after/before bounds, "at" a time, a
+    written clock. A reading with no am/pm is moved by part (of day) and the conventions.
+    """
+    between = _BETWEEN.search(text)
+    if between:
+        first_prefix, second_prefix = (
+            ("a", "b") if between.group("ah") or between.group("anoon") else ("r", "s")
+        )
+        second_ap = between.group(f"{second_prefix}ap")
+        second = read_clock(between, second_prefix, part, conventions)
+        first = read_clock(between, first_prefix, part, conventions, second_ap)
+        if first is not None and second is not None:
+            if first >= second and between.group(f"{first_prefix}ap") is None:
+                # "between 11 and 1": the first hour is in the morning.
+                first = read_clock(between, first_prefix, "morning", conventions)
+            if first is not None and first < second:
+                matched.append(between.group(0))
+                return first, second, False
+    after = _AFTER.search(text)
+    before = _BEFORE.search(text)
+    start = read_clock(after, "c", part, conventions) if after else None
+    end = read_clock(before, "d", part, conventions) if before else None
+    if start is not None or end is not None:
+        matched.extend(m.group(0) for m in (after, before) if m)
+        if start is not None and end is not None and end <= start:
+            end = None
+        return start, end, False
+    at = _AT.search(text)
+    if at:
+        exact = read_clock(at, "e", part, conventions)
+        if exact is not None:
+            matched.append(at.group(0))
+            return exact, None, True
+    bare = _BARE.search(text)
+    if bare:
+        prefix = "f" if bare.group("fh") else "g"
+        exact = read_clock(bare, prefix, part, conventions)
+        if exact is not None:
+            matched.append(bare.group(0))
+            return exact, None, True
+    return None, None, False
+
+
+def read_clock(
+    found: re.Match[str],
+    prefix: str,
+    part: str | None,
+    conventions: Conventions,
+    shared_ap: str | None = None,
+) -> time | None:
+    """The time of a clock matched with these group names (prefix+"h", "m", "ap", "noon").
+
+    shared_ap is the am/pm of a range's other end ("2-4pm"); None when the hour cannot be one.
+    """
+    groups = found.groupdict()
+    if groups.get(f"{prefix}noon"):
+        return time(12, 0)
+    hour_text = groups.get(f"{prefix}h")
+    if hour_text is None:
+        return None
+    hour, minute = int(hour_text), int(groups.get(f"{prefix}m") or 0)
+    marker = (groups.get(f"{prefix}ap") or shared_ap or "").replace(".", "")
+    if marker:
+        if not 1 <= hour <= 12:
+            return None
+        if marker == "pm" and hour != 12:
+            hour += 12
+        if marker == "am" and hour == 12:
+            hour = 0
+    elif hour <= 12:
+        hour = unmarked_hour(hour, part, conventions)
+    if hour > 23:
+        return None
+    return time(hour, minute)
