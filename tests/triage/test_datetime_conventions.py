@@ -11,9 +11,11 @@ from atdesk.integrations.timephrases import parse_time_phrase
 from atdesk.triage.datetimes import (
     BOOKING,
     TRIAGE,
+    WRITTEN_CLOCK,
     Conventions,
     day_of_month,
     month_day,
+    read_clock,
     resolve_datetimes,
     unmarked_hour,
     weekday_date,
@@ -100,3 +102,24 @@ def test_day_of_month_and_weekdays_are_shared_readings() -> None:
     assert weekday_date(today, 0, "next") == date(2026, 11, 30)
     assert weekday_date(today, 0, "last") == date(2026, 11, 16)
     assert weekday_date(today, 4, "next") == date(2026, 11, 27)
+
+
+@pytest.mark.parametrize(
+    ("text", "as_said", "office"),
+    [
+        ("3:00", time(3), time(15)),
+        ("14:30", time(14, 30), time(14, 30)),
+        ("3pm", time(15), time(15)),
+        ("12 a.m.", time(0), time(0)),
+        ("13pm", None, None),
+    ],
+)
+def test_read_clock_on_a_written_clock(
+    text: str, as_said: time | None, office: time | None
+) -> None:
+    """One clock reader for requests and replies: am/pm decides, else the conventions do."""
+    match = WRITTEN_CLOCK.search(text)
+    assert match is not None
+    prefix = "f" if match.group("fh") else "g"
+    assert read_clock(match, prefix, None, TRIAGE) == as_said
+    assert read_clock(match, prefix, None, BOOKING) == office

@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from atdesk.integrations.timephrases import parse_time_phrase
+from atdesk.triage.datetimes import TRIAGE, read_clock
 
 WorkingHours = Mapping[int, Sequence[tuple[time, time]]]
 
@@ -300,9 +301,12 @@ _WORD_NUMBER = re.compile(
 _ORDINAL = re.compile(rf"\b({'|'.join(_ORDINALS)})\b")
 _LAST = re.compile(r"\b(?:last|latest|later one|final)\b")
 _EARLIEST = re.compile(r"\b(?:earliest|earlier one|soonest)\b")
-_CLOCK = re.compile(
-    r"(?<![\d:])(\d{1,2})(?::([0-5]\d))?\s*(am|pm|a\.m\.|p\.m\.)"
-    r"|(?<![\d:])(\d{1,2}):([0-5]\d)(?!\d)"
+# A reply's clock ("9am", "14:30"), in the group names of atdesk.triage.datetimes.read_clock.
+# Not datetimes.WRITTEN_CLOCK: this one also reads "#9am" and "10:30:00" but not "9 a.m" or
+# "9.30am", and parse_choice keeps what it has always read.
+_REPLY_CLOCK = re.compile(
+    r"(?<![\d:])(?P<fh>\d{1,2})(?::(?P<fm>[0-5]\d))?\s*(?P<fap>am|pm|a\.m\.|p\.m\.)"
+    r"|(?<![\d:])(?P<gh>\d{1,2}):(?P<gm>[0-5]\d)(?!\d)"
 )
 _PART_WORDS = (
     ("morning", re.compile(r"\bmorning\b")),
@@ -374,18 +378,11 @@ def _numbers(said: str) -> set[int]:
 
 
 def _clock_time(said: str) -> time | None:
-    match = _CLOCK.search(said)
+    """The clock time a reply names, read as written: no office-hours guess for "14:30"."""
+    match = _REPLY_CLOCK.search(said)
     if not match:
         return None
-    if match.group(1):
-        hour, minute = int(match.group(1)), int(match.group(2) or 0)
-        marker = match.group(3).replace(".", "")
-        if not 1 <= hour <= 12:
-            return None
-        hour = hour % 12 + (12 if marker == "pm" else 0)
-    else:
-        hour, minute = int(match.group(4)), int(match.group(5))
-    return time(hour, minute) if hour < 24 else None
+    return read_clock(match, "f" if match.group("fh") else "g", None, TRIAGE)
 
 
 def _local_time(option: SlotOption, tz: ZoneInfo) -> time:
