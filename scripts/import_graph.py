@@ -502,15 +502,19 @@ def lay_out(graph: Graph, top: float) -> Layout:
         band_top = y
         y += BAND_PAD
         for row in rows:
-            slot = usable / len(row)
-            step = 0.0
             if len(row) == 1:
+                width = box_width(row[0])
                 step = ZIGZAG * (-1 if lone % 2 == 0 else 1)
                 lone += 1
-            for i, node in enumerate(row):
-                width = box_width(node)
-                x = LEFT + slot * (i + 0.5) - width / 2 + step
-                boxes[node] = Box(node, x, y, width, number)
+                x = LEFT + (usable - width) / 2 + step
+                boxes[row[0]] = Box(row[0], x, y, width, number)
+            else:
+                # The spare width shared equally between the boxes, so wide labels stay inside.
+                gap = (usable - sum(box_width(node) for node in row)) / len(row)
+                x = LEFT + gap / 2
+                for node in row:
+                    boxes[node] = Box(node, x, y, box_width(node), number)
+                    x += box_width(node) + gap
             y += BOX_HEIGHT + ROW_GAP
         y += BAND_PAD - ROW_GAP
         placed.append((band, band_top, y))
@@ -522,9 +526,9 @@ def ports(layout: Layout, edges: list[Edge]) -> dict[tuple[str, str, str], tuple
     sides: dict[tuple[str, str], list[tuple[float, str, str, str]]] = defaultdict(list)
     for edge in edges:
         here, there = layout.boxes[edge.source], layout.boxes[edge.target]
-        going_down = there.y > here.y
-        out_side = "bottom" if going_down else "top"
-        in_side = "top" if going_down or there.y == here.y else "bottom"
+        # Within a row an edge hangs below it: the gap above is where the upward arrows arrive.
+        out_side = "bottom" if there.y >= here.y else "top"
+        in_side = "top" if there.y > here.y else "bottom"
         sides[edge.source, out_side].append((there.centre, edge.source, edge.target, "out"))
         sides[edge.target, in_side].append((here.centre, edge.source, edge.target, "in"))
     found: dict[tuple[str, str, str], tuple[float, float]] = {}
@@ -543,12 +547,12 @@ Curve = tuple[Point, Point, Point, Point]
 
 
 def route(layout: Layout, start: Point, end: Point, source: str, target: str) -> Curve:
-    """A cubic that leaves and enters vertically; level edges arc above their band, long ones
+    """A cubic that leaves and enters vertically; level edges hang below their row, long ones
     bow outwards so they pass beside the boxes of the bands they cross."""
     (x0, y0), (x1, y1) = start, end
     if y0 == y1:
-        lift = 16 + abs(x1 - x0) * 0.12
-        return (start, (x0, y0 - lift), (x1, y1 - lift), end)
+        sag = min(16 + abs(x1 - x0) * 0.08, 34.0)  # stays in the gap below the band
+        return (start, (x0, y0 + sag), (x1, y1 + sag), end)
     bend = max(abs(y1 - y0) * 0.45, 24)
     sign = 1 if y1 > y0 else -1
     crossed = abs(layout.boxes[source].band - layout.boxes[target].band) - 1
