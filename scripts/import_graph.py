@@ -384,6 +384,7 @@ BOX_GAP = 18
 ZIGZAG = 130  # how far lone boxes of consecutive bands step aside, so chains do not overlap
 GREY = "#8a94a6"
 RED = "#d62728"
+LEGEND_COLUMNS = 3
 
 
 @dataclass
@@ -670,9 +671,6 @@ def svg(graph: Graph) -> str:
     out.extend(legend)
     out.append("</svg>")
     return "\n".join(out) + "\n"
-
-
-LEGEND_COLUMNS = 3
 
 
 def heading(graph: Graph) -> list[str]:
