@@ -11,15 +11,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from atdesk.cases.queries import (
-    CaseFilter,
-    HistoryScope,
-    View,
-    brand_counts,
-    inbox_counts,
-    list_cases,
-)
+from atdesk.cases.queries import CaseFilter, HistoryScope, brand_counts, inbox_counts, list_cases
 from atdesk.cases.sla import DEFAULT_TARGETS
+from atdesk.domain.cases import View
 from atdesk.domain.posts import RawEvent
 from atdesk.models import Brand, Case, Post
 from atdesk.pipeline.embedded_bus import EmbeddedBus

@@ -27,12 +27,7 @@ from atdesk.channels.errors import (
 from atdesk.channels.http import ApiSession
 from atdesk.channels.mastodon.errors import map_mastodon_error
 from atdesk.channels.observer import Operation, RecordingObserver
-from atdesk.channels.ratelimits import (
-    RateLimitBook,
-    parse_bluesky,
-    parse_mastodon,
-    parse_x,
-)
+from atdesk.channels.ratelimits import RateLimitBook, parse_bluesky, parse_mastodon, parse_x
 from atdesk.channels.x.errors import map_x_error
 from atdesk.domain.networks import Network
 from atdesk.domain.retry import parse_retry_after

@@ -14,15 +14,7 @@ from atdesk.cases.actions import reopen
 from atdesk.cases.service import auto_resolve
 from atdesk.config import Settings
 from atdesk.domain.posts import RawEvent
-from atdesk.models import (
-    AuditEvent,
-    AutomatedPost,
-    AutomationJob,
-    Case,
-    Post,
-    Survey,
-    SurveyCursor,
-)
+from atdesk.models import AuditEvent, AutomatedPost, AutomationJob, Case, Post, Survey, SurveyCursor
 from atdesk.models.base import utcnow
 from atdesk.pipeline.embedded_bus import EmbeddedBus
 from atdesk.pipeline.runner import process_events

@@ -9,8 +9,9 @@ from typing import Any
 from sqlalchemy import select, update
 
 from atdesk.accounts.service import create_token, find_user
-from atdesk.cases.queries import NEEDS_REVIEW_BELOW, CaseFilter, View, inbox_counts, list_cases
+from atdesk.cases.queries import NEEDS_REVIEW_BELOW, CaseFilter, inbox_counts, list_cases
 from atdesk.cases.service import sync_cases
+from atdesk.domain.cases import View
 from atdesk.models import Author, Case, Post
 from atdesk.storage.session import transaction
 from atdesk.triage.service import get_triager

@@ -13,14 +13,7 @@ from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from atdesk.domain.cases import Role
-from atdesk.models import (
-    Brand,
-    Case,
-    Team,
-    TeamBrand,
-    TeamMember,
-    User,
-)
+from atdesk.models import Brand, Case, Team, TeamBrand, TeamMember, User
 
 Q = TypeVar("Q", bound=Select[*tuple[Any, ...]])
 

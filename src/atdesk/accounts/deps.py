@@ -14,10 +14,7 @@ from atdesk.accounts.sessions import session_user
 from atdesk.domain.cases import Role
 from atdesk.models import User
 from atdesk.ui.csrf import check_csrf
-from atdesk.ui.deps import (
-    DbSession,
-    request_now,
-)
+from atdesk.ui.deps import DbSession, request_now
 
 
 class LoginRequired(Exception):

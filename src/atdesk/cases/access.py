@@ -4,14 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from atdesk.accounts.access import (
-    NotVisible,
-    visible_brand_ids,
-)
-from atdesk.models import (
-    Case,
-    User,
-)
+from atdesk.accounts.access import NotVisible, visible_brand_ids
+from atdesk.models import Case, User
 
 
 def visible_case(session: Session, user: User, case_id: int) -> Case:

@@ -15,31 +15,24 @@ from atdesk.accounts.access import restrict
 from atdesk.cases.schemas import CaseOut, PostOut
 from atdesk.cases.search import case_search_condition
 from atdesk.cases.service import case_conversation_ids
-from atdesk.domain.cases import WARN_BEFORE
+from atdesk.domain.cases import WARN_BEFORE, View
 from atdesk.domain.triage import Priority
 from atdesk.models import AuditEvent, Case, CaseTag
 from atdesk.models import Post as PostRow
 from atdesk.models.base import utcnow
 
 OPEN_STATUSES = ("new", "open", "pending")
+
+
 # Written so no database uses the assignee index for it: most open cases have nobody, and
 # the inbox index (which holds assignee_id) answers it from the index alone.
 UNASSIGNED = func.coalesce(Case.assignee_id, 0) == 0
+
+
 Q = TypeVar("Q", bound=Select[Any])
+
+
 K = TypeVar("K")
-
-
-class View(StrEnum):
-    """The inbox's built-in views; each is a set of open cases (saved views add filters)."""
-
-    MINE = "mine"
-    UNASSIGNED = "unassigned"
-    TEAM = "team"
-    ESCALATED = "escalated"
-    BREACHING = "breaching"
-    ALL = "all"
-    NEEDS_REVIEW = "needs_review"
-    HISTORY = "history"
 
 
 VIEW_LABELS = {
@@ -52,6 +45,8 @@ VIEW_LABELS = {
     View.NEEDS_REVIEW: "Needs review",
     View.HISTORY: "History",
 }
+
+
 # Needs review: open cases whose latest customer post triage labelled below this confidence,
 # the same floor below which automation rules leave a post to a person (tested equal to
 # automations.rules.DEFAULT_MIN_CONFIDENCE), so agents' corrections go where they teach most.

@@ -7,7 +7,10 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from atdesk.domain.cases import CaseStatus, View
 from atdesk.domain.ids import MAX_ID, RowId
+from atdesk.domain.networks import Network
+from atdesk.domain.triage import Intent, Priority, Sentiment
 
 T = TypeVar("T")
 
@@ -112,37 +115,6 @@ class NoteCreate(BaseModel):
     body: str
 
 
-class ReplyCreate(BaseModel):
-    """A reply as the composer sends it; `version` is the case's reply_version you last saw."""
-
-    text: str
-    mode: str = "public"
-    version: int = Field(ge=-1, le=MAX_ID)
-    reply_to_post_id: RowId | None = None
-    confirm_pii: bool = False
-
-
-class ReplyOut(BaseModel):
-    """What became of a reply: sent, held, failed or refused, and why."""
-
-    status: str
-    message: str
-    draft_id: int | None
-    post_id: int | None
-    network_id: str | None
-    findings: list[dict[str, Any]]
-
-
-class SuggestionOut(BaseModel):
-    """A suggested reply as the case page shows it: filled in for this case's customer."""
-
-    model_config = ConfigDict(from_attributes=True)
-
-    text: str
-    source_case_id: int
-    score: float
-
-
 class CorrectionOut(BaseModel):
     """One triage label an agent corrected: training data for the next model."""
 
@@ -154,3 +126,54 @@ class CorrectionOut(BaseModel):
     after: str
     text: str
     created_at: datetime
+
+
+class SavedViewFilters(BaseModel):
+    """The inbox filters a saved view keeps (the inbox's query keys); left out means any."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    view: View = View.ALL
+    brand_id: RowId | None = None
+    intent: Intent | None = None
+    sentiment: Sentiment | None = None
+    priority: Priority | None = None
+    language: str | None = Field(default=None, max_length=8)
+    network: Network | None = None
+    tag: str | None = Field(default=None, max_length=64)
+    q: str | None = Field(default=None, max_length=200)
+    status: CaseStatus | None = None
+
+
+class SavedViewCreate(BaseModel):
+    """A new view: a name unique among yours and the filters the inbox would save."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    filters: SavedViewFilters = SavedViewFilters()
+
+
+class SavedViewUpdate(BaseModel):
+    """Only the fields sent change; `team_id: null` stops sharing, `position` 0 is first."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = None
+    filters: SavedViewFilters | None = None
+    position: int | None = Field(default=None, ge=0, le=MAX_ID)
+    team_id: RowId | None = None
+
+
+class SavedViewOut(BaseModel):
+    """A saved view as its viewer sees it, with its live count in the viewer's brands."""
+
+    id: int
+    name: str
+    filters: SavedViewFilters
+    mine: bool
+    owner_id: int
+    team_id: int | None
+    team: str | None
+    position: int | None = Field(description="your order among your own views; null if shared")
+    count: int

@@ -7,18 +7,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, exists, func, not_, or_, select
 from sqlalchemy.orm import Session
 
-from atdesk.accounts.access import (
-    NotVisible,
-)
-from atdesk.models import (
-    Appointment,
-    Author,
-    Callback,
-    Case,
-    Customer,
-    CustomerHandle,
-    Post,
-)
+from atdesk.accounts.access import NotVisible
+from atdesk.models import Appointment, Author, Callback, Case, Customer, CustomerHandle, Post
 
 
 def _customer_brands(match: Any) -> ColumnElement[bool]:

@@ -34,3 +34,16 @@ def sla_state(due: datetime | None, now: datetime) -> str:
     if due - now <= WARN_BEFORE:
         return "warning"
     return "ok"
+
+
+class View(StrEnum):
+    """The inbox's built-in views; each is a set of open cases (saved views add filters)."""
+
+    MINE = "mine"
+    UNASSIGNED = "unassigned"
+    TEAM = "team"
+    ESCALATED = "escalated"
+    BREACHING = "breaching"
+    ALL = "all"
+    NEEDS_REVIEW = "needs_review"
+    HISTORY = "history"

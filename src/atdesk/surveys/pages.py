@@ -17,12 +17,7 @@ from atdesk.models.base import utcnow
 from atdesk.surveys import queries
 from atdesk.surveys.scores import SurveyKind
 from atdesk.surveys.service import save_settings
-from atdesk.surveys.settings import (
-    VARIABLES,
-    SurveySettings,
-    SurveySettingsError,
-    survey_settings,
-)
+from atdesk.surveys.settings import VARIABLES, SurveySettings, SurveySettingsError, survey_settings
 from atdesk.ui.deps import CsrfChecked, DbSession
 from atdesk.ui.templating import flash, render, templates
 

@@ -17,11 +17,11 @@ from atdesk.automations import endpoints as automation_endpoints
 from atdesk.automations import pages as automation_pages
 from atdesk.automations import public as automation_public
 from atdesk.cases import endpoints as case_endpoints
-from atdesk.cases import saved_view_endpoints
 from atdesk.config import Settings, load_settings
 from atdesk.connectors import endpoints as connector_endpoints
 from atdesk.customers import endpoints as customer_endpoints
 from atdesk.models.base import utcnow
+from atdesk.respond import endpoints as reply_endpoints
 from atdesk.respond.outbox import ChannelOutbox, Outbox
 from atdesk.surveys import endpoints as survey_endpoints
 from atdesk.surveys import pages as survey_pages
@@ -96,7 +96,8 @@ def create_app(settings: Settings | None = None, *, outbox: Outbox | None = None
     ):
         app.include_router(module.router)
     app.include_router(case_endpoints.router)
-    app.include_router(saved_view_endpoints.router)
+    app.include_router(case_endpoints.saved_views_router)
+    app.include_router(reply_endpoints.router)
     app.include_router(customer_endpoints.router)
     app.include_router(connector_endpoints.router)
     app.include_router(automation_pages.router)

@@ -15,32 +15,18 @@ from atdesk.accounts.access import assignable_users
 from atdesk.accounts.deps import PageViewer, Viewer
 from atdesk.cases.access import visible_case
 from atdesk.cases.actions import CORRECTABLE, case_tags
+from atdesk.cases.automated import case_automation
 from atdesk.cases.queries import case_audit, case_posts
 from atdesk.domain.ids import MAX_ID, RowId, parse_id
 from atdesk.domain.triage import Intent, Priority, Sentiment
-from atdesk.models import (
-    Author,
-    Case,
-    CaseNote,
-    Customer,
-    CustomerHandle,
-    ReplyDraft,
-    User,
-)
+from atdesk.models import Author, Case, CaseNote, Customer, CustomerHandle, ReplyDraft, User
 from atdesk.models import Post as PostRow
 from atdesk.models.base import utcnow
-from atdesk.respond.automated import case_automation
 from atdesk.respond.limits import measure
 from atdesk.respond.macros import macros_for
 from atdesk.respond.outbox import Outbox
 from atdesk.respond.pii import check_public_reply
-from atdesk.respond.service import (
-    Outcome,
-    ReplyRequest,
-    known_pii,
-    move_to_dm,
-    submit_reply,
-)
+from atdesk.respond.service import Outcome, ReplyRequest, known_pii, move_to_dm, submit_reply
 from atdesk.respond.suggest import suggestions_for
 from atdesk.ui.deps import CsrfChecked, DbSession
 from atdesk.ui.templating import flash, render

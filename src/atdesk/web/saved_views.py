@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from atdesk.accounts.access import NotVisible
 from atdesk.accounts.deps import PageViewer
+from atdesk.cases.inbox import params_from
 from atdesk.cases.saved_views import (
     SavedViewError,
     delete_view,
@@ -26,7 +27,6 @@ from atdesk.domain.ids import RowId, parse_id
 from atdesk.models import Team
 from atdesk.ui.deps import CsrfChecked, DbSession
 from atdesk.ui.templating import flash, render
-from atdesk.web.inbox import params_from
 
 router = APIRouter(include_in_schema=False)
 MANAGE = "/views"

@@ -15,12 +15,7 @@ from typing import Any
 
 import httpx
 
-from atdesk.domain.retry import (
-    DEFAULT_POLICY,
-    BackoffPolicy,
-    next_retry_delay,
-    parse_retry_after,
-)
+from atdesk.domain.retry import DEFAULT_POLICY, BackoffPolicy, next_retry_delay, parse_retry_after
 from atdesk.integrations.webhooks.signing import SIGNATURE_HEADER, sign
 
 EVENT_HEADER = "X-Atdesk-Event"
