@@ -37,6 +37,8 @@ from sqlalchemy.orm import Session
 
 from atdesk.accounts.service import create_token, find_user
 from atdesk.automations.rulebook import install_defaults
+from atdesk.cases.pages import live
+from atdesk.cases.pages.live import ChangeFeed
 from atdesk.config import Settings
 from atdesk.customers import endpoints as customer_endpoints
 from atdesk.customers.service import create_customer, link_handle
@@ -69,9 +71,8 @@ from atdesk.models import (
 )
 from atdesk.models.base import Base
 from atdesk.pipeline.runner import process_events
+from atdesk.respond.pages import macros
 from atdesk.storage.session import transaction
-from atdesk.web import admin, live
-from atdesk.web.live import ChangeFeed
 from tests.cases.conftest import hash_each_password_once  # noqa: F401 (autouse fixture)
 from tests.factories import T0, post, run
 from tests.routewalk import Route, routes
@@ -754,7 +755,7 @@ def test_the_walk_would_see_a_leak(
     monkeypatch.setattr(
         customer_endpoints, "_get", lambda session, _viewer, cid: session.get(Customer, cid)
     )
-    monkeypatch.setattr(admin, "may_see_brand", lambda _brand_ids, _brand_id: True)
+    monkeypatch.setattr(macros, "may_see_brand", lambda _brand_ids, _brand_id: True)
     monkeypatch.setattr(live, "visible_case", lambda session, _user, cid: session.get(Case, cid))
     found = walk_as(workspace, zzother, "sam")
 

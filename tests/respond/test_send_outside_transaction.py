@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
+from atdesk.cases.pages.case import _timeline
 from atdesk.cases.queries import case_audit
 from atdesk.config import Settings
 from atdesk.models import Case, ChannelAccount, ReplyDraft
@@ -20,7 +21,6 @@ from atdesk.respond.outbox import Outgoing
 from atdesk.respond.service import ReplyRequest, submit_reply
 from atdesk.respond.unconfirmed import SENDING, UNCONFIRMED, mark_unconfirmed
 from atdesk.storage.session import transaction
-from atdesk.web.case_page import _timeline
 from tests.cases.factories import staff
 from tests.factories import make_brand, post, run
 from tests.respond.fakes import RecordingOutbox

@@ -8,9 +8,9 @@ import threading
 import httpx
 from sqlalchemy import select
 
+from atdesk.cases.pages.live import ChangeFeed
 from atdesk.models import Author, Case
 from atdesk.storage.session import transaction
-from atdesk.web.live import ChangeFeed
 from tests.factories import post, run
 from tests.web.conftest import Workspace
 from tests.web.server import serving

@@ -121,3 +121,9 @@ def adopt_brand(session: Session, brand: Brand, *, actor: User) -> bool:
     )
     session.flush()
     return True
+
+
+def is_connected(account: ChannelAccount) -> bool:
+    """True when credentials are stored."""
+    state = account.state or {}
+    return bool(state.get("user_token") or state.get("token") or state.get("app_password"))

@@ -14,8 +14,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from atdesk.accounts.deps import AdminViewer, PageViewer
+from atdesk.brands.pages import _brand, _brand_page
+from atdesk.brands.service import BrandError, add_account, adopt_brand
 from atdesk.cases.access import visible_case
 from atdesk.channels.base import ChannelDeps
 from atdesk.channels.errors import ChannelError
@@ -59,10 +62,19 @@ from atdesk.customers.service import (
 from atdesk.domain.handles import handle_key
 from atdesk.domain.ids import RowId
 from atdesk.domain.networks import Network, parse_network
-from atdesk.models import Brand, Case, ChannelAccount, ChannelAlert, ChannelConnection, Customer
+from atdesk.models import (
+    Brand,
+    Case,
+    ChannelAccount,
+    ChannelAlert,
+    ChannelConnection,
+    Customer,
+)
 from atdesk.models.base import utcnow
+from atdesk.respond.credentials import CredentialsError, connect, remove
 from atdesk.storage.session import transaction
 from atdesk.ui.deps import CsrfChecked, DbSession
+from atdesk.ui.forms import see_other
 from atdesk.ui.paging import count_rows, listing_params, name_matches, paginate
 from atdesk.ui.templating import flash, render, templates
 
@@ -451,3 +463,73 @@ def case_connections(request: Request, case: Case) -> dict[str, Any]:
 
 templates.env.globals["channel_health"] = channel_health
 templates.env.globals["case_connections"] = case_connections
+
+
+@router.post("/admin/brands/{brand_id}/accounts", dependencies=[CsrfChecked])
+def brand_account(
+    brand_id: RowId,
+    request: Request,
+    session: DbSession,
+    viewer: AdminViewer,
+    network: Annotated[str, Form()],
+    handle: Annotated[str, Form()],
+    native_user_id: Annotated[str, Form()] = "",
+) -> RedirectResponse:
+    """Attach a network account to the brand (posts to it become the brand's cases)."""
+    brand = _brand(session, brand_id)
+    try:
+        add_account(session, brand, parse_network(network), handle, native_user_id.strip() or None)
+    except (BrandError, ValueError) as exc:
+        flash(request, str(exc), "error")
+    else:
+        adopt_brand(session, brand, actor=viewer.user)
+        flash(request, f"Added {network} account @{handle.strip().lstrip('@')} to {brand.name}.")
+    return see_other(_brand_page(brand))
+
+
+def _account(session: Session, account_id: int) -> ChannelAccount:
+    account = session.get(ChannelAccount, account_id)
+    if account is None:
+        raise HTTPException(404, f"no account {account_id}")
+    return account
+
+
+@router.post("/admin/accounts/{account_id}/connect", dependencies=[CsrfChecked])
+def connect_account(
+    account_id: RowId,
+    request: Request,
+    session: DbSession,
+    viewer: AdminViewer,
+    token: Annotated[str, Form()] = "",
+    base_url: Annotated[str, Form()] = "",
+    native_user_id: Annotated[str, Form()] = "",
+) -> RedirectResponse:
+    """Store credentials so replies can go out through this account."""
+    account = _account(session, account_id)
+    try:
+        connect(
+            session,
+            account,
+            token=token,
+            base_url=base_url,
+            native_user_id=native_user_id,
+            actor=viewer.user,
+        )
+    except CredentialsError as exc:
+        flash(request, str(exc), "error")
+    else:
+        adopt_brand(session, account.brand, actor=viewer.user)
+        flash(request, f"Connected @{account.handle} on {account.network}.")
+    return see_other(_brand_page(account.brand))
+
+
+@router.post("/admin/accounts/{account_id}/remove", dependencies=[CsrfChecked])
+def remove_account(
+    account_id: RowId, request: Request, session: DbSession, viewer: AdminViewer
+) -> RedirectResponse:
+    """Remove an account from its brand."""
+    account = _account(session, account_id)
+    brand = account.brand
+    remove(session, account, actor=viewer.user)
+    flash(request, f"Removed @{account.handle} ({account.network}).")
+    return see_other(_brand_page(brand))

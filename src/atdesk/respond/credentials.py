@@ -72,6 +72,8 @@ def connect(
 
 
 READ_POSITIONS = ("mentions", "dms", "notifications", "notifications_mark", "chat_cursor")
+
+
 SAME_ENDPOINT = ("base_url", "user_id", "account_id", "handle", "acct")
 
 
@@ -80,12 +82,6 @@ def keep_read_positions(old: dict[str, Any], new: dict[str, Any]) -> dict[str, A
     if not old or any(old.get(k) != new.get(k) for k in SAME_ENDPOINT if k in new):
         return new
     return {**new, **{k: old[k] for k in READ_POSITIONS if k in old and k in new}}
-
-
-def is_connected(account: ChannelAccount) -> bool:
-    """True when credentials are stored."""
-    state = account.state or {}
-    return bool(state.get("user_token") or state.get("token") or state.get("app_password"))
 
 
 def remove(session: Session, account: ChannelAccount, *, actor: User) -> None:

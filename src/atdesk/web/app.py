@@ -12,33 +12,29 @@ from fastapi.staticfiles import StaticFiles
 from atdesk import __version__
 from atdesk.accounts.deps import api_user
 from atdesk.accounts.lockout import LoginLimits
+from atdesk.accounts.pages import admin as account_admin
+from atdesk.accounts.pages import login, me
 from atdesk.accounts.sessions import ABSOLUTE_LIFETIME
 from atdesk.automations import endpoints as automation_endpoints
 from atdesk.automations import pages as automation_pages
 from atdesk.automations import public as automation_public
+from atdesk.brands import pages as brand_pages
 from atdesk.cases import endpoints as case_endpoints
+from atdesk.cases.pages import actions as case_actions
+from atdesk.cases.pages import admin as case_admin
+from atdesk.cases.pages import case as case_page
+from atdesk.cases.pages import inbox, live, presence, saved_views
 from atdesk.config import Settings, load_settings
 from atdesk.connectors import endpoints as connector_endpoints
 from atdesk.customers import endpoints as customer_endpoints
 from atdesk.models.base import utcnow
 from atdesk.respond import endpoints as reply_endpoints
 from atdesk.respond.outbox import ChannelOutbox, Outbox
+from atdesk.respond.pages import approvals, composer, macros
 from atdesk.surveys import endpoints as survey_endpoints
 from atdesk.surveys import pages as survey_pages
 from atdesk.ui.templating import add_chrome
-from atdesk.web import (
-    admin,
-    approvals,
-    auth_pages,
-    case_actions,
-    case_page,
-    health,
-    inbox,
-    live,
-    me,
-    presence,
-    saved_views,
-)
+from atdesk.web import health
 from atdesk.web.bodylimits import BodyLimits
 from atdesk.web.errors import install_error_handlers
 from atdesk.web.proxies import ForwardedHeaders, TrustedProxies
@@ -82,16 +78,20 @@ def create_app(settings: Settings | None = None, *, outbox: Outbox | None = None
         "/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static"
     )
     app.include_router(health.router)
-    app.include_router(auth_pages.router)
+    app.include_router(login.router)
     for module in (
         inbox,
         saved_views,
         case_page,
+        composer,
         case_actions,
         presence,
         live,
         approvals,
-        admin,
+        account_admin,
+        brand_pages,
+        case_admin,
+        macros,
         me,
     ):
         app.include_router(module.router)

@@ -29,11 +29,11 @@ from atdesk.accounts.deps import session_id_of
 from atdesk.accounts.sessions import session_user
 from atdesk.accounts.teams import touch
 from atdesk.cases.access import visible_case
+from atdesk.cases.pages.presence import viewers_of
 from atdesk.domain.ids import RowId
 from atdesk.models import AuditEvent, Case
 from atdesk.storage.session import transaction
 from atdesk.ui.deps import request_now
-from atdesk.web.presence import viewers_of
 
 router = APIRouter(include_in_schema=False)
 TICK_S = 1.0

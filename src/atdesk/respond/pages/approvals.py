@@ -14,10 +14,10 @@ from atdesk.cases.access import visible_case
 from atdesk.domain.ids import RowId
 from atdesk.models import ReplyDraft
 from atdesk.respond.approvals import ApprovalError, pending_count, queue, reject
+from atdesk.respond.pages.composer import outbox_of
 from atdesk.respond.service import approve
 from atdesk.ui.deps import CsrfChecked, DbSession
 from atdesk.ui.templating import flash, render
-from atdesk.web.case_page import outbox_of
 
 router = APIRouter(include_in_schema=False)
 

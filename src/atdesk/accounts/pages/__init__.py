@@ -1,0 +1,1 @@
+"""Pages for people: signing in, one's own settings, and the admin lists of users and teams."""

@@ -1,0 +1,216 @@
+"""Admin pages for people: users and roles, teams with their members, brands and skills."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from atdesk.accounts.deps import AdminViewer, session_id_of
+from atdesk.accounts.service import AccountError, create_user, set_password, update_user
+from atdesk.accounts.teams import create_team, set_auto_assign, set_brands, set_members, set_skills
+from atdesk.domain.cases import Role
+from atdesk.domain.ids import RowId
+from atdesk.domain.triage import Intent
+from atdesk.models import (
+    AgentProfile,
+    Brand,
+    Team,
+    TeamBrand,
+    TeamMember,
+    User,
+)
+from atdesk.ui.deps import CsrfChecked, DbSession
+from atdesk.ui.forms import see_other
+from atdesk.ui.paging import listing_params, name_matches, paginate
+from atdesk.ui.templating import flash, render
+
+router = APIRouter(prefix="/admin", include_in_schema=False)
+
+
+def _teams_by_user(session: Session) -> dict[int, list[str]]:
+    out: dict[int, list[str]] = {}
+    for user_id, name in session.execute(
+        select(TeamMember.user_id, Team.name).join(Team, Team.id == TeamMember.team_id)
+    ):
+        out.setdefault(user_id, []).append(name)
+    return out
+
+
+@router.get("/users", response_class=HTMLResponse)
+def users(request: Request, session: DbSession, viewer: AdminViewer) -> HTMLResponse:
+    """Everyone who works in atdesk, their roles, teams and routing skills (a page at a time)."""
+    q, page = listing_params(request)
+    query = select(User).order_by(User.username)
+    matching = name_matches(q, User.username, User.display_name)
+    listing = paginate(
+        session, query if matching is None else query.where(matching), q=q, page=page
+    )
+    people: list[User] = listing.items
+    profiles = {
+        p.user_id: p
+        for p in session.scalars(
+            select(AgentProfile).where(AgentProfile.user_id.in_([u.id for u in people]))
+        )
+    }
+    return render(
+        request,
+        "admin/users.html",
+        {
+            "tab": "users",
+            "listing": listing,
+            "people": people,
+            "profiles": profiles,
+            "teams_of": _teams_by_user(session),
+            "roles": [r.value for r in Role],
+            "intents": [i.value for i in Intent],
+        },
+        session=session,
+    )
+
+
+@router.post("/users", dependencies=[CsrfChecked])
+def add_user(
+    request: Request,
+    session: DbSession,
+    viewer: AdminViewer,
+    username: Annotated[str, Form()],
+    password: Annotated[str, Form()],
+    role: Annotated[str, Form()],
+    display_name: Annotated[str, Form()] = "",
+) -> RedirectResponse:
+    """Create a login; the password is stored as an argon2 hash only."""
+    try:
+        user = create_user(
+            session,
+            username=username.strip(),
+            password=password,
+            role=Role(role),
+            display_name=display_name.strip(),
+        )
+        set_skills(session, user, languages=[], intents=[], capacity=8, actor=viewer.user)
+    except ValueError as exc:  # the account services raise ValueErrors
+        session.rollback()
+        flash(request, str(exc), "error")
+    else:
+        flash(request, f"Created {user.username} ({user.role}).")
+    return see_other("/admin/users")
+
+
+@router.post("/users/{user_id}", dependencies=[CsrfChecked])
+def edit_user(
+    user_id: RowId,
+    request: Request,
+    session: DbSession,
+    viewer: AdminViewer,
+    role: Annotated[str, Form()],
+    display_name: Annotated[str, Form()] = "",
+    active: Annotated[str, Form()] = "",
+    languages: Annotated[str, Form()] = "",
+    intents: Annotated[list[str], Form()] = [],  # noqa: B006 (FastAPI reads the default)
+    capacity: Annotated[str, Form()] = "8",
+    password: Annotated[str, Form()] = "",
+) -> RedirectResponse:
+    """Role, name, active, routing skills and capacity; a new password when one is typed."""
+    user = session.get(User, user_id)
+    if user is None:
+        raise HTTPException(404, f"no user {user_id}")
+    try:
+        update_user(
+            session,
+            user,
+            actor=viewer.user,
+            role=Role(role),
+            display_name=display_name,
+            active=active == "1",
+        )
+        set_skills(
+            session,
+            user,
+            languages=languages.replace(",", " ").split(),
+            intents=intents,
+            capacity=int(capacity) if capacity.strip().isdigit() else -1,
+            actor=viewer.user,
+        )
+        if password:
+            mine = session_id_of(request) if user.id == viewer.user.id else None
+            set_password(session, user, password, actor=viewer.user, keep_session=mine)
+    except ValueError as exc:  # the account services raise ValueErrors
+        session.rollback()
+        flash(request, str(exc), "error")
+    else:
+        flash(request, f"Saved {user.username}.")
+    return see_other("/admin/users")
+
+
+@router.get("/teams", response_class=HTMLResponse)
+def teams(request: Request, session: DbSession, viewer: AdminViewer) -> HTMLResponse:
+    """Teams with their members and brands."""
+    all_teams = session.scalars(select(Team).order_by(Team.name)).all()
+    members: dict[int, set[int]] = {}
+    for team_id, user_id in session.execute(select(TeamMember.team_id, TeamMember.user_id)):
+        members.setdefault(team_id, set()).add(user_id)
+    brands: dict[int, set[int]] = {}
+    for team_id, brand_id in session.execute(select(TeamBrand.team_id, TeamBrand.brand_id)):
+        brands.setdefault(team_id, set()).add(brand_id)
+    return render(
+        request,
+        "admin/teams.html",
+        {
+            "tab": "teams",
+            "teams": all_teams,
+            "members": members,
+            "team_brands": brands,
+            "people": session.scalars(
+                select(User).where(User.active.is_(True)).order_by(User.username)
+            ).all(),
+            "brands": session.scalars(select(Brand).order_by(Brand.name)).all(),
+        },
+        session=session,
+    )
+
+
+@router.post("/teams", dependencies=[CsrfChecked])
+def add_team(
+    request: Request,
+    session: DbSession,
+    viewer: AdminViewer,
+    name: Annotated[str, Form()],
+) -> RedirectResponse:
+    """A new team (add members and brands next)."""
+    try:
+        create_team(session, name, actor=viewer.user)
+    except AccountError as exc:
+        flash(request, str(exc), "error")
+    else:
+        flash(request, f"Team {name.strip()} created; now pick its members and brands.")
+    return see_other("/admin/teams")
+
+
+@router.post("/teams/{team_id}", dependencies=[CsrfChecked])
+def edit_team(
+    team_id: RowId,
+    request: Request,
+    session: DbSession,
+    viewer: AdminViewer,
+    members: Annotated[list[RowId], Form()] = [],  # noqa: B006
+    brands: Annotated[list[RowId], Form()] = [],  # noqa: B006
+    auto_assign: Annotated[str, Form()] = "",
+) -> RedirectResponse:
+    """Members, brands and round-robin routing of one team."""
+    team = session.get(Team, team_id)
+    if team is None:
+        raise HTTPException(404, f"no team {team_id}")
+    try:
+        set_members(session, team, members, actor=viewer.user)
+        set_brands(session, team, brands, actor=viewer.user)
+        set_auto_assign(session, team, auto_assign == "1", actor=viewer.user)
+    except AccountError as exc:
+        session.rollback()
+        flash(request, str(exc), "error")
+    else:
+        flash(request, f"Saved team {team.name}.")
+    return see_other("/admin/teams")

@@ -1,0 +1,109 @@
+"""Admin pages for brands: the list with their network accounts, and adding a brand."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.orm import Session
+
+from atdesk.accounts.deps import AdminViewer
+from atdesk.brands.service import BrandError, create_brand, is_connected
+from atdesk.domain.triage import Intent
+from atdesk.models import (
+    Brand,
+    ChannelAccount,
+)
+from atdesk.ui.deps import CsrfChecked, DbSession
+from atdesk.ui.forms import see_other
+from atdesk.ui.paging import listing_params, name_matches, paginate
+from atdesk.ui.templating import flash, render
+
+router = APIRouter(prefix="/admin", include_in_schema=False)
+
+
+BRAND_KINDS = ("working", "replay")
+
+
+@router.get("/brands", response_class=HTMLResponse)
+def brands(request: Request, session: DbSession, viewer: AdminViewer) -> HTMLResponse:
+    """Brands, their rules and their accounts on each network; working brands before the
+    ones a history replay registered (ADR 73), a page at a time, searchable by name."""
+    q, page = listing_params(request)
+    kind = request.query_params.get("kind", "")
+    kind = kind if kind in BRAND_KINDS else ""
+    query = select(Brand).order_by(Brand.replay_only, Brand.name)
+    if kind:
+        query = query.where(Brand.replay_only.is_(kind == "replay"))
+    matching = name_matches(q, Brand.name)
+    if matching is not None:
+        query = query.where(matching)
+    listing = paginate(session, query, q=q, page=page, keep={"kind": kind})
+    shown: list[Brand] = listing.items
+    accounts: dict[int, list[ChannelAccount]] = {}
+    for account in session.scalars(
+        select(ChannelAccount)
+        .where(ChannelAccount.brand_id.in_([b.id for b in shown]))
+        .order_by(ChannelAccount.network)
+    ):
+        accounts.setdefault(account.brand_id, []).append(account)
+    kinds = _brand_kinds(session, matching)
+    return render(
+        request,
+        "admin/brands.html",
+        {
+            "tab": "brands",
+            "listing": listing,
+            "kind": kind,
+            "kind_counts": {
+                "": sum(kinds.values()),
+                "working": kinds.get(False, 0),
+                "replay": kinds.get(True, 0),
+            },
+            "brands": shown,
+            "accounts": accounts,
+            "connected": is_connected,
+            "intents": [i.value for i in Intent],
+        },
+        session=session,
+    )
+
+
+def _brand_kinds(session: Session, matching: ColumnElement[bool] | None) -> dict[bool, int]:
+    """How many brands (matching the search) are working ones and replay ones, in one query."""
+    query = select(Brand.replay_only, func.count(Brand.id)).group_by(Brand.replay_only)
+    rows = session.execute(query if matching is None else query.where(matching))
+    return {bool(replay): int(n) for replay, n in rows}
+
+
+def _brand_page(brand: Brand) -> str:
+    """Where a brand's section is after a change: its name searched, whatever page it was on."""
+    return f"/admin/brands?{urlencode({'q': brand.name})}#brand-{brand.id}"
+
+
+@router.post("/brands", dependencies=[CsrfChecked])
+def add_brand(
+    request: Request,
+    session: DbSession,
+    viewer: AdminViewer,
+    name: Annotated[str, Form()],
+) -> RedirectResponse:
+    """A new brand (add its network accounts next)."""
+    try:
+        create_brand(session, name)
+    except BrandError as exc:
+        flash(request, str(exc), "error")
+    else:
+        flash(request, f"Brand {name.strip()} created; add its accounts on each network.")
+        return see_other(f"/admin/brands?{urlencode({'q': name.strip()})}")
+    return see_other("/admin/brands")
+
+
+def _brand(session: Session, brand_id: int) -> Brand:
+    brand = session.get(Brand, brand_id)
+    if brand is None:
+        raise HTTPException(404, f"no brand {brand_id}")
+    return brand

@@ -1,0 +1,1 @@
+"""The case workspace pages: inbox, case, actions, saved views, presence, live updates, admin."""
