@@ -79,7 +79,7 @@ def _brand_kinds(session: Session, matching: ColumnElement[bool] | None) -> dict
     return {bool(replay): int(n) for replay, n in rows}
 
 
-def _brand_page(brand: Brand) -> str:
+def brand_section(brand: Brand) -> str:
     """Where a brand's section is after a change: its name searched, whatever page it was on."""
     return f"/admin/brands?{urlencode({'q': brand.name})}#brand-{brand.id}"
 
@@ -102,7 +102,8 @@ def add_brand(
     return see_other("/admin/brands")
 
 
-def _brand(session: Session, brand_id: int) -> Brand:
+def brand_or_404(session: Session, brand_id: int) -> Brand:
+    """The brand an admin form names, or 404 (admins see every brand)."""
     brand = session.get(Brand, brand_id)
     if brand is None:
         raise HTTPException(404, f"no brand {brand_id}")

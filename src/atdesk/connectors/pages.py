@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from atdesk.accounts.deps import AdminViewer, PageViewer
-from atdesk.brands.pages import _brand, _brand_page
+from atdesk.brands.pages import brand_or_404, brand_section
 from atdesk.brands.service import BrandError, add_account, adopt_brand
 from atdesk.cases.access import visible_case
 from atdesk.channels.base import ChannelDeps
@@ -476,7 +476,7 @@ def brand_account(
     native_user_id: Annotated[str, Form()] = "",
 ) -> RedirectResponse:
     """Attach a network account to the brand (posts to it become the brand's cases)."""
-    brand = _brand(session, brand_id)
+    brand = brand_or_404(session, brand_id)
     try:
         add_account(session, brand, parse_network(network), handle, native_user_id.strip() or None)
     except (BrandError, ValueError) as exc:
@@ -484,7 +484,7 @@ def brand_account(
     else:
         adopt_brand(session, brand, actor=viewer.user)
         flash(request, f"Added {network} account @{handle.strip().lstrip('@')} to {brand.name}.")
-    return see_other(_brand_page(brand))
+    return see_other(brand_section(brand))
 
 
 def _account(session: Session, account_id: int) -> ChannelAccount:
@@ -520,7 +520,7 @@ def connect_account(
     else:
         adopt_brand(session, account.brand, actor=viewer.user)
         flash(request, f"Connected @{account.handle} on {account.network}.")
-    return see_other(_brand_page(account.brand))
+    return see_other(brand_section(account.brand))
 
 
 @router.post("/admin/accounts/{account_id}/remove", dependencies=[CsrfChecked])
@@ -532,4 +532,4 @@ def remove_account(
     brand = account.brand
     remove(session, account, actor=viewer.user)
     flash(request, f"Removed @{account.handle} ({account.network}).")
-    return see_other(_brand_page(brand))
+    return see_other(brand_section(brand))

@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy import select
 
 from atdesk.accounts.deps import AdminViewer
-from atdesk.brands.pages import _brand, _brand_page
+from atdesk.brands.pages import brand_or_404, brand_section
 from atdesk.cases.brand_rules import RuleError, update_rules
 from atdesk.cases.calendar import week_from_json
 from atdesk.cases.policies import (
@@ -52,7 +52,7 @@ def brand_rules(
     public_contacts: Annotated[str, Form()] = "",
 ) -> RedirectResponse:
     """Executives, sensitivity rules and the brand's own contacts."""
-    brand = _brand(session, brand_id)
+    brand = brand_or_404(session, brand_id)
     try:
         update_rules(
             session,
@@ -68,7 +68,7 @@ def brand_rules(
         flash(request, str(exc), "error")
     else:
         flash(request, f"Saved the rules of {brand.name}.")
-    return see_other(_brand_page(brand))
+    return see_other(brand_section(brand))
 
 
 @router.get("/sla", response_class=HTMLResponse)
@@ -101,7 +101,7 @@ async def sla_targets(
 ) -> RedirectResponse:
     """Targets in business minutes for each priority."""
     form = await request.form()
-    brand = _brand(session, brand_id)
+    brand = brand_or_404(session, brand_id)
     try:
         targets = {
             p.value: Targets(
@@ -126,7 +126,7 @@ async def sla_hours(
 ) -> RedirectResponse:
     """Opening hours per weekday in the brand's time zone (empty everywhere: 24/7)."""
     form = await request.form()
-    brand = _brand(session, brand_id)
+    brand = brand_or_404(session, brand_id)
     week: dict[str, list[list[str]]] = {}
     for i in range(7):
         start, end = str(form.get(f"d{i}_from", "")), str(form.get(f"d{i}_to", ""))
@@ -159,7 +159,7 @@ def sla_holiday(
     remove_day: Annotated[str, Form()] = "",
 ) -> RedirectResponse:
     """Add a holiday, or remove one."""
-    brand = _brand(session, brand_id)
+    brand = brand_or_404(session, brand_id)
     try:
         when = date.fromisoformat(day)
         if remove_day == "1":
