@@ -5,12 +5,14 @@ from __future__ import annotations
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from atdesk.domain.errors import AppError
+
 _hasher = PasswordHasher()
 
 MIN_LENGTH = 8
 
 
-class WeakPassword(ValueError):
+class WeakPassword(AppError):
     """The password is too short to protect an account that sees customers' data."""
 
 

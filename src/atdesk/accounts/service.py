@@ -14,6 +14,7 @@ from atdesk.accounts.passwords import hash_password, verify_password
 from atdesk.accounts.sessions import end_user_sessions
 from atdesk.audit import service as audit
 from atdesk.domain.cases import Role
+from atdesk.domain.errors import AppError
 from atdesk.models import ApiToken, User
 from atdesk.models.base import utcnow
 
@@ -21,7 +22,7 @@ TOKEN_PREFIX = "atd_"  # noqa: S105 (a visible prefix, not a secret)
 _USERNAME = re.compile(r"^[A-Za-z0-9_.\-]{2,80}$")
 
 
-class AccountError(ValueError):
+class AccountError(AppError):
     """A user or token request that cannot be carried out, with the reason."""
 
 

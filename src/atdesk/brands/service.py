@@ -8,12 +8,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from atdesk.audit import service as audit
+from atdesk.domain.errors import AppError
 from atdesk.domain.handles import handle_key
 from atdesk.domain.networks import Network
 from atdesk.models import Brand, ChannelAccount, User
 
 
-class BrandError(ValueError):
+class BrandError(AppError):
     """A brand request that cannot be carried out, with the reason."""
 
 

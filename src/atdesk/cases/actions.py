@@ -15,6 +15,7 @@ from atdesk.audit import service as audit
 from atdesk.cases.sensitivity import MANUAL_PREFIX
 from atdesk.cases.service import recompute_clocks, resolve, snapshot, sync_cases
 from atdesk.domain.cases import CaseStatus
+from atdesk.domain.errors import AppError
 from atdesk.domain.triage import Intent, Priority, Sentiment
 from atdesk.models import Case, CaseNote, CaseTag, Post, TriageCorrection, User
 from atdesk.models.base import utcnow
@@ -23,7 +24,7 @@ _TAG = re.compile(r"^[a-z0-9][a-z0-9_\-]{0,63}$")
 CORRECTABLE = ("intent", "sentiment", "priority", "language")
 
 
-class ActionError(ValueError):
+class ActionError(AppError):
     """A case action that cannot be done as asked, with what to do instead."""
 
 

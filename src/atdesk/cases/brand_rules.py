@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from sqlalchemy.orm import Session
 
 from atdesk.audit import service as audit
+from atdesk.domain.errors import AppError
 from atdesk.domain.handles import handle_key
 from atdesk.domain.triage import Intent
 from atdesk.models import Brand, User
@@ -20,7 +21,7 @@ RULE_KEYS = (
 )
 
 
-class RuleError(ValueError):
+class RuleError(AppError):
     """A rule that cannot be saved as written."""
 
 

@@ -7,10 +7,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from atdesk.domain.errors import AppError
+
 MAX_DAYS_AHEAD = 3 * 366
 
 
-class CalendarError(ValueError):
+class CalendarError(AppError):
     """A business calendar that cannot be used as written, with what to fix."""
 
 

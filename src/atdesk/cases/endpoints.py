@@ -116,10 +116,7 @@ def get_cases(
 @router.get("/cases/{case_id}")
 def get_case(case_id: RowId, session: DbSession, viewer: ApiViewer) -> CaseOut:
     """One case of your brands."""
-    try:
-        return case_out(visible_case(session, viewer.user, case_id))
-    except NotVisible as exc:
-        raise HTTPException(status_code=404, detail=str(exc)) from None
+    return case_out(visible_case(session, viewer.user, case_id))  # NotVisible answers 404
 
 
 @router.get("/posts")
@@ -170,19 +167,12 @@ def _with_rule(out: PostOut, by: AutomatedBy | None) -> PostOut:
     )
 
 
-def _visible(session: DbSession, viewer: Viewer, case_id: int) -> Case:
-    try:
-        return visible_case(session, viewer.user, case_id)
-    except NotVisible as exc:
-        raise HTTPException(status_code=404, detail=str(exc)) from None
-
-
 @router.patch("/cases/{case_id}")
 def update_case(
     case_id: RowId, change: CaseUpdate, session: DbSession, viewer: ApiViewer
 ) -> CaseOut:
     """Assign, set priority, tag, escalate, resolve or reopen: what the case page does."""
-    case = _visible(session, viewer, case_id)
+    case = visible_case(session, viewer.user, case_id)
     try:
         if change.unassign:
             actions.assign(session, case, None, actor=viewer.user)
@@ -215,11 +205,8 @@ def add_note(
     case_id: RowId, note: NoteCreate, session: DbSession, viewer: ApiViewer
 ) -> dict[str, int]:
     """An internal note on the case."""
-    case = _visible(session, viewer, case_id)
-    try:
-        return {"id": actions.add_note(session, case, note.body, author=viewer.user).id}
-    except actions.ActionError as exc:
-        raise HTTPException(status_code=422, detail=str(exc)) from None
+    case = visible_case(session, viewer.user, case_id)
+    return {"id": actions.add_note(session, case, note.body, author=viewer.user).id}
 
 
 @router.get("/triage-corrections")

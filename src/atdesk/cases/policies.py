@@ -13,13 +13,14 @@ from atdesk.cases.calendar import BusinessHours, CalendarError, week_from_json, 
 from atdesk.cases.queries import OPEN_STATUSES
 from atdesk.cases.service import recompute_clocks
 from atdesk.cases.sla import DEFAULT_TARGETS, Targets
+from atdesk.domain.errors import AppError
 from atdesk.domain.triage import Priority
 from atdesk.models import Brand, BusinessCalendar, Case, Holiday, SlaPolicy, User
 
 RECOMPUTE_BATCH = 500
 
 
-class PolicyError(ValueError):
+class PolicyError(AppError):
     """An SLA setting that cannot be saved, with what to fix."""
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from atdesk.accounts.access import user_team_ids
 from atdesk.audit import service as audit
 from atdesk.domain.cases import Role
+from atdesk.domain.errors import AppError
 from atdesk.models import SavedView, Team, User
 
 FILTER_KEYS = (
@@ -28,7 +29,7 @@ FILTER_KEYS = (
 NAME_MAX = 80
 
 
-class SavedViewError(ValueError):
+class SavedViewError(AppError):
     """A saved view that cannot be changed as asked, with what to do instead."""
 
 

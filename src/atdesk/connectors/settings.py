@@ -18,13 +18,14 @@ from atdesk.channels.costs import (
     PriceTable,
     price_table_from_mapping,
 )
+from atdesk.domain.errors import AppError
 from atdesk.domain.networks import Network
 from atdesk.models import ConnectorSetting
 
 ALERT_WEBHOOK_KEY = "alert_webhook"
 
 
-class SettingsError(ValueError):
+class SettingsError(AppError):
     """A setting that cannot be stored as given, with what to enter instead."""
 
 

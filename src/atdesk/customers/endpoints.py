@@ -30,10 +30,6 @@ def _get(session: DbSession, viewer: Viewer, customer_id: int) -> Customer:
     return visible_customer(session, viewer.brand_ids, customer_id)
 
 
-def _unprocessable(exc: service.CustomerError | str) -> HTTPException:
-    return HTTPException(status_code=status.HTTP_422_UNPROCESSABLE_CONTENT, detail=str(exc))
-
-
 def _check_handle(session: DbSession, viewer: Viewer, customer: Customer, handle: HandleIn) -> None:
     """Refuse a handle that other brands' cases come from, or that another record holds."""
     key = handle_key(handle.handle)
@@ -44,7 +40,7 @@ def _check_handle(session: DbSession, viewer: Viewer, customer: Customer, handle
             "your teams; ask an admin to link it",
         )
     if held_out_of_sight(session, viewer.brand_ids, handle.network.value, key, customer.id):
-        raise _unprocessable(
+        raise service.CustomerError(
             f"{handle.network.value} handle {handle.handle!r} belongs to another customer"
         )
 
@@ -72,20 +68,17 @@ def get_customers(
 @router.post("", status_code=201)
 def post_customer(body: CustomerCreate, session: DbSession, viewer: ApiViewer) -> CustomerOut:
     """Create a customer with its handles."""
-    try:
-        customer = service.create_customer(
-            session,
-            name=body.name,
-            email=body.email,
-            phone=body.phone,
-            external_id=body.external_id,
-            actor=viewer.user,
-        )
-        for h in body.handles:
-            _check_handle(session, viewer, customer, h)
-            service.link_handle(session, customer, h.network, h.handle, actor=viewer.user)
-    except service.CustomerError as exc:
-        raise _unprocessable(exc) from None
+    customer = service.create_customer(
+        session,
+        name=body.name,
+        email=body.email,
+        phone=body.phone,
+        external_id=body.external_id,
+        actor=viewer.user,
+    )
+    for h in body.handles:
+        _check_handle(session, viewer, customer, h)
+        service.link_handle(session, customer, h.network, h.handle, actor=viewer.user)
     session.refresh(customer)
     return customer_out(session, customer, viewer.brand_ids)
 
@@ -102,12 +95,9 @@ def patch_customer(
 ) -> CustomerOut:
     """Change contact data; the change is audited."""
     customer = _get(session, viewer, customer_id)
-    try:
-        service.update_customer(
-            session, customer, body.model_dump(exclude_unset=True), actor=viewer.user
-        )
-    except service.CustomerError as exc:
-        raise _unprocessable(exc) from None
+    service.update_customer(
+        session, customer, body.model_dump(exclude_unset=True), actor=viewer.user
+    )
     return customer_out(session, customer, viewer.brand_ids)
 
 
@@ -118,10 +108,7 @@ def post_handle(
     """Link a network handle to the customer."""
     customer = _get(session, viewer, customer_id)
     _check_handle(session, viewer, customer, body)
-    try:
-        service.link_handle(session, customer, body.network, body.handle, actor=viewer.user)
-    except service.CustomerError as exc:
-        raise _unprocessable(exc) from None
+    service.link_handle(session, customer, body.network, body.handle, actor=viewer.user)
     session.refresh(customer)
     return customer_out(session, customer, viewer.brand_ids)
 
@@ -132,9 +119,6 @@ def delete_handle(
 ) -> CustomerOut:
     """Unlink a handle."""
     customer = _get(session, viewer, customer_id)
-    try:
-        service.unlink_handle(session, customer, handle_id, actor=viewer.user)
-    except service.CustomerError as exc:
-        raise HTTPException(status_code=404, detail=str(exc)) from None
+    service.unlink_handle(session, customer, handle_id, actor=viewer.user)
     session.refresh(customer)
     return customer_out(session, customer, viewer.brand_ids)

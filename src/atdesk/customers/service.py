@@ -12,6 +12,7 @@ from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.orm import Session
 
 from atdesk.audit import service as audit
+from atdesk.domain.errors import AppError, NotFound
 from atdesk.domain.handles import handle_key
 from atdesk.domain.networks import Network
 from atdesk.models import Author, Case, Customer, CustomerHandle, User
@@ -34,8 +35,12 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PHONE = re.compile(r"^\+?[0-9 ().\-]{6,20}$")
 
 
-class CustomerError(ValueError):
+class CustomerError(AppError):
     """A customer change that cannot be made, with the reason."""
+
+
+class NoSuchHandle(CustomerError, NotFound):
+    """The handle named is not one of this customer's (404)."""
 
 
 @dataclass(slots=True)
@@ -133,7 +138,7 @@ def unlink_handle(
     """Forget a handle; authors and cases that came through it are detached from the record."""
     linked = session.get(CustomerHandle, handle_id)
     if linked is None or linked.customer_id != customer.id:
-        raise CustomerError(f"customer {customer.id} has no handle {handle_id}")
+        raise NoSuchHandle(f"customer {customer.id} has no handle {handle_id}")
     authors = session.scalars(
         select(Author).where(
             Author.network == linked.network,

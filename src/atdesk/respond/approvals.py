@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from atdesk.accounts.access import restrict
 from atdesk.audit import service as audit
 from atdesk.domain.cases import Role
+from atdesk.domain.errors import AppError
 from atdesk.models import Case, ReplyDraft, User
 from atdesk.models.base import utcnow
 
@@ -17,7 +18,7 @@ PENDING = "pending"
 REVIEWERS = (Role.SUPERVISOR.value, Role.ADMIN.value)
 
 
-class ApprovalError(ValueError):
+class ApprovalError(AppError):
     """An approval step that cannot be taken, with the reason."""
 
 

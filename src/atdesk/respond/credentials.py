@@ -11,11 +11,12 @@ from atdesk.channels.bluesky.account import BlueskyAccount
 from atdesk.channels.mastodon.account import MastodonAccount
 from atdesk.channels.x.account import DEFAULT_BASE_URL as X_DEFAULT_BASE
 from atdesk.channels.x.account import XAccount
+from atdesk.domain.errors import AppError
 from atdesk.domain.networks import Network
 from atdesk.models import ChannelAccount, User
 
 
-class CredentialsError(ValueError):
+class CredentialsError(AppError):
     """Credentials that cannot be stored as given, with what is missing."""
 
 

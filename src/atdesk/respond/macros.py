@@ -10,13 +10,14 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from atdesk.audit import service as audit
+from atdesk.domain.errors import AppError
 from atdesk.models import Brand, Case, Macro, User
 
 VARIABLES = ("first_name", "case_id", "agent", "handle", "brand")
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 
 
-class MacroError(ValueError):
+class MacroError(AppError):
     """A macro that cannot be saved as written, with what to fix."""
 
 

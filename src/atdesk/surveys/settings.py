@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
+from atdesk.domain.errors import AppError
 from atdesk.models import Brand
 from atdesk.respond.macros import fill
 from atdesk.surveys.scores import SurveyKind
@@ -32,7 +33,7 @@ _NO = ("false", "0", "off", "no")
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 
 
-class SurveySettingsError(ValueError):
+class SurveySettingsError(AppError):
     """Settings that cannot be saved as given, with what to change."""
 
 

@@ -19,6 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from atdesk.accounts.access import NotVisible
 from atdesk.accounts.deps import LoginRequired
+from atdesk.domain.errors import AppError
 from atdesk.ui.templating import templates
 from atdesk.web.security import SECURITY_HEADERS
 
@@ -165,6 +166,11 @@ async def on_invalid_request(request: Request, exc: RequestValidationError) -> R
     return error_page(request, 422, message)
 
 
+async def on_app_error(request: Request, exc: AppError) -> Response:
+    """A service's refusal (domain.errors) answers with its own status, as a page or as JSON."""
+    return await on_http_error(request, StarletteHTTPException(exc.status, str(exc)))
+
+
 def on_not_visible(request: Request, exc: NotVisible) -> Response:
     """A case, view or brand outside the viewer's brands answers 404, like one that is not there."""
     if wants_page(request):
@@ -197,6 +203,7 @@ def install_error_handlers(app: FastAPI) -> None:
     """Register every error answer of the app here, so pages and API stay consistent."""
     app.exception_handler(StarletteHTTPException)(on_http_error)
     app.exception_handler(RequestValidationError)(on_invalid_request)
+    app.exception_handler(AppError)(on_app_error)
     app.exception_handler(NotVisible)(on_not_visible)
     app.exception_handler(LoginRequired)(on_login_required)
     app.exception_handler(Exception)(on_crash)
