@@ -1,7 +1,7 @@
 # The two commands a new user needs: `make demo` and `make test`. Both set themselves up.
 VENV ?= .venv
 PY := $(VENV)/bin/python
-LINT_PATHS := src tests bench training
+LINT_PATHS := src tests bench training scripts
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 # Byte-code is kept: some machines set PYTHONDONTWRITEBYTECODE, and then every process (each test
 # worker, each command a test runs) compiles the whole stack again, 3-20 s a time on 2 cores.
@@ -38,6 +38,7 @@ lint: setup
 
 types: setup
 	$(VENV)/bin/mypy
+	$(VENV)/bin/mypy --strict scripts/import_graph.py
 
 unit: setup system-deps
 	eval "$$(scripts/test-services start)" && $(VENV)/bin/pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
