@@ -7,19 +7,21 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
-from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from atdesk.accounts.deps import AdminViewer
+from atdesk.brands.queries import (
+    accounts_by_brand,
+    brand_kind_counts,
+    brand_search,
+    brands_query,
+)
 from atdesk.brands.service import BrandError, create_brand, is_connected
 from atdesk.domain.triage import Intent
-from atdesk.models import (
-    Brand,
-    ChannelAccount,
-)
+from atdesk.models import Brand
 from atdesk.ui.deps import CsrfChecked, DbSession
 from atdesk.ui.forms import see_other
-from atdesk.ui.paging import listing_params, name_matches, paginate
+from atdesk.ui.paging import listing_params, paginate
 from atdesk.ui.templating import flash, render
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
@@ -35,22 +37,12 @@ def brands(request: Request, session: DbSession, viewer: AdminViewer) -> HTMLRes
     q, page = listing_params(request)
     kind = request.query_params.get("kind", "")
     kind = kind if kind in BRAND_KINDS else ""
-    query = select(Brand).order_by(Brand.replay_only, Brand.name)
-    if kind:
-        query = query.where(Brand.replay_only.is_(kind == "replay"))
-    matching = name_matches(q, Brand.name)
-    if matching is not None:
-        query = query.where(matching)
+    matching = brand_search(q)
+    query = brands_query(kind, matching)
     listing = paginate(session, query, q=q, page=page, keep={"kind": kind})
     shown: list[Brand] = listing.items
-    accounts: dict[int, list[ChannelAccount]] = {}
-    for account in session.scalars(
-        select(ChannelAccount)
-        .where(ChannelAccount.brand_id.in_([b.id for b in shown]))
-        .order_by(ChannelAccount.network)
-    ):
-        accounts.setdefault(account.brand_id, []).append(account)
-    kinds = _brand_kinds(session, matching)
+    accounts = accounts_by_brand(session, [b.id for b in shown])
+    kinds = brand_kind_counts(session, matching)
     return render(
         request,
         "admin/brands.html",
@@ -70,13 +62,6 @@ def brands(request: Request, session: DbSession, viewer: AdminViewer) -> HTMLRes
         },
         session=session,
     )
-
-
-def _brand_kinds(session: Session, matching: ColumnElement[bool] | None) -> dict[bool, int]:
-    """How many brands (matching the search) are working ones and replay ones, in one query."""
-    query = select(Brand.replay_only, func.count(Brand.id)).group_by(Brand.replay_only)
-    rows = session.execute(query if matching is None else query.where(matching))
-    return {bool(replay): int(n) for replay, n in rows}
 
 
 def brand_section(brand: Brand) -> str:

@@ -6,56 +6,39 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
+from atdesk.accounts.access import visible_brands
 from atdesk.accounts.deps import AdminViewer, session_id_of
+from atdesk.accounts.queries import (
+    active_users,
+    brands_by_team,
+    members_by_team,
+    profiles_of,
+    team_names_by_user,
+    teams_by_name,
+    users_query,
+)
 from atdesk.accounts.service import AccountError, create_user, set_password, update_user
 from atdesk.accounts.teams import create_team, set_auto_assign, set_brands, set_members, set_skills
 from atdesk.domain.cases import Role
 from atdesk.domain.ids import RowId
 from atdesk.domain.triage import Intent
-from atdesk.models import (
-    AgentProfile,
-    Brand,
-    Team,
-    TeamBrand,
-    TeamMember,
-    User,
-)
+from atdesk.models import Team, User
 from atdesk.ui.deps import CsrfChecked, DbSession
 from atdesk.ui.forms import see_other
-from atdesk.ui.paging import listing_params, name_matches, paginate
+from atdesk.ui.paging import listing_params, paginate
 from atdesk.ui.templating import flash, render
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
-
-
-def _teams_by_user(session: Session) -> dict[int, list[str]]:
-    out: dict[int, list[str]] = {}
-    for user_id, name in session.execute(
-        select(TeamMember.user_id, Team.name).join(Team, Team.id == TeamMember.team_id)
-    ):
-        out.setdefault(user_id, []).append(name)
-    return out
 
 
 @router.get("/users", response_class=HTMLResponse)
 def users(request: Request, session: DbSession, viewer: AdminViewer) -> HTMLResponse:
     """Everyone who works in atdesk, their roles, teams and routing skills (a page at a time)."""
     q, page = listing_params(request)
-    query = select(User).order_by(User.username)
-    matching = name_matches(q, User.username, User.display_name)
-    listing = paginate(
-        session, query if matching is None else query.where(matching), q=q, page=page
-    )
+    listing = paginate(session, users_query(q), q=q, page=page)
     people: list[User] = listing.items
-    profiles = {
-        p.user_id: p
-        for p in session.scalars(
-            select(AgentProfile).where(AgentProfile.user_id.in_([u.id for u in people]))
-        )
-    }
+    profiles = profiles_of(session, [u.id for u in people])
     return render(
         request,
         "admin/users.html",
@@ -64,7 +47,7 @@ def users(request: Request, session: DbSession, viewer: AdminViewer) -> HTMLResp
             "listing": listing,
             "people": people,
             "profiles": profiles,
-            "teams_of": _teams_by_user(session),
+            "teams_of": team_names_by_user(session),
             "roles": [r.value for r in Role],
             "intents": [i.value for i in Intent],
         },
@@ -149,13 +132,9 @@ def edit_user(
 @router.get("/teams", response_class=HTMLResponse)
 def teams(request: Request, session: DbSession, viewer: AdminViewer) -> HTMLResponse:
     """Teams with their members and brands."""
-    all_teams = session.scalars(select(Team).order_by(Team.name)).all()
-    members: dict[int, set[int]] = {}
-    for team_id, user_id in session.execute(select(TeamMember.team_id, TeamMember.user_id)):
-        members.setdefault(team_id, set()).add(user_id)
-    brands: dict[int, set[int]] = {}
-    for team_id, brand_id in session.execute(select(TeamBrand.team_id, TeamBrand.brand_id)):
-        brands.setdefault(team_id, set()).add(brand_id)
+    all_teams = teams_by_name(session)
+    members = members_by_team(session)
+    brands = brands_by_team(session)
     return render(
         request,
         "admin/teams.html",
@@ -164,10 +143,8 @@ def teams(request: Request, session: DbSession, viewer: AdminViewer) -> HTMLResp
             "teams": all_teams,
             "members": members,
             "team_brands": brands,
-            "people": session.scalars(
-                select(User).where(User.active.is_(True)).order_by(User.username)
-            ).all(),
-            "brands": session.scalars(select(Brand).order_by(Brand.name)).all(),
+            "people": active_users(session),
+            "brands": visible_brands(session, None),
         },
         session=session,
     )
