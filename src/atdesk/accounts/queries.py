@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
@@ -36,9 +36,17 @@ def team_names_by_user(session: Session) -> dict[int, list[str]]:
     return out
 
 
-def teams_by_name(session: Session) -> Sequence[Team]:
-    """Every team, by name."""
-    return session.scalars(select(Team).order_by(Team.name)).all()
+def teams_by_name(session: Session, team_ids: Sequence[int] | None = None) -> Sequence[Team]:
+    """Teams by name: every team, or only these (an empty list gives none)."""
+    query = select(Team).order_by(Team.name)
+    if team_ids is not None:
+        query = query.where(Team.id.in_(list(team_ids) or [-1]))
+    return session.scalars(query).all()
+
+
+def users_by_id(session: Session, user_ids: Iterable[int]) -> dict[int, User]:
+    """These users by id (for names beside posts and cases)."""
+    return {u.id: u for u in session.scalars(select(User).where(User.id.in_(set(user_ids))))}
 
 
 def members_by_team(session: Session) -> dict[int, set[int]]:

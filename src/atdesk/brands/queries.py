@@ -45,3 +45,8 @@ def brand_kind_counts(session: Session, matching: ColumnElement[bool] | None) ->
     query = select(Brand.replay_only, func.count(Brand.id)).group_by(Brand.replay_only)
     rows = session.execute(query if matching is None else query.where(matching))
     return {bool(replay): int(n) for replay, n in rows}
+
+
+def brands_working_first(session: Session) -> Sequence[Brand]:
+    """Every brand, working ones before those a replay registered, by name (ADR 73)."""
+    return session.scalars(brands_query("", None)).all()

@@ -8,10 +8,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, status
 from fastapi.exceptions import RequestValidationError
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from atdesk.accounts.access import NotVisible, restrict
+from atdesk.accounts.access import NotVisible
 from atdesk.accounts.deps import ApiViewer, Viewer
 from atdesk.cases import actions
 from atdesk.cases.access import visible_case
@@ -21,9 +20,11 @@ from atdesk.cases.queries import (
     CaseFilter,
     HistoryScope,
     case_out,
+    corrections_page,
     inbox_counts,
     list_cases,
     post_out,
+    posts_page,
 )
 from atdesk.cases.saved_views import (
     Listed,
@@ -53,8 +54,7 @@ from atdesk.cases.schemas import (
 from atdesk.domain.cases import View
 from atdesk.domain.ids import Offset, RowId
 from atdesk.domain.triage import Priority
-from atdesk.models import Case, Team, TriageCorrection, User
-from atdesk.models import Post as PostRow
+from atdesk.models import Team, User
 from atdesk.ui.deps import DbSession
 
 router = APIRouter(prefix="/api/v1", tags=["cases"])
@@ -129,26 +129,14 @@ def get_posts(
     offset: Offset = 0,
 ) -> Page[PostOut]:
     """Posts in time order, optionally of one case or conversation."""
-    query = select(PostRow)
-    count = select(func.count(PostRow.id))
-    if viewer.brand_ids is not None:
-        mine = restrict(select(Case.id), viewer.brand_ids)
-        query, count = (
-            query.where(PostRow.case_id.in_(mine)),
-            count.where(PostRow.case_id.in_(mine)),
-        )
-    if case_id is not None:
-        query, count = (
-            query.where(PostRow.case_id == case_id),
-            count.where(PostRow.case_id == case_id),
-        )
-    if conversation_id is not None:
-        query = query.where(PostRow.conversation_id == conversation_id)
-        count = count.where(PostRow.conversation_id == conversation_id)
-    rows = session.scalars(
-        query.order_by(PostRow.created_at, PostRow.id).limit(limit).offset(offset)
-    ).all()
-    total = int(session.scalar(count) or 0)
+    rows, total = posts_page(
+        session,
+        viewer.brand_ids,
+        case_id=case_id,
+        conversation_id=conversation_id,
+        limit=limit,
+        offset=offset,
+    )
     automated = automated_posts(session, [p.id for p in rows])
     items = [_with_rule(post_out(p), automated.get(p.id)) for p in rows]
     return Page[PostOut](items=items, total=total, limit=limit, offset=offset)
@@ -214,18 +202,10 @@ def corrections(
     session: DbSession, viewer: ApiViewer, limit: Limit = 500, offset: Offset = 0
 ) -> Page[CorrectionOut]:
     """Labels agents corrected, newest first: the training data the next model learns from."""
-    query = select(TriageCorrection)
-    count = select(func.count(TriageCorrection.id))
-    if viewer.brand_ids is not None:
-        mine = restrict(select(Case.id), viewer.brand_ids)
-        query = query.where(TriageCorrection.case_id.in_(mine))
-        count = count.where(TriageCorrection.case_id.in_(mine))
-    rows = session.scalars(
-        query.order_by(TriageCorrection.id.desc()).limit(limit).offset(offset)
-    ).all()
+    rows, total = corrections_page(session, viewer.brand_ids, limit=limit, offset=offset)
     return Page[CorrectionOut](
         items=[CorrectionOut.model_validate(r, from_attributes=True) for r in rows],
-        total=int(session.scalar(count) or 0),
+        total=total,
         limit=limit,
         offset=offset,
     )

@@ -17,7 +17,17 @@ from atdesk.cases.search import case_search_condition
 from atdesk.cases.service import case_conversation_ids
 from atdesk.domain.cases import WARN_BEFORE, View
 from atdesk.domain.triage import Priority
-from atdesk.models import AuditEvent, Case, CaseTag
+from atdesk.models import (
+    AuditEvent,
+    Author,
+    Case,
+    CaseNote,
+    CaseTag,
+    CustomerHandle,
+    Holiday,
+    ReplyDraft,
+    TriageCorrection,
+)
 from atdesk.models import Post as PostRow
 from atdesk.models.base import utcnow
 
@@ -355,3 +365,145 @@ def post_out(post: PostRow) -> PostOut:
         edited_at=post.edited_at,
         deleted_at=post.deleted_at,
     )
+
+
+def case_count(session: Session, f: CaseFilter) -> int:
+    """How many cases a filter finds (one count from the inbox index)."""
+    return int(session.scalar(count_cases(f, session)) or 0)
+
+
+def tags_by_case(session: Session, case_ids: Sequence[int]) -> dict[int, list[str]]:
+    """The tag names of these cases, by case id (cases without tags are absent)."""
+    tags: dict[int, list[str]] = {}
+    if case_ids:
+        for case_id, name in session.execute(
+            select(CaseTag.case_id, CaseTag.name).where(CaseTag.case_id.in_(case_ids))
+        ):
+            tags.setdefault(case_id, []).append(name)
+    return tags
+
+
+def visible_cases_among(
+    session: Session, case_ids: Sequence[int], brand_ids: frozenset[int] | None
+) -> list[Case]:
+    """Those of these cases that belong to the viewer's brands (None: every brand)."""
+    return list(session.scalars(restrict(select(Case).where(Case.id.in_(case_ids)), brand_ids)))
+
+
+def customer_authors(session: Session, customer_id: int) -> Sequence[Author]:
+    """The network authors linked to one customer."""
+    return session.scalars(select(Author).where(Author.customer_id == customer_id)).all()
+
+
+def customer_handles(session: Session, customer_id: int) -> Sequence[CustomerHandle]:
+    """The handles an agent recorded for one customer."""
+    return session.scalars(
+        select(CustomerHandle).where(CustomerHandle.customer_id == customer_id)
+    ).all()
+
+
+def other_cases_of(
+    session: Session,
+    case_id: int,
+    *,
+    customer_id: int | None,
+    author_ids: Sequence[int],
+    limit: int = 8,
+) -> Sequence[Case]:
+    """The customer's other cases, newest first: by the customer (when known) or its authors."""
+    by_author = Case.customer_author_id.in_(author_ids)
+    scope = by_author if customer_id is None else or_(Case.customer_id == customer_id, by_author)
+    return session.scalars(
+        select(Case).where(scope, Case.id != case_id).order_by(Case.opened_at.desc()).limit(limit)
+    ).all()
+
+
+def case_notes(session: Session, case_id: int) -> Sequence[CaseNote]:
+    """The internal notes of a case (the timeline orders them)."""
+    return session.scalars(select(CaseNote).where(CaseNote.case_id == case_id)).all()
+
+
+def unsent_drafts(session: Session, case_id: int) -> Sequence[ReplyDraft]:
+    """The reply drafts of a case not sent yet (the timeline orders them)."""
+    return session.scalars(
+        select(ReplyDraft).where(ReplyDraft.case_id == case_id, ReplyDraft.status != "sent")
+    ).all()
+
+
+def latest_audit_id(session: Session) -> int:
+    """The newest audit event id (0 before the first), what live pages poll for change."""
+    return int(session.scalar(select(func.max(AuditEvent.id))) or 0)
+
+
+def cases_changed_between(
+    session: Session, after: int, upto: int, brand_ids: frozenset[int] | None = None
+) -> list[int]:
+    """Ids of the cases of these brands (None: every brand) audited after one id up to another."""
+    query = (
+        select(AuditEvent.entity_id)
+        .join(Case, Case.id == AuditEvent.entity_id)
+        .where(
+            AuditEvent.id > after,
+            AuditEvent.id <= upto,
+            AuditEvent.entity_type == "case",
+        )
+        .distinct()
+        .limit(500)
+    )
+    return sorted(session.scalars(restrict(query, brand_ids)))
+
+
+def brand_holidays(session: Session, brand_id: int) -> Sequence[Holiday]:
+    """A brand's holidays by day (its SLA clocks stop on them)."""
+    return session.scalars(
+        select(Holiday).where(Holiday.brand_id == brand_id).order_by(Holiday.day)
+    ).all()
+
+
+def posts_page(
+    session: Session,
+    brand_ids: frozenset[int] | None,
+    *,
+    case_id: int | None = None,
+    conversation_id: int | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[Sequence[PostRow], int]:
+    """A page of the posts of these brands' cases in time order (of one case or conversation
+    when asked), and how many there are in all."""
+    query = select(PostRow)
+    count = select(func.count(PostRow.id))
+    if brand_ids is not None:
+        mine = restrict(select(Case.id), brand_ids)
+        query, count = (
+            query.where(PostRow.case_id.in_(mine)),
+            count.where(PostRow.case_id.in_(mine)),
+        )
+    if case_id is not None:
+        query, count = (
+            query.where(PostRow.case_id == case_id),
+            count.where(PostRow.case_id == case_id),
+        )
+    if conversation_id is not None:
+        query = query.where(PostRow.conversation_id == conversation_id)
+        count = count.where(PostRow.conversation_id == conversation_id)
+    rows = session.scalars(
+        query.order_by(PostRow.created_at, PostRow.id).limit(limit).offset(offset)
+    ).all()
+    return rows, int(session.scalar(count) or 0)
+
+
+def corrections_page(
+    session: Session, brand_ids: frozenset[int] | None, *, limit: int = 500, offset: int = 0
+) -> tuple[Sequence[TriageCorrection], int]:
+    """A page of the triage corrections on these brands' cases, newest first, and the total."""
+    query = select(TriageCorrection)
+    count = select(func.count(TriageCorrection.id))
+    if brand_ids is not None:
+        mine = restrict(select(Case.id), brand_ids)
+        query = query.where(TriageCorrection.case_id.in_(mine))
+        count = count.where(TriageCorrection.case_id.in_(mine))
+    rows = session.scalars(
+        query.order_by(TriageCorrection.id.desc()).limit(limit).offset(offset)
+    ).all()
+    return rows, int(session.scalar(count) or 0)

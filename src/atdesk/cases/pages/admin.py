@@ -7,10 +7,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
-from sqlalchemy import select
 
 from atdesk.accounts.deps import AdminViewer
 from atdesk.brands.pages import brand_or_404, brand_section
+from atdesk.brands.queries import brands_working_first
 from atdesk.cases.brand_rules import RuleError, update_rules
 from atdesk.cases.calendar import week_from_json
 from atdesk.cases.policies import (
@@ -21,13 +21,12 @@ from atdesk.cases.policies import (
     set_hours,
     set_targets,
 )
+from atdesk.cases.queries import brand_holidays
 from atdesk.cases.sla import Targets
 from atdesk.domain.ids import RowId
 from atdesk.domain.triage import Priority
 from atdesk.models import (
-    Brand,
     BusinessCalendar,
-    Holiday,
 )
 from atdesk.ui.deps import CsrfChecked, DbSession
 from atdesk.ui.forms import see_other
@@ -74,7 +73,7 @@ def brand_rules(
 @router.get("/sla", response_class=HTMLResponse)
 def sla(request: Request, session: DbSession, viewer: AdminViewer) -> HTMLResponse:
     """Each brand's targets by priority, opening hours and holidays (working brands first)."""
-    all_brands = session.scalars(select(Brand).order_by(Brand.replay_only, Brand.name)).all()
+    all_brands = brands_working_first(session)
     chosen_id = request.query_params.get("brand_id", "")
     brand = next(
         (b for b in all_brands if str(b.id) == chosen_id), all_brands[0] if all_brands else None
@@ -88,9 +87,7 @@ def sla(request: Request, session: DbSession, viewer: AdminViewer) -> HTMLRespon
             priorities=[p.value for p in reversed(Priority)],
             timezone=calendar.timezone if calendar else "UTC",
             week=[(i, WEEKDAYS[i], week.get(i, [])[0] if week.get(i) else None) for i in range(7)],
-            holidays=session.scalars(
-                select(Holiday).where(Holiday.brand_id == brand.id).order_by(Holiday.day)
-            ).all(),
+            holidays=brand_holidays(session, brand.id),
         )
     return render(request, "admin/sla.html", context, session=session)
 

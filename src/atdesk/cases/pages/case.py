@@ -2,26 +2,34 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
-from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from atdesk.accounts.access import assignable_users
 from atdesk.accounts.deps import PageViewer, Viewer
+from atdesk.accounts.queries import users_by_id
 from atdesk.cases.access import visible_case
 from atdesk.cases.actions import CORRECTABLE, case_tags
 from atdesk.cases.automated import case_automation
-from atdesk.cases.pages.presence import viewers_of
-from atdesk.cases.queries import case_audit, case_posts
+from atdesk.cases.presence import viewers_of
+from atdesk.cases.queries import (
+    case_audit,
+    case_notes,
+    case_posts,
+    customer_authors,
+    customer_handles,
+    other_cases_of,
+    unsent_drafts,
+)
 from atdesk.domain.ids import RowId
 from atdesk.domain.triage import Intent, Priority, Sentiment
-from atdesk.models import Author, Case, CaseNote, Customer, CustomerHandle, ReplyDraft, User
+from atdesk.models import Author, Case, Customer, CustomerHandle, User
 from atdesk.models import Post as PostRow
 from atdesk.models.base import utcnow
 from atdesk.ui.deps import DbSession
@@ -56,21 +64,21 @@ def _customer_panel(session: Session, case: Case) -> dict[str, Any]:
     customer_id = case.customer_id or author.customer_id
     customer = session.get(Customer, customer_id) if customer_id else None
     if customer is not None:
-        authors = session.scalars(select(Author).where(Author.customer_id == customer.id)).all()
-        handles = session.scalars(
-            select(CustomerHandle).where(CustomerHandle.customer_id == customer.id)
-        ).all()
+        authors: Sequence[Author] = customer_authors(session, customer.id)
+        handles: Sequence[CustomerHandle] = customer_handles(session, customer.id)
         author_ids = [a.id for a in authors] or [author.id]
-        scope = or_(Case.customer_id == customer.id, Case.customer_author_id.in_(author_ids))
     else:
         authors, handles = [author], []
-        scope = Case.customer_author_id == author.id
+        author_ids = [author.id]
     linked = {(a.network, a.handle.lower()): a.handle for a in authors}
     for h in handles:
         linked.setdefault((h.network, h.handle.lower()), h.handle)
-    past = session.scalars(
-        select(Case).where(scope, Case.id != case.id).order_by(Case.opened_at.desc()).limit(8)
-    ).all()
+    past = other_cases_of(
+        session,
+        case.id,
+        customer_id=customer.id if customer is not None else None,
+        author_ids=author_ids,
+    )
     return {
         "author": author,
         "customer": customer,
@@ -83,16 +91,8 @@ def _customer_panel(session: Session, case: Case) -> dict[str, Any]:
 
 def _timeline(session: Session, case: Case, posts: list[PostRow]) -> list[Item]:
     items = [Item("post", p.created_at, p) for p in posts]
-    items += [
-        Item("note", n.created_at, n)
-        for n in session.scalars(select(CaseNote).where(CaseNote.case_id == case.id))
-    ]
-    items += [
-        Item("draft", d.created_at, d)
-        for d in session.scalars(
-            select(ReplyDraft).where(ReplyDraft.case_id == case.id, ReplyDraft.status != "sent")
-        )
-    ]
+    items += [Item("note", n.created_at, n) for n in case_notes(session, case.id)]
+    items += [Item("draft", d.created_at, d) for d in unsent_drafts(session, case.id)]
     return sorted(items, key=lambda i: (i.at, i.kind != "post"))
 
 
@@ -111,7 +111,7 @@ def case_context(
     context: dict[str, Any] = {
         "case": case,
         "items": _timeline(session, case, posts),
-        "senders": {u.id: u for u in session.scalars(select(User).where(User.id.in_(senders)))},
+        "senders": users_by_id(session, senders),
         "automated": automation.posts,
         "automated_drafts": automation.drafts,
         "audit": case_audit(session, case.id),

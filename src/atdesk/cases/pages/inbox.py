@@ -9,28 +9,30 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from atdesk.accounts.access import NotVisible, assignable_users, restrict
+from atdesk.accounts.access import NotVisible, assignable_users, visible_brands
 from atdesk.accounts.deps import PageViewer, Viewer
+from atdesk.accounts.queries import users_by_id
 from atdesk.cases.actions import ActionError, add_tags, assign, normalise_tags, resolve_case
 from atdesk.cases.inbox import STATUSES, InboxParams, params_from, read_params
 from atdesk.cases.queries import (
     VIEW_LABELS,
     CaseFilter,
     brand_counts,
-    count_cases,
+    case_count,
     ids_in_view,
     inbox_counts,
     list_cases,
+    tags_by_case,
+    visible_cases_among,
 )
 from atdesk.cases.saved_views import views_for
 from atdesk.domain.cases import View
 from atdesk.domain.ids import parse_id
 from atdesk.domain.networks import Network
 from atdesk.domain.triage import Intent, Priority, Sentiment
-from atdesk.models import Brand, Case, CaseTag, User
+from atdesk.models import Case, User
 from atdesk.models.base import utcnow
 from atdesk.ui.deps import CsrfChecked, DbSession
 from atdesk.ui.templating import flash, render
@@ -90,18 +92,8 @@ def _rows_context(session: Session, viewer: Viewer, params: InboxParams) -> dict
     f = params.filter_for(viewer)
     cases, total = list_cases(session, f, limit=PAGE_SIZE, offset=(params.page - 1) * PAGE_SIZE)
     ids = [c.id for c in cases]
-    tags: dict[int, list[str]] = {}
-    if ids:
-        for case_id, name in session.execute(
-            select(CaseTag.case_id, CaseTag.name).where(CaseTag.case_id.in_(ids))
-        ):
-            tags.setdefault(case_id, []).append(name)
-    assignees = {
-        u.id: u
-        for u in session.scalars(
-            select(User).where(User.id.in_({c.assignee_id for c in cases if c.assignee_id}))
-        )
-    }
+    tags = tags_by_case(session, ids)
+    assignees = users_by_id(session, {c.assignee_id for c in cases if c.assignee_id})
     saved_views, counts, saved_counts = _saved_links(session, viewer, params, f)
     counts = {**counts, **saved_counts}
     return {
@@ -154,10 +146,7 @@ def _sidebar_brands(
 ) -> dict[str, Any]:
     """Working brands first; brands only a replay made go in a collapsed group (ADR 73),
     each with its history count and a link to its history."""
-    query = select(Brand).order_by(Brand.name)
-    if viewer.brand_ids is not None:
-        query = query.where(Brand.id.in_(sorted(viewer.brand_ids) or [-1]))
-    every = session.scalars(query).all()
+    every = visible_brands(session, viewer.brand_ids)
     in_history = params.view is View.HISTORY
     working = [b for b in every if not b.replay_only or (b.id in counts and not in_history)]
     if len(working) > BRANDS_LISTED_ALWAYS:
@@ -183,7 +172,7 @@ def _history_matches(session: Session, viewer: Viewer, params: InboxParams) -> i
     if not params.q or params.view is View.HISTORY:
         return 0
     f = replace(params.filter_for(viewer), view=View.HISTORY)
-    return int(session.scalar(count_cases(f, session)) or 0)
+    return case_count(session, f)
 
 
 @router.get("/inbox/rows", response_class=HTMLResponse)
@@ -205,7 +194,7 @@ def _selected(session: Session, viewer: Viewer, raw: list[str]) -> list[Case]:
     ids = sorted({i for i in map(parse_id, raw) if i is not None})
     if not ids:
         return []
-    found = list(session.scalars(restrict(select(Case).where(Case.id.in_(ids)), viewer.brand_ids)))
+    found = visible_cases_among(session, ids, viewer.brand_ids)
     missing = sorted(set(ids) - {c.id for c in found})
     if missing:
         raise NotVisible(f"no case {missing[0]} in your brands")

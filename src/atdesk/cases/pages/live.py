@@ -21,17 +21,16 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import StreamingResponse
-from sqlalchemy import func, select
 from starlette.concurrency import run_in_threadpool
 
-from atdesk.accounts.access import NotVisible, restrict, visible_brand_ids
+from atdesk.accounts.access import NotVisible, visible_brand_ids
 from atdesk.accounts.deps import session_id_of
 from atdesk.accounts.sessions import session_user
 from atdesk.accounts.teams import touch
 from atdesk.cases.access import visible_case
-from atdesk.cases.pages.presence import viewers_of
+from atdesk.cases.presence import viewers_of
+from atdesk.cases.queries import cases_changed_between, latest_audit_id
 from atdesk.domain.ids import RowId
-from atdesk.models import AuditEvent, Case
 from atdesk.storage.session import transaction
 from atdesk.ui.deps import request_now
 
@@ -57,7 +56,7 @@ class ChangeFeed:
         with self._lock:
             if time.monotonic() - self._read_at >= self.max_age_s:
                 with transaction(self.database_url) as session:
-                    self._latest = int(session.scalar(select(func.max(AuditEvent.id))) or 0)
+                    self._latest = latest_audit_id(session)
                 self._read_at = time.monotonic()
             return self._latest
 
@@ -67,18 +66,7 @@ class ChangeFeed:
         """Ids of the cases of these brands (None: every brand) changed between two audit ids:
         each stream asks with its viewer's brands, so no page hears of another brand's case."""
         with transaction(self.database_url) as session:
-            query = (
-                select(AuditEvent.entity_id)
-                .join(Case, Case.id == AuditEvent.entity_id)
-                .where(
-                    AuditEvent.id > after,
-                    AuditEvent.id <= upto,
-                    AuditEvent.entity_type == "case",
-                )
-                .distinct()
-                .limit(500)
-            )
-            return sorted(session.scalars(restrict(query, brand_ids)))
+            return cases_changed_between(session, after, upto, brand_ids)
 
 
 def feed_of(request: Request) -> ChangeFeed:

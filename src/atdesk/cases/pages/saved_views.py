@@ -7,10 +7,10 @@ from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
-from sqlalchemy import select
 
 from atdesk.accounts.access import NotVisible
 from atdesk.accounts.deps import PageViewer
+from atdesk.accounts.queries import teams_by_name
 from atdesk.cases.inbox import params_from
 from atdesk.cases.saved_views import (
     SavedViewError,
@@ -35,16 +35,15 @@ MANAGE = "/views"
 @router.get(MANAGE, response_class=HTMLResponse)
 def manage(request: Request, session: DbSession, viewer: PageViewer) -> HTMLResponse:
     """The viewer's saved views to change, and those shared with their teams to use."""
-    teams = select(Team).order_by(Team.name)
-    if not viewer.is_admin:
-        teams = teams.where(Team.id.in_(list(viewer.team_ids) or [-1]))
     listed = views_for(session, viewer.user, viewer.team_ids)
     return render(
         request,
         "saved_views.html",
         {
             "listed": [(item, params_from(item.view.filters).query(page=None)) for item in listed],
-            "teams": session.scalars(teams).all() if viewer.is_reviewer else [],
+            "teams": teams_by_name(session, None if viewer.is_admin else list(viewer.team_ids))
+            if viewer.is_reviewer
+            else [],
         },
         session=session,
     )
