@@ -13,7 +13,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from atdesk.accounts.deps import AdminViewer, PageViewer
@@ -32,6 +31,7 @@ from atdesk.connectors.queries import (
     BILLED_OPERATIONS,
     account_views,
     accounts_query,
+    brand_of_accounts,
     customer_cases,
     network_spend,
     open_alerts,
@@ -405,8 +405,7 @@ def _all_open_alerts(database_url: str) -> list[dict[str, Any]]:
         if cached and time.monotonic() - cached[0] < BANNER_TTL_S:
             return cached[1]
     with transaction(database_url) as session:
-        rows = session.execute(select(ChannelAccount.id, ChannelAccount.brand_id)).all()
-        brands = {int(row[0]): int(row[1]) for row in rows}
+        brands = brand_of_accounts(session)
         found = [
             {
                 "network": a.network,

@@ -15,7 +15,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from atdesk.channels.errors import WebhookRejected
@@ -28,9 +27,9 @@ from atdesk.channels.x.webhooks import (
     verify_signature,
 )
 from atdesk.config import Settings
+from atdesk.connectors.queries import account_by_native_id, account_states
 from atdesk.connectors.store import publish_read
 from atdesk.domain.networks import Network
-from atdesk.models import ChannelAccount
 from atdesk.pipeline.bus import Bus
 from atdesk.pipeline.factory import make_bus
 from atdesk.ui.deps import DbSession, get_settings
@@ -45,9 +44,7 @@ def consumer_secrets(session: Session, settings: Settings) -> list[str]:
     found: list[str] = []
     if settings.x_consumer_secret:
         found.append(settings.x_consumer_secret)
-    for state in session.scalars(
-        select(ChannelAccount.state).where(ChannelAccount.network == Network.X.value)
-    ):
+    for state in account_states(session, Network.X):
         secret = (state or {}).get("consumer_secret")
         if secret and secret not in found:
             found.append(str(secret))
@@ -98,12 +95,7 @@ def x_delivery(
         for_user_id = delivery_user_id(delivery_payload(body))
     except WebhookRejected as exc:
         return _refuse(exc.status or 400, str(exc))
-    account = session.scalar(
-        select(ChannelAccount).where(
-            ChannelAccount.network == Network.X.value,
-            ChannelAccount.native_user_id == for_user_id,
-        )
-    )
+    account = account_by_native_id(session, Network.X, for_user_id)
     if account is None:
         log.warning("X webhook delivery for unknown user %s ignored; add the account", for_user_id)
         return JSONResponse({"events": 0, "ignored": f"no brand account has user id {for_user_id}"})

@@ -6,7 +6,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from atdesk.accounts.deps import ReviewerViewer, Viewer
@@ -15,6 +14,7 @@ from atdesk.domain.ids import RowId
 from atdesk.models import ReplyDraft
 from atdesk.respond.approvals import ApprovalError, pending_count, queue, reject
 from atdesk.respond.pages.composer import outbox_of
+from atdesk.respond.queries import decided_by
 from atdesk.respond.service import approve
 from atdesk.ui.deps import CsrfChecked, DbSession
 from atdesk.ui.templating import flash, render
@@ -33,12 +33,7 @@ def approvals_badge(session: Session, request: Request, viewer: Viewer) -> dict[
 def approvals(request: Request, session: DbSession, viewer: ReviewerViewer) -> HTMLResponse:
     """Replies waiting, oldest first, with the case context a decision needs."""
     waiting = queue(session, viewer.brand_ids)
-    decided = session.scalars(
-        select(ReplyDraft)
-        .where(ReplyDraft.reviewer_user_id == viewer.user.id)
-        .order_by(ReplyDraft.decided_at.desc())
-        .limit(10)
-    ).all()
+    decided = decided_by(session, viewer.user.id)
     cases = {d.case_id: visible_case(session, viewer.user, d.case_id) for d in waiting}
     return render(
         request,

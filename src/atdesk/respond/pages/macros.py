@@ -6,7 +6,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
-from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
 from atdesk.accounts.access import NotVisible, may_see_brand, visible_brands
@@ -17,6 +16,7 @@ from atdesk.models import (
     Macro,
 )
 from atdesk.respond.macros import VARIABLES, MacroError, delete_macro, save_macro
+from atdesk.respond.queries import macros_of_brands
 from atdesk.ui.deps import CsrfChecked, DbSession
 from atdesk.ui.forms import see_other
 from atdesk.ui.templating import flash, render
@@ -27,11 +27,7 @@ router = APIRouter(prefix="/admin", include_in_schema=False)
 @router.get("/macros", response_class=HTMLResponse)
 def macros(request: Request, session: DbSession, viewer: ReviewerViewer) -> HTMLResponse:
     """Saved replies of the viewer's brands, and those for every brand (admins change those)."""
-    rows = session.scalars(
-        select(Macro)
-        .where(or_(_macro_in_brands(viewer), Macro.brand_id.is_(None)))
-        .order_by(Macro.name)
-    ).all()
+    rows = macros_of_brands(session, viewer.brand_ids)
     return render(
         request,
         "admin/macros.html",
@@ -43,13 +39,6 @@ def macros(request: Request, session: DbSession, viewer: ReviewerViewer) -> HTML
         },
         session=session,
     )
-
-
-def _macro_in_brands(viewer: Viewer) -> ColumnElement[bool]:
-    """Macros of the viewer's brands (every brand's for admins and before teams exist)."""
-    if viewer.brand_ids is None:
-        return Macro.brand_id.is_not(None)
-    return Macro.brand_id.in_(sorted(viewer.brand_ids) or [-1])
 
 
 def _macro_target(session: Session, viewer: Viewer, brand_id: str) -> Brand | None:
