@@ -36,7 +36,7 @@ from sqlalchemy import Table, and_, or_, select
 from sqlalchemy.orm import Session
 
 from atdesk.accounts.service import create_token, find_user
-from atdesk.automations.rulebook import install_defaults
+from atdesk.automations.engine.service import install_defaults
 from atdesk.cases.pages import live
 from atdesk.cases.pages.live import ChangeFeed
 from atdesk.config import Settings

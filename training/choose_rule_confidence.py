@@ -10,7 +10,7 @@ the rule still reaches (coverage). The rare-class supplement's validation half a
 corpus (the model's own training data, so optimistic) are printed apart. The default is the
 lowest threshold whose pooled precision on the validation half reaches the target; re-run it
 after every retrain and copy the choice to `DEFAULT_MIN_CONFIDENCE` in
-src/atdesk/automations/rules.py and the table to docs/automations.md.
+src/atdesk/automations/engine/rules.py and the table to docs/automations.md.
 """
 
 from __future__ import annotations

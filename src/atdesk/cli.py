@@ -17,7 +17,7 @@ from atdesk import __version__
 from atdesk.accounts import commands as account_commands
 from atdesk.accounts.passwords import WeakPassword
 from atdesk.accounts.service import AccountError, create_token, create_user, find_user
-from atdesk.automations import commands as automation_commands
+from atdesk.automations.engine import commands as automation_commands
 from atdesk.brands.service import BrandError, create_brand
 from atdesk.channels.replay.errors import ReplayFormatError
 from atdesk.clicontext import ready_database, settings_from

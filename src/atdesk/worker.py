@@ -15,12 +15,12 @@ from datetime import timedelta
 
 import httpx
 
-import atdesk.automations.cityreports
+import atdesk.automations.cityreports.tasks
 import atdesk.automations.identity
-import atdesk.automations.webhooks
+import atdesk.automations.outbound.tasks
 import atdesk.respond.tasks
 import atdesk.surveys.tasks
-from atdesk.automations.stage import case_events_handler, inbound_handler
+from atdesk.automations.engine.stage import case_events_handler, inbound_handler
 from atdesk.cases.service import auto_resolve
 from atdesk.config import Settings
 from atdesk.connectors.observer import BufferedObserver
@@ -41,10 +41,10 @@ log = logging.getLogger(__name__)
 
 # Every module that registers job handlers, imported once so the job runner knows all kinds.
 JOB_MODULES = (
-    atdesk.automations.cityreports,
+    atdesk.automations.cityreports.tasks,
     atdesk.automations.identity,
     atdesk.respond.tasks,
-    atdesk.automations.webhooks,
+    atdesk.automations.outbound.tasks,
     atdesk.surveys.tasks,
 )
 KINDS = sorted(HANDLERS)

@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from atdesk.accounts.service import create_token
-from atdesk.automations.book import book, save_resource
+from atdesk.automations.appointments.service import book, save_resource
 from atdesk.automations.public import request_time
 from atdesk.config import Settings
 from atdesk.customers.service import create_customer, link_handle

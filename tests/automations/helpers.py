@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from atdesk import worker as tasks
-from atdesk.automations.stage import PostRun, automate_posts, case_events
+from atdesk.automations.engine.stage import PostRun, automate_posts, case_events
 from atdesk.channels.base import Sent
 from atdesk.config import Settings
 from atdesk.domain.posts import RawEvent

@@ -15,15 +15,16 @@ import pytest
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sqlalchemy import select
 
-from atdesk.automations import bot, bot_data
-from atdesk.automations.bot import bot_stats, decide
+from atdesk.automations import bot_data
+from atdesk.automations.bot import actions as bot
+from atdesk.automations.bot.actions import bot_stats, decide
+from atdesk.automations.bot.knowledge import Article, KnowledgeIndex
+from atdesk.automations.bot.service import ArticleError, save_article
+from atdesk.automations.bot.words import STOP_WORDS
 from atdesk.automations.bot_eval import best_by_words
 from atdesk.automations.bot_scores import picks
-from atdesk.automations.brandconfig import DEFAULT_BOT_THRESHOLD
-from atdesk.automations.context import ActionContext
-from atdesk.automations.kb import ArticleError, save_article
-from atdesk.automations.kb_words import STOP_WORDS
-from atdesk.automations.knowledge import Article, KnowledgeIndex
+from atdesk.automations.engine.context import ActionContext
+from atdesk.automations.engine.settings import DEFAULT_BOT_THRESHOLD
 from atdesk.cases.service import auto_resolve
 from atdesk.config import Settings
 from atdesk.models import BotDecision, Case, CaseTag, Post, User

@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from atdesk.automations.brandconfig import brand_config, update_brand_settings
-from atdesk.automations.callbacks import CallbackError, claim, record_call, reschedule
+from atdesk.automations.callbacks.actions import CallbackError, claim, record_call, reschedule
+from atdesk.automations.engine.settings import brand_config, update_brand_settings
 from atdesk.automations.identity import complete_link
 from atdesk.config import Settings
 from atdesk.customers.service import CustomerError, create_customer, link_handle
@@ -70,7 +70,7 @@ def test_a_replayed_post_never_acts_twice(settings: Settings) -> None:
         again = automate(session, settings, post("1", ASK))
         assert again == []
         # Even when the stage is asked about the same post directly, the run log stops it.
-        from atdesk.automations.stage import automate_posts
+        from atdesk.automations.engine.stage import automate_posts
         from atdesk.models import AutomatedPost, Post
 
         post_id = session.scalars(select(Post.id)).one()

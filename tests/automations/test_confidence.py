@@ -10,12 +10,14 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from starlette.datastructures import FormData, UploadFile
 
-from atdesk.automations.conditions import CONFIDENCE
-from atdesk.automations.defaults import DEFAULT_RULES
-from atdesk.automations.dryrun import dry_run
-from atdesk.automations.engine import LoadedRule, evaluate_rules, fired
-from atdesk.automations.facts import PostFacts
-from atdesk.automations.rulebook import (
+from atdesk.automations.engine.conditions import CONFIDENCE
+from atdesk.automations.engine.defaults import DEFAULT_RULES
+from atdesk.automations.engine.dryrun import dry_run
+from atdesk.automations.engine.evaluation import LoadedRule, evaluate_rules, fired
+from atdesk.automations.engine.facts import PostFacts
+from atdesk.automations.engine.form import check_form, form_of_spec, read_form
+from atdesk.automations.engine.rules import DEFAULT_MIN_CONFIDENCE, RuleSpec
+from atdesk.automations.engine.service import (
     create_rule,
     delete_rule,
     export_yaml,
@@ -25,9 +27,7 @@ from atdesk.automations.rulebook import (
     rule_rows,
     spec_of,
 )
-from atdesk.automations.ruleform import check_form, form_of_spec, read_form
-from atdesk.automations.rules import DEFAULT_MIN_CONFIDENCE, RuleSpec
-from atdesk.automations.stage import HELD
+from atdesk.automations.engine.stage import HELD
 from atdesk.brands.service import create_brand
 from atdesk.cases.queries import NEEDS_REVIEW_BELOW
 from atdesk.config import Settings

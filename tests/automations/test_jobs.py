@@ -9,7 +9,7 @@ import json
 import httpx
 from sqlalchemy import select, update
 
-from atdesk.automations.brandconfig import update_brand_settings
+from atdesk.automations.engine.settings import update_brand_settings
 from atdesk.config import Settings
 from atdesk.integrations.webhooks import verify
 from atdesk.jobs.queue import LEASE, lease_due, run_due_jobs

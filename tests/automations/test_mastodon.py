@@ -9,7 +9,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from atdesk.automations.stage import automate_posts, case_events
+from atdesk.automations.engine.stage import automate_posts, case_events
 from atdesk.brands.service import add_account, create_brand
 from atdesk.channels.base import ChannelDeps
 from atdesk.channels.mastodon.account import MastodonAccount

@@ -16,8 +16,10 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from atdesk.automations.brandconfig import update_brand_settings
-from atdesk.automations.message_limits import (
+from atdesk.automations.engine.rules import RuleSpec
+from atdesk.automations.engine.service import create_rule
+from atdesk.automations.engine.settings import update_brand_settings
+from atdesk.automations.outbound.limits import (
     ALREADY_SENT,
     QUEUED,
     SKIPPED,
@@ -25,8 +27,6 @@ from atdesk.automations.message_limits import (
     decide,
     per_hour_reason,
 )
-from atdesk.automations.rulebook import create_rule
-from atdesk.automations.rules import RuleSpec
 from atdesk.brands.service import create_brand
 from atdesk.config import Settings
 from atdesk.domain.networks import Network

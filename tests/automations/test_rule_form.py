@@ -11,9 +11,8 @@ import yaml
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from atdesk.automations.defaults import DEFAULT_RULES
-from atdesk.automations.rulebook import rule_rows, spec_of
-from atdesk.automations.ruleform import (
+from atdesk.automations.engine.defaults import DEFAULT_RULES
+from atdesk.automations.engine.form import (
     ACTIONS,
     CONDITIONS,
     RuleForm,
@@ -21,7 +20,8 @@ from atdesk.automations.ruleform import (
     edit_rows,
     form_of_spec,
 )
-from atdesk.automations.rules import ACTION_TYPES, Action, Conditions, RuleSpec
+from atdesk.automations.engine.rules import ACTION_TYPES, Action, Conditions, RuleSpec
+from atdesk.automations.engine.service import rule_rows, spec_of
 from atdesk.domain.triage import Intent
 from atdesk.models import AuditEvent, AutomationRule, Brand
 from atdesk.storage.session import transaction

@@ -10,12 +10,13 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from atdesk.automations.conditions import evaluate
-from atdesk.automations.defaults import DEFAULT_RULES
-from atdesk.automations.dryrun import dry_run
-from atdesk.automations.engine import LoadedRule, evaluate_rules, fired
-from atdesk.automations.facts import PostFacts
-from atdesk.automations.rulebook import (
+from atdesk.automations.engine.conditions import evaluate
+from atdesk.automations.engine.defaults import DEFAULT_RULES
+from atdesk.automations.engine.dryrun import dry_run
+from atdesk.automations.engine.evaluation import LoadedRule, evaluate_rules, fired
+from atdesk.automations.engine.facts import PostFacts
+from atdesk.automations.engine.rules import Conditions, RuleSpec
+from atdesk.automations.engine.service import (
     RuleError,
     create_rule,
     delete_rule,
@@ -26,7 +27,6 @@ from atdesk.automations.rulebook import (
     parse_yaml,
     rule_rows,
 )
-from atdesk.automations.rules import Conditions, RuleSpec
 from atdesk.brands.service import create_brand
 from atdesk.config import Settings
 from atdesk.customers.service import create_customer, link_handle

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from atdesk.automations.visit_picker import (
+from atdesk.automations.appointments.visit_picker import (
     Ambiguous,
     NoMatch,
     Picked,
@@ -16,7 +16,7 @@ from atdesk.automations.visit_picker import (
     pick_visit,
     read_request,
 )
-from atdesk.automations.visit_question import asked_day
+from atdesk.automations.appointments.visit_question import asked_day
 from tests.automations.helpers import NOW
 
 TZ = ZoneInfo("America/New_York")

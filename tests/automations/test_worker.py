@@ -9,7 +9,7 @@ import pytest
 import redis
 from sqlalchemy import select
 
-from atdesk.automations.stage import inbound_handler
+from atdesk.automations.engine.stage import inbound_handler
 from atdesk.config import Settings
 from atdesk.customers.service import create_customer, link_handle
 from atdesk.domain.networks import Network

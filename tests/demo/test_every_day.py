@@ -22,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from atdesk.accounts import passwords
-from atdesk.automations.stage import automate_posts, case_events
+from atdesk.automations.engine.stage import automate_posts, case_events
 from atdesk.config import Settings
 from atdesk.demo.setup import load_scenarios, prepare_demo
 from atdesk.domain.posts import RawEvent

@@ -20,10 +20,12 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.engine import make_url
 
 from atdesk.accounts.service import create_token, find_user
-from atdesk.automations import bot, knowledge, stage
-from atdesk.automations.kb import save_article
-from atdesk.automations.knowledge import Article, KnowledgeIndex
-from atdesk.automations.stage import CaseEventsHandler, inbound_handler
+from atdesk.automations.bot import actions as bot
+from atdesk.automations.bot import knowledge
+from atdesk.automations.bot.knowledge import Article, KnowledgeIndex
+from atdesk.automations.bot.service import save_article
+from atdesk.automations.engine import stage
+from atdesk.automations.engine.stage import CaseEventsHandler, inbound_handler
 from atdesk.channels.base import Sent
 from atdesk.config import Settings
 from atdesk.domain.triage import TriageInput, TriageResult

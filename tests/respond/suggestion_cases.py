@@ -12,7 +12,7 @@ import httpx
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from atdesk.automations.outbound import queue_text
+from atdesk.automations.outbound.service import queue_text
 from atdesk.brands.service import add_account
 from atdesk.config import Settings
 from atdesk.domain.networks import Network

@@ -9,7 +9,7 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from atdesk.automations.stage import automate_posts, case_events
+from atdesk.automations.engine.stage import automate_posts, case_events
 from atdesk.cases.actions import reopen
 from atdesk.cases.service import auto_resolve
 from atdesk.config import Settings

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from atdesk.automations.rulebook import install_defaults
+from atdesk.automations.engine.service import install_defaults
 from atdesk.models import Author, AutomationRule, Brand, Case
 from atdesk.storage.session import transaction
 from tests.cases.factories import PASSWORD

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from atdesk.automations.knowledge import Article
+from atdesk.automations.bot.knowledge import Article
 
 SEED = 20261123
 TEST_QUESTIONS = 3000

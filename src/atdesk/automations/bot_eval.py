@@ -22,10 +22,10 @@ from pathlib import Path
 import numpy as np
 
 from atdesk.automations import bot_data
+from atdesk.automations.bot.knowledge import KnowledgeIndex, Match, clean_question
 from atdesk.automations.bot_data import Pair, QuestionSet
 from atdesk.automations.bot_scores import Picks, picks
-from atdesk.automations.brandconfig import DEFAULT_BOT_THRESHOLD
-from atdesk.automations.knowledge import KnowledgeIndex, Match, clean_question
+from atdesk.automations.engine.settings import DEFAULT_BOT_THRESHOLD
 from atdesk.config import Settings
 
 OLD_DEFAULT = 0.55

@@ -22,10 +22,10 @@ import numpy.typing as npt
 from sklearn.linear_model import LogisticRegression
 
 from atdesk.automations import bot_data
+from atdesk.automations.bot.confidence import Calibration
+from atdesk.automations.bot.knowledge import Article, KnowledgeIndex, Signals
 from atdesk.automations.bot_data import Pair, QuestionSet
 from atdesk.automations.bot_scores import Picks
-from atdesk.automations.kb_confidence import Calibration
-from atdesk.automations.knowledge import Article, KnowledgeIndex, Signals
 from atdesk.config import Settings
 
 OLD_THRESHOLD = 0.55

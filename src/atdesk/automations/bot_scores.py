@@ -8,8 +8,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from atdesk.automations.bot.knowledge import Match
 from atdesk.automations.bot_data import Pair
-from atdesk.automations.knowledge import Match
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]

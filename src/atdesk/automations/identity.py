@@ -10,9 +10,9 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from atdesk.automations.brandconfig import BrandConfig, brand_config
-from atdesk.automations.context import ActionContext
-from atdesk.automations.outbound import queue_text
+from atdesk.automations.engine.context import ActionContext
+from atdesk.automations.engine.settings import BrandConfig, brand_config
+from atdesk.automations.outbound.service import queue_text
 from atdesk.config import Settings
 from atdesk.customers.service import CustomerError, create_customer, link_handle, update_customer
 from atdesk.customers.verification import PendingLink, issue_link, record_for
@@ -207,7 +207,7 @@ def after_identified(
 ) -> None:
     """Everything that waited for this author's identity carries on (at `now`, the clock
     unless given), and they are told."""
-    from atdesk.automations.callbacks import resume_after_verification
+    from atdesk.automations.callbacks.actions import resume_after_verification
 
     configs: dict[int, BrandConfig] = {}
 
@@ -238,7 +238,7 @@ def after_identified(
             private=True,
             purpose="callback-confirmed",
         )
-    from atdesk.automations.rescheduling import resume_reschedules
+    from atdesk.automations.appointments.rescheduling import resume_reschedules
 
     resume_reschedules(session, author=author, settings=settings, now=now)
 

@@ -11,11 +11,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from atdesk.automations.book import BookError, book, save_resource
-from atdesk.automations.brandconfig import update_brand_settings
-from atdesk.automations.kb import save_article
-from atdesk.automations.rescheduling import bookings_between, resources_of
-from atdesk.automations.rulebook import install_defaults
+from atdesk.automations.appointments.rescheduling import bookings_between, resources_of
+from atdesk.automations.appointments.service import BookError, book, save_resource
+from atdesk.automations.bot.service import save_article
+from atdesk.automations.engine.service import install_defaults
+from atdesk.automations.engine.settings import update_brand_settings
 from atdesk.customers.service import create_customer, link_handle
 from atdesk.domain.networks import Network
 from atdesk.integrations.appointments.slots import SlotOffer, find_slots

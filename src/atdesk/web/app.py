@@ -15,9 +15,9 @@ from atdesk.accounts.lockout import LoginLimits
 from atdesk.accounts.pages import admin as account_admin
 from atdesk.accounts.pages import login, me
 from atdesk.accounts.sessions import ABSOLUTE_LIFETIME
-from atdesk.automations import endpoints as automation_endpoints
-from atdesk.automations import pages as automation_pages
 from atdesk.automations import public as automation_public
+from atdesk.automations.engine import endpoints as automation_endpoints
+from atdesk.automations.engine import pages as automation_pages
 from atdesk.brands import pages as brand_pages
 from atdesk.cases import endpoints as case_endpoints
 from atdesk.cases.pages import actions as case_actions

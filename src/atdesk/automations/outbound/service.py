@@ -12,8 +12,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from atdesk.automations.context import ActionContext
-from atdesk.automations.message_limits import QUEUED, RuleRef, decide
+from atdesk.automations.engine.context import ActionContext
+from atdesk.automations.outbound.limits import QUEUED, RuleRef, decide
 from atdesk.jobs import queue as jobs
 from atdesk.models import AutomationJob, Post
 from atdesk.models.base import utcnow

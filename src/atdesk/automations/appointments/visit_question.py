@@ -16,10 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from atdesk.audit import service as audit
-from atdesk.automations.brandconfig import BrandConfig
-from atdesk.automations.context import ActionContext, Outcome
-from atdesk.automations.outbound import queue_message
-from atdesk.automations.visit_picker import (
+from atdesk.automations.appointments.visit_picker import (
     Ambiguous,
     NoMatch,
     Picked,
@@ -29,6 +26,9 @@ from atdesk.automations.visit_picker import (
     read_request,
     render_question,
 )
+from atdesk.automations.engine.context import ActionContext, Outcome
+from atdesk.automations.engine.settings import BrandConfig
+from atdesk.automations.outbound.service import queue_message
 from atdesk.integrations.appointments import (
     ChoiceResult,
     Chosen,

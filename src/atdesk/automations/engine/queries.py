@@ -9,13 +9,13 @@ from typing import Any, TypeVar
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from atdesk.automations.rulebook import spec_of
-from atdesk.automations.schemas import (
+from atdesk.automations.engine.schemas import (
     AppointmentOut,
     CallbackOut,
     CustomerRef,
     RuleOut,
 )
+from atdesk.automations.engine.service import spec_of
 from atdesk.models import (
     Appointment,
     AutomationJob,

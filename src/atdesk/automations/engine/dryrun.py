@@ -13,14 +13,15 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from atdesk.automations.bot import decide
-from atdesk.automations.brandconfig import brand_config
-from atdesk.automations.callbacks import callback_window
-from atdesk.automations.conditions import CONFIDENCE, evaluate
-from atdesk.automations.context import ActionContext, facts_of
-from atdesk.automations.engine import held_reason
-from atdesk.automations.rescheduling import first_free_day, search_day
-from atdesk.automations.rules import (
+from atdesk.automations.appointments.rescheduling import first_free_day, search_day
+from atdesk.automations.appointments.visit_picker import Ambiguous, NoMatch
+from atdesk.automations.appointments.visit_question import choose_visit
+from atdesk.automations.bot.actions import decide
+from atdesk.automations.callbacks.actions import callback_window
+from atdesk.automations.engine.conditions import CONFIDENCE, evaluate
+from atdesk.automations.engine.context import ActionContext, facts_of
+from atdesk.automations.engine.evaluation import held_reason
+from atdesk.automations.engine.rules import (
     Action,
     AssignTeamAction,
     AutoReplyAction,
@@ -36,8 +37,7 @@ from atdesk.automations.rules import (
     TagAction,
     WebhookAction,
 )
-from atdesk.automations.visit_picker import Ambiguous, NoMatch
-from atdesk.automations.visit_question import choose_visit
+from atdesk.automations.engine.settings import brand_config
 from atdesk.config import Settings
 from atdesk.integrations.appointments import NoAvailability, render_offer
 from atdesk.models import Brand, Case, Post, RuleRun

@@ -9,8 +9,8 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from atdesk.automations.dryrun import dry_run
-from atdesk.automations.rulebook import (
+from atdesk.automations.engine.dryrun import dry_run
+from atdesk.automations.engine.service import (
     RuleError,
     export_yaml,
     import_rules,

@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from atdesk.audit import service as audit
-from atdesk.automations.brandconfig import messages_per_hour
+from atdesk.automations.engine.settings import messages_per_hour
 from atdesk.models import AutomatedMessage, AutomationRule, Brand, Post, RuleRun
 
 WINDOW = timedelta(hours=1)

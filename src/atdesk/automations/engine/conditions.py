@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from atdesk.automations.facts import PostFacts
-from atdesk.automations.rules import Conditions
+from atdesk.automations.engine.facts import PostFacts
+from atdesk.automations.engine.rules import Conditions
 from atdesk.domain.handles import handle_key
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from atdesk.automations.conditions import CONFIDENCE, Verdict, evaluate
-from atdesk.automations.facts import PostFacts
-from atdesk.automations.rules import RuleSpec
+from atdesk.automations.engine.conditions import CONFIDENCE, Verdict, evaluate
+from atdesk.automations.engine.facts import PostFacts
+from atdesk.automations.engine.rules import RuleSpec
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,7 +15,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ValidationError
 from starlette.datastructures import FormData
 
-from atdesk.automations.rules import (
+from atdesk.automations.engine.rules import (
     AssignTeamAction,
     AutoReplyAction,
     BotAnswerAction,

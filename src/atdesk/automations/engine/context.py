@@ -8,8 +8,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from atdesk.automations.brandconfig import BrandConfig
-from atdesk.automations.facts import PostFacts
+from atdesk.automations.engine.facts import PostFacts
+from atdesk.automations.engine.settings import BrandConfig
 from atdesk.config import Settings
 from atdesk.domain.triage import Entities
 from atdesk.models import Author, Brand, Case, Customer, Post

@@ -20,14 +20,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from atdesk.audit import service as audit
-from atdesk.automations.actions import run_action
-from atdesk.automations.bot import follow_up as bot_follow_up
-from atdesk.automations.brandconfig import BrandConfig, brand_config
-from atdesk.automations.context import ActionContext, Outcome, facts_of
-from atdesk.automations.engine import LoadedRule, evaluate_rules, held_reason
-from atdesk.automations.knowledge import INDEXES, NotBuilt
-from atdesk.automations.rescheduling import answer_offer, open_offer_for
-from atdesk.automations.rulebook import install_defaults, loaded_rules, spec_of
+from atdesk.automations.appointments.rescheduling import answer_offer, open_offer_for
+from atdesk.automations.bot.actions import follow_up as bot_follow_up
+from atdesk.automations.bot.knowledge import INDEXES, NotBuilt
+from atdesk.automations.engine.actions import run_action
+from atdesk.automations.engine.context import ActionContext, Outcome, facts_of
+from atdesk.automations.engine.evaluation import LoadedRule, evaluate_rules, held_reason
+from atdesk.automations.engine.service import install_defaults, loaded_rules, spec_of
+from atdesk.automations.engine.settings import BrandConfig, brand_config
 from atdesk.config import Settings
 from atdesk.domain.posts import RawEvent
 from atdesk.models import (

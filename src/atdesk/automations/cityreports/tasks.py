@@ -13,10 +13,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from atdesk.audit import service as audit
-from atdesk.automations.brandconfig import Endpoint, brand_config
-from atdesk.automations.context import ActionContext, Outcome
-from atdesk.automations.handoff import hand_over
-from atdesk.automations.outbound import queue_text
+from atdesk.automations.engine.context import ActionContext, Outcome
+from atdesk.automations.engine.settings import Endpoint, brand_config
+from atdesk.automations.outbound.handoff import hand_over
+from atdesk.automations.outbound.service import queue_text
 from atdesk.domain.retry import next_retry_delay
 from atdesk.integrations.open311 import (
     FieldReport,

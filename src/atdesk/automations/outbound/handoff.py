@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from atdesk.audit import service as audit
-from atdesk.automations.context import ActionContext, Outcome
-from atdesk.automations.outbound import queue_message
+from atdesk.automations.engine.context import ActionContext, Outcome
+from atdesk.automations.outbound.service import queue_message
 from atdesk.cases.actions import add_tags
 from atdesk.models import Case
 from atdesk.respond.dm import move_to_dm_text

@@ -19,13 +19,8 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from atdesk.audit import service as audit
-from atdesk.automations.brandconfig import BrandConfig
-from atdesk.automations.context import ActionContext, Outcome
-from atdesk.automations.handoff import hand_over
-from atdesk.automations.outbound import queue_message
-from atdesk.automations.rules import RescheduleAction
-from atdesk.automations.visit_picker import Ambiguous, NoMatch
-from atdesk.automations.visit_question import (
+from atdesk.automations.appointments.visit_picker import Ambiguous, NoMatch
+from atdesk.automations.appointments.visit_question import (
     ASKING,
     QUESTION_DECLINED,
     QUESTION_GAVE_UP,
@@ -37,6 +32,11 @@ from atdesk.automations.visit_question import (
     slot_limit,
     take_answer,
 )
+from atdesk.automations.engine.context import ActionContext, Outcome
+from atdesk.automations.engine.rules import RescheduleAction
+from atdesk.automations.engine.settings import BrandConfig
+from atdesk.automations.outbound.handoff import hand_over
+from atdesk.automations.outbound.service import queue_message
 from atdesk.cases.calendar import CalendarError, parse_clock
 from atdesk.config import Settings
 from atdesk.integrations.appointments import (
@@ -527,7 +527,7 @@ def resume_reschedules(
     session: Session, *, author: Author, settings: Settings, now: datetime | None = None
 ) -> int:
     """Reschedule requests that waited for this author's verification run now."""
-    from atdesk.automations.stage import rerun_waiting
+    from atdesk.automations.engine.stage import rerun_waiting
 
     runs: Sequence[RuleRun] = session.scalars(
         select(RuleRun)

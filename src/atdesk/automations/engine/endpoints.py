@@ -12,12 +12,12 @@ from sqlalchemy.orm import Session
 
 from atdesk.accounts.access import NotVisible
 from atdesk.accounts.deps import ApiViewer, Viewer
-from atdesk.automations import book, callbacks
-from atdesk.automations.bot import bot_stats
-from atdesk.automations.brandconfig import brand_config
-from atdesk.automations.dryrun import dry_run
-from atdesk.automations.kb import ArticleError, delete_article, save_article
-from atdesk.automations.queries import (
+from atdesk.automations.appointments import service as book
+from atdesk.automations.bot.actions import bot_stats
+from atdesk.automations.bot.service import ArticleError, delete_article, save_article
+from atdesk.automations.callbacks import actions as callbacks
+from atdesk.automations.engine.dryrun import dry_run
+from atdesk.automations.engine.queries import (
     appointments_out,
     callbacks_out,
     list_appointments,
@@ -27,18 +27,7 @@ from atdesk.automations.queries import (
     rule_out,
     within,
 )
-from atdesk.automations.rulebook import (
-    RuleError,
-    create_rule,
-    delete_rule,
-    export_yaml,
-    import_rules,
-    parse_spec,
-    parse_yaml,
-    rule_rows,
-    update_rule,
-)
-from atdesk.automations.schemas import (
+from atdesk.automations.engine.schemas import (
     AppointmentIn,
     AppointmentMoveIn,
     AppointmentOut,
@@ -59,6 +48,18 @@ from atdesk.automations.schemas import (
     RulesImportOut,
     WindowIn,
 )
+from atdesk.automations.engine.service import (
+    RuleError,
+    create_rule,
+    delete_rule,
+    export_yaml,
+    import_rules,
+    parse_spec,
+    parse_yaml,
+    rule_rows,
+    update_rule,
+)
+from atdesk.automations.engine.settings import brand_config
 from atdesk.config import Settings
 from atdesk.customers.access import visible_customer
 from atdesk.domain.ids import Offset, RowId

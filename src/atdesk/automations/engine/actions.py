@@ -7,14 +7,12 @@ import uuid
 from sqlalchemy import func, select
 
 from atdesk.audit import service as audit
-from atdesk.automations.bot import bot_answer
-from atdesk.automations.callbacks import request_callback
-from atdesk.automations.cityreports import file_report
-from atdesk.automations.context import ActionContext, Outcome
-from atdesk.automations.handoff import move_to_dm
-from atdesk.automations.outbound import queue_message
-from atdesk.automations.rescheduling import offer_reschedule
-from atdesk.automations.rules import (
+from atdesk.automations.appointments.rescheduling import offer_reschedule
+from atdesk.automations.bot.actions import bot_answer
+from atdesk.automations.callbacks.actions import request_callback
+from atdesk.automations.cityreports.tasks import file_report
+from atdesk.automations.engine.context import ActionContext, Outcome
+from atdesk.automations.engine.rules import (
     Action,
     AssignTeamAction,
     AutoReplyAction,
@@ -29,7 +27,9 @@ from atdesk.automations.rules import (
     TagAction,
     WebhookAction,
 )
-from atdesk.automations.webhooks import WEBHOOK_JOB
+from atdesk.automations.outbound.handoff import move_to_dm
+from atdesk.automations.outbound.service import queue_message
+from atdesk.automations.outbound.tasks import WEBHOOK_JOB
 from atdesk.cases.actions import add_tags, resolve_case, set_escalated, set_priority
 from atdesk.cases.service import snapshot
 from atdesk.jobs import queue as jobs

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from atdesk.automations.rules import RuleSpec
+from atdesk.automations.engine.rules import RuleSpec
 
 DEFAULT_RULES: tuple[tuple[str, RuleSpec], ...] = (
     (

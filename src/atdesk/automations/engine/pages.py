@@ -14,26 +14,38 @@ from sqlalchemy.orm import Session
 
 from atdesk.accounts.access import NotVisible
 from atdesk.accounts.deps import PageViewer, Viewer
-from atdesk.automations import book, callbacks
-from atdesk.automations.bot import bot_stats
-from atdesk.automations.brandconfig import (
-    BrandConfig,
-    brand_config,
-    parse_messages_per_hour,
-    update_brand_settings,
+from atdesk.automations.appointments import service as book
+from atdesk.automations.appointments.rescheduling import OPEN_OFFERS
+from atdesk.automations.bot.actions import bot_stats
+from atdesk.automations.bot.service import ArticleError, delete_article, save_article
+from atdesk.automations.callbacks import actions as callbacks
+from atdesk.automations.engine.dryrun import DEFAULT_LIMIT, DryRunRow, dry_run
+from atdesk.automations.engine.form import (
+    ACTION_BY_TYPE,
+    ACTIONS,
+    CONDITION_BY_NAME,
+    CONDITIONS,
+    RuleForm,
+    check_form,
+    edit_rows,
+    error_list,
+    form_of_spec,
+    read_form,
 )
-from atdesk.automations.dryrun import DEFAULT_LIMIT, DryRunRow, dry_run
-from atdesk.automations.feeds import feed_path
-from atdesk.automations.kb import ArticleError, delete_article, save_article
-from atdesk.automations.queries import (
+from atdesk.automations.engine.queries import (
     brands_for,
     list_appointments,
     list_callbacks,
     list_jobs,
     list_reports,
 )
-from atdesk.automations.rescheduling import OPEN_OFFERS
-from atdesk.automations.rulebook import (
+from atdesk.automations.engine.rules import (
+    ACTION_TYPES,
+    DEFAULT_MIN_CONFIDENCE,
+    Conditions,
+    RuleSpec,
+)
+from atdesk.automations.engine.service import (
     RuleError,
     create_rule,
     delete_rule,
@@ -50,19 +62,13 @@ from atdesk.automations.rulebook import (
     spec_of,
     update_rule,
 )
-from atdesk.automations.ruleform import (
-    ACTION_BY_TYPE,
-    ACTIONS,
-    CONDITION_BY_NAME,
-    CONDITIONS,
-    RuleForm,
-    check_form,
-    edit_rows,
-    error_list,
-    form_of_spec,
-    read_form,
+from atdesk.automations.engine.settings import (
+    BrandConfig,
+    brand_config,
+    parse_messages_per_hour,
+    update_brand_settings,
 )
-from atdesk.automations.rules import ACTION_TYPES, DEFAULT_MIN_CONFIDENCE, Conditions, RuleSpec
+from atdesk.automations.feeds import feed_path
 from atdesk.config import Settings
 from atdesk.domain.ids import RowId, parse_id
 from atdesk.jobs import queue as jobs

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from atdesk.automations.kb_words import STOP_WORDS
+from atdesk.automations.bot.words import STOP_WORDS
 from atdesk.integrations.appointments import DayRequest
 from atdesk.triage.datetimes import Resolved, find_datetimes
 

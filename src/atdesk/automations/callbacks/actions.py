@@ -17,10 +17,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from atdesk.audit import service as audit
-from atdesk.automations.brandconfig import BrandConfig
-from atdesk.automations.context import ActionContext, Outcome
-from atdesk.automations.outbound import queue_message
-from atdesk.automations.webhooks import WEBHOOK_JOB
+from atdesk.automations.engine.context import ActionContext, Outcome
+from atdesk.automations.engine.settings import BrandConfig
+from atdesk.automations.outbound.service import queue_message
+from atdesk.automations.outbound.tasks import WEBHOOK_JOB
 from atdesk.integrations.callbacks import (
     CallbackEventType,
     CallbackWindow,
@@ -277,7 +277,7 @@ def record_call(
     _audit(session, callback, f"callback.{outcome}", user, notes=notes.strip()[:200])
     queue_dialer_event(session, callback, event, config)
     if outcome == "wrong_number" and callback.case_id is not None:
-        from atdesk.automations.handoff import hand_over
+        from atdesk.automations.outbound.handoff import hand_over
         from atdesk.models import Case
 
         case = session.get(Case, callback.case_id)

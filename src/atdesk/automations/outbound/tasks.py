@@ -12,9 +12,9 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from atdesk.automations.brandconfig import brand_config
-from atdesk.automations.rulebook import spec_of
-from atdesk.automations.rules import WebhookAction
+from atdesk.automations.engine.rules import WebhookAction
+from atdesk.automations.engine.service import spec_of
+from atdesk.automations.engine.settings import brand_config
 from atdesk.integrations.callbacks import CallbackEventType, CallbackWindow, dialer_event
 from atdesk.integrations.webhooks import Delivered, GiveUp, WebhookEvent, deliver
 from atdesk.jobs import queue as jobs

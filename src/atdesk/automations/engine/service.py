@@ -11,9 +11,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from atdesk.audit import service as audit
-from atdesk.automations.defaults import DEFAULT_RULES
-from atdesk.automations.engine import LoadedRule
-from atdesk.automations.rules import RuleSet, RuleSpec
+from atdesk.automations.engine.defaults import DEFAULT_RULES
+from atdesk.automations.engine.evaluation import LoadedRule
+from atdesk.automations.engine.rules import RuleSet, RuleSpec
 from atdesk.models import AutomationRule, Brand, User
 
 SETTINGS_KEY = "automations"

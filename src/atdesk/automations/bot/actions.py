@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from atdesk.automations.context import ActionContext, Outcome
-from atdesk.automations.handoff import hand_over
-from atdesk.automations.knowledge import INDEXES, Match
-from atdesk.automations.outbound import queue_message
+from atdesk.automations.bot.knowledge import INDEXES, Match
+from atdesk.automations.engine.context import ActionContext, Outcome
+from atdesk.automations.outbound.handoff import hand_over
+from atdesk.automations.outbound.service import queue_message
 from atdesk.models import AutomationJob, BotDecision, Case, Post
 from atdesk.triage.tokens import readable
 

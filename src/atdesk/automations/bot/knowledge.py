@@ -19,9 +19,9 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from atdesk.automations.kb_confidence import CALIBRATION, Calibration, FloatMatrix
-from atdesk.automations.kb_meaning import MeaningSimilarity
-from atdesk.automations.kb_words import WordSimilarity
+from atdesk.automations.bot.confidence import CALIBRATION, Calibration, FloatMatrix
+from atdesk.automations.bot.meaning import MeaningSimilarity
+from atdesk.automations.bot.words import WordSimilarity
 from atdesk.models import KbArticle
 from atdesk.triage.features import STATIC_VECTORS_FILE, shipped_static_vectors
 from atdesk.triage.static_vectors import StaticVectors

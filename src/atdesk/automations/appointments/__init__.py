@@ -1,0 +1,1 @@
+"""Appointments: the book of visits, resources and rescheduling offers."""

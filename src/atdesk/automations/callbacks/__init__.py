@@ -1,0 +1,1 @@
+"""Callback requests: the phone agents' queue, claiming and recording calls."""

@@ -1,0 +1,1 @@
+"""City reports: filing Open311 service requests and polling their status."""

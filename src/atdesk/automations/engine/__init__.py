@@ -1,0 +1,1 @@
+"""The rule engine: rules, conditions, evaluation, brand settings and the automation stage."""
