@@ -12,12 +12,12 @@ from fastapi.testclient import TestClient
 
 from atdesk.accounts.service import create_token
 from atdesk.automations.appointments.service import book, save_resource
-from atdesk.automations.public import request_time
 from atdesk.config import Settings
 from atdesk.customers.service import create_customer, link_handle
 from atdesk.domain.cases import Role
 from atdesk.domain.networks import Network
 from atdesk.storage.session import transaction
+from atdesk.ui.deps import request_time
 from atdesk.web.app import create_app
 from tests.automations.helpers import NOW, automate, post
 from tests.cases.factories import PASSWORD, staff

@@ -17,8 +17,9 @@ from sqlalchemy import select
 
 from atdesk.automations import bot_data
 from atdesk.automations.bot import actions as bot
-from atdesk.automations.bot.actions import bot_stats, decide
+from atdesk.automations.bot.actions import decide
 from atdesk.automations.bot.knowledge import Article, KnowledgeIndex
+from atdesk.automations.bot.queries import bot_stats
 from atdesk.automations.bot.service import ArticleError, save_article
 from atdesk.automations.bot.words import STOP_WORDS
 from atdesk.automations.bot_eval import best_by_words

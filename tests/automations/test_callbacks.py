@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from atdesk.automations.callbacks.actions import CallbackError, claim, record_call, reschedule
+from atdesk.automations.callbacks.service import CallbackError, claim, record_call, reschedule
 from atdesk.automations.engine.settings import brand_config, update_brand_settings
 from atdesk.automations.identity import complete_link
 from atdesk.config import Settings

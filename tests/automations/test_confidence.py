@@ -16,16 +16,14 @@ from atdesk.automations.engine.dryrun import dry_run
 from atdesk.automations.engine.evaluation import LoadedRule, evaluate_rules, fired
 from atdesk.automations.engine.facts import PostFacts
 from atdesk.automations.engine.form import check_form, form_of_spec, read_form
+from atdesk.automations.engine.queries import export_yaml, rule_rows, spec_of
 from atdesk.automations.engine.rules import DEFAULT_MIN_CONFIDENCE, RuleSpec
 from atdesk.automations.engine.service import (
     create_rule,
     delete_rule,
-    export_yaml,
     import_rules,
     parse_spec,
     parse_yaml,
-    rule_rows,
-    spec_of,
 )
 from atdesk.automations.engine.stage import HELD
 from atdesk.brands.service import create_brand

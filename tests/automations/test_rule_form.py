@@ -20,8 +20,8 @@ from atdesk.automations.engine.form import (
     edit_rows,
     form_of_spec,
 )
+from atdesk.automations.engine.queries import rule_rows, spec_of
 from atdesk.automations.engine.rules import ACTION_TYPES, Action, Conditions, RuleSpec
-from atdesk.automations.engine.service import rule_rows, spec_of
 from atdesk.domain.triage import Intent
 from atdesk.models import AuditEvent, AutomationRule, Brand
 from atdesk.storage.session import transaction

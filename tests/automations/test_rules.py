@@ -15,17 +15,16 @@ from atdesk.automations.engine.defaults import DEFAULT_RULES
 from atdesk.automations.engine.dryrun import dry_run
 from atdesk.automations.engine.evaluation import LoadedRule, evaluate_rules, fired
 from atdesk.automations.engine.facts import PostFacts
+from atdesk.automations.engine.queries import export_yaml, rule_rows
 from atdesk.automations.engine.rules import Conditions, RuleSpec
 from atdesk.automations.engine.service import (
     RuleError,
     create_rule,
     delete_rule,
-    export_yaml,
     import_rules,
     install_defaults,
     parse_spec,
     parse_yaml,
-    rule_rows,
 )
 from atdesk.brands.service import create_brand
 from atdesk.config import Settings

@@ -77,3 +77,20 @@ def customer_out(
         case_ids=case_ids_of(session, customer.id, brand_ids),
         created_at=customer.created_at,
     )
+
+
+def customers_by_id(session: Session, ids: set[int]) -> dict[int, Customer]:
+    """Customers by id in one query, for lists that show who each row is for."""
+    if not ids:
+        return {}
+    return {c.id: c for c in session.scalars(select(Customer).where(Customer.id.in_(sorted(ids))))}
+
+
+def customer_names(session: Session, ids: set[int]) -> dict[int, str]:
+    """Display names by customer id (a number for a nameless record), for calendar feeds."""
+    if not ids:
+        return {}
+    return {
+        c.id: c.name or f"customer {c.id}"
+        for c in session.scalars(select(Customer).where(Customer.id.in_(sorted(ids))))
+    }

@@ -60,3 +60,10 @@ class HandleIn(BaseModel):
 
 
 CustomerCreate.model_rebuild()
+
+
+class CustomerRef(BaseModel):
+    """Who a callback or visit is for (contact data is on /api/v1/customers)."""
+
+    id: int
+    name: str

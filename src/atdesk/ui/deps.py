@@ -66,3 +66,11 @@ async def page_form(request: Request) -> FormData:
 
 
 PageForm = Annotated[FormData, Depends(page_form)]
+
+
+def request_time() -> datetime:
+    """When a link is checked or a feed served: the clock, as a dependency tests can fix."""
+    return utcnow()
+
+
+Now = Annotated[datetime, Depends(request_time)]

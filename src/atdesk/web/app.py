@@ -15,9 +15,18 @@ from atdesk.accounts.lockout import LoginLimits
 from atdesk.accounts.pages import admin as account_admin
 from atdesk.accounts.pages import login, me
 from atdesk.accounts.sessions import ABSOLUTE_LIFETIME
-from atdesk.automations import public as automation_public
-from atdesk.automations.engine import endpoints as automation_endpoints
-from atdesk.automations.engine import pages as automation_pages
+from atdesk.automations.appointments import endpoints as appointment_endpoints
+from atdesk.automations.appointments import pages as appointment_pages
+from atdesk.automations.bot import endpoints as bot_endpoints
+from atdesk.automations.bot import pages as bot_pages
+from atdesk.automations.callbacks import endpoints as callback_endpoints
+from atdesk.automations.callbacks import pages as callback_pages
+from atdesk.automations.cityreports import endpoints as cityreport_endpoints
+from atdesk.automations.cityreports import pages as cityreport_pages
+from atdesk.automations.engine import endpoints as rule_endpoints
+from atdesk.automations.engine import pages as rule_pages
+from atdesk.automations.outbound import endpoints as outbound_endpoints
+from atdesk.automations.outbound import pages as outbound_pages
 from atdesk.brands import pages as brand_pages
 from atdesk.cases import endpoints as case_endpoints
 from atdesk.cases.pages import actions as case_actions
@@ -27,6 +36,7 @@ from atdesk.cases.pages import inbox, live, presence, saved_views
 from atdesk.config import Settings, load_settings
 from atdesk.connectors import endpoints as connector_endpoints
 from atdesk.customers import endpoints as customer_endpoints
+from atdesk.customers import pages as customer_pages
 from atdesk.models.base import utcnow
 from atdesk.respond import endpoints as reply_endpoints
 from atdesk.respond.outbox import ChannelOutbox, Outbox
@@ -100,9 +110,24 @@ def create_app(settings: Settings | None = None, *, outbox: Outbox | None = None
     app.include_router(reply_endpoints.router)
     app.include_router(customer_endpoints.router)
     app.include_router(connector_endpoints.router)
-    app.include_router(automation_pages.router)
-    app.include_router(automation_endpoints.router)
-    app.include_router(automation_public.router)
+    for automation_router in (
+        rule_pages.router,
+        callback_pages.router,
+        appointment_pages.router,
+        bot_pages.router,
+        cityreport_pages.router,
+        outbound_pages.router,
+        rule_endpoints.router,
+        callback_endpoints.router,
+        appointment_endpoints.router,
+        bot_endpoints.router,
+        cityreport_endpoints.router,
+        outbound_endpoints.router,
+        customer_pages.router,
+        callback_pages.feeds,
+        appointment_pages.feeds,
+    ):
+        app.include_router(automation_router)
     app.include_router(survey_pages.router)
     app.include_router(survey_endpoints.router)
 

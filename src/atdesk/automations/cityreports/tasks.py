@@ -7,13 +7,20 @@ import threading
 import time as monotonic_time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from atdesk.audit import service as audit
-from atdesk.automations.engine.context import ActionContext, Outcome
+from atdesk.automations.cityreports.actions import (
+    CLOSED,
+    NEEDS_HUMAN,
+    PENDING_TOKEN,
+    POLL_JOB,
+    QUEUED,
+    RETRYING,
+    SUBMIT_JOB,
+    SUBMITTED,
+    audit_report,
+)
 from atdesk.automations.engine.settings import Endpoint, brand_config
 from atdesk.automations.outbound.handoff import hand_over
 from atdesk.automations.outbound.service import queue_text
@@ -40,51 +47,7 @@ from atdesk.integrations.open311.classifier import service_classifier
 from atdesk.jobs import queue as jobs
 from atdesk.models import Brand, Case, Open311Report, Post
 
-SUBMIT_JOB = "open311.submit"
-POLL_JOB = "open311.poll"
 SERVICES_TTL_S = 3600.0
-QUEUED = "queued"
-RETRYING = "retrying"
-SUBMITTED = "submitted"
-PENDING_TOKEN = "pending_token"  # noqa: S105 (a status name, not a secret)
-CLOSED = "closed"
-NEEDS_HUMAN = "needs_human"
-
-
-def file_report(ctx: ActionContext) -> Outcome:
-    """Record the report and queue its submission; the city is called by a worker."""
-    name = "file_open311"
-    if ctx.config.open311 is None:
-        return Outcome(name, "skipped", "no Open311 endpoint configured (ATDESK_OPEN311_ENDPOINT)")
-    existing = ctx.session.scalar(select(Open311Report).where(Open311Report.post_id == ctx.post.id))
-    if existing is not None:
-        return Outcome(name, "skipped", f"report {existing.id} already filed")
-    entities = ctx.entities
-    report = Open311Report(
-        brand_id=ctx.brand.id,
-        case_id=ctx.case.id,
-        post_id=ctx.post.id,
-        lat=ctx.post.lat,
-        long=ctx.post.lon,
-        address=entities.locations[0][:300] if entities.locations else None,
-        description=ctx.post.text,
-        media_url=ctx.post.media[0] if ctx.post.media else None,
-        status=QUEUED,
-        matched_keywords=[],
-        request={},
-    )
-    ctx.session.add(report)
-    ctx.session.flush()
-    jobs.enqueue(
-        ctx.session,
-        kind=SUBMIT_JOB,
-        key=f"{SUBMIT_JOB}:report:{report.id}",
-        brand_id=ctx.brand.id,
-        case_id=ctx.case.id,
-        payload={"report_id": report.id},
-    )
-    _audit(ctx.session, report, "open311.queued", ctx.actor)
-    return Outcome(name, "queued", "the city is called by a worker", {"report": report.id})
 
 
 class _ServiceCache:
@@ -232,7 +195,7 @@ def run_submit(job: jobs.JobView, env: jobs.JobEnv) -> jobs.JobOutcome:
         report.status = SUBMITTED if receipt.service_request_id else PENDING_TOKEN
         report.submitted_at = env.now()
         report.reason = None
-        _audit(session, report, "open311.submitted", "open311")
+        audit_report(session, report, "open311.submitted", "open311")
         _tell(session, report, receipt_message(receipt), purpose="open311-receipt", now=env.now())
         jobs.enqueue(
             session,
@@ -280,12 +243,12 @@ def run_poll(job: jobs.JobView, env: jobs.JobEnv) -> jobs.JobOutcome:
         report.status_notes = request.status_notes
         if report.status == PENDING_TOKEN:
             report.status = SUBMITTED
-            _audit(session, report, "open311.id_assigned", "open311")
+            audit_report(session, report, "open311.id_assigned", "open311")
         if request.closed and report.status != CLOSED:
             report.status = CLOSED
             report.closed_at = env.now()
             report.reporter_told_at = env.now()
-            _audit(session, report, "open311.closed", "open311")
+            audit_report(session, report, "open311.closed", "open311")
             _tell(
                 session, report, closure_message(request), purpose="open311-closed", now=env.now()
             )
@@ -335,29 +298,9 @@ def _needs_human(job: jobs.JobView, reason: str) -> jobs.JobOutcome:
             return
         report.status = NEEDS_HUMAN
         report.reason = reason[:2000]
-        _audit(session, report, "open311.needs_human", "open311", reason=reason[:300])
+        audit_report(session, report, "open311.needs_human", "open311", reason=reason[:300])
         case = session.get(Case, report.case_id) if report.case_id else None
         if case is not None:
             hand_over(session, case, f"Open311: {reason}", actor="open311")
 
     return jobs.JobOutcome.needs_human(reason, effect=effect)
-
-
-def _audit(session: Session, report: Open311Report, action: str, actor: str, **extra: Any) -> None:
-    after = {
-        "report_id": report.id,
-        "status": report.status,
-        "service_code": report.service_code,
-        "service_request_id": report.service_request_id,
-        "token": report.token,
-        **extra,
-    }
-    if report.case_id is not None:
-        audit.record(
-            session,
-            entity_type="case",
-            entity_id=report.case_id,
-            action=action,
-            actor=actor,
-            after=after,
-        )

@@ -10,7 +10,7 @@ from atdesk.audit import service as audit
 from atdesk.automations.appointments.rescheduling import offer_reschedule
 from atdesk.automations.bot.actions import bot_answer
 from atdesk.automations.callbacks.actions import request_callback
-from atdesk.automations.cityreports.tasks import file_report
+from atdesk.automations.cityreports.actions import file_report
 from atdesk.automations.engine.context import ActionContext, Outcome
 from atdesk.automations.engine.rules import (
     Action,

@@ -10,9 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from atdesk.automations.engine.dryrun import dry_run
+from atdesk.automations.engine.queries import export_yaml
 from atdesk.automations.engine.service import (
     RuleError,
-    export_yaml,
     import_rules,
     install_defaults,
     parse_spec,

@@ -1,30 +1,21 @@
-"""Reading automations for pages and the API, limited to the brands the viewer may see."""
+"""Reading automation rules and the brands a viewer may pick, limited to their brands."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Any, TypeVar
 
+import yaml
+from pydantic import ValidationError
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from atdesk.automations.engine.schemas import (
-    AppointmentOut,
-    CallbackOut,
-    CustomerRef,
-    RuleOut,
-)
-from atdesk.automations.engine.service import spec_of
+from atdesk.automations.engine.evaluation import LoadedRule
+from atdesk.automations.engine.rules import RuleSpec
+from atdesk.automations.engine.schemas import RuleOut
 from atdesk.models import (
-    Appointment,
-    AutomationJob,
     AutomationRule,
     Brand,
-    Callback,
-    Customer,
-    Open311Report,
-    User,
 )
 
 Q = TypeVar("Q", bound=Select[Any])
@@ -61,132 +52,60 @@ def rule_out(row: AutomationRule) -> RuleOut:
     )
 
 
-def _customers(session: Session, ids: set[int]) -> dict[int, Customer]:
-    if not ids:
-        return {}
-    return {c.id: c for c in session.scalars(select(Customer).where(Customer.id.in_(sorted(ids))))}
+def spec_of(row: AutomationRule) -> RuleSpec:
+    """The validated spec of a stored rule."""
+    return RuleSpec.model_validate(
+        {
+            "name": row.name,
+            "enabled": row.enabled,
+            "stop": row.stop,
+            "min_confidence": row.min_confidence,
+            "when": row.conditions,
+            "then": row.actions,
+        }
+    )
 
 
-def list_callbacks(
-    session: Session,
-    brand_ids: frozenset[int] | None,
-    *,
-    brand_id: int | None = None,
-    statuses: Sequence[str] = (),
-    limit: int = 200,
-    offset: int = 0,
-) -> list[Callback]:
-    """Callbacks by window, soonest first."""
-    query = within(select(Callback), Callback.brand_id, brand_ids)
-    if brand_id is not None:
-        query = query.where(Callback.brand_id == brand_id)
-    if statuses:
-        query = query.where(Callback.status.in_(list(statuses)))
-    query = query.order_by(Callback.window_start, Callback.id).limit(limit).offset(offset)
-    return list(session.scalars(query))
-
-
-def callbacks_out(session: Session, rows: Sequence[Callback]) -> list[CallbackOut]:
-    """The API view of callbacks, with who they are for and who holds them."""
-    customers = _customers(session, {r.customer_id for r in rows if r.customer_id})
-    users = {
-        u.id: u.username
-        for u in session.scalars(
-            select(User).where(User.id.in_(sorted({r.claimed_by_id or -1 for r in rows})))
+def rule_rows(session: Session, brand_id: int) -> list[AutomationRule]:
+    """A brand's rules in the order they run."""
+    return list(
+        session.scalars(
+            select(AutomationRule)
+            .where(AutomationRule.brand_id == brand_id)
+            .order_by(AutomationRule.position, AutomationRule.id)
         )
-    }
+    )
+
+
+def loaded_rules(session: Session, brand_id: int) -> list[LoadedRule]:
+    """A brand's rules, validated, for the engine (a rule that no longer validates is skipped)."""
     out = []
-    for r in rows:
-        customer = customers.get(r.customer_id or -1)
-        out.append(
-            CallbackOut(
-                id=r.id,
-                brand_id=r.brand_id,
-                case_id=r.case_id,
-                customer=CustomerRef(id=customer.id, name=customer.name) if customer else None,
-                status=r.status,
-                reason=r.reason,
-                window_start=r.window_start,
-                window_end=r.window_end,
-                window_requested=r.window_requested,
-                window_phrase=r.window_phrase,
-                claimed_by=users.get(r.claimed_by_id or -1),
-                outcome=r.outcome,
-                call_attempts=r.call_attempts,
-                revision=r.revision,
-                created_at=r.created_at,
-                completed_at=r.completed_at,
-            )
-        )
+    for row in rule_rows(session, brand_id):
+        try:
+            out.append(LoadedRule(row.id, row.position, spec_of(row)))
+        except ValidationError:
+            continue
     return out
 
 
-def list_appointments(
-    session: Session,
-    brand_ids: frozenset[int] | None,
-    *,
-    brand_id: int | None = None,
-    start: datetime | None = None,
-    end: datetime | None = None,
-    customer_id: int | None = None,
-    limit: int = 500,
-    offset: int = 0,
-) -> list[Appointment]:
-    """Visits in time order, optionally in [start, end) or for one customer."""
-    query = within(select(Appointment), Appointment.brand_id, brand_ids)
-    if brand_id is not None:
-        query = query.where(Appointment.brand_id == brand_id)
-    if start is not None:
-        query = query.where(Appointment.end_at > start)
-    if end is not None:
-        query = query.where(Appointment.start_at < end)
-    if customer_id is not None:
-        query = query.where(Appointment.customer_id == customer_id)
-    query = query.order_by(Appointment.start_at, Appointment.id).limit(limit).offset(offset)
-    return list(session.scalars(query))
+def rule_index(session: Session, row: AutomationRule) -> int:
+    """Where a rule stands in its brand's order (0 runs first)."""
+    return [r.id for r in rule_rows(session, row.brand_id)].index(row.id)
 
 
-def appointments_out(session: Session, rows: Sequence[Appointment]) -> list[AppointmentOut]:
-    """The API view of visits."""
-    customers = _customers(session, {r.customer_id for r in rows})
-    return [
-        AppointmentOut(
-            id=r.id,
-            brand_id=r.brand_id,
-            customer=CustomerRef(
-                id=r.customer_id, name=getattr(customers.get(r.customer_id), "name", "")
-            ),
-            resource_id=r.resource_id,
-            resource=r.resource.name,
-            kind=r.kind,
-            start_at=r.start_at,
-            end_at=r.end_at,
-            status=r.status,
-            location=r.location,
-            sequence=r.sequence,
-            case_id=r.case_id,
-        )
-        for r in rows
-    ]
+def export_yaml(session: Session, brand: Brand) -> str:
+    """The brand's rules as a YAML document that `import_yaml` reads back unchanged."""
+    document = {
+        "brand": brand.name,
+        "rules": [rule_document(spec_of(row)) for row in rule_rows(session, brand.id)],
+    }
+    return yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=100)
 
 
-def list_reports(
-    session: Session, brand_ids: frozenset[int] | None, *, limit: int = 200
-) -> list[Open311Report]:
-    """City reports, newest first."""
-    query = within(select(Open311Report), Open311Report.brand_id, brand_ids)
-    return list(session.scalars(query.order_by(Open311Report.id.desc()).limit(limit)))
-
-
-def list_jobs(
-    session: Session,
-    brand_ids: frozenset[int] | None,
-    *,
-    statuses: Sequence[str] = (),
-    limit: int = 200,
-) -> list[AutomationJob]:
-    """Outbound jobs, those waiting for a person first."""
-    query = within(select(AutomationJob), AutomationJob.brand_id, brand_ids)
-    if statuses:
-        query = query.where(AutomationJob.status.in_(list(statuses)))
-    return list(session.scalars(query.order_by(AutomationJob.id.desc()).limit(limit)))
+def rule_document(spec: RuleSpec) -> dict[str, Any]:
+    """One rule as it is written in YAML: the file's key order, only the conditions given
+    (and `min_confidence` only when the rule sets its own)."""
+    document: dict[str, Any] = {"name": spec.name, "enabled": spec.enabled, "stop": spec.stop}
+    if spec.min_confidence is not None:
+        document["min_confidence"] = spec.min_confidence
+    return {**document, "when": spec.when.given(), "then": spec.actions_json()}

@@ -1,4 +1,4 @@
-"""Storing a brand's rules: create, change, order, delete, defaults, and YAML in and out."""
+"""Changing a brand's rules: create, change, order, delete, install the defaults, import YAML."""
 
 from __future__ import annotations
 
@@ -12,51 +12,17 @@ from sqlalchemy.orm import Session
 
 from atdesk.audit import service as audit
 from atdesk.automations.engine.defaults import DEFAULT_RULES
-from atdesk.automations.engine.evaluation import LoadedRule
+from atdesk.automations.engine.queries import (
+    rule_index,
+    rule_rows,
+)
 from atdesk.automations.engine.rules import RuleSet, RuleSpec
+from atdesk.automations.engine.settings import SETTINGS_KEY
 from atdesk.models import AutomationRule, Brand, User
-
-SETTINGS_KEY = "automations"
 
 
 class RuleError(ValueError):
     """A rule (or a rules file) that cannot be saved, with what to fix."""
-
-
-def spec_of(row: AutomationRule) -> RuleSpec:
-    """The validated spec of a stored rule."""
-    return RuleSpec.model_validate(
-        {
-            "name": row.name,
-            "enabled": row.enabled,
-            "stop": row.stop,
-            "min_confidence": row.min_confidence,
-            "when": row.conditions,
-            "then": row.actions,
-        }
-    )
-
-
-def rule_rows(session: Session, brand_id: int) -> list[AutomationRule]:
-    """A brand's rules in the order they run."""
-    return list(
-        session.scalars(
-            select(AutomationRule)
-            .where(AutomationRule.brand_id == brand_id)
-            .order_by(AutomationRule.position, AutomationRule.id)
-        )
-    )
-
-
-def loaded_rules(session: Session, brand_id: int) -> list[LoadedRule]:
-    """A brand's rules, validated, for the engine (a rule that no longer validates is skipped)."""
-    out = []
-    for row in rule_rows(session, brand_id):
-        try:
-            out.append(LoadedRule(row.id, row.position, spec_of(row)))
-        except ValidationError:
-            continue
-    return out
 
 
 def readable_errors(exc: ValidationError) -> str:
@@ -171,11 +137,6 @@ def delete_rule(session: Session, row: AutomationRule, *, actor: User | str) -> 
     session.flush()
 
 
-def rule_index(session: Session, row: AutomationRule) -> int:
-    """Where a rule stands in its brand's order (0 runs first)."""
-    return [r.id for r in rule_rows(session, row.brand_id)].index(row.id)
-
-
 def move_rule(session: Session, row: AutomationRule, offset: int, *, actor: User | str) -> None:
     """Move a rule up (-1) or down (+1) in its brand's order."""
     place_rule(session, row, rule_index(session, row) + offset, actor=actor)
@@ -211,24 +172,6 @@ def install_defaults(session: Session, brand: Brand, *, actor: User | str = "sys
     brand.settings = settings
     session.flush()
     return added
-
-
-def export_yaml(session: Session, brand: Brand) -> str:
-    """The brand's rules as a YAML document that `import_yaml` reads back unchanged."""
-    document = {
-        "brand": brand.name,
-        "rules": [rule_document(spec_of(row)) for row in rule_rows(session, brand.id)],
-    }
-    return yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=100)
-
-
-def rule_document(spec: RuleSpec) -> dict[str, Any]:
-    """One rule as it is written in YAML: the file's key order, only the conditions given
-    (and `min_confidence` only when the rule sets its own)."""
-    document: dict[str, Any] = {"name": spec.name, "enabled": spec.enabled, "stop": spec.stop}
-    if spec.min_confidence is not None:
-        document["min_confidence"] = spec.min_confidence
-    return {**document, "when": spec.when.given(), "then": spec.actions_json()}
 
 
 def parse_yaml(text: str) -> RuleSet:

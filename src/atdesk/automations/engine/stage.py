@@ -26,7 +26,8 @@ from atdesk.automations.bot.knowledge import INDEXES, NotBuilt
 from atdesk.automations.engine.actions import run_action
 from atdesk.automations.engine.context import ActionContext, Outcome, facts_of
 from atdesk.automations.engine.evaluation import LoadedRule, evaluate_rules, held_reason
-from atdesk.automations.engine.service import install_defaults, loaded_rules, spec_of
+from atdesk.automations.engine.queries import loaded_rules, spec_of
+from atdesk.automations.engine.service import install_defaults
 from atdesk.automations.engine.settings import BrandConfig, brand_config
 from atdesk.config import Settings
 from atdesk.domain.posts import RawEvent

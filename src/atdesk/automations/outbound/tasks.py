@@ -12,8 +12,8 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from atdesk.automations.engine.queries import spec_of
 from atdesk.automations.engine.rules import WebhookAction
-from atdesk.automations.engine.service import spec_of
 from atdesk.automations.engine.settings import brand_config
 from atdesk.integrations.callbacks import CallbackEventType, CallbackWindow, dialer_event
 from atdesk.integrations.webhooks import Delivered, GiveUp, WebhookEvent, deliver

@@ -1,36 +1,23 @@
-"""The only automation pages without a login: the customer's verification link, and the
-iCalendar feeds a dialer or a technician's calendar app subscribes to (opened by their key)."""
+"""The customer's verification link: the one page a customer opens without a login, to bind their
+handle to their record; what waited for it (a callback, an offer) then goes on."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse
 
-from atdesk.automations.feeds import appointments_feed, callbacks_feed, check_key
 from atdesk.automations.identity import complete_link
 from atdesk.config import Settings
 from atdesk.customers.service import CustomerError
 from atdesk.customers.verification import open_link, redeem
-from atdesk.domain.ids import RowId
 from atdesk.integrations.identity import VerificationError
-from atdesk.models import Brand
-from atdesk.models.base import utcnow
-from atdesk.ui.deps import CsrfChecked, DbSession, get_settings
+from atdesk.ui.deps import CsrfChecked, DbSession, Now, get_settings
 from atdesk.ui.templating import render
 
 router = APIRouter(include_in_schema=False)
 AppSettings = Annotated[Settings, Depends(get_settings)]
-
-
-def request_time() -> datetime:
-    """When a link is checked or a feed served: the clock, as a dependency tests can fix."""
-    return utcnow()
-
-
-Now = Annotated[datetime, Depends(request_time)]
 
 
 @router.get("/verify/{token}", response_class=HTMLResponse)
@@ -92,19 +79,3 @@ def verify_submit(
         )
     complete_link(session, used, settings=settings, now=now)
     return render(request, "automations/verify.html", {"done": True})
-
-
-@router.get("/feeds/{brand_id}/{kind}.ics")
-def feed(
-    brand_id: RowId, kind: str, key: str, session: DbSession, settings: AppSettings, now: Now
-) -> Response:
-    """A brand's callbacks or appointments as text/calendar; the key is in the URL."""
-    brand = session.get(Brand, brand_id)
-    if brand is None or not check_key(settings.signing_key, kind, brand_id, key):
-        raise HTTPException(404, "no such feed; copy the feed link again from atdesk")
-    body = (
-        callbacks_feed(session, brand, now=now)
-        if kind == "callbacks"
-        else appointments_feed(session, brand, now=now)
-    )
-    return Response(body, media_type="text/calendar; charset=utf-8")

@@ -1,0 +1,27 @@
+"""Reading outbound automation jobs of the viewer's brands."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from atdesk.automations.engine.queries import within
+from atdesk.models import (
+    AutomationJob,
+)
+
+
+def list_jobs(
+    session: Session,
+    brand_ids: frozenset[int] | None,
+    *,
+    statuses: Sequence[str] = (),
+    limit: int = 200,
+) -> list[AutomationJob]:
+    """Outbound jobs, those waiting for a person first."""
+    query = within(select(AutomationJob), AutomationJob.brand_id, brand_ids)
+    if statuses:
+        query = query.where(AutomationJob.status.in_(list(statuses)))
+    return list(session.scalars(query.order_by(AutomationJob.id.desc()).limit(limit)))
