@@ -14,16 +14,15 @@ import numpy as np
 import pytest
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sqlalchemy import select
+from training.bot_eval import best_by_words
+from training.bot_scores import picks
 
-from atdesk.automations import bot_data
 from atdesk.automations.bot import actions as bot
 from atdesk.automations.bot.actions import decide
 from atdesk.automations.bot.knowledge import Article, KnowledgeIndex
 from atdesk.automations.bot.queries import bot_stats
 from atdesk.automations.bot.service import ArticleError, save_article
 from atdesk.automations.bot.words import STOP_WORDS
-from atdesk.automations.bot_eval import best_by_words
-from atdesk.automations.bot_scores import picks
 from atdesk.automations.engine.context import ActionContext
 from atdesk.automations.engine.settings import DEFAULT_BOT_THRESHOLD
 from atdesk.cases.service import auto_resolve
@@ -33,6 +32,7 @@ from atdesk.respond.tasks import AUTOMATION_USERNAME
 from atdesk.storage.session import transaction
 from tests.automations.helpers import TimedOutbox, automate, job_env, post, run_jobs
 from tests.factories import make_brand
+from training import bot_data
 
 STUDENT = (
     "Student discount",

@@ -2,7 +2,7 @@
 
 Word and meaning similarities live on different scales (unrelated texts share no word, yet
 their vectors are rarely orthogonal), so neither is a confidence by itself. A logistic blend
-fitted on held-out questions (`python -m atdesk.automations.bot_fit`) turns them into one
+fitted on held-out questions (`python -m training.bot_fit`) turns them into one
 number a threshold can mean: at 0.9, about nine answers in ten are right.
 """
 
@@ -36,7 +36,7 @@ class Calibration:
         return 1.0 / (1.0 + np.exp(-self.logits(words, nearest, centre)))
 
 
-# `python -m atdesk.automations.bot_fit` (2026-11-23): Bitext and BANKING77 calibration
+# `python -m training.bot_fit` (2026-11-23): Bitext and BANKING77 calibration
 # questions, complete and partial knowledge bases, CLINC150 oos_train. On the validation
 # questions, answers at 0.7-0.8 were right 76% of the time, at 0.9-1.0 96% (docs/benchmarks.md).
 CALIBRATION = Calibration(words=1.507, nearest=9.696, centre=4.402, bias=-10.628)

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
+from training.bot_data import Pair
 
 from atdesk.automations.bot.knowledge import Match
-from atdesk.automations.bot_data import Pair
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]

@@ -7,7 +7,7 @@ questions of a missing article must then be handed over), and CLINC150's out-of-
 queries as a quarter of every set. The default threshold is the lowest one at which, on
 every validation set, the bot answers no more wrongly than TF-IDF did at 0.55.
 
-    python -m atdesk.automations.bot_fit [--data-dir ../shared/data]
+    python -m training.bot_fit [--data-dir ../shared/data]
 """
 
 from __future__ import annotations
@@ -20,13 +20,13 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 from sklearn.linear_model import LogisticRegression
+from training.bot_data import Pair, QuestionSet
+from training.bot_scores import Picks
 
-from atdesk.automations import bot_data
 from atdesk.automations.bot.confidence import Calibration
 from atdesk.automations.bot.knowledge import Article, KnowledgeIndex, Signals
-from atdesk.automations.bot_data import Pair, QuestionSet
-from atdesk.automations.bot_scores import Picks
 from atdesk.config import Settings
+from training import bot_data
 
 OLD_THRESHOLD = 0.55
 GRID = tuple(round(0.5 + 0.05 * step, 2) for step in range(10))

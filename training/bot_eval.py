@@ -8,7 +8,7 @@ were never distilled on; CLINC150's out-of-scope test queries ask what no articl
 For each threshold the report gives the share answered with the right article (what the
 bot resolves alone), answered with a wrong one (the harm), and handed to a person.
 
-    python -m atdesk.automations.bot_eval [--data-dir ../shared/data] [--questions 5 10]
+    python -m training.bot_eval [--data-dir ../shared/data] [--questions 5 10]
 """
 
 from __future__ import annotations
@@ -20,13 +20,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from training.bot_data import Pair, QuestionSet
+from training.bot_scores import Picks, picks
 
-from atdesk.automations import bot_data
 from atdesk.automations.bot.knowledge import KnowledgeIndex, Match, clean_question
-from atdesk.automations.bot_data import Pair, QuestionSet
-from atdesk.automations.bot_scores import Picks, picks
 from atdesk.automations.engine.settings import DEFAULT_BOT_THRESHOLD
 from atdesk.config import Settings
+from training import bot_data
 
 OLD_DEFAULT = 0.55
 OLD_THRESHOLDS = (0.35, 0.45, 0.5, 0.55, 0.6)
