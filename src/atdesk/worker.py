@@ -15,16 +15,22 @@ from datetime import timedelta
 
 import httpx
 
+import atdesk.automations.appointments.rescheduling
+import atdesk.automations.bot.actions
+import atdesk.automations.callbacks.actions
+import atdesk.automations.cityreports.actions
 import atdesk.automations.cityreports.tasks
-import atdesk.automations.identity
 import atdesk.automations.outbound.tasks
+import atdesk.automations.outbound.verification
 import atdesk.respond.tasks
 import atdesk.surveys.tasks
+from atdesk.automations.engine.hooks import REPLY_HANDLERS, WARMUPS
 from atdesk.automations.engine.stage import case_events_handler, inbound_handler
 from atdesk.cases.service import auto_resolve
 from atdesk.config import Settings
 from atdesk.connectors.observer import BufferedObserver
 from atdesk.connectors.runtime import ConnectorRuntime
+from atdesk.customers.identity import IDENTIFIED
 from atdesk.jobs.queue import HANDLERS, JobEnv, run_due_jobs
 from atdesk.models.base import utcnow
 from atdesk.pipeline import runner
@@ -42,12 +48,20 @@ log = logging.getLogger(__name__)
 # Every module that registers job handlers, imported once so the job runner knows all kinds.
 JOB_MODULES = (
     atdesk.automations.cityreports.tasks,
-    atdesk.automations.identity,
+    atdesk.automations.outbound.verification,
     atdesk.respond.tasks,
     atdesk.automations.outbound.tasks,
     atdesk.surveys.tasks,
 )
 KINDS = sorted(HANDLERS)
+# Every automations module that plugs into the engine (reply handlers, batch warm-ups) or waits
+# for a customer's identity (customers.identity listeners); the engine never imports them.
+ACTION_MODULES = (
+    atdesk.automations.callbacks.actions,
+    atdesk.automations.appointments.rescheduling,
+    atdesk.automations.bot.actions,
+    atdesk.automations.cityreports.actions,
+)
 
 JOB_TIMEOUT_S = 10.0
 AUTO_RESOLVE_EVERY_S = 300.0
@@ -60,6 +74,9 @@ def wire() -> None:
     runner.add_before_route(record_answers)
     outboxes.SEND_RECORDER.set(BufferedObserver)
     assert KINDS, "job handlers are registered by importing atdesk.worker"
+    assert REPLY_HANDLERS, "reply handlers are registered by importing ACTION_MODULES"
+    assert WARMUPS, "batch warm-ups are registered by importing ACTION_MODULES"
+    assert IDENTIFIED, "what waits for a customer's identity registers from ACTION_MODULES"
 
 
 class AutomationRunner:

@@ -22,7 +22,6 @@ from atdesk.automations.bot.actions import decide
 from atdesk.automations.bot.knowledge import Article, KnowledgeIndex
 from atdesk.automations.bot.queries import bot_stats
 from atdesk.automations.bot.service import ArticleError, save_article
-from atdesk.automations.bot.words import STOP_WORDS
 from atdesk.automations.engine.context import ActionContext
 from atdesk.automations.engine.settings import DEFAULT_BOT_THRESHOLD
 from atdesk.cases.service import auto_resolve
@@ -30,6 +29,7 @@ from atdesk.config import Settings
 from atdesk.models import BotDecision, Case, CaseTag, Post, User
 from atdesk.respond.tasks import AUTOMATION_USERNAME
 from atdesk.storage.session import transaction
+from atdesk.triage.lexicon import STOP_WORDS
 from tests.automations.helpers import TimedOutbox, automate, job_env, post, run_jobs
 from tests.factories import make_brand
 from training import bot_data

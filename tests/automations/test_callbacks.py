@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 
 from atdesk.automations.callbacks.service import CallbackError, claim, record_call, reschedule
 from atdesk.automations.engine.settings import brand_config, update_brand_settings
-from atdesk.automations.identity import complete_link
 from atdesk.config import Settings
+from atdesk.customers.identity import complete_link
 from atdesk.customers.service import CustomerError, create_customer, link_handle
 from atdesk.customers.verification import open_link, redeem
 from atdesk.domain.networks import Network

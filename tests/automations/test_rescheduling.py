@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from atdesk.automations.identity import complete_link
 from atdesk.config import Settings
+from atdesk.customers.identity import complete_link
 from atdesk.customers.service import CustomerError, create_customer, link_handle
 from atdesk.customers.verification import redeem
 from atdesk.domain.networks import Network

@@ -24,7 +24,6 @@ from atdesk.automations.bot import actions as bot
 from atdesk.automations.bot import knowledge
 from atdesk.automations.bot.knowledge import Article, KnowledgeIndex
 from atdesk.automations.bot.service import save_article
-from atdesk.automations.engine import stage
 from atdesk.automations.engine.stage import CaseEventsHandler, inbound_handler
 from atdesk.channels.base import Sent
 from atdesk.config import Settings
@@ -407,7 +406,6 @@ def slow_index(monkeypatch: pytest.MonkeyPatch) -> Gate:
     monkeypatch.setattr(knowledge, "KnowledgeIndex", SlowIndex)
     fresh = knowledge._IndexCache()
     monkeypatch.setattr(knowledge, "INDEXES", fresh)
-    monkeypatch.setattr(stage, "INDEXES", fresh)
     monkeypatch.setattr(bot, "INDEXES", fresh)
     SlowIndex.gate = Gate()
     return SlowIndex.gate

@@ -8,8 +8,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse
 
-from atdesk.automations.identity import complete_link
 from atdesk.config import Settings
+from atdesk.customers.identity import complete_link
 from atdesk.customers.service import CustomerError
 from atdesk.customers.verification import open_link, redeem
 from atdesk.integrations.identity import VerificationError

@@ -33,12 +33,15 @@ from atdesk.automations.appointments.visit_question import (
     take_answer,
 )
 from atdesk.automations.engine.context import ActionContext, Outcome
+from atdesk.automations.engine.hooks import reply_handler
 from atdesk.automations.engine.rules import RescheduleAction
 from atdesk.automations.engine.settings import BrandConfig
 from atdesk.automations.outbound.handoff import hand_over
 from atdesk.automations.outbound.service import queue_message
+from atdesk.automations.outbound.verification import start_verification
 from atdesk.cases.calendar import CalendarError, parse_clock
 from atdesk.config import Settings
+from atdesk.customers.identity import on_identified
 from atdesk.integrations.appointments import (
     Booking,
     Chosen,
@@ -64,6 +67,7 @@ from atdesk.models import (
     AppointmentOffer,
     AppointmentResource,
     Author,
+    Customer,
     Post,
     RuleRun,
 )
@@ -157,8 +161,6 @@ def offer_reschedule(ctx: ActionContext, action: RescheduleAction) -> Outcome:
         return Outcome(name, "skipped", f"offer {existing.id} already sent")
     customer = ctx.customer
     if customer is None:
-        from atdesk.automations.identity import start_verification
-
         done = start_verification(ctx, purpose="reschedule your visit")
         if not ctx.post.direct:
             queue_message(
@@ -543,3 +545,26 @@ def resume_reschedules(
         ):
             count += rerun_waiting(session, run, "offer_reschedule", settings=settings, now=now)
     return count
+
+
+@on_identified(order=20)
+def resume_after_identified(
+    session: Session,
+    *,
+    author: Author,
+    customer: Customer,
+    settings: Settings,
+    now: datetime | None = None,
+) -> None:
+    """Reschedule requests that waited for this author's identity run now (after callbacks)."""
+    resume_reschedules(session, author=author, settings=settings, now=now)
+
+
+@reply_handler("reschedule-answer", order=10)
+def answer_open_offer(ctx: ActionContext) -> Outcome | None:
+    """A post that answers an open slot offer is the customer's pick: act on it, no rules."""
+    offer = open_offer_for(ctx.session, ctx.post, ctx.post.author)
+    if offer is None:
+        return None
+    ctx.follow_up_of = offer.post_id  # the answer's messages follow up the offer
+    return answer_offer(ctx, offer)

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from atdesk.automations.bot.words import STOP_WORDS
 from atdesk.integrations.appointments import DayRequest
 from atdesk.triage.datetimes import Resolved, find_datetimes
+from atdesk.triage.lexicon import STOP_WORDS
 
 # Service words a customer uses for a kind of visit; a brand's own kinds are added to them.
 KIND_WORDS = frozenset([

@@ -7,12 +7,15 @@ cases the bot resolved without a human can be measured honestly."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from atdesk.automations.bot.knowledge import INDEXES, Match
 from atdesk.automations.engine.context import ActionContext, Outcome
+from atdesk.automations.engine.hooks import reply_handler, warmup
 from atdesk.automations.outbound.handoff import hand_over
 from atdesk.automations.outbound.service import queue_message
 from atdesk.models import BotDecision
@@ -128,6 +131,7 @@ def _record(ctx: ActionContext, decision: Decision, *, outcome: str | None = Non
     ctx.session.flush()
 
 
+@reply_handler("bot-follow-up", order=20)
 def follow_up(ctx: ActionContext) -> Outcome | None:
     """A customer the bot answered writes again asking for a person: hand over, with why."""
     answered = ctx.session.scalar(
@@ -142,3 +146,16 @@ def follow_up(ctx: ActionContext) -> Outcome | None:
     _record(ctx, Decision(False, "the customer asked for a person after the bot's answer"))
     hand_over(ctx.session, ctx.case, "bot: the customer asked for a person", actor="bot")
     return Outcome("bot_follow_up", "handed_off", "the customer asked for a person")
+
+
+@warmup
+def index_brands(session: Session, brand_ids: Sequence[int]) -> Callable[[], None]:
+    """Read the brands' articles in the batch's read transaction; build their indexes (word
+    vectors for every phrasing) after it closes, so the write transaction only looks up."""
+    snapshots = [INDEXES.snapshot(session, brand_id) for brand_id in brand_ids]
+
+    def build() -> None:
+        for snapshot in snapshots:
+            INDEXES.build(snapshot)
+
+    return build

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from atdesk.automations.bot.confidence import CALIBRATION, Calibration, FloatMatrix
 from atdesk.automations.bot.meaning import MeaningSimilarity
 from atdesk.automations.bot.words import WordSimilarity
+from atdesk.automations.engine.hooks import NotPrepared
 from atdesk.models import KbArticle
 from atdesk.triage.features import STATIC_VECTORS_FILE, shipped_static_vectors
 from atdesk.triage.static_vectors import StaticVectors
@@ -132,7 +133,7 @@ class KnowledgeIndex:
         ]
 
 
-class NotBuilt(LookupError):
+class NotBuilt(NotPrepared):
     """A brand's index was wanted as already built (a staged caller built it before its write
     transaction, ADR 78), but its articles changed since."""
 

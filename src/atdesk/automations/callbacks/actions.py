@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -15,19 +16,22 @@ from sqlalchemy.orm import Session
 from atdesk.automations.callbacks.service import (
     AWAITING_VERIFICATION,
     QUEUED,
-    _audit,
+    audit_callback,
     queue_dialer_event,
 )
 from atdesk.automations.engine.context import ActionContext, Outcome
-from atdesk.automations.engine.settings import BrandConfig
-from atdesk.automations.outbound.service import queue_message
+from atdesk.automations.engine.settings import BrandConfig, brand_config
+from atdesk.automations.outbound.service import queue_message, queue_text
+from atdesk.automations.outbound.verification import start_verification
+from atdesk.config import Settings
+from atdesk.customers.identity import on_identified
 from atdesk.integrations.callbacks import (
     CallbackEventType,
     CallbackWindow,
     next_business_window,
     resolve_callback_window,
 )
-from atdesk.models import Callback, Customer
+from atdesk.models import Author, Brand, Callback, Customer, Post
 
 _MENTION = re.compile(r"(?<![\w@])@[\w.\-]+(?:@[\w.\-]+)?")
 
@@ -77,7 +81,7 @@ def request_callback(ctx: ActionContext) -> Outcome:
     )
     ctx.session.add(callback)
     ctx.session.flush()
-    _audit(ctx.session, callback, "callback.requested", ctx.actor)
+    audit_callback(ctx.session, callback, "callback.requested", ctx.actor)
     when = window.describe(ctx.config.tz)
     if ready:
         queue_dialer_event(ctx.session, callback, CallbackEventType.REQUESTED, ctx.config)
@@ -88,8 +92,6 @@ def request_callback(ctx: ActionContext) -> Outcome:
         )
         queue_message(ctx, text, private=False, purpose="callback-ack")
         return Outcome("create_callback", "done", f"queued for {when}", {"callback": callback.id})
-    from atdesk.automations.identity import start_verification
-
     started = start_verification(ctx, purpose="arrange your callback")
     text = (
         f"Thanks {ctx.first_name}, we'd be glad to call you. We've sent you a private "
@@ -123,9 +125,49 @@ def resume_after_verification(
         callback.customer_id = customer.id
         callback.status = QUEUED
         callback.revision += 1
-        _audit(session, callback, "callback.verified", "verification")
+        audit_callback(session, callback, "callback.verified", "verification")
         queue_dialer_event(
             session, callback, CallbackEventType.REQUESTED, config_of(callback.brand_id)
         )
     session.flush()
     return waiting
+
+
+@on_identified(order=10)
+def resume_callbacks(
+    session: Session,
+    *,
+    author: Author,
+    customer: Customer,
+    settings: Settings,
+    now: datetime | None = None,
+) -> None:
+    """Callbacks that waited for this author's identity join the queue, and the customer is
+    told when we will call (before any reschedule resumes: order 10)."""
+    configs: dict[int, BrandConfig] = {}
+
+    def config_of(brand_id: int) -> BrandConfig:
+        if brand_id not in configs:
+            brand = session.get(Brand, brand_id)
+            assert brand is not None
+            configs[brand_id] = brand_config(session, brand, settings)
+        return configs[brand_id]
+
+    resumed = resume_after_verification(
+        session, author_id=author.id, customer=customer, config_of=config_of
+    )
+    for callback in resumed:
+        post = session.get(Post, callback.post_id) if callback.post_id else None
+        if post is None or callback.case_id is None:
+            continue
+        config = config_of(callback.brand_id)
+        when = CallbackWindow(callback.window_start, callback.window_end, True).describe(config.tz)
+        queue_text(
+            session,
+            post=post,
+            case_id=callback.case_id,
+            brand_id=callback.brand_id,
+            text=f"Thanks, that's confirmed. We'll call you {when} on the number on your record.",
+            private=True,
+            purpose="callback-confirmed",
+        )

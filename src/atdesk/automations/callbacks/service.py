@@ -62,9 +62,10 @@ def queue_dialer_event(
     )
 
 
-def _audit(
+def audit_callback(
     session: Session, callback: Callback, action: str, actor: User | str, **extra: object
 ) -> None:
+    """Each change to a callback goes into its case's audit trail, with the window it is in."""
     after = {
         "callback_id": callback.id,
         "status": callback.status,
@@ -111,7 +112,7 @@ def claim(
     callback.claimed_by_id = user.id
     callback.claimed_at = now or utcnow()
     session.flush()
-    _audit(session, callback, "callback.claimed", user)
+    audit_callback(session, callback, "callback.claimed", user)
     return QueueChange(callback, f"You have callback {callback.id}.")
 
 
@@ -123,7 +124,7 @@ def release(session: Session, callback: Callback, user: User) -> QueueChange:
     callback.claimed_by_id = None
     callback.claimed_at = None
     session.flush()
-    _audit(session, callback, "callback.released", user)
+    audit_callback(session, callback, "callback.released", user)
     return QueueChange(callback, f"Callback {callback.id} is back in the queue.")
 
 
@@ -163,7 +164,7 @@ def record_call(
         callback.status = QUEUED
         event = CallbackEventType.UPDATED
     session.flush()
-    _audit(session, callback, f"callback.{outcome}", user, notes=notes.strip()[:200])
+    audit_callback(session, callback, f"callback.{outcome}", user, notes=notes.strip()[:200])
     queue_dialer_event(session, callback, event, config)
     if outcome == "wrong_number" and callback.case_id is not None:
         from atdesk.automations.outbound.handoff import hand_over
@@ -202,7 +203,7 @@ def reschedule(
         callback.status = QUEUED
         callback.claimed_by_id = None
     session.flush()
-    _audit(session, callback, "callback.rescheduled", user)
+    audit_callback(session, callback, "callback.rescheduled", user)
     queue_dialer_event(session, callback, CallbackEventType.UPDATED, config)
     window = CallbackWindow(start, end, True, "")
     return QueueChange(callback, f"Callback {callback.id} moved to {window.describe(config.tz)}.")

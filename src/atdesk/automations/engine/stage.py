@@ -20,12 +20,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from atdesk.audit import service as audit
-from atdesk.automations.appointments.rescheduling import answer_offer, open_offer_for
-from atdesk.automations.bot.actions import follow_up as bot_follow_up
-from atdesk.automations.bot.knowledge import INDEXES, NotBuilt
 from atdesk.automations.engine.actions import run_action
 from atdesk.automations.engine.context import ActionContext, Outcome, facts_of
 from atdesk.automations.engine.evaluation import LoadedRule, evaluate_rules, held_reason
+from atdesk.automations.engine.hooks import REPLY_HANDLERS, WARMUPS, NotPrepared
 from atdesk.automations.engine.queries import loaded_rules, spec_of
 from atdesk.automations.engine.service import install_defaults
 from atdesk.automations.engine.settings import BrandConfig, brand_config
@@ -137,12 +135,10 @@ class CaseEventsHandler:
     def prepare(self, database_url: str, payloads: list[dict[str, Any]]) -> Handler:
         """Read the batch's brands and their articles, then index them outside any transaction."""
         with transaction(database_url) as session:
-            snapshots = [
-                INDEXES.snapshot(session, brand_id)
-                for brand_id in _brands_of(session, _post_ids(payloads))
-            ]
-        for snapshot in snapshots:
-            INDEXES.build(snapshot)
+            brand_ids = _brands_of(session, _post_ids(payloads))
+            builds = [prepare_batch(session, brand_ids) for prepare_batch in WARMUPS]
+        for build in builds:
+            build()
         return lambda session, claimed: self._store(session, claimed, prepared=True)
 
     def __call__(self, session: Session, payloads: list[dict[str, Any]]) -> None:
@@ -158,7 +154,7 @@ class CaseEventsHandler:
                 now=self.clock(),
                 prepared=prepared,
             )
-        except NotBuilt as exc:  # articles edited since `prepare`: roll back, prepare again
+        except NotPrepared as exc:  # e.g. articles edited since `prepare`: roll back, again
             raise Stale(str(exc)) from None
 
 
@@ -260,15 +256,11 @@ def _automate(session: Session, post: Post, brands: _Brands, now: datetime) -> P
         now=now,
         prepared=brands.prepared,
     )
-    offer = open_offer_for(session, post, post.author)
-    if offer is not None:
-        mark.handled_by = "reschedule-answer"
-        ctx.follow_up_of = offer.post_id  # the answer's messages follow up the offer
-        return PostRun(post.id, mark.handled_by, [answer_offer(ctx, offer)])
-    handed = bot_follow_up(ctx)
-    if handed is not None:
-        mark.handled_by = "bot-follow-up"
-        return PostRun(post.id, mark.handled_by, [handed])
+    for reply in REPLY_HANDLERS:  # an answer to an open offer, a follow-up to the bot, ...
+        handled = reply.handle(ctx)
+        if handled is not None:
+            mark.handled_by = reply.handled_by
+            return PostRun(post.id, mark.handled_by, [handled])
     run = PostRun(post.id, "rules")
     facts = facts_of(post, post.author, ctx.config)
     evaluations = evaluate_rules(brands.rules(brand), facts)

@@ -1,5 +1,6 @@
-"""Knowing who wrote: the brand's CRM first (when it has a lookup webhook), else a signed link
-by DM; what waited for the answer (a callback, a reschedule) then carries on."""
+"""Asking who wrote: the brand's CRM first (when it has a lookup webhook), else a signed link
+by DM; once bound, customers.identity tells whatever waited for the answer (a callback, a
+reschedule)."""
 
 from __future__ import annotations
 
@@ -7,25 +8,23 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from atdesk.automations.engine.context import ActionContext
 from atdesk.automations.engine.settings import BrandConfig, brand_config
 from atdesk.automations.outbound.service import queue_text
 from atdesk.config import Settings
-from atdesk.customers.service import CustomerError, create_customer, link_handle, update_customer
-from atdesk.customers.verification import PendingLink, issue_link, record_for
-from atdesk.domain.networks import Network
+from atdesk.customers.identity import bind_crm_record, emit_identified
+from atdesk.customers.service import CustomerError
+from atdesk.customers.verification import issue_link, record_for
 from atdesk.domain.retry import next_retry_delay
 from atdesk.integrations.identity import (
-    CrmCustomer,
     CustomerFound,
     LookupFailed,
     lookup_customer,
 )
 from atdesk.jobs import queue as jobs
-from atdesk.models import Author, Brand, Case, Customer, IdentityVerification, Post
+from atdesk.models import Author, Brand, IdentityVerification, Post
 
 CRM_JOB = "crm.lookup"
 
@@ -90,29 +89,6 @@ def send_link(
     return issued.verification
 
 
-def bind_crm_record(session: Session, record: CrmCustomer, author: Author) -> Customer:
-    """Store what the brand's CRM knows and link the handle to that record."""
-    customer = session.scalar(select(Customer).where(Customer.external_id == record.external_id))
-    fields = {"name": record.name, "email": record.email, "phone": record.phone}
-    if customer is None:
-        customer = create_customer(
-            session,
-            name=record.name or author.name or author.handle,
-            email=record.email,
-            phone=record.phone,
-            external_id=record.external_id,
-            actor="crm",
-        )
-    else:
-        update_customer(session, customer, {k: v for k, v in fields.items() if v}, actor="crm")
-    link_handle(
-        session, customer, Network(author.network), author.handle, actor="crm", source="crm"
-    )
-    author.customer_id = customer.id
-    session.flush()
-    return customer
-
-
 @dataclass(frozen=True, slots=True)
 class _Lookup:
     url: str
@@ -163,7 +139,7 @@ def run_crm_lookup(job: jobs.JobView, env: jobs.JobEnv) -> jobs.JobOutcome:
             except CustomerError:
                 _fallback(job, env)(session)
                 return
-            after_identified(
+            emit_identified(
                 session, author=author, customer=customer, settings=env.settings, now=env.now()
             )
 
@@ -195,65 +171,3 @@ def _fallback(job: jobs.JobView, env: jobs.JobEnv) -> Callable[[Session], None]:
         )
 
     return effect
-
-
-def after_identified(
-    session: Session,
-    *,
-    author: Author,
-    customer: Customer,
-    settings: Settings,
-    now: datetime | None = None,
-) -> None:
-    """Everything that waited for this author's identity carries on (at `now`, the clock
-    unless given), and they are told."""
-    from atdesk.automations.callbacks.actions import resume_after_verification
-
-    configs: dict[int, BrandConfig] = {}
-
-    def config_of(brand_id: int) -> BrandConfig:
-        if brand_id not in configs:
-            brand = session.get(Brand, brand_id)
-            assert brand is not None
-            configs[brand_id] = brand_config(session, brand, settings)
-        return configs[brand_id]
-
-    resumed = resume_after_verification(
-        session, author_id=author.id, customer=customer, config_of=config_of
-    )
-    for callback in resumed:
-        post = session.get(Post, callback.post_id) if callback.post_id else None
-        if post is None or callback.case_id is None:
-            continue
-        config = config_of(callback.brand_id)
-        from atdesk.integrations.callbacks import CallbackWindow
-
-        when = CallbackWindow(callback.window_start, callback.window_end, True).describe(config.tz)
-        queue_text(
-            session,
-            post=post,
-            case_id=callback.case_id,
-            brand_id=callback.brand_id,
-            text=f"Thanks, that's confirmed. We'll call you {when} on the number on your record.",
-            private=True,
-            purpose="callback-confirmed",
-        )
-    from atdesk.automations.appointments.rescheduling import resume_reschedules
-
-    resume_reschedules(session, author=author, settings=settings, now=now)
-
-
-def complete_link(
-    session: Session, pending: PendingLink, *, settings: Settings, now: datetime | None = None
-) -> None:
-    """After the customer used their link: carry on with what waited for it."""
-    if pending.author is not None:
-        after_identified(
-            session, author=pending.author, customer=pending.customer, settings=settings, now=now
-        )
-    case_id = pending.verification.case_id
-    if case_id is not None:
-        case = session.get(Case, case_id)
-        if case is not None and case.customer_id is None:
-            case.customer_id = pending.customer.id
-    session.flush()
