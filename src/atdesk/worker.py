@@ -20,11 +20,15 @@ import atdesk.automations.bot.actions
 import atdesk.automations.callbacks.actions
 import atdesk.automations.cityreports.actions
 import atdesk.automations.cityreports.tasks
+import atdesk.automations.engine.actions
+import atdesk.automations.outbound.actions
 import atdesk.automations.outbound.tasks
 import atdesk.automations.outbound.verification
 import atdesk.respond.tasks
 import atdesk.surveys.tasks
+from atdesk.automations.engine.actions import ACTIONS
 from atdesk.automations.engine.hooks import REPLY_HANDLERS, WARMUPS
+from atdesk.automations.engine.rules import ACTION_TYPES
 from atdesk.automations.engine.stage import case_events_handler, inbound_handler
 from atdesk.cases.service import auto_resolve
 from atdesk.config import Settings
@@ -54,9 +58,11 @@ JOB_MODULES = (
     atdesk.surveys.tasks,
 )
 KINDS = sorted(HANDLERS)
-# Every automations module that plugs into the engine (reply handlers, batch warm-ups) or waits
+# Every automations module that plugs into the engine (@action, reply handlers, warm-ups) or waits
 # for a customer's identity (customers.identity listeners); the engine never imports them.
 ACTION_MODULES = (
+    atdesk.automations.engine.actions,
+    atdesk.automations.outbound.actions,
     atdesk.automations.callbacks.actions,
     atdesk.automations.appointments.rescheduling,
     atdesk.automations.bot.actions,
@@ -74,6 +80,8 @@ def wire() -> None:
     runner.add_before_route(record_answers)
     outboxes.SEND_RECORDER.set(BufferedObserver)
     assert KINDS, "job handlers are registered by importing atdesk.worker"
+    missing = set(ACTION_TYPES) - set(ACTIONS)
+    assert not missing, f"no @action registered for {sorted(missing)}; see ACTION_MODULES"
     assert REPLY_HANDLERS, "reply handlers are registered by importing ACTION_MODULES"
     assert WARMUPS, "batch warm-ups are registered by importing ACTION_MODULES"
     assert IDENTIFIED, "what waits for a customer's identity registers from ACTION_MODULES"

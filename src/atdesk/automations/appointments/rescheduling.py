@@ -32,6 +32,7 @@ from atdesk.automations.appointments.visit_question import (
     slot_limit,
     take_answer,
 )
+from atdesk.automations.engine.actions import action
 from atdesk.automations.engine.context import ActionContext, Outcome
 from atdesk.automations.engine.hooks import reply_handler
 from atdesk.automations.engine.rules import RescheduleAction
@@ -151,6 +152,7 @@ def search_day(
     )
 
 
+@action("offer_reschedule", RescheduleAction, describe=lambda ctx, a: describe_reschedule(ctx, a))
 def offer_reschedule(ctx: ActionContext, action: RescheduleAction) -> Outcome:
     """Find slots on the day asked for (or the first day with room) and offer them by DM."""
     name = "offer_reschedule"
@@ -568,3 +570,37 @@ def answer_open_offer(ctx: ActionContext) -> Outcome | None:
         return None
     ctx.follow_up_of = offer.post_id  # the answer's messages follow up the offer
     return answer_offer(ctx, offer)
+
+
+def describe_reschedule(ctx: ActionContext, action: RescheduleAction) -> str:
+    """The visit that would move and the slots offered, or why a person is needed."""
+    customer = ctx.customer
+    if customer is None:
+        return "send a verification link by DM, then offer slots"
+    choice = choose_visit(ctx, customer)
+    if isinstance(choice.result, NoMatch):
+        return f"hand to a person: {choice.result.reason}"
+    if isinstance(choice.result, Ambiguous):
+        return f"ask by DM which visit to move: {choice.result.reason}"
+    visit = choice.appointment()
+    assert visit is not None
+    duration = visit.end_at - visit.start_at
+    asked = choice.asked
+    result = (
+        search_day(
+            ctx.session,
+            visit,
+            ctx.config,
+            day=asked.day,
+            within=asked.within,
+            now=ctx.now,
+            limit=action.limit,
+            duration=duration,
+        )
+        if asked is not None
+        else first_free_day(ctx, visit, action.limit, duration)
+    )
+    if isinstance(result, NoAvailability):
+        return f"say there is no free time and hand to a person: {result.reason}"
+    options = render_offer(result).splitlines()[1:-1]
+    return "offer by DM: " + "; ".join(options)

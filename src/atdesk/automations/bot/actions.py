@@ -14,8 +14,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from atdesk.automations.bot.knowledge import INDEXES, Match
+from atdesk.automations.engine.actions import action
 from atdesk.automations.engine.context import ActionContext, Outcome
 from atdesk.automations.engine.hooks import reply_handler, warmup
+from atdesk.automations.engine.rules import BotAnswerAction
 from atdesk.automations.outbound.handoff import hand_over
 from atdesk.automations.outbound.service import queue_message
 from atdesk.models import BotDecision
@@ -89,6 +91,20 @@ def decide(ctx: ActionContext, threshold: float) -> Decision:
 def _why(match: Match) -> str:
     """The similarities behind a confidence, so a person can see why the bot was (un)sure."""
     return f" (words {match.words:.2f}, meaning {match.meaning:.2f})"
+
+
+def describe_bot(ctx: ActionContext, action: BotAnswerAction) -> str:
+    """The article the bot would answer from, or why it would hand over."""
+    decision = decide(ctx, action.threshold or ctx.config.bot_threshold)
+    if decision.answer:
+        return f"answer as the bot from {decision.reason}"
+    return f"hand to a person: {decision.reason}"
+
+
+@action("bot_answer", BotAnswerAction, describe=describe_bot)
+def answer(ctx: ActionContext, action: BotAnswerAction) -> Outcome:
+    """Answer from the knowledge base at the rule's threshold, else the brand's."""
+    return bot_answer(ctx, action.threshold or ctx.config.bot_threshold)
 
 
 def bot_answer(ctx: ActionContext, threshold: float) -> Outcome:

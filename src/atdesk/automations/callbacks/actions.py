@@ -19,7 +19,9 @@ from atdesk.automations.callbacks.service import (
     audit_callback,
     queue_dialer_event,
 )
+from atdesk.automations.engine.actions import action
 from atdesk.automations.engine.context import ActionContext, Outcome
+from atdesk.automations.engine.rules import CallbackAction
 from atdesk.automations.engine.settings import BrandConfig, brand_config
 from atdesk.automations.outbound.service import queue_message, queue_text
 from atdesk.automations.outbound.verification import start_verification
@@ -171,3 +173,19 @@ def resume_callbacks(
             private=True,
             purpose="callback-confirmed",
         )
+
+
+def describe_callback(ctx: ActionContext, action: CallbackAction) -> str:
+    """The window the callback would be queued for, and whether a link goes first."""
+    window, passed = callback_window(ctx)
+    when = window.describe(ctx.config.tz) + (" (named time passed)" if passed else "")
+    customer = ctx.customer
+    if customer is not None and customer.phone:
+        return f"queue a callback {when} to the number on {customer.name or 'the record'}"
+    return f"send a verification link by DM, then queue a callback {when}"
+
+
+@action("create_callback", CallbackAction, describe=describe_callback)
+def create_callback(ctx: ActionContext, action: CallbackAction) -> Outcome:
+    """Queue a phone callback in the window the customer asked for."""
+    return request_callback(ctx)

@@ -8,7 +8,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from atdesk.audit import service as audit
+from atdesk.automations.engine.actions import action
 from atdesk.automations.engine.context import ActionContext, Outcome
+from atdesk.automations.engine.rules import Open311Action
 from atdesk.jobs import queue as jobs
 from atdesk.models import Open311Report
 
@@ -20,6 +22,24 @@ SUBMITTED = "submitted"
 PENDING_TOKEN = "pending_token"  # noqa: S105 (a status name, not a secret)
 CLOSED = "closed"
 NEEDS_HUMAN = "needs_human"
+
+
+def describe_open311(ctx: ActionContext, action: Open311Action) -> str:
+    """Where the report would go and which location it would carry."""
+    if ctx.config.open311 is None:
+        return "nothing: no Open311 endpoint is configured"
+    where = (
+        f"lat {ctx.post.lat:.5f}, long {ctx.post.lon:.5f}"
+        if ctx.post.lat is not None and ctx.post.lon is not None
+        else ", ".join(ctx.entities.locations) or "no location (a person would be asked)"
+    )
+    return f"file with {ctx.config.open311.url} at {where}"
+
+
+@action("file_open311", Open311Action, describe=describe_open311)
+def open311_report(ctx: ActionContext, action: Open311Action) -> Outcome:
+    """File the report with the city's Open311 server."""
+    return file_report(ctx)
 
 
 def file_report(ctx: ActionContext) -> Outcome:

@@ -1,77 +1,103 @@
-"""Doing each rule action to a case, audited, through the services that own the change."""
+"""Doing each rule action to a case, audited, through the services that own the change.
+
+Each action type registers how it runs and how the dry run describes it (`@action`): the core
+case actions here, the others beside their sub-domain (outbound, callbacks, appointments, city
+reports, bot), so the engine never imports them; atdesk.worker imports every ACTION_MODULE.
+"""
 
 from __future__ import annotations
 
-import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
+from pydantic import BaseModel
 from sqlalchemy import func, select
 
 from atdesk.audit import service as audit
-from atdesk.automations.appointments.rescheduling import offer_reschedule
-from atdesk.automations.bot.actions import bot_answer
-from atdesk.automations.callbacks.actions import request_callback
-from atdesk.automations.cityreports.actions import file_report
 from atdesk.automations.engine.context import ActionContext, Outcome
 from atdesk.automations.engine.rules import (
     Action,
     AssignTeamAction,
-    AutoReplyAction,
-    BotAnswerAction,
-    CallbackAction,
     EscalateAction,
     HideAction,
-    MoveToDmAction,
-    Open311Action,
     PriorityAction,
-    RescheduleAction,
     TagAction,
-    WebhookAction,
 )
-from atdesk.automations.outbound.handoff import move_to_dm
-from atdesk.automations.outbound.service import queue_message
-from atdesk.automations.outbound.tasks import WEBHOOK_JOB
 from atdesk.cases.actions import add_tags, resolve_case, set_escalated, set_priority
 from atdesk.cases.service import snapshot
-from atdesk.jobs import queue as jobs
 from atdesk.models import Post, Team
+
+A = TypeVar("A", bound=BaseModel)
+
+
+@dataclass(frozen=True, slots=True)
+class ActionDef:
+    """How one action type runs, and how the dry run says what it would do."""
+
+    shape: type[BaseModel]
+    run: Callable[[ActionContext, Any], Outcome]
+    describe: Callable[[ActionContext, Any], str]
+
+
+ACTIONS: dict[str, ActionDef] = {}
+
+
+def action(
+    name: str, shape: type[A], *, describe: Callable[[ActionContext, A], str]
+) -> Callable[[Callable[[ActionContext, A], Outcome]], Callable[[ActionContext, A], Outcome]]:
+    """Register the run function of the action type `name` (its `type:` in a rule, validated
+    as `shape`) and how the dry run describes it."""
+
+    def register(
+        run: Callable[[ActionContext, A], Outcome],
+    ) -> Callable[[ActionContext, A], Outcome]:
+        ACTIONS[name] = ActionDef(shape, run, describe)
+        return run
+
+    return register
 
 
 def run_action(ctx: ActionContext, action: Action) -> Outcome:
     """Carry out one action for the context's post; the outcome says what happened."""
-    if isinstance(action, TagAction):
-        new = add_tags(ctx.session, ctx.case, action.tags, actor=ctx.actor)
-        return Outcome("tag", "done" if new else "skipped", ", ".join(new) or "already tagged")
-    if isinstance(action, PriorityAction):
-        changed = set_priority(ctx.session, ctx.case, action.priority, actor=ctx.actor)
-        return Outcome("set_priority", "done" if changed else "skipped", action.priority.value)
-    if isinstance(action, AssignTeamAction):
-        return _assign_team(ctx, action.team)
-    if isinstance(action, AutoReplyAction):
-        queued = queue_message(
-            ctx,
-            action.template.format(**ctx.template_values()),
-            private=ctx.post.direct,
-            purpose=f"auto-reply-{ctx.rule_id}",
-        )
-        if queued.job is None:
-            return Outcome("auto_reply", "skipped", queued.skipped)
-        return Outcome("auto_reply", "queued", "reply from template", {"job": queued.job.id})
-    if isinstance(action, MoveToDmAction):
-        return move_to_dm(ctx)
-    if isinstance(action, CallbackAction):
-        return request_callback(ctx)
-    if isinstance(action, RescheduleAction):
-        return offer_reschedule(ctx, action)
-    if isinstance(action, Open311Action):
-        return file_report(ctx)
-    if isinstance(action, BotAnswerAction):
-        return bot_answer(ctx, action.threshold or ctx.config.bot_threshold)
-    if isinstance(action, EscalateAction):
-        changed = set_escalated(ctx.session, ctx.case, True, actor=ctx.actor)
-        return Outcome("escalate", "done" if changed else "skipped", "escalated")
-    if isinstance(action, WebhookAction):
-        return _webhook(ctx, action)
-    assert isinstance(action, HideAction)
+    return ACTIONS[action.type].run(ctx, action)
+
+
+def describe_action(ctx: ActionContext, action: Action) -> str:
+    """What the action would do for this post, in words, without doing it."""
+    return ACTIONS[action.type].describe(ctx, action)
+
+
+@action("tag", TagAction, describe=lambda ctx, a: f"tag the case {', '.join(a.tags)}")
+def tag(ctx: ActionContext, action: TagAction) -> Outcome:
+    """Add the rule's tags to the case."""
+    new = add_tags(ctx.session, ctx.case, action.tags, actor=ctx.actor)
+    return Outcome("tag", "done" if new else "skipped", ", ".join(new) or "already tagged")
+
+
+@action("set_priority", PriorityAction, describe=lambda ctx, a: f"set priority {a.priority.value}")
+def priority(ctx: ActionContext, action: PriorityAction) -> Outcome:
+    """Set the case's priority (it then stays, as if set by hand)."""
+    changed = set_priority(ctx.session, ctx.case, action.priority, actor=ctx.actor)
+    return Outcome("set_priority", "done" if changed else "skipped", action.priority.value)
+
+
+@action("assign_team", AssignTeamAction, describe=lambda ctx, a: f"put the case in team {a.team}")
+def assign_team(ctx: ActionContext, action: AssignTeamAction) -> Outcome:
+    """Put the case in the named team's queue."""
+    return _assign_team(ctx, action.team)
+
+
+@action("escalate", EscalateAction, describe=lambda ctx, a: "escalate to supervisors")
+def escalate(ctx: ActionContext, action: EscalateAction) -> Outcome:
+    """Flag the case for supervisors."""
+    changed = set_escalated(ctx.session, ctx.case, True, actor=ctx.actor)
+    return Outcome("escalate", "done" if changed else "skipped", "escalated")
+
+
+@action("hide_noise", HideAction, describe=lambda ctx, a: "hide the post as noise")
+def hide(ctx: ActionContext, action: HideAction) -> Outcome:
+    """Hide the post as noise."""
     return _hide(ctx)
 
 
@@ -96,43 +122,6 @@ def _assign_team(ctx: ActionContext, name: str) -> Outcome:
         after=snapshot(ctx.case),
     )
     return Outcome("assign_team", "done", team.name)
-
-
-def _webhook(ctx: ActionContext, action: WebhookAction) -> Outcome:
-    """A signed event for the URL; the secret is read from the rule when it is sent."""
-    url_key = uuid.uuid5(uuid.NAMESPACE_URL, action.url).hex[:8]
-    event_id = f"rule-{ctx.rule_id}-post-{ctx.post.id}-{url_key}"
-    job = jobs.enqueue(
-        ctx.session,
-        kind=WEBHOOK_JOB,
-        key=f"{WEBHOOK_JOB}:{event_id}",
-        brand_id=ctx.brand.id,
-        case_id=ctx.case.id,
-        payload={
-            "target": "rule",
-            "rule_id": ctx.rule_id,
-            "url": action.url,
-            "event_id": event_id,
-            "type": "case.rule_matched",
-            "data": {
-                "rule": ctx.rule_name,
-                "case": {
-                    "id": ctx.case.id,
-                    "brand_id": ctx.case.brand_id,
-                    "status": ctx.case.status,
-                    "priority": ctx.case.priority,
-                    "intent": ctx.case.intent,
-                    "network": ctx.case.network,
-                },
-                "post": {
-                    "id": ctx.post.id,
-                    "network": ctx.post.network,
-                    "native_id": ctx.post.native_id,
-                },
-            },
-        },
-    )
-    return Outcome("webhook", "queued", action.url, {"job": job.id})
 
 
 def _hide(ctx: ActionContext) -> Outcome:
