@@ -46,7 +46,7 @@ from atdesk.surveys import pages as survey_pages
 from atdesk.ui.templating import add_chrome
 from atdesk.web import health
 from atdesk.web.bodylimits import BodyLimits
-from atdesk.web.errors import install_error_handlers
+from atdesk.web.errors import install_error_handlers, unknown_feeds
 from atdesk.web.proxies import ForwardedHeaders, TrustedProxies
 from atdesk.web.security import SecurityHeaders, SessionCookies, docs_page_policy
 from atdesk.web.storable_text import storable_text
@@ -126,6 +126,7 @@ def create_app(settings: Settings | None = None, *, outbox: Outbox | None = None
         customer_pages.router,
         callback_pages.feeds,
         appointment_pages.feeds,
+        unknown_feeds,
     ):
         app.include_router(automation_router)
     app.include_router(survey_pages.router)

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from http import HTTPStatus
 from urllib.parse import quote
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler, request_validation_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
@@ -20,6 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from atdesk.accounts.access import NotVisible
 from atdesk.accounts.deps import LoginRequired
 from atdesk.domain.errors import AppError
+from atdesk.domain.ids import RowId
 from atdesk.ui.templating import templates
 from atdesk.web.security import SECURITY_HEADERS
 
@@ -197,6 +198,18 @@ def on_crash(request: Request, _exc: Exception) -> Response:
     # This answer leaves outside the app's middleware, so it carries the headers itself.
     response.headers.update(dict(SECURITY_HEADERS))
     return response
+
+
+# Feed links of a kind no capability serves (each serves its own: callbacks, appointments)
+# answer like a wrong key, after the real feed routes are included.
+unknown_feeds = APIRouter(include_in_schema=False)
+
+
+@unknown_feeds.get("/feeds/{brand_id}/{kind}.ics")
+def unknown_feed(brand_id: RowId, kind: str, key: str) -> Response:
+    """No such feed: the same answer as a link with a wrong key, whatever the kind."""
+    del brand_id, kind, key
+    raise StarletteHTTPException(404, "no such feed; copy the feed link again from atdesk")
 
 
 def install_error_handlers(app: FastAPI) -> None:
