@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, status
+from fastapi import APIRouter
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -21,7 +21,6 @@ from atdesk.automations.engine.deps import (
     Limit,
     require_admin,
     require_visible,
-    unprocessable,
     viewed_brand,
 )
 from atdesk.automations.engine.queries import within
@@ -70,24 +69,19 @@ def post_appointment(session: DbSession, viewer: ApiViewer, body: AppointmentIn)
     """Book a visit (refused when the technician is busy)."""
     brand = viewed_brand(session, viewer, body.brand_id)
     customer = visible_customer(session, viewer.brand_ids, body.customer_id)
-    try:
-        visit = book.book(
-            session,
-            brand=brand,
-            customer=customer,
-            resource=_resource(session, viewer, body.resource_id),
-            kind=body.kind,
-            start=body.start_at,
-            end=body.end_at,
-            actor=viewer.user,
-            location=body.location,
-            notes=body.notes,
-            external_id=body.external_id,
-        )
-    except book.BookConflict as exc:
-        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
-    except book.BookError as exc:
-        raise unprocessable(exc) from None
+    visit = book.book(
+        session,
+        brand=brand,
+        customer=customer,
+        resource=_resource(session, viewer, body.resource_id),
+        kind=body.kind,
+        start=body.start_at,
+        end=body.end_at,
+        actor=viewer.user,
+        location=body.location,
+        notes=body.notes,
+        external_id=body.external_id,
+    )
     return appointments_out(session, [visit])[0]
 
 
@@ -112,19 +106,14 @@ def move_appointment(
     """Move a visit; its calendar entry is replaced (SEQUENCE + 1)."""
     visit = _visit(session, viewer, appointment_id)
     resource = _resource(session, viewer, body.resource_id) if body.resource_id else None
-    try:
-        book.move(
-            session,
-            visit,
-            start=body.start_at,
-            end=body.end_at,
-            actor=viewer.user,
-            resource=resource,
-        )
-    except book.BookConflict as exc:
-        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
-    except book.BookError as exc:
-        raise unprocessable(exc) from None
+    book.move(
+        session,
+        visit,
+        start=body.start_at,
+        end=body.end_at,
+        actor=viewer.user,
+        resource=resource,
+    )
     return appointments_out(session, [visit])[0]
 
 
@@ -153,10 +142,7 @@ def post_resource(session: DbSession, viewer: ApiViewer, body: ResourceIn) -> Re
     """Add a technician (admins)."""
     require_admin(viewer)
     brand = viewed_brand(session, viewer, body.brand_id)
-    try:
-        row = book.save_resource(
-            session, brand, name=body.name, hours=body.hours, kinds=body.kinds, actor=viewer.user
-        )
-    except book.BookError as exc:
-        raise unprocessable(exc) from None
+    row = book.save_resource(
+        session, brand, name=body.name, hours=body.hours, kinds=body.kinds, actor=viewer.user
+    )
     return ResourceOut.model_validate(row)

@@ -13,12 +13,7 @@ from atdesk.accounts.deps import PageViewer
 from atdesk.automations.appointments import service as book
 from atdesk.automations.appointments.queries import appointments_feed, list_appointments
 from atdesk.automations.appointments.rescheduling import OPEN_OFFERS
-from atdesk.automations.engine.deps import (
-    AppSettings,
-    automation_page,
-    pick_brand,
-    see_other,
-)
+from atdesk.automations.engine.deps import AppSettings, automation_page, pick_brand
 from atdesk.automations.engine.settings import (
     brand_config,
 )
@@ -33,6 +28,7 @@ from atdesk.models import (
 )
 from atdesk.models.base import utcnow
 from atdesk.ui.deps import CsrfChecked, DbSession, Now
+from atdesk.ui.forms import see_other
 from atdesk.ui.templating import flash
 
 router = APIRouter(prefix="/automations", include_in_schema=False)

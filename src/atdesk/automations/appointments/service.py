@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from atdesk.audit import service as audit
 from atdesk.cases.calendar import CalendarError, week_from_json, week_to_json
+from atdesk.domain.errors import AppError, Conflict
 from atdesk.models import Appointment, AppointmentResource, Brand, Customer, User
 
 BOOKED = "booked"
@@ -17,11 +18,11 @@ CANCELLED = "cancelled"
 DONE = "done"
 
 
-class BookError(ValueError):
+class BookError(AppError):
     """A booking change that cannot be made, with what to do instead."""
 
 
-class BookConflict(BookError):
+class BookConflict(BookError, Conflict):
     """The technician is already booked then: pick another time or technician."""
 
 

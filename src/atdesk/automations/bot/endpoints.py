@@ -9,11 +9,10 @@ from atdesk.accounts.access import NotVisible
 from atdesk.accounts.deps import ApiViewer
 from atdesk.automations.bot.queries import bot_stats
 from atdesk.automations.bot.schemas import ArticleIn, ArticleOut, BotStatsOut
-from atdesk.automations.bot.service import ArticleError, delete_article, save_article
+from atdesk.automations.bot.service import delete_article, save_article
 from atdesk.automations.engine.deps import (
     require_reviewer,
     require_visible,
-    unprocessable,
     viewed_brand,
 )
 from atdesk.domain.ids import RowId
@@ -40,18 +39,15 @@ def post_article(session: DbSession, viewer: ApiViewer, body: ArticleIn) -> Arti
     """Add an article (supervisors and admins)."""
     require_reviewer(viewer)
     brand = viewed_brand(session, viewer, body.brand_id)
-    try:
-        row = save_article(
-            session,
-            brand,
-            title=body.title,
-            body=body.body,
-            questions=body.questions,
-            enabled=body.enabled,
-            actor=viewer.user,
-        )
-    except ArticleError as exc:
-        raise unprocessable(exc) from None
+    row = save_article(
+        session,
+        brand,
+        title=body.title,
+        body=body.body,
+        questions=body.questions,
+        enabled=body.enabled,
+        actor=viewer.user,
+    )
     return ArticleOut.model_validate(row)
 
 

@@ -12,17 +12,13 @@ from atdesk.accounts.access import NotVisible
 from atdesk.accounts.deps import PageViewer
 from atdesk.automations.bot.queries import bot_stats
 from atdesk.automations.bot.service import ArticleError, delete_article, save_article
-from atdesk.automations.engine.deps import (
-    automation_page,
-    need_reviewer,
-    pick_brand,
-    see_other,
-)
+from atdesk.automations.engine.deps import automation_page, need_reviewer, pick_brand
 from atdesk.domain.ids import RowId
 from atdesk.models import (
     KbArticle,
 )
 from atdesk.ui.deps import CsrfChecked, DbSession
+from atdesk.ui.forms import see_other
 from atdesk.ui.templating import flash
 
 router = APIRouter(prefix="/automations", include_in_schema=False)

@@ -6,10 +6,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from atdesk.audit import service as audit
+from atdesk.domain.errors import AppError
 from atdesk.models import Brand, KbArticle, User
 
 
-class ArticleError(ValueError):
+class ArticleError(AppError):
     """An article that cannot be saved, with what to fix."""
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, status
+from fastapi import APIRouter, Query
 from sqlalchemy.orm import Session
 
 from atdesk.accounts.access import NotVisible
@@ -16,7 +16,6 @@ from atdesk.automations.engine.deps import (
     AppSettings,
     Limit,
     require_visible,
-    unprocessable,
     viewed_brand,
 )
 from atdesk.automations.engine.settings import brand_config
@@ -68,10 +67,7 @@ def get_callback(session: DbSession, viewer: ApiViewer, callback_id: RowId) -> C
 def claim_callback(session: DbSession, viewer: ApiViewer, callback_id: RowId) -> CallbackOut:
     """Take the callback (two agents cannot hold the same one)."""
     row = _callback(session, viewer, callback_id)
-    try:
-        callbacks.claim(session, row, viewer.user)
-    except callbacks.CallbackError as exc:
-        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
+    callbacks.claim(session, row, viewer.user)
     return callbacks_out(session, [row])[0]
 
 
@@ -87,12 +83,9 @@ def callback_outcome(
     row = _callback(session, viewer, callback_id)
     brand = viewed_brand(session, viewer, row.brand_id)
     config = brand_config(session, brand, settings)
-    try:
-        callbacks.record_call(
-            session, row, body.outcome, user=viewer.user, config=config, notes=body.notes
-        )
-    except callbacks.CallbackError as exc:
-        raise unprocessable(exc) from None
+    callbacks.record_call(
+        session, row, body.outcome, user=viewer.user, config=config, notes=body.notes
+    )
     return callbacks_out(session, [row])[0]
 
 
@@ -104,10 +97,7 @@ def callback_reschedule(
     row = _callback(session, viewer, callback_id)
     brand = viewed_brand(session, viewer, row.brand_id)
     config = brand_config(session, brand, settings)
-    try:
-        callbacks.reschedule(
-            session, row, start=body.start, end=body.end, user=viewer.user, config=config
-        )
-    except callbacks.CallbackError as exc:
-        raise unprocessable(exc) from None
+    callbacks.reschedule(
+        session, row, start=body.start, end=body.end, user=viewer.user, config=config
+    )
     return callbacks_out(session, [row])[0]

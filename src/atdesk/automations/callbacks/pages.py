@@ -14,12 +14,7 @@ from atdesk.accounts.access import NotVisible
 from atdesk.accounts.deps import PageViewer, Viewer
 from atdesk.automations.callbacks import service as callbacks
 from atdesk.automations.callbacks.queries import callbacks_feed, list_callbacks
-from atdesk.automations.engine.deps import (
-    AppSettings,
-    automation_page,
-    pick_brand,
-    see_other,
-)
+from atdesk.automations.engine.deps import AppSettings, automation_page, pick_brand
 from atdesk.automations.engine.settings import (
     BrandConfig,
     brand_config,
@@ -34,6 +29,7 @@ from atdesk.models import (
     User,
 )
 from atdesk.ui.deps import CsrfChecked, DbSession, Now
+from atdesk.ui.forms import see_other
 from atdesk.ui.templating import flash
 
 router = APIRouter(prefix="/automations", include_in_schema=False)

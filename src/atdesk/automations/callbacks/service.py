@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from atdesk.audit import service as audit
 from atdesk.automations.engine.settings import BrandConfig
 from atdesk.automations.outbound.tasks import WEBHOOK_JOB
+from atdesk.domain.errors import AppError, Conflict
 from atdesk.integrations.callbacks import (
     CallbackEventType,
     CallbackWindow,
@@ -35,8 +36,12 @@ OUTCOMES = {
 }
 
 
-class CallbackError(ValueError):
+class CallbackError(AppError):
     """A queue action that cannot be done as asked, with what to do instead."""
+
+
+class CallbackTaken(CallbackError, Conflict):
+    """Someone else holds the callback, or it is past claiming: pick another one (409)."""
 
 
 def queue_dialer_event(
@@ -105,9 +110,9 @@ def claim(
 ) -> QueueChange:
     """A phone agent takes the callback; two agents cannot hold the same one."""
     if callback.status == CLAIMED and callback.claimed_by_id not in (None, user.id):
-        raise CallbackError("another agent has claimed this callback; pick another one")
+        raise CallbackTaken("another agent has claimed this callback; pick another one")
     if callback.status not in (QUEUED, CLAIMED):
-        raise CallbackError(f"a {callback.status.replace('_', ' ')} callback cannot be claimed")
+        raise CallbackTaken(f"a {callback.status.replace('_', ' ')} callback cannot be claimed")
     callback.status = CLAIMED
     callback.claimed_by_id = user.id
     callback.claimed_at = now or utcnow()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Query, Request, status
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -22,11 +22,6 @@ from atdesk.ui.templating import render
 
 AppSettings = Annotated[Settings, Depends(get_settings)]
 Limit = Annotated[int, Query(ge=1, le=500)]
-
-
-def unprocessable(exc: Exception) -> HTTPException:
-    """A rejected input as a 422 whose detail is the reason, for the API caller to show."""
-    return HTTPException(status_code=status.HTTP_422_UNPROCESSABLE_CONTENT, detail=str(exc))
 
 
 def viewed_brand(session: Session, viewer: Viewer, brand_id: int) -> Brand:
@@ -53,11 +48,6 @@ def require_visible(viewer: Viewer, brand_id: int, what: str) -> None:
     """Hide a row of another brand exactly as if it did not exist."""
     if viewer.brand_ids is not None and brand_id not in viewer.brand_ids:
         raise NotVisible(f"no {what} in your brands")
-
-
-def see_other(path: str) -> RedirectResponse:
-    """After a form post, send the browser to a page with GET (no re-post on reload)."""
-    return RedirectResponse(path, status_code=303)
 
 
 def pick_brand(session: Session, viewer: Viewer, brand_id: int | None) -> tuple[Brand, list[Brand]]:

@@ -13,7 +13,6 @@ from atdesk.automations.engine.deps import (
     AppSettings,
     require_admin,
     require_visible,
-    unprocessable,
     viewed_brand,
 )
 from atdesk.automations.engine.dryrun import dry_run
@@ -27,7 +26,6 @@ from atdesk.automations.engine.schemas import (
     RulesImportOut,
 )
 from atdesk.automations.engine.service import (
-    RuleError,
     create_rule,
     delete_rule,
     import_rules,
@@ -57,10 +55,7 @@ def post_rule(session: DbSession, viewer: ApiViewer, brand_id: RowId, body: Rule
     """Add a rule at the end of the brand's list (admins)."""
     require_admin(viewer)
     brand = viewed_brand(session, viewer, brand_id)
-    try:
-        row = create_rule(session, brand, parse_spec(body.model_dump()), actor=viewer.user)
-    except RuleError as exc:
-        raise unprocessable(exc) from None
+    row = create_rule(session, brand, parse_spec(body.model_dump()), actor=viewer.user)
     return rule_out(row)
 
 
@@ -77,10 +72,7 @@ def put_rule(session: DbSession, viewer: ApiViewer, rule_id: RowId, body: RuleIn
     """Replace a rule (admins); what it already did stays in its history."""
     require_admin(viewer)
     row = _rule(session, viewer, rule_id)
-    try:
-        update_rule(session, row, parse_spec(body.model_dump()), actor=viewer.user)
-    except RuleError as exc:
-        raise unprocessable(exc) from None
+    update_rule(session, row, parse_spec(body.model_dump()), actor=viewer.user)
     return rule_out(row)
 
 
@@ -104,10 +96,7 @@ def post_dry_run(
     brand = viewed_brand(session, viewer, brand_id)
     if rule_id is not None and _rule(session, viewer, rule_id).brand_id != brand.id:
         raise NotVisible(f"no rule {rule_id} of brand {brand.id}")
-    try:
-        spec = parse_spec(body.model_dump(exclude={"limit"}))
-    except RuleError as exc:
-        raise unprocessable(exc) from None
+    spec = parse_spec(body.model_dump(exclude={"limit"}))
     rows = dry_run(
         session,
         settings,
@@ -133,10 +122,7 @@ def post_rules_yaml(
     """Make the brand's rules exactly those of a YAML file (admins)."""
     require_admin(viewer)
     brand = viewed_brand(session, viewer, brand_id)
-    try:
-        created, updated, deleted = import_rules(
-            session, brand, parse_yaml(body.yaml).rules, actor=viewer.user
-        )
-    except RuleError as exc:
-        raise unprocessable(exc) from None
+    created, updated, deleted = import_rules(
+        session, brand, parse_yaml(body.yaml).rules, actor=viewer.user
+    )
     return RulesImportOut(created=created, updated=updated, deleted=deleted)

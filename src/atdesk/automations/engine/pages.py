@@ -13,13 +13,7 @@ from sqlalchemy.orm import Session
 
 from atdesk.accounts.access import NotVisible
 from atdesk.accounts.deps import PageViewer, Viewer
-from atdesk.automations.engine.deps import (
-    AppSettings,
-    automation_page,
-    need_admin,
-    pick_brand,
-    see_other,
-)
+from atdesk.automations.engine.deps import AppSettings, automation_page, need_admin, pick_brand
 from atdesk.automations.engine.dryrun import DEFAULT_LIMIT, DryRunRow, dry_run
 from atdesk.automations.engine.form import (
     ACTION_BY_TYPE,
@@ -72,6 +66,7 @@ from atdesk.models import (
 )
 from atdesk.models.base import utcnow
 from atdesk.ui.deps import CsrfChecked, DbSession, PageForm
+from atdesk.ui.forms import see_other
 from atdesk.ui.templating import flash, render
 
 router = APIRouter(prefix="/automations", include_in_schema=False)

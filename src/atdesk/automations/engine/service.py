@@ -18,10 +18,11 @@ from atdesk.automations.engine.queries import (
 )
 from atdesk.automations.engine.rules import RuleSet, RuleSpec
 from atdesk.automations.engine.settings import SETTINGS_KEY
+from atdesk.domain.errors import AppError
 from atdesk.models import AutomationRule, Brand, User
 
 
-class RuleError(ValueError):
+class RuleError(AppError):
     """A rule (or a rules file) that cannot be saved, with what to fix."""
 
 

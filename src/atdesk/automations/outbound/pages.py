@@ -7,11 +7,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from atdesk.accounts.access import NotVisible
 from atdesk.accounts.deps import PageViewer
-from atdesk.automations.engine.deps import (
-    automation_page,
-    need_reviewer,
-    see_other,
-)
+from atdesk.automations.engine.deps import automation_page, need_reviewer
 from atdesk.automations.engine.queries import brands_for
 from atdesk.automations.outbound.queries import list_jobs
 from atdesk.domain.ids import RowId
@@ -20,6 +16,7 @@ from atdesk.models import (
     AutomationJob,
 )
 from atdesk.ui.deps import CsrfChecked, DbSession
+from atdesk.ui.forms import see_other
 from atdesk.ui.templating import flash
 
 router = APIRouter(prefix="/automations", include_in_schema=False)
