@@ -20,9 +20,9 @@ from atdesk.brands.service import BrandError, create_brand, is_connected
 from atdesk.domain.triage import Intent
 from atdesk.models import Brand
 from atdesk.ui.deps import CsrfChecked, DbSession
-from atdesk.ui.forms import see_other
+from atdesk.ui.forms import form_post
 from atdesk.ui.paging import listing_params, paginate
-from atdesk.ui.templating import flash, render
+from atdesk.ui.templating import render
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
 
@@ -77,14 +77,20 @@ def add_brand(
     name: Annotated[str, Form()],
 ) -> RedirectResponse:
     """A new brand (add its network accounts next)."""
-    try:
+
+    def create() -> str:
         create_brand(session, name)
-    except BrandError as exc:
-        flash(request, str(exc), "error")
-    else:
-        flash(request, f"Brand {name.strip()} created; add its accounts on each network.")
-        return see_other(f"/admin/brands?{urlencode({'q': name.strip()})}")
-    return see_other("/admin/brands")
+        return f"Brand {name.strip()} created; add its accounts on each network."
+
+    return form_post(
+        request,
+        session,
+        create,
+        back="/admin/brands",
+        done=f"/admin/brands?{urlencode({'q': name.strip()})}",
+        refused=(BrandError,),
+        rollback=False,
+    )
 
 
 def brand_or_404(session: Session, brand_id: int) -> Brand:

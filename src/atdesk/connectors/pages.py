@@ -74,17 +74,13 @@ from atdesk.models.base import utcnow
 from atdesk.respond.credentials import CredentialsError, connect, remove
 from atdesk.storage.session import transaction
 from atdesk.ui.deps import CsrfChecked, DbSession
-from atdesk.ui.forms import see_other
+from atdesk.ui.forms import form_post, see_other
 from atdesk.ui.paging import count_rows, listing_params, name_matches, paginate
 from atdesk.ui.templating import flash, render, templates
 
 router = APIRouter(include_in_schema=False)
 MIN_POLL_S = 2.0
 BANNER_TTL_S = 5.0
-
-
-def _go(path: str) -> RedirectResponse:
-    return RedirectResponse(path, status_code=303)
 
 
 def _network(value: str) -> Network:
@@ -162,7 +158,7 @@ def set_reader(
         interval = -1.0
     if interval < MIN_POLL_S:
         flash(request, f"Poll at most every {MIN_POLL_S:.0f} seconds (enter a number).", "error")
-        return _go("/admin/channels")
+        return see_other("/admin/channels")
     connection = session.get(ChannelConnection, account_id)
     if connection is None:
         connection = ChannelConnection(
@@ -176,7 +172,7 @@ def set_reader(
         f"@{account.handle}: polling every {interval:g} s, stream "
         f"{'on' if connection.stream_enabled else 'off'}; workers pick it up within seconds.",
     )
-    return _go("/admin/channels")
+    return see_other("/admin/channels")
 
 
 @router.post("/admin/channels/{account_id}/x-webhook", dependencies=[CsrfChecked])
@@ -194,7 +190,7 @@ def register_x_webhook(
     state = stored_state(account)
     if not isinstance(state, XAccount):
         flash(request, f"Connect @{account.handle} under Brands & channels first.", "error")
-        return _go("/admin/channels")
+        return see_other("/admin/channels")
     target = url.strip() or str(request.base_url).rstrip("/") + "/webhooks/x"
     observer = BufferedObserver("webhook")
     try:
@@ -206,7 +202,7 @@ def register_x_webhook(
         flash(request, f"Webhook {registered.webhook_id} registered for @{account.handle}.")
     finally:
         observer.write(session, channel_account_id=account.id)
-    return _go("/admin/channels")
+    return see_other("/admin/channels")
 
 
 @router.post("/admin/channels/budget/{network}", dependencies=[CsrfChecked])
@@ -220,20 +216,17 @@ def set_budget(
 ) -> RedirectResponse:
     """Set or remove a network's monthly budget."""
     chosen = _network(network)
-    try:
+
+    def save() -> str:
         budget = set_monthly_budget(session, chosen, limit, slow_from)
-    except SettingsError as exc:
-        session.rollback()
-        flash(request, str(exc), "error")
-    else:
-        flash(
-            request,
+        return (
             f"{chosen.value}: no monthly budget"
             if budget is None
             else f"{chosen.value}: budget {budget.limit} a month; polling slows from "
-            f"{budget.slow_from:.0%} of it",
+            f"{budget.slow_from:.0%} of it"
         )
-    return _go("/admin/channels#spend")
+
+    return form_post(request, session, save, back="/admin/channels#spend", refused=(SettingsError,))
 
 
 @router.post("/admin/channels/prices/{network}", dependencies=[CsrfChecked])
@@ -248,14 +241,12 @@ async def set_network_prices(
         for op in (o.value for o in Operation)
         if f"price_{op}" in form
     }
-    try:
+
+    def save() -> str:
         set_prices(session, chosen, entered)
-    except SettingsError as exc:
-        session.rollback()
-        flash(request, str(exc), "error")
-    else:
-        flash(request, f"{chosen.value}: prices saved; new calls are priced with them.")
-    return _go("/admin/channels#spend")
+        return f"{chosen.value}: prices saved; new calls are priced with them."
+
+    return form_post(request, session, save, back="/admin/channels#spend", refused=(SettingsError,))
 
 
 @router.post("/admin/channels/alert-webhook", dependencies=[CsrfChecked])
@@ -267,14 +258,14 @@ def set_alerts_webhook(
     secret: Annotated[str, Form()] = "",
 ) -> RedirectResponse:
     """Where alert events go (signed with the secret, which is never shown again)."""
-    try:
+
+    def save() -> str:
         target = set_alert_webhook(session, url, secret)
-    except SettingsError as exc:
-        session.rollback()
-        flash(request, str(exc), "error")
-    else:
-        flash(request, f"Alert events go to {target.url}." if target else "Alert events are off.")
-    return _go("/admin/channels#alerts")
+        return f"Alert events go to {target.url}." if target else "Alert events are off."
+
+    return form_post(
+        request, session, save, back="/admin/channels#alerts", refused=(SettingsError,)
+    )
 
 
 @router.post("/admin/channels/alerts/{alert_id}/close", dependencies=[CsrfChecked])
@@ -295,7 +286,7 @@ def dismiss_alert(
         reason=f"closed by {who}",
     )
     flash(request, f"Closed the {alert.kind.replace('_', ' ')} alert of {alert.account}.")
-    return _go("/admin/channels#alerts")
+    return see_other("/admin/channels#alerts")
 
 
 # --- the customer across networks, on the case page ------------------------------------------
@@ -334,17 +325,21 @@ def link_customer_handle(
         raise HTTPException(
             403, f"{network} @{key} writes to brands outside your teams; ask an admin to link it"
         )
-    try:
+
+    def link() -> str:
         customer = _customer_for(session, case, viewer.user)
         if held_out_of_sight(session, viewer.brand_ids, _network(network).value, key, customer.id):
             raise CustomerError(f"{network} @{key} belongs to another customer; ask an admin")
         link_handle(session, customer, _network(network), handle, actor=viewer.user)
-    except CustomerError as exc:
-        session.rollback()
-        flash(request, str(exc), "error")
-    else:
-        flash(request, f"Linked {network} @{handle.strip().lstrip('@')} to {customer.name}.")
-    return _go(f"/cases/{case_id}#customer-networks")
+        return f"Linked {network} @{handle.strip().lstrip('@')} to {customer.name}."
+
+    return form_post(
+        request,
+        session,
+        link,
+        back=f"/cases/{case_id}#customer-networks",
+        refused=(CustomerError,),
+    )
 
 
 @router.post("/cases/{case_id}/customer/handles/{handle_id}/unlink", dependencies=[CsrfChecked])
@@ -362,7 +357,7 @@ def unlink_customer_handle(
     except CustomerError as exc:
         raise HTTPException(404, str(exc)) from None
     flash(request, "Handle unlinked; its cases no longer belong to this customer.")
-    return _go(f"/cases/{case_id}#customer-networks")
+    return see_other(f"/cases/{case_id}#customer-networks")
 
 
 @router.post("/cases/{case_id}/customer/contact", dependencies=[CsrfChecked])
@@ -376,7 +371,8 @@ def set_customer_contact(
 ) -> RedirectResponse:
     """Keep the customer's email and phone on the record (never in a public reply)."""
     case = visible_case(session, viewer.user, case_id)
-    try:
+
+    def save() -> str:
         customer = _customer_for(session, case, viewer.user)
         update_customer(
             session,
@@ -384,12 +380,15 @@ def set_customer_contact(
             {"email": email.strip() or None, "phone": phone.strip() or None},
             actor=viewer.user,
         )
-    except CustomerError as exc:
-        session.rollback()
-        flash(request, str(exc), "error")
-    else:
-        flash(request, "Contact details saved on the customer record.")
-    return _go(f"/cases/{case_id}#customer-networks")
+        return "Contact details saved on the customer record."
+
+    return form_post(
+        request,
+        session,
+        save,
+        back=f"/cases/{case_id}#customer-networks",
+        refused=(CustomerError,),
+    )
 
 
 # --- template globals for the shared layout ----------------------------------------------------
@@ -476,14 +475,20 @@ def brand_account(
 ) -> RedirectResponse:
     """Attach a network account to the brand (posts to it become the brand's cases)."""
     brand = brand_or_404(session, brand_id)
-    try:
+
+    def add() -> str:
         add_account(session, brand, parse_network(network), handle, native_user_id.strip() or None)
-    except (BrandError, ValueError) as exc:
-        flash(request, str(exc), "error")
-    else:
         adopt_brand(session, brand, actor=viewer.user)
-        flash(request, f"Added {network} account @{handle.strip().lstrip('@')} to {brand.name}.")
-    return see_other(brand_section(brand))
+        return f"Added {network} account @{handle.strip().lstrip('@')} to {brand.name}."
+
+    return form_post(
+        request,
+        session,
+        add,
+        back=brand_section(brand),
+        refused=(BrandError, ValueError),
+        rollback=False,
+    )
 
 
 def _account(session: Session, account_id: int) -> ChannelAccount:
@@ -505,7 +510,8 @@ def connect_account(
 ) -> RedirectResponse:
     """Store credentials so replies can go out through this account."""
     account = _account(session, account_id)
-    try:
+
+    def store() -> str:
         connect(
             session,
             account,
@@ -514,12 +520,17 @@ def connect_account(
             native_user_id=native_user_id,
             actor=viewer.user,
         )
-    except CredentialsError as exc:
-        flash(request, str(exc), "error")
-    else:
         adopt_brand(session, account.brand, actor=viewer.user)
-        flash(request, f"Connected @{account.handle} on {account.network}.")
-    return see_other(brand_section(account.brand))
+        return f"Connected @{account.handle} on {account.network}."
+
+    return form_post(
+        request,
+        session,
+        store,
+        back=brand_section(account.brand),
+        refused=(CredentialsError,),
+        rollback=False,
+    )
 
 
 @router.post("/admin/accounts/{account_id}/remove", dependencies=[CsrfChecked])

@@ -19,7 +19,8 @@ from atdesk.surveys.scores import SurveyKind
 from atdesk.surveys.service import save_settings
 from atdesk.surveys.settings import VARIABLES, SurveySettings, SurveySettingsError, survey_settings
 from atdesk.ui.deps import CsrfChecked, DbSession
-from atdesk.ui.templating import flash, render, templates
+from atdesk.ui.forms import form_post
+from atdesk.ui.templating import render, templates
 
 router = APIRouter(prefix="/surveys", include_in_schema=False)
 
@@ -82,14 +83,18 @@ def save_settings_form(
     defaults = SurveySettings()
     changes["csat_text"] = csat_text.strip() or defaults.csat_text
     changes["nps_text"] = nps_text.strip() or defaults.nps_text
-    try:
+
+    def save() -> str:
         save_settings(session, brand, changes, actor=viewer.user)
-    except SurveySettingsError as exc:
-        session.rollback()
-        flash(request, str(exc), "error")
-    else:
-        flash(request, f"Survey settings saved for {brand.name}.")
-    return RedirectResponse(f"/surveys?brand_id={brand.id}#settings", status_code=303)
+        return f"Survey settings saved for {brand.name}."
+
+    return form_post(
+        request,
+        session,
+        save,
+        back=f"/surveys?brand_id={brand.id}#settings",
+        refused=(SurveySettingsError,),
+    )
 
 
 def survey_history(case: Case, viewer: Viewer | None) -> queries.History | None:

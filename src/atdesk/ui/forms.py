@@ -19,18 +19,27 @@ def see_other(path: str) -> RedirectResponse:
 def form_post(
     request: Request,
     session: Session,
-    change: Callable[[], str],
+    change: Callable[[], str | None],
     *,
     back: str,
+    done: str | None = None,
     refused: tuple[type[Exception], ...] = (ValueError,),
+    refusal: str = "{}",
+    rollback: bool = True,
 ) -> RedirectResponse:
-    """Run a form's change and say how it went on the next page: its message, or the refusal
-    (one of `refused`) with nothing of the change kept."""
+    """Run a form's change and say how it went on the next page, so each page says it alike.
+
+    Done: its message is flashed (none when `change` returns None) and the browser goes to
+    `done` (default `back`). Refused (one of `refused`): the reason, put into `refusal`, is
+    flashed as an error, nothing of the change is kept (unless `rollback` is off) and the
+    browser goes to `back`. Any other exception propagates untouched."""
     try:
         message = change()
     except refused as exc:
-        session.rollback()
-        flash(request, str(exc), "error")
-    else:
+        if rollback:
+            session.rollback()
+        flash(request, refusal.format(exc), "error")
+        return see_other(back)
+    if message is not None:
         flash(request, message)
-    return see_other(back)
+    return see_other(back if done is None else done)

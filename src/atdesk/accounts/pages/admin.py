@@ -25,9 +25,9 @@ from atdesk.domain.ids import RowId
 from atdesk.domain.triage import Intent
 from atdesk.models import Team, User
 from atdesk.ui.deps import CsrfChecked, DbSession
-from atdesk.ui.forms import see_other
+from atdesk.ui.forms import form_post
 from atdesk.ui.paging import listing_params, paginate
-from atdesk.ui.templating import flash, render
+from atdesk.ui.templating import render
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
 
@@ -66,7 +66,8 @@ def add_user(
     display_name: Annotated[str, Form()] = "",
 ) -> RedirectResponse:
     """Create a login; the password is stored as an argon2 hash only."""
-    try:
+
+    def create() -> str:
         user = create_user(
             session,
             username=username.strip(),
@@ -75,12 +76,10 @@ def add_user(
             display_name=display_name.strip(),
         )
         set_skills(session, user, languages=[], intents=[], capacity=8, actor=viewer.user)
-    except ValueError as exc:  # the account services raise ValueErrors
-        session.rollback()
-        flash(request, str(exc), "error")
-    else:
-        flash(request, f"Created {user.username} ({user.role}).")
-    return see_other("/admin/users")
+        return f"Created {user.username} ({user.role})."
+
+    # the account services raise ValueErrors
+    return form_post(request, session, create, back="/admin/users", refused=(ValueError,))
 
 
 @router.post("/users/{user_id}", dependencies=[CsrfChecked])
@@ -101,7 +100,8 @@ def edit_user(
     user = session.get(User, user_id)
     if user is None:
         raise HTTPException(404, f"no user {user_id}")
-    try:
+
+    def save() -> str:
         update_user(
             session,
             user,
@@ -121,12 +121,10 @@ def edit_user(
         if password:
             mine = session_id_of(request) if user.id == viewer.user.id else None
             set_password(session, user, password, actor=viewer.user, keep_session=mine)
-    except ValueError as exc:  # the account services raise ValueErrors
-        session.rollback()
-        flash(request, str(exc), "error")
-    else:
-        flash(request, f"Saved {user.username}.")
-    return see_other("/admin/users")
+        return f"Saved {user.username}."
+
+    # the account services raise ValueErrors
+    return form_post(request, session, save, back="/admin/users", refused=(ValueError,))
 
 
 @router.get("/teams", response_class=HTMLResponse)
@@ -158,13 +156,14 @@ def add_team(
     name: Annotated[str, Form()],
 ) -> RedirectResponse:
     """A new team (add members and brands next)."""
-    try:
+
+    def create() -> str:
         create_team(session, name, actor=viewer.user)
-    except AccountError as exc:
-        flash(request, str(exc), "error")
-    else:
-        flash(request, f"Team {name.strip()} created; now pick its members and brands.")
-    return see_other("/admin/teams")
+        return f"Team {name.strip()} created; now pick its members and brands."
+
+    return form_post(
+        request, session, create, back="/admin/teams", refused=(AccountError,), rollback=False
+    )
 
 
 @router.post("/teams/{team_id}", dependencies=[CsrfChecked])
@@ -181,13 +180,11 @@ def edit_team(
     team = session.get(Team, team_id)
     if team is None:
         raise HTTPException(404, f"no team {team_id}")
-    try:
+
+    def save() -> str:
         set_members(session, team, members, actor=viewer.user)
         set_brands(session, team, brands, actor=viewer.user)
         set_auto_assign(session, team, auto_assign == "1", actor=viewer.user)
-    except AccountError as exc:
-        session.rollback()
-        flash(request, str(exc), "error")
-    else:
-        flash(request, f"Saved team {team.name}.")
-    return see_other("/admin/teams")
+        return f"Saved team {team.name}."
+
+    return form_post(request, session, save, back="/admin/teams", refused=(AccountError,))

@@ -16,6 +16,7 @@ from atdesk.accounts.teams import teams_of
 from atdesk.domain.ids import RowId
 from atdesk.models import ApiToken
 from atdesk.ui.deps import CsrfChecked, DbSession, request_now
+from atdesk.ui.forms import form_post, see_other
 from atdesk.ui.templating import flash, render
 
 router = APIRouter(prefix="/me", include_in_schema=False)
@@ -49,7 +50,7 @@ def add_token(
 ) -> RedirectResponse:
     """A new API token, shown once."""
     request.session["new_token"] = create_token(session, viewer.user, name.strip()[:120])
-    return RedirectResponse("/me#tokens", status_code=303)
+    return see_other("/me#tokens")
 
 
 @router.post("/tokens/{token_id}/revoke", dependencies=[CsrfChecked])
@@ -62,7 +63,7 @@ def revoke(
         raise NotVisible(f"no token {token_id} of yours")
     if revoke_token(session, viewer.user, token_id):
         flash(request, "Token revoked.")
-    return RedirectResponse("/me#tokens", status_code=303)
+    return see_other("/me#tokens")
 
 
 @router.post("/password", dependencies=[CsrfChecked])
@@ -76,21 +77,20 @@ def change_password(
     """Change my password (the current one is asked first)."""
     if not verify_password(viewer.user.password_hash, current):
         flash(request, "The current password is wrong.", "error")
-    else:
-        try:
-            set_password(
-                session,
-                viewer.user,
-                new,
-                actor=viewer.user,
-                keep_session=session_id_of(request),
-                now=request_now(request),
-            )
-        except WeakPassword as exc:
-            flash(request, str(exc), "error")
-        else:
-            flash(request, "Password changed. Your other sessions are logged out.")
-    return RedirectResponse("/me", status_code=303)
+        return see_other("/me")
+
+    def change() -> str:
+        set_password(
+            session,
+            viewer.user,
+            new,
+            actor=viewer.user,
+            keep_session=session_id_of(request),
+            now=request_now(request),
+        )
+        return "Password changed. Your other sessions are logged out."
+
+    return form_post(request, session, change, back="/me", refused=(WeakPassword,), rollback=False)
 
 
 @router.post("/sessions/end", dependencies=[CsrfChecked])
@@ -100,4 +100,4 @@ def log_out_everywhere(
     """End every session of mine, this one too (a lost laptop, a shared computer)."""
     end_user_sessions(session, viewer.user.id, now=request_now(request))
     request.session.clear()
-    return RedirectResponse("/login", status_code=303)
+    return see_other("/login")

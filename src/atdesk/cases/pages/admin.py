@@ -29,8 +29,8 @@ from atdesk.models import (
     BusinessCalendar,
 )
 from atdesk.ui.deps import CsrfChecked, DbSession
-from atdesk.ui.forms import see_other
-from atdesk.ui.templating import flash, render
+from atdesk.ui.forms import form_post
+from atdesk.ui.templating import render
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
 
@@ -52,7 +52,8 @@ def brand_rules(
 ) -> RedirectResponse:
     """Executives, sensitivity rules and the brand's own contacts."""
     brand = brand_or_404(session, brand_id)
-    try:
+
+    def save() -> str:
         update_rules(
             session,
             brand,
@@ -63,11 +64,11 @@ def brand_rules(
             public_contacts=public_contacts,
             actor=viewer.user,
         )
-    except RuleError as exc:
-        flash(request, str(exc), "error")
-    else:
-        flash(request, f"Saved the rules of {brand.name}.")
-    return see_other(brand_section(brand))
+        return f"Saved the rules of {brand.name}."
+
+    return form_post(
+        request, session, save, back=brand_section(brand), refused=(RuleError,), rollback=False
+    )
 
 
 @router.get("/sla", response_class=HTMLResponse)
@@ -99,7 +100,8 @@ async def sla_targets(
     """Targets in business minutes for each priority."""
     form = await request.form()
     brand = brand_or_404(session, brand_id)
-    try:
+
+    def save() -> str:
         targets = {
             p.value: Targets(
                 int(str(form.get(f"{p.value}_first", "0")) or 0),
@@ -109,12 +111,16 @@ async def sla_targets(
             for p in Priority
         }
         set_targets(session, brand, targets, actor=viewer.user)
-    except (PolicyError, ValueError) as exc:
-        session.rollback()
-        flash(request, f"Not saved: {exc}", "error")
-    else:
-        flash(request, f"Saved SLA targets of {brand.name}; open cases follow them now.")
-    return see_other(f"/admin/sla?brand_id={brand_id}")
+        return f"Saved SLA targets of {brand.name}; open cases follow them now."
+
+    return form_post(
+        request,
+        session,
+        save,
+        back=f"/admin/sla?brand_id={brand_id}",
+        refused=(PolicyError, ValueError),
+        refusal="Not saved: {}",
+    )
 
 
 @router.post("/sla/{brand_id}/hours", dependencies=[CsrfChecked])
@@ -129,7 +135,8 @@ async def sla_hours(
         start, end = str(form.get(f"d{i}_from", "")), str(form.get(f"d{i}_to", ""))
         if start and end:
             week[str(i)] = [[start, end]]
-    try:
+
+    def save() -> str:
         set_hours(
             session,
             brand,
@@ -137,12 +144,16 @@ async def sla_hours(
             week=week,
             actor=viewer.user,
         )
-    except PolicyError as exc:
-        session.rollback()
-        flash(request, f"Not saved: {exc}", "error")
-    else:
-        flash(request, f"Saved opening hours of {brand.name}.")
-    return see_other(f"/admin/sla?brand_id={brand_id}")
+        return f"Saved opening hours of {brand.name}."
+
+    return form_post(
+        request,
+        session,
+        save,
+        back=f"/admin/sla?brand_id={brand_id}",
+        refused=(PolicyError,),
+        refusal="Not saved: {}",
+    )
 
 
 @router.post("/sla/{brand_id}/holidays", dependencies=[CsrfChecked])
@@ -157,13 +168,19 @@ def sla_holiday(
 ) -> RedirectResponse:
     """Add a holiday, or remove one."""
     brand = brand_or_404(session, brand_id)
-    try:
+
+    def change() -> None:
         when = date.fromisoformat(day)
         if remove_day == "1":
             remove_holiday(session, brand, when, actor=viewer.user)
         else:
             add_holiday(session, brand, when, name, actor=viewer.user)
-    except (PolicyError, ValueError) as exc:
-        session.rollback()
-        flash(request, f"Not saved: {exc}", "error")
-    return see_other(f"/admin/sla?brand_id={brand_id}")
+
+    return form_post(
+        request,
+        session,
+        change,
+        back=f"/admin/sla?brand_id={brand_id}",
+        refused=(PolicyError, ValueError),
+        refusal="Not saved: {}",
+    )

@@ -35,6 +35,7 @@ from atdesk.domain.triage import Intent, Priority, Sentiment
 from atdesk.models import Case, User
 from atdesk.models.base import utcnow
 from atdesk.ui.deps import CsrfChecked, DbSession
+from atdesk.ui.forms import form_post, see_other
 from atdesk.ui.templating import flash, render
 
 router = APIRouter(include_in_schema=False)
@@ -217,29 +218,26 @@ def bulk(
     cases = _selected(session, viewer, case_ids)
     if not cases:
         flash(request, "Select cases first (x, or the checkboxes).", "warn")
-        return RedirectResponse(target, status_code=303)
-    changed = 0
-    try:
+        return see_other(target)
+
+    def apply() -> str:
         if action == "assign":
             user = _assignee(session, viewer, assignee_id)
             changed = sum(assign(session, c, user, actor=viewer.user) for c in cases)
             who = user.display_name if user else "nobody"
-            flash(request, f"Assigned {changed} case(s) to {who}.")
-        elif action == "tag":
+            return f"Assigned {changed} case(s) to {who}."
+        if action == "tag":
             names = normalise_tags([tags])
             if not names:
                 raise ActionError("type one or more tags, separated by commas")
             changed = sum(bool(add_tags(session, c, names, actor=viewer.user)) for c in cases)
-            flash(request, f"Tagged {changed} case(s) {', '.join(names)}.")
-        elif action == "resolve":
+            return f"Tagged {changed} case(s) {', '.join(names)}."
+        if action == "resolve":
             changed = sum(resolve_case(session, c, actor=viewer.user) for c in cases)
-            flash(request, f"Resolved {changed} case(s).")
-        else:
-            raise ActionError(f"unknown action {action!r}")
-    except ActionError as exc:
-        session.rollback()
-        flash(request, str(exc), "error")
-    return RedirectResponse(target, status_code=303)
+            return f"Resolved {changed} case(s)."
+        raise ActionError(f"unknown action {action!r}")
+
+    return form_post(request, session, apply, back=target, refused=(ActionError,))
 
 
 def _assignee(session: Session, viewer: Viewer, raw: str) -> User | None:

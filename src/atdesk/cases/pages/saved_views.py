@@ -26,7 +26,8 @@ from atdesk.cases.saved_views import (
 from atdesk.domain.ids import RowId, parse_id
 from atdesk.models import Team
 from atdesk.ui.deps import CsrfChecked, DbSession
-from atdesk.ui.templating import flash, render
+from atdesk.ui.forms import form_post
+from atdesk.ui.templating import render
 
 router = APIRouter(include_in_schema=False)
 MANAGE = "/views"
@@ -59,14 +60,19 @@ def save(
 ) -> RedirectResponse:
     """Save the inbox's current view, filters and search (sent as its query string) by name."""
     params = params_from(dict(parse_qsl(filters)))
-    back = f"/?{params.query(page=None)}"
-    try:
+
+    def store() -> str:
         view = save_view(session, name=name, filters=params.filters(), actor=viewer.user)
-    except SavedViewError as exc:
-        flash(request, str(exc), "error")
-        return RedirectResponse(back, status_code=303)
-    flash(request, f"Saved view {view.name}.")
-    return RedirectResponse(back, status_code=303)
+        return f"Saved view {view.name}."
+
+    return form_post(
+        request,
+        session,
+        store,
+        back=f"/?{params.query(page=None)}",
+        refused=(SavedViewError,),
+        rollback=False,
+    )
 
 
 @router.post(f"{MANAGE}/{{view_id}}", dependencies=[CsrfChecked])
@@ -83,34 +89,38 @@ def change(
     """Rename, move up or down, share, delete or refilter one of the viewer's own views.
 
     A view shared with the viewer is read-only (said on /views); one they cannot see is 404."""
-    back = MANAGE
     if not any(
         item.view.id == view_id for item in views_for(session, viewer.user, viewer.team_ids)
     ):
         raise NotVisible(f"no saved view {view_id} of yours or shared with your teams")
-    try:
+    params = params_from(dict(parse_qsl(filters))) if action == "filters" else None
+
+    def apply() -> str | None:
         view = owned_view(session, viewer.user, view_id)
-        if action == "filters":
-            params = params_from(dict(parse_qsl(filters)))
+        if params is not None:
             update_filters(session, view, filters=params.filters(), actor=viewer.user)
-            back = f"/?{params.query(page=None)}&saved={view.id}"
-            flash(request, f"Updated view {view.name} with these filters.")
-        elif action == "rename":
+            return f"Updated view {view.name} with these filters."
+        if action == "rename":
             rename_view(session, view, name=name, actor=viewer.user)
-            flash(request, f"Renamed to {view.name}.")
-        elif action in ("up", "down"):
+            return f"Renamed to {view.name}."
+        if action in ("up", "down"):
             move_view(session, view, by=-1 if action == "up" else 1, actor=viewer.user)
-        elif action == "share":
+            return None
+        if action == "share":
             team_key = parse_id(team_id)
             team = session.get(Team, team_key) if team_key is not None else None
             share_view(session, view, team=team, actor=viewer.user)
-            flash(request, f"Shared {view.name} with {team.name}." if team else "Not shared.")
-        elif action == "delete":
+            return f"Shared {view.name} with {team.name}." if team else "Not shared."
+        if action == "delete":
             delete_view(session, view, actor=viewer.user)
-            flash(request, f"Deleted view {view.name}.")
-        else:
-            raise SavedViewError(f"unknown action {action!r}")
-    except SavedViewError as exc:
-        session.rollback()
-        flash(request, str(exc), "error")
-    return RedirectResponse(back, status_code=303)
+            return f"Deleted view {view.name}."
+        raise SavedViewError(f"unknown action {action!r}")
+
+    return form_post(
+        request,
+        session,
+        apply,
+        back=MANAGE,
+        done=f"/?{params.query(page=None)}&saved={view_id}" if params is not None else None,
+        refused=(SavedViewError,),
+    )

@@ -18,8 +18,8 @@ from atdesk.models import (
 from atdesk.respond.macros import VARIABLES, MacroError, delete_macro, save_macro
 from atdesk.respond.queries import macros_of_brands
 from atdesk.ui.deps import CsrfChecked, DbSession
-from atdesk.ui.forms import see_other
-from atdesk.ui.templating import flash, render
+from atdesk.ui.forms import form_post
+from atdesk.ui.templating import render
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
 
@@ -82,16 +82,17 @@ def save(
 ) -> RedirectResponse:
     """Create, change or delete a macro of one of your brands (every brand's: admins)."""
     macro = _macro_of(session, viewer, macro_id)
-    try:
+
+    def apply() -> str:
         if delete == "1" and macro is not None:
             delete_macro(session, macro, actor=viewer.user)
-            flash(request, f"Deleted macro {macro.name}.")
-        else:
-            brand = _macro_target(session, viewer, brand_id)
-            saved = save_macro(
-                session, name=name, body=body, brand=brand, actor=viewer.user, macro=macro
-            )
-            flash(request, f"Saved macro {saved.name}.")
-    except MacroError as exc:
-        flash(request, str(exc), "error")
-    return see_other("/admin/macros")
+            return f"Deleted macro {macro.name}."
+        brand = _macro_target(session, viewer, brand_id)
+        saved = save_macro(
+            session, name=name, body=body, brand=brand, actor=viewer.user, macro=macro
+        )
+        return f"Saved macro {saved.name}."
+
+    return form_post(
+        request, session, apply, back="/admin/macros", refused=(MacroError,), rollback=False
+    )
