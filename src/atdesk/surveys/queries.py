@@ -6,11 +6,11 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from atdesk.accounts.access import restrict
 from atdesk.models import Author, Brand, Case, Survey, SurveyResponse
 from atdesk.surveys.scores import (
     CsatSummary,
@@ -25,12 +25,6 @@ from atdesk.surveys.settings import survey_settings
 
 PERIODS = (30, 90)
 HISTORY_LIMIT = 10
-Q = TypeVar("Q", bound=Select[*tuple[Any, ...]])
-
-
-def within(query: Q, column: Any, brand_ids: frozenset[int] | None) -> Q:
-    """Only rows of the brands the viewer works on (None: every brand)."""
-    return query if brand_ids is None else query.where(column.in_(sorted(brand_ids) or [-1]))
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,27 +66,27 @@ def customer_history(
         whose_answer = SurveyResponse.author_id == author.id
         whose_survey = Survey.author_id == author.id
     rows = session.execute(
-        within(
+        restrict(
             select(SurveyResponse, Brand.name, Survey.network)
             .join(Brand, Brand.id == SurveyResponse.brand_id)
             .join(Survey, Survey.id == SurveyResponse.survey_id)
             .where(whose_answer)
             .order_by(SurveyResponse.answered_at.desc(), SurveyResponse.id.desc())
             .limit(limit),
-            SurveyResponse.brand_id,
             brand_ids,
+            SurveyResponse.brand_id,
         )
     ).all()
     asked = session.scalar(
-        within(
+        restrict(
             select(func.count())
             .select_from(Survey)
             .where(
                 whose_survey,
                 Survey.status.in_([SurveyStatus.SENT.value, SurveyStatus.ANSWERED.value]),
             ),
-            Survey.brand_id,
             brand_ids,
+            Survey.brand_id,
         )
     )
     return History(
@@ -123,7 +117,7 @@ def list_surveys(
 ) -> tuple[Sequence[tuple[Survey, SurveyResponse | None, str]], int]:
     """Surveys, newest first, each with its answer if there is one and the customer's handle;
     and how many match."""
-    query = within(select(Survey), Survey.brand_id, where.brand_ids)
+    query = restrict(select(Survey), where.brand_ids, Survey.brand_id)
     for column, value in (
         (Survey.brand_id, where.brand_id),
         (Survey.case_id, where.case_id),
@@ -187,7 +181,7 @@ def summaries(
     periods: Sequence[int] = PERIODS,
 ) -> list[BrandSummary]:
     """Response rate, CSAT and NPS per brand for each period, counted in the database."""
-    brands = session.scalars(within(select(Brand).order_by(Brand.name), Brand.id, brand_ids))
+    brands = session.scalars(restrict(select(Brand).order_by(Brand.name), brand_ids, Brand.id))
     out = []
     for brand in brands:
         if brand_id is not None and brand.id != brand_id:
@@ -248,5 +242,5 @@ def recent_answers(
         query = query.where(SurveyResponse.brand_id == brand_id)
     return [
         (r, name, handle)
-        for r, name, handle in session.execute(within(query, SurveyResponse.brand_id, brand_ids))
+        for r, name, handle in session.execute(restrict(query, brand_ids, SurveyResponse.brand_id))
     ]

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from atdesk.accounts.access import NotVisible
 from atdesk.accounts.deps import ApiViewer, Viewer
 from atdesk.automations.appointments import service as book
-from atdesk.automations.appointments.queries import appointments_out, list_appointments
+from atdesk.automations.appointments.queries import (
+    appointments_out,
+    list_appointments,
+    visible_resources,
+)
 from atdesk.automations.appointments.schemas import (
     AppointmentIn,
     AppointmentMoveIn,
@@ -23,7 +26,6 @@ from atdesk.automations.engine.deps import (
     require_visible,
     viewed_brand,
 )
-from atdesk.automations.engine.queries import within
 from atdesk.customers.access import visible_customer
 from atdesk.domain.ids import Offset, RowId
 from atdesk.models import (
@@ -129,12 +131,7 @@ def cancel_appointment(
 @router.get("/resources")
 def get_resources(session: DbSession, viewer: ApiViewer) -> list[ResourceOut]:
     """Technicians and their hours."""
-    query = within(
-        select(AppointmentResource).order_by(AppointmentResource.id),
-        AppointmentResource.brand_id,
-        viewer.brand_ids,
-    )
-    return [ResourceOut.model_validate(r) for r in session.scalars(query)]
+    return [ResourceOut.model_validate(r) for r in visible_resources(session, viewer.brand_ids)]
 
 
 @router.post("/resources", status_code=201)

@@ -6,25 +6,28 @@ from datetime import date, datetime, time, timedelta
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import select
 
 from atdesk.accounts.access import NotVisible
 from atdesk.accounts.deps import PageViewer
 from atdesk.automations.appointments import service as book
-from atdesk.automations.appointments.queries import appointments_feed, list_appointments
+from atdesk.automations.appointments.queries import (
+    appointments_feed,
+    brand_resources,
+    list_appointments,
+    recent_offers,
+    upcoming_visits,
+)
 from atdesk.automations.appointments.rescheduling import OPEN_OFFERS
 from atdesk.automations.engine.deps import AppSettings, automation_page, pick_brand
 from atdesk.automations.engine.settings import (
     brand_config,
 )
+from atdesk.customers.queries import customers_by_id
 from atdesk.domain.ids import RowId
 from atdesk.integrations.calendar.feeds import check_key, feed_path
 from atdesk.models import (
     Appointment,
-    AppointmentOffer,
-    AppointmentResource,
     Brand,
-    Customer,
 )
 from atdesk.models.base import utcnow
 from atdesk.ui.deps import CsrfChecked, DbSession, Now
@@ -54,30 +57,10 @@ def appointments_page(
     visits = list_appointments(
         session, viewer.brand_ids, brand_id=brand.id, start=start, end=start + timedelta(days=1)
     )
-    resources = session.scalars(
-        select(AppointmentResource)
-        .where(AppointmentResource.brand_id == brand.id)
-        .order_by(AppointmentResource.id)
-    ).all()
-    customers = {
-        c.id: c
-        for c in session.scalars(
-            select(Customer).where(Customer.id.in_([v.customer_id for v in visits] or [-1]))
-        )
-    }
-    offers = session.scalars(
-        select(AppointmentOffer)
-        .join(Appointment, Appointment.id == AppointmentOffer.appointment_id)
-        .where(Appointment.brand_id == brand.id)
-        .order_by(AppointmentOffer.id.desc())
-        .limit(20)
-    ).all()
-    upcoming = session.scalars(
-        select(Appointment)
-        .where(Appointment.brand_id == brand.id, Appointment.start_at >= start)
-        .order_by(Appointment.start_at)
-        .limit(30)
-    ).all()
+    resources = brand_resources(session, brand.id)
+    customers = customers_by_id(session, {v.customer_id for v in visits if v.customer_id})
+    offers = recent_offers(session, brand.id)
+    upcoming = upcoming_visits(session, brand.id, start)
     return automation_page(
         request,
         session,

@@ -8,8 +8,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from atdesk.accounts.access import restrict
 from atdesk.automations.appointments.schemas import AppointmentOut
-from atdesk.automations.engine.queries import within
 from atdesk.customers.queries import customer_names, customers_by_id
 from atdesk.customers.schemas import CustomerRef
 from atdesk.integrations.calendar import (
@@ -20,6 +20,8 @@ from atdesk.integrations.calendar import (
 from atdesk.integrations.calendar.feeds import KEEP_CLOSED
 from atdesk.models import (
     Appointment,
+    AppointmentOffer,
+    AppointmentResource,
     Brand,
 )
 
@@ -36,7 +38,7 @@ def list_appointments(
     offset: int = 0,
 ) -> list[Appointment]:
     """Visits in time order, optionally in [start, end) or for one customer."""
-    query = within(select(Appointment), Appointment.brand_id, brand_ids)
+    query = restrict(select(Appointment), brand_ids, Appointment.brand_id)
     if brand_id is not None:
         query = query.where(Appointment.brand_id == brand_id)
     if start is not None:
@@ -97,3 +99,47 @@ def appointments_feed(session: Session, brand: Brand, *, now: datetime) -> str:
         for r in rows
     ]
     return render_calendar(events, now=now, name=f"{brand.name} appointments")
+
+
+def brand_resources(session: Session, brand_id: int) -> Sequence[AppointmentResource]:
+    """A brand's technicians, in the order they were added."""
+    return session.scalars(
+        select(AppointmentResource)
+        .where(AppointmentResource.brand_id == brand_id)
+        .order_by(AppointmentResource.id)
+    ).all()
+
+
+def recent_offers(session: Session, brand_id: int, limit: int = 20) -> Sequence[AppointmentOffer]:
+    """A brand's latest offers of new visit times, newest first."""
+    return session.scalars(
+        select(AppointmentOffer)
+        .join(Appointment, Appointment.id == AppointmentOffer.appointment_id)
+        .where(Appointment.brand_id == brand_id)
+        .order_by(AppointmentOffer.id.desc())
+        .limit(limit)
+    ).all()
+
+
+def upcoming_visits(
+    session: Session, brand_id: int, start: datetime, limit: int = 30
+) -> Sequence[Appointment]:
+    """A brand's visits from `start` on, soonest first."""
+    return session.scalars(
+        select(Appointment)
+        .where(Appointment.brand_id == brand_id, Appointment.start_at >= start)
+        .order_by(Appointment.start_at)
+        .limit(limit)
+    ).all()
+
+
+def visible_resources(
+    session: Session, brand_ids: frozenset[int] | None
+) -> Sequence[AppointmentResource]:
+    """Technicians of the brands a viewer sees, in the order they were added."""
+    query = restrict(
+        select(AppointmentResource).order_by(AppointmentResource.id),
+        brand_ids,
+        AppointmentResource.brand_id,
+    )
+    return session.scalars(query).all()

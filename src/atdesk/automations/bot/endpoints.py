@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
-from sqlalchemy import select
 
 from atdesk.accounts.access import NotVisible
 from atdesk.accounts.deps import ApiViewer
-from atdesk.automations.bot.queries import bot_stats
+from atdesk.automations.bot.queries import bot_stats, brand_articles
 from atdesk.automations.bot.schemas import ArticleIn, ArticleOut, BotStatsOut
 from atdesk.automations.bot.service import delete_article, save_article
 from atdesk.automations.engine.deps import (
@@ -28,9 +27,7 @@ router = APIRouter(prefix="/api/v1", tags=["automations"])
 def get_articles(session: DbSession, viewer: ApiViewer, brand_id: RowId) -> list[ArticleOut]:
     """A brand's knowledge-base articles."""
     viewed_brand(session, viewer, brand_id)
-    rows = session.scalars(
-        select(KbArticle).where(KbArticle.brand_id == brand_id).order_by(KbArticle.title)
-    )
+    rows = brand_articles(session, brand_id)
     return [ArticleOut.model_validate(r) for r in rows]
 
 

@@ -6,11 +6,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
-from sqlalchemy import select
 
 from atdesk.accounts.access import NotVisible
 from atdesk.accounts.deps import PageViewer
-from atdesk.automations.bot.queries import bot_stats
+from atdesk.automations.bot.queries import bot_stats, brand_articles
 from atdesk.automations.bot.service import ArticleError, delete_article, save_article
 from atdesk.automations.engine.deps import automation_page, need_reviewer, pick_brand
 from atdesk.domain.ids import RowId
@@ -34,9 +33,7 @@ def kb_page(
 ) -> HTMLResponse:
     """The brand's articles, the one being edited, and how the bot did."""
     brand, brands = pick_brand(session, viewer, brand_id)
-    articles = session.scalars(
-        select(KbArticle).where(KbArticle.brand_id == brand.id).order_by(KbArticle.title)
-    ).all()
+    articles = brand_articles(session, brand.id)
     editing = session.get(KbArticle, article_id) if article_id else None
     return automation_page(
         request,

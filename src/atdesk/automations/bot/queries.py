@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -11,7 +12,7 @@ from atdesk.automations.bot.actions import (
     ANSWERED,
     HANDOFF,
 )
-from atdesk.models import AutomationJob, BotDecision, Case, Post
+from atdesk.models import AutomationJob, BotDecision, Case, KbArticle, Post
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,3 +66,10 @@ def _human_replies(session: Session, case: Case) -> int:
         select(Post.id).where(Post.case_id == case.id, Post.inbound.is_(False))
     ).all()
     return sum(1 for post_id in outbound if post_id not in sent_by_automation)
+
+
+def brand_articles(session: Session, brand_id: int) -> Sequence[KbArticle]:
+    """A brand's knowledge-base articles by title."""
+    return session.scalars(
+        select(KbArticle).where(KbArticle.brand_id == brand_id).order_by(KbArticle.title)
+    ).all()

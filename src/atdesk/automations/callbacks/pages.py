@@ -7,11 +7,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from atdesk.accounts.access import NotVisible
 from atdesk.accounts.deps import PageViewer, Viewer
+from atdesk.accounts.queries import users_by_id
 from atdesk.automations.callbacks import service as callbacks
 from atdesk.automations.callbacks.queries import callbacks_feed, list_callbacks
 from atdesk.automations.engine.deps import AppSettings, automation_page, pick_brand
@@ -20,13 +20,12 @@ from atdesk.automations.engine.settings import (
     brand_config,
 )
 from atdesk.config import Settings
+from atdesk.customers.queries import customers_by_id
 from atdesk.domain.ids import RowId
 from atdesk.integrations.calendar.feeds import check_key, feed_path
 from atdesk.models import (
     Brand,
     Callback,
-    Customer,
-    User,
 )
 from atdesk.ui.deps import CsrfChecked, DbSession, Now
 from atdesk.ui.forms import see_other
@@ -56,17 +55,10 @@ def callbacks_page(
     rows = list_callbacks(
         session, viewer.brand_ids, brand_id=brand.id, statuses=QUEUE_VIEWS.get(view, ())
     )
-    customers = {
-        c.id: c
-        for c in session.scalars(
-            select(Customer).where(Customer.id.in_([r.customer_id or -1 for r in rows]))
-        )
-    }
+    customers = customers_by_id(session, {r.customer_id for r in rows if r.customer_id})
     agents = {
         u.id: u.display_name or u.username
-        for u in session.scalars(
-            select(User).where(User.id.in_([r.claimed_by_id or -1 for r in rows]))
-        )
+        for u in users_by_id(session, {r.claimed_by_id or -1 for r in rows}).values()
     }
     config = brand_config(session, brand, settings)
     return automation_page(

@@ -8,8 +8,8 @@ from datetime import datetime
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from atdesk.accounts.access import restrict
 from atdesk.automations.callbacks.schemas import CallbackOut
-from atdesk.automations.engine.queries import within
 from atdesk.customers.queries import customer_names, customers_by_id
 from atdesk.customers.schemas import CustomerRef
 from atdesk.integrations.calendar import (
@@ -34,7 +34,7 @@ def list_callbacks(
     offset: int = 0,
 ) -> list[Callback]:
     """Callbacks by window, soonest first."""
-    query = within(select(Callback), Callback.brand_id, brand_ids)
+    query = restrict(select(Callback), brand_ids, Callback.brand_id)
     if brand_id is not None:
         query = query.where(Callback.brand_id == brand_id)
     if statuses:

@@ -5,12 +5,12 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+from atdesk.accounts.access import visible_brands
 from atdesk.accounts.deps import PageViewer
 from atdesk.automations.cityreports.queries import list_reports
 from atdesk.automations.engine.deps import (
     automation_page,
 )
-from atdesk.automations.engine.queries import brands_for
 from atdesk.ui.deps import DbSession
 
 router = APIRouter(prefix="/automations", include_in_schema=False)
@@ -25,6 +25,6 @@ def reports_page(request: Request, session: DbSession, viewer: PageViewer) -> HT
         "reports.html",
         "reports",
         None,
-        list(brands_for(session, viewer.brand_ids)),
+        list(visible_brands(session, viewer.brand_ids)),
         reports=list_reports(session, viewer.brand_ids),
     )

@@ -9,9 +9,8 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from atdesk.accounts.access import NotVisible
+from atdesk.accounts.access import NotVisible, visible_brands
 from atdesk.accounts.deps import Viewer
-from atdesk.automations.engine.queries import brands_for
 from atdesk.config import Settings
 from atdesk.models import (
     AutomationRule,
@@ -52,7 +51,7 @@ def require_visible(viewer: Viewer, brand_id: int, what: str) -> None:
 
 def pick_brand(session: Session, viewer: Viewer, brand_id: int | None) -> tuple[Brand, list[Brand]]:
     """The brand a page is about: the one asked for, else the first the viewer may see."""
-    brands = list(brands_for(session, viewer.brand_ids))
+    brands = list(visible_brands(session, viewer.brand_ids))
     if not brands:
         raise NotVisible("you work on no brand yet; ask an admin to add you to a team")
     if brand_id is None:

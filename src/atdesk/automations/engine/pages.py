@@ -8,11 +8,11 @@ from typing import Annotated, Any
 import yaml
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from atdesk.accounts.access import NotVisible
 from atdesk.accounts.deps import PageViewer, Viewer
+from atdesk.accounts.queries import teams_by_name
 from atdesk.automations.engine.deps import AppSettings, automation_page, need_admin, pick_brand
 from atdesk.automations.engine.dryrun import DEFAULT_LIMIT, DryRunRow, dry_run
 from atdesk.automations.engine.form import (
@@ -32,6 +32,7 @@ from atdesk.automations.engine.queries import (
     rule_document,
     rule_index,
     rule_rows,
+    run_counts,
     spec_of,
 )
 from atdesk.automations.engine.rules import (
@@ -61,8 +62,6 @@ from atdesk.domain.ids import RowId, parse_id
 from atdesk.models import (
     AutomationRule,
     Brand,
-    RuleRun,
-    Team,
 )
 from atdesk.models.base import utcnow
 from atdesk.ui.deps import CsrfChecked, DbSession, PageForm
@@ -108,14 +107,7 @@ def rules_page(
     if viewer.is_admin:
         install_defaults(session, brand, actor=viewer.user)
     rows = rule_rows(session, brand.id)
-    runs: dict[int, int] = {
-        rule_id: int(count)
-        for rule_id, count in session.execute(
-            select(RuleRun.rule_id, func.count())
-            .where(RuleRun.rule_id.in_([r.id for r in rows] or [-1]))
-            .group_by(RuleRun.rule_id)
-        )
-    }
+    runs = run_counts(session, [r.id for r in rows])
     return automation_page(
         request,
         session,
@@ -366,7 +358,7 @@ def _form(
             "condition_by_name": CONDITION_BY_NAME,
             "actions": ACTIONS,
             "action_by_type": ACTION_BY_TYPE,
-            "teams": session.scalars(select(Team.name).order_by(Team.name)).all(),
+            "teams": [team.name for team in teams_by_name(session)],
             "default_min_confidence": DEFAULT_MIN_CONFIDENCE,
         },
         422 if errors else 200,

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, TypeVar
+from typing import Any
 
 import yaml
 from pydantic import ValidationError
-from sqlalchemy import Select, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from atdesk.automations.engine.evaluation import LoadedRule
@@ -16,21 +16,8 @@ from atdesk.automations.engine.schemas import RuleOut
 from atdesk.models import (
     AutomationRule,
     Brand,
+    RuleRun,
 )
-
-Q = TypeVar("Q", bound=Select[Any])
-
-
-def within(query: Q, column: Any, brand_ids: frozenset[int] | None) -> Q:
-    """Only rows of the brands the viewer may see (None: every brand)."""
-    if brand_ids is None:
-        return query
-    return query.where(column.in_(sorted(brand_ids) or [-1]))
-
-
-def brands_for(session: Session, brand_ids: frozenset[int] | None) -> Sequence[Brand]:
-    """The brands a viewer may pick, by name."""
-    return session.scalars(within(select(Brand).order_by(Brand.name), Brand.id, brand_ids)).all()
 
 
 def rule_out(row: AutomationRule) -> RuleOut:
@@ -109,3 +96,15 @@ def rule_document(spec: RuleSpec) -> dict[str, Any]:
     if spec.min_confidence is not None:
         document["min_confidence"] = spec.min_confidence
     return {**document, "when": spec.when.given(), "then": spec.actions_json()}
+
+
+def run_counts(session: Session, rule_ids: Sequence[int]) -> dict[int, int]:
+    """How many times each rule has run, by rule id."""
+    return {
+        rule_id: int(count)
+        for rule_id, count in session.execute(
+            select(RuleRun.rule_id, func.count())
+            .where(RuleRun.rule_id.in_(list(rule_ids) or [-1]))
+            .group_by(RuleRun.rule_id)
+        )
+    }

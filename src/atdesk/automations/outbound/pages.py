@@ -5,10 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from atdesk.accounts.access import NotVisible
+from atdesk.accounts.access import NotVisible, visible_brands
 from atdesk.accounts.deps import PageViewer
 from atdesk.automations.engine.deps import automation_page, need_reviewer
-from atdesk.automations.engine.queries import brands_for
 from atdesk.automations.outbound.queries import list_jobs
 from atdesk.domain.ids import RowId
 from atdesk.jobs import queue as jobs
@@ -36,7 +35,7 @@ def jobs_page(
         "jobs.html",
         "jobs",
         None,
-        list(brands_for(session, viewer.brand_ids)),
+        list(visible_brands(session, viewer.brand_ids)),
         jobs=list_jobs(session, viewer.brand_ids, statuses=statuses),
         view=view,
     )

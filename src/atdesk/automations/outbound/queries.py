@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from atdesk.automations.engine.queries import within
+from atdesk.accounts.access import restrict
 from atdesk.models import (
     AutomationJob,
 )
@@ -21,7 +21,7 @@ def list_jobs(
     limit: int = 200,
 ) -> list[AutomationJob]:
     """Outbound jobs, those waiting for a person first."""
-    query = within(select(AutomationJob), AutomationJob.brand_id, brand_ids)
+    query = restrict(select(AutomationJob), brand_ids, AutomationJob.brand_id)
     if statuses:
         query = query.where(AutomationJob.status.in_(list(statuses)))
     return list(session.scalars(query.order_by(AutomationJob.id.desc()).limit(limit)))
