@@ -22,7 +22,7 @@ from scripts.import_graph import (
 )
 
 REPO = Path(__file__).resolve().parents[2]
-CONTRACTS = Path(__file__).with_name("importlinter_contracts.toml")
+CONTRACTS = REPO / "pyproject.toml"
 SVG = "{http://www.w3.org/2000/svg}"
 
 # Layers of the fake package, top first: ui; a | b independent; (later) optional and absent;

@@ -21,7 +21,7 @@ RULE_KEYS = (
 )
 
 
-class RuleError(AppError):
+class BrandRuleError(AppError):
     """A rule that cannot be saved as written."""
 
 
@@ -44,10 +44,10 @@ def update_rules(
     intents = sorted(set(approval_intents))
     known = {i.value for i in Intent}
     if any(i not in known for i in intents):
-        raise RuleError(f"unknown intent in {intents}")
+        raise BrandRuleError(f"unknown intent in {intents}")
     threshold = high_reach_followers.strip() or "10000"
     if not threshold.isdigit():
-        raise RuleError("high-reach followers must be a whole number, like 10000")
+        raise BrandRuleError("high-reach followers must be a whole number, like 10000")
     settings = dict(brand.settings or {})
     before = {k: settings.get(k) for k in RULE_KEYS}
     settings.update(

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from atdesk.accounts.deps import AdminViewer
 from atdesk.brands.pages import brand_or_404, brand_section
 from atdesk.brands.queries import brands_working_first
-from atdesk.cases.brand_rules import RuleError, update_rules
+from atdesk.cases.brand_rules import BrandRuleError, update_rules
 from atdesk.cases.calendar import week_from_json
 from atdesk.cases.policies import (
     PolicyError,
@@ -67,7 +67,7 @@ def brand_rules(
         return f"Saved the rules of {brand.name}."
 
     return form_post(
-        request, session, save, back=brand_section(brand), refused=(RuleError,), rollback=False
+        request, session, save, back=brand_section(brand), refused=(BrandRuleError,), rollback=False
     )
 
 
