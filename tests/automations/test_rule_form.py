@@ -13,9 +13,9 @@ from sqlalchemy import select
 
 from atdesk.automations.engine.defaults import DEFAULT_RULES
 from atdesk.automations.engine.form import (
-    ACTIONS,
     CONDITIONS,
     RuleForm,
+    action_kinds,
     check_form,
     edit_rows,
     form_of_spec,
@@ -95,9 +95,9 @@ def admin(site: Site) -> TestClient:
 
 def test_the_form_offers_exactly_the_conditions_and_actions_rules_have() -> None:
     assert [c.name for c in CONDITIONS] == list(Conditions.model_fields)
-    assert tuple(a.name for a in ACTIONS) == ACTION_TYPES
+    assert tuple(a.name for a in action_kinds()) == ACTION_TYPES
     models = typing.get_args(typing.get_args(Action)[0])
-    for kind, model in zip(ACTIONS, models, strict=True):
+    for kind, model in zip(action_kinds(), models, strict=True):
         assert kind.model is model
         assert [p.name for p in kind.params] == [f for f in model.model_fields if f != "type"]
     assert next(c for c in CONDITIONS if c.name == "intent").choices == tuple(

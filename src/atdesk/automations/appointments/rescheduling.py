@@ -35,6 +35,7 @@ from atdesk.automations.appointments.visit_question import (
 from atdesk.automations.engine.actions import action
 from atdesk.automations.engine.context import ActionContext, Outcome
 from atdesk.automations.engine.hooks import reply_handler
+from atdesk.automations.engine.inputs import Input
 from atdesk.automations.engine.rules import RescheduleAction
 from atdesk.automations.engine.settings import BrandConfig
 from atdesk.automations.outbound.handoff import hand_over
@@ -152,7 +153,17 @@ def search_day(
     )
 
 
-@action("offer_reschedule", RescheduleAction, describe=lambda ctx, a: describe_reschedule(ctx, a))
+@action(
+    "offer_reschedule",
+    RescheduleAction,
+    describe=lambda ctx, a: describe_reschedule(ctx, a),
+    label="Offer to reschedule",
+    inputs=(
+        Input("kind", "Visit kind", "text", help="empty: the customer's next visit of any kind"),
+        Input("duration_minutes", "Minutes a slot", "number", help="empty: 120"),
+        Input("limit", "Slots offered", "number", help="empty: 4"),
+    ),
+)
 def offer_reschedule(ctx: ActionContext, action: RescheduleAction) -> Outcome:
     """Find slots on the day asked for (or the first day with room) and offer them by DM."""
     name = "offer_reschedule"

@@ -17,6 +17,7 @@ from atdesk.automations.bot.knowledge import INDEXES, Match
 from atdesk.automations.engine.actions import action
 from atdesk.automations.engine.context import ActionContext, Outcome
 from atdesk.automations.engine.hooks import reply_handler, warmup
+from atdesk.automations.engine.inputs import Input
 from atdesk.automations.engine.rules import BotAnswerAction
 from atdesk.automations.outbound.handoff import hand_over
 from atdesk.automations.outbound.service import queue_message
@@ -101,7 +102,20 @@ def describe_bot(ctx: ActionContext, action: BotAnswerAction) -> str:
     return f"hand to a person: {decision.reason}"
 
 
-@action("bot_answer", BotAnswerAction, describe=describe_bot)
+@action(
+    "bot_answer",
+    BotAnswerAction,
+    describe=describe_bot,
+    label="Bot answer",
+    inputs=(
+        Input(
+            "threshold",
+            "Confidence threshold (0–1)",
+            "number",
+            help="the least chance of being right to answer; empty: the brand's",
+        ),
+    ),
+)
 def answer(ctx: ActionContext, action: BotAnswerAction) -> Outcome:
     """Answer from the knowledge base at the rule's threshold, else the brand's."""
     return bot_answer(ctx, action.threshold or ctx.config.bot_threshold)

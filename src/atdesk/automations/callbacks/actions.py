@@ -185,7 +185,7 @@ def describe_callback(ctx: ActionContext, action: CallbackAction) -> str:
     return f"send a verification link by DM, then queue a callback {when}"
 
 
-@action("create_callback", CallbackAction, describe=describe_callback)
+@action("create_callback", CallbackAction, describe=describe_callback, label="Create a callback")
 def create_callback(ctx: ActionContext, action: CallbackAction) -> Outcome:
     """Queue a phone callback in the window the customer asked for."""
     return request_callback(ctx)

@@ -36,7 +36,7 @@ def describe_open311(ctx: ActionContext, action: Open311Action) -> str:
     return f"file with {ctx.config.open311.url} at {where}"
 
 
-@action("file_open311", Open311Action, describe=describe_open311)
+@action("file_open311", Open311Action, describe=describe_open311, label="File an Open311 report")
 def open311_report(ctx: ActionContext, action: Open311Action) -> Outcome:
     """File the report with the city's Open311 server."""
     return file_report(ctx)

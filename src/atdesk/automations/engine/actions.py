@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 
 from atdesk.audit import service as audit
 from atdesk.automations.engine.context import ActionContext, Outcome
+from atdesk.automations.engine.inputs import ActionKind, Input, values_of
 from atdesk.automations.engine.rules import (
     Action,
     AssignTeamAction,
@@ -26,6 +27,7 @@ from atdesk.automations.engine.rules import (
 )
 from atdesk.cases.actions import add_tags, resolve_case, set_escalated, set_priority
 from atdesk.cases.service import snapshot
+from atdesk.domain.triage import Priority
 from atdesk.models import Post, Team
 
 A = TypeVar("A", bound=BaseModel)
@@ -38,21 +40,28 @@ class ActionDef:
     shape: type[BaseModel]
     run: Callable[[ActionContext, Any], Outcome]
     describe: Callable[[ActionContext, Any], str]
+    kind: ActionKind
+    """How the rule form offers it: label and parameters."""
 
 
 ACTIONS: dict[str, ActionDef] = {}
 
 
 def action(
-    name: str, shape: type[A], *, describe: Callable[[ActionContext, A], str]
+    name: str,
+    shape: type[A],
+    *,
+    describe: Callable[[ActionContext, A], str],
+    label: str,
+    inputs: tuple[Input, ...] = (),
 ) -> Callable[[Callable[[ActionContext, A], Outcome]], Callable[[ActionContext, A], Outcome]]:
     """Register the run function of the action type `name` (its `type:` in a rule, validated
-    as `shape`) and how the dry run describes it."""
+    as `shape`), how the dry run describes it, and how the rule form offers it."""
 
     def register(
         run: Callable[[ActionContext, A], Outcome],
     ) -> Callable[[ActionContext, A], Outcome]:
-        ACTIONS[name] = ActionDef(shape, run, describe)
+        ACTIONS[name] = ActionDef(shape, run, describe, ActionKind(name, label, shape, inputs))
         return run
 
     return register
@@ -68,34 +77,59 @@ def describe_action(ctx: ActionContext, action: Action) -> str:
     return ACTIONS[action.type].describe(ctx, action)
 
 
-@action("tag", TagAction, describe=lambda ctx, a: f"tag the case {', '.join(a.tags)}")
+@action(
+    "tag",
+    TagAction,
+    describe=lambda ctx, a: f"tag the case {', '.join(a.tags)}",
+    label="Tag",
+    inputs=(Input("tags", "Tags", "list", required=True, help="comma-separated"),),
+)
 def tag(ctx: ActionContext, action: TagAction) -> Outcome:
     """Add the rule's tags to the case."""
     new = add_tags(ctx.session, ctx.case, action.tags, actor=ctx.actor)
     return Outcome("tag", "done" if new else "skipped", ", ".join(new) or "already tagged")
 
 
-@action("set_priority", PriorityAction, describe=lambda ctx, a: f"set priority {a.priority.value}")
+@action(
+    "set_priority",
+    PriorityAction,
+    describe=lambda ctx, a: f"set priority {a.priority.value}",
+    label="Set priority",
+    inputs=(Input("priority", "Priority", "select", values_of(Priority), required=True),),
+)
 def priority(ctx: ActionContext, action: PriorityAction) -> Outcome:
     """Set the case's priority (it then stays, as if set by hand)."""
     changed = set_priority(ctx.session, ctx.case, action.priority, actor=ctx.actor)
     return Outcome("set_priority", "done" if changed else "skipped", action.priority.value)
 
 
-@action("assign_team", AssignTeamAction, describe=lambda ctx, a: f"put the case in team {a.team}")
+@action(
+    "assign_team",
+    AssignTeamAction,
+    describe=lambda ctx, a: f"put the case in team {a.team}",
+    label="Assign to a team",
+    inputs=(Input("team", "Team", "text", required=True, suggest="teams"),),
+)
 def assign_team(ctx: ActionContext, action: AssignTeamAction) -> Outcome:
     """Put the case in the named team's queue."""
     return _assign_team(ctx, action.team)
 
 
-@action("escalate", EscalateAction, describe=lambda ctx, a: "escalate to supervisors")
+@action(
+    "escalate", EscalateAction, describe=lambda ctx, a: "escalate to supervisors", label="Escalate"
+)
 def escalate(ctx: ActionContext, action: EscalateAction) -> Outcome:
     """Flag the case for supervisors."""
     changed = set_escalated(ctx.session, ctx.case, True, actor=ctx.actor)
     return Outcome("escalate", "done" if changed else "skipped", "escalated")
 
 
-@action("hide_noise", HideAction, describe=lambda ctx, a: "hide the post as noise")
+@action(
+    "hide_noise",
+    HideAction,
+    describe=lambda ctx, a: "hide the post as noise",
+    label="Hide as noise",
+)
 def hide(ctx: ActionContext, action: HideAction) -> Outcome:
     """Hide the post as noise."""
     return _hide(ctx)

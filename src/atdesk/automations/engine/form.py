@@ -9,78 +9,29 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from enum import StrEnum
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 from starlette.datastructures import FormData
 
+from atdesk.automations.engine.actions import ACTIONS as REGISTERED
+from atdesk.automations.engine.inputs import ActionKind, Input, values_of
 from atdesk.automations.engine.rules import (
-    AssignTeamAction,
-    AutoReplyAction,
-    BotAnswerAction,
-    CallbackAction,
-    EscalateAction,
-    HideAction,
-    MoveToDmAction,
-    Open311Action,
-    PriorityAction,
-    RescheduleAction,
+    ACTION_TYPES,
     RuleSpec,
-    TagAction,
-    WebhookAction,
 )
 from atdesk.domain.networks import Network
 from atdesk.domain.triage import Intent, Priority, Sentiment
 
-# choices: checkboxes, any of them; words: comma- or space-separated; list: comma-separated;
-# lines: one a line; yesno and select: one choice; number, text, textarea: as typed.
-Widget = Literal[
-    "choices", "words", "list", "lines", "number", "text", "textarea", "yesno", "select"
-]
 _ROW_KEY = re.compile(r"a\d{1,4}")
 
 
-@dataclass(frozen=True, slots=True)
-class Input:
-    """One condition or action parameter as the form shows it."""
-
-    name: str
-    label: str
-    widget: Widget
-    choices: tuple[str, ...] = ()
-    help: str = ""
-    required: bool = False
-    placeholder: str = ""
-    suggest: str = ""
-    """The id of a <datalist> offering values (teams)."""
-
-
-@dataclass(frozen=True, slots=True)
-class ActionKind:
-    """One action type: its label, what it does (the model's docstring) and its parameters."""
-
-    name: str
-    label: str
-    model: type[BaseModel]
-    params: tuple[Input, ...] = ()
-
-    @property
-    def help(self) -> str:
-        """The model's docstring on one line: the same words as the rule reference."""
-        return " ".join((self.model.__doc__ or "").split())
-
-
-def _values(enum: type[StrEnum]) -> tuple[str, ...]:
-    return tuple(member.value for member in enum)
-
-
 CONDITIONS: tuple[Input, ...] = (
-    Input("intent", "Intent", "choices", _values(Intent)),
-    Input("sentiment", "Sentiment", "choices", _values(Sentiment)),
-    Input("priority", "Priority", "choices", _values(Priority)),
+    Input("intent", "Intent", "choices", values_of(Intent)),
+    Input("sentiment", "Sentiment", "choices", values_of(Sentiment)),
+    Input("priority", "Priority", "choices", values_of(Priority)),
     Input("language", "Language", "words", help="ISO 639-1 codes: en, es", placeholder="en, es"),
-    Input("network", "Network", "choices", _values(Network)),
+    Input("network", "Network", "choices", values_of(Network)),
     Input("author", "Author", "words", help="handles, comma-separated", placeholder="@dana"),
     Input("min_followers", "At least this many followers", "number"),
     Input("max_followers", "At most this many followers", "number"),
@@ -111,81 +62,19 @@ CONDITIONS: tuple[Input, ...] = (
     Input("verified", "Verified author", "yesno"),
 )
 
-ACTIONS: tuple[ActionKind, ...] = (
-    ActionKind(
-        "tag",
-        "Tag",
-        TagAction,
-        (Input("tags", "Tags", "list", required=True, help="comma-separated"),),
-    ),
-    ActionKind(
-        "set_priority",
-        "Set priority",
-        PriorityAction,
-        (Input("priority", "Priority", "select", _values(Priority), required=True),),
-    ),
-    ActionKind(
-        "assign_team",
-        "Assign to a team",
-        AssignTeamAction,
-        (Input("team", "Team", "text", required=True, suggest="teams"),),
-    ),
-    ActionKind(
-        "auto_reply",
-        "Auto-reply from a template",
-        AutoReplyAction,
-        (
-            Input(
-                "template",
-                "Template",
-                "textarea",
-                required=True,
-                help="may use {first_name}, {handle}, {brand}, {case_id}; never contact data",
-            ),
-        ),
-    ),
-    ActionKind("move_to_dm", "Move to a private message", MoveToDmAction),
-    ActionKind("create_callback", "Create a callback", CallbackAction),
-    ActionKind(
-        "offer_reschedule",
-        "Offer to reschedule",
-        RescheduleAction,
-        (
-            Input(
-                "kind", "Visit kind", "text", help="empty: the customer's next visit of any kind"
-            ),
-            Input("duration_minutes", "Minutes a slot", "number", help="empty: 120"),
-            Input("limit", "Slots offered", "number", help="empty: 4"),
-        ),
-    ),
-    ActionKind("file_open311", "File an Open311 report", Open311Action),
-    ActionKind(
-        "bot_answer",
-        "Bot answer",
-        BotAnswerAction,
-        (
-            Input(
-                "threshold",
-                "Confidence threshold (0–1)",
-                "number",
-                help="the least chance of being right to answer; empty: the brand's",
-            ),
-        ),
-    ),
-    ActionKind("escalate", "Escalate", EscalateAction),
-    ActionKind(
-        "webhook",
-        "Webhook",
-        WebhookAction,
-        (
-            Input("url", "URL", "text", required=True, placeholder="https://"),
-            Input("secret", "Signing secret", "text", required=True, help="8 characters or more"),
-        ),
-    ),
-    ActionKind("hide_noise", "Hide as noise", HideAction),
-)
+
 CONDITION_BY_NAME = {c.name: c for c in CONDITIONS}
-ACTION_BY_TYPE = {a.name: a for a in ACTIONS}
+
+
+def action_kinds() -> tuple[ActionKind, ...]:
+    """The action types the form offers, in the rule reference's order; each registered beside
+    its sub-domain with its label and parameters (`engine.actions.action`)."""
+    return tuple(REGISTERED[name].kind for name in ACTION_TYPES if name in REGISTERED)
+
+
+def action_by_type() -> dict[str, ActionKind]:
+    """The form's action types by their `type:` name."""
+    return {kind.name: kind for kind in action_kinds()}
 
 
 @dataclass(slots=True)
@@ -249,7 +138,7 @@ def read_form(fields: FormData) -> RuleForm:
             else text(key)
         )
     for row_key in fields.getlist("action"):
-        kind = ACTION_BY_TYPE.get(text(f"{row_key}.type"))
+        kind = action_by_type().get(text(f"{row_key}.type"))
         if not isinstance(row_key, str) or not _ROW_KEY.fullmatch(row_key) or kind is None:
             continue
         if all(row.key != row_key for row in form.then):
@@ -269,7 +158,7 @@ def form_of_spec(spec: RuleSpec) -> RuleForm:
     for name, value in spec.when.given().items():
         form.when[name] = _shown(CONDITION_BY_NAME[name], value)
     for index, action in enumerate(spec.actions_json()):
-        kind = ACTION_BY_TYPE[action["type"]]
+        kind = action_by_type()[action["type"]]
         values = {p.name: _text(action.get(p.name)) for p in kind.params}
         form.then.append(ActionRow(f"a{index}", kind.name, values))
     return form
@@ -306,7 +195,7 @@ def check_form(form: RuleForm) -> Checked:
     then: list[dict[str, Any]] = []
     for row in form.then:
         item: dict[str, Any] = {"type": row.type}
-        for param in ACTION_BY_TYPE[row.type].params:
+        for param in action_by_type()[row.type].params:
             value = _param_value(param, row.values.get(param.name, ""))
             if value is not None:
                 item[param.name] = value
@@ -392,7 +281,7 @@ def edit_rows(form: RuleForm, do: str, *, condition: str = "", action: str = "")
         if chosen is not None and chosen.name not in form.when:
             form.when[chosen.name] = [] if chosen.widget == "choices" else ""
     elif verb == "add-action":
-        if action in ACTION_BY_TYPE:
+        if action in action_by_type():
             form.then.append(ActionRow(form.next_key(), action, {}))
     elif verb == "remove":
         form.when.pop(target.removeprefix("when."), None)
@@ -409,7 +298,7 @@ def edit_rows(form: RuleForm, do: str, *, condition: str = "", action: str = "")
 
 def error_list(form: RuleForm, errors: dict[str, str]) -> list[tuple[str, str]]:
     """The problems with the name of the field each is about, for the summary above the form."""
-    kinds = {row.key: ACTION_BY_TYPE[row.type] for row in form.then}
+    kinds = {row.key: action_by_type()[row.type] for row in form.then}
     out = []
     for key, message in errors.items():
         head, _, param = key.partition(".")

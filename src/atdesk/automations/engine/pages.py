@@ -16,11 +16,11 @@ from atdesk.accounts.queries import teams_by_name
 from atdesk.automations.engine.deps import AppSettings, automation_page, need_admin, pick_brand
 from atdesk.automations.engine.dryrun import DEFAULT_LIMIT, DryRunRow, dry_run
 from atdesk.automations.engine.form import (
-    ACTION_BY_TYPE,
-    ACTIONS,
     CONDITION_BY_NAME,
     CONDITIONS,
     RuleForm,
+    action_by_type,
+    action_kinds,
     check_form,
     edit_rows,
     error_list,
@@ -356,8 +356,8 @@ def _form(
             "others": others,
             "conditions": CONDITIONS,
             "condition_by_name": CONDITION_BY_NAME,
-            "actions": ACTIONS,
-            "action_by_type": ACTION_BY_TYPE,
+            "actions": action_kinds(),
+            "action_by_type": action_by_type(),
             "teams": [team.name for team in teams_by_name(session)],
             "default_min_confidence": DEFAULT_MIN_CONFIDENCE,
         },

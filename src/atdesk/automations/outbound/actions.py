@@ -6,6 +6,7 @@ import uuid
 
 from atdesk.automations.engine.actions import action
 from atdesk.automations.engine.context import ActionContext, Outcome
+from atdesk.automations.engine.inputs import Input
 from atdesk.automations.engine.rules import AutoReplyAction, MoveToDmAction, WebhookAction
 from atdesk.automations.outbound.handoff import move_to_dm
 from atdesk.automations.outbound.service import queue_message
@@ -20,7 +21,21 @@ def describe_reply(ctx: ActionContext, action: AutoReplyAction) -> str:
     return f"reply: “{action.template.format(**ctx.template_values())}”"
 
 
-@action("auto_reply", AutoReplyAction, describe=describe_reply)
+@action(
+    "auto_reply",
+    AutoReplyAction,
+    describe=describe_reply,
+    label="Auto-reply from a template",
+    inputs=(
+        Input(
+            "template",
+            "Template",
+            "textarea",
+            required=True,
+            help="may use {first_name}, {handle}, {brand}, {case_id}; never contact data",
+        ),
+    ),
+)
 def auto_reply(ctx: ActionContext, action: AutoReplyAction) -> Outcome:
     """Answer from the template, in public or in the DM the post came by."""
     queued = queue_message(
@@ -47,13 +62,22 @@ def describe_move(ctx: ActionContext, action: MoveToDmAction) -> str:
     return f"reply: “{public}”"
 
 
-@action("move_to_dm", MoveToDmAction, describe=describe_move)
+@action("move_to_dm", MoveToDmAction, describe=describe_move, label="Move to a private message")
 def move(ctx: ActionContext, action: MoveToDmAction) -> Outcome:
     """Reply publicly with the network's way into a DM."""
     return move_to_dm(ctx)
 
 
-@action("webhook", WebhookAction, describe=lambda ctx, a: f"send a signed event to {a.url}")
+@action(
+    "webhook",
+    WebhookAction,
+    describe=lambda ctx, a: f"send a signed event to {a.url}",
+    label="Webhook",
+    inputs=(
+        Input("url", "URL", "text", required=True, placeholder="https://"),
+        Input("secret", "Signing secret", "text", required=True, help="8 characters or more"),
+    ),
+)
 def webhook(ctx: ActionContext, action: WebhookAction) -> Outcome:
     """A signed event for the URL; the secret is read from the rule when it is sent."""
     url_key = uuid.uuid5(uuid.NAMESPACE_URL, action.url).hex[:8]
