@@ -40,8 +40,7 @@ from atdesk.models.base import utcnow
 from atdesk.pipeline import runner
 from atdesk.pipeline.bus import CASE_EVENTS, INBOUND, Bus
 from atdesk.pipeline.factory import make_bus
-from atdesk.respond import outbox as outboxes
-from atdesk.respond.outbox import ChannelOutbox, Outbox
+from atdesk.respond.outbox import ChannelOutbox, Outbox, record_sends_with
 from atdesk.respond.unconfirmed import mark_unconfirmed
 from atdesk.storage.session import transaction
 from atdesk.surveys.answers import record_answers
@@ -78,7 +77,7 @@ AUTO_RESOLVE_AFTER = timedelta(hours=48)
 def wire() -> None:
     """Plug the capabilities into the hooks of the layers below (idempotent)."""
     runner.add_before_route(record_answers)
-    outboxes.SEND_RECORDER.set(BufferedObserver)
+    record_sends_with(BufferedObserver)
     assert KINDS, "job handlers are registered by importing atdesk.worker"
     missing = set(ACTION_TYPES) - set(ACTIONS)
     assert not missing, f"no @action registered for {sorted(missing)}; see ACTION_MODULES"
@@ -121,7 +120,6 @@ class Worker:
         self.settings = settings
         self.bus = bus or make_bus(settings)
         self.idle_sleep_s = idle_sleep_s
-        wire()
         self.handle_inbound = inbound_handler(self.bus)
         self.automations = AutomationRunner(settings, self.bus)
         self.stopping = threading.Event()

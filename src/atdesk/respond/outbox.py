@@ -37,19 +37,15 @@ class SendRecorder(Protocol):
         ...
 
 
-class _Recorders:
-    """Who records what a send cost and the alerts it raised: the connectors, plugged in by
-    atdesk.worker.wire() (the outbox sits below them)."""
-
-    def __init__(self) -> None:
-        self.factory: Callable[[str], SendRecorder] | None = None
-
-    def set(self, factory: Callable[[str], SendRecorder]) -> None:
-        """Record every later send with recorders from this factory."""
-        self.factory = factory
+# Who records what a send cost and the alerts it raised: the connectors, plugged in by
+# atdesk.worker.wire() (the outbox sits below them). None: sends are not recorded.
+_send_recorder: Callable[[str], SendRecorder] | None = None
 
 
-SEND_RECORDER = _Recorders()
+def record_sends_with(factory: Callable[[str], SendRecorder]) -> None:
+    """Record every later send with a recorder from this factory."""
+    global _send_recorder
+    _send_recorder = factory
 
 
 class DeliveryError(RuntimeError):
@@ -89,8 +85,7 @@ class ChannelOutbox:
                 f"@{account.handle} on {account.network} has no credentials; an admin adds them "
                 "under Admin → Brands"
             ) from None
-        factory = SEND_RECORDER.factory
-        recorder = factory("send") if factory is not None else None
+        recorder = _send_recorder("send") if _send_recorder is not None else None
         deps = self.deps
         if recorder is not None:
             deps = replace(deps, observer=FanoutObserver(deps.observer, recorder))

@@ -29,7 +29,7 @@ MESSAGE_JOB = "message.send"
 _CONFLICT = "replied to this case while you were writing"
 
 
-def outbox_of(env: jobs.JobEnv) -> Outbox:
+def lent_outbox(env: jobs.JobEnv) -> Outbox:
     """The outbox the worker lent the job (tests lend emulators), else the networks themselves."""
     return cast(Outbox, env.outbox) if env.outbox is not None else ChannelOutbox()
 
@@ -81,7 +81,7 @@ def run_message(job: jobs.JobView, env: jobs.JobEnv) -> jobs.JobOutcome:
                     reply_to_post_id=None if private else payload.get("reply_to_post_id"),
                     job_id=job.id,
                 ),
-                outbox_of(env),
+                lent_outbox(env),
             )
             if outcome.status != "refused" or _CONFLICT not in outcome.message:
                 break

@@ -91,7 +91,7 @@ def flash(request: Request, message: str, kind: str = "ok") -> None:
     request.session["flash"] = messages[-5:]
 
 
-ChromePart = Callable[[Session, Request, Any], dict[str, Any]]
+ChromePart = Callable[[Session, Any], dict[str, Any]]
 # What capabilities above add to the top bar (the approvals badge); the app registers them.
 CHROME_PARTS: list[ChromePart] = []
 
@@ -110,7 +110,7 @@ def chrome(session: Session, request: Request) -> dict[str, Any]:
     profile = session.get(AgentProfile, viewer.user.id)
     parts: dict[str, Any] = {"presence": profile.presence if profile else "away"}
     for part in CHROME_PARTS:
-        parts.update(part(session, request, viewer))
+        parts.update(part(session, viewer))
     return parts
 
 

@@ -22,9 +22,8 @@ from atdesk.ui.templating import flash, render
 router = APIRouter(include_in_schema=False)
 
 
-def approvals_badge(session: Session, request: Request, viewer: Viewer) -> dict[str, Any]:
+def approvals_badge(session: Session, viewer: Viewer) -> dict[str, Any]:
     """The top bar's count of replies waiting for a supervisor (none for agents)."""
-    del request
     waiting = pending_count(session, viewer.brand_ids) if viewer.is_reviewer else 0
     return {"approvals_waiting": waiting}
 
