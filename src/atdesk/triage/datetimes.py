@@ -242,9 +242,10 @@ RECENT_PAST_DAYS = 60
 
 def _nearest(today: date, month: int, day: int) -> date | None:
     """The next occurrence of a month/day, unless it passed within the last 60 days."""
+    # Eight years ahead always hold a 29 February (1900-style century years skip one leap day).
     options = [
         date(year, month, day)
-        for year in (today.year - 1, today.year, today.year + 1)
+        for year in range(today.year - 1, today.year + 9)
         if day <= _month_days(year, month)
     ]
     if not options:
