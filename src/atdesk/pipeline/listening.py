@@ -54,8 +54,10 @@ def parent_brands(
                 .where(PostRow.direct.is_(False), PostRow.brand_id.is_not(None))
             )
             for native_id, brand_id, inbound, heard_as in rows:
-                if not inbound or heard_as == HeardAs.BRAND_THREAD.value:
-                    found[(network, native_id)] = int(brand_id)
+                if brand_id is not None and (
+                    not inbound or heard_as == HeardAs.BRAND_THREAD.value
+                ):
+                    found[(network, native_id)] = brand_id
     return found
 
 
