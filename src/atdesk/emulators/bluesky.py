@@ -41,7 +41,7 @@ def _cid(data: Any) -> str:
 def _holds(text: str, wanted: str) -> bool:
     """Whole words (a #tag or @handle as written), case-insensitive."""
     words = [re.escape(w) for w in wanted.split()]
-    return re.search(r"(?<![\w#@])" + r"\s+".join(words) + r"(?![\w.])", text, re.I) is not None
+    return re.search(r"(?<![\w#@])" + r"\s+".join(words) + r"(?!\w)", text, re.I) is not None
 
 
 def _mentioned(record: dict[str, Any]) -> set[str]:

@@ -26,6 +26,7 @@ from atdesk.triage.priority import safety_words
 # Intents that are not a request for help: a heard post with one of them is only a mention.
 NOT_ASKING = frozenset({Intent.PRAISE.value, Intent.OTHER.value})
 PRESSING = frozenset({Priority.HIGH.value, Priority.URGENT.value})
+EXECUTIVE_LIFT = "aimed at a watched executive"  # triage.priority's reason for that lift
 
 
 def parent_brands(
@@ -54,9 +55,7 @@ def parent_brands(
                 .where(PostRow.direct.is_(False), PostRow.brand_id.is_not(None))
             )
             for native_id, brand_id, inbound, heard_as in rows:
-                if brand_id is not None and (
-                    not inbound or heard_as == HeardAs.BRAND_THREAD.value
-                ):
+                if brand_id is not None and (not inbound or heard_as == HeardAs.BRAND_THREAD.value):
                     found[(network, native_id)] = brand_id
     return found
 
@@ -93,9 +92,18 @@ def asks_for_help(heard_as: str | None, triage: TriageResult | None, text: str) 
         return False
     if triage.intent not in NOT_ASKING:
         return True
-    if triage.priority.value in PRESSING or safety_words(text) is not None:
+    if _pressing(triage) or safety_words(text) is not None:
         return True
     return heard_as == HeardAs.EXECUTIVE and triage.sentiment is Sentiment.NEGATIVE
+
+
+def _pressing(triage: TriageResult) -> bool:
+    """High or urgent for a reason of its own: triage lifts every post aimed at an executive
+    to high, which alone must not turn a compliment to the CEO into a case."""
+    if triage.priority.value not in PRESSING:
+        return False
+    lifted = any(r.startswith(EXECUTIVE_LIFT) for r in triage.priority_reasons)
+    return not (lifted and triage.priority is Priority.HIGH)
 
 
 def mark_listen_only(decided: Sequence[Decided]) -> None:
