@@ -196,4 +196,5 @@ def test_a_first_search_reads_only_the_newest_page_and_dropped_terms_lose_their_
     searched = [e for b in batches for e in b.events if "pothole" in e.payload["tweet"]["text"]]
     assert len(searched) == 10
     final = batches[-1].account.searches
-    assert list(final) == listen_rule_values(terms, BRAND) and final[list(final)[0]].seeded
+    (value,) = listen_rule_values(terms, BRAND)
+    assert list(final) == [value] and final[value].seeded

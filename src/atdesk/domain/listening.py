@@ -9,9 +9,10 @@ the brand's `watched_handles` (the same setting that escalates their mentions), 
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
@@ -29,6 +30,7 @@ MAX_X_RULES = 10  # rules one brand's terms may take on the app (1000 per projec
 _WORD = re.compile(r"^[\w'&.\-+]+$")
 _TAG = re.compile(r"^#\w+$")
 _HANDLE = re.compile(r"^[\w.\-]+(?:@[\w.\-]+)?$")
+_X_USERNAME = re.compile(r"^\w{1,15}$")
 
 
 class HeardAs(StrEnum):
@@ -79,9 +81,38 @@ class Term:
         return _phrase_pattern(self.text).search(text) is not None
 
 
+def _phrase_source(text: str) -> str:
+    return r"\s+".join(re.escape(w) for w in text.split())
+
+
+@functools.lru_cache(maxsize=4096)
 def _phrase_pattern(text: str) -> re.Pattern[str]:
-    words = [re.escape(w) for w in text.split()]
-    return re.compile(r"(?<![\w#@])" + r"\s+".join(words) + r"(?!\w)", re.IGNORECASE)
+    return re.compile(r"(?<![\w#@])" + _phrase_source(text) + r"(?!\w)", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class _Matcher:
+    """All words and phrases of a list in one pattern, and its hashtags as a set: most posts
+    match none, and one search plus one set test rule them out."""
+
+    words: re.Pattern[str] | None
+    tags: frozenset[str]
+
+    @classmethod
+    def of(cls, terms: tuple[Term, ...]) -> _Matcher:
+        sources = [_phrase_source(t.text) for t in terms if t.kind is not TermKind.HASHTAG]
+        words = (
+            re.compile(r"(?<![\w#@])(?:" + "|".join(sources) + r")(?!\w)", re.IGNORECASE)
+            if sources
+            else None
+        )
+        return cls(words, frozenset(t.text for t in terms if t.kind is TermKind.HASHTAG))
+
+    def first(self, terms: tuple[Term, ...], text: str, tags: frozenset[str]) -> Term | None:
+        """The first term (in their order) found in the text."""
+        if not (self.tags & tags) and (self.words is None or self.words.search(text) is None):
+            return None
+        return next((t for t in terms if t.found_in(text, tags)), None)
 
 
 _HASHTAGS = re.compile(r"(?<![\w&])#(\w+)")
@@ -147,6 +178,12 @@ class Listening:
     exclusions: tuple[Term, ...] = ()
     executives: tuple[str, ...] = ()  # handle keys (the brand's watched_handles)
     brand_threads: bool = False
+    _terms: _Matcher = field(init=False, repr=False, compare=False)
+    _exclusions: _Matcher = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_terms", _Matcher.of(self.terms))
+        object.__setattr__(self, "_exclusions", _Matcher.of(self.exclusions))
 
     @property
     def active(self) -> bool:
@@ -156,12 +193,13 @@ class Listening:
     def excluded(self, text: str, tags: frozenset[str] | None = None) -> bool:
         """True when an exclusion vetoes this text."""
         tags = hashtags(text) if tags is None else tags
-        return any(e.found_in(text, tags) for e in self.exclusions)
+        return self._exclusions.first(self.exclusions, text, tags) is not None
 
-    def matched_term(self, text: str) -> Term | None:
-        """The first tracked term in the text, unless an exclusion vetoes it."""
-        tags = hashtags(text)
-        found = next((t for t in self.terms if t.found_in(text, tags)), None)
+    def matched_term(self, text: str, tags: frozenset[str] | None = None) -> Term | None:
+        """The first tracked term in the text, unless an exclusion vetoes it (`tags`: the
+        text's hashtags when the caller has them)."""
+        tags = hashtags(text) if tags is None else tags
+        found = self._terms.first(self.terms, text, tags)
         if found is None or self.excluded(text, tags):
             return None
         return found
@@ -288,7 +326,7 @@ def executive_rule_values(listening: Listening, limit: int = X_RULE_LIMIT) -> li
     """Posts that mention or answer an executive: `(@ceo OR to:ceo) -from:ceo -is:retweet`."""
     values: list[str] = []
     for handle in listening.executives:
-        if "@" in handle or "." in handle:
+        if not _X_USERNAME.match(handle):
             continue  # not an X username (a Mastodon or Bluesky handle)
         value = f"(@{handle} OR to:{handle}) -from:{handle} {NO_RETWEETS}"
         if len(value) <= limit:

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from atdesk.domain.handles import handle_key, mentions
-from atdesk.domain.listening import Listening
+from atdesk.domain.listening import Listening, hashtags
 from atdesk.domain.posts import Post
 from atdesk.models import Brand, ChannelAccount
 
@@ -93,8 +93,9 @@ class BrandDirectory:
 
     def term_brand(self, post: Post) -> int | None:
         """The brand whose tracked terms this post matches without an exclusion."""
+        tags = hashtags(post.text)
         for brand_id in sorted(self.listening):
-            if self.listening[brand_id].matched_term(post.text) is not None:
+            if self.listening[brand_id].matched_term(post.text, tags) is not None:
                 return brand_id
         return None
 
