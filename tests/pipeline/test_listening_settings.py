@@ -15,6 +15,7 @@ from atdesk.storage.session import transaction
 from atdesk.web.app import create_app
 from tests.cases.conftest import hash_each_password_once  # noqa: F401 (autouse fixture)
 from tests.cases.factories import PASSWORD, staff, team
+from tests.factories import post, run
 from tests.respond.fakes import RecordingOutbox
 from tests.web.conftest import csrf_of
 
@@ -136,3 +137,25 @@ def test_the_brand_form_saves_listening_and_says_why_it_refuses(settings: Settin
     said = root.get(refused.headers["location"]).text
     assert "Not saved" in said and "double quotes" in said
     assert brand_settings(settings, acme)["listening"] == stored["listening"]
+
+
+def test_heard_posts_are_listed_by_how_they_were_heard(settings: Settings) -> None:
+    acme, _ = world(settings)
+    with transaction(settings.database_url) as session:
+        brand = session.get(Brand, acme)
+        assert brand is not None
+        brand.settings = {"listening": {"terms": ["acme"]}}
+        session.flush()
+        run(
+            session,
+            post("1", "thank you acme, lovely service"),
+            post("2", "@acmehelp my bill is wrong", author="7", handle="lee"),
+        )
+    root = login(settings, "root")
+    heard = root.get("/api/v1/posts", params={"heard_as": "term"}).json()
+    assert [(p["native_id"], p["heard_as"], p["listen_only"]) for p in heard["items"]] == [
+        ("1", "term", True)
+    ]
+    mentions = root.get("/api/v1/posts", params={"heard_as": "mention"}).json()["items"]
+    assert [p["native_id"] for p in mentions] == ["2"]
+    assert root.get("/api/v1/posts", params={"heard_as": "rumour"}).status_code == 422

@@ -52,6 +52,10 @@ class PostOut(BaseModel):
     automated: bool = False
     automation_rule_id: int | None = None
     automation_rule: str | None = None
+    # How the post reached its brand (mention, direct, term, executive, brand_thread; ADR 88)
+    # and whether, heard beyond the mentions without asking for help, it opened no case.
+    heard_as: str | None = None
+    listen_only: bool = False
 
 
 class CaseOut(BaseModel):
