@@ -400,6 +400,7 @@ def writes(ids: Ids) -> dict[str, list[dict[str, Any]]]:
         "POST /admin/teams/{team_id}": [form({"team_id": z.team}, members=[1], brands=[z.brand])],
         "POST /admin/brands": [form(name="Probe")],
         "POST /admin/brands/{brand_id}/rules": [form(brand, sensitive_keywords="x")],
+        "POST /admin/brands/{brand_id}/listening": [form(brand, terms="probe")],
         "POST /admin/brands/{brand_id}/accounts": [form(brand, network="x", handle="probe")],
         "POST /admin/accounts/{account_id}/connect": [form({"account_id": z.account}, token="t")],
         "POST /admin/accounts/{account_id}/remove": [form({"account_id": z.account})],
@@ -517,6 +518,7 @@ def writes(ids: Ids) -> dict[str, list[dict[str, Any]]]:
         "POST /api/v1/automation-jobs/{job_id}/retry": [body({"job_id": z.job})],
         "POST /surveys/settings": [form(brand_id=str(z.brand), kind="csat", enabled="1")],
         "PUT /api/v1/surveys/settings/{brand_id}": [body(brand, enabled=False)],
+        "PUT /api/v1/brands/{brand_id}/listening": [body(brand, terms=["probe"])],
     }
 
 

@@ -53,6 +53,7 @@ from atdesk.cases.schemas import (
 )
 from atdesk.domain.cases import View
 from atdesk.domain.ids import Offset, RowId
+from atdesk.domain.listening import HeardAs
 from atdesk.domain.triage import Priority
 from atdesk.models import Team, User
 from atdesk.ui.deps import DbSession
@@ -125,15 +126,18 @@ def get_posts(
     viewer: ApiViewer,
     case_id: RowId | None = None,
     conversation_id: RowId | None = None,
+    heard_as: HeardAs | None = None,
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> Page[PostOut]:
-    """Posts in time order, optionally of one case or conversation."""
+    """Posts in time order, optionally of one case or conversation, or heard one way
+    (mention, direct, term, executive, brand_thread; ADR 88)."""
     rows, total = posts_page(
         session,
         viewer.brand_ids,
         case_id=case_id,
         conversation_id=conversation_id,
+        heard_as=heard_as.value if heard_as else None,
         limit=limit,
         offset=offset,
     )

@@ -29,6 +29,8 @@ class PostFacts:
     # An answer to a satisfaction survey is not a request: it neither opens nor reopens a case.
     survey_answer: bool = False
     intent_confidence: float | None = None
+    # Heard by listening without asking for help (ADR 88): kept for insights, never a case.
+    listen_only: bool = False
 
 
 @dataclass(slots=True)
@@ -57,7 +59,11 @@ class Timeline:
 def timeline(posts: Sequence[PostFacts]) -> Timeline | None:
     """The timeline of a conversation, or None when it is not a customer case (yet)."""
     ordered = sorted(posts, key=lambda p: (p.created_at, p.id))
-    customer = [p for p in ordered if p.inbound and not p.filtered and not p.survey_answer]
+    customer = [
+        p
+        for p in ordered
+        if p.inbound and not p.filtered and not p.survey_answer and not p.listen_only
+    ]
     agent = [p for p in ordered if not p.inbound]
     if not customer:
         return None

@@ -364,6 +364,8 @@ def post_out(post: PostRow) -> PostOut:
         entities=post.entities or {},
         edited_at=post.edited_at,
         deleted_at=post.deleted_at,
+        heard_as=post.heard_as,
+        listen_only=bool(post.listen_only),
     )
 
 
@@ -466,11 +468,12 @@ def posts_page(
     *,
     case_id: int | None = None,
     conversation_id: int | None = None,
+    heard_as: str | None = None,
     limit: int = 50,
     offset: int = 0,
 ) -> tuple[Sequence[PostRow], int]:
-    """A page of the posts of these brands' cases in time order (of one case or conversation
-    when asked), and how many there are in all."""
+    """A page of the posts of these brands' cases in time order (of one case or conversation,
+    or heard one way, when asked), and how many there are in all."""
     query = select(PostRow)
     count = select(func.count(PostRow.id))
     if brand_ids is not None:
@@ -487,6 +490,11 @@ def posts_page(
     if conversation_id is not None:
         query = query.where(PostRow.conversation_id == conversation_id)
         count = count.where(PostRow.conversation_id == conversation_id)
+    if heard_as is not None:
+        query, count = (
+            query.where(PostRow.heard_as == heard_as),
+            count.where(PostRow.heard_as == heard_as),
+        )
     rows = session.scalars(
         query.order_by(PostRow.created_at, PostRow.id).limit(limit).offset(offset)
     ).all()

@@ -52,6 +52,10 @@ class PostOut(BaseModel):
     automated: bool = False
     automation_rule_id: int | None = None
     automation_rule: str | None = None
+    # How the post reached its brand (mention, direct, term, executive, brand_thread; ADR 88)
+    # and whether, heard beyond the mentions without asking for help, it opened no case.
+    heard_as: str | None = None
+    listen_only: bool = False
 
 
 class CaseOut(BaseModel):
@@ -177,3 +181,24 @@ class SavedViewOut(BaseModel):
     team: str | None
     position: int | None = Field(description="your order among your own views; null if shared")
     count: int
+
+
+class ListeningOut(BaseModel):
+    """What a brand hears beyond its @mentions (ADR 88)."""
+
+    brand_id: int
+    terms: list[str]
+    exclusions: list[str]
+    executives: list[str]
+    brand_threads: bool
+
+
+class ListeningUpdate(BaseModel):
+    """A change to a brand's listening; only the fields given change (lists replace)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    terms: list[str] | None = Field(default=None, max_length=200)
+    exclusions: list[str] | None = Field(default=None, max_length=200)
+    executives: list[str] | None = Field(default=None, max_length=100)
+    brand_threads: bool | None = None

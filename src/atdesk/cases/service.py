@@ -89,6 +89,7 @@ def _facts(
             network=row.network,
             survey_answer=row.id in survey_answers,
             intent_confidence=row.intent_confidence,
+            listen_only=bool(row.listen_only),
         )
         for row in rows
     ]

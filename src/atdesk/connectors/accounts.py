@@ -22,6 +22,7 @@ from atdesk.channels.mastodon.account import MastodonAccount
 from atdesk.channels.registry import account_from_json
 from atdesk.channels.x.account import XAccount
 from atdesk.config import Settings
+from atdesk.connectors.listening import brand_listening, with_listening
 from atdesk.domain.handles import handle_key
 from atdesk.domain.networks import Network
 from atdesk.models import ChannelAccount
@@ -62,6 +63,11 @@ class Connectable:
     def fingerprint(self) -> str:
         """A digest of the credentials, to notice a reconnect (never shown, never logged)."""
         return credential_fingerprint(self.state.to_json())
+
+    @property
+    def listening(self) -> object:
+        """The brand's listening as the account carries it; a change restarts the poller."""
+        return getattr(self.state, "listen", None)
 
 
 def credential_fingerprint(state: Mapping[str, Any]) -> str:
@@ -169,6 +175,7 @@ def connectable_accounts(rows: Sequence[ChannelAccount], settings: Settings) -> 
             state = _settings_state(row, settings, sole)
             configured = state is not None
         if state is not None:
+            state = with_listening(state, brand_listening(row))
             found.append(Connectable(row.id, row.brand_id, network, row.handle, state, configured))
     return found
 

@@ -121,6 +121,7 @@ class AccountRunner:
         self._brand_rows: dict[str, int] = {}
         self.update_members(stream_members)
         self.fingerprint = item.fingerprint
+        self.listening = item.listening
         self.webhook_id = getattr(item.state, "webhook_id", None)
         self.stop_event = threading.Event()
         self.observers = {
@@ -177,6 +178,8 @@ class AccountRunner:
         """New credentials, settings or webhook; or every reader ended for a reason that passed."""
         if item.fingerprint != self.fingerprint:
             return True
+        if item.listening != self.listening:
+            return True  # the brand listens for other things: the poller searches anew
         if getattr(item.state, "webhook_id", None) != self.webhook_id:
             return True  # a webhook was registered: start (or stop) checking it
         if (stream_enabled, poll_interval_s) != (self.stream_enabled, self.poll_interval_s):

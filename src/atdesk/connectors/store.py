@@ -25,6 +25,7 @@ from atdesk.connectors.accounts import (
     has_credentials,
     merge_account,
 )
+from atdesk.connectors.listening import brand_listening, with_listening
 from atdesk.domain.posts import RawEvent
 from atdesk.models import ChannelAccount, ChannelConnection
 from atdesk.models.base import utcnow
@@ -48,13 +49,14 @@ def stored_json(state: AccountState, *, from_settings: bool) -> dict[str, Any]:
 
 def current_state(row: ChannelAccount, *, configured: AccountState | None) -> AccountState:
     """The account as the database holds it now (with the settings' credentials if any)."""
+    listening = brand_listening(row)
     if configured is not None:
         credentials = {k: v for k, v in configured.to_json().items() if k in CREDENTIAL_KEYS}
         stored = {**configured.to_json(), **(row.state or {}), **credentials}
-        return account_from_json(row.network, stored)
+        return with_listening(account_from_json(row.network, stored), listening)
     if not has_credentials(row.state):
         raise AccountGone(f"{row.network} account @{row.handle} has no credentials any more")
-    return account_from_json(row.network, row.state)
+    return with_listening(account_from_json(row.network, row.state), listening)
 
 
 def rate_limit_rows(limits: tuple[RateLimit, ...]) -> list[dict[str, Any]]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
 import secrets
 import time
 from dataclasses import dataclass, field
@@ -35,6 +36,27 @@ _TID_CHARS = "234567abcdefghijklmnopqrstuvwxyz"
 def _cid(data: Any) -> str:
     digest = hashlib.sha256(json.dumps(data, sort_keys=True).encode()).digest()
     return "bafyrei" + base64.b32encode(digest).decode().lower().rstrip("=")[:52]
+
+
+def _holds(text: str, wanted: str) -> bool:
+    """Whole words (a #tag or @handle as written), case-insensitive."""
+    words = [re.escape(w) for w in wanted.split()]
+    return re.search(r"(?<![\w#@])" + r"\s+".join(words) + r"(?!\w)", text, re.I) is not None
+
+
+def _mentioned(record: dict[str, Any]) -> set[str]:
+    return {
+        str(f.get("did"))
+        for facet in record.get("facets") or ()
+        for f in facet.get("features") or ()
+        if str(f.get("$type", "")).endswith("#mention")
+    }
+
+
+def _tags(record: dict[str, Any]) -> set[str]:
+    found = {str(t).lower() for t in record.get("tags") or ()}
+    found |= {t.lower() for t in re.findall(r"(?<![\w&])#(\w+)", str(record.get("text") or ""))}
+    return found
 
 
 def _did_of(handle: str) -> str:
@@ -541,6 +563,46 @@ class BlueskyEmulator(Emulator):
             "record": stored["value"],
             "indexedAt": stored["indexedAt"],
         }
+
+    def _m_app_bsky_feed_searchPosts(self, request: Request, body: Any) -> Response:
+        """Posts whose text holds every word, "phrase" and #tag of `q` (case-insensitive),
+        filtered by `mentions`, `author`, `tag`, `since` (inclusive) and `until`; latest
+        first; `cursor` is an offset into the hits."""
+        caller = self._caller(request)
+        if isinstance(caller, Response):
+            return caller
+        query = (request.arg("q") or "").strip()
+        pieces = re.findall(r'"([^"]*)"|(\S+)', query)
+        wanted = [(phrase or word).lower() for phrase, word in pieces if (phrase or word)]
+        if not wanted:
+            return self.error(400, "query string is empty", "BadQueryString")
+        mentions = self.find_did(request.arg("mentions") or "") if request.arg("mentions") else None
+        author = self.find_did(request.arg("author") or "") if request.arg("author") else None
+        tags = {t.lower() for t in request.args("tag")}
+        since, until = request.arg("since"), request.arg("until")
+        limit = int(request.arg("limit") or 25)
+        offset = int(request.arg("cursor") or 0)
+        with self.lock:
+            posts = [r for r in self.records.values() if f"/{POST}/" in r["uri"]]
+        hits = [
+            r
+            for r in posts
+            if all(_holds(r["value"]["text"], w) for w in wanted)
+            and (mentions is None or mentions in _mentioned(r["value"]))
+            and (author is None or r["did"] == author)
+            and tags <= _tags(r["value"])
+            and (not since or r["indexedAt"] >= since)
+            and (not until or r["indexedAt"] < until)
+        ]
+        hits.sort(key=lambda r: (r["indexedAt"], r["uri"]), reverse=True)
+        page = hits[offset : offset + limit]
+        out: dict[str, Any] = {
+            "posts": [self._post_view(r) for r in page],
+            "hitsTotal": len(hits),
+        }
+        if offset + limit < len(hits):
+            out["cursor"] = str(offset + limit)
+        return json_response(out)
 
     def _m_app_bsky_feed_getPosts(self, request: Request, body: Any) -> Response:
         caller = self._caller(request)

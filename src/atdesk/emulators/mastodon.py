@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import queue
+import re
 import secrets
 import time
 from dataclasses import dataclass, field
@@ -71,6 +72,8 @@ class MastodonEmulator(Emulator):
         self._next_account = 100
         self.route("GET", "/api/v1/notifications", self._list_notifications)
         self.route("GET", "/api/v1/statuses/{status_id}", self._get_status)
+        self.route("GET", "/api/v1/timelines/tag/{hashtag}", self._tag_timeline)
+        self.route("GET", "/api/v2/search", self._search)
         self.route("POST", "/api/v1/statuses", self._post_status)
         self.route("GET", "/api/v1/accounts/verify_credentials", self._verify)
         self.route("GET", "/api/v2/instance", self._instance)
@@ -415,6 +418,79 @@ class MastodonEmulator(Emulator):
                 f'<{base}?min_id={page[0]["id"]}>; rel="prev"'
             )
         return json_response(page, headers=headers)
+
+    def _status_page(
+        self, request: Request, found: list[dict[str, Any]], path: str, default: int, most: int
+    ) -> Response:
+        """Statuses newest first with Mastodon's paging: `min_id` (just after, oldest first
+        taken), `since_id`, `max_id`, `limit`, and the Link header."""
+        try:
+            limit = max(1, min(int(request.arg("limit") or default), most))
+        except ValueError:
+            return self.error(422, "limit must be a number")
+        min_id, since_id, max_id = (request.arg(k) for k in ("min_id", "since_id", "max_id"))
+        found = [s for s in found if not max_id or int(s["id"]) < int(max_id)]
+        found.sort(key=lambda s: int(s["id"]))
+        if min_id:
+            page = [s for s in found if int(s["id"]) > int(min_id)][:limit]
+        else:
+            page = [s for s in found if not since_id or int(s["id"]) > int(since_id)][-limit:]
+        page.reverse()
+        headers: dict[str, str] = {}
+        if page:
+            base = f"{self.base_url}{path}"
+            joiner = "&" if "?" in base else "?"
+            headers["link"] = (
+                f'<{base}{joiner}max_id={page[-1]["id"]}>; rel="next", '
+                f'<{base}{joiner}min_id={page[0]["id"]}>; rel="prev"'
+            )
+        return json_response([self._public(s) for s in page], headers=headers)
+
+    def _listed(self) -> list[dict[str, Any]]:
+        """Public statuses that still exist (what tag timelines and search can show)."""
+        with self.lock:
+            return [s for s in self.statuses.values() if s["visibility"] == "public"]
+
+    def _tag_timeline(self, request: Request, hashtag: str) -> Response:
+        caller = self._caller(request)
+        if isinstance(caller, Response):
+            return caller
+        headers, limited = self._spend(request)
+        if limited:
+            return limited
+        tag = hashtag.lower()
+        found = [s for s in self._listed() if tag in {t["name"].lower() for t in s["tags"]}]
+        answer = self._status_page(request, found, f"/api/v1/timelines/tag/{hashtag}", 20, 40)
+        answer.headers.update(headers)
+        return answer
+
+    def _search(self, request: Request) -> Response:
+        """`type=statuses` full-text search (whole words or a "phrase", case-insensitive)."""
+        caller = self._caller(request)
+        if isinstance(caller, Response):
+            return caller
+        headers, limited = self._spend(request)
+        if limited:
+            return limited
+        query = (request.arg("q") or "").strip()
+        if not query:
+            return self.error(400, "Search query missing")
+        kind = request.arg("type")
+        statuses: list[dict[str, Any]] = []
+        if kind in (None, "", "statuses"):
+            words = query.strip('"').split()
+            pattern = re.compile(
+                r"(?<![\w@])" + r"\s+".join(re.escape(w) for w in words) + r"(?!\w)",
+                re.IGNORECASE,
+            )
+            found = [s for s in self._listed() if pattern.search(s["_text"])]
+            page = self._status_page(request, found, "/api/v2/search", 20, 40)
+            if page.status != 200:
+                return page
+            statuses = json.loads(page.body)
+        return json_response(
+            {"accounts": [], "statuses": statuses, "hashtags": []}, headers=headers
+        )
 
     def _get_status(self, request: Request, status_id: str) -> Response:
         caller = self._caller(request)

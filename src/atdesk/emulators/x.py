@@ -23,6 +23,7 @@ from atdesk.channels.x.normalize import aa_dm_conversation_id
 from atdesk.emulators.base import RouteHandler
 from atdesk.emulators.faults import STREAM_FAULTS, FaultKind
 from atdesk.emulators.server import Request, Response, StreamWriter, json_response
+from atdesk.emulators.x_query import QueryError, parse_query, query_matches
 from atdesk.emulators.x_render import b36, render_tweets, render_user, replying_allowed
 from atdesk.emulators.x_rules import PROBLEM, StreamInbox, change_problem
 from atdesk.emulators.x_webhooks import Webhook, crc_ok
@@ -46,6 +47,7 @@ class XEmulator(XWorld):
         """Every X endpoint atdesk uses, and the control API."""
         self.api("GET", "/2/users/{user_id}/mentions", self._mentions)
         self.api("GET", "/2/dm_events", self._list_dm_events)
+        self.api("GET", "/2/tweets/search/recent", self._search_recent)
         self.api("POST", "/2/tweets", self._create_tweet)
         self.api("POST", "/2/dm_conversations/with/{participant_id}/messages", self._send_dm)
         self.api("GET", "/2/tweets/search/stream/rules", self._get_rules)
@@ -166,6 +168,65 @@ class XEmulator(XWorld):
             "result_count": len(page),
             "newest_id": page[0]["id"],
             "oldest_id": page[-1]["id"],
+        }
+        if rest:
+            meta["next_token"] = b36(int(page[-1]["id"]))
+        body: dict[str, Any] = {"data": data, "meta": meta}
+        if includes:
+            body["includes"] = includes
+        return json_response(body, headers=headers)
+
+    def _search_recent(self, request: Request) -> Response:
+        """Recent search: the query language of the stream rules, newest first, paged by
+        `next_token` (also `pagination_token`), bounded by `since_id`/`until_id`."""
+        denied = self._app_or_user(request)
+        if denied is not None:
+            return denied
+        headers, limited = self._spend(request, "GET /2/tweets/search/recent")
+        if limited:
+            return limited
+        query = request.arg("query") or ""
+        try:
+            parsed = parse_query(query)
+        except QueryError as exc:
+            return self._problem(
+                400,
+                "Invalid Request",
+                "One or more parameters to your request was invalid.",
+                "invalid-request",
+                errors=[{"parameters": {"query": [query]}, "message": str(exc)}],
+            )
+        since = int(request.arg("since_id") or 0)
+        until = int(request.arg("until_id") or 0)
+        size = int(request.arg("max_results") or 10)
+        token = request.arg("next_token") or request.arg("pagination_token")
+        try:
+            before = int(token, 36) if token else 0
+        except ValueError:
+            return self._bad_token(request)
+        with self.lock:
+            found = sorted(
+                (
+                    t
+                    for t in self.tweets.values()
+                    if not t.get("_deleted")
+                    and not t.get("_superseded")
+                    and int(t["id"]) > since
+                    and (not until or int(t["id"]) < until)
+                    and (not before or int(t["id"]) < before)
+                    and query_matches(parsed, t, self.users)
+                ),
+                key=lambda t: int(t["id"]),
+                reverse=True,
+            )
+            page, rest = found[:size], found[size:]
+            data, includes = render_tweets(page, self.users, request.query)
+        if not page:
+            return json_response({"meta": {"result_count": 0}}, headers=headers)
+        meta: dict[str, Any] = {
+            "newest_id": page[0]["id"],
+            "oldest_id": page[-1]["id"],
+            "result_count": len(page),
         }
         if rest:
             meta["next_token"] = b36(int(page[-1]["id"]))

@@ -4,28 +4,24 @@ Every app has its own rule set and its own single stream connection. Rules get s
 and keep their optional tag; adding a value the app already has is a `duplicate-rules`
 error naming the existing rule's id, a value X would not parse is `invalid-rules`, and
 rules past the cap are `rule-cap`. `dry_run` answers the same without keeping anything.
-The rule language is the small subset the emulator matches: `@user`, `from:`, `to:`,
-`is:retweet`, `is:reply`, words, each optionally negated with `-`.
+The rule language is x_query's subset: words, "phrases", #tags, `@user`, `from:`, `to:`,
+`conversation_id:`, `is:retweet`, `is:reply`, OR and parentheses, `-` negating.
 """
 
 from __future__ import annotations
 
 import queue
-import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from atdesk.channels.timeparse import iso_millis
+from atdesk.emulators.x_query import QueryError, parse_query, query_matches
 
 PROBLEM = "https://api.twitter.com/2/problems/"
 MAX_VALUE_LENGTH = 1024  # self-serve tiers
 RULE_CAP = 1000  # per project
-OPERATORS = frozenset({"from", "to", "is"})
-IS_VALUES = frozenset({"retweet", "reply"})
-_OPERATOR = re.compile(r"^(\w+):(.*)$")
-_USERNAME = re.compile(r"^\w{1,15}$")
 
 Users = Mapping[str, Mapping[str, Any]]
 Rule = dict[str, str]
@@ -38,22 +34,10 @@ def rule_problem(value: str) -> str | None:
         return "Rules must not be empty."
     if len(value) > MAX_VALUE_LENGTH:
         return f"Rule is {len(value)} characters long; the limit is {MAX_VALUE_LENGTH}."
-    terms = value.split()
-    for position, raw in enumerate(terms, start=1):
-        term = raw.removeprefix("-")
-        if not term:
-            return f"A lone '-' is not a rule term (at position {position})."
-        if term.startswith("@") and not _USERNAME.match(term[1:]):
-            return f"'{term}' is not a username (at position {position})."
-        operator = _OPERATOR.match(term)
-        if operator and not term.startswith(("http:", "https:")):
-            name, argument = operator.groups()
-            if name not in OPERATORS:
-                return f"Reference to invalid operator '{name}' (at position {position})."
-            if not argument or (name == "is" and argument not in IS_VALUES):
-                return f"Invalid argument for operator '{name}' (at position {position})."
-    if all(raw.startswith("-") for raw in terms):
-        return "Rules must contain a non-negation term."
+    try:
+        parse_query(value)
+    except QueryError as exc:
+        return str(exc)
     return None
 
 
@@ -85,30 +69,8 @@ def change_problem(body: Any) -> str | None:
 
 
 def rule_matches(rule: str, tweet: Mapping[str, Any], users: Users) -> bool:
-    """Does a post match a rule (every term, negated terms must not)?"""
-    mentioned = {m["username"].lower() for m in tweet.get("entities", {}).get("mentions", [])}
-    author = users[tweet["author_id"]]["username"].lower()
-    refs = {r["type"] for r in tweet.get("referenced_tweets", [])}
-    reply_to = tweet.get("in_reply_to_user_id")
-    reply_name = users[str(reply_to)]["username"].lower() if reply_to in users else ""
-    for raw in rule.split():
-        negate = raw.startswith("-")
-        term = raw.lstrip("-").lower()
-        if term.startswith("@"):
-            hit = term[1:] in mentioned
-        elif term.startswith("from:"):
-            hit = term[5:] == author
-        elif term.startswith("to:"):
-            hit = term[3:] == reply_name
-        elif term == "is:retweet":
-            hit = "retweeted" in refs
-        elif term == "is:reply":
-            hit = "replied_to" in refs
-        else:
-            hit = term in tweet["text"].lower()
-        if hit == negate:
-            return False
-    return True
+    """Does a post match a rule (x_query's subset of X's rule language)?"""
+    return query_matches(rule, tweet, users)
 
 
 def _error(kind: str, title: str, value: str, detail: str, **extra: Any) -> dict[str, Any]:

@@ -59,5 +59,10 @@ class Post(Base):
     edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     raw: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    # How the post reached its brand: mention, direct, term, executive, brand_thread (ADR 88);
+    # NULL for outbound posts, unassigned ones and posts stored before 0019.
+    heard_as: Mapped[str | None] = mapped_column(String(16))
+    # Heard beyond the brand's mentions without asking for help: kept for insights, no case.
+    listen_only: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
 
     author: Mapped[Author] = relationship(lazy="joined")

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from atdesk.domain.handles import handle_key, mentions
+from atdesk.domain.listening import Listening, hashtags
 from atdesk.domain.posts import Post
 from atdesk.models import Brand, ChannelAccount
 
@@ -31,6 +32,8 @@ class BrandDirectory:
     blocked_handles: dict[int, frozenset[str]] = field(default_factory=dict)
     blocked_keywords: dict[int, tuple[str, ...]] = field(default_factory=dict)
     watched_handles: frozenset[str] = frozenset()
+    # Listening beyond @mentions (ADR 88): each brand's terms, executives and thread flag.
+    listening: dict[int, Listening] = field(default_factory=dict)
 
     @classmethod
     def load(cls, session: Session) -> BrandDirectory:
@@ -47,6 +50,9 @@ class BrandDirectory:
                 k.lower() for k in settings.get("blocked_keywords", [])
             )
             watched.update(handle_key(h) for h in settings.get("watched_handles", []))
+            heard = Listening.from_settings(settings)
+            if heard.active:
+                directory.listening[brand.id] = heard
         directory.watched_handles = frozenset(watched)
         for account in session.scalars(select(ChannelAccount)):
             ref = AccountRef(account.id, account.brand_id, account.native_user_id)
@@ -74,6 +80,36 @@ class BrandDirectory:
             if ref:
                 return ref
         return None
+
+    def executive_brand(self, post: Post) -> int | None:
+        """The brand whose executive this post mentions (lowest brand id when several)."""
+        named = set(mentions(post.text))
+        if not named & self.watched_handles:
+            return None
+        for brand_id in sorted(self.listening):
+            if named & set(self.listening[brand_id].executives):
+                return brand_id
+        return None
+
+    def term_brand(self, post: Post) -> int | None:
+        """The brand whose tracked terms this post matches without an exclusion."""
+        tags = hashtags(post.text)
+        for brand_id in sorted(self.listening):
+            if self.listening[brand_id].matched_term(post.text, tags) is not None:
+                return brand_id
+        return None
+
+    def hears_threads(self, brand_id: int) -> bool:
+        """True when the brand hears replies under its own public posts."""
+        heard = self.listening.get(brand_id)
+        return heard is not None and heard.brand_threads
+
+    def account_of_brand(self, network: str, brand_id: int) -> AccountRef | None:
+        """The brand's account on a network (the lowest id), which answers heard posts."""
+        found = [
+            r for (n, _), r in self.by_handle.items() if n == network and r.brand_id == brand_id
+        ]
+        return min(found, key=lambda r: r.account_id) if found else None
 
     def aimed_at_executive(self, post: Post) -> bool:
         """True when the post mentions a watched (executive) account."""

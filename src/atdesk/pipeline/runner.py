@@ -10,12 +10,14 @@ from sqlalchemy.orm import Session
 
 from atdesk.cases.service import CaseChange, merge_conversation_cases, sync_cases
 from atdesk.customers.service import attach_case_customers, link_new_authors
+from atdesk.domain.listening import HeardAs
 from atdesk.domain.posts import Post, RawEvent
 from atdesk.domain.triage import TriageInput
 from atdesk.pipeline.classify import classify, triage_input
 from atdesk.pipeline.dedupe import deduplicate
 from atdesk.pipeline.directory import BrandDirectory
 from atdesk.pipeline.filter import filter_reason
+from atdesk.pipeline.listening import hear, mark_listen_only, parent_brands
 from atdesk.pipeline.normalize import normalize
 from atdesk.pipeline.store import Decided, apply_change, insert_posts, upsert_authors
 from atdesk.pipeline.thread import nodes_of, thread
@@ -73,12 +75,29 @@ def conflict_message(post: Post, line: int | None) -> str:
     )
 
 
-def decide(post: Post, directory: BrandDirectory) -> Decided:
-    """Direction, brand and noise verdict for one new post."""
+def decide(
+    post: Post,
+    directory: BrandDirectory,
+    parents: dict[tuple[str, str], int] | None = None,
+) -> Decided:
+    """Direction, brand, how it was heard and noise verdict for one new post.
+
+    A customer post addressed to no brand account may still be heard by a brand's
+    listening (its terms, executives or threads; `parents` are the posts replies may sit
+    under, from `listening.parent_brands`).
+    """
     own = directory.account_of_author(post)
     inbound = post.inbound if post.inbound is not None else own is None
     brand_account = own if not inbound else directory.addressed_account(post)
+    heard_as: str | None = None
     brand_id = brand_account.brand_id if brand_account else None
+    if inbound and brand_account is not None:
+        heard_as = HeardAs.DIRECT.value if post.direct else HeardAs.MENTION.value
+    elif inbound:
+        heard = hear(post, directory, parents or {})
+        if heard is not None:
+            heard_as, brand_id = heard[0].value, heard[1]
+            brand_account = directory.account_of_brand(post.network.value, brand_id)
     reason = filter_reason(post, brand_id, directory) if inbound else None
     return Decided(
         post=post,
@@ -86,6 +105,7 @@ def decide(post: Post, directory: BrandDirectory) -> Decided:
         brand_id=brand_id,
         brand_account_id=brand_account.account_id if brand_account else None,
         filtered_reason=reason,
+        heard_as=heard_as,
     )
 
 
@@ -126,7 +146,8 @@ def triage_inputs(session: Session, events: Sequence[RawEvent]) -> list[TriageIn
     if not new:
         return []
     directory = BrandDirectory.load(session)
-    decided = [decide(post, directory) for post in new]
+    parents = parent_brands(session, new, directory) if directory.listening else {}
+    decided = [decide(post, directory, parents) for post in new]
     return [input_of(d, directory) for d in decided if needs_triage(d)]
 
 
@@ -167,7 +188,8 @@ def process_events(
         return report
 
     directory = BrandDirectory.load(session)
-    decided = [decide(post, directory) for post in found.new]
+    parents = parent_brands(session, found.new, directory) if directory.listening else {}
+    decided = [decide(post, directory, parents) for post in found.new]
     brand_handles = {ref.account_id: handle for (_, handle), ref in directory.by_handle.items()}
     threaded = thread(
         session,
@@ -188,6 +210,7 @@ def process_events(
         if result.spam:
             d.filtered_reason = "spam"
     report.filtered = sum(1 for d in decided if d.filtered_reason)
+    mark_listen_only(decided)
 
     account_keys = {
         (d.post.network.value, d.post.author.native_id): d.brand_account_id

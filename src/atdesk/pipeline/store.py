@@ -29,6 +29,10 @@ class Decided:
     conversation_id: int | None = None
     triage: TriageResult | None = None
     model_version: str | None = None
+    # How the post reached the brand (domain.listening.HeardAs) and, for a post heard beyond
+    # the brand's mentions, whether it is kept only as a mention (no case; ADR 88).
+    heard_as: str | None = None
+    listen_only: bool = False
 
 
 def upsert_authors(
@@ -121,6 +125,8 @@ def insert_posts(
                 "edited_at": now if post.edited else None,
                 "deleted_at": now if post.deleted else None,
                 "raw": post.raw,
+                "heard_as": d.heard_as,
+                "listen_only": d.listen_only,
             }
         )
     if rows:

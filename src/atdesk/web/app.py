@@ -29,6 +29,7 @@ from atdesk.automations.outbound import endpoints as outbound_endpoints
 from atdesk.automations.outbound import pages as outbound_pages
 from atdesk.brands import pages as brand_pages
 from atdesk.cases import endpoints as case_endpoints
+from atdesk.cases import listening_endpoints
 from atdesk.cases.pages import actions as case_actions
 from atdesk.cases.pages import admin as case_admin
 from atdesk.cases.pages import case as case_page
@@ -107,6 +108,7 @@ def create_app(settings: Settings | None = None, *, outbox: Outbox | None = None
         app.include_router(module.router)
     app.include_router(case_endpoints.router)
     app.include_router(case_endpoints.saved_views_router)
+    app.include_router(listening_endpoints.router)
     app.include_router(reply_endpoints.router)
     app.include_router(customer_endpoints.router)
     app.include_router(connector_endpoints.router)

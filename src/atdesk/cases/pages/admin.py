@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from atdesk.accounts.deps import AdminViewer
 from atdesk.brands.pages import brand_or_404, brand_section
 from atdesk.brands.queries import brands_working_first
+from atdesk.cases.brand_listening import update_listening_from_form
 from atdesk.cases.brand_rules import BrandRuleError, update_rules
 from atdesk.cases.calendar import week_from_json
 from atdesk.cases.policies import (
@@ -24,6 +25,7 @@ from atdesk.cases.policies import (
 from atdesk.cases.queries import brand_holidays
 from atdesk.cases.sla import Targets
 from atdesk.domain.ids import RowId
+from atdesk.domain.listening import ListeningError
 from atdesk.domain.triage import Priority
 from atdesk.models import (
     BusinessCalendar,
@@ -68,6 +70,43 @@ def brand_rules(
 
     return form_post(
         request, session, save, back=brand_section(brand), refused=(BrandRuleError,), rollback=False
+    )
+
+
+@router.post("/brands/{brand_id}/listening", dependencies=[CsrfChecked])
+def brand_listening(
+    brand_id: RowId,
+    request: Request,
+    session: DbSession,
+    viewer: AdminViewer,
+    terms: Annotated[str, Form(max_length=8000)] = "",
+    exclusions: Annotated[str, Form(max_length=4000)] = "",
+    executives: Annotated[str, Form(max_length=4000)] = "",
+    brand_threads: Annotated[str, Form(max_length=8)] = "",
+) -> RedirectResponse:
+    """What the brand hears beyond its mentions: terms, exclusions, executives, its threads."""
+    brand = brand_or_404(session, brand_id)
+
+    def save() -> str:
+        update_listening_from_form(
+            session,
+            brand,
+            terms=terms,
+            exclusions=exclusions,
+            executives=executives,
+            brand_threads=brand_threads in ("1", "on", "true"),
+            actor=viewer.user,
+        )
+        return f"Saved what {brand.name} listens for."
+
+    return form_post(
+        request,
+        session,
+        save,
+        back=brand_section(brand),
+        refused=(ListeningError,),
+        refusal="Not saved: {}",
+        rollback=False,
     )
 
 

@@ -8,6 +8,7 @@ from typing import Any, Self
 
 from atdesk.channels.base import PageCursor
 from atdesk.config import Settings
+from atdesk.domain.listening import Listening
 
 DEFAULT_PDS = "https://bsky.social"
 CHAT_PROXY = "did:web:api.bsky.chat#bsky_chat"
@@ -30,6 +31,18 @@ class BlueskyAccount:
     notifications: PageCursor = field(default_factory=PageCursor)
     chat_cursor: str | None = None
     chat_proxy: str = CHAT_PROXY
+    # The brand's listening (put in by the connector on every load, never stored) and one
+    # searchPosts cursor per query (`high_water` = newest indexedAt stored; ADR 88).
+    listen: Listening = field(default_factory=Listening)
+    searches: Mapping[str, PageCursor] = field(default_factory=dict)
+
+    @property
+    def listen_queries(self) -> list[tuple[str, str | None]]:
+        """(q, mentions) for searchPosts: each tracked term as written, and each executive
+        that is a Bluesky handle (posts mentioning it, `mentions=`)."""
+        queries: list[tuple[str, str | None]] = [(t.written, None) for t in self.listen.terms]
+        queries += [(f"@{h}", h) for h in self.listen.executives if "." in h and "@" not in h]
+        return queries
 
     @property
     def account_key(self) -> str:
@@ -52,6 +65,7 @@ class BlueskyAccount:
             "notifications": self.notifications.to_json(),
             "chat_cursor": self.chat_cursor,
             "chat_proxy": self.chat_proxy,
+            "searches": {q: c.to_json() for q, c in self.searches.items()},
         }
 
     @classmethod
@@ -67,6 +81,9 @@ class BlueskyAccount:
             notifications=PageCursor.from_json(data.get("notifications")),
             chat_cursor=data.get("chat_cursor"),
             chat_proxy=str(data.get("chat_proxy") or CHAT_PROXY),
+            searches={
+                str(q): PageCursor.from_json(c) for q, c in (data.get("searches") or {}).items()
+            },
         )
 
     @classmethod

@@ -93,6 +93,30 @@ class BlueskyApi:
             items=_uris,
         )
 
+    def search_posts(
+        self,
+        query: str,
+        *,
+        mentions: str | None,
+        since: str | None,
+        cursor: str | None,
+        limit: int,
+    ) -> dict[str, Any]:
+        """One page of posts matching `query`, latest first (`since` is inclusive)."""
+        params: list[tuple[str, str | int]] = [("q", query), ("sort", "latest"), ("limit", limit)]
+        if mentions:
+            params.append(("mentions", mentions))
+        if since:
+            params.append(("since", since))
+        if cursor:
+            params.append(("cursor", cursor))
+        return self._query(
+            "app.bsky.feed.searchPosts",
+            params,
+            Operation.READ_POST,
+            items=lambda body: [str(p.get("uri")) for p in body.get("posts") or ()],
+        )
+
     def get_posts(self, uris: Sequence[str]) -> list[dict[str, Any]]:
         """Post views (with cid and record) for up to 25 at-uris."""
         body = self._query(

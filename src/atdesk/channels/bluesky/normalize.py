@@ -6,6 +6,7 @@ A post's native id is its at-uri. Payloads carry the brand (`brand`: did, handle
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from atdesk.channels.base import EventKind
@@ -17,6 +18,7 @@ from atdesk.domain.posts import Author, Post
 SOURCE_NOTIFICATION = "bluesky.notification"
 SOURCE_CHAT = "bluesky.chat"
 SOURCE_CHAT_DELETE = "bluesky.chat.delete"
+SOURCE_SEARCH = "bluesky.search"  # a post found by the brand's listening (searchPosts)
 
 BLUESKY = Network.BLUESKY
 POST_REASONS = frozenset({"mention", "reply", "quote"})
@@ -119,6 +121,16 @@ def normalize_notification(payload: dict[str, Any]) -> Post:
     )
 
 
+def normalize_search(payload: dict[str, Any]) -> Post:
+    """A post view searchPosts found: {post, brand}; read like a notification of it."""
+    view = payload.get("post")
+    if not isinstance(view, Mapping):
+        raise MalformedEvent("bluesky.search payload has no post")
+    as_notification = {k: view.get(k) for k in ("uri", "cid", "author", "record", "indexedAt")}
+    post = normalize_notification({**payload, "notification": as_notification})
+    return replace(post, raw=dict(payload))
+
+
 def _sender(log: Mapping[str, Any], sender_did: str) -> Author:
     for profile in log.get("relatedProfiles") or ():
         if profile.get("did") == sender_did:
@@ -175,4 +187,5 @@ NORMALIZERS = {
     SOURCE_NOTIFICATION: normalize_notification,
     SOURCE_CHAT: normalize_chat,
     SOURCE_CHAT_DELETE: normalize_chat_delete,
+    SOURCE_SEARCH: normalize_search,
 }

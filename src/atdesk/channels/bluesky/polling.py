@@ -13,13 +13,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from atdesk.channels.base import EventKind, IgnoredEvent, ReadBatch, malformed_item
+from atdesk.channels.base import EventKind, IgnoredEvent, PageCursor, ReadBatch, malformed_item
 from atdesk.channels.bluesky.account import BlueskyAccount
 from atdesk.channels.bluesky.api import BlueskyApi
 from atdesk.channels.bluesky.normalize import (
     SOURCE_CHAT,
     SOURCE_CHAT_DELETE,
     SOURCE_NOTIFICATION,
+    SOURCE_SEARCH,
     classify_notification,
 )
 from atdesk.channels.errors import (
@@ -192,3 +193,71 @@ def poll_chat(
         yield ReadBatch(tuple(events), account, tuple(ignored), complete=done)
         if done:
             return
+
+
+def search_events(
+    views: list[Mapping[str, Any]], account: BlueskyAccount
+) -> tuple[list[RawEvent], list[IgnoredEvent]]:
+    """Posts searchPosts found, kept when a tracked term (or the executive's mention) really is
+    in them and no exclusion is; the brand's own posts set aside."""
+    events: list[RawEvent] = []
+    ignored: list[IgnoredEvent] = []
+    executives = {f"@{h}" for h in account.listen.executives}
+    for view in views:
+        native = str(view.get("uri") or "")
+        try:
+            author = str((view.get("author") or {}).get("did") or "")
+            text = str((view.get("record") or {}).get("text") or "")
+        except SHAPE_ERRORS as exc:
+            ignored.append(malformed_item(Network.BLUESKY, "post", shape_problem(exc), native))
+            continue
+        lowered = text.lower()
+        aimed = any(h in lowered for h in executives) and not account.listen.excluded(text)
+        if account.did and author == account.did:
+            ignored.append(IgnoredEvent(EventKind.SELF_ECHO, native, "written by the brand"))
+        elif not aimed and account.listen.matched_term(text) is None:
+            ignored.append(IgnoredEvent(EventKind.OTHER, native, "no tracked term, or excluded"))
+        else:
+            payload = {"post": dict(view), "brand": brand_of(account)}
+            events.append(RawEvent(SOURCE_SEARCH, payload))
+    return events, ignored
+
+
+def poll_searches(
+    api: BlueskyApi, account: BlueskyAccount, config: BlueskyPollConfig
+) -> Iterator[ReadBatch[BlueskyAccount]]:
+    """The brand's listening (ADR 88): one searchPosts pass per query, latest first, back
+    to the query's high-water mark (`since`, inclusive; repeats are deduplicated
+    downstream), following `cursor`; only a pass's last page moves the mark."""
+    queries = account.listen_queries
+    wanted = {q for q, _ in queries}
+    if set(account.searches) - wanted:
+        account = account.with_(searches={q: c for q, c in account.searches.items() if q in wanted})
+    for query, mentions in queries:
+        cursor = account.searches.get(query) or PageCursor()
+        first_run = cursor.first_run
+        mark = _at(cursor.high_water) if cursor.high_water else None
+        pages = 0
+        while True:
+            body = api.search_posts(
+                query,
+                mentions=mentions,
+                since=cursor.high_water,
+                cursor=cursor.next_token,
+                limit=config.page_size,
+            )
+            pages += 1
+            set_aside: list[IgnoredEvent] = []
+            dated = _dated(_listed(body, "posts"), set_aside)
+            fresh = [(at, p) for at, p in dated if mark is None or at >= mark]
+            newest = str(max(fresh, key=lambda pair: pair[0])[1]["indexedAt"]) if fresh else None
+            next_token = body.get("cursor") if fresh and len(fresh) == len(dated) else None
+            if first_run and pages >= config.first_run_pages:
+                next_token = None
+            cursor = cursor.page_read(newest, str(next_token) if next_token else None)
+            account = account.with_(searches={**account.searches, query: cursor})
+            events, ignored = search_events([p for _, p in fresh], account)
+            yield ReadBatch(tuple(events), account, tuple(set_aside + ignored))
+            if next_token is None:
+                break
+    yield ReadBatch((), account, complete=True)

@@ -17,7 +17,12 @@ from atdesk.channels.bluesky.account import BlueskyAccount
 from atdesk.channels.bluesky.api import BlueskyApi
 from atdesk.channels.bluesky.errors import map_bluesky_error
 from atdesk.channels.bluesky.facets import build_facets
-from atdesk.channels.bluesky.polling import BlueskyPollConfig, poll_chat, poll_notifications
+from atdesk.channels.bluesky.polling import (
+    BlueskyPollConfig,
+    poll_chat,
+    poll_notifications,
+    poll_searches,
+)
 from atdesk.channels.errors import (
     AuthError,
     AuthExpired,
@@ -135,11 +140,14 @@ class BlueskyChannel:
                 yield ReadBatch((), account)
 
     def poll(self, account: BlueskyAccount) -> Iterator[ReadBatch[BlueskyAccount]]:
-        """A notifications pass (mentions, replies, quotes), then the chat log."""
+        """A notifications pass (mentions, replies, quotes), the chat log, then the brand's
+        listening (searchPosts; ADR 88)."""
         with self._guard(account):
             account = yield from self._pass(poll_notifications, account)
             if self.poll_config.read_chat:
-                yield from self._pass(poll_chat, account)
+                account = yield from self._pass(poll_chat, account)
+            if account.listen_queries:
+                yield from self._pass(poll_searches, account)
 
     def stream(
         self,

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Self
 
 from atdesk.config import Settings
+from atdesk.domain.listening import Listening, TermKind
 
 VISIBILITIES = ("public", "unlisted", "private", "direct")
 
@@ -28,6 +29,22 @@ class MastodonAccount:
     notifications_mark: str | None = None
     max_characters: int = 500
     reply_visibility: str = "public"
+    # The brand's listening (put in by the connector on every load, never stored) and the
+    # mark of each listening read: `tag:<name>` timelines, `search:<term>` searches (ADR 88).
+    listen: Listening = field(default_factory=Listening)
+    heard_marks: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def listen_reads(self) -> list[tuple[str, str]]:
+        """(mark key, what to read) for every tracked term: hashtags by their timeline,
+        words and phrases by status search."""
+        reads: list[tuple[str, str]] = []
+        for term in self.listen.terms:
+            if term.kind is TermKind.HASHTAG:
+                reads.append((f"tag:{term.text}", term.text))
+            else:
+                reads.append((f"search:{term.written}", term.written))
+        return reads
 
     def __post_init__(self) -> None:
         if self.reply_visibility not in VISIBILITIES:
@@ -53,6 +70,7 @@ class MastodonAccount:
             "notifications_mark": self.notifications_mark,
             "max_characters": self.max_characters,
             "reply_visibility": self.reply_visibility,
+            "heard_marks": dict(self.heard_marks),
         }
 
     @classmethod
@@ -67,6 +85,7 @@ class MastodonAccount:
             notifications_mark=data.get("notifications_mark"),
             max_characters=int(data.get("max_characters") or 500),
             reply_visibility=str(data.get("reply_visibility") or "public"),
+            heard_marks={str(k): str(v) for k, v in (data.get("heard_marks") or {}).items()},
         )
 
     @classmethod

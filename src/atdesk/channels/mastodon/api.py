@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
+from urllib.parse import quote
 
 from atdesk.channels.errors import MalformedResponse
 from atdesk.channels.http import ApiSession
@@ -15,6 +16,8 @@ NOTIFICATIONS = "GET /api/v1/notifications"
 STATUS = "GET /api/v1/statuses/:id"
 POST_STATUS = "POST /api/v1/statuses"
 INSTANCE = "GET /api/v2/instance"
+TAG_TIMELINE = "GET /api/v1/timelines/tag/:hashtag"
+SEARCH = "GET /api/v2/search"
 
 _LINK = re.compile(r'<([^>]*)>\s*;\s*rel="?(\w+)"?')
 _MIN_ID = re.compile(r"[?&]min_id=([^&]+)")
@@ -59,6 +62,46 @@ class MastodonApi:
         if not isinstance(response.data, list):
             raise MalformedResponse("notifications are not a list", network=Network.MASTODON)
         return response.data, link_min_id(response.headers)
+
+    def tag_timeline(
+        self, hashtag: str, *, min_id: str | None, limit: int
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        """Public statuses with #hashtag just after `min_id` (newest first), the newest id."""
+        params: dict[str, str | int] = {"limit": limit}
+        if min_id:
+            params["min_id"] = min_id
+        response = self.session.request(
+            "GET",
+            f"/api/v1/timelines/tag/{quote(hashtag, safe='')}",
+            endpoint=TAG_TIMELINE,
+            operation=Operation.READ_POST,
+            params=params,
+            items=lambda body: [str(s.get("id")) for s in body],
+        )
+        if not isinstance(response.data, list):
+            raise MalformedResponse("a tag timeline is not a list", network=Network.MASTODON)
+        return response.data, link_min_id(response.headers)
+
+    def search_statuses(
+        self, query: str, *, min_id: str | None, limit: int
+    ) -> list[dict[str, Any]]:
+        """Statuses matching a word or "phrase" just after `min_id`, newest first."""
+        params: dict[str, str | int] = {"q": query, "type": "statuses", "limit": limit}
+        if min_id:
+            params["min_id"] = min_id
+        response = self.session.request(
+            "GET",
+            "/api/v2/search",
+            endpoint=SEARCH,
+            operation=Operation.READ_POST,
+            params=params,
+            items=lambda body: [str(s.get("id")) for s in body.get("statuses") or []],
+        )
+        data = response.data
+        statuses = data.get("statuses") if isinstance(data, dict) else None
+        if not isinstance(statuses, list):
+            raise MalformedResponse("search results have no status list", network=Network.MASTODON)
+        return statuses
 
     def status(self, status_id: str) -> dict[str, Any]:
         """One status (to learn who to address and with which visibility)."""

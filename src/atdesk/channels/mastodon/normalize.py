@@ -21,6 +21,7 @@ from atdesk.domain.posts import Author, Post
 SOURCE_NOTIFICATION = "mastodon.notification"
 SOURCE_STATUS = "mastodon.status"
 SOURCE_DELETE = "mastodon.delete"
+SOURCE_HEARD = "mastodon.heard"  # a public status found by listening (tag timeline, search)
 
 MASTODON = Network.MASTODON
 
@@ -131,6 +132,14 @@ def normalize_status(payload: dict[str, Any]) -> Post:
     return status_to_post(status, payload, edited=True)
 
 
+def normalize_heard(payload: dict[str, Any]) -> Post:
+    """A public status a listening read found: {status, brand}."""
+    status = payload.get("status")
+    if not isinstance(status, Mapping):
+        raise MalformedEvent("mastodon.heard payload has no status")
+    return status_to_post(status, payload, edited=False)
+
+
 def normalize_delete(payload: dict[str, Any]) -> Post:
     """A `delete` from the stream (the data is the bare status id)."""
     status_id = payload.get("id")
@@ -153,4 +162,5 @@ NORMALIZERS = {
     SOURCE_NOTIFICATION: normalize_notification,
     SOURCE_STATUS: normalize_status,
     SOURCE_DELETE: normalize_delete,
+    SOURCE_HEARD: normalize_heard,
 }

@@ -15,7 +15,12 @@ from atdesk.channels.base import EventKind, IgnoredEvent, ReadBatch, malformed_i
 from atdesk.channels.errors import SHAPE_ERRORS, MalformedResponse, json_kind, shape_problem
 from atdesk.channels.mastodon.account import MastodonAccount
 from atdesk.channels.mastodon.api import MastodonApi
-from atdesk.channels.mastodon.normalize import SOURCE_NOTIFICATION, classify_notification
+from atdesk.channels.mastodon.html import html_to_text
+from atdesk.channels.mastodon.normalize import (
+    SOURCE_HEARD,
+    SOURCE_NOTIFICATION,
+    classify_notification,
+)
 from atdesk.domain.networks import Network
 from atdesk.domain.posts import RawEvent
 
@@ -92,6 +97,81 @@ def _first_id(items: Sequence[Any]) -> str:
     if not isinstance(first, Mapping) or not first.get("id"):
         raise MalformedResponse(
             "the newest notification has no id, so the mark cannot move past it",
+            network=Network.MASTODON,
+        )
+    return str(first["id"])
+
+
+def heard_events(
+    statuses: Sequence[Any], account: MastodonAccount
+) -> tuple[list[RawEvent], list[IgnoredEvent]]:
+    """Public statuses a listening read found, kept when a tracked term really is in them and
+    no exclusion is (search matches loosely); the brand's own and private ones set aside."""
+    events: list[RawEvent] = []
+    ignored: list[IgnoredEvent] = []
+    for n, status in enumerate(statuses):
+        if not isinstance(status, Mapping) or not status.get("id"):
+            problem = f"item {n} is not a status with an id"
+            ignored.append(malformed_item(Network.MASTODON, "status", problem))
+            continue
+        native = str(status["id"])
+        try:
+            author_id = str((status.get("account") or {}).get("id") or "")
+            text = html_to_text(str(status.get("content") or ""), status.get("mentions") or ())
+        except SHAPE_ERRORS as exc:
+            ignored.append(malformed_item(Network.MASTODON, "status", shape_problem(exc), native))
+            continue
+        if author_id == account.account_id:
+            ignored.append(IgnoredEvent(EventKind.SELF_ECHO, native, "written by the brand"))
+        elif status.get("visibility") not in ("public", "unlisted"):
+            ignored.append(IgnoredEvent(EventKind.OTHER, native, "not public"))
+        elif account.listen.matched_term(text) is None:
+            ignored.append(IgnoredEvent(EventKind.OTHER, native, "no tracked term, or excluded"))
+        else:
+            payload = {"status": dict(status), "brand": brand_of(account)}
+            events.append(RawEvent(SOURCE_HEARD, payload))
+    return events, ignored
+
+
+def poll_listening(
+    api: MastodonApi, account: MastodonAccount, config: MastodonPollConfig
+) -> Iterator[ReadBatch[MastodonAccount]]:
+    """The brand's listening (ADR 88): each #hashtag's timeline and each word or phrase's
+    status search, forward from its own mark with `min_id`, page by page. A read's first
+    pass takes only the newest page; marks of terms no longer tracked are dropped."""
+    reads = account.listen_reads
+    wanted = {key for key, _ in reads}
+    if set(account.heard_marks) - wanted:
+        account = account.with_(
+            heard_marks={k: v for k, v in account.heard_marks.items() if k in wanted}
+        )
+    for key, what in reads:
+        mark = account.heard_marks.get(key)
+        while True:
+            if key.startswith("tag:"):
+                items, newest = api.tag_timeline(what, min_id=mark, limit=config.page_size)
+            else:
+                items, newest = api.search_statuses(what, min_id=mark, limit=config.page_size), None
+            if not items:
+                if mark is None:
+                    account = account.with_(heard_marks={**account.heard_marks, key: SEEDED_MARK})
+                    yield ReadBatch((), account)
+                break
+            newest = newest or _first_status_id(items)
+            account = account.with_(heard_marks={**account.heard_marks, key: newest})
+            events, ignored = heard_events(items, account)
+            yield ReadBatch(tuple(events), account, tuple(ignored))
+            if mark is None or len(items) < config.page_size:
+                break
+            mark = newest
+    yield ReadBatch((), account, complete=True)
+
+
+def _first_status_id(items: Sequence[Any]) -> str:
+    first = items[0]
+    if not isinstance(first, Mapping) or not first.get("id"):
+        raise MalformedResponse(
+            "the newest status has no id, so the mark cannot move past it",
             network=Network.MASTODON,
         )
     return str(first["id"])

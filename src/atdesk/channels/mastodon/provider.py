@@ -15,7 +15,12 @@ from atdesk.channels.mastodon.account import MastodonAccount
 from atdesk.channels.mastodon.api import MastodonApi
 from atdesk.channels.mastodon.errors import map_mastodon_error
 from atdesk.channels.mastodon.normalize import author_of, status_to_post
-from atdesk.channels.mastodon.polling import MastodonPollConfig, brand_of, poll_notifications
+from atdesk.channels.mastodon.polling import (
+    MastodonPollConfig,
+    brand_of,
+    poll_listening,
+    poll_notifications,
+)
 from atdesk.channels.mastodon.stream import read_user_stream
 from atdesk.channels.ratelimits import RateLimit, parse_mastodon
 from atdesk.channels.streaming import ConnectionSlot, StreamConfig, run_reconnecting
@@ -78,9 +83,14 @@ class MastodonChannel:
         return reporting_auth_failures(self.deps, MASTODON, account.account_key)
 
     def poll(self, account: MastodonAccount) -> Iterator[ReadBatch[MastodonAccount]]:
-        """New mentions (public and direct) and edits since the mark, page by page."""
+        """New mentions (public and direct) and edits since the mark, page by page; then
+        what the brand listens for (tag timelines, status search; ADR 88)."""
         with self._guard(account), self._api(account) as api:
-            yield from poll_notifications(api, account, self.poll_config)
+            for batch in poll_notifications(api, account, self.poll_config):
+                account = batch.account
+                yield batch
+            if account.listen_reads:
+                yield from poll_listening(api, account, self.poll_config)
 
     def refresh_instance(self, account: MastodonAccount) -> MastodonAccount:
         """Learn the instance's character limit and streaming host."""

@@ -8,6 +8,7 @@ from typing import Any, Self
 
 from atdesk.channels.base import PageCursor
 from atdesk.config import Settings
+from atdesk.domain.listening import Listening, listen_rule_values
 
 DEFAULT_BASE_URL = "https://api.x.com"
 
@@ -34,6 +35,16 @@ class XAccount:
     mentions: PageCursor = field(default_factory=PageCursor)
     dms: PageCursor = field(default_factory=PageCursor)
     webhook_id: str | None = None
+    # What the brand listens for beyond its mentions (from the brand's settings, put in by
+    # the connector on every load; never stored here) and one recent-search cursor per
+    # query value (ADR 88).
+    listen: Listening = field(default_factory=Listening)
+    searches: Mapping[str, PageCursor] = field(default_factory=dict)
+
+    @property
+    def listen_values(self) -> list[str]:
+        """The X query values of the brand's listening (stream rules and recent searches)."""
+        return listen_rule_values(self.listen, self.account_key)
 
     @property
     def account_key(self) -> str:
@@ -64,6 +75,7 @@ class XAccount:
             "mentions": self.mentions.to_json(),
             "dms": self.dms.to_json(),
             "webhook_id": self.webhook_id,
+            "searches": {value: c.to_json() for value, c in self.searches.items()},
         }
 
     @classmethod
@@ -82,6 +94,10 @@ class XAccount:
             mentions=PageCursor.from_json(data.get("mentions")),
             dms=PageCursor.from_json(data.get("dms")),
             webhook_id=data.get("webhook_id"),
+            searches={
+                str(value): PageCursor.from_json(c)
+                for value, c in (data.get("searches") or {}).items()
+            },
         )
 
     @classmethod

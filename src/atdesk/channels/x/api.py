@@ -28,6 +28,7 @@ TWEET_PARAMS = {
 }
 
 MENTIONS = "GET /2/users/:id/mentions"
+SEARCH_RECENT = "GET /2/tweets/search/recent"
 DM_EVENTS = "GET /2/dm_events"
 CREATE_TWEET = "POST /2/tweets"
 SEND_DM = "POST /2/dm_conversations/with/:participant_id/messages"
@@ -75,6 +76,30 @@ class XApi:
             "GET",
             f"/2/users/{user_id}/mentions",
             endpoint=MENTIONS,
+            operation=Operation.READ_POST,
+            params=params,
+            items=tweet_ids,
+        )
+        return _body(response)
+
+    def search_recent(
+        self,
+        query: str,
+        *,
+        since_id: str | None,
+        next_token: str | None,
+        max_results: int,
+    ) -> dict[str, Any]:
+        """One page of the last 7 days' posts matching `query`, newest first."""
+        params: dict[str, Any] = {**TWEET_PARAMS, "query": query, "max_results": max_results}
+        if since_id:
+            params["since_id"] = since_id
+        if next_token:
+            params["next_token"] = next_token
+        response = self.session.request(
+            "GET",
+            "/2/tweets/search/recent",
+            endpoint=SEARCH_RECENT,
             operation=Operation.READ_POST,
             params=params,
             items=tweet_ids,

@@ -12,7 +12,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from atdesk.channels.base import EventKind, IgnoredEvent, ReadBatch
+from atdesk.channels.base import EventKind, IgnoredEvent, PageCursor, ReadBatch
 from atdesk.channels.errors import InvalidRequest
 from atdesk.channels.x.account import XAccount
 from atdesk.channels.x.api import XApi
@@ -28,6 +28,7 @@ class XPollConfig:
     dm_page_size: int = 100
     first_run_pages: int = 1
     keep_own_posts: bool = False
+    search_page_size: int = 100  # recent search takes 10 to 100
 
 
 def brand_of(account: XAccount) -> dict[str, str]:
@@ -130,3 +131,49 @@ def poll_dms(api: XApi, account: XAccount, config: XPollConfig) -> Iterator[Read
         yield ReadBatch(tuple(events), account, tuple(ignored), complete=done)
         if done:
             return
+
+
+def poll_searches(
+    api: XApi, account: XAccount, config: XPollConfig
+) -> Iterator[ReadBatch[XAccount]]:
+    """Back-fill of the brand's listening: one recent-search pass per query value.
+
+    Each value keeps its own cursor (`since_id` = its high water, `next_token` to resume);
+    cursors of values the brand no longer listens for are dropped. A value's first pass
+    reads only its newest page, as the mentions do.
+    """
+    values = account.listen_values
+    kept = {v: c for v, c in account.searches.items() if v in values}
+    if kept.keys() != account.searches.keys():
+        account = account.with_(searches=kept)
+    for value in values:
+        cursor = account.searches.get(value) or PageCursor()
+        first_run = cursor.first_run
+        pages = 0
+        restarted = False
+        while True:
+            try:
+                body = api.search_recent(
+                    value,
+                    since_id=cursor.high_water,
+                    next_token=cursor.next_token,
+                    max_results=config.search_page_size,
+                )
+            except InvalidRequest:
+                if not cursor.in_progress or restarted:
+                    raise
+                cursor, restarted = cursor.restarted(), True
+                continue
+            pages += 1
+            meta = body.get("meta") or {}
+            next_token = meta.get("next_token")
+            if first_run and pages >= config.first_run_pages:
+                next_token = None
+            cursor = cursor.page_read(meta.get("newest_id"), next_token)
+            account = account.with_(searches={**account.searches, value: cursor})
+            events, ignored = tweet_events(body, account, keep_own=False)
+            done = next_token is None
+            yield ReadBatch(tuple(events), account, tuple(ignored), complete=False)
+            if done:
+                break
+    yield ReadBatch((), account, complete=True)

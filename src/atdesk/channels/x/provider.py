@@ -24,7 +24,7 @@ from atdesk.channels.textlength import TextLength, x_text_length
 from atdesk.channels.x.account import XAccount
 from atdesk.channels.x.api import XApi, refresh_user_token
 from atdesk.channels.x.errors import map_x_error
-from atdesk.channels.x.polling import XPollConfig, poll_dms, poll_mentions
+from atdesk.channels.x.polling import XPollConfig, poll_dms, poll_mentions, poll_searches
 from atdesk.channels.x.stream import read_filtered_stream
 from atdesk.channels.x.stream_rules import (
     LiveRoutes,
@@ -128,17 +128,20 @@ class XChannel:
     # --- reading -------------------------------------------------------------------------
 
     def poll(self, account: XAccount) -> Iterator[ReadBatch[XAccount]]:
-        """A mentions pass, then a DM pass; persist each batch before taking the next."""
+        """A mentions pass, a DM pass, then the listening back-fill (recent search, ADR 88);
+        persist each batch before taking the next."""
         with self._guard(account):
             account = yield from self._pass(poll_mentions, account)
             if self.poll_dms:
                 try:
-                    yield from self._pass(poll_dms, account)
+                    account = yield from self._pass(poll_dms, account)
                 except NotPermitted as exc:
                     # Apps without the dm.read scope still get their mentions.
                     log.warning(
                         "X DMs of %s are not readable (%s); mentions only", account.handle, exc
                     )
+            if account.listen_values:
+                yield from self._pass(poll_searches, account)
 
     def reconcile_stream_rules(self, app: XAccount, brands: Sequence[XAccount]) -> StreamRoutes:
         """Give every brand on the app its tagged rule (ours only) and say where posts go."""

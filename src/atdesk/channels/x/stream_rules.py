@@ -1,11 +1,12 @@
 """The filtered-stream rules of the brands on one X app, and which brands a streamed post is for.
 
 X allows one stream connection per app, but that connection carries every rule of the app
-and names the rules each post matched (`matching_rules`). Each brand account has one rule,
-`@handle`, tagged `atdesk:acct:<X user id>`. Before every connection, and on the open one
-when the brands change, the app's rules are reconciled with the brands the stream carries:
-our rules for brands that are gone (or whose handle changed) are deleted, missing ones
-added, everybody else's left alone; a post then goes to each brand whose rule it matched
+and names the rules each post matched (`matching_rules`). Each brand account has a rule
+`@handle` plus the rules of its listening (ADR 88), all tagged `atdesk:acct:<X user id>`.
+Before every connection, and on the open one when the brands (or their listening) change,
+the app's rules are reconciled with the brands the stream carries: our rules for brands
+that are gone (or whose handle or listening changed) are deleted, missing ones added,
+everybody else's left alone; a post then goes to each brand whose rule it matched
 (ADR 65).
 """
 
@@ -37,6 +38,22 @@ def rule_value(account: XAccount) -> str:
     return f"@{account.account_key}"
 
 
+def rule_values(account: XAccount) -> list[str]:
+    """Every rule the brand needs: its mention rule, then its listening (ADR 88): tracked
+    terms (split to fit X's rule length), executives, replies to its posts. All carry the
+    brand's tag, so a matched post is routed to it like a mention."""
+    return list(dict.fromkeys([rule_value(account), *account.listen_values]))
+
+
+def wanted_rules(members: Sequence[XAccount]) -> dict[str, XAccount]:
+    """Rule value -> the brand it is for; a value two brands share serves the first."""
+    wanted: dict[str, XAccount] = {}
+    for member in members:
+        for value in rule_values(member):
+            wanted.setdefault(value, member)
+    return wanted
+
+
 def is_ours(tag: Any) -> bool:
     """A rule atdesk manages (and may delete); any other rule on the app is left alone."""
     return isinstance(tag, str) and (tag.startswith(TAG_PREFIX) or bool(_LEGACY_TAG.match(tag)))
@@ -53,7 +70,7 @@ class RulePlan:
 
 def plan_rules(existing: Sequence[Mapping[str, Any]], members: Sequence[XAccount]) -> RulePlan:
     """Compare the app's rules with the brands the stream carries (pure, so it is testable)."""
-    wanted = {rule_value(m): m for m in members}
+    wanted = wanted_rules(members)
     delete: list[str] = []
     kept: dict[str, str] = {}
     covered: set[str] = set()
@@ -125,7 +142,7 @@ def reconcile_rules(api: XApi, members: Sequence[XAccount]) -> StreamRoutes:
             log.info("X had already removed %s stale stream rule(s)", summary["not_deleted"])
     routes = dict(plan.kept)
     if plan.add:
-        by_value = {rule_value(m): m for m in members}
+        by_value = wanted_rules(members)
         answer = api.add_stream_rules(list(plan.add))
         for rule in answer.get("data") or ():
             member = by_value.get(str(rule.get("value")))
@@ -196,5 +213,6 @@ class LiveRoutes:
         return self._routes
 
 
-def _identities(accounts: Sequence[XAccount]) -> frozenset[tuple[str, str]]:
-    return frozenset((a.user_id, a.account_key) for a in accounts)
+def _identities(accounts: Sequence[XAccount]) -> frozenset[tuple[str, str, tuple[str, ...]]]:
+    """What the rules depend on: a brand's id, handle and listening (a change reconciles)."""
+    return frozenset((a.user_id, a.account_key, tuple(rule_values(a))) for a in accounts)
