@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from atdesk.accounts.deps import ApiViewer, Viewer
 from atdesk.cases.schemas import Page
+from atdesk.domain.errors import AppError
 from atdesk.domain.ids import Offset, RowId
 from atdesk.models import Brand
 from atdesk.noise import queries
@@ -77,10 +78,7 @@ def get_filtered(
 ) -> Page[FilteredPostOut]:
     """Posts of your brands the filter kept out of cases, and abuse-flagged ones, newest first."""
     if reason and reason not in queries.REASONS:
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_ENTITY,
-            f"unknown reason {reason!r}: use one of {', '.join(queries.REASONS)}",
-        )
+        raise AppError(f"unknown reason {reason!r}: use one of {', '.join(queries.REASONS)}")
     rows, total = queries.review_page(
         session, viewer.brand_ids, reason=reason, brand_id=brand_id, limit=limit, offset=offset
     )
