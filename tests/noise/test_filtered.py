@@ -99,10 +99,15 @@ def test_restore_opens_the_case_once_and_is_audited(workspace: Workspace) -> Non
         cases = session.scalars(select(Case).where(Case.customer_author_id == promo)).all()
         assert [c.id for c in cases] == [body["case_id"]] and cases[0].status == "new"
         trail = session.scalars(
-            select(AuditEvent).where(AuditEvent.action == "post.restored")
+            select(AuditEvent).where(AuditEvent.action.in_(["case.post_restored", "post.restored"]))
         ).all()
-        assert [(e.entity_id, e.actor, e.before) for e in trail] == [
-            (ids["10"], "sam", {"filtered_reason": "blocked_user"})
+        assert [(e.entity_type, e.entity_id, e.actor, e.before) for e in trail] == [
+            (
+                "case",
+                body["case_id"],
+                "sam",
+                {"post_id": ids["10"], "filtered_reason": "blocked_user"},
+            )
         ]
         opened = session.scalar(
             select(func.count())

@@ -164,14 +164,17 @@ def restore_post(
     attach_case_customers(session, [c.case_id for c in changes])
     session.refresh(post, ["case_id"])
     event = next((c.event for c in changes if c.case_id == post.case_id), "updated")
+    # On the case, so its history shows who brought the post in (the sync itself is the
+    # pipeline's); on the post only if no case took it.
+    on_case = post.case_id is not None
     audit.record(
         session,
-        entity_type="post",
-        entity_id=post.id,
-        action="post.restored",
+        entity_type="case" if on_case else "post",
+        entity_id=post.case_id if post.case_id is not None else post.id,
+        action="case.post_restored" if on_case else "post.restored",
         actor=actor,
-        before={"filtered_reason": reason},
-        after={"filtered_reason": None, "case_id": post.case_id, "case_event": event},
+        before={"post_id": post.id, "filtered_reason": reason},
+        after={"post_id": post.id, "filtered_reason": None, "case_event": event},
     )
     if publish is not None and post.case_id is not None:
         publish(session, [{"case_id": post.case_id, "event": event, "post_ids": [post.id]}])
