@@ -28,6 +28,7 @@ from atdesk.pipeline.blocklist import (
 )
 from atdesk.pipeline.classify import classify
 from atdesk.pipeline.directory import BrandDirectory
+from atdesk.pipeline.runner import BEFORE_ROUTE
 from atdesk.triage.base import Triager
 from atdesk.triage.live_models import read_live_models
 from atdesk.triage.service import triager_for
@@ -158,6 +159,9 @@ def restore_post(
         _triage(session, post, triager)
     post.filtered_reason = None
     session.flush()
+    if post.direct:  # as the runner does: a survey answer is recorded before cases sync
+        for hook in BEFORE_ROUTE:
+            hook(session, [(post.network, post.native_id)])
     changes = sync_cases(
         session, [post.conversation_id], live_arrivals={post.conversation_id: post.created_at}
     )
