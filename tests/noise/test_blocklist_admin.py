@@ -28,6 +28,7 @@ def block_audit(ws: Workspace) -> list[tuple[str, str, dict[str, object], dict[s
 def test_an_admin_adds_and_removes_entries_on_the_page(workspace: Workspace) -> None:
     acme = brand_id(workspace)
     root = workspace.login("root")
+    assert f'href="/admin/blocklist?brand_id={acme}"' in root.get("/admin/brands").text
     page = root.get(f"/admin/blocklist?brand_id={acme}")
     assert page.status_code == 200 and "Nothing blocked." in page.text
     added = root.post(
