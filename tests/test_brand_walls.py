@@ -51,6 +51,7 @@ from atdesk.models import (
     Author,
     AutomationJob,
     AutomationRule,
+    BlockEntry,
     Brand,
     Callback,
     Case,
@@ -118,6 +119,7 @@ class Ids:
     acme_case: int = 0
     acme_customer: int = 0
     acme_resource: int = 0
+    block: int = 0
     own: dict[str, int] = field(default_factory=dict)
 
 
@@ -191,6 +193,9 @@ def seed_zzother(settings: Settings) -> Ids:
                 text="Zzother survey",
             ),
             "article": KbArticle(brand_id=brand.id, title="Zzother article", body="Zzother"),
+            "block": BlockEntry(
+                brand_id=brand.id, kind="keyword", value="zzother words", created_by="t"
+            ),
             "job": AutomationJob(
                 kind="zzother.kind",
                 key="zzother-job",
@@ -246,6 +251,7 @@ def seed_zzother(settings: Settings) -> Ids:
         for name, row in rows.items():
             setattr(ids, name, row.id)
         ids.brand, ids.case, ids.post = brand.id, case.id, first.id
+        first.abuse = True  # in Zzother's review list (/filtered), which no one else may see
         ids.conversation, ids.author = case.conversation_id, eve.id
         ids.customer, ids.handle, ids.rule = customer.id, handle.id, rule.id
         ids.resource, ids.olga = resource.id, olga.id
@@ -519,6 +525,16 @@ def writes(ids: Ids) -> dict[str, list[dict[str, Any]]]:
         "POST /surveys/settings": [form(brand_id=str(z.brand), kind="csat", enabled="1")],
         "PUT /api/v1/surveys/settings/{brand_id}": [body(brand, enabled=False)],
         "PUT /api/v1/brands/{brand_id}/listening": [body(brand, terms=["probe"])],
+        "POST /admin/blocklist/{brand_id}": [form(brand, kind="user", value="probe")],
+        "POST /admin/blocklist/{brand_id}/{entry_id}/remove": [
+            form({**brand, "entry_id": z.block})
+        ],
+        "POST /filtered/{post_id}/restore": [form({"post_id": z.post})],
+        "POST /api/v1/brands/{brand_id}/blocks": [body(brand, kind="user", value="probe")],
+        "DELETE /api/v1/brands/{brand_id}/blocks/{entry_id}": [
+            body({**brand, "entry_id": z.block})
+        ],
+        "POST /api/v1/filtered/{post_id}/restore": [body({"post_id": z.post})],
     }
 
 
@@ -542,6 +558,7 @@ def path_values(ids: Ids) -> dict[str, object]:
         "account_id": ids.account,
         "alert_id": ids.alert,
         "token_id": ids.token,
+        "entry_id": ids.block,
         "user_id": ids.olga,
         "team_id": ids.team,
         "post_id": ids.post,

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from atdesk.cases.service import auto_resolve, resolve
 from atdesk.models import AuditEvent, Case, Post
+from atdesk.noise.service import add_block
 from atdesk.storage.session import transaction
 from tests.factories import T0, brand_reply, make_brand, post, run
 
@@ -75,8 +76,8 @@ def test_silent_pending_cases_resolve_at_the_agents_last_reply(database_url: str
 def test_noise_is_stored_with_its_reason_and_never_opens_a_case(database_url: str) -> None:
     with transaction(database_url) as session:
         brand = make_brand(session)
-        brand.settings = {"blocked_handles": ["spammer"], "blocked_keywords": ["crypto giveaway"]}
-        session.flush()
+        add_block(session, brand, kind="user", value="spammer", actor="test", now=T0)
+        add_block(session, brand, kind="keyword", value="crypto giveaway", actor="test", now=T0)
         report = run(
             session,
             post("1", "@acmehelp win a crypto giveaway now", author="9", handle="promo"),

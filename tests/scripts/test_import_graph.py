@@ -244,7 +244,7 @@ def test_the_contract_layers_are_read_top_first_with_siblings_and_optional_names
     first, second = root.layers[0], root.layers[1]
     assert first.names == ("web", "cli", "worker", "demo")
     assert first.optional == {"worker"} and not first.independent
-    assert second.names == ("automations", "surveys", "connectors", "insights")
+    assert second.names == ("automations", "surveys", "connectors", "insights", "noise")
     assert second.independent
     assert root.layers[-1].names == ("domain", "config")
     assert [layer.names for layer in inner["automations"].layers] == [

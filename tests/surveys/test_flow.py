@@ -16,6 +16,7 @@ from atdesk.config import Settings
 from atdesk.domain.posts import RawEvent
 from atdesk.models import AuditEvent, AutomatedPost, AutomationJob, Case, Post, Survey, SurveyCursor
 from atdesk.models.base import utcnow
+from atdesk.noise.service import add_block
 from atdesk.pipeline.embedded_bus import EmbeddedBus
 from atdesk.pipeline.runner import process_events
 from atdesk.respond.service import ReplyRequest, submit_reply
@@ -265,7 +266,7 @@ def test_blocked_customers_get_no_survey(settings: Settings, http: httpx.Client)
     case_id = world.answered_case("1")
     with transaction(world.url) as session:
         brand = world.brand(session)
-        brand.settings = {**brand.settings, "blocked_handles": ["@Dana"]}
+        add_block(session, brand, kind="user", value="@Dana", actor="test", now=world.at(0))
     world.resolve(case_id)
     world.sweep()
     assert world.surveys()[0].reason == "the customer is on the brand's block list"

@@ -77,6 +77,8 @@ def get_cases(
     network: str | None = None,
     tag: str | None = None,
     q: str | None = None,
+    spam: bool | None = None,
+    abuse: bool | None = None,
     all_statuses: bool = False,
     history: HistoryScope = HistoryScope.EXCLUDE,
     view: View = View.ALL,
@@ -87,6 +89,7 @@ def get_cases(
 
     History cases (loaded by a history ingest, ADR 73) only with `history=include` or `only`.
     `view` is one of the inbox's views (`needs_review`: least confident intent first).
+    `spam` / `abuse` true: cases holding a post triage flagged so; false: cases holding none.
     """
     rows, total = list_cases(
         session,
@@ -101,6 +104,8 @@ def get_cases(
             network=network,
             tag=tag,
             search=q,
+            spam=spam,
+            abuse=abuse,
             history=history,
             view=view,
             user_id=viewer.user.id,

@@ -35,6 +35,9 @@ class InboxParams:
     q: str
     status: str
     page: int
+    # Cases holding a post triage flagged as spam / abuse: "1" only those, "0" none of those.
+    spam: str = ""
+    abuse: str = ""
 
     def query(self, **changes: Any) -> str:
         """This query string with some values changed (empty values left out)."""
@@ -49,6 +52,8 @@ class InboxParams:
             "tag": self.tag,
             "q": self.q,
             "status": self.status,
+            "spam": self.spam,
+            "abuse": self.abuse,
             "page": self.page if self.page > 1 else None,
         }
         values.update(changes)
@@ -70,6 +75,8 @@ class InboxParams:
                 "tag": self.tag,
                 "q": self.q,
                 "status": self.status,
+                "spam": self.spam,
+                "abuse": self.abuse,
             }
         )
 
@@ -85,6 +92,8 @@ class InboxParams:
             network=self.network or None,
             tag=self.tag or None,
             search=self.q or None,
+            spam=_flag(self.spam),
+            abuse=_flag(self.abuse),
             view=self.view,
             user_id=viewer.user.id,
             team_ids=viewer.team_ids,
@@ -121,4 +130,20 @@ def params_from(q: Mapping[str, str]) -> InboxParams:
         q=(q.get("q") or "").strip()[:200],
         status=q.get("status", "") if q.get("status") in STATUSES else "",
         page=parse_page(page),
+        spam=_flag_param(q.get("spam")),
+        abuse=_flag_param(q.get("abuse")),
     )
+
+
+_YES = ("1", "true", "yes", "on")
+_NO = ("0", "false", "no", "off")
+
+
+def _flag_param(raw: str | None) -> str:
+    """A yes/no filter as the query string keeps it: "1", "0", or "" (any)."""
+    value = (raw or "").strip().lower()
+    return "1" if value in _YES else "0" if value in _NO else ""
+
+
+def _flag(value: str) -> bool | None:
+    return None if not value else value == "1"

@@ -8,7 +8,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, exists, false, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from atdesk.accounts.access import restrict
@@ -85,6 +85,9 @@ class CaseFilter:
     network: str | None = None
     tag: str | None = None
     search: str | None = None
+    # Cases that hold (True) or do not hold (False) a post triage flagged as spam / abuse.
+    spam: bool | None = None
+    abuse: bool | None = None
     view: View = View.ALL
     history: HistoryScope = HistoryScope.EXCLUDE
     user_id: int | None = None
@@ -159,6 +162,10 @@ def _match_conditions(f: CaseFilter, session: Session | None) -> list[ColumnElem
         conditions.append(Case.network == f.network)
     if f.tag:
         conditions.append(Case.id.in_(select(CaseTag.case_id).where(CaseTag.name == f.tag.lower())))
+    for flag, column in ((f.spam, PostRow.spam), (f.abuse, PostRow.abuse)):
+        if flag is not None:
+            flagged = exists().where(PostRow.case_id == Case.id, column.is_(True))
+            conditions.append(flagged if flag else ~flagged)
     if f.search and session is not None:
         condition = case_search_condition(session, f.search)
         if condition is not None:

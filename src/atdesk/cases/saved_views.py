@@ -25,6 +25,8 @@ FILTER_KEYS = (
     "tag",
     "q",
     "status",
+    "spam",
+    "abuse",
 )
 NAME_MAX = 80
 

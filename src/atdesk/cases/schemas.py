@@ -147,6 +147,8 @@ class SavedViewFilters(BaseModel):
     tag: str | None = Field(default=None, max_length=64)
     q: str | None = Field(default=None, max_length=200)
     status: CaseStatus | None = None
+    spam: bool | None = None
+    abuse: bool | None = None
 
 
 class SavedViewCreate(BaseModel):

@@ -12,9 +12,11 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from atdesk.accounts.passwords import hash_password
 from atdesk.accounts.service import create_user
+from atdesk.audit import service as audit
 from atdesk.brands.service import add_account, create_brand
 from atdesk.config import Settings
 from atdesk.demo.automation_data import seed_automations
@@ -27,6 +29,8 @@ from atdesk.domain.posts import RawEvent
 from atdesk.keyfile import with_secret_key
 from atdesk.models import Brand, Post, User
 from atdesk.models.base import utcnow
+from atdesk.noise.queries import block_entries
+from atdesk.noise.service import add_block
 from atdesk.pipeline.bus import INBOUND, Bus
 from atdesk.pipeline.factory import make_bus
 from atdesk.pipeline.ingest import ingest_file
@@ -66,7 +70,7 @@ def scenario_events(scenarios: dict[str, Any], *, now: datetime) -> list[RawEven
     return events
 
 
-def _ensure_brands(settings: Settings, scenarios: dict[str, Any]) -> None:
+def _ensure_brands(settings: Settings, scenarios: dict[str, Any], *, now: datetime) -> None:
     with transaction(settings.database_url) as session:
         for spec in scenarios["brands"]:
             brand = session.scalar(select(Brand).where(Brand.name == spec["name"]))
@@ -77,6 +81,25 @@ def _ensure_brands(settings: Settings, scenarios: dict[str, Any]) -> None:
             add_account(session, brand, Network.X, handle, user_id)
             add_account(session, brand, Network.MASTODON, spec["mastodon"])
             add_account(session, brand, Network.BLUESKY, spec["bluesky"])
+            _ensure_blocks(session, brand, spec.get("blocks", []), now=now)
+
+
+def _ensure_blocks(
+    session: Session, brand: Brand, blocks: list[dict[str, str]], *, now: datetime
+) -> None:
+    """The scenario's block entries, added once (a second demo run finds them there)."""
+    have = {(e.kind, e.value) for e in block_entries(session, brand.id)}
+    for block in blocks:
+        if (block["kind"], block["value"].lower()) not in have:
+            add_block(
+                session,
+                brand,
+                kind=block["kind"],
+                value=block["value"],
+                note="demo scenario",
+                actor=audit.SYSTEM,
+                now=now,
+            )
 
 
 def _reset_admin(settings: Settings) -> str:
@@ -110,7 +133,7 @@ def prepare_demo(
     now = now or utcnow()
     settings = with_secret_key(settings)
     scenarios = load_scenarios()
-    _ensure_brands(settings, scenarios)
+    _ensure_brands(settings, scenarios, now=now)
     ensure_workspace(settings)
     bus = make_bus(settings)
     events = scenario_events(scenarios, now=now)

@@ -12,6 +12,7 @@ from atdesk.models.automation import (
     RuleRun,
 )
 from atdesk.models.base import Base
+from atdesk.models.block_entry import BlockEntry
 from atdesk.models.brand import Brand, ChannelAccount
 from atdesk.models.bus import BusMessage
 from atdesk.models.callback import Callback
@@ -54,6 +55,7 @@ __all__ = [
     "AutomationJob",
     "AutomationRule",
     "Base",
+    "BlockEntry",
     "BotDecision",
     "Brand",
     "BusMessage",

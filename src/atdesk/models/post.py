@@ -19,6 +19,9 @@ class Post(Base):
     __table_args__ = (
         UniqueConstraint("network", "native_id"),
         Index("ix_posts_conversation_time", "conversation_id", "created_at"),
+        # The review list of filtered and of abuse-flagged posts, per brand, newest first.
+        Index("ix_posts_brand_filtered", "brand_id", "filtered_reason", "created_at"),
+        Index("ix_posts_brand_abuse", "brand_id", "abuse", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -11,6 +11,7 @@ from atdesk.domain.handles import handle_key, mentions
 from atdesk.domain.listening import Listening, hashtags
 from atdesk.domain.posts import Post
 from atdesk.models import Brand, ChannelAccount
+from atdesk.pipeline.blocklist import BlockList, load_block_lists
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,8 +30,7 @@ class BrandDirectory:
     by_handle: dict[tuple[str, str], AccountRef] = field(default_factory=dict)
     by_user_id: dict[tuple[str, str], AccountRef] = field(default_factory=dict)
     brand_names: dict[int, str] = field(default_factory=dict)
-    blocked_handles: dict[int, frozenset[str]] = field(default_factory=dict)
-    blocked_keywords: dict[int, tuple[str, ...]] = field(default_factory=dict)
+    block_lists: dict[int, BlockList] = field(default_factory=dict)
     watched_handles: frozenset[str] = frozenset()
     # Listening beyond @mentions (ADR 88): each brand's terms, executives and thread flag.
     listening: dict[int, Listening] = field(default_factory=dict)
@@ -43,17 +43,12 @@ class BrandDirectory:
         for brand in session.scalars(select(Brand)):
             directory.brand_names[brand.id] = brand.name
             settings = brand.settings or {}
-            directory.blocked_handles[brand.id] = frozenset(
-                handle_key(h) for h in settings.get("blocked_handles", [])
-            )
-            directory.blocked_keywords[brand.id] = tuple(
-                k.lower() for k in settings.get("blocked_keywords", [])
-            )
             watched.update(handle_key(h) for h in settings.get("watched_handles", []))
             heard = Listening.from_settings(settings)
             if heard.active:
                 directory.listening[brand.id] = heard
         directory.watched_handles = frozenset(watched)
+        directory.block_lists = load_block_lists(session)
         for account in session.scalars(select(ChannelAccount)):
             ref = AccountRef(account.id, account.brand_id, account.native_user_id)
             directory.by_handle[(account.network, account.handle_key)] = ref

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from atdesk.domain.handles import handle_key
 from atdesk.domain.posts import Post
 from atdesk.pipeline.directory import BrandDirectory
 
@@ -13,10 +12,5 @@ def filter_reason(post: Post, brand_id: int | None, directory: BrandDirectory) -
         return "repost"
     if brand_id is None:
         return None
-    if handle_key(post.author.handle) in directory.blocked_handles.get(brand_id, frozenset()):
-        return "blocked_user"
-    text = post.text.lower()
-    for keyword in directory.blocked_keywords.get(brand_id, ()):
-        if keyword in text:
-            return f"blocked_keyword:{keyword}"
-    return None
+    blocks = directory.block_lists.get(brand_id)
+    return None if blocks is None else blocks.reason(post.author.handle, post.text)

@@ -22,6 +22,7 @@ from atdesk.domain.cases import CaseStatus
 from atdesk.domain.handles import handle_key
 from atdesk.jobs import queue as jobs
 from atdesk.models import Brand, Case, ChannelAccount, Post, Survey, User
+from atdesk.pipeline.blocklist import blocked_handles
 from atdesk.respond.macros import first_name
 from atdesk.respond.tasks import AUTOMATION_USERNAME
 from atdesk.respond.texts import fit
@@ -141,8 +142,7 @@ def skip_reason(
 ) -> str | None:
     """Why this resolution gets no survey, or None when it should get one."""
     author = case.customer_author
-    blocked = (case.brand.settings or {}).get("blocked_handles", [])
-    if handle_key(author.handle) in {handle_key(h) for h in blocked}:
+    if handle_key(author.handle) in blocked_handles(session, case.brand_id):
         return "the customer is on the brand's block list"
     if _flagged(session, case):
         return "the customer's posts were flagged as spam or abuse, or filtered"

@@ -39,6 +39,8 @@ from atdesk.connectors import endpoints as connector_endpoints
 from atdesk.customers import endpoints as customer_endpoints
 from atdesk.customers import pages as customer_pages
 from atdesk.models.base import utcnow
+from atdesk.noise import endpoints as noise_endpoints
+from atdesk.noise import pages as noise_pages
 from atdesk.respond import endpoints as reply_endpoints
 from atdesk.respond.outbox import ChannelOutbox, Outbox
 from atdesk.respond.pages import approvals, composer, macros
@@ -133,6 +135,8 @@ def create_app(settings: Settings | None = None, *, outbox: Outbox | None = None
         app.include_router(automation_router)
     app.include_router(survey_pages.router)
     app.include_router(survey_endpoints.router)
+    app.include_router(noise_pages.router)
+    app.include_router(noise_endpoints.router)
 
     wire()
     add_chrome(approvals.approvals_badge)

@@ -88,6 +88,8 @@ def evaluate(
         ("has_location", None if c.has_location is None else facts.has_location == c.has_location),
         ("pii", None if c.pii is None else facts.pii == c.pii),
         ("verified", None if c.verified is None else facts.verified == c.verified),
+        ("spam", None if c.spam is None else facts.spam == c.spam),
+        ("abuse", None if c.abuse is None else facts.abuse == c.abuse),
     ]
     for name, held in checks:
         if held is False:

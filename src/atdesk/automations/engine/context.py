@@ -87,6 +87,8 @@ def facts_of(post: Post, author: Author, config: BrandConfig) -> PostFacts:
         customer_linked=author.customer_id is not None,
         has_location=post.lat is not None or bool(entities.locations),
         pii=post.pii,
+        spam=post.spam,
+        abuse=post.abuse,
         in_business_hours=config.in_business_hours(post.created_at),
         watched_handles=config.watched_handles,
     )

@@ -27,6 +27,8 @@ class PostFacts:
     customer_linked: bool = False
     has_location: bool = False
     pii: bool = False
+    spam: bool = False
+    abuse: bool = False
     in_business_hours: bool | None = None
     watched_handles: frozenset[str] = frozenset()
     mentioned: tuple[str, ...] = field(default=())

@@ -60,6 +60,13 @@ CONDITIONS: tuple[Input, ...] = (
     Input("has_location", "Has a location", "yesno", help="coordinates or a place in the text"),
     Input("pii", "Contains personal data", "yesno"),
     Input("verified", "Verified author", "yesno"),
+    Input(
+        "spam",
+        "Flagged as spam",
+        "yesno",
+        help="triage's spam flag; spam is filtered, so only restored posts reach rules",
+    ),
+    Input("abuse", "Flagged as abuse", "yesno", help="harassment, hate or threats (triage)"),
 )
 
 

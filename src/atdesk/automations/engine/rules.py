@@ -54,6 +54,8 @@ class Conditions(_Strict):
     has_location: bool | None = None
     pii: bool | None = None
     verified: bool | None = None
+    spam: bool | None = None
+    abuse: bool | None = None
 
     @field_validator("regex")
     @classmethod
