@@ -159,3 +159,27 @@ def test_heard_posts_are_listed_by_how_they_were_heard(settings: Settings) -> No
     mentions = root.get("/api/v1/posts", params={"heard_as": "mention"}).json()["items"]
     assert [p["native_id"] for p in mentions] == ["2"]
     assert root.get("/api/v1/posts", params={"heard_as": "rumour"}).status_code == 422
+
+
+def test_a_caseless_mention_is_seen_by_its_brands_agents_and_no_one_elses(
+    settings: Settings,
+) -> None:
+    acme, other = world(settings)
+    with transaction(settings.database_url) as session:
+        for brand_id, term in ((acme, "acme"), (other, "othercorp")):
+            brand = session.get(Brand, brand_id)
+            assert brand is not None
+            brand.settings = {"listening": {"terms": [term]}}
+        acme_brand = session.get(Brand, acme)
+        assert acme_brand is not None
+        team(session, "Acme care", [acme_brand], [staff(session, "ada")])
+        session.flush()
+        run(
+            session,
+            post("1", "thank you acme, lovely service"),
+            post("2", "othercorp is the best, thanks", author="8", handle="kim"),
+        )
+    ada = login(settings, "ada").get("/api/v1/posts").json()
+    assert [(p["native_id"], p["listen_only"]) for p in ada["items"]] == [("1", True)]
+    olga = login(settings, "olga").get("/api/v1/posts").json()
+    assert [p["native_id"] for p in olga["items"]] == ["2"]

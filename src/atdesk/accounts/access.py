@@ -49,10 +49,10 @@ def restrict(
     """Limit a query to rows of the brands a user may see (by Case.brand_id unless told)."""
     if brand_ids is None:
         return query
-    return query.where(_in_brands(column if column is not None else Case.brand_id, brand_ids))
+    return query.where(in_brands(column if column is not None else Case.brand_id, brand_ids))
 
 
-def _in_brands(column: Any, brand_ids: frozenset[int]) -> ColumnElement[bool]:
+def in_brands(column: Any, brand_ids: frozenset[int]) -> ColumnElement[bool]:
     """The column names one of these brands (an empty set matches nothing)."""
     return column.in_(sorted(brand_ids) or [-1])  # type: ignore[no-any-return]
 

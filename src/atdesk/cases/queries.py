@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 from sqlalchemy import ColumnElement, Select, and_, exists, false, func, or_, select, true
 from sqlalchemy.orm import Session
 
-from atdesk.accounts.access import restrict
+from atdesk.accounts.access import in_brands, restrict
 from atdesk.cases.schemas import CaseOut, PostOut
 from atdesk.cases.search import case_search_condition
 from atdesk.cases.service import case_conversation_ids
@@ -484,11 +484,12 @@ def posts_page(
     query = select(PostRow)
     count = select(func.count(PostRow.id))
     if brand_ids is not None:
-        mine = restrict(select(Case.id), brand_ids)
-        query, count = (
-            query.where(PostRow.case_id.in_(mine)),
-            count.where(PostRow.case_id.in_(mine)),
+        # A post kept with no case (heard as a mention, or filtered) is its brand's to see.
+        mine = or_(
+            PostRow.case_id.in_(restrict(select(Case.id), brand_ids)),
+            and_(PostRow.case_id.is_(None), in_brands(PostRow.brand_id, brand_ids)),
         )
+        query, count = query.where(mine), count.where(mine)
     if case_id is not None:
         query, count = (
             query.where(PostRow.case_id == case_id),
