@@ -12,6 +12,8 @@ import numpy as np
 from scipy import sparse
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
 
+from atdesk.triage.tokens import readable
+
 TOP_TERMS = 8
 LABEL_TERMS = 3
 # A term names a group only when this share of its posts (and at least two) use it.
@@ -60,8 +62,9 @@ STOP = frozenset(ENGLISH_STOP_WORDS) | CHATTER | FOREIGN
 
 
 def label_tokens(text: str) -> list[str]:
-    """Lower-case terms of a post for labels: no handles, hashtags, links or stop words."""
-    text = _URL.sub(" ", _HANDLE.sub(" ", text.lower()))
+    """Lower-case terms of a post for labels: no handles, hashtags, links or stop words; like
+    triage, only the first MAX_TEXT_CHARS characters are read (hostile input stays cheap)."""
+    text = _URL.sub(" ", _HANDLE.sub(" ", readable(text).lower()))
     return [t for t in _TERM.findall(text) if len(t) > 1 and t not in STOP]
 
 
