@@ -10,7 +10,7 @@ import pytest
 from tests.insights.spike_streams import background, burst
 
 from atdesk.insights.spikes.baseline import build_baseline, hour_of_day_rates
-from atdesk.insights.spikes.detect import Series, Thresholds, find_bursts
+from atdesk.insights.spikes.detect import CHUNK, Series, Thresholds, find_bursts
 from atdesk.insights.spikes.severity import Severity, grade
 
 START = datetime(2026, 11, 2, tzinfo=UTC)  # a Monday; the streams are dated from it
@@ -32,7 +32,7 @@ def test_a_planted_burst_is_found_within_15_minutes_with_its_size(seed: int) -> 
         until=START + timedelta(days=6),
         history_start=START,
         thresholds=Thresholds(),
-        series_count=4,
+        series_count=1,
     )
     assert len(found) == 1
     spike = found[0]
@@ -157,3 +157,36 @@ def test_severity_grades_by_size_height_and_surprise() -> None:
     assert grade(excess=150, ratio=4, p_value=1e-40) is Severity.MEDIUM
     assert grade(excess=60, ratio=6, p_value=1e-13) is Severity.HIGH
     assert grade(excess=8, ratio=30, p_value=1e-9) is Severity.LOW
+
+
+def test_a_burst_across_the_edge_of_a_two_week_piece_is_one_burst() -> None:
+    rng = random.Random(11)
+    since = START + timedelta(days=1)
+    planted_at = since + CHUNK - timedelta(minutes=40)
+    posts = background(rng, start=START, days=17, per_hour=4) + burst(
+        rng, start=planted_at, posts=150
+    )
+    found = find_bursts(
+        _series(posts),
+        since=since,
+        until=START + timedelta(days=17),
+        history_start=START,
+        thresholds=Thresholds(),
+    )
+    assert len(found) == 1
+    assert abs(found[0].start - planted_at) <= timedelta(minutes=10)
+    assert found[0].posts >= 150
+
+
+def test_years_of_stray_posts_before_the_history_cost_nothing_and_find_nothing() -> None:
+    rng = random.Random(12)
+    stray = [(START - timedelta(days=400 * k), False, "hi") for k in range(1, 5)]
+    posts = stray + background(rng, start=START, days=3, per_hour=4)
+    found = find_bursts(
+        _series(posts),
+        since=START - timedelta(days=1700),
+        until=START + timedelta(days=3),
+        history_start=START,
+        thresholds=Thresholds(),
+    )
+    assert found == []

@@ -20,11 +20,13 @@ BASELINE_DAYS = 7
 # Days of history a day needs before it is judged at all (a new series has no norm yet).
 MIN_HISTORY_DAYS = 1
 # Pseudo-days of the period's mean hour mixed into each hour-of-day estimate.
-SHRINK_DAYS = 1.0
+SHRINK_DAYS = 0.5
 # Expected posts per hour never fall below this: a series that was silent can still spike,
 # but its few first posts are never "infinitely" surprising.
 FLOOR_PER_HOUR = 0.1
 MAX_INV_SIZE = 2.0
+# How many hours' worth of days one smoothed hourly rate rests on (weights 1/4, 1/2, 1/4).
+SMOOTH_GAIN = 1.0 / (0.25**2 + 0.5**2 + 0.25**2)
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -51,15 +53,23 @@ def hourly(minute_counts: IntArray | FloatArray) -> FloatArray:
 def hour_of_day_rates(prior: FloatArray) -> FloatArray:
     """Expected posts per hour for each hour of day from the preceding days' (n, 24) counts."""
     n = prior.shape[0]
-    if n >= 3:  # robust: the busiest day of each hour is left out
-        own = (prior.sum(axis=0) - prior.max(axis=0)) / (n - 1)
-        used = n - 1
+    if n >= 3:  # robust: each hour's busiest day counts as its second busiest (winsorized)
+        ordered = np.sort(prior, axis=0)
+        clipped = np.minimum(prior, ordered[-2])
+        own = clipped.mean(axis=0)
     else:
         own = prior.mean(axis=0)
-        used = n
+    # neighbouring hours share their days: traffic changes smoothly over the day
+    smooth = 0.5 * own + 0.25 * (np.roll(own, 1) + np.roll(own, -1))
     level = float(own.mean())
-    rates = (used * own + SHRINK_DAYS * level) / (used + SHRINK_DAYS)
+    rates = (n * smooth + SHRINK_DAYS * level) / (n + SHRINK_DAYS)
     return np.asarray(np.maximum(rates, FLOOR_PER_HOUR), dtype=np.float64)
+
+
+def estimate_spread(prior_days: int, rates: FloatArray) -> FloatArray:
+    """The norm is itself estimated from a few days: its relative variance, 1/(days x rate x
+    the smoothing's gain), is added to the dispersion so few days make a cautious test."""
+    return np.asarray(1.0 / (prior_days * SMOOTH_GAIN * rates), dtype=np.float64)
 
 
 def dispersion(prior: FloatArray) -> float:
@@ -99,7 +109,7 @@ def build_baseline(
         rates = hour_of_day_rates(prior)
         span = slice(day * MINUTES_PER_DAY, (day + 1) * MINUTES_PER_DAY)
         per_minute[span] = np.repeat(rates / 60.0, 60)
-        inv_size[span] = dispersion(prior)
+        inv_size[span] = np.repeat(dispersion(prior) + estimate_spread(len(prior), rates), 60)
         judged[span] = True
         # Laplace-smoothed: a few quiet days never make every negative post a surprise.
         negative_share[span] = (negative_hours[start:day].sum() + 1.0) / (prior.sum() + 4.0)

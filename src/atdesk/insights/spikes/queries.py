@@ -16,6 +16,8 @@ from atdesk.models import Brand, Post, SpikeAlert
 
 NEGATIVE = "negative"
 TEXT_SAMPLE = 2000
+# The oldest 1/STRAY_SHARE of a brand's posts are taken as strays before its real history.
+STRAY_SHARE = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,14 +53,32 @@ def _counted() -> Select[int | None, str | None, str | None, datetime]:
 
 
 def history_starts(session: Session, brand_ids: frozenset[int] | None) -> dict[int, datetime]:
-    """When each brand's inbound posts begin (the first day a baseline can use)."""
-    query = (
-        select(Post.brand_id, func.min(Post.created_at))
-        .where(Post.inbound.is_(True), Post.brand_id.is_not(None))
-        .group_by(Post.brand_id)
-    )
-    rows = session.execute(restrict(query, brand_ids, Post.brand_id)).all()
-    return {int(b): start for b, start in rows if b is not None and start is not None}
+    """When each brand's steady history begins: its first percentile of inbound posts, so a
+    replay whose first few posts are years older than the rest does not count the empty years
+    between as a norm of silence."""
+    counts = session.execute(
+        restrict(
+            select(Post.brand_id, func.count(Post.id))
+            .where(Post.inbound.is_(True), Post.brand_id.is_not(None))
+            .group_by(Post.brand_id),
+            brand_ids,
+            Post.brand_id,
+        )
+    ).all()
+    starts: dict[int, datetime] = {}
+    for brand_id, total in counts:
+        if brand_id is None:
+            continue
+        start = session.scalar(
+            select(Post.created_at)
+            .where(Post.inbound.is_(True), Post.brand_id == brand_id)
+            .order_by(Post.created_at)
+            .offset(int(total) // STRAY_SHARE)
+            .limit(1)
+        )
+        if start is not None:
+            starts[int(brand_id)] = start
+    return starts
 
 
 def newest_post(session: Session, brand_ids: frozenset[int] | None) -> datetime | None:
