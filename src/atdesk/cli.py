@@ -26,6 +26,7 @@ from atdesk.customers import commands as customer_commands
 from atdesk.domain.cases import Role
 from atdesk.domain.networks import Network, parse_network
 from atdesk.emulators import commands as channel_commands
+from atdesk.insights import commands as insight_commands
 from atdesk.insights.spikes import commands as spike_commands
 from atdesk.keyfile import with_secret_key
 from atdesk.pipeline.threads import PostNotFound, thread_of
@@ -340,6 +341,7 @@ for command in [
     *customer_commands.commands,
     *automation_commands.commands,
     *spike_commands.commands,
+    *insight_commands.commands,
 ]:
     main.add_command(command)
 

@@ -22,6 +22,7 @@ from atdesk.models.connector import ChannelConnection, ConnectorSetting
 from atdesk.models.conversation import Conversation, ConversationNode
 from atdesk.models.correction import TriageCorrection
 from atdesk.models.customer import Author, Customer, CustomerHandle
+from atdesk.models.issue import Issue
 from atdesk.models.knowledge import BotDecision, KbArticle
 from atdesk.models.login_session import LoginSession
 from atdesk.models.macro import Macro
@@ -75,6 +76,7 @@ __all__ = [
     "CustomerHandle",
     "Holiday",
     "IdentityVerification",
+    "Issue",
     "KbArticle",
     "LoginSession",
     "Macro",
