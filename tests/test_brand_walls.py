@@ -65,6 +65,7 @@ from atdesk.models import (
     Post,
     ReplyDraft,
     SavedView,
+    SpikeAlert,
     Survey,
     Team,
     TriageCorrection,
@@ -109,6 +110,7 @@ class Ids:
     job: int = 0
     draft: int = 0
     alert: int = 0
+    spike_alert: int = 0
     report: int = 0
     token: int = 0
     olga: int = 0
@@ -215,6 +217,22 @@ def seed_zzother(settings: Settings) -> Ids:
                 account="otherhelp",
                 kind="auth",
                 message="Zzother alert",
+            ),
+            "spike_alert": SpikeAlert(
+                brand_id=brand.id,
+                series_key="brand",
+                kind="volume",
+                label="Zzother spike",
+                terms=["zzother"],
+                started_at=T0,
+                ended_at=T0 + timedelta(hours=1),
+                detected_at=T0 + timedelta(minutes=10),
+                posts=120,
+                baseline_per_hour=2.0,
+                peak_per_hour=60.0,
+                p_value=1e-30,
+                severity="critical",
+                status="open",
             ),
             "report": Open311Report(
                 brand_id=brand.id,
@@ -517,6 +535,14 @@ def writes(ids: Ids) -> dict[str, list[dict[str, Any]]]:
         "POST /api/v1/automation-jobs/{job_id}/retry": [body({"job_id": z.job})],
         "POST /surveys/settings": [form(brand_id=str(z.brand), kind="csat", enabled="1")],
         "PUT /api/v1/surveys/settings/{brand_id}": [body(brand, enabled=False)],
+        "POST /insights/alerts/{spike_alert_id}/acknowledge": [
+            form({"spike_alert_id": z.spike_alert})
+        ],
+        "POST /insights/alerts/settings": [form(brand_id=str(z.brand), min_posts="5")],
+        "POST /api/v1/alerts/{spike_alert_id}/acknowledge": [
+            body({"spike_alert_id": z.spike_alert})
+        ],
+        "PUT /api/v1/alerts/settings/{brand_id}": [body(brand, min_posts=5)],
     }
 
 
@@ -539,6 +565,7 @@ def path_values(ids: Ids) -> dict[str, object]:
         "brand_id": ids.brand,
         "account_id": ids.account,
         "alert_id": ids.alert,
+        "spike_alert_id": ids.spike_alert,
         "token_id": ids.token,
         "user_id": ids.olga,
         "team_id": ids.team,

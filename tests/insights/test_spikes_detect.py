@@ -7,11 +7,11 @@ import random
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from tests.insights.spike_streams import background, burst
 
 from atdesk.insights.spikes.baseline import build_baseline, hour_of_day_rates
 from atdesk.insights.spikes.detect import CHUNK, Series, Thresholds, find_bursts
 from atdesk.insights.spikes.severity import Severity, grade
+from tests.insights.spike_streams import background, burst
 
 START = datetime(2026, 11, 2, tzinfo=UTC)  # a Monday; the streams are dated from it
 

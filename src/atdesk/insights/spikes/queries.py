@@ -12,7 +12,9 @@ from sqlalchemy.orm import Session
 
 from atdesk.accounts.access import restrict
 from atdesk.insights.spikes.baseline import BASELINE_DAYS
-from atdesk.models import Brand, Post, SpikeAlert
+from atdesk.insights.spikes.schemas import SpikeAlertOut, SpikeSettingsOut
+from atdesk.insights.spikes.settings import SpikeSettings
+from atdesk.models import Brand, Issue, Post, SpikeAlert, User
 
 NEGATIVE = "negative"
 TEXT_SAMPLE = 2000
@@ -42,9 +44,9 @@ class BrandPosts:
     series: dict[SeriesKey, list[tuple[datetime, bool]]] = field(default_factory=dict)
 
 
-def _counted() -> Select[int | None, str | None, str | None, datetime]:
+def _counted() -> Select[int | None, str | None, str | None, datetime, int | None]:
     """Inbound posts a person wrote to a brand: no replies of ours, filtered noise or spam."""
-    return select(Post.brand_id, Post.intent, Post.sentiment, Post.created_at).where(
+    return select(Post.brand_id, Post.intent, Post.sentiment, Post.created_at, Post.issue_id).where(
         Post.inbound.is_(True),
         Post.brand_id.is_not(None),
         Post.filtered_reason.is_(None),
@@ -107,7 +109,8 @@ def load_series(
         Post.brand_id,
     )
     grouped: dict[int, BrandPosts] = {}
-    for brand_id, intent, sentiment, created_at in session.execute(query).tuples():
+    issues = _named_issues(session, brand_ids)
+    for brand_id, intent, sentiment, created_at, issue_id in session.execute(query):
         brand = brands.get(int(brand_id or 0))
         if brand is None:
             continue
@@ -118,7 +121,23 @@ def load_series(
         entry.series.setdefault(SeriesKey("brand"), []).append(point)
         if intent:
             entry.series.setdefault(SeriesKey("intent", intent), []).append(point)
+        if issue_id is not None and issue_id in issues:
+            entry.series.setdefault(SeriesKey("issue", str(issue_id)), []).append(point)
     return sorted(grouped.values(), key=lambda e: e.brand.name)
+
+
+def _named_issues(session: Session, brand_ids: frozenset[int] | None) -> set[int]:
+    """Issues that are issues (not candidates still gathering posts)."""
+    query = select(Issue.id).where(Issue.status != "candidate")
+    return set(session.scalars(restrict(query, brand_ids, Issue.brand_id)).all())
+
+
+def issue_name(session: Session, issue_id: int) -> tuple[str, list[str]] | None:
+    """An issue's own label and terms, which name its spikes."""
+    issue = session.get(Issue, issue_id)
+    if issue is None:
+        return None
+    return issue.label or f"issue {issue.id}", list(issue.terms or [])
 
 
 def series_texts(
@@ -141,6 +160,8 @@ def series_texts(
     )
     if series.kind == "intent":
         query = query.where(Post.intent == series.value)
+    elif series.kind == "issue":
+        query = query.where(Post.issue_id == int(series.value))
     return list(session.scalars(query.order_by(Post.created_at.desc()).limit(limit)).all())
 
 
@@ -187,3 +208,55 @@ def open_alerts(session: Session, brand_ids: frozenset[int] | None) -> list[Spik
         SpikeAlert.brand_id,
     )
     return list(session.scalars(query.order_by(SpikeAlert.started_at.desc()).limit(20)).all())
+
+
+def alerts_out(session: Session, alerts: Sequence[SpikeAlert]) -> list[SpikeAlertOut]:
+    """The API view of alerts, with brand names and who acknowledged them."""
+    brand_ids = sorted({a.brand_id for a in alerts}) or [-1]
+    brand_names = {
+        int(i): str(n)
+        for i, n in session.execute(select(Brand.id, Brand.name).where(Brand.id.in_(brand_ids)))
+    }
+    user_ids = sorted({a.acknowledged_by_id for a in alerts if a.acknowledged_by_id}) or [-1]
+    users = {
+        int(i): str(n)
+        for i, n in session.execute(select(User.id, User.username).where(User.id.in_(user_ids)))
+    }
+    return [
+        SpikeAlertOut(
+            id=a.id,
+            brand_id=a.brand_id,
+            brand=brand_names.get(a.brand_id, ""),
+            series=a.series_key,
+            kind=a.kind,
+            intent=a.intent,
+            issue_id=a.issue_id,
+            label=a.label,
+            terms=list(a.terms or []),
+            start=a.started_at,
+            end=a.ended_at,
+            detected_at=a.detected_at,
+            posts=a.posts,
+            baseline_per_hour=round(a.baseline_per_hour, 2),
+            peak_per_hour=round(a.peak_per_hour, 2),
+            severity=a.severity,
+            status=a.status,
+            closed_at=a.closed_at,
+            acknowledged_by=users.get(a.acknowledged_by_id) if a.acknowledged_by_id else None,
+            acknowledged_at=a.acknowledged_at,
+        )
+        for a in alerts
+    ]
+
+
+def settings_out(brand_id: int, settings: SpikeSettings) -> SpikeSettingsOut:
+    """The API view of a brand's settings."""
+    return SpikeSettingsOut(
+        brand_id=brand_id,
+        enabled=settings.enabled,
+        min_posts=settings.min_posts,
+        sensitivity=settings.sensitivity,
+        min_severity=settings.min_severity.value,
+        webhook_url=settings.webhook_url,
+        webhook_secret_set=bool(settings.webhook_secret),
+    )

@@ -69,7 +69,9 @@ def alert_data(alert: SpikeAlert, brand_name: str) -> dict[str, Any]:
     }
 
 
-def _queue_webhook(session: Session, alert: SpikeAlert, brand: Brand, event: str) -> None:
+def _queue_webhook(
+    session: Session, alert: SpikeAlert, brand: Brand, event: str, *, now: datetime
+) -> None:
     """A signed event for the brand's subscriber, if it has one (sent after commit)."""
     if not spike_settings(brand).webhook_url:
         return
@@ -81,6 +83,7 @@ def _queue_webhook(session: Session, alert: SpikeAlert, brand: Brand, event: str
         key=key,
         payload={"event_id": key, "type": event, "data": alert_data(alert, brand.name)},
         brand_id=brand.id,
+        due_at=now,
     )
 
 
@@ -98,28 +101,56 @@ def _fill(alert: SpikeAlert, spike: Spike) -> None:
         alert.severity = burst.severity.value
 
 
-def _same_spike(session: Session, spike: Spike) -> SpikeAlert | None:
-    """The alert already raised for this burst: open on the series, or overlapping it."""
+def _same_spike(session: Session, spike: Spike, taken: set[int]) -> SpikeAlert | None:
+    """The alert already raised for this burst: the series' open one or one overlapping it,
+    else one of a broader or narrower series of the brand over the same time (which series
+    tells a burst best can change as it grows)."""
     burst = spike.burst
-    return session.scalar(
+    overlapping = (SpikeAlert.started_at <= burst.end) & (SpikeAlert.ended_at >= burst.start)
+    query = (
         select(SpikeAlert)
         .where(
             SpikeAlert.brand_id == spike.brand_id,
-            SpikeAlert.series_key == spike.series.key,
             SpikeAlert.kind == burst.kind,
-            (SpikeAlert.status == OPEN)
-            | ((SpikeAlert.started_at <= burst.end) & (SpikeAlert.ended_at >= burst.start)),
+            SpikeAlert.id.not_in(sorted(taken) or [-1]),
         )
         .order_by(SpikeAlert.status.desc(), SpikeAlert.started_at.desc())
         .limit(1)
     )
+    own = session.scalar(
+        query.where(
+            SpikeAlert.series_key == spike.series.key, (SpikeAlert.status == OPEN) | overlapping
+        )
+    )
+    return own if own is not None else session.scalar(query.where(overlapping))
+
+
+def _retell(session: Session, alert: SpikeAlert, spike: Spike) -> None:
+    """Move an alert to the series that now tells its burst best, unless that series has an
+    open alert of its own."""
+    key = spike.series.key
+    if alert.series_key == key:
+        return
+    clash = session.scalar(
+        select(SpikeAlert.id).where(
+            SpikeAlert.brand_id == alert.brand_id,
+            SpikeAlert.series_key == key,
+            SpikeAlert.kind == alert.kind,
+            SpikeAlert.status == OPEN,
+            SpikeAlert.id != alert.id,
+        )
+    )
+    if clash is None:
+        alert.series_key = key
+        alert.intent = spike.series.value if spike.series.kind == "intent" else None
+        alert.issue_id = int(spike.series.value) if spike.series.kind == "issue" else None
 
 
 def _close(session: Session, alert: SpikeAlert, brand: Brand, *, now: datetime) -> None:
     alert.status = CLOSED
     alert.closed_at = now
     session.flush()
-    _queue_webhook(session, alert, brand, CLOSED_EVENT)
+    _queue_webhook(session, alert, brand, CLOSED_EVENT, now=now)
 
 
 def _raise(session: Session, spike: Spike, brand: Brand, *, now: datetime) -> SpikeAlert | None:
@@ -149,7 +180,7 @@ def _raise(session: Session, spike: Spike, brand: Brand, *, now: datetime) -> Sp
         savepoint.rollback()
         return None
     savepoint.commit()
-    _queue_webhook(session, alert, brand, OPENED_EVENT)
+    _queue_webhook(session, alert, brand, OPENED_EVENT, now=now)
     return alert
 
 
@@ -166,7 +197,7 @@ def sync_alerts(
         brand = checked.get(spike.brand_id)
         if brand is None:
             continue
-        alert = _same_spike(session, spike)
+        alert = _same_spike(session, spike, seen)
         if alert is None:
             if spike.burst.severity.rank < spike_settings(brand).min_severity.rank:
                 continue
@@ -175,6 +206,7 @@ def sync_alerts(
                 continue
             report.opened += 1
         else:
+            _retell(session, alert, spike)
             _fill(alert, spike)
             report.updated += 1
         seen.add(alert.id)

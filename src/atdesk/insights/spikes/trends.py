@@ -13,20 +13,16 @@ from sqlalchemy.orm import Session
 
 from atdesk.insights.spikes.baseline import BASELINE_DAYS
 from atdesk.insights.spikes.detect import Burst, Series, Thresholds, find_bursts
-from atdesk.insights.spikes.queries import BrandPosts, SeriesKey, load_series, series_texts
+from atdesk.insights.spikes.queries import (
+    BrandPosts,
+    SeriesKey,
+    issue_name,
+    load_series,
+    series_texts,
+)
 from atdesk.insights.spikes.settings import spike_settings
 from atdesk.insights.spikes.terms import distinctive_terms, label_of
 from atdesk.models import Brand
-
-# Extra labels for series the detector itself cannot name (issues bring their own).
-SeriesLabel = Callable[[Session, Brand, SeriesKey], tuple[str, list[str]] | None]
-_SERIES_LABELS: list[SeriesLabel] = []
-
-
-def add_series_label(label: SeriesLabel) -> None:
-    """Let a series source (issue clustering) name its spikes with its own label and terms."""
-    if label not in _SERIES_LABELS:
-        _SERIES_LABELS.append(label)
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,28 +82,42 @@ def detect_spikes(
 
 
 _SPECIFICITY = {"brand": 0, "intent": 1, "issue": 2}
-COVERED_SHARE = 0.6
+COVERED_SHARE = 0.8
 
 
 def most_specific(spikes: list[Spike]) -> list[Spike]:
-    """Leave out a spike that a narrower one of the same brand explains: a brand-wide burst
-    mostly made of one intent's (or one issue's) posts is shown once, as that intent/issue."""
-    kept = []
-    for spike in spikes:
-        b = spike.burst
-        excess = b.posts - b.expected
-        explained = any(
-            other.brand_id == spike.brand_id
-            and other.burst.kind == b.kind
-            and _SPECIFICITY[other.series.kind] > _SPECIFICITY[spike.series.kind]
-            and other.burst.start <= b.end
-            and b.start <= other.burst.end
-            and other.burst.posts >= COVERED_SHARE * excess
-            for other in spikes
-        )
-        if not explained:
-            kept.append(spike)
-    return kept
+    """One spike per burst: a brand-wide burst made of one intent's (or one issue's) posts
+    (80% of its posts beyond the norm) is shown as that intent/issue; one spread over several
+    stays brand-wide; either way its other parts are left out (likewise an intent's burst and
+    its issues)."""
+    dropped: set[int] = set()
+    ordered = sorted(range(len(spikes)), key=lambda i: _SPECIFICITY[spikes[i].series.kind])
+    for index in ordered:
+        if index in dropped:
+            continue
+        broad = spikes[index]
+        parts = [i for i in ordered if i not in dropped and _part_of(spikes[i], broad)]
+        if not parts:
+            continue
+        excess = broad.burst.posts - broad.burst.expected
+        best = max(parts, key=lambda i: spikes[i].burst.posts)
+        if spikes[best].burst.posts >= COVERED_SHARE * excess:
+            dropped.add(index)  # the narrower series says it better
+            dropped.update(i for i in parts if i != best)
+        else:
+            dropped.update(parts)
+    return [s for i, s in enumerate(spikes) if i not in dropped]
+
+
+def _part_of(narrow: Spike, broad: Spike) -> bool:
+    """A spike of a narrower series of the same brand over the same time."""
+    return (
+        narrow.brand_id == broad.brand_id
+        and narrow.burst.kind == broad.burst.kind
+        and _SPECIFICITY[narrow.series.kind] > _SPECIFICITY[broad.series.kind]
+        and narrow.burst.start <= broad.burst.end
+        and broad.burst.start <= narrow.burst.end
+    )
 
 
 def _brand_spikes(
@@ -138,9 +148,9 @@ def _brand_spikes(
 
 
 def _name(session: Session, brand: Brand, key: SeriesKey, burst: Burst) -> tuple[str, list[str]]:
-    """The label and terms: a series source's own, else the burst's distinctive terms."""
-    for source in _SERIES_LABELS:
-        named = source(session, brand, key)
+    """The label and terms: an issue's own, else the burst's distinctive terms."""
+    if key.kind == "issue":
+        named = issue_name(session, int(key.value))
         if named is not None:
             return named
     inside = series_texts(session, brand_id=brand.id, series=key, start=burst.start, end=burst.end)
