@@ -3,7 +3,8 @@
 Tokens keep version numbers ("5.2"), ZIP codes and other numbers whole, since they often name
 the outage; mentions, links and common words are dropped. A term is ranked by how much more
 often it occurs in the burst's posts than in the baseline's (document frequency times the log
-of the ratio, with a half-count prior for terms the baseline never used).
+of the ratio, counting half a use for terms the baseline never used, in no fewer than fifty
+posts).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ MAX_TERMS = 5
 MIN_SHARE = 0.1  # a term must be in at least this share of the burst's posts
 MIN_POSTS = 2
 CHAIN_SHARE = 0.8
+PRIOR_POSTS = 50
 MIN_LIFT = 2.0  # at least twice as common in the burst as in the norm
 _NOISE = re.compile(r"https?://\S+|www\.\S+|[@#]\w+")
 _CLAUSE = re.compile(r"[,;:!?()\[\]\"]|\.(?!\d)|\s-\s")
@@ -87,7 +89,8 @@ def distinctive_terms(
         if count < floor:
             continue
         share = count / n1
-        expected = (norm.get(term, 0) + 0.5) / (n0 + 1)
+        # half a use in at least PRIOR_POSTS posts: an empty or tiny norm still ranks terms
+        expected = (norm.get(term, 0) + 0.5) / max(n0 + 1, PRIOR_POSTS)
         if share < MIN_LIFT * expected:
             continue
         pair_bonus = 1.05 if " " in term else 1.0  # "update 5.2" says more than "update"
