@@ -59,6 +59,7 @@ from atdesk.models import (
     ChannelAlert,
     Customer,
     CustomerHandle,
+    Issue,
     KbArticle,
     Macro,
     Open311Report,
@@ -112,6 +113,7 @@ class Ids:
     alert: int = 0
     spike_alert: int = 0
     report: int = 0
+    issue: int = 0
     token: int = 0
     olga: int = 0
     team: int = 0
@@ -241,6 +243,16 @@ def seed_zzother(settings: Settings) -> Ids:
                 status="needs_human",
                 description="Zzother pothole",
             ),
+            "issue": Issue(
+                brand_id=brand.id,
+                label="Zzother issue",
+                terms=["zzother", "invoice"],
+                status="open",
+                first_seen=T0,
+                last_seen=T0,
+                post_count=1,
+                centroid=[],
+            ),
         }
         s.add_all(rows.values())
         s.add(CaseNote(case_id=case.id, author_user_id=olga.id, body="Zzother note"))
@@ -263,6 +275,7 @@ def seed_zzother(settings: Settings) -> Ids:
         rows["shared_view"].team_id = _one(s, select(Team.id).where(Team.name == "Other"))
         for name, row in rows.items():
             setattr(ids, name, row.id)
+        first.issue_id = rows["issue"].id
         ids.brand, ids.case, ids.post = brand.id, case.id, first.id
         ids.conversation, ids.author = case.conversation_id, eve.id
         ids.customer, ids.handle, ids.rule = customer.id, handle.id, rule.id
@@ -570,6 +583,7 @@ def path_values(ids: Ids) -> dict[str, object]:
         "user_id": ids.olga,
         "team_id": ids.team,
         "post_id": ids.post,
+        "issue_id": ids.issue,
         "network": "x",
         "kind": "callbacks",
         "token": "not-a-token",
@@ -620,6 +634,8 @@ def searches(ids: Ids) -> list[tuple[str, dict[str, object]]]:
         ("/views", {}),
         ("/automations/callbacks", {"view": "all"}),
         ("/automations/jobs", {"view": "all"}),
+        ("/insights", {"status": "all"}),
+        ("/api/v1/issues", {"status": "all"}),
     ]
 
 

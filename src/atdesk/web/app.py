@@ -37,6 +37,8 @@ from atdesk.config import Settings, load_settings
 from atdesk.connectors import endpoints as connector_endpoints
 from atdesk.customers import endpoints as customer_endpoints
 from atdesk.customers import pages as customer_pages
+from atdesk.insights import endpoints as insight_endpoints
+from atdesk.insights import pages as insight_pages
 from atdesk.insights.spikes import endpoints as spike_endpoints
 from atdesk.insights.spikes import pages as spike_pages
 from atdesk.models.base import utcnow
@@ -133,6 +135,8 @@ def create_app(settings: Settings | None = None, *, outbox: Outbox | None = None
         app.include_router(automation_router)
     app.include_router(survey_pages.router)
     app.include_router(survey_endpoints.router)
+    app.include_router(insight_pages.router)
+    app.include_router(insight_endpoints.router)
     app.include_router(spike_pages.router)
     app.include_router(spike_endpoints.router)
 

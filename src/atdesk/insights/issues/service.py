@@ -363,7 +363,9 @@ def read_candidates(session: Session, brand_id: int) -> list[PostText]:
     ]
 
 
-def write_discovered(session: Session, plan: CandidatePlan, *, now: datetime) -> list[int]:
+def write_discovered(
+    session: Session, plan: CandidatePlan, *, now: datetime, min_posts: int = DEFAULT.min_posts
+) -> list[int]:
     """Store the new issues of a discovery pass; posts another path assigned meanwhile stay
     where they are (only still unassigned posts join). Returns the new issue ids."""
     made: list[int] = []
@@ -375,7 +377,7 @@ def write_discovered(session: Session, plan: CandidatePlan, *, now: datetime) ->
                 select(Post.id).where(Post.id.in_(chunk), Post.issue_id.is_(None))
             )
         ]
-        if len(free) < DEFAULT.min_posts:
+        if len(free) < min_posts:
             continue
         issue = Issue(
             brand_id=plan.brand_id,
