@@ -139,6 +139,8 @@ def test_alerts_show_to_the_brands_people_only(workspace: Workspace) -> None:  #
     page = ana.get("/insights/alerts").text
     assert f'data-alert-id="{item["id"]}"' in page
     assert f'data-alert-id="{item["id"]}"' not in olga.get("/insights/alerts").text
+    assert f'data-alert-id="{item["id"]}"' in ana.get("/insights").text
+    assert f'data-alert-id="{item["id"]}"' not in olga.get("/insights").text
 
     done = ana.post(f"/api/v1/alerts/{item['id']}/acknowledge")
     assert done.status_code == 200

@@ -51,8 +51,8 @@ def test_the_demo_outage_is_an_open_alert_on_the_page_and_the_banner(sqlite_url:
     inbox = client.get("/").text
     assert 'data-testid="spike-banner"' in inbox
     assert re.search(r"Cable Co — [^<]*update 5\.2", inbox)
-    page = client.get("/insights/alerts").text
-    assert f'data-alert-id="{alert.id}"' in page
+    for path in ("/insights", "/insights/alerts"):
+        assert f'data-alert-id="{alert.id}"' in client.get(path).text, path
 
     prepare_demo(settings, replay=False, echo=lambda _: None, live_networks=False, now=NOW)
     with transaction(sqlite_url) as session:

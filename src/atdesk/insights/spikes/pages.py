@@ -15,16 +15,19 @@ from atdesk.domain.errors import AppError
 from atdesk.domain.ids import RowId, parse_id
 from atdesk.insights.spikes import queries
 from atdesk.insights.spikes.detect import SENSITIVITY_ALPHA
+from atdesk.insights.spikes.schemas import SpikeAlertOut
 from atdesk.insights.spikes.service import acknowledge, save_settings
 from atdesk.insights.spikes.settings import SpikeSettingsError, spike_settings
 from atdesk.insights.spikes.severity import Severity
 from atdesk.models import SpikeAlert
+from atdesk.storage.session import transaction
 from atdesk.ui.deps import CsrfChecked, DbSession, Now
 from atdesk.ui.forms import form_post
-from atdesk.ui.templating import render
+from atdesk.ui.templating import render, templates
 
 router = APIRouter(prefix="/insights/alerts", include_in_schema=False)
 PAGE_SIZE = 100
+SECTION_SIZE = 20
 
 
 def alerts_context(
@@ -129,7 +132,25 @@ def save_settings_form(
     )
 
 
+def spike_alerts_of(request: Request, brand_id: int | None = None) -> list[SpikeAlertOut]:
+    """The viewer's latest spike alerts, for a page that includes the alerts section without
+    building its context (the Insights page)."""
+    viewer = getattr(request.state, "viewer", None)
+    if viewer is None:
+        return []
+    with transaction(request.app.state.settings.database_url) as session:
+        rows, _ = queries.list_alerts(
+            session,
+            queries.AlertFilter(brand_ids=viewer.brand_ids, brand_id=brand_id),
+            limit=SECTION_SIZE,
+        )
+        return queries.alerts_out(session, rows)
+
+
 def spike_banner(session: Session, viewer: Viewer) -> dict[str, Any]:
     """Open, unacknowledged spike alerts of the viewer's brands, for the inbox banner."""
     alerts = queries.open_alerts(session, viewer.brand_ids)
     return {"open_spike_alerts": queries.alerts_out(session, alerts) if alerts else []}
+
+
+templates.env.globals["spike_alerts_of"] = spike_alerts_of
