@@ -90,7 +90,9 @@ def through_database(size: int, per_hour: float) -> str:
     """The same kind of stream ingested as JSON Lines into SQLite, then `detect_spikes`."""
     import json
 
+    from atdesk.brands.service import create_brand
     from atdesk.config import Settings
+    from atdesk.domain.networks import Network
     from atdesk.insights.spikes.trends import detect_spikes
     from atdesk.pipeline.factory import make_bus
     from atdesk.pipeline.ingest import ingest_file
@@ -105,6 +107,8 @@ def through_database(size: int, per_hour: float) -> str:
     with tempfile.TemporaryDirectory() as folder:
         url = f"sqlite:///{Path(folder) / 'bench.db'}"
         upgrade(url)
+        with transaction(url) as session:
+            create_brand(session, "BenchCo", [(Network.X, "benchco", "1300000001")])
         lines = Path(folder) / "stream.jsonl"
         with lines.open("w", encoding="utf-8") as out:
             for index, (at, negative, text) in enumerate(sorted(posts)):
