@@ -19,6 +19,8 @@ class Post(Base):
     __table_args__ = (
         UniqueConstraint("network", "native_id"),
         Index("ix_posts_conversation_time", "conversation_id", "created_at"),
+        # spike detection reads a brand's posts of the last days every few minutes
+        Index("ix_posts_brand_created", "brand_id", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

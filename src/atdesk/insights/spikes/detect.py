@@ -3,9 +3,9 @@
 Every minute, the posts of the last 15, 30, 60 and 120 minutes are held against what the
 series' own baseline expects for those minutes (baseline.py). A minute is *flagged* when one
 window is both improbable (tail probability under the family-wise level split over every
-series and every independent window of the day: a Bonferroni correction), large (at least
+series and every window tested in a day: a Bonferroni correction), large (at least
 `min_posts`) and a real multiple of the norm (`min_ratio`). A burst opens at its first flagged
-minute and lasts while the last hour stays clearly above the norm. The negative share of the
+minute and lasts while the last half hour stays clearly above the norm. The negative share of the
 last hour is tested the same way against the preceding days' share (a binomial tail), so a
 turn in mood at normal volume is seen too. ADR 0086 has the reasons and the numbers.
 """

@@ -37,6 +37,13 @@ _GLUE = frozenset(
     {"a", "an", "the", "is", "are", "was", "be", "to", "of", "my", "i", "it", "its", "and",
      "or", "for", "at", "this", "that", "me", "we", "you", "so", "just", "since", "after"}
 )  # fmt: skip
+# Words that say nothing on their own in a care inbox (they may still start a pair).
+_WEAK_ALONE = frozenset(
+    {"not", "help", "thank", "thanks", "don't", "can't", "won't", "i've", "i'll", "back",
+     "know", "need", "time", "two", "day", "make", "give", "using", "yes", "sent", "done",
+     "check", "work", "great", "always", "already", "being", "better", "someone", "lol",
+     "really", "never", "today", "going", "want", "like", "see", "way", "let", "try", "same"}
+)  # fmt: skip
 STOP = STOP_WORDS | _EXTRA_STOP
 _SPELLED = {"cant": "can't", "dont": "don't", "wont": "won't", "doesnt": "doesn't"}
 
@@ -56,7 +63,7 @@ def post_terms(text: str) -> set[str]:
     found: set[str] = set()
     for clause in _CLAUSE.split(_NOISE.sub(" ", text)):
         words = tokens(clause)
-        found.update(w for w in words if _is_word(w))
+        found.update(w for w in words if _is_word(w) and w not in _WEAK_ALONE)
         for left, right in itertools.pairwise(words):
             if left in _GLUE or right in _GLUE or left == right:
                 continue

@@ -1,4 +1,5 @@
-"""Spike alerts: detected bursts of a brand's posts, one open alert per series and kind
+"""Spike alerts: detected bursts of a brand's posts, one open alert per series and kind; an
+index on posts (brand_id, created_at) for the periodic check
 
 Revision ID: 0017
 Revises: 0016
@@ -76,10 +77,13 @@ def upgrade() -> None:
             sqlite_where=OPEN_ONLY,
             postgresql_where=OPEN_ONLY,
         )
+    # a plain CREATE INDEX (no batch): rebuilding posts on SQLite would touch its children
+    op.create_index("ix_posts_brand_created", "posts", ["brand_id", "created_at"], unique=False)
 
 
 def downgrade() -> None:
     """Drop the table; detection itself keeps working from the posts (`atdesk trends`)."""
+    op.drop_index("ix_posts_brand_created", table_name="posts")
     with op.batch_alter_table("spike_alerts", schema=None) as batch_op:
         batch_op.drop_index("uq_spike_alerts_open")
         batch_op.drop_index("ix_spike_alerts_brand_start")
