@@ -108,8 +108,8 @@ def main() -> None:
 
         print("| second half | posts | seconds | posts/s | in the hook |")
         print("|---|---|---|---|---|")
-        for hooked in (False, True, False, True):
-            copy = Path(tmp) / f"copy-{hooked}.db"
+        for run, hooked in enumerate((False, True, False, True)):
+            copy = Path(tmp) / f"copy-{run}.db"
             shutil.copy(Path(tmp) / "base.db", copy)
             url = f"sqlite:///{copy}"
             runner.AFTER_STORE[:] = [timed] if hooked else []
@@ -118,6 +118,7 @@ def main() -> None:
             with transaction(url) as session:
                 total = session.scalar(select(func.count()).where(Post.issue_id.is_not(None)))
             joined = (total or 0) - grouped
+            get_engine(url).dispose()
             label = "with the hook" if hooked else "without"
             print(
                 f"| {label} | {stored} | {seconds:.1f} | {stored / seconds:,.0f} |"

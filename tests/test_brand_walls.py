@@ -251,7 +251,7 @@ def seed_zzother(settings: Settings) -> Ids:
                 first_seen=T0,
                 last_seen=T0,
                 post_count=1,
-                centroid=[],
+                centroid=b"",
             ),
         }
         s.add_all(rows.values())

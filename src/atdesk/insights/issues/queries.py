@@ -13,7 +13,7 @@ from atdesk.accounts.access import NotVisible, may_see_brand, restrict
 from atdesk.domain.errors import AppError
 from atdesk.models import Brand, Issue, Post
 
-# Statuses a viewer sees; "candidate" groups are still gathering posts and stay hidden.
+# Statuses a viewer sees (any other would be a group still in the making: hidden).
 VISIBLE_STATUSES = ("open", "closed")
 
 
@@ -31,8 +31,8 @@ class IssueSnapshot:
 def issue_snapshot(
     session: Session, issue_id: int, brand_ids: frozenset[int] | None
 ) -> IssueSnapshot | None:
-    """The issue as it stands now, or None when it is missing, still a candidate, or belongs to
-    a brand outside `brand_ids` (None: every brand)."""
+    """The issue as it stands now, or None when it is missing or belongs to a brand outside
+    `brand_ids` (None: every brand)."""
     issue = session.get(Issue, issue_id)
     if issue is None or issue.status not in VISIBLE_STATUSES:
         return None

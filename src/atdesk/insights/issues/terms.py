@@ -12,10 +12,14 @@ import numpy as np
 from scipy import sparse
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
 
+from atdesk.triage.tokens import readable
+
 TOP_TERMS = 8
 LABEL_TERMS = 3
 # A term names a group only when this share of its posts (and at least two) use it.
 MIN_SHARE = 0.2
+# A pair of words replaces its chosen words when it is in this share of their posts.
+PAIR_SHARE = 0.6
 _HANDLE = re.compile(r"[@#]\w+")
 _URL = re.compile(r"https?://\S+|www\.\S+")
 _TERM = re.compile(
@@ -60,8 +64,9 @@ STOP = frozenset(ENGLISH_STOP_WORDS) | CHATTER | FOREIGN
 
 
 def label_tokens(text: str) -> list[str]:
-    """Lower-case terms of a post for labels: no handles, hashtags, links or stop words."""
-    text = _URL.sub(" ", _HANDLE.sub(" ", text.lower()))
+    """Lower-case terms of a post for labels: no handles, hashtags, links or stop words; like
+    triage, only the first MAX_TEXT_CHARS characters are read (hostile input stays cheap)."""
+    text = _URL.sub(" ", _HANDLE.sub(" ", readable(text).lower()))
     return [t for t in _TERM.findall(text) if len(t) > 1 and t not in STOP]
 
 
@@ -94,39 +99,46 @@ def distinctive_terms(
     member = sparse.csr_matrix(
         (np.ones(len(texts)), (owner, np.arange(len(texts)))), shape=(len(groups) + 1, len(texts))
     )
-    per_class = np.asarray((member @ counts).todense(), dtype=np.float64)
-    totals = per_class.sum(axis=1, keepdims=True)
-    totals[totals == 0] = 1.0
-    average = float(per_class.sum()) / per_class.shape[0]
-    term_total = per_class.sum(axis=0)
+    # Kept sparse: a brand's groups times its terms and pairs is large and mostly empty.
+    per_class = sparse.csr_matrix(member @ counts, dtype=np.float64)
+    totals = np.asarray(per_class.sum(axis=1)).ravel()
+    average = float(totals.sum()) / per_class.shape[0]
+    term_total = np.asarray(per_class.sum(axis=0)).ravel()
     idf = np.log1p(average / np.maximum(term_total, 1.0))
-    scores = per_class / totals * idf
     out: list[list[str]] = []
     for g, group in enumerate(groups):
-        needed = max(2.0, math.ceil(MIN_SHARE * len(group)))
-        allowed = per_class[g] >= min(needed, float(len(group)))
-        ranked = [i for i in np.argsort(-scores[g], kind="stable") if allowed[i]]
-        out.append(_without_repeats([str(names[i]) for i in ranked], top))
+        start, end = per_class.indptr[g], per_class.indptr[g + 1]
+        columns, counts_in_group = per_class.indices[start:end], per_class.data[start:end]
+        needed = min(max(2.0, math.ceil(MIN_SHARE * len(group))), float(len(group)))
+        keep = counts_in_group >= needed
+        columns, counts_in_group = columns[keep], counts_in_group[keep]
+        scores = counts_in_group / max(float(totals[g]), 1.0) * idf[columns]
+        order = np.argsort(-scores, kind="stable")
+        ranked = [(str(names[columns[i]]), float(counts_in_group[i])) for i in order]
+        out.append(_without_repeats(ranked, top))
     return out
 
 
 def label_of(terms: Sequence[str], limit: int = LABEL_TERMS) -> str:
-    """A short readable name from the top terms: "app crashes · update 5.2"."""
-    return " · ".join(_without_repeats(list(terms), limit)) or "unnamed issue"
+    """A short readable name from the top terms: "app crashes · 5.2 · update"."""
+    return " · ".join(terms[:limit]) or "unnamed issue"
 
 
-def _without_repeats(ranked: list[str], top: int) -> list[str]:
-    """The best terms, skipping a word already said by a better pair and a pair of said words."""
-    chosen: list[str] = []
-    for term in ranked:
+def _without_repeats(ranked: list[tuple[str, float]], top: int) -> list[str]:
+    """The best terms without saying a word twice. A pair takes the place of its chosen single
+    words when it is in PAIR_SHARE of their posts ("app" becomes "app crashes"), else it is
+    left out ("delivered" stays, "says delivered" goes)."""
+    chosen: list[tuple[str, float]] = []
+    for term, posts in ranked:
         words = set(term.split())
-        said = {w for c in chosen for w in c.split()}
-        if words <= said:
-            continue
+        overlap = [c for c in chosen if set(c[0].split()) & words]
         if " " in term:
-            # A pair that says a chosen single word again replaces it.
-            chosen = [c for c in chosen if " " in c or c not in words]
-        chosen.append(term)
+            if any(" " in c[0] or posts < PAIR_SHARE * c[1] for c in overlap):
+                continue
+            chosen = [c for c in chosen if c not in overlap]
+        elif overlap:
+            continue
+        chosen.append((term, posts))
         if len(chosen) == top:
             break
-    return chosen
+    return [term for term, _ in chosen]
