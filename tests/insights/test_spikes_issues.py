@@ -28,7 +28,7 @@ def test_an_issue_burst_is_named_by_the_issue(settings: Settings) -> None:
             first_seen=BURST_AT,
             last_seen=BURST_AT + timedelta(hours=2),
             post_count=0,
-            centroid=[],
+            centroid=b"",
         )
         session.add(issue)
         session.flush()

@@ -127,8 +127,8 @@ def load_series(
 
 
 def _named_issues(session: Session, brand_ids: frozenset[int] | None) -> set[int]:
-    """Issues that are issues (not candidates still gathering posts)."""
-    query = select(Issue.id).where(Issue.status != "candidate")
+    """The brands' emerging issues (open or closed: a closed one may have had a burst)."""
+    query = select(Issue.id)
     return set(session.scalars(restrict(query, brand_ids, Issue.brand_id)).all())
 
 
