@@ -148,6 +148,13 @@ def test_alerts_show_to_the_brands_people_only(workspace: Workspace) -> None:  #
     assert ana.post(f"/api/v1/alerts/{item['id']}/acknowledge").status_code == 409
     assert 'data-testid="spike-banner"' not in ana.get("/").text
 
+    root = workspace.login("root")
+    off = root.put(f"/api/v1/alerts/settings/{item['brand_id']}", json={"enabled": False})
+    assert off.status_code == 200
+    turned_off = check_spikes(workspace.settings.database_url, now=BURST_AT + timedelta(minutes=50))
+    assert (turned_off.opened, turned_off.closed) == (0, 1)
+    assert ana.get(f"/api/v1/alerts/{item['id']}").json()["status"] == "closed"
+
 
 def test_settings_are_checked_and_for_admins(workspace: Workspace) -> None:  # noqa: F811
     with transaction(workspace.settings.database_url) as session:

@@ -24,24 +24,27 @@ LOOKBACK = timedelta(hours=6)
 
 
 def check_spikes(database_url: str, *, now: datetime) -> SyncReport:
-    """Detect spikes up to `now` and raise, update or close the alerts."""
+    """Detect spikes up to `now` and raise, update or close the alerts (a brand whose spike
+    watch was turned off has its open alerts closed)."""
     with transaction(database_url) as session:
-        brands = [b for b in session.scalars(select(Brand)).all() if spike_settings(b).enabled]
-        if not brands:
-            return SyncReport()
+        everyone = list(session.scalars(select(Brand)).all())
+        watched = [b for b in everyone if spike_settings(b).enabled]
         oldest_open = session.scalar(
             select(func.min(SpikeAlert.detected_at)).where(SpikeAlert.status == "open")
         )
+        if not watched and oldest_open is None:
+            return SyncReport()
         since = now - LOOKBACK
         if oldest_open is not None:
             since = min(since, oldest_open - timedelta(minutes=1))
-        spikes = detect_spikes(
-            session,
-            since=since,
-            until=now,
-            brand_ids=frozenset(b.id for b in brands),
+        spikes = (
+            detect_spikes(
+                session, since=since, until=now, brand_ids=frozenset(b.id for b in watched)
+            )
+            if watched
+            else []
         )
-        return sync_alerts(session, spikes, brands=brands, now=now)
+        return sync_alerts(session, spikes, brands=everyone, now=now)
 
 
 @jobs.handler(WEBHOOK_JOB)
