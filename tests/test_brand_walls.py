@@ -67,6 +67,7 @@ from atdesk.models import (
     Post,
     ReplyDraft,
     SavedView,
+    SpikeAlert,
     Survey,
     Team,
     TriageCorrection,
@@ -111,6 +112,7 @@ class Ids:
     job: int = 0
     draft: int = 0
     alert: int = 0
+    spike_alert: int = 0
     report: int = 0
     issue: int = 0
     token: int = 0
@@ -222,6 +224,22 @@ def seed_zzother(settings: Settings) -> Ids:
                 account="otherhelp",
                 kind="auth",
                 message="Zzother alert",
+            ),
+            "spike_alert": SpikeAlert(
+                brand_id=brand.id,
+                series_key="brand",
+                kind="volume",
+                label="Zzother spike",
+                terms=["zzother"],
+                started_at=T0,
+                ended_at=T0 + timedelta(hours=1),
+                detected_at=T0 + timedelta(minutes=10),
+                posts=120,
+                baseline_per_hour=2.0,
+                peak_per_hour=60.0,
+                p_value=1e-30,
+                severity="critical",
+                status="open",
             ),
             "report": Open311Report(
                 brand_id=brand.id,
@@ -548,6 +566,14 @@ def writes(ids: Ids) -> dict[str, list[dict[str, Any]]]:
             body({**brand, "entry_id": z.block})
         ],
         "POST /api/v1/filtered/{post_id}/restore": [body({"post_id": z.post})],
+        "POST /insights/alerts/{spike_alert_id}/acknowledge": [
+            form({"spike_alert_id": z.spike_alert})
+        ],
+        "POST /insights/alerts/settings": [form(brand_id=str(z.brand), min_posts="5")],
+        "POST /api/v1/alerts/{spike_alert_id}/acknowledge": [
+            body({"spike_alert_id": z.spike_alert})
+        ],
+        "PUT /api/v1/alerts/settings/{brand_id}": [body(brand, min_posts=5)],
     }
 
 
@@ -570,6 +596,7 @@ def path_values(ids: Ids) -> dict[str, object]:
         "brand_id": ids.brand,
         "account_id": ids.account,
         "alert_id": ids.alert,
+        "spike_alert_id": ids.spike_alert,
         "token_id": ids.token,
         "entry_id": ids.block,
         "user_id": ids.olga,

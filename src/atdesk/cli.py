@@ -27,6 +27,7 @@ from atdesk.domain.cases import Role
 from atdesk.domain.networks import Network, parse_network
 from atdesk.emulators import commands as channel_commands
 from atdesk.insights import commands as insight_commands
+from atdesk.insights.spikes import commands as spike_commands
 from atdesk.keyfile import with_secret_key
 from atdesk.pipeline.threads import PostNotFound, thread_of
 from atdesk.storage.migrate import upgrade
@@ -339,6 +340,7 @@ for command in [
     *channel_commands.commands,
     *customer_commands.commands,
     *automation_commands.commands,
+    *spike_commands.commands,
     *insight_commands.commands,
 ]:
     main.add_command(command)

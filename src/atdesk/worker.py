@@ -24,6 +24,7 @@ import atdesk.automations.engine.actions
 import atdesk.automations.outbound.actions
 import atdesk.automations.outbound.tasks
 import atdesk.automations.outbound.verification
+import atdesk.insights.spikes.tasks
 import atdesk.respond.tasks
 import atdesk.surveys.tasks
 from atdesk.automations.engine.actions import ACTIONS
@@ -37,6 +38,7 @@ from atdesk.connectors.runtime import ConnectorRuntime
 from atdesk.customers.identity import IDENTIFIED
 from atdesk.insights.issues.live import join_open_issues
 from atdesk.insights.issues.tasks import Discovery
+from atdesk.insights.spikes.tasks import check_spikes
 from atdesk.jobs.queue import HANDLERS, JobEnv, run_due_jobs
 from atdesk.models.base import utcnow
 from atdesk.pipeline import runner
@@ -57,6 +59,7 @@ JOB_MODULES = (
     atdesk.respond.tasks,
     atdesk.automations.outbound.tasks,
     atdesk.surveys.tasks,
+    atdesk.insights.spikes.tasks,
 )
 KINDS = sorted(HANDLERS)
 # Every automations module that plugs into the engine (@action, reply handlers, warm-ups) or waits
@@ -73,6 +76,7 @@ ACTION_MODULES = (
 JOB_TIMEOUT_S = 10.0
 AUTO_RESOLVE_EVERY_S = 300.0
 SEND_CHECK_EVERY_S = 60.0
+SPIKE_CHECK_EVERY_S = 120.0
 ISSUE_DISCOVERY_EVERY_S = 60.0
 AUTO_RESOLVE_AFTER = timedelta(hours=48)
 
@@ -129,6 +133,7 @@ class Worker:
         self.stopping = threading.Event()
         self._last_resolve = 0.0
         self._last_send_check = 0.0
+        self._last_spike_check = 0.0
         self.discovery = Discovery(settings.database_url)
         self._last_discovery = 0.0
 
@@ -156,6 +161,15 @@ class Worker:
                 stuck = mark_unconfirmed(session, now=utcnow())
             if stuck:
                 log.warning("%d replies never finished sending; marked unconfirmed", stuck)
+        if now - self._last_spike_check >= SPIKE_CHECK_EVERY_S:
+            self._last_spike_check = now
+            try:
+                report = check_spikes(self.settings.database_url, now=utcnow())
+            except Exception:
+                log.exception("spike check failed; the next one judges the same posts again")
+            else:
+                if report.opened or report.closed:
+                    log.info("spike alerts: %d opened, %d closed", report.opened, report.closed)
         if now - self._last_discovery >= ISSUE_DISCOVERY_EVERY_S:
             self._last_discovery = now
             try:

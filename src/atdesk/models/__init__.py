@@ -34,6 +34,7 @@ from atdesk.models.presence import CaseViewer
 from atdesk.models.reply import ReplyDraft
 from atdesk.models.saved_view import SavedView
 from atdesk.models.sla import BusinessCalendar, Holiday, SlaPolicy
+from atdesk.models.spike_alert import SpikeAlert
 from atdesk.models.survey import Survey, SurveyCursor, SurveyResponse
 from atdesk.models.tag import CaseTag
 from atdesk.models.team import Team, TeamBrand, TeamMember
@@ -87,6 +88,7 @@ __all__ = [
     "RuleRun",
     "SavedView",
     "SlaPolicy",
+    "SpikeAlert",
     "Survey",
     "SurveyCursor",
     "SurveyResponse",

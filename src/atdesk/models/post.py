@@ -22,6 +22,8 @@ class Post(Base):
         # The review list of filtered and of abuse-flagged posts, per brand, newest first.
         Index("ix_posts_brand_filtered", "brand_id", "filtered_reason", "created_at"),
         Index("ix_posts_brand_abuse", "brand_id", "abuse", "created_at"),
+        # spike detection reads a brand's posts of the last days every few minutes
+        Index("ix_posts_brand_created", "brand_id", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,0 +1,168 @@
+"""Spikes of every series of the chosen brands over a period: what `atdesk trends` prints and
+the periodic check turns into alerts. Reads stored posts by `created_at`, so a replayed
+history is judged exactly like live traffic."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from atdesk.insights.spikes.baseline import BASELINE_DAYS
+from atdesk.insights.spikes.detect import Burst, Series, Thresholds, find_bursts
+from atdesk.insights.spikes.queries import (
+    BrandPosts,
+    SeriesKey,
+    issue_name,
+    load_series,
+    series_texts,
+)
+from atdesk.insights.spikes.settings import spike_settings
+from atdesk.insights.spikes.terms import distinctive_terms, label_of
+from atdesk.models import Brand
+
+
+@dataclass(frozen=True, slots=True)
+class Spike:
+    """A burst of one series of one brand, named by its distinctive terms."""
+
+    brand_id: int
+    brand: str
+    series: SeriesKey
+    label: str
+    terms: list[str]
+    burst: Burst
+
+    def to_json(self) -> dict[str, Any]:
+        """SPEC §5's `atdesk trends --json` item (plus kind, series, intent, issue_id...)."""
+        b = self.burst
+        return {
+            "label": self.label,
+            "terms": self.terms,
+            "brand": self.brand,
+            "start": _iso(b.start),
+            "end": _iso(b.end),
+            "posts": b.posts,
+            "baseline_per_hour": round(b.baseline_per_hour, 2),
+            "peak_per_hour": round(b.peak_per_hour, 2),
+            "severity": b.severity.value,
+            "kind": b.kind,
+            "series": self.series.key,
+            "intent": self.series.value if self.series.kind == "intent" else None,
+            "issue_id": int(self.series.value) if self.series.kind == "issue" else None,
+            "detected_at": _iso(b.detected_at),
+            "ongoing": b.ongoing,
+            "p_value": float(f"{b.p_value:.3g}"),
+            "negative_share": round(b.negative_share, 3),
+            "baseline_negative_share": round(b.baseline_negative_share, 3),
+        }
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+def detect_spikes(
+    session: Session,
+    *,
+    since: datetime,
+    until: datetime,
+    brand_ids: frozenset[int] | None,
+    thresholds_of: Callable[[Brand], Thresholds] | None = None,
+) -> list[Spike]:
+    """Every burst detected in (since, until] on the brands' series, oldest first."""
+    pick = thresholds_of or (lambda brand: spike_settings(brand).thresholds)
+    spikes: list[Spike] = []
+    for entry in load_series(session, since=since, until=until, brand_ids=brand_ids):
+        spikes.extend(_brand_spikes(session, entry, since, until, pick(entry.brand)))
+    return sorted(most_specific(spikes), key=lambda s: (s.burst.start, s.brand, s.series.key))
+
+
+_SPECIFICITY = {"brand": 0, "intent": 1, "issue": 2}
+COVERED_SHARE = 0.8
+
+
+def most_specific(spikes: list[Spike]) -> list[Spike]:
+    """One spike per burst: a brand-wide burst made of one intent's (or one issue's) posts
+    (80% of its posts beyond the norm) is shown as that intent/issue; one spread over several
+    stays brand-wide; either way its other parts are left out (likewise an intent's burst and
+    its issues)."""
+    dropped: set[int] = set()
+    ordered = sorted(range(len(spikes)), key=lambda i: _SPECIFICITY[spikes[i].series.kind])
+    for index in ordered:
+        if index in dropped:
+            continue
+        broad = spikes[index]
+        parts = [i for i in ordered if i not in dropped and _part_of(spikes[i], broad)]
+        if not parts:
+            continue
+        excess = broad.burst.posts - broad.burst.expected
+        best = max(parts, key=lambda i: spikes[i].burst.posts)
+        if spikes[best].burst.posts >= COVERED_SHARE * excess:
+            dropped.add(index)  # the narrower series says it better
+            dropped.update(i for i in parts if i != best)
+        else:
+            dropped.update(parts)
+    return [s for i, s in enumerate(spikes) if i not in dropped]
+
+
+def _part_of(narrow: Spike, broad: Spike) -> bool:
+    """A spike of a narrower series of the same brand over the same time."""
+    return (
+        narrow.brand_id == broad.brand_id
+        and narrow.burst.kind == broad.burst.kind
+        and _SPECIFICITY[narrow.series.kind] > _SPECIFICITY[broad.series.kind]
+        and narrow.burst.start <= broad.burst.end
+        and broad.burst.start <= narrow.burst.end
+    )
+
+
+def _brand_spikes(
+    session: Session, entry: BrandPosts, since: datetime, until: datetime, limits: Thresholds
+) -> list[Spike]:
+    found = []
+    # Tarone: a series too small ever to reach min_posts cannot raise a false alarm, so only
+    # the series that can share the false-alarm budget.
+    low = since.timestamp() - 2 * 3600
+    testable = sum(
+        1
+        for posts in entry.series.values()
+        if sum(1 for at, _ in posts if at.timestamp() > low) >= limits.min_posts
+    )
+    for key, posts in entry.series.items():
+        bursts = find_bursts(
+            Series.of(posts),
+            since=since,
+            until=until,
+            history_start=entry.history_start,
+            thresholds=limits,
+            series_count=max(testable, 1),
+        )
+        for burst in bursts:
+            label, terms = _name(session, entry.brand, key, burst)
+            found.append(Spike(entry.brand.id, entry.brand.name, key, label, terms, burst))
+    return found
+
+
+def _name(session: Session, brand: Brand, key: SeriesKey, burst: Burst) -> tuple[str, list[str]]:
+    """The label and terms: an issue's own, else the burst's distinctive terms."""
+    if key.kind == "issue":
+        named = issue_name(session, int(key.value))
+        if named is not None:
+            return named
+    inside = series_texts(session, brand_id=brand.id, series=key, start=burst.start, end=burst.end)
+    before = series_texts(
+        session,
+        brand_id=brand.id,
+        series=key,
+        start=burst.start - timedelta(days=BASELINE_DAYS),
+        end=burst.start - timedelta(seconds=1),
+    )
+    terms = distinctive_terms(inside, before)
+    what = "negative posts" if burst.kind == "negative_share" else "posts"
+    fallback = f"{what} to {brand.name}" if key.kind == "brand" else f"{key.value} {what}"
+    prefix = f"{key.value}: " if key.kind == "intent" and terms else ""
+    return prefix + label_of(terms, fallback), terms
