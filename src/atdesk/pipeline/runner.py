@@ -64,6 +64,19 @@ def add_before_route(hook: BeforeRoute) -> None:
         BEFORE_ROUTE.append(hook)
 
 
+# Called with the cases a live batch opened or touched, after they are synced, in the batch's
+# transaction: insights links new cases to open incidents through it (filled by
+# atdesk.worker.wire(); the pipeline sits below insights). History ingests do not call it.
+AfterRoute = Callable[[Session, list[CaseChange]], object]
+AFTER_ROUTE: list[AfterRoute] = []
+
+
+def add_after_route(hook: AfterRoute) -> None:
+    """Run `hook` on every live batch's case changes once its cases are synced (once per hook)."""
+    if hook not in AFTER_ROUTE:
+        AFTER_ROUTE.append(hook)
+
+
 def conflict_message(post: Post, line: int | None) -> str:
     """The warning for a post whose id is stored with another text, naming its input line."""
     where = f"line {line}: " if line else ""
@@ -211,4 +224,7 @@ def process_events(
         live_arrivals=None if history else live_arrivals(decided),
     )
     attach_case_customers(session, [c.case_id for c in report.case_changes])
+    if not history:
+        for after in AFTER_ROUTE:
+            after(session, report.case_changes)
     return report
