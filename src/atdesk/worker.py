@@ -24,6 +24,7 @@ import atdesk.automations.engine.actions
 import atdesk.automations.outbound.actions
 import atdesk.automations.outbound.tasks
 import atdesk.automations.outbound.verification
+import atdesk.insights.incidents.tasks
 import atdesk.respond.tasks
 import atdesk.surveys.tasks
 from atdesk.automations.engine.actions import ACTIONS
@@ -35,6 +36,7 @@ from atdesk.config import Settings
 from atdesk.connectors.observer import BufferedObserver
 from atdesk.connectors.runtime import ConnectorRuntime
 from atdesk.customers.identity import IDENTIFIED
+from atdesk.insights.incidents.linking import link_arrivals
 from atdesk.jobs.queue import HANDLERS, JobEnv, run_due_jobs
 from atdesk.models.base import utcnow
 from atdesk.pipeline import runner
@@ -55,6 +57,7 @@ JOB_MODULES = (
     atdesk.respond.tasks,
     atdesk.automations.outbound.tasks,
     atdesk.surveys.tasks,
+    atdesk.insights.incidents.tasks,
 )
 KINDS = sorted(HANDLERS)
 # Every automations module that plugs into the engine (@action, reply handlers, warm-ups) or waits
@@ -77,6 +80,7 @@ AUTO_RESOLVE_AFTER = timedelta(hours=48)
 def wire() -> None:
     """Plug the capabilities into the hooks of the layers below (idempotent)."""
     runner.add_before_route(record_answers)
+    runner.add_after_route(link_arrivals)
     record_sends_with(BufferedObserver)
     assert KINDS, "job handlers are registered by importing atdesk.worker"
     missing = set(ACTION_TYPES) - set(ACTIONS)
