@@ -28,6 +28,7 @@ from atdesk.models.incident import (
     IncidentDelivery,
     IncidentUpdate,
 )
+from atdesk.models.issue import Issue
 from atdesk.models.knowledge import BotDecision, KbArticle
 from atdesk.models.login_session import LoginSession
 from atdesk.models.macro import Macro
@@ -84,6 +85,7 @@ __all__ = [
     "IncidentCase",
     "IncidentDelivery",
     "IncidentUpdate",
+    "Issue",
     "KbArticle",
     "LoginSession",
     "Macro",

@@ -31,6 +31,10 @@ class Post(Base):
         ForeignKey("cases.id", ondelete="SET NULL"), index=True
     )
     brand_id: Mapped[int | None] = mapped_column(ForeignKey("brands.id", ondelete="SET NULL"))
+    # The emerging issue (insights) this inbound post was grouped into; NULL when none.
+    issue_id: Mapped[int | None] = mapped_column(
+        ForeignKey("issues.id", ondelete="SET NULL"), index=True
+    )
     author_id: Mapped[int] = mapped_column(ForeignKey("authors.id"), index=True)
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
