@@ -37,6 +37,8 @@ from atdesk.config import Settings, load_settings
 from atdesk.connectors import endpoints as connector_endpoints
 from atdesk.customers import endpoints as customer_endpoints
 from atdesk.customers import pages as customer_pages
+from atdesk.insights.incidents import endpoints as incident_endpoints
+from atdesk.insights.incidents import pages as incident_pages
 from atdesk.models.base import utcnow
 from atdesk.respond import endpoints as reply_endpoints
 from atdesk.respond.outbox import ChannelOutbox, Outbox
@@ -131,9 +133,12 @@ def create_app(settings: Settings | None = None, *, outbox: Outbox | None = None
         app.include_router(automation_router)
     app.include_router(survey_pages.router)
     app.include_router(survey_endpoints.router)
+    app.include_router(incident_pages.router)
+    app.include_router(incident_endpoints.router)
 
     wire()
     add_chrome(approvals.approvals_badge)
+    add_chrome(incident_pages.incidents_waiting)
     install_error_handlers(app)
 
     @app.get("/openapi.json", include_in_schema=False, dependencies=[Depends(api_user)])

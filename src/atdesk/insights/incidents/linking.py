@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from atdesk.cases.service import CaseChange
 from atdesk.domain.cases import CaseStatus
 from atdesk.insights.incidents.matching import matching_term
-from atdesk.insights.incidents.service import MATCHED, OPEN, link_case
+from atdesk.insights.incidents.service import ISSUE, MATCHED, OPEN, link_case
 from atdesk.models import Case, Incident, IncidentCase
 from atdesk.models import Post as PostRow
 from atdesk.models.base import utcnow
@@ -33,7 +33,7 @@ def link_arrivals(session: Session, changes: Sequence[CaseChange]) -> int:
     ).all()
     by_brand: dict[int, list[Incident]] = defaultdict(list)
     for incident in incidents:
-        if incident.match_terms:
+        if incident.match_terms or incident.issue_id is not None:
             by_brand[incident.brand_id].append(incident)
     if not by_brand:
         return 0
@@ -48,8 +48,9 @@ def link_arrivals(session: Session, changes: Sequence[CaseChange]) -> int:
     if not cases:
         return 0
     texts: dict[int, list[str]] = defaultdict(list)
-    for case_id, text in session.execute(
-        select(PostRow.case_id, PostRow.text).where(
+    issues: dict[int, set[int]] = defaultdict(set)
+    for case_id, text, issue_id in session.execute(
+        select(PostRow.case_id, PostRow.text, PostRow.issue_id).where(
             PostRow.case_id.in_([c.id for c in cases]),
             PostRow.inbound.is_(True),
             PostRow.filtered_reason.is_(None),
@@ -57,6 +58,8 @@ def link_arrivals(session: Session, changes: Sequence[CaseChange]) -> int:
     ):
         if case_id is not None:
             texts[case_id].append(text)
+            if issue_id is not None:
+                issues[case_id].add(issue_id)
     linked_pairs = set(
         session.execute(
             select(IncidentCase.incident_id, IncidentCase.case_id).where(
@@ -70,8 +73,13 @@ def link_arrivals(session: Session, changes: Sequence[CaseChange]) -> int:
         for incident in by_brand[case.brand_id]:
             if (incident.id, case.id) in linked_pairs:
                 continue
-            if any(matching_term(t, incident.match_terms) for t in texts[case.id]):
-                made += link_case(session, incident, case, how=MATCHED, actor=MATCHER, now=now)
+            if incident.issue_id is not None and incident.issue_id in issues[case.id]:
+                how = ISSUE
+            elif any(matching_term(t, incident.match_terms) for t in texts[case.id]):
+                how = MATCHED
+            else:
+                continue
+            made += link_case(session, incident, case, how=how, actor=MATCHER, now=now)
     if made:
         session.flush()
     return made

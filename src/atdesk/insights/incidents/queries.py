@@ -161,3 +161,13 @@ def pending_updates(session: Session, brand_ids: frozenset[int] | None) -> list[
         .order_by(IncidentUpdate.created_at, IncidentUpdate.id)
     )
     return list(session.scalars(restrict(query, brand_ids, Incident.brand_id)))
+
+
+def visible_cases(
+    session: Session, brand_ids: frozenset[int] | None, case_ids: Sequence[int]
+) -> list[Case]:
+    """The named cases the viewer may see (the new-incident form lists them)."""
+    if not case_ids:
+        return []
+    query = select(Case).where(Case.id.in_(list(case_ids))).order_by(Case.id)
+    return list(session.scalars(restrict(query, brand_ids)))

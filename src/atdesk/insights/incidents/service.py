@@ -13,8 +13,9 @@ from atdesk.accounts.access import restrict
 from atdesk.audit import service as audit
 from atdesk.cases.actions import resolve_case
 from atdesk.domain.cases import CaseStatus, Role
-from atdesk.domain.errors import AppError, Conflict
+from atdesk.domain.errors import AppError, Conflict, NotFound
 from atdesk.insights.incidents.matching import normalise_terms
+from atdesk.insights.issues.queries import issue_snapshot
 from atdesk.models import Case, Incident, IncidentCase, User
 
 OPEN = "open"
@@ -32,6 +33,12 @@ class IncidentError(AppError):
     """An incident step that cannot be taken as asked, with what to do instead (422)."""
 
 
+class LeadsOnly(AppError):
+    """Agents see incidents; making, updating and closing them is for supervisors and admins."""
+
+    status = 403
+
+
 @dataclass(frozen=True, slots=True)
 class IssueRef:
     """What an emerging issue gives an incident: its brand, words and cases."""
@@ -43,10 +50,20 @@ class IssueRef:
     case_ids: Sequence[int]
 
 
+def issue_ref(session: Session, issue_id: int, brand_ids: frozenset[int] | None) -> IssueRef:
+    """The emerging issue as it stands now, if the viewer may see it (404 otherwise)."""
+    snapshot = issue_snapshot(session, issue_id, brand_ids)
+    if snapshot is None:
+        raise NotFound(f"no issue {issue_id} in your brands")
+    return IssueRef(
+        snapshot.id, snapshot.brand_id, snapshot.label, snapshot.terms, snapshot.case_ids
+    )
+
+
 def check_lead(user: User) -> None:
     """Supervisors and admins run incidents; agents see them."""
     if user.role not in LEADS:
-        raise IncidentError("only supervisors and admins can make, update or close incidents")
+        raise LeadsOnly("only supervisors and admins can make, update or close incidents")
 
 
 def _title(raw: str, fallback: str) -> str:
