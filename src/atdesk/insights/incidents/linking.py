@@ -65,7 +65,7 @@ def link_arrivals(session: Session, changes: Sequence[CaseChange]) -> int:
             select(IncidentCase.incident_id, IncidentCase.case_id).where(
                 IncidentCase.case_id.in_([c.id for c in cases])
             )
-        ).tuples()
+        )
     )
     now = utcnow()
     made = 0

@@ -88,8 +88,8 @@ def case_counts(session: Session, incident_ids: Sequence[int]) -> dict[int, int]
         select(IncidentCase.incident_id, func.count())
         .where(IncidentCase.incident_id.in_(list(incident_ids)))
         .group_by(IncidentCase.incident_id)
-    ).tuples()
-    return dict(rows)
+    )
+    return {key: value for key, value in rows}
 
 
 def linked_cases(session: Session, incident_id: int) -> list[LinkedCase]:
@@ -99,7 +99,7 @@ def linked_cases(session: Session, incident_id: int) -> list[LinkedCase]:
         .join(IncidentCase, IncidentCase.case_id == Case.id)
         .where(IncidentCase.incident_id == incident_id)
         .order_by(IncidentCase.linked_at.desc(), Case.id.desc())
-    ).tuples()
+    )
     return [LinkedCase(case, how, at) for case, how, at in rows]
 
 
