@@ -51,7 +51,7 @@ def links(desk: Desk, incident_id: int) -> dict[int, str]:
                 IncidentCase.incident_id == incident_id
             )
         )
-        return {key: value for key, value in rows}
+        return dict(rows.all())
 
 
 def test_made_from_cases_and_joined_by_a_new_matching_case_as_it_arrives(desk: Desk) -> None:

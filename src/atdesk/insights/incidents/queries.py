@@ -89,7 +89,7 @@ def case_counts(session: Session, incident_ids: Sequence[int]) -> dict[int, int]
         .where(IncidentCase.incident_id.in_(list(incident_ids)))
         .group_by(IncidentCase.incident_id)
     )
-    return {key: value for key, value in rows}
+    return dict(rows.all())
 
 
 def linked_cases(session: Session, incident_id: int) -> list[LinkedCase]:
