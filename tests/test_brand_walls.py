@@ -59,6 +59,9 @@ from atdesk.models import (
     ChannelAlert,
     Customer,
     CustomerHandle,
+    Incident,
+    IncidentCase,
+    IncidentUpdate,
     KbArticle,
     Macro,
     Open311Report,
@@ -110,6 +113,8 @@ class Ids:
     draft: int = 0
     alert: int = 0
     report: int = 0
+    incident: int = 0
+    incident_update: int = 0
     token: int = 0
     olga: int = 0
     team: int = 0
@@ -216,6 +221,13 @@ def seed_zzother(settings: Settings) -> Ids:
                 kind="auth",
                 message="Zzother alert",
             ),
+            "incident": Incident(
+                brand_id=brand.id,
+                title="Zzother incident",
+                status="open",
+                match_terms=["zzother"],
+                created_by_user_id=olga.id,
+            ),
             "report": Open311Report(
                 brand_id=brand.id,
                 case_id=case.id,
@@ -242,6 +254,19 @@ def seed_zzother(settings: Settings) -> Ids:
         archived["created_at"] = (T0 - timedelta(days=400)).isoformat()
         process_events(s, [RawEvent(source="jsonl", payload=archived)], history=True)
         s.flush()
+        incident_id = rows["incident"].id
+        s.add(IncidentCase(incident_id=incident_id, case_id=case.id, how="manual"))
+        held = IncidentUpdate(
+            incident_id=incident_id,
+            text="Zzother update",
+            visibility="public",
+            status="pending",
+            created_by_user_id=olga.id,
+            review_note="",
+        )
+        s.add(held)
+        s.flush()
+        ids.incident_update = held.id
         rows["shared_view"].team_id = _one(s, select(Team.id).where(Team.name == "Other"))
         for name, row in rows.items():
             setattr(ids, name, row.id)
@@ -517,6 +542,20 @@ def writes(ids: Ids) -> dict[str, list[dict[str, Any]]]:
         "POST /api/v1/automation-jobs/{job_id}/retry": [body({"job_id": z.job})],
         "POST /surveys/settings": [form(brand_id=str(z.brand), kind="csat", enabled="1")],
         "PUT /api/v1/surveys/settings/{brand_id}": [body(brand, enabled=False)],
+        "POST /incidents/new": [form(case_ids=[z.case])],
+        "POST /incidents": [form(case_ids=[z.case], title="Probe")],
+        "POST /incidents/{incident_id}/updates": [form(text="Probe", visibility="public")],
+        "POST /incidents/{incident_id}/close": [form()],
+        "POST /incidents/updates/{update_id}/approve": [form()],
+        "POST /incidents/updates/{update_id}/reject": [form(note="Probe")],
+        "POST /api/v1/incidents": [
+            body(case_ids=[z.case], title="Probe"),
+            body(case_ids=[z.acme_case, z.case], title="Probe"),
+        ],
+        "POST /api/v1/incidents/{incident_id}/updates": [body(text="Probe")],
+        "POST /api/v1/incidents/{incident_id}/close": [body()],
+        "POST /api/v1/incidents/updates/{update_id}/approve": [body()],
+        "POST /api/v1/incidents/updates/{update_id}/reject": [body(note="Probe")],
     }
 
 
@@ -543,6 +582,8 @@ def path_values(ids: Ids) -> dict[str, object]:
         "user_id": ids.olga,
         "team_id": ids.team,
         "post_id": ids.post,
+        "incident_id": ids.incident,
+        "update_id": ids.incident_update,
         "network": "x",
         "kind": "callbacks",
         "token": "not-a-token",

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from atdesk.brands.service import create_brand
 from atdesk.config import Settings
-from atdesk.domain.errors import AppError, Conflict
+from atdesk.domain.errors import AppError, Conflict, NotFound
 from atdesk.domain.networks import Network
 from atdesk.insights.incidents.service import (
     IncidentError,
@@ -126,7 +126,7 @@ def test_cases_of_two_brands_an_agent_or_no_cases_are_refused(desk: Desk) -> Non
                 actor=sam,
                 now=desk.at(5),
             )
-        with pytest.raises(IncidentError, match=f"no case {theirs} in your brands"):
+        with pytest.raises(NotFound, match=f"no case {theirs} in your brands"):
             create_from_cases(
                 session,
                 case_ids=[dana, theirs],

@@ -17,10 +17,12 @@ from atdesk.insights.incidents import queries
 from atdesk.insights.incidents.matching import normalise_terms
 from atdesk.insights.incidents.personalise import GREETING
 from atdesk.insights.incidents.service import (
+    check_lead,
     close_incident,
     create_from_cases,
     create_from_issue,
     issue_ref,
+    visible_cases_of_one_brand,
 )
 from atdesk.insights.incidents.updates import (
     APPROVAL_SETTING,
@@ -72,15 +74,12 @@ def new_incident(
     issue_id: Annotated[str, Form()] = "",
 ) -> HTMLResponse:
     """The form to name an incident for the inbox's selection (or an issue) before making it."""
-    ids = sorted({i for i in map(parse_id, case_ids) if i is not None})
-    issue = issue_ref(session, parsed, viewer.brand_ids) if (parsed := parse_id(issue_id)) else None
-    cases = queries.visible_cases(session, viewer.brand_ids, ids)
-    return render(
-        request,
-        "incidents/new.html",
-        {"cases": cases, "issue": issue, "missing": len(ids) - len(cases)},
-        session=session,
-    )
+    check_lead(viewer.user)
+    parsed = parse_id(issue_id)
+    issue = issue_ref(session, parsed, viewer.brand_ids) if parsed is not None else None
+    ids = [i for i in map(parse_id, case_ids) if i is not None]
+    cases = [] if issue else visible_cases_of_one_brand(session, ids, viewer.brand_ids)
+    return render(request, "incidents/new.html", {"cases": cases, "issue": issue}, session=session)
 
 
 @router.post("", dependencies=[CsrfChecked])
@@ -95,15 +94,21 @@ def make_incident(
     issue_id: Annotated[str, Form()] = "",
 ) -> RedirectResponse:
     """Make the incident and open its page."""
+    check_lead(viewer.user)
     made: list[Incident] = []
+    parsed = parse_id(issue_id)
+    issue = issue_ref(session, parsed, viewer.brand_ids) if parsed is not None else None
+    ids = [i for i in map(parse_id, case_ids) if i is not None]
+    if issue is None and ids:
+        # The brand wall before the form's refusals: another brand's case is not found (404).
+        queries.check_visible(session, viewer.brand_ids, ids)
 
     def make() -> str:
         terms = normalise_terms([match_terms])
-        parsed = parse_id(issue_id)
-        if parsed is not None:
+        if issue is not None:
             incident = create_from_issue(
                 session,
-                issue=issue_ref(session, parsed, viewer.brand_ids),
+                issue=issue,
                 title=title,
                 terms=terms or None,
                 brand_ids=viewer.brand_ids,
@@ -111,7 +116,6 @@ def make_incident(
                 now=now,
             )
         else:
-            ids = [i for i in map(parse_id, case_ids) if i is not None]
             incident = create_from_cases(
                 session,
                 case_ids=ids,
@@ -165,6 +169,7 @@ def post_update_form(
 ) -> RedirectResponse:
     """Post an update to every affected customer."""
     incident = queries.visible_incident(session, viewer.brand_ids, incident_id)
+    check_lead(viewer.user)
 
     def post() -> str:
         update = post_update(
@@ -183,6 +188,7 @@ def close_form(
 ) -> RedirectResponse:
     """Close the incident and resolve its open cases."""
     incident = queries.visible_incident(session, viewer.brand_ids, incident_id)
+    check_lead(viewer.user)
 
     def close() -> str:
         resolved = close_incident(session, incident, actor=viewer.user, now=now)
@@ -197,6 +203,7 @@ def approve_form(
 ) -> RedirectResponse:
     """A second supervisor sends a held update out."""
     update = queries.visible_update(session, viewer.brand_ids, update_id)
+    check_lead(viewer.user)
 
     def approve() -> str:
         sent = approve_update(session, update, reviewer=viewer.user, now=now)
@@ -217,6 +224,7 @@ def reject_form(
 ) -> RedirectResponse:
     """Send a held update back with a note."""
     update = queries.visible_update(session, viewer.brand_ids, update_id)
+    check_lead(viewer.user)
 
     def reject() -> str:
         reject_update(session, update, reviewer=viewer.user, note=note, now=now)

@@ -163,11 +163,12 @@ def pending_updates(session: Session, brand_ids: frozenset[int] | None) -> list[
     return list(session.scalars(restrict(query, brand_ids, Incident.brand_id)))
 
 
-def visible_cases(
+def check_visible(
     session: Session, brand_ids: frozenset[int] | None, case_ids: Sequence[int]
-) -> list[Case]:
-    """The named cases the viewer may see (the new-incident form lists them)."""
-    if not case_ids:
-        return []
-    query = select(Case).where(Case.id.in_(list(case_ids))).order_by(Case.id)
-    return list(session.scalars(restrict(query, brand_ids)))
+) -> None:
+    """Every named case is the viewer's; the first that is not answers 404."""
+    query = select(Case.id).where(Case.id.in_(list(case_ids)))
+    seen = set(session.scalars(restrict(query, brand_ids)))
+    missing = sorted(set(case_ids) - seen)
+    if missing:
+        raise NotFound(f"no case {missing[0]} in your brands")

@@ -75,7 +75,9 @@ def _title(raw: str, fallback: str) -> str:
     return title
 
 
-def _cases(session: Session, ids: Iterable[int], brand_ids: frozenset[int] | None) -> list[Case]:
+def visible_cases_of_one_brand(
+    session: Session, ids: Iterable[int], brand_ids: frozenset[int] | None
+) -> list[Case]:
     """The cases named, all visible and of one brand; a clear refusal otherwise."""
     wanted = sorted(set(ids))
     if not wanted:
@@ -88,8 +90,8 @@ def _cases(session: Session, ids: Iterable[int], brand_ids: frozenset[int] | Non
         )
     )
     missing = sorted(set(wanted) - {c.id for c in found})
-    if missing:
-        raise IncidentError(f"no case {missing[0]} in your brands")
+    if missing:  # the brand wall: another brand's case answers as a missing one (404)
+        raise NotFound(f"no case {missing[0]} in your brands")
     brands = sorted({c.brand.name for c in found})
     if len(brands) > 1:
         raise IncidentError(
@@ -179,7 +181,7 @@ def create_from_cases(
 ) -> Incident:
     """An incident over cases the viewer picked (one brand); later matching cases join it."""
     check_lead(actor)
-    cases = _cases(session, case_ids, brand_ids)
+    cases = visible_cases_of_one_brand(session, case_ids, brand_ids)
     return _create(
         session,
         brand_id=cases[0].brand_id,
@@ -206,7 +208,7 @@ def create_from_issue(
     """An incident over an emerging issue's cases, matching its words and its later posts."""
     check_lead(actor)
     if brand_ids is not None and issue.brand_id not in brand_ids:
-        raise IncidentError(f"no issue {issue.id} in your brands")
+        raise NotFound(f"no issue {issue.id} in your brands")
     taken = session.scalar(
         select(Incident.id).where(Incident.issue_id == issue.id, Incident.status == OPEN)
     )
@@ -248,7 +250,7 @@ def add_cases(
     check_lead(actor)
     if incident.status != OPEN:
         raise IncidentError("this incident is closed; make a new one for new cases")
-    cases = _cases(session, case_ids, brand_ids)
+    cases = visible_cases_of_one_brand(session, case_ids, brand_ids)
     linked = sum(link_case(session, incident, c, how=MANUAL, actor=actor, now=now) for c in cases)
     session.flush()
     return linked
