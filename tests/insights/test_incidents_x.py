@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -12,13 +13,14 @@ import pytest
 from sqlalchemy import select
 
 from atdesk.brands.service import create_brand
-from atdesk.channels.base import ChannelDeps, Sent
+from atdesk.channels.base import ChannelDeps, RetryPolicy, Sent
 from atdesk.channels.x.account import XAccount
 from atdesk.channels.x.normalize import NORMALIZERS
 from atdesk.channels.x.provider import XChannel
 from atdesk.config import Settings
 from atdesk.domain.cases import Role
 from atdesk.domain.networks import Network
+from atdesk.emulators.faults import FaultKind
 from atdesk.emulators.x import XEmulator
 from atdesk.insights.incidents.service import create_from_cases
 from atdesk.insights.incidents.updates import post_update
@@ -195,6 +197,27 @@ def test_killed_between_sends_the_next_worker_finishes_the_broadcast(
     # ... the worker dies here, holding the leases of the rest.
     assert sum(harbor.replies().values()) == 2
     harbor.clock.advance(6 * 60)
+    harbor.run(ChannelOutbox(harbor.deps), http)
+    assert harbor.replies() == dict.fromkeys(CUSTOMERS, 1)
+    assert set(harbor.states().values()) == {"sent"}
+
+
+def test_a_rate_limited_broadcast_waits_for_the_window_without_counting_failures(
+    harbor: Harbor, http: httpx.Client
+) -> None:
+    harbor.x.faults.add(FaultKind.RATE_LIMIT, path="/2/tweets", method="POST", reset_in=120.0)
+    impatient = ChannelDeps(timeout=3.0, retry=RetryPolicy(max_rate_limit_wait=1.0))
+    start = harbor.clock()
+    harbor.run(ChannelOutbox(impatient), http)
+    assert harbor.replies() == dict.fromkeys(CUSTOMERS, 0)
+    assert set(harbor.states().values()) == {"queued"}
+    with transaction(harbor.url) as session:
+        queued = session.scalars(select(AutomationJob)).all()
+        assert {j.status for j in queued} == {"queued"}
+        assert {j.attempts for j in queued} == {0}  # waiting for a window is not a failed try
+        assert all(j.due_at > start + timedelta(seconds=60) for j in queued)
+    harbor.x.faults.clear()
+    harbor.clock.advance(180)
     harbor.run(ChannelOutbox(harbor.deps), http)
     assert harbor.replies() == dict.fromkeys(CUSTOMERS, 1)
     assert set(harbor.states().values()) == {"sent"}
