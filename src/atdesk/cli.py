@@ -26,6 +26,7 @@ from atdesk.customers import commands as customer_commands
 from atdesk.domain.cases import Role
 from atdesk.domain.networks import Network, parse_network
 from atdesk.emulators import commands as channel_commands
+from atdesk.insights import commands as insight_commands
 from atdesk.keyfile import with_secret_key
 from atdesk.pipeline.threads import PostNotFound, thread_of
 from atdesk.storage.migrate import upgrade
@@ -338,6 +339,7 @@ for command in [
     *channel_commands.commands,
     *customer_commands.commands,
     *automation_commands.commands,
+    *insight_commands.commands,
 ]:
     main.add_command(command)
 

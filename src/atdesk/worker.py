@@ -37,6 +37,8 @@ from atdesk.connectors.observer import BufferedObserver
 from atdesk.connectors.runtime import ConnectorRuntime
 from atdesk.customers.identity import IDENTIFIED
 from atdesk.insights.incidents.linking import link_arrivals
+from atdesk.insights.issues.live import join_open_issues
+from atdesk.insights.issues.tasks import Discovery
 from atdesk.jobs.queue import HANDLERS, JobEnv, run_due_jobs
 from atdesk.models.base import utcnow
 from atdesk.pipeline import runner
@@ -74,13 +76,15 @@ ACTION_MODULES = (
 JOB_TIMEOUT_S = 10.0
 AUTO_RESOLVE_EVERY_S = 300.0
 SEND_CHECK_EVERY_S = 60.0
+ISSUE_DISCOVERY_EVERY_S = 60.0
 AUTO_RESOLVE_AFTER = timedelta(hours=48)
 
 
 def wire() -> None:
     """Plug the capabilities into the hooks of the layers below (idempotent)."""
     runner.add_before_route(record_answers)
-    runner.add_after_route(link_arrivals)
+    runner.add_after_store(join_open_issues)
+    runner.add_after_route(link_arrivals)  # after the issues: a post carries its issue by then
     record_sends_with(BufferedObserver)
     assert KINDS, "job handlers are registered by importing atdesk.worker"
     missing = set(ACTION_TYPES) - set(ACTIONS)
@@ -129,6 +133,8 @@ class Worker:
         self.stopping = threading.Event()
         self._last_resolve = 0.0
         self._last_send_check = 0.0
+        self.discovery = Discovery(settings.database_url)
+        self._last_discovery = 0.0
 
     def run_once(self) -> int:
         """Handle one batch and any periodic job that is due; return messages handled."""
@@ -154,6 +160,12 @@ class Worker:
                 stuck = mark_unconfirmed(session, now=utcnow())
             if stuck:
                 log.warning("%d replies never finished sending; marked unconfirmed", stuck)
+        if now - self._last_discovery >= ISSUE_DISCOVERY_EVERY_S:
+            self._last_discovery = now
+            try:
+                self.discovery.run(now=utcnow())
+            except Exception:
+                log.exception("emerging-issue discovery failed; the next pass tries again")
         return handled
 
     def run(self) -> None:

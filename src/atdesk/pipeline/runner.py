@@ -64,9 +64,34 @@ def add_before_route(hook: BeforeRoute) -> None:
         BEFORE_ROUTE.append(hook)
 
 
-# Called with the cases a live batch opened or touched, after they are synced, in the batch's
-# transaction: insights links new cases to open incidents through it (filled by
-# atdesk.worker.wire(); the pipeline sits below insights). History ingests do not call it.
+@dataclass(frozen=True, slots=True)
+class StoredInbound:
+    """A new customer post of a brand, not noise, as the batch stored it."""
+
+    network: str
+    native_id: str
+    brand_id: int
+    text: str
+    created_at: datetime
+
+
+# Called with the batch's new customer posts to a brand that are not noise, after they are
+# stored and their cases synced, inside the storing transaction: keep the work per post small
+# (ADR 78). Emerging issues (insights) plug in through atdesk.worker.wire().
+AfterStore = Callable[[Session, list[StoredInbound]], object]
+AFTER_STORE: list[AfterStore] = []
+
+
+def add_after_store(hook: AfterStore) -> None:
+    """Run `hook` on every batch's new customer posts once they are stored (once per hook)."""
+    if hook not in AFTER_STORE:
+        AFTER_STORE.append(hook)
+
+
+# Called with the cases a live batch opened or touched, after they are synced and after the
+# after-store hooks (so a post already carries its issue), in the batch's transaction: insights
+# links new cases to open incidents through it (filled by atdesk.worker.wire(); the pipeline
+# sits below insights). History ingests do not call it.
 AfterRoute = Callable[[Session, list[CaseChange]], object]
 AFTER_ROUTE: list[AfterRoute] = []
 
@@ -224,7 +249,17 @@ def process_events(
         live_arrivals=None if history else live_arrivals(decided),
     )
     attach_case_customers(session, [c.case_id for c in report.case_changes])
+    if AFTER_STORE:
+        stored = [
+            StoredInbound(
+                d.post.network.value, d.post.native_id, d.brand_id, d.post.text, d.post.created_at
+            )
+            for d in decided
+            if needs_triage(d) and not d.filtered_reason and d.brand_id and not d.post.deleted
+        ]
+        for after in AFTER_STORE:
+            after(session, stored)
     if not history:
-        for after in AFTER_ROUTE:
-            after(session, report.case_changes)
+        for linker in AFTER_ROUTE:
+            linker(session, report.case_changes)
     return report
