@@ -542,6 +542,7 @@ def writes(ids: Ids) -> dict[str, list[dict[str, Any]]]:
         "POST /api/v1/automation-jobs/{job_id}/retry": [body({"job_id": z.job})],
         "POST /surveys/settings": [form(brand_id=str(z.brand), kind="csat", enabled="1")],
         "PUT /api/v1/surveys/settings/{brand_id}": [body(brand, enabled=False)],
+        "POST /incidents/settings": [form(brand_id=str(z.brand), approval="on")],
         "POST /incidents/new": [form(case_ids=[z.case])],
         "POST /incidents": [form(case_ids=[z.case], title="Probe")],
         "POST /incidents/{incident_id}/updates": [form(text="Probe", visibility="public")],

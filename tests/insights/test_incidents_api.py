@@ -10,12 +10,13 @@ from sqlalchemy import select, update
 
 from atdesk.cases.service import CaseChange
 from atdesk.config import Settings
+from atdesk.domain.cases import Role
 from atdesk.insights.incidents.linking import link_arrivals
 from atdesk.insights.incidents.updates import APPROVAL_SETTING
-from atdesk.models import Brand, Incident, IncidentCase, Issue, Post
+from atdesk.models import AuditEvent, Brand, Incident, IncidentCase, Issue, Post
 from atdesk.storage.session import transaction
 from atdesk.web.app import create_app
-from tests.cases.factories import PASSWORD
+from tests.cases.factories import PASSWORD, staff
 from tests.insights.incidents import Desk
 from tests.respond.fakes import RecordingOutbox
 from tests.web.conftest import csrf_of
@@ -129,6 +130,9 @@ def test_an_incident_from_an_emerging_issue(desk: Desk) -> None:
         session.execute(update(Post).where(Post.case_id.in_([dana, lee])).values(issue_id=issue.id))
         issue_id = issue.id
     sam = login(desk.settings, "sam")
+    form = sam.post("/incidents/new", data={"issue_id": str(issue_id)})  # the issue page's button
+    assert form.status_code == 200 and 'value="login outage"' in form.text
+    assert f'name="issue_id" value="{issue_id}"' in form.text
     made = sam.post("/api/v1/incidents", json={"issue_id": issue_id})
     assert made.status_code == 201, made.text
     incident = made.json()
@@ -205,3 +209,25 @@ def test_a_held_update_waits_on_approvals_for_a_second_supervisor(desk: Desk) ->
     assert 'data-testid="incident-approvals"' not in sue.get("/approvals").text
     with transaction(desk.url) as session:
         assert session.scalars(select(Incident)).one().status == "open"
+
+
+def test_admins_turn_the_second_supervisor_on_per_brand(desk: Desk) -> None:
+    with transaction(desk.url) as session:
+        staff(session, "root", Role.ADMIN)
+    root, sam = login(desk.settings, "root"), login(desk.settings, "sam")
+    assert 'data-testid="incident-approval-settings"' in root.get("/incidents").text
+    assert 'data-testid="incident-approval-settings"' not in sam.get("/incidents").text
+    form = {"brand_id": str(desk.brand_id), "approval": "on"}
+    assert sam.post("/incidents/settings", data=form).status_code == 403
+    assert root.post("/incidents/settings", data=form).status_code == 303
+    with transaction(desk.url) as session:
+        brand = session.get(Brand, desk.brand_id)
+        assert brand is not None and brand.settings[APPROVAL_SETTING] is True
+        audited = session.scalars(
+            select(AuditEvent.action).where(AuditEvent.entity_type == "brand")
+        ).all()
+        assert "brand.incident_update_approval" in audited
+    root.post("/incidents/settings", data={"brand_id": str(desk.brand_id)})
+    with transaction(desk.url) as session:
+        brand = session.get(Brand, desk.brand_id)
+        assert brand is not None and brand.settings[APPROVAL_SETTING] is False

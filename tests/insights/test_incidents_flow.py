@@ -11,6 +11,7 @@ from atdesk.brands.service import create_brand
 from atdesk.config import Settings
 from atdesk.domain.errors import AppError, Conflict, NotFound
 from atdesk.domain.networks import Network
+from atdesk.domain.posts import RawEvent
 from atdesk.insights.incidents.service import (
     IncidentError,
     LeadsOnly,
@@ -19,8 +20,18 @@ from atdesk.insights.incidents.service import (
 )
 from atdesk.insights.incidents.updates import APPROVAL_SETTING, approve_update, post_update
 from atdesk.jobs import queue as jobs
-from atdesk.models import AutomationJob, Brand, Case, Incident, IncidentCase, Survey
+from atdesk.models import (
+    AutomationJob,
+    Brand,
+    Case,
+    Incident,
+    IncidentCase,
+    IncidentUpdate,
+    Survey,
+)
+from atdesk.pipeline.runner import process_events
 from atdesk.storage.session import transaction
+from tests.factories import post as jsonl_post
 from tests.insights.incidents import Desk, user
 from tests.surveys.helpers import run, x_post
 
@@ -79,10 +90,6 @@ def test_made_from_cases_and_joined_by_a_new_matching_case_as_it_arrives(desk: D
         assert case_audit == []  # linking queues nothing by itself
     # A history ingest never joins an incident (only live arrivals do).
     with transaction(desk.url) as session:
-        from atdesk.domain.posts import RawEvent
-        from atdesk.pipeline.runner import process_events
-        from tests.factories import post as jsonl_post  # the history-format builder
-
         process_events(
             session,
             [
@@ -197,6 +204,27 @@ def test_one_personalised_update_per_customer_exactly_once(desk: Desk) -> None:
     assert len(desk.outbox.sent) == 2
 
 
+def test_history_cases_are_linked_but_never_answered(desk: Desk) -> None:
+    dana = desk.mention("1", "login outage", author="4400000001", handle="dana")
+    with transaction(desk.url) as session:
+        old = jsonl_post("0", "@acmehelp outage back then", author="4400000007", handle="old")
+        process_events(session, [RawEvent("jsonl", old)], history=True)
+        archived = session.scalars(select(Case.id).where(Case.history.is_(True))).one()
+    incident_id = make_incident(desk, [dana, archived])
+    with transaction(desk.url) as session:
+        incident = session.get(Incident, incident_id)
+        assert incident is not None
+        post_update(
+            session,
+            incident,
+            text="fixed",
+            visibility="public",
+            actor=user(session, "sam"),
+            now=desk.at(9),
+        )
+    assert [d.case_id for d in desk.deliveries()] == [dana]
+
+
 def test_private_updates_and_texts_too_long_for_the_network(desk: Desk) -> None:
     dana = desk.mention("1", "login outage", author="4400000001", handle="dana", name="Dana Fox")
     incident_id = make_incident(desk, [dana])
@@ -263,8 +291,6 @@ def test_the_brand_asks_for_a_second_supervisor(desk: Desk) -> None:
     lee = desk.mention("2", "outage?", author="4400000002", handle="lee", minutes=2)
     assert lee in links(desk, incident_id)
     with transaction(desk.url) as session:
-        from atdesk.models import IncidentUpdate
-
         held = session.get(IncidentUpdate, update_id)
         assert held is not None
         with pytest.raises(IncidentError, match="second supervisor"):

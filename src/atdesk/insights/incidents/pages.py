@@ -9,6 +9,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy.orm import Session
 
+from atdesk.accounts.access import NotVisible, visible_brands
 from atdesk.accounts.deps import PageViewer, Viewer
 from atdesk.cases.pages.case import add_case_panel
 from atdesk.domain.errors import AppError
@@ -17,6 +18,7 @@ from atdesk.insights.incidents import queries
 from atdesk.insights.incidents.matching import normalise_terms
 from atdesk.insights.incidents.personalise import GREETING
 from atdesk.insights.incidents.service import (
+    LeadsOnly,
     check_lead,
     close_incident,
     create_from_cases,
@@ -26,9 +28,11 @@ from atdesk.insights.incidents.service import (
 )
 from atdesk.insights.incidents.updates import (
     APPROVAL_SETTING,
+    approval_required,
     approve_update,
     post_update,
     reject_update,
+    set_update_approval,
 )
 from atdesk.models import Brand, Case, Incident
 from atdesk.respond.macros import VARIABLES
@@ -60,9 +64,38 @@ def incidents_page(
             "waiting": queries.pending_updates(session, viewer.brand_ids)
             if viewer.is_reviewer
             else [],
+            "approval_of": {
+                b: approval_required(b) for b in visible_brands(session, viewer.brand_ids)
+            }
+            if viewer.is_admin
+            else {},
         },
         session=session,
     )
+
+
+@router.post("/settings", dependencies=[CsrfChecked])
+def approval_setting(
+    request: Request,
+    session: DbSession,
+    viewer: PageViewer,
+    brand_id: Annotated[RowId, Form()],
+    approval: Annotated[str, Form()] = "",
+) -> RedirectResponse:
+    """Admins: whether a brand's incident updates wait for a second supervisor."""
+    if not viewer.is_admin:
+        raise LeadsOnly("only admins change a brand's approval rules")
+    brand = next((b for b in visible_brands(session, viewer.brand_ids) if b.id == brand_id), None)
+    if brand is None:
+        raise NotVisible(f"no brand {brand_id} in your brands")
+    required = approval == "on"
+
+    def save() -> str:
+        set_update_approval(session, brand, required=required, actor=viewer.user)
+        state = "wait for a second supervisor" if required else "go out when posted"
+        return f"{brand.name}: incident updates now {state}."
+
+    return form_post(request, session, save, back="/incidents", refused=REFUSED)
 
 
 @router.post("/new", response_class=HTMLResponse, dependencies=[CsrfChecked])

@@ -16,6 +16,7 @@ from atdesk.insights.incidents.service import (
     ENTITY,
     OPEN,
     IncidentError,
+    LeadsOnly,
     check_lead,
 )
 from atdesk.jobs import queue as jobs
@@ -92,7 +93,8 @@ def plan(
     cases = session.scalars(
         select(Case)
         .join(IncidentCase, IncidentCase.case_id == Case.id)
-        .where(IncidentCase.incident_id == incident.id)
+        # History cases (an archive's old conversations, ADR 73) are never answered.
+        .where(IncidentCase.incident_id == incident.id, Case.history.is_(False))
         .order_by(Case.opened_at.desc(), Case.id.desc())
     ).all()
     planned: list[Planned] = []
@@ -266,3 +268,25 @@ def reject_update(
         after={"update_id": update.id, "status": REJECTED, "note": update.review_note},
     )
     session.flush()
+
+
+def set_update_approval(session: Session, brand: Brand, *, required: bool, actor: User) -> bool:
+    """An admin turns the second supervisor's approval of incident updates on or off (audited);
+    returns whether anything changed."""
+    if actor.role != "admin":
+        raise LeadsOnly("only admins change a brand's approval rules")
+    before = approval_required(brand)
+    if before == required:
+        return False
+    brand.settings = {**(brand.settings or {}), APPROVAL_SETTING: required}
+    audit.record(
+        session,
+        entity_type="brand",
+        entity_id=brand.id,
+        action="brand.incident_update_approval",
+        actor=actor,
+        before={APPROVAL_SETTING: before},
+        after={APPROVAL_SETTING: required},
+    )
+    session.flush()
+    return True
