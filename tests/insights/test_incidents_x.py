@@ -25,7 +25,7 @@ from atdesk.emulators.x import XEmulator
 from atdesk.insights.incidents.service import create_from_cases
 from atdesk.insights.incidents.updates import post_update
 from atdesk.jobs import queue as jobs
-from atdesk.models import AutomationJob, Case, ChannelAccount, IncidentDelivery
+from atdesk.models import AutomationJob, Case, ChannelAccount, IncidentDelivery, ReplyDraft
 from atdesk.models.base import utcnow
 from atdesk.pipeline.normalize import register_normalizer
 from atdesk.pipeline.runner import process_events
@@ -216,6 +216,9 @@ def test_a_rate_limited_broadcast_waits_for_the_window_without_counting_failures
         assert {j.status for j in queued} == {"queued"}
         assert {j.attempts for j in queued} == {0}  # waiting for a window is not a failed try
         assert all(j.due_at > start + timedelta(seconds=60) for j in queued)
+        # Only the send that met the limit left a failed reply; the rest waited for the window.
+        failed = session.scalars(select(ReplyDraft).where(ReplyDraft.status == "failed")).all()
+        assert len(failed) == 1
     harbor.x.faults.clear()
     harbor.clock.advance(180)
     harbor.run(ChannelOutbox(harbor.deps), http)

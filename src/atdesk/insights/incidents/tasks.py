@@ -9,7 +9,7 @@ two sends loses nothing: every other delivery is a queued job of its own (ADR 87
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
@@ -47,6 +47,10 @@ from atdesk.respond.unconfirmed import UNCONFIRMED as DRAFT_UNCONFIRMED
 from atdesk.storage.session import transaction
 
 _CONFLICT = "replied to this case while you were writing"
+# (database, brand, network) -> when the network's rate-limit window reopens, as this process
+# last heard it: the rest of a leased batch waits for it instead of each try ending in a failed
+# reply. A cache, like the channels' RateLimitBook: after a restart the first send learns it.
+_WINDOWS: dict[tuple[str, int, str], datetime] = {}
 
 
 class _WatchRateLimits:
@@ -83,6 +87,11 @@ def run_delivery(job: jobs.JobView, env: jobs.JobEnv) -> jobs.JobOutcome:
         upd = session.get(IncidentUpdate, delivery.update_id)
         if case is None or upd is None:
             return jobs.JobOutcome.done(skipped="the case is gone")
+        window = (env.settings.database_url, case.brand_id, case.network)
+        reopens = _WINDOWS.get(window)
+        if reopens is not None and reopens > env.now():
+            wait = (reopens - env.now()).total_seconds()
+            return jobs.JobOutcome.again(wait, reason="waiting for the network's rate limit")
         sender = session.get(User, upd.created_by_user_id)
         assert sender is not None
         outbox = _WatchRateLimits(lent_outbox(env))
@@ -145,7 +154,9 @@ def _record(
         # Not a failed try: the network said when to come back. The brand's other queued
         # deliveries wait for the same window instead of each learning it by a refusal.
         delivery.status = QUEUED
-        _hold_siblings(session, case.brand_id, job.id, env, limited.retry_after)
+        key = (env.settings.database_url, case.brand_id, case.network)
+        _WINDOWS[key] = env.now() + timedelta(seconds=limited.retry_after)
+        _hold_siblings(session, case, job.id, env, limited.retry_after)
         return jobs.JobOutcome.again(limited.retry_after, reason=outcome.message)
     if outcome.status == "failed":
         delay = next_retry_delay(job.attempt)
@@ -161,15 +172,19 @@ def _record(
 
 
 def _hold_siblings(
-    session: Session, brand_id: int, job_id: int, env: jobs.JobEnv, after_s: float
+    session: Session, case: Case, job_id: int, env: jobs.JobEnv, after_s: float
 ) -> None:
-    """Move the brand's other queued deliveries to the end of the rate-limit window."""
+    """Move the brand's other queued deliveries on this network to the end of the window."""
     until = env.now() + timedelta(seconds=after_s)
+    same_network = select(Case.id).where(
+        Case.brand_id == case.brand_id, Case.network == case.network
+    )
     session.execute(
         update(AutomationJob)
         .where(
             AutomationJob.kind == DELIVERY_JOB,
-            AutomationJob.brand_id == brand_id,
+            AutomationJob.brand_id == case.brand_id,
+            AutomationJob.case_id.in_(same_network),
             AutomationJob.status == jobs.QUEUED,
             AutomationJob.id != job_id,
             AutomationJob.due_at < until,
