@@ -74,15 +74,22 @@ def recipient_key(case: Case) -> str:
     return f"author:{case.customer_author_id}"
 
 
-def _has_public_post(session: Session, case: Case) -> bool:
-    return (
-        session.scalar(
-            select(PostRow.id)
-            .where(PostRow.case_id == case.id, PostRow.inbound.is_(True), PostRow.direct.is_(False))
-            .limit(1)
+def _with_public_posts(session: Session, case_ids: list[int]) -> set[int]:
+    """The cases whose customer wrote in public at least once (one read for the whole plan)."""
+    found: set[int] = set()
+    for start in range(0, len(case_ids), 500):
+        found.update(
+            session.scalars(
+                select(PostRow.case_id)
+                .where(
+                    PostRow.case_id.in_(case_ids[start : start + 500]),
+                    PostRow.inbound.is_(True),
+                    PostRow.direct.is_(False),
+                )
+                .distinct()
+            )
         )
-        is not None
-    )
+    return found
 
 
 def plan(
@@ -97,6 +104,7 @@ def plan(
         .where(IncidentCase.incident_id == incident.id, Case.history.is_(False))
         .order_by(Case.opened_at.desc(), Case.id.desc())
     ).all()
+    public = _with_public_posts(session, [c.id for c in cases])
     planned: list[Planned] = []
     seen: set[str] = set()
     too_long: list[str] = []
@@ -106,7 +114,7 @@ def plan(
             continue
         seen.add(key)
         # A customer who only wrote privately is answered privately, whatever was chosen.
-        private = visibility == "private" or not _has_public_post(session, case)
+        private = visibility == "private" or case.id not in public
         fitted = personalise(case, sender, template, private=private)
         if fitted.text is None:
             who = f"case {case.id} (@{case.customer_author.handle})"
@@ -181,9 +189,8 @@ def broadcast(
     The (update, recipient) pair is unique and the job key names the delivery, so however
     often this runs or a job is retried, each customer is sent the update at most once.
     """
-    deliveries: list[IncidentDelivery] = []
-    for item in planned:
-        delivery = IncidentDelivery(
+    deliveries = [
+        IncidentDelivery(
             update_id=update.id,
             case_id=item.case.id,
             recipient=item.recipient,
@@ -192,8 +199,11 @@ def broadcast(
             status=QUEUED,
             created_at=now,
         )
-        session.add(delivery)
-        session.flush()
+        for item in planned
+    ]
+    session.add_all(deliveries)
+    session.flush()  # one round for every row: their ids name the jobs
+    for item, delivery in zip(planned, deliveries, strict=True):
         job = jobs.enqueue(
             session,
             kind=DELIVERY_JOB,
@@ -204,7 +214,6 @@ def broadcast(
             due_at=now,
         )
         delivery.job_id = job.id
-        deliveries.append(delivery)
     session.flush()
     return deliveries
 
