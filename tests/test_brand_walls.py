@@ -62,6 +62,7 @@ from atdesk.models import (
     Incident,
     IncidentCase,
     IncidentUpdate,
+    Issue,
     KbArticle,
     Macro,
     Open311Report,
@@ -115,6 +116,7 @@ class Ids:
     report: int = 0
     incident: int = 0
     incident_update: int = 0
+    issue: int = 0
     token: int = 0
     olga: int = 0
     team: int = 0
@@ -235,6 +237,16 @@ def seed_zzother(settings: Settings) -> Ids:
                 status="needs_human",
                 description="Zzother pothole",
             ),
+            "issue": Issue(
+                brand_id=brand.id,
+                label="Zzother issue",
+                terms=["zzother", "invoice"],
+                status="open",
+                first_seen=T0,
+                last_seen=T0,
+                post_count=1,
+                centroid=b"",
+            ),
         }
         s.add_all(rows.values())
         s.add(CaseNote(case_id=case.id, author_user_id=olga.id, body="Zzother note"))
@@ -270,6 +282,7 @@ def seed_zzother(settings: Settings) -> Ids:
         rows["shared_view"].team_id = _one(s, select(Team.id).where(Team.name == "Other"))
         for name, row in rows.items():
             setattr(ids, name, row.id)
+        first.issue_id = rows["issue"].id
         ids.brand, ids.case, ids.post = brand.id, case.id, first.id
         ids.conversation, ids.author = case.conversation_id, eve.id
         ids.customer, ids.handle, ids.rule = customer.id, handle.id, rule.id
@@ -585,6 +598,7 @@ def path_values(ids: Ids) -> dict[str, object]:
         "post_id": ids.post,
         "incident_id": ids.incident,
         "update_id": ids.incident_update,
+        "issue_id": ids.issue,
         "network": "x",
         "kind": "callbacks",
         "token": "not-a-token",
@@ -635,6 +649,8 @@ def searches(ids: Ids) -> list[tuple[str, dict[str, object]]]:
         ("/views", {}),
         ("/automations/callbacks", {"view": "all"}),
         ("/automations/jobs", {"view": "all"}),
+        ("/insights", {"status": "all"}),
+        ("/api/v1/issues", {"status": "all"}),
     ]
 
 

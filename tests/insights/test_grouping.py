@@ -88,3 +88,9 @@ def test_a_label_does_not_repeat_words() -> None:
         "app crashes · update 5.2"
     )
     assert label_of([]) == "unnamed issue"
+
+
+def test_a_huge_post_is_read_only_as_far_as_triage_reads() -> None:
+    huge = "crash " * 3_000 + "zebra " * 200_000  # 1.2 MB; the zebras start past 10,000 chars
+    found = label_tokens(huge)
+    assert "zebra" not in found and len(found) == 10_000 // len("crash ") + 1

@@ -130,6 +130,12 @@ def test_an_incident_from_an_emerging_issue(desk: Desk) -> None:
         session.execute(update(Post).where(Post.case_id.in_([dana, lee])).values(issue_id=issue.id))
         issue_id = issue.id
     sam = login(desk.settings, "sam")
+    issue_page = sam.get(f"/insights/issues/{issue_id}").text
+    assert 'data-testid="issue-make-incident"' in issue_page
+    assert (
+        'data-testid="issue-make-incident"'
+        not in login(desk.settings, "ana").get(f"/insights/issues/{issue_id}").text
+    )
     form = sam.post("/incidents/new", data={"issue_id": str(issue_id)})  # the issue page's button
     assert form.status_code == 200 and 'value="login outage"' in form.text
     assert f'name="issue_id" value="{issue_id}"' in form.text

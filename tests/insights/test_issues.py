@@ -93,7 +93,7 @@ def test_new_posts_join_the_open_issue_on_process_events(database_url: str) -> N
     rebuild_issues(database_url, now=NOW)
     with transaction(database_url) as session:
         crash = issues(session, acme)[0]
-        crash_id, count, centroid = crash.id, crash.post_count, list(crash.centroid)
+        crash_id, count, centroid = crash.id, crash.post_count, crash.centroid
         run(
             session,
             mention("n1", "the app crashes again after update 5.2", 60),

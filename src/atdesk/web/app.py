@@ -37,6 +37,8 @@ from atdesk.config import Settings, load_settings
 from atdesk.connectors import endpoints as connector_endpoints
 from atdesk.customers import endpoints as customer_endpoints
 from atdesk.customers import pages as customer_pages
+from atdesk.insights import endpoints as insight_endpoints
+from atdesk.insights import pages as insight_pages
 from atdesk.insights.incidents import endpoints as incident_endpoints
 from atdesk.insights.incidents import pages as incident_pages
 from atdesk.models.base import utcnow
@@ -135,6 +137,8 @@ def create_app(settings: Settings | None = None, *, outbox: Outbox | None = None
     app.include_router(survey_endpoints.router)
     app.include_router(incident_pages.router)
     app.include_router(incident_endpoints.router)
+    app.include_router(insight_pages.router)
+    app.include_router(insight_endpoints.router)
 
     wire()
     add_chrome(approvals.approvals_badge)

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from atdesk.insights.issues.grouping import DEFAULT, Thresholds, centroid, group_vectors
 from atdesk.insights.issues.terms import distinctive_terms, label_of, label_tokens
-from atdesk.insights.issues.vectors import FloatMatrix, post_vectors, unit
+from atdesk.insights.issues.vectors import FloatMatrix, pack, post_vectors, unit, unpack
 from atdesk.models import Issue, Post
 from atdesk.pipeline.runner import StoredInbound
 
@@ -73,7 +73,7 @@ class PlannedIssue:
 
     post_ids: list[int]
     terms: list[str]
-    centroid: list[float]
+    centroid: bytes
     first_seen: datetime
     last_seen: datetime
     issue_id: int | None = None
@@ -132,7 +132,7 @@ def plan_groups(
             PlannedIssue(
                 post_ids=sorted(usable[i].id for i in rows),
                 terms=group_terms,
-                centroid=[round(float(x), 5) for x in centroid(vectors[rows])],
+                centroid=pack(centroid(vectors[rows])),
                 first_seen=min(times),
                 last_seen=max(times),
             )
@@ -281,46 +281,50 @@ def assign_to_open_issues(
     usable = [p for p in posts if says_something(p.text)]
     if not usable:
         return 0
-    brands = sorted({p.brand_id for p in usable})
-    issues = session.scalars(
-        select(Issue).where(Issue.brand_id.in_(brands), Issue.status == "open")
+    rows = session.execute(
+        select(Issue.id, Issue.brand_id, Issue.centroid).where(
+            Issue.brand_id.in_(sorted({p.brand_id for p in usable})), Issue.status == "open"
+        )
     ).all()
-    if not issues:
-        return 0
-    by_brand: dict[int, list[Issue]] = defaultdict(list)
-    for issue in issues:
-        if issue.centroid:
-            by_brand[issue.brand_id].append(issue)
-    usable = [p for p in usable if by_brand.get(p.brand_id)]
+    ids: dict[int, list[int]] = defaultdict(list)
+    centres: dict[int, list[FloatMatrix]] = defaultdict(list)
+    for issue_id, brand_id, data in rows:
+        vector = unpack(data or b"")
+        if vector.size:
+            ids[brand_id].append(issue_id)
+            centres[brand_id].append(vector)
+    usable = [p for p in usable if p.brand_id in ids]
     if not usable:
         return 0
+    matrices = {brand: np.stack(vectors) for brand, vectors in centres.items()}
     vectors = post_vectors([p.text for p in usable])
     joined: dict[int, list[int]] = defaultdict(list)
     for row, post in enumerate(usable):
-        candidates = by_brand[post.brand_id]
-        centres = np.asarray([i.centroid for i in candidates], dtype=np.float32)
-        similarity = centres @ vectors[row]
+        similarity = matrices[post.brand_id] @ vectors[row]
         best = int(np.argmax(similarity))
         if float(similarity[best]) >= thresholds.join:
-            joined[candidates[best].id].append(row)
-    issue_by_id = {i.id: i for i in issues}
-    for issue_id, rows in joined.items():
-        for row in rows:
-            post = usable[row]
+            joined[ids[post.brand_id][best]].append(row)
+    for issue_id, members in joined.items():
+        by_network: dict[str, list[str]] = defaultdict(list)
+        for row in members:
+            by_network[usable[row].network].append(usable[row].native_id)
+        for network, native_ids in by_network.items():
             session.execute(
                 update(Post)
-                .where(Post.network == post.network, Post.native_id == post.native_id)
+                .where(Post.network == network, Post.native_id.in_(native_ids))
                 .values(issue_id=issue_id),
                 execution_options={"synchronize_session": False},
             )
-        _grow(issue_by_id[issue_id], vectors[rows], [usable[r].created_at for r in rows])
-    return sum(len(rows) for rows in joined.values())
+        issue = session.get(Issue, issue_id)
+        if issue is not None:
+            _grow(issue, vectors[members], [usable[r].created_at for r in members])
+    return sum(len(members) for members in joined.values())
 
 
 def _grow(issue: Issue, vectors: FloatMatrix, times: list[datetime]) -> None:
     """Fold new posts into an issue's count, seen times and centroid (a running mean)."""
-    old = np.asarray(issue.centroid, dtype=np.float32) * float(issue.post_count)
-    issue.centroid = [round(float(x), 5) for x in unit(old + vectors.sum(axis=0))]
+    old = unpack(issue.centroid) * float(issue.post_count)
+    issue.centroid = pack(unit(old + vectors.sum(axis=0)))
     issue.post_count += len(times)
     issue.first_seen = min(issue.first_seen, *times)
     issue.last_seen = max(issue.last_seen, *times)
@@ -363,7 +367,9 @@ def read_candidates(session: Session, brand_id: int) -> list[PostText]:
     ]
 
 
-def write_discovered(session: Session, plan: CandidatePlan, *, now: datetime) -> list[int]:
+def write_discovered(
+    session: Session, plan: CandidatePlan, *, now: datetime, min_posts: int = DEFAULT.min_posts
+) -> list[int]:
     """Store the new issues of a discovery pass; posts another path assigned meanwhile stay
     where they are (only still unassigned posts join). Returns the new issue ids."""
     made: list[int] = []
@@ -375,7 +381,7 @@ def write_discovered(session: Session, plan: CandidatePlan, *, now: datetime) ->
                 select(Post.id).where(Post.id.in_(chunk), Post.issue_id.is_(None))
             )
         ]
-        if len(free) < DEFAULT.min_posts:
+        if len(free) < min_posts:
             continue
         issue = Issue(
             brand_id=plan.brand_id,

@@ -70,7 +70,9 @@ class Discovery:
             for brand_labels in labels.values():
                 write_labels(session, brand_labels, now=now)
             for plan in plans:
-                report.created.extend(write_discovered(session, plan, now=now))
+                report.created.extend(
+                    write_discovered(session, plan, now=now, min_posts=self.thresholds.min_posts)
+                )
             report.closed = close_quiet(session, now=now)
         report.brands = len(brands)
         report.relabelled = sum(len(v) for v in labels.values())

@@ -12,6 +12,8 @@ import numpy as np
 from scipy import sparse
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
 
+from atdesk.triage.tokens import readable
+
 TOP_TERMS = 8
 LABEL_TERMS = 3
 # A term names a group only when this share of its posts (and at least two) use it.
@@ -24,7 +26,7 @@ _TERM = re.compile(
     |[a-z]+[-_]?\d+[a-z0-9]*          # error and model codes: e404, err-503, ios11, s8
     |0x[0-9a-f]+                      # hex error codes
     |\d{3,}                           # ZIP codes, HTTP status and other long numbers
-    |[a-z][a-z']*[a-z]                # words of two letters or more
+    |[^\W\d_]+(?:'[^\W\d_]+)?          # words in any alphabet (one letter is dropped below)
     """,
     re.VERBOSE,
 )
@@ -35,16 +37,35 @@ CHATTER = frozenset([
     "im", "i'm", "ive", "i've", "dont", "don't", "cant", "can't", "doesnt", "doesn't", "didnt",
     "didn't", "wont", "won't", "isnt", "isn't", "ur", "u", "yes", "yeah", "ok", "okay", "just",
     "like", "really", "got", "get", "know", "need", "want", "trying", "tried", "guys", "amp",
-    "lol", "omg", "does", "did", "sent",
+    "lol", "omg", "does", "did", "sent", "it's", "that's", "i'll", "i'd", "you're", "we're",
+    "they're", "what's", "there's", "let's", "haven't", "wasn't", "aren't", "you've", "we've",
 ])
 # fmt: on
-STOP = frozenset(ENGLISH_STOP_WORDS) | CHATTER
+# Function words of the other languages customers write in (twcs: Spanish, French, German,
+# Portuguese, Italian), so a group of posts in one of them is named by its topic.
+# fmt: off
+FOREIGN = frozenset([
+    "aber", "ai", "al", "au", "auch", "auf", "aux", "avec", "bei", "ce", "cette", "che", "com",
+    "como", "con", "dans", "das", "de", "del", "dem", "den", "der", "des", "di", "die", "du",
+    "ein", "eine", "einen", "el", "elle", "em", "en", "er", "es", "eso", "est", "esta", "este",
+    "estoy", "está", "et", "euch", "fue", "für", "gli", "habe", "hat", "hay", "ho", "ich", "ihr",
+    "il", "ils", "ist", "je", "la", "las", "le", "les", "lo", "los", "ma", "mais", "mas", "me",
+    "mein", "meine", "mes", "meu", "mi", "minha", "mit", "mon", "muy", "más", "nada", "ne",
+    "nicht", "no", "noch", "non", "nous", "não", "o", "os", "ou", "par", "para", "pas", "per",
+    "pero", "plus", "por", "porque", "pour", "que", "qui", "sa", "schon", "se", "ser", "si",
+    "sie", "son", "sono", "su", "suis", "sur", "tengo", "ti", "todo", "très", "tu", "um", "uma",
+    "un", "una", "und", "une", "unos", "uns", "von", "vous", "was", "wie", "wir", "y", "ya", "zu",
+    "è", "é",
+])
+# fmt: on
+STOP = frozenset(ENGLISH_STOP_WORDS) | CHATTER | FOREIGN
 
 
 def label_tokens(text: str) -> list[str]:
-    """Lower-case terms of a post for labels: no handles, hashtags, links or stop words."""
-    text = _URL.sub(" ", _HANDLE.sub(" ", text.lower()))
-    return [t for t in _TERM.findall(text) if t not in STOP]
+    """Lower-case terms of a post for labels: no handles, hashtags, links or stop words; like
+    triage, only the first MAX_TEXT_CHARS characters are read (hostile input stays cheap)."""
+    text = _URL.sub(" ", _HANDLE.sub(" ", readable(text).lower()))
+    return [t for t in _TERM.findall(text) if len(t) > 1 and t not in STOP]
 
 
 def _terms_and_pairs(text: str) -> list[str]:

@@ -38,6 +38,16 @@ def post_vectors(texts: Sequence[str]) -> FloatMatrix:
     return vectors.embed_tokens([meaning_tokens(t) for t in texts])
 
 
+def pack(vector: FloatMatrix) -> bytes:
+    """A vector as stored: little-endian float32 bytes."""
+    return np.asarray(vector, dtype="<f4").tobytes()
+
+
+def unpack(data: bytes) -> FloatMatrix:
+    """What `pack` stored, as a float32 vector (empty for no bytes)."""
+    return np.frombuffer(data, dtype="<f4").astype(np.float32)
+
+
 def unit(vector: FloatMatrix) -> FloatMatrix:
     """Scale to unit length (a zero vector stays zero)."""
     norm = float(np.linalg.norm(vector))

@@ -43,7 +43,7 @@ def upgrade() -> None:
         sa.Column("first_seen", atdesk.models.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("last_seen", atdesk.models.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("post_count", sa.Integer(), nullable=False),
-        sa.Column("centroid", JSON, nullable=False),
+        sa.Column("centroid", sa.LargeBinary(), nullable=False),
         sa.Column("created_at", atdesk.models.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", atdesk.models.base.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
