@@ -60,6 +60,9 @@ from atdesk.models import (
     ChannelAlert,
     Customer,
     CustomerHandle,
+    Incident,
+    IncidentCase,
+    IncidentUpdate,
     Issue,
     KbArticle,
     Macro,
@@ -114,6 +117,8 @@ class Ids:
     alert: int = 0
     spike_alert: int = 0
     report: int = 0
+    incident: int = 0
+    incident_update: int = 0
     issue: int = 0
     token: int = 0
     olga: int = 0
@@ -241,6 +246,13 @@ def seed_zzother(settings: Settings) -> Ids:
                 severity="critical",
                 status="open",
             ),
+            "incident": Incident(
+                brand_id=brand.id,
+                title="Zzother incident",
+                status="open",
+                match_terms=["zzother"],
+                created_by_user_id=olga.id,
+            ),
             "report": Open311Report(
                 brand_id=brand.id,
                 case_id=case.id,
@@ -277,6 +289,19 @@ def seed_zzother(settings: Settings) -> Ids:
         archived["created_at"] = (T0 - timedelta(days=400)).isoformat()
         process_events(s, [RawEvent(source="jsonl", payload=archived)], history=True)
         s.flush()
+        incident_id = rows["incident"].id
+        s.add(IncidentCase(incident_id=incident_id, case_id=case.id, how="manual"))
+        held = IncidentUpdate(
+            incident_id=incident_id,
+            text="Zzother update",
+            visibility="public",
+            status="pending",
+            created_by_user_id=olga.id,
+            review_note="",
+        )
+        s.add(held)
+        s.flush()
+        ids.incident_update = held.id
         rows["shared_view"].team_id = _one(s, select(Team.id).where(Team.name == "Other"))
         for name, row in rows.items():
             setattr(ids, name, row.id)
@@ -574,6 +599,21 @@ def writes(ids: Ids) -> dict[str, list[dict[str, Any]]]:
             body({"spike_alert_id": z.spike_alert})
         ],
         "PUT /api/v1/alerts/settings/{brand_id}": [body(brand, min_posts=5)],
+        "POST /incidents/settings": [form(brand_id=str(z.brand), approval="on")],
+        "POST /incidents/new": [form(case_ids=[z.case])],
+        "POST /incidents": [form(case_ids=[z.case], title="Probe")],
+        "POST /incidents/{incident_id}/updates": [form(text="Probe", visibility="public")],
+        "POST /incidents/{incident_id}/close": [form()],
+        "POST /incidents/updates/{update_id}/approve": [form()],
+        "POST /incidents/updates/{update_id}/reject": [form(note="Probe")],
+        "POST /api/v1/incidents": [
+            body(case_ids=[z.case], title="Probe"),
+            body(case_ids=[z.acme_case, z.case], title="Probe"),
+        ],
+        "POST /api/v1/incidents/{incident_id}/updates": [body(text="Probe")],
+        "POST /api/v1/incidents/{incident_id}/close": [body()],
+        "POST /api/v1/incidents/updates/{update_id}/approve": [body()],
+        "POST /api/v1/incidents/updates/{update_id}/reject": [body(note="Probe")],
     }
 
 
@@ -602,6 +642,8 @@ def path_values(ids: Ids) -> dict[str, object]:
         "user_id": ids.olga,
         "team_id": ids.team,
         "post_id": ids.post,
+        "incident_id": ids.incident,
+        "update_id": ids.incident_update,
         "issue_id": ids.issue,
         "network": "x",
         "kind": "callbacks",

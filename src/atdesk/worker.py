@@ -24,6 +24,7 @@ import atdesk.automations.engine.actions
 import atdesk.automations.outbound.actions
 import atdesk.automations.outbound.tasks
 import atdesk.automations.outbound.verification
+import atdesk.insights.incidents.tasks
 import atdesk.insights.spikes.tasks
 import atdesk.respond.tasks
 import atdesk.surveys.tasks
@@ -36,6 +37,7 @@ from atdesk.config import Settings
 from atdesk.connectors.observer import BufferedObserver
 from atdesk.connectors.runtime import ConnectorRuntime
 from atdesk.customers.identity import IDENTIFIED
+from atdesk.insights.incidents.linking import link_arrivals
 from atdesk.insights.issues.live import join_open_issues
 from atdesk.insights.issues.tasks import Discovery
 from atdesk.insights.spikes.tasks import check_spikes
@@ -60,6 +62,7 @@ JOB_MODULES = (
     atdesk.automations.outbound.tasks,
     atdesk.surveys.tasks,
     atdesk.insights.spikes.tasks,
+    atdesk.insights.incidents.tasks,
 )
 KINDS = sorted(HANDLERS)
 # Every automations module that plugs into the engine (@action, reply handlers, warm-ups) or waits
@@ -85,6 +88,7 @@ def wire() -> None:
     """Plug the capabilities into the hooks of the layers below (idempotent)."""
     runner.add_before_route(record_answers)
     runner.add_after_store(join_open_issues)
+    runner.add_after_route(link_arrivals)  # after the issues: a post carries its issue by then
     record_sends_with(BufferedObserver)
     assert KINDS, "job handlers are registered by importing atdesk.worker"
     missing = set(ACTION_TYPES) - set(ACTIONS)

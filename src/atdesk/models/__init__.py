@@ -23,6 +23,12 @@ from atdesk.models.connector import ChannelConnection, ConnectorSetting
 from atdesk.models.conversation import Conversation, ConversationNode
 from atdesk.models.correction import TriageCorrection
 from atdesk.models.customer import Author, Customer, CustomerHandle
+from atdesk.models.incident import (
+    Incident,
+    IncidentCase,
+    IncidentDelivery,
+    IncidentUpdate,
+)
 from atdesk.models.issue import Issue
 from atdesk.models.knowledge import BotDecision, KbArticle
 from atdesk.models.login_session import LoginSession
@@ -78,6 +84,10 @@ __all__ = [
     "CustomerHandle",
     "Holiday",
     "IdentityVerification",
+    "Incident",
+    "IncidentCase",
+    "IncidentDelivery",
+    "IncidentUpdate",
     "Issue",
     "KbArticle",
     "LoginSession",

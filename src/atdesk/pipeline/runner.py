@@ -90,6 +90,20 @@ def add_after_store(hook: AfterStore) -> None:
         AFTER_STORE.append(hook)
 
 
+# Called with the cases a live batch opened or touched, after they are synced and after the
+# after-store hooks (so a post already carries its issue), in the batch's transaction: insights
+# links new cases to open incidents through it (filled by atdesk.worker.wire(); the pipeline
+# sits below insights). History ingests do not call it.
+AfterRoute = Callable[[Session, list[CaseChange]], object]
+AFTER_ROUTE: list[AfterRoute] = []
+
+
+def add_after_route(hook: AfterRoute) -> None:
+    """Run `hook` on every live batch's case changes once its cases are synced (once per hook)."""
+    if hook not in AFTER_ROUTE:
+        AFTER_ROUTE.append(hook)
+
+
 def conflict_message(post: Post, line: int | None) -> str:
     """The warning for a post whose id is stored with another text, naming its input line."""
     where = f"line {line}: " if line else ""
@@ -268,4 +282,7 @@ def process_events(
         ]
         for after in AFTER_STORE:
             after(session, stored)
+    if not history:
+        for linker in AFTER_ROUTE:
+            linker(session, report.case_changes)
     return report

@@ -40,6 +40,8 @@ from atdesk.customers import endpoints as customer_endpoints
 from atdesk.customers import pages as customer_pages
 from atdesk.insights import endpoints as insight_endpoints
 from atdesk.insights import pages as insight_pages
+from atdesk.insights.incidents import endpoints as incident_endpoints
+from atdesk.insights.incidents import pages as incident_pages
 from atdesk.insights.spikes import endpoints as spike_endpoints
 from atdesk.insights.spikes import pages as spike_pages
 from atdesk.models.base import utcnow
@@ -141,6 +143,8 @@ def create_app(settings: Settings | None = None, *, outbox: Outbox | None = None
     app.include_router(survey_endpoints.router)
     app.include_router(noise_pages.router)
     app.include_router(noise_endpoints.router)
+    app.include_router(incident_pages.router)
+    app.include_router(incident_endpoints.router)
     app.include_router(insight_pages.router)
     app.include_router(insight_endpoints.router)
     app.include_router(spike_pages.router)
@@ -149,6 +153,7 @@ def create_app(settings: Settings | None = None, *, outbox: Outbox | None = None
     wire()
     add_chrome(approvals.approvals_badge)
     add_chrome(spike_pages.spike_banner)
+    add_chrome(incident_pages.incidents_waiting)
     install_error_handlers(app)
 
     @app.get("/openapi.json", include_in_schema=False, dependencies=[Depends(api_user)])
