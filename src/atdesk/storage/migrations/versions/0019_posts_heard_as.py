@@ -1,7 +1,7 @@
 """Listening beyond @mentions: how each post reached its brand, and heard posts kept as mentions
 
 Revision ID: 0019
-Revises: 0015
+Revises: 0018
 Create Date: 2026-12-07 01:30:00
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0019"
-down_revision: str | None = "0015"
+down_revision: str | None = "0018"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
