@@ -2,8 +2,10 @@
 saying the app is down and they cannot log in since update 5.2, so the Insights page and the
 inbox banner show a spike alert as soon as the demo is up (laid out from the demo's `now`).
 
-The posts go in as history (ADR 73): they make the brand's norm and its burst without filling
-the live inbox with a hundred cases; the spike check then runs once at `now`.
+The steady days go in as history (ADR 73), the brand's norm; the burst goes in live, so its
+customers' cases wait in the inbox as they would in a real outage, and the emerging-issue pass
+groups them into one issue a supervisor can turn into an incident that answers them all. The
+spike check then runs once at `now`.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from datetime import datetime, timedelta
 
 from atdesk.config import Settings
 from atdesk.domain.posts import RawEvent
+from atdesk.insights.issues.tasks import Discovery
 from atdesk.insights.spikes.tasks import check_spikes
 from atdesk.pipeline.runner import process_events
 from atdesk.storage.session import transaction
@@ -90,11 +93,16 @@ def plant_outage(settings: Settings, *, now: datetime, echo: Callable[[str], Non
         )
         for index, (at, text) in enumerate(outage_posts(now))
     ]
-    for start in range(0, len(events), BATCH):
-        with transaction(settings.database_url) as session:
-            process_events(session, events[start : start + BATCH], history=True)
+    burst_start = now - timedelta(hours=BURST_HOURS)
+    steady = [e for e in events if datetime.fromisoformat(e.payload["created_at"]) < burst_start]
+    burst = events[len(steady) :]
+    for part, history in ((steady, True), (burst, False)):
+        for start in range(0, len(part), BATCH):
+            with transaction(settings.database_url) as session:
+                process_events(session, part[start : start + BATCH], history=history)
+    Discovery(settings.database_url).run(now=now)
     report = check_spikes(settings.database_url, now=now)
     echo(
         f"outage demo: {len(events)} Cable Co posts over {DAYS} days with an app outage in the "
-        f"last {BURST_HOURS} hours; {report.opened} spike alert(s) raised (see /insights/alerts)"
+        f"last {BURST_HOURS} hours; {report.opened} spike alert(s) raised (see /insights)"
     )
