@@ -113,7 +113,10 @@ def judge_reply(text: str, *, intent: str | None, sentiment: str | None, thanked
             score += POINTS[kind]
             word = found.group(0).strip()
             reasons.append(label if kind == "link" else f"{label} ('{word.lower()[:40]}')")
-    if _TRAILING.sub("", body).rstrip().endswith("?") and not content:
+    # "Did you try X?" is a question back; a link or steps make it an answer all the same.
+    if _TRAILING.sub("", body).rstrip().endswith("?") and not (
+        _LINK.search(body) or _STEPS.search(body)
+    ):
         return Verdict(False, 0, ("asks a question itself",))
     complaint = _COMPLAINT.search(body)
     if complaint is not None or intent == "complaint":
