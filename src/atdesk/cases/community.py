@@ -142,13 +142,17 @@ def find_answers(posts: Sequence[ThreadPost], customer_author_id: int) -> list[C
     }
     if not questions:
         return []
-    customer_posts = [p for p in usable if p.inbound and p.author_id == customer_author_id]
+    thanking = [
+        p
+        for p in usable
+        if p.inbound and p.author_id == customer_author_id and _THANKS.search(p.text)
+    ]
     found: list[CommunityAnswer] = []
     for reply in sorted(usable, key=lambda p: (p.created_at, p.id)):
         question = questions.get(reply.in_reply_to or "")
         if question is None or not reply.inbound or reply.author_id == customer_author_id:
             continue
-        thanked = any(_thanks(c, reply) for c in customer_posts)
+        thanked = any(_thanks(c, reply) for c in thanking)
         verdict = judge_reply(
             reply.text, intent=reply.intent, sentiment=reply.sentiment, thanked=thanked
         )
@@ -167,7 +171,8 @@ def find_answers(posts: Sequence[ThreadPost], customer_author_id: int) -> list[C
 
 
 def _thanks(post: ThreadPost, reply: ThreadPost) -> bool:
-    """The customer thanks this helper: after the reply, answering it or naming them."""
-    if post.created_at < reply.created_at or _THANKS.search(post.text) is None:
+    """A thankful post of the customer's is for this helper: after the reply, answering it or
+    naming them."""
+    if post.created_at < reply.created_at:
         return False
     return post.in_reply_to == reply.native_id or handle_key(reply.handle) in mentions(post.text)

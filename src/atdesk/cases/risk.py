@@ -8,7 +8,7 @@ the case. Weights and the default threshold are ADR 89's; docs/escalations.md ex
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -45,6 +45,9 @@ REFUND_WORDS = re.compile(
     r"cancel\w*\s+my\s+(?:card|payment))\b",
     re.IGNORECASE,
 )
+# A post holding none of these cannot match REFUND_WORDS (a substring test, much cheaper).
+REFUND_GATE = ("refund", "charge", "money", "reimburs", "disput", "cancel")
+_WORD = re.compile(r"[a-z]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,13 +117,15 @@ def score_risk(
         found.append(RiskReason(text, WEIGHTS[kind]))
 
     texts = [readable(p.text) for p in posts]
-    executives = [m for t in texts for m in mentions(t) if m in watched]
+    # Each post's words let the phrase searches skip the posts that hold none of theirs.
+    words = [frozenset(_WORD.findall(t.lower())) for t in texts]
+    executives = [m for t in texts if "@" in t for m in mentions(t) if m in watched]
     if executives:
         add("executive", f"aimed at executive @{executives[0]}")
-    legal = _first_match(legal_words, texts)
+    legal = _first_match(legal_words, texts, words)
     if legal:
         add("legal", f"legal words: '{legal.lower()}'")
-    safety = _first_match(safety_words, texts)
+    safety = _first_match(safety_words, texts, words)
     if safety:
         add("safety", f"safety words: '{safety.lower()}'")
     followers = max(p.followers for p in posts)
@@ -136,7 +141,7 @@ def score_risk(
         add("negative", "negative sentiment")
     if any(p.sentiment == "negative" and p.under_brand_post for p in posts):
         add("negative_under_brand", "negative reply under the brand's post")
-    refund = _first_match(_refund_words, texts)
+    refund = _first_match(_refund_words, texts, words)
     if refund:
         add("refund", f"refund words: '{refund.lower()}'")
     velocity = _velocity(replies, reposts, now, window)
@@ -147,14 +152,21 @@ def score_risk(
     return Risk(min(100, sum(r.points for r in ordered)), tuple(ordered))
 
 
-def _refund_words(text: str) -> str | None:
+def _refund_words(text: str, _words: frozenset[str]) -> str | None:
+    lowered = text.lower()
+    if not any(stem in lowered for stem in REFUND_GATE):
+        return None
     found = REFUND_WORDS.search(text)
     return found.group(0) if found else None
 
 
-def _first_match(find: Any, texts: Sequence[str]) -> str | None:
-    for text in texts:
-        found: str | None = find(text)
+def _first_match(
+    find: Callable[[str, frozenset[str]], str | None],
+    texts: Sequence[str],
+    words: Sequence[frozenset[str]],
+) -> str | None:
+    for text, its_words in zip(texts, words, strict=True):
+        found = find(text, its_words)
         if found:
             return found
     return None

@@ -269,8 +269,11 @@ def safety_words(text: str, words: frozenset[str] | set[str] | None = None) -> s
     return min(found, key=lambda m: m.start()).group(0) if found else None
 
 
-def legal_words(text: str) -> str | None:
-    """The first legal-threat words of a post (lawyer, lawsuit, regulator...), or None."""
+def legal_words(text: str, words: frozenset[str] | set[str] | None = None) -> str | None:
+    """The first legal-threat words of a post (lawyer, lawsuit, regulator...), or None; words
+    (the post's lower-cased tokens) lets most posts skip the search."""
+    if words is not None and _LEGAL_WORDS.isdisjoint(words):
+        return None
     found = _LEGAL.search(text)
     return found.group(0) if found else None
 
