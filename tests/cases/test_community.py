@@ -72,6 +72,20 @@ def test_a_question_a_complaint_or_nothing_useful_is_no_answer() -> None:
     assert chatter.reasons[-1] == "nothing in it reads like an answer"
 
 
+def test_look_alikes_of_advice_are_not_answers() -> None:
+    """Invented look-alikes of what the twcs replay first recognised by mistake."""
+    for text in (
+        "but when will you try the new pies? 🤔 https://example.com/pies",
+        "If you could please contact me about this, thank you.",
+        "Trying to work out how to pay for mine before I switch",
+        "really?! @acmehelp",
+    ):
+        verdict = judge_reply(text, intent=None, sentiment=None, thanked=False)
+        assert not verdict.recognised, (text, verdict)
+    steps = "first unplug it, then hold the button? that's what I do"
+    assert judge_reply(steps, intent=None, sentiment=None, thanked=False).recognised
+
+
 def test_thanks_from_the_customer_lifts_a_bare_link_over_the_line() -> None:
     link = "this page has it https://help.example/refunds"
     assert not judge_reply(link, intent=None, sentiment=None, thanked=False).recognised

@@ -12,6 +12,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from atdesk.domain.handles import handle_key, mentions
 from atdesk.triage.tokens import readable
@@ -26,18 +27,65 @@ _ASKS = re.compile(
     re.IGNORECASE,
 )
 _INSTRUCTIONS = re.compile(
-    r"\b(?:you\s+(?:can|could|need\s+to|have\s+to|should|just)|try(?:ing)?|go\s+to|head\s+to|"
+    r"(?<!\bif\s)\b(?:you\s+(?:can|could|need\s+to|have\s+to|should|just)|try|go\s+to|head\s+to|"
     r"settings|click|tap|select|turn\s+(?:it\s+)?(?:off|on)|restart\w*|reboot\w*|reset\w*|"
     r"log\s+out|sign\s+out|clear\s+(?:the\s+|your\s+)?cache|uninstall\w*|reinstall\w*|"
     r"update\s+(?:the|your)\s+app|hold\s+(?:down\s+)?the|unplug\w*)\b",
     re.IGNORECASE,
 )
 _LINK = re.compile(r"https?://\S+", re.IGNORECASE)
-_STEPS = re.compile(r"(?:^|\s)(?:[1-9][.)]\s|step\s+[1-9])|\bfirst\b.+\bthen\b", re.IGNORECASE)
-_EXPERIENCE = re.compile(
-    r"\b(?:worked\s+for\s+me|fixed\s+it\s+for\s+me|what\s+worked|that'?s\s+how\s+i|"
-    r"same\s+thing\s+happened.+\b(?:fixed|solved|sorted))\b",
-    re.IGNORECASE,
+
+
+class _Finder(Protocol):
+    """Anything with a regular expression's `search`."""
+
+    def search(self, text: str, /) -> re.Match[str] | None:
+        """The first match in the text, or None."""
+
+
+@dataclass(frozen=True, slots=True)
+class _FollowedBy:
+    """`first` with `then` somewhere after it, found in linear time (a `.+` between the two
+    backtracks quadratically on long posts, inside the pipeline's write transaction)."""
+
+    first: re.Pattern[str]
+    then: re.Pattern[str]
+
+    def search(self, text: str, /) -> re.Match[str] | None:
+        """The match of `first` when `then` follows it."""
+        found = self.first.search(text)
+        return found if found is not None and self.then.search(text, found.end()) else None
+
+
+@dataclass(frozen=True, slots=True)
+class _Either:
+    """The first of several finders that finds something."""
+
+    finders: tuple[_Finder, ...]
+
+    def search(self, text: str, /) -> re.Match[str] | None:
+        """The first finder's match, in the order given."""
+        for finder in self.finders:
+            if (found := finder.search(text)) is not None:
+                return found
+        return None
+
+
+def _words(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern, re.IGNORECASE)
+
+
+_STEPS = _Either(
+    (
+        _words(r"(?:^|\s)(?:[1-9][.)]\s|step\s+[1-9])"),
+        _FollowedBy(_words(r"\bfirst\b"), _words(r"\bthen\b")),
+    )
+)
+_EXPERIENCE = _Either(
+    (
+        _words(r"\b(?:worked\s+for\s+me|fixed\s+it\s+for\s+me|what\s+worked|that'?s\s+how\s+i)\b"),
+        _FollowedBy(_words(r"\bsame\s+thing\s+happened\b"), _words(r"\b(?:fixed|solved|sorted)\b")),
+    )
 )
 _COMPLAINT = re.compile(
     r"\b(?:same\s+here|me\s+too|same\s+(?:problem|issue)|(?:i'?m\s+)?also\s+having|"
@@ -49,7 +97,6 @@ _THANKS = re.compile(
     r"legend|life\s*saver|you'?re\s+a\s+star)\b",
     re.IGNORECASE,
 )
-_TRAILING = re.compile(r"(?:\s+(?:@[\w.\-@]+|https?://\S+))+\s*$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,22 +148,21 @@ def judge_reply(text: str, *, intent: str | None, sentiment: str | None, thanked
     reasons: list[str] = []
     score = 0
     content = False
-    for kind, pattern, label in (
+    checks: tuple[tuple[str, _Finder, str], ...] = (
         ("instructions", _INSTRUCTIONS, "instructions"),
         ("link", _LINK, "a link"),
         ("steps", _STEPS, "steps"),
         ("experience", _EXPERIENCE, "what worked for them"),
-    ):
+    )
+    for kind, pattern, label in checks:
         found = pattern.search(body)
         if found is not None:
             content = True
             score += POINTS[kind]
             word = found.group(0).strip()
             reasons.append(label if kind == "link" else f"{label} ('{word.lower()[:40]}')")
-    # "Did you try X?" is a question back; a link or steps make it an answer all the same.
-    if _TRAILING.sub("", body).rstrip().endswith("?") and not (
-        _LINK.search(body) or _STEPS.search(body)
-    ):
+    # "Did you try X?" is a question back, even with a link; numbered steps make it an answer.
+    if _ends_with_question(body) and not _STEPS.search(body):
         return Verdict(False, 0, ("asks a question itself",))
     complaint = _COMPLAINT.search(body)
     if complaint is not None or intent == "complaint":
@@ -176,3 +222,22 @@ def _thanks(post: ThreadPost, reply: ThreadPost) -> bool:
     if post.created_at < reply.created_at:
         return False
     return post.in_reply_to == reply.native_id or handle_key(reply.handle) in mentions(post.text)
+
+
+def _ends_with_question(text: str) -> bool:
+    """Whether the text's last words ask: handles, links, emoji and symbols after a question
+    mark do not count (a linear scan: this runs inside the pipeline's write transaction)."""
+    words = text.split()
+    while words and (
+        words[-1].startswith("@")
+        or words[-1].lower().startswith(("http://", "https://"))
+        or not any(ch.isalnum() or ch == "?" for ch in words[-1])
+    ):
+        words.pop()
+    if not words:
+        return False
+    last = words[-1]
+    end = len(last)
+    while end and not (last[end - 1].isalnum() or last[end - 1] == "?"):
+        end -= 1
+    return last[:end].endswith("?")
