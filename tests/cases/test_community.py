@@ -79,6 +79,8 @@ def test_look_alikes_of_advice_are_not_answers() -> None:
         "If you could please contact me about this, thank you.",
         "Trying to work out how to pay for mine before I switch",
         "really?! @acmehelp",
+        "@bo @acmehelp But when are you going to try the winners, Mark 🤔 https://example.com/w",
+        "have you tried turning it off and on again",
     ):
         verdict = judge_reply(text, intent=None, sentiment=None, thanked=False)
         assert not verdict.recognised, (text, verdict)

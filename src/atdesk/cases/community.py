@@ -87,6 +87,13 @@ _EXPERIENCE = _Either(
         _FollowedBy(_words(r"\bsame\s+thing\s+happened\b"), _words(r"\b(?:fixed|solved|sorted)\b")),
     )
 )
+# A reply opening like this asks something back, with or without its question mark.
+_QUESTION_OPENING = _words(
+    r"(?:when|why|what|where|who)\s+(?:are|is|will|do|does|did|can|would)\s+(?:you|they|we)\b|"
+    r"(?:are|did|do|have|has|can|could|will|would)\s+(?:you|they|anyone)\b|"
+    r"why\s+(?:don'?t|not|won'?t)\b|is\s+(?:it|there|this)\b"
+)
+_LEAD_INS = frozenset({"but", "and", "so", "hi", "hey", "ok", "okay", "well", "um", "hmm"})
 _COMPLAINT = re.compile(
     r"\b(?:same\s+here|me\s+too|same\s+(?:problem|issue)|(?:i'?m\s+)?also\s+having|"
     r"i\s+have\s+the\s+same|still\s+(?:waiting|broken)|worst|useless|ridiculous)\b",
@@ -162,7 +169,7 @@ def judge_reply(text: str, *, intent: str | None, sentiment: str | None, thanked
             word = found.group(0).strip()
             reasons.append(label if kind == "link" else f"{label} ('{word.lower()[:40]}')")
     # "Did you try X?" is a question back, even with a link; numbered steps make it an answer.
-    if _ends_with_question(body) and not _STEPS.search(body):
+    if _asks_back(body) and not _STEPS.search(body):
         return Verdict(False, 0, ("asks a question itself",))
     complaint = _COMPLAINT.search(body)
     if complaint is not None or intent == "complaint":
@@ -222,6 +229,17 @@ def _thanks(post: ThreadPost, reply: ThreadPost) -> bool:
     if post.created_at < reply.created_at:
         return False
     return post.in_reply_to == reply.native_id or handle_key(reply.handle) in mentions(post.text)
+
+
+def _asks_back(text: str) -> bool:
+    """Whether the reply is a question of its own: it opens like one ("when are you going
+    to…", "did you…") or its last words ask."""
+    opening = text.split()
+    while opening and (opening[0].startswith("@") or opening[0].lower() in _LEAD_INS):
+        opening.pop(0)
+    if _QUESTION_OPENING.match(" ".join(opening[:4])):
+        return True
+    return _ends_with_question(text)
 
 
 def _ends_with_question(text: str) -> bool:
