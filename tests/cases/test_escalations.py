@@ -49,7 +49,18 @@ def test_the_route_step_scores_cases_and_the_queue_holds_the_risky_ones(
                 minutes=1,
             ),
         )
-        quiet, risky = session.scalars(select(Case).order_by(Case.id)).all()
+        run(
+            session,
+            post(
+                "3",
+                "@acmehelp charged twice, I will dispute the charge and call my lawyer",
+                author="53",
+                handle="fay",
+                minutes=2,
+            ),
+        )
+        quiet, risky, charged = session.scalars(select(Case).order_by(Case.id)).all()
+        assert charged.risk_high and 50 <= charged.risk_score < risky.risk_score
         assert (quiet.risk_score, quiet.risk_reasons, quiet.risk_high) == (0, [], False)
         assert risky.risk_high and risky.risk_score == 100
         assert reasons(risky)[:3] == [
@@ -58,10 +69,11 @@ def test_the_route_step_scores_cases_and_the_queue_holds_the_risky_ones(
             "safety words: 'threatened'",
         ]
         assert "author has 120k followers" in reasons(risky)
+        # Riskiest first, whatever their priority or age.
         queue, total = escalation_queue(session, None)
-        assert [c.id for c in queue] == [risky.id] and total == 1
+        assert [c.id for c in queue] == [risky.id, charged.id] and total == 2
         view, _ = list_cases(session, CaseFilter(view=View.HIGH_RISK))
-        assert [c.id for c in view] == [risky.id]
+        assert [c.id for c in view] == [risky.id, charged.id]
 
 
 def test_the_score_is_recomputed_as_the_conversation_grows(settings: Settings) -> None:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from atdesk.accounts.access import NotVisible, visible_brands
 from atdesk.accounts.deps import ReviewerViewer, Viewer
+from atdesk.accounts.queries import users_by_id
 from atdesk.cases.escalations import escalation_count, escalation_queue
 from atdesk.cases.pages.case import add_case_panel
 from atdesk.cases.risk import risk_threshold
@@ -63,6 +64,7 @@ def escalations(
         "reputation/escalations.html",
         {
             "cases": cases,
+            "assignees": users_by_id(session, {c.assignee_id for c in cases if c.assignee_id}),
             "total": total,
             "page": number,
             "pages": max(1, -(-total // PAGE_SIZE)),
