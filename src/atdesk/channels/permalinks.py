@@ -26,7 +26,7 @@ def post_url(
         if len(parts) != 3 or parts[1] != _BLUESKY_POST:
             return None
         who = handle.lstrip("@") or parts[0]
-        return f"{BLUESKY_WEB}/profile/{quote(who)}/post/{quote(parts[2])}"
+        return f"{BLUESKY_WEB}/profile/{quote(who, safe=':')}/post/{quote(parts[2])}"
     if network == "mastodon":
         status = (raw or {}).get("status")
         url = status.get("url") if isinstance(status, Mapping) else None
