@@ -223,11 +223,15 @@ def sync_cases(
         for case, _, _, rows, _ in pending:
             for row in rows:
                 set_committed_value(row, "case_id", case.id)
-    answers_now = _community_answers_of(session, [case.id for case, *_ in pending])
+    # Only conversations where someone besides the customer and the brand wrote can hold
+    # community answers: most batches have none, and then ask the database nothing more.
+    helped = {case.id for case, _, _, rows, _ in pending if _others_wrote(case, rows)}
+    answers_now = _community_answers_of(session, sorted(helped))
     for case, event, before, rows, t in pending:
         _apply_sensitivity(case, rows, brands[case.brand_id].settings or {})
         _apply_risk(case, rows, brands[case.brand_id].settings or {})
-        _apply_community_answers(session, case, rows, answers_now.get(case.id, {}))
+        if case.id in helped:
+            _apply_community_answers(session, case, rows, answers_now.get(case.id, {}))
         apply_clocks(case, clocks_for(case, slas[case.brand_id], waiting_since=t.waiting_since))
         if (event == "opened" and not case.history) or case in woken:
             opened.append(case)
@@ -384,12 +388,17 @@ def _apply_risk(case: Case, rows: Sequence[PostRow], settings: Mapping[str, Any]
     case.risk_high = risk.score >= risk_threshold(settings)
 
 
+def _others_wrote(case: Case, rows: Sequence[PostRow]) -> bool:
+    """Someone besides the case's customer and the brand wrote in its conversation."""
+    return any(r.inbound and r.author_id != case.customer_author_id for r in rows)
+
+
 def _community_answers_of(
     session: Session, case_ids: Sequence[int]
 ) -> dict[int, dict[int, CommunityAnswer]]:
     """The stored community answers of these cases, by case and post."""
     out: dict[int, dict[int, CommunityAnswer]] = defaultdict(dict)
-    for chunk in _chunks(sorted(i for i in case_ids if i is not None)):
+    for chunk in _chunks(case_ids):
         for row in session.scalars(
             select(CommunityAnswer).where(CommunityAnswer.case_id.in_(chunk))
         ):
@@ -400,13 +409,8 @@ def _community_answers_of(
 def _apply_community_answers(
     session: Session, case: Case, rows: Sequence[PostRow], stored: Mapping[int, CommunityAnswer]
 ) -> None:
-    """Recognise other customers' answers to the customer's questions (cases/community.py).
-
-    Only conversations where someone besides the customer and the brand wrote are scored.
-    """
+    """Recognise other customers' answers to the customer's questions (cases/community.py)."""
     customer = case.customer_author_id
-    if not stored and not any(r.inbound and r.author_id != customer for r in rows):
-        return
     found = {
         a.post_id: a
         for a in find_answers(
