@@ -3,7 +3,8 @@
 The workspace has brands Acme (team Acme: ana, sam) and Zzother (team Other: olga), and one of
 everything for Zzother: a case, a customer and their handle, a macro, saved views, a callback,
 an appointment, a survey, a rule, an article, a job, a draft waiting for approval, a note, a
-channel alert, a city report, a correction, a token and a history case (ADR 73). The walk visits
+channel alert, a city report, a correction, a token, a history case (ADR 73) and a community
+answer in a high-risk case (ADR 89). The walk visits
 every route of the app (UI and API) as ana (an agent) and as sam (a supervisor) with Zzother's
 ids in the path, the query and the body:
 
@@ -58,6 +59,7 @@ from atdesk.models import (
     CaseNote,
     ChannelAccount,
     ChannelAlert,
+    CommunityAnswer,
     Customer,
     CustomerHandle,
     Incident,
@@ -120,6 +122,7 @@ class Ids:
     incident: int = 0
     incident_update: int = 0
     issue: int = 0
+    answer: int = 0
     token: int = 0
     olga: int = 0
     team: int = 0
@@ -288,6 +291,27 @@ def seed_zzother(settings: Settings) -> Ids:
         archived = post("h1", "@otherhelp zzother archive: old invoice", author="46", handle="hal")
         archived["created_at"] = (T0 - timedelta(days=400)).isoformat()
         process_events(s, [RawEvent(source="jsonl", payload=archived)], history=True)
+        # A community answer in Zzother's case, which is high risk for Zzother (ADR 89).
+        brand.settings = {**(brand.settings or {}), "risk_threshold": 1}
+        run(
+            s,
+            post(
+                "z1",
+                "@otherhelp zzother: how do I fix it?",
+                author="44",
+                handle="eve",
+                minutes=6,
+                in_reply_to="4",
+            ),
+            post(
+                "z2",
+                "zzother tip: go to Settings > Billing",
+                author="47",
+                handle="zed",
+                minutes=7,
+                in_reply_to="z1",
+            ),
+        )
         s.flush()
         incident_id = rows["incident"].id
         s.add(IncidentCase(incident_id=incident_id, case_id=case.id, how="manual"))
@@ -302,6 +326,8 @@ def seed_zzother(settings: Settings) -> Ids:
         s.add(held)
         s.flush()
         ids.incident_update = held.id
+        assert s.get(Case, case.id).risk_high  # type: ignore[union-attr]
+        ids.answer = _one(s, select(CommunityAnswer.id).where(CommunityAnswer.case_id == case.id))
         rows["shared_view"].team_id = _one(s, select(Team.id).where(Team.name == "Other"))
         for name, row in rows.items():
             setattr(ids, name, row.id)
@@ -633,6 +659,7 @@ def path_values(ids: Ids) -> dict[str, object]:
         "article_id": ids.article,
         "job_id": ids.job,
         "draft_id": ids.draft,
+        "answer_id": ids.answer,
         "brand_id": ids.brand,
         "account_id": ids.account,
         "alert_id": ids.alert,
@@ -697,6 +724,12 @@ def searches(ids: Ids) -> list[tuple[str, dict[str, object]]]:
         ("/automations/jobs", {"view": "all"}),
         ("/insights", {"status": "all"}),
         ("/api/v1/issues", {"status": "all"}),
+        ("/", {"view": "high_risk"}),
+        ("/escalations", {}),
+        ("/advocates", {}),
+        ("/api/v1/escalations", {}),
+        ("/api/v1/advocates", {}),
+        ("/api/v1/cases", {"view": "high_risk"}),
     ]
 
 

@@ -1,16 +1,19 @@
-"""A brand's case rules: executives to watch, what makes a case sensitive, safe public contacts."""
+"""A brand's case rules: executives to watch, what makes a case sensitive or high risk, safe
+public contacts."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from atdesk.audit import service as audit
+from atdesk.cases.risk import DEFAULT_RISK_THRESHOLD
 from atdesk.domain.errors import AppError
 from atdesk.domain.handles import handle_key
 from atdesk.domain.triage import Intent
-from atdesk.models import Brand, User
+from atdesk.models import Brand, Case, User
 
 RULE_KEYS = (
     "watched_handles",
@@ -18,6 +21,7 @@ RULE_KEYS = (
     "approval_intents",
     "high_reach_followers",
     "public_contacts",
+    "risk_threshold",
 )
 
 
@@ -39,6 +43,7 @@ def update_rules(
     high_reach_followers: str,
     public_contacts: str,
     actor: User,
+    risk_threshold: str = "",
 ) -> None:
     """Save the rules from their text form (comma or line separated), audited."""
     intents = sorted(set(approval_intents))
@@ -48,6 +53,9 @@ def update_rules(
     threshold = high_reach_followers.strip() or "10000"
     if not threshold.isdigit():
         raise BrandRuleError("high-reach followers must be a whole number, like 10000")
+    risk = risk_threshold.strip() or str(DEFAULT_RISK_THRESHOLD)
+    if not risk.isdigit() or not 1 <= int(risk) <= 100:
+        raise BrandRuleError("the escalation risk threshold must be a whole number from 1 to 100")
     settings = dict(brand.settings or {})
     before = {k: settings.get(k) for k in RULE_KEYS}
     settings.update(
@@ -56,6 +64,7 @@ def update_rules(
         approval_intents=intents,
         high_reach_followers=int(threshold),
         public_contacts=_items(public_contacts),
+        risk_threshold=int(risk),
     )
     brand.settings = settings
     audit.record(
@@ -66,5 +75,12 @@ def update_rules(
         actor=actor,
         before=before,
         after={k: settings.get(k) for k in RULE_KEYS},
+    )
+    # A new threshold applies to the brand's cases now: the scores stay, the queue follows.
+    session.execute(
+        update(Case)
+        .where(Case.brand_id == brand.id)
+        .values(risk_high=Case.risk_score >= int(risk))
+        .execution_options(synchronize_session="fetch")
     )
     session.flush()

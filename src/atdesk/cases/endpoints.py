@@ -14,7 +14,9 @@ from atdesk.accounts.access import NotVisible
 from atdesk.accounts.deps import ApiViewer, Viewer
 from atdesk.cases import actions
 from atdesk.cases.access import visible_case
+from atdesk.cases.advocates import advocate_out, advocates, answer_out, case_answers
 from atdesk.cases.automated import AutomatedBy, automated_posts
+from atdesk.cases.escalations import escalation_queue
 from atdesk.cases.inbox import params_from
 from atdesk.cases.queries import (
     CaseFilter,
@@ -40,8 +42,10 @@ from atdesk.cases.saved_views import (
     views_for,
 )
 from atdesk.cases.schemas import (
+    AdvocateOut,
     CaseOut,
     CaseUpdate,
+    CommunityAnswerOut,
     CorrectionOut,
     NoteCreate,
     Page,
@@ -352,3 +356,46 @@ def get_saved_view_cases(
         session, params_from(item.view.filters).filter_for(viewer), limit=limit, offset=offset
     )
     return Page[CaseOut](items=[case_out(c) for c in rows], total=total, limit=limit, offset=offset)
+
+
+@router.get("/escalations")
+def get_escalations(
+    session: DbSession,
+    viewer: ApiViewer,
+    brand_id: RowId | None = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> Page[CaseOut]:
+    """Open cases at or above their brand's risk threshold in your brands, riskiest first, each
+    with `risk_score` and `risk_reasons` (supervisors and admins)."""
+    if not viewer.is_reviewer:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "supervisors and admins only")
+    rows, total = escalation_queue(
+        session, viewer.brand_ids, brand_id=brand_id, limit=limit, offset=offset
+    )
+    return Page[CaseOut](items=[case_out(c) for c in rows], total=total, limit=limit, offset=offset)
+
+
+@router.get("/cases/{case_id}/community-answers")
+def get_community_answers(
+    case_id: RowId, session: DbSession, viewer: ApiViewer
+) -> list[CommunityAnswerOut]:
+    """Other customers' replies recognised as answering this case's question, with why."""
+    case = visible_case(session, viewer.user, case_id)
+    return [answer_out(a) for a in case_answers(session, case.id)]
+
+
+@router.get("/advocates")
+def get_advocates(
+    session: DbSession,
+    viewer: ApiViewer,
+    brand_id: RowId | None = None,
+    limit: Limit = 100,
+    offset: Offset = 0,
+) -> Page[AdvocateOut]:
+    """Community members who answer your brands' customers, most recognised answers first."""
+    found, total = advocates(
+        session, viewer.brand_ids, brand_id=brand_id, limit=limit, offset=offset
+    )
+    items = [advocate_out(a) for a in found]
+    return Page[AdvocateOut](items=items, total=total, limit=limit, offset=offset)

@@ -12,7 +12,7 @@ from sqlalchemy import ColumnElement, Select, and_, exists, false, func, or_, se
 from sqlalchemy.orm import Session
 
 from atdesk.accounts.access import in_brands, restrict
-from atdesk.cases.schemas import CaseOut, PostOut
+from atdesk.cases.schemas import CaseOut, PostOut, RiskReasonOut
 from atdesk.cases.search import case_search_condition
 from atdesk.cases.service import case_conversation_ids
 from atdesk.domain.cases import WARN_BEFORE, View
@@ -50,6 +50,7 @@ VIEW_LABELS = {
     View.UNASSIGNED: "Unassigned",
     View.TEAM: "My teams",
     View.ESCALATED: "Escalated",
+    View.HIGH_RISK: "High risk",
     View.BREACHING: "Breaching SLA",
     View.ALL: "All open",
     View.NEEDS_REVIEW: "Needs review",
@@ -110,6 +111,8 @@ def _view_condition(f: CaseFilter) -> ColumnElement[bool] | None:
         return _team_condition(f)
     if f.view is View.ESCALATED:
         return Case.escalated.is_(True)
+    if f.view is View.HIGH_RISK:
+        return Case.risk_high == true()
     if f.view is View.BREACHING:
         return Case.sla_due_at <= (f.now or utcnow()) + WARN_BEFORE
     if f.view is View.NEEDS_REVIEW:
@@ -191,10 +194,13 @@ def _rank(priority: str) -> int:
 def inbox_order(query: Q, view: View | None = None) -> Q:
     """Most pressing first: priority, then the SLA deadline nearest (none last), then age.
 
-    Needs review lists the least confident first instead: where a correction teaches most.
+    Needs review lists the least confident first instead: where a correction teaches most;
+    High risk the riskiest first.
     """
     if view is View.NEEDS_REVIEW:
         return query.order_by(Case.latest_confidence.asc(), Case.opened_at.asc(), Case.id.asc())
+    if view is View.HIGH_RISK:
+        return query.order_by(Case.risk_score.desc(), Case.opened_at.asc(), Case.id.asc())
     return query.order_by(
         Case.priority_rank.desc(),
         Case.sla_due_at.is_(None),
@@ -339,6 +345,9 @@ def case_out(case: Case) -> CaseOut:
         reopen_count=case.reopen_count,
         history=case.history,
         sla_due_at=case.sla_due_at,
+        risk_score=case.risk_score or 0,
+        risk_reasons=[RiskReasonOut.model_validate(r) for r in case.risk_reasons or []],
+        risk_high=bool(case.risk_high),
     )
 
 

@@ -58,6 +58,13 @@ class PostOut(BaseModel):
     listen_only: bool = False
 
 
+class RiskReasonOut(BaseModel):
+    """One thing that raised a case's risk score, with its points."""
+
+    reason: str
+    points: int
+
+
 class CaseOut(BaseModel):
     """A case as the API shows it, with its clocks."""
 
@@ -90,6 +97,11 @@ class CaseOut(BaseModel):
     history: bool = False
     # The earliest SLA deadline still running (None: no clock, e.g. resolved or history).
     sla_due_at: datetime | None = None
+    # Reputation risk (ADR 89): 0-100, its reasons heaviest first, and whether it reaches the
+    # brand's threshold (the Escalations queue; public replies then need approval).
+    risk_score: int = 0
+    risk_reasons: list[RiskReasonOut] = []
+    risk_high: bool = False
 
 
 class Page(BaseModel, Generic[T]):
@@ -204,3 +216,37 @@ class ListeningUpdate(BaseModel):
     exclusions: list[str] | None = Field(default=None, max_length=200)
     executives: list[str] | None = Field(default=None, max_length=100)
     brand_threads: bool | None = None
+
+
+class CommunityAnswerOut(BaseModel):
+    """Another customer's reply recognised as answering the case's question."""
+
+    id: int
+    case_id: int
+    brand_id: int
+    post_id: int
+    question_post_id: int
+    author_id: int
+    author_handle: str
+    network: str
+    text: str
+    url: str | None
+    score: int
+    reasons: list[str]
+    thanked: bool
+    recognised_at: datetime
+
+
+class AdvocateOut(BaseModel):
+    """A community member who answers other customers of a brand, with how often."""
+
+    brand_id: int
+    brand: str
+    author_id: int
+    handle: str
+    name: str
+    network: str
+    followers: int
+    answers: int
+    thanked: int
+    last_answer_at: datetime

@@ -13,7 +13,9 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from atdesk.audit import service as audit
+from atdesk.cases.community import ThreadPost, find_answers
 from atdesk.cases.lifecycle import PostFacts, Timeline, next_status, timeline
+from atdesk.cases.risk import RiskPost, risk_threshold, score_risk
 from atdesk.cases.routing import route_cases
 from atdesk.cases.sensitivity import InboundFacts, assess, merged_reasons
 from atdesk.cases.sla import Clocks, apply_clocks, clocks_for, load_brand_slas
@@ -24,6 +26,7 @@ from atdesk.models import (
     CaseConversation,
     CaseNote,
     CaseTag,
+    CommunityAnswer,
     ReplyDraft,
     SurveyResponse,
     TriageCorrection,
@@ -45,6 +48,7 @@ AUDITED_FIELDS = (
     "history",
     "inbound_count",
     "outbound_count",
+    "risk_high",
 )
 JOIN_DM_WITHIN = timedelta(days=3)
 
@@ -220,8 +224,15 @@ def sync_cases(
         for case, _, _, rows, _ in pending:
             for row in rows:
                 set_committed_value(row, "case_id", case.id)
+    # Only conversations where someone besides the customer and the brand wrote can hold
+    # community answers: most batches have none, and then ask the database nothing more.
+    helped = {case.id for case, _, _, rows, _ in pending if _others_wrote(case, rows)}
+    answers_now = _community_answers_of(session, sorted(helped))
     for case, event, before, rows, t in pending:
         _apply_sensitivity(case, rows, brands[case.brand_id].settings or {})
+        _apply_risk(case, rows, brands[case.brand_id].settings or {})
+        if case.id in helped:
+            _apply_community_answers(session, case, rows, answers_now.get(case.id, {}))
         apply_clocks(case, clocks_for(case, slas[case.brand_id], waiting_since=t.waiting_since))
         if (event == "opened" and not case.history) or case in woken:
             opened.append(case)
@@ -344,6 +355,105 @@ def _apply_sensitivity(case: Case, rows: Sequence[PostRow], settings: dict[str, 
         case.escalated = True
 
 
+def _apply_risk(case: Case, rows: Sequence[PostRow], settings: Mapping[str, Any]) -> None:
+    """The reputation risk of the conversation as it stands (ADR 89), measured at its latest
+    post so history and live score alike; the high-risk flag follows the brand's threshold."""
+    customer = case.customer_author_id
+    said = [r for r in rows if r.inbound and r.filtered_reason is None and r.author_id == customer]
+    if not said:
+        return
+    brand_posts = {r.native_id for r in rows if not r.inbound}
+    others = [r for r in rows if r.inbound and r.author_id != customer]
+    risk = score_risk(
+        [
+            RiskPost(
+                r.text,
+                r.sentiment,
+                r.author.followers,
+                r.author.verified,
+                under_brand_post=r.in_reply_to in brand_posts,
+            )
+            for r in said
+        ],
+        replies=[r.created_at for r in others if r.filtered_reason is None],
+        reposts=[r.created_at for r in others if r.filtered_reason == "repost"],
+        now=max(r.created_at for r in rows),
+        watched_handles=settings.get("watched_handles", []),
+        high_reach_followers=int(settings.get("high_reach_followers", 10_000)),
+    )
+    if case.risk_score != risk.score:
+        case.risk_score = risk.score
+    reasons = risk.as_json()
+    if list(case.risk_reasons or []) != reasons:
+        case.risk_reasons = reasons
+    case.risk_high = risk.score >= risk_threshold(settings)
+
+
+def _others_wrote(case: Case, rows: Sequence[PostRow]) -> bool:
+    """Someone besides the case's customer and the brand wrote in its conversation."""
+    return any(r.inbound and r.author_id != case.customer_author_id for r in rows)
+
+
+def _community_answers_of(
+    session: Session, case_ids: Sequence[int]
+) -> dict[int, dict[int, CommunityAnswer]]:
+    """The stored community answers of these cases, by case and post."""
+    out: dict[int, dict[int, CommunityAnswer]] = defaultdict(dict)
+    for chunk in _chunks(case_ids):
+        for row in session.scalars(
+            select(CommunityAnswer).where(CommunityAnswer.case_id.in_(chunk))
+        ):
+            out[row.case_id][row.post_id] = row
+    return out
+
+
+def _apply_community_answers(
+    session: Session, case: Case, rows: Sequence[PostRow], stored: Mapping[int, CommunityAnswer]
+) -> None:
+    """Recognise other customers' answers to the customer's questions (cases/community.py)."""
+    customer = case.customer_author_id
+    found = {
+        a.post_id: a
+        for a in find_answers(
+            [
+                ThreadPost(
+                    id=r.id,
+                    native_id=r.native_id,
+                    author_id=r.author_id,
+                    handle=r.author.handle,
+                    text=r.text,
+                    in_reply_to=r.in_reply_to,
+                    inbound=r.inbound,
+                    filtered=r.filtered_reason is not None,
+                    intent=r.intent,
+                    sentiment=r.sentiment,
+                    created_at=r.created_at,
+                )
+                for r in rows
+                if not r.direct
+            ],
+            customer,
+        )
+    }
+    for post_id, gone in stored.items():
+        if post_id not in found:
+            session.delete(gone)
+    written = {r.id: r.created_at for r in rows}
+    for post_id, answer in found.items():
+        row = stored.get(post_id)
+        if row is None:
+            # Recognised when its post was written, so history counts advocates as they were.
+            row = CommunityAnswer(post_id=post_id, recognised_at=written[post_id])
+            session.add(row)
+        row.case_id = case.id
+        row.brand_id = case.brand_id
+        row.author_id = answer.author_id
+        row.question_post_id = answer.question_post_id
+        row.score = answer.score
+        row.reasons = list(answer.reasons)
+        row.thanked = answer.thanked
+
+
 def recompute_clocks(session: Session, cases: Sequence[Case]) -> None:
     """Set SLA due times again after a change by hand (priority, resolve, reopen, policy)."""
     if not cases:
@@ -422,7 +532,7 @@ def merge_conversation_cases(session: Session, target: int, sources: Sequence[in
 
 def _move_case_children(session: Session, source: int, target: int) -> None:
     """Notes, tags, drafts, corrections and DM links follow a case merged into another."""
-    for model in (CaseNote, ReplyDraft, TriageCorrection, CaseConversation):
+    for model in (CaseNote, ReplyDraft, TriageCorrection, CaseConversation, CommunityAnswer):
         session.execute(update(model).where(model.case_id == source).values(case_id=target))
     kept = set(session.scalars(select(CaseTag.name).where(CaseTag.case_id == target)))
     for name in session.scalars(select(CaseTag.name).where(CaseTag.case_id == source)).all():

@@ -43,6 +43,7 @@ class View(StrEnum):
     UNASSIGNED = "unassigned"
     TEAM = "team"
     ESCALATED = "escalated"
+    HIGH_RISK = "high_risk"
     BREACHING = "breaching"
     ALL = "all"
     NEEDS_REVIEW = "needs_review"

@@ -19,6 +19,7 @@ from atdesk.models.callback import Callback
 from atdesk.models.case import Case
 from atdesk.models.case_link import CaseConversation
 from atdesk.models.channel_alert import ChannelAlert
+from atdesk.models.community_answer import CommunityAnswer
 from atdesk.models.connector import ChannelConnection, ConnectorSetting
 from atdesk.models.conversation import Conversation, ConversationNode
 from atdesk.models.correction import TriageCorrection
@@ -77,6 +78,7 @@ __all__ = [
     "ChannelAccount",
     "ChannelAlert",
     "ChannelConnection",
+    "CommunityAnswer",
     "ConnectorSetting",
     "Conversation",
     "ConversationNode",

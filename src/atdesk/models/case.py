@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -34,6 +35,7 @@ class Case(Base):
             "language",
             "network",
             "latest_confidence",
+            "risk_high",
         ),
     )
 
@@ -74,6 +76,14 @@ class Case(Base):
     escalated: Mapped[bool] = mapped_column(Boolean, default=False)
     sensitive: Mapped[bool] = mapped_column(Boolean, default=False)
     sensitive_reasons: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    # Reputation risk (cases/risk.py, ADR 89), recomputed as the conversation grows: the score,
+    # its reasons ({"reason", "points"}, heaviest first) and whether it reaches the brand's
+    # threshold (the Escalations queue; public replies then wait for approval).
+    risk_score: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    risk_reasons: Mapped[list[dict[str, Any]]] = mapped_column(
+        JSONType, default=list, server_default="[]"
+    )
+    risk_high: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     # Opened by a history ingest (ADR 73): no SLA clocks, outside the working views until a
     # customer writes again live.
     history: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")

@@ -1,4 +1,5 @@
-"""Approvals: on sensitive cases an agent's public reply waits for a supervisor's yes or no."""
+"""Approvals: on sensitive or high-risk cases an agent's public reply waits for a supervisor's
+yes or no."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from atdesk.models.base import utcnow
 
 PENDING = "pending"
 REVIEWERS = (Role.SUPERVISOR.value, Role.ADMIN.value)
+HOLD_REASON_CHARS = 200
 
 
 class ApprovalError(AppError):
@@ -23,8 +25,21 @@ class ApprovalError(AppError):
 
 
 def needs_approval(case: Case, mode: str, author: User) -> bool:
-    """Public replies on sensitive cases by agents wait; supervisors and admins are the check."""
-    return mode == "public" and case.sensitive and author.role not in REVIEWERS
+    """Public replies on sensitive or high-risk cases by agents wait; supervisors and admins
+    are the check."""
+    return mode == "public" and (case.sensitive or case.risk_high) and author.role not in REVIEWERS
+
+
+def hold_reasons(case: Case) -> str:
+    """Why a reply waits, as the approvals queue and the case show it: sensitivity's reasons,
+    then the risk score and its reasons (ADR 89)."""
+    reasons = list(case.sensitive_reasons or [])
+    if case.risk_high:
+        why = ", ".join(str(r.get("reason", "")) for r in case.risk_reasons or [])
+        reasons.append(f"high risk {case.risk_score}/100" + (f" ({why})" if why else ""))
+    text = "; ".join(reasons) or "sensitive case"
+    # The column holds 200 characters; the case page shows every reason in full.
+    return text if len(text) <= HOLD_REASON_CHARS else text[: HOLD_REASON_CHARS - 1] + "…"
 
 
 def queue(session: Session, brand_ids: frozenset[int] | None) -> Sequence[ReplyDraft]:

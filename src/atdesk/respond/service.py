@@ -21,7 +21,7 @@ from atdesk.domain.posts import Author
 from atdesk.models import Case, ReplyDraft, User
 from atdesk.models import Post as PostRow
 from atdesk.models.base import utcnow
-from atdesk.respond.approvals import PENDING, check_reviewer, needs_approval
+from atdesk.respond.approvals import PENDING, check_reviewer, hold_reasons, needs_approval
 from atdesk.respond.dm import move_to_dm_text
 from atdesk.respond.limits import Measured, measure
 from atdesk.respond.macros import variables_for
@@ -196,7 +196,7 @@ def submit_reply(
     session.add(draft)
     session.flush()
     if needs_approval(case, request.mode, user):
-        draft.hold_reason = "; ".join(case.sensitive_reasons or ["sensitive case"])
+        draft.hold_reason = hold_reasons(case)
         audit.record(
             session,
             entity_type="case",
@@ -208,7 +208,8 @@ def submit_reply(
         session.flush()
         return Outcome(
             "held",
-            "Sensitive case: your reply waits for a supervisor's approval.",
+            f"{'High-risk' if case.risk_high and not case.sensitive else 'Sensitive'} case: "
+            "your reply waits for a supervisor's approval.",
             draft=draft,
             measured=measured,
         )

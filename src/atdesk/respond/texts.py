@@ -20,3 +20,12 @@ def fit(network: str, text: str, *, private: bool, keep_tail: str = "", to: str 
         if measure(network, candidate, private=private, recipient_handle=to).valid:
             return candidate
     return keep_tail.strip()
+
+
+def community_thanks(helper: str, customer: str, url: str | None) -> str:
+    """A public reply that thanks a community member and points the customer to their answer."""
+    where = f": {url}" if url else " in this thread"
+    return (
+        f"@{customer.lstrip('@')} @{helper.lstrip('@')} answered this well{where} "
+        f"Thank you, @{helper.lstrip('@')}! Tell us if it doesn't sort it and we'll help."
+    )

@@ -269,6 +269,15 @@ def safety_words(text: str, words: frozenset[str] | set[str] | None = None) -> s
     return min(found, key=lambda m: m.start()).group(0) if found else None
 
 
+def legal_words(text: str, words: frozenset[str] | set[str] | None = None) -> str | None:
+    """The first legal-threat words of a post (lawyer, lawsuit, regulator...), or None; words
+    (the post's lower-cased tokens) lets most posts skip the search."""
+    if words is not None and _LEGAL_WORDS.isdisjoint(words):
+        return None
+    found = _LEGAL.search(text)
+    return found.group(0) if found else None
+
+
 def safety_or_legal_words(text: str) -> str | None:
     """The first words that make a public answer delicate: danger now, risk, or legal."""
     found = [m for p in (_ACUTE, _RISK, _LEGAL) if (m := p.search(text)) is not None]

@@ -32,7 +32,9 @@ from atdesk.cases import endpoints as case_endpoints
 from atdesk.cases import listening_endpoints
 from atdesk.cases.pages import actions as case_actions
 from atdesk.cases.pages import admin as case_admin
+from atdesk.cases.pages import advocates as advocate_pages
 from atdesk.cases.pages import case as case_page
+from atdesk.cases.pages import escalations as escalation_pages
 from atdesk.cases.pages import inbox, live, presence, saved_views
 from atdesk.config import Settings, load_settings
 from atdesk.connectors import endpoints as connector_endpoints
@@ -112,6 +114,8 @@ def create_app(settings: Settings | None = None, *, outbox: Outbox | None = None
         case_admin,
         macros,
         me,
+        escalation_pages,
+        advocate_pages,
     ):
         app.include_router(module.router)
     app.include_router(case_endpoints.router)
@@ -154,6 +158,7 @@ def create_app(settings: Settings | None = None, *, outbox: Outbox | None = None
     add_chrome(approvals.approvals_badge)
     add_chrome(spike_pages.spike_banner)
     add_chrome(incident_pages.incidents_waiting)
+    add_chrome(escalation_pages.escalations_badge)
     install_error_handlers(app)
 
     @app.get("/openapi.json", include_in_schema=False, dependencies=[Depends(api_user)])

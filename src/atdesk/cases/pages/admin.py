@@ -51,6 +51,7 @@ def brand_rules(
     approval_intents: Annotated[list[str], Form()] = [],  # noqa: B006
     high_reach_followers: Annotated[str, Form()] = "",
     public_contacts: Annotated[str, Form()] = "",
+    risk_threshold: Annotated[str, Form()] = "",
 ) -> RedirectResponse:
     """Executives, sensitivity rules and the brand's own contacts."""
     brand = brand_or_404(session, brand_id)
@@ -65,6 +66,7 @@ def brand_rules(
             high_reach_followers=high_reach_followers,
             public_contacts=public_contacts,
             actor=viewer.user,
+            risk_threshold=risk_threshold,
         )
         return f"Saved the rules of {brand.name}."
 

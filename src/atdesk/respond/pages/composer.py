@@ -11,7 +11,9 @@ from sqlalchemy.orm import Session
 
 from atdesk.accounts.deps import PageViewer, Viewer
 from atdesk.cases.access import visible_case
+from atdesk.cases.advocates import answer_url, case_answers
 from atdesk.cases.pages.case import add_case_panel, render_case
+from atdesk.domain.errors import NotFound
 from atdesk.domain.ids import MAX_ID, RowId, parse_id
 from atdesk.models import Case
 from atdesk.respond.limits import measure
@@ -20,6 +22,7 @@ from atdesk.respond.outbox import Outbox
 from atdesk.respond.pii import check_public_reply
 from atdesk.respond.service import Outcome, ReplyRequest, known_pii, move_to_dm, submit_reply
 from atdesk.respond.suggest import suggestions_for
+from atdesk.respond.texts import community_thanks
 from atdesk.ui.deps import CsrfChecked, DbSession
 from atdesk.ui.templating import flash, render
 
@@ -104,6 +107,26 @@ def reply(
     code = 409 if "while you were writing" in outcome.message else 422
     return render_case(
         request, session, viewer, case, Composer(mode, text, outcome, target), status_code=code
+    )
+
+
+@router.get("/cases/{case_id}/community-answers/{answer_id}/reply", response_class=HTMLResponse)
+def point_to_answer(
+    case_id: RowId, answer_id: RowId, request: Request, session: DbSession, viewer: PageViewer
+) -> HTMLResponse:
+    """The composer filled with a public reply thanking the helper and linking their answer,
+    to the customer's question; the agent edits it and sends it the normal way."""
+    case = visible_case(session, viewer.user, case_id)
+    answer = next((a for a in case_answers(session, case.id) if a.id == answer_id), None)
+    if answer is None:
+        raise NotFound(f"no community answer {answer_id} on case {case.id}")
+    text = community_thanks(answer.author.handle, case.customer_author.handle, answer_url(answer))
+    return render_case(
+        request,
+        session,
+        viewer,
+        case,
+        Composer("public", text, None, answer.question_post_id),
     )
 
 

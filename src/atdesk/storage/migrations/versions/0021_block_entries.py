@@ -2,7 +2,7 @@
 the review list of filtered and abuse-flagged posts (ADR 90)
 
 Revision ID: 0021
-Revises: 0019
+Revises: 0020
 Create Date: 2026-12-07 01:10:00
 """
 
@@ -18,7 +18,7 @@ import atdesk.models.base
 from atdesk.models.base import JSONType, utcnow
 
 revision: str = "0021"
-down_revision: str | None = "0019"
+down_revision: str | None = "0020"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
