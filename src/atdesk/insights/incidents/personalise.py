@@ -18,6 +18,35 @@ from atdesk.respond.macros import VARIABLES, fill, unknown_variables, variables_
 
 GREETING = "Hi {first_name}, "
 _NAMING = ("{first_name}", "{handle}")
+# Sentence openers that read lower-case after the greeting ("Hi Dana, we found ..."); any
+# other first word (a name, "I", a product) keeps its capital.
+_OPENERS = frozenset(
+    [
+        "a",
+        "all",
+        "an",
+        "apologies",
+        "as",
+        "good",
+        "it",
+        "just",
+        "our",
+        "quick",
+        "sorry",
+        "thank",
+        "thanks",
+        "the",
+        "there",
+        "this",
+        "today",
+        "unfortunately",
+        "update",
+        "we",
+        "we're",
+        "we've",
+        "your",
+    ]
+)
 
 
 class TemplateError(AppError):
@@ -50,7 +79,15 @@ def candidates(template: str) -> list[str]:
     """The texts to try, best first: greeted when the template names no one, then as written."""
     if any(v in template for v in _NAMING):
         return [template]
-    return [GREETING + template, template]
+    return [GREETING + _after_greeting(template), template]
+
+
+def _after_greeting(template: str) -> str:
+    """The template as it continues the greeting: a plain opener loses its capital."""
+    first = template.split(maxsplit=1)[0].rstrip(",.!:")
+    if first[:1].isupper() and first[1:].islower() and first.lower() in _OPENERS:
+        return template[0].lower() + template[1:]
+    return template
 
 
 def personalise(case: Case, sender: User, template: str, *, private: bool) -> Personalised:
