@@ -76,3 +76,32 @@ def test_a_spike_becomes_an_incident_that_answers_its_customers(
         m.text.endswith("version 5.2.1 fixes the crash; update from the store.")
         for m in outbox.sent
     )
+
+
+def test_an_issue_a_rebuild_drops_leaves_its_incident_and_cases_as_they_are(
+    settings: Settings,
+) -> None:
+    url = settings.database_url
+    with transaction(url) as session:
+        brand_id = make_brand(session).id
+        staff(session, "sam", Role.SUPERVISOR)
+        run(session, *(mention(f"a{i}", t, i) for i, t in enumerate(CRASHES)))
+    rebuild_issues(url, now=at(120))
+    with transaction(url) as session:
+        (crash,) = issues(session, brand_id)
+        incident_id = create_from_issue(
+            session,
+            issue=issue_ref(session, crash.id, None),
+            terms=[],
+            brand_ids=None,
+            actor=user(session, "sam"),
+            now=at(121),
+        ).id
+        session.delete(crash)
+    with transaction(url) as session:
+        incident = session.get(Incident, incident_id)
+        assert incident is not None and incident.issue_id is None
+        linked = session.scalars(
+            select(IncidentCase.case_id).where(IncidentCase.incident_id == incident_id)
+        ).all()
+        assert len(linked) == len(CRASHES)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from atdesk.models.base import Base, JSONType, UTCDateTime, utcnow
@@ -13,8 +13,8 @@ from atdesk.models.base import Base, JSONType, UTCDateTime, utcnow
 class Incident(Base):
     """A supervisor's incident on one brand: open while it links cases, closed once resolved.
 
-    `issue_id` names the emerging issue it was made from (no foreign key: the issues table
-    belongs to insights' clustering and may be pruned without touching incidents).
+    `issue_id` names the emerging issue it was made from; a rebuild that drops that issue
+    leaves the incident and its cases as they are (the link becomes NULL).
     """
 
     __tablename__ = "incidents"
@@ -27,7 +27,9 @@ class Incident(Base):
     # Lower-cased words or phrases; a new open case whose customer post contains all of one
     # entry is linked while the incident is open.
     match_terms: Mapped[list[str]] = mapped_column(JSONType, default=list)
-    issue_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    issue_id: Mapped[int | None] = mapped_column(
+        ForeignKey("issues.id", ondelete="SET NULL"), index=True
+    )
     created_by_user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -47,6 +47,12 @@ def upgrade() -> None:
             ["closed_by_user_id"], ["users.id"], name=op.f("fk_incidents_closed_by_user_id_users")
         ),
         sa.ForeignKeyConstraint(
+            ["issue_id"],
+            ["issues.id"],
+            name=op.f("fk_incidents_issue_id_issues"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
             ["created_by_user_id"], ["users.id"], name=op.f("fk_incidents_created_by_user_id_users")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_incidents")),
