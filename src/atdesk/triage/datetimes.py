@@ -242,17 +242,19 @@ RECENT_PAST_DAYS = 60
 
 def _nearest(today: date, month: int, day: int) -> date | None:
     """The next occurrence of a month/day, unless it passed within the last 60 days."""
-    # Eight years ahead always hold a 29 February (1900-style century years skip one leap day).
     options = [
         date(year, month, day)
-        for year in range(today.year - 1, today.year + 9)
+        for year in (today.year - 1, today.year, today.year + 1)
         if day <= _month_days(year, month)
     ]
     if not options:
         return None
     upcoming = [d for d in options if d >= today]
     recent = [d for d in options if 0 < (today - d).days <= RECENT_PAST_DAYS]
-    return recent[-1] if recent else upcoming[0]
+    if recent:
+        return recent[-1]
+    # "Feb 29" said long after the last one, with none in the coming year: no date.
+    return upcoming[0] if upcoming else None
 
 
 def _upcoming(today: date, month: int, day: int) -> date | None:
