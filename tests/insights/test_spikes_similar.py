@@ -1,0 +1,94 @@
+"""Series of similar posts: a slow-starting burst of one complaint is found within 15 minutes
+over a background the brand's total hides it in, while steady streams that repeat everyday
+phrases raise nothing."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from atdesk.insights.spikes.detect import Series, Thresholds, find_bursts
+from atdesk.insights.spikes.similar import similar_bursts, similar_thresholds, term_series
+from tests.insights.spike_streams import BURST_TEXTS, background
+
+START = datetime(2026, 11, 2, tzinfo=UTC)  # a Monday
+SERIES = 12  # a brand and its intents share the budget, as in the bench
+JUDGED = {"history_start": START, "thresholds": Thresholds()}
+
+
+def _slow_burst(rng: random.Random, at: datetime) -> list[tuple[datetime, bool, str]]:
+    """100 similar complaints over two hours whose first quarter hour holds only 7."""
+    first = [at, *sorted(at + timedelta(minutes=rng.uniform(0.5, 14)) for _ in range(6))]
+    rest = [at + timedelta(minutes=rng.uniform(15, 120)) for _ in range(93)]
+    return [(t, True, rng.choice(BURST_TEXTS)) for t in first + rest]
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_a_slow_starting_burst_over_10_an_hour_is_found_within_15_minutes(seed: int) -> None:
+    rng = random.Random(seed)
+    planted_at = START + timedelta(days=5, hours=15, minutes=3)  # a busy afternoon hour
+    posts = background(rng, start=START, days=6, per_hour=10) + _slow_burst(rng, planted_at)
+    since, until = START + timedelta(days=5), START + timedelta(days=6)
+    brand = find_bursts(
+        Series.of([(at, neg) for at, neg, _ in posts]),
+        since=since,
+        until=until,
+        series_count=SERIES,
+        **JUDGED,  # type: ignore[arg-type]
+    )
+    # the brand's total alone sees it, but only after the quarter hour
+    assert [b.kind for b in brand] == ["volume"]
+    assert brand[0].detected_at - planted_at > timedelta(minutes=15)
+
+    similar = similar_bursts(posts, since=since, until=until, other_series=SERIES, **JUDGED)  # type: ignore[arg-type]
+    assert similar, "the complaint's own words must spike"
+    first_term, first = min(similar, key=lambda found: found[1].detected_at)
+    assert timedelta(0) < first.detected_at - planted_at <= timedelta(minutes=15)
+    assert first.kind == "volume"
+    assert first_term in {"update 5.2", "log in", "can't log"}
+    assert abs(first.start - planted_at) <= timedelta(minutes=5)
+    assert 60 <= first.posts <= 100  # the posts using the term: the burst's, no background
+    assert first.baseline_per_hour < 0.5
+
+
+@pytest.mark.parametrize(("seed", "per_hour"), [(4, 10.0), (5, 30.0), (6, 5.0)])
+def test_steady_streams_repeating_everyday_phrases_raise_nothing(
+    seed: int, per_hour: float
+) -> None:
+    rng = random.Random(seed)
+    posts = background(rng, start=START, days=7, per_hour=per_hour)
+    # a rare everyday phrase too (well under 2% of posts): it gets its own series
+    moment = START
+    while (moment := moment + timedelta(hours=rng.expovariate(0.1))) < START + timedelta(days=7):
+        posts.append((moment, False, "are you open on sunday"))
+    found = similar_bursts(
+        posts,
+        since=START + timedelta(days=2),
+        until=START + timedelta(days=7),
+        other_series=SERIES,
+        **JUDGED,  # type: ignore[arg-type]
+    )
+    assert found == []
+
+
+def test_only_rare_terms_that_can_reach_the_minimum_are_series_and_duplicates_merge() -> None:
+    at = START + timedelta(days=3)
+    common = [(START + timedelta(hours=h), False, "my bill is wrong") for h in range(72)]
+    fresh = [(at + timedelta(minutes=m), True, "router keeps blinking") for m in range(8)]
+    spread = [(at + timedelta(hours=3 * k), True, "outage in 10001") for k in range(8)]
+    series = term_series(
+        common + fresh + spread, since=at - timedelta(hours=1), until=at + timedelta(days=1),
+        min_posts=6,
+    )  # fmt: skip
+    # "router", "keeps", "router keeps"... are one series named by its longest term;
+    # "bill" is everyday (common before `since`), "10001" never has 6 posts in two hours
+    assert list(series) == ["keeps blinking"] or list(series) == ["router keeps"]
+    assert len(next(iter(series.values()))) == 8
+
+
+def test_a_term_needs_a_share_of_the_brands_minimum() -> None:
+    assert similar_thresholds(Thresholds()).min_posts == 6
+    assert similar_thresholds(Thresholds(min_posts=30)).min_posts == 18
+    assert similar_thresholds(Thresholds(min_posts=2)).min_posts == 2
