@@ -9,9 +9,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from atdesk.config import Settings
 from atdesk.insights.spikes.detect import Series, Thresholds, find_bursts
 from atdesk.insights.spikes.similar import similar_bursts, similar_thresholds, term_series
+from atdesk.insights.spikes.trends import detect_spikes
+from atdesk.storage.session import transaction
+from tests.factories import make_brand
 from tests.insights.spike_streams import BURST_TEXTS, background
+from tests.insights.spike_world import BURST_AT, HISTORY_START, store_stream
 
 START = datetime(2026, 11, 2, tzinfo=UTC)  # a Monday
 SERIES = 12  # a brand and its intents share the budget, as in the bench
@@ -92,3 +97,27 @@ def test_a_term_needs_a_share_of_the_brands_minimum() -> None:
     assert similar_thresholds(Thresholds()).min_posts == 6
     assert similar_thresholds(Thresholds(min_posts=30)).min_posts == 18
     assert similar_thresholds(Thresholds(min_posts=2)).min_posts == 2
+
+
+def test_trends_reports_a_slow_burst_as_the_brands_spike_detected_by_its_words(
+    settings: Settings,
+) -> None:
+    with transaction(settings.database_url) as session:
+        make_brand(session)
+    rng = random.Random(2)
+    steady = background(rng, start=HISTORY_START, days=5.5, per_hour=10)
+    store_stream(settings, sorted(steady + _slow_burst(rng, BURST_AT)))
+    with transaction(settings.database_url) as session:
+        spikes = detect_spikes(
+            session, since=BURST_AT - timedelta(days=1), until=BURST_AT + timedelta(hours=6),
+            brand_ids=None,
+        )  # fmt: skip
+    assert len(spikes) == 1  # one burst, one spike: the term series only told it sooner
+    (spike,) = spikes
+    assert spike.series.kind == "brand"
+    assert timedelta(0) < spike.burst.detected_at - BURST_AT <= timedelta(minutes=15)
+    assert 100 <= spike.burst.posts <= 160  # the whole burst and its background, not a term
+    out = spike.to_json()
+    assert {"label", "terms", "brand", "start", "end", "posts", "baseline_per_hour",
+            "peak_per_hour", "severity"} <= set(out)  # fmt: skip
+    assert "update 5.2" in out["terms"]
