@@ -10,9 +10,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from atdesk.config import Settings
-from atdesk.insights.spikes.detect import Series, Thresholds, find_bursts
+from atdesk.insights.spikes.detect import Burst, Series, Thresholds, find_bursts
+from atdesk.insights.spikes.queries import SeriesKey
+from atdesk.insights.spikes.severity import Severity
 from atdesk.insights.spikes.similar import similar_bursts, similar_thresholds, term_series
-from atdesk.insights.spikes.trends import detect_spikes
+from atdesk.insights.spikes.trends import Spike, detect_spikes, fold_terms
 from atdesk.storage.session import transaction
 from tests.factories import make_brand
 from tests.insights.spike_streams import BURST_TEXTS, background
@@ -121,3 +123,26 @@ def test_trends_reports_a_slow_burst_as_the_brands_spike_detected_by_its_words(
     assert {"label", "terms", "brand", "start", "end", "posts", "baseline_per_hour",
             "peak_per_hour", "severity"} <= set(out)  # fmt: skip
     assert "update 5.2" in out["terms"]
+
+
+def _spike(kind: str, value: str, start: int, detected: int, posts: int) -> Spike:
+    at = START + timedelta(days=5)
+    burst = Burst(
+        kind="volume", start=at + timedelta(minutes=start), end=at + timedelta(minutes=start + 120),
+        detected_at=at + timedelta(minutes=detected), ongoing=False, posts=posts, expected=5.0,
+        baseline_per_hour=2.0, peak_per_hour=60.0, p_value=1e-20, negative_share=1.0,
+        baseline_negative_share=0.3, severity=Severity.HIGH,
+    )  # fmt: skip
+    return Spike(1, "Acme", SeriesKey(kind, value), value or "Acme", [], burst)
+
+
+def test_a_term_burst_lends_its_detection_to_the_brand_spike_and_stays_alone_otherwise() -> None:
+    brand = _spike("brand", "", start=0, detected=14, posts=130)
+    early = _spike("term", "update 5.2", start=0, detected=6, posts=100)
+    same = _spike("term", "log in", start=1, detected=8, posts=75)
+    later = _spike("term", "refund", start=600, detected=610, posts=9)
+    echo = _spike("term", "refund please", start=601, detected=612, posts=7)
+    folded = fold_terms([brand, early, same, later, echo])
+    assert [s.series.key for s in folded] == ["brand", "term:refund"]
+    assert folded[0].burst.detected_at == early.burst.detected_at
+    assert folded[0].burst.posts == 130

@@ -84,7 +84,7 @@ def similar_bursts(
     thresholds: Thresholds,
     other_series: int,
 ) -> list[tuple[str, Burst]]:
-    """The bursts of every term's series in (since, until], each term's false-alarm share
+    """The volume bursts of every term's series in (since, until], each term's false-alarm share
     split over the `other_series` (brand, intents, issues) and every term tested."""
     limits = similar_thresholds(thresholds)
     series = term_series(posts, since=since, until=until, min_posts=limits.min_posts)
@@ -99,5 +99,6 @@ def similar_bursts(
             thresholds=limits,
             series_count=count,
         ):
-            found.append((term, burst))
+            if burst.kind == "volume":  # a turn in mood is the brand's series' to tell
+                found.append((term, burst))
     return found

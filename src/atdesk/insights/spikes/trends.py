@@ -77,10 +77,21 @@ def detect_spikes(
     """Every burst detected in (since, until] on the brands' series, oldest first."""
     pick = thresholds_of or (lambda brand: spike_settings(brand).thresholds)
     spikes: list[Spike] = []
+    brands: dict[int, Brand] = {}
     for entry in load_series(session, since=since, until=until, brand_ids=brand_ids):
+        brands[entry.brand.id] = entry.brand
         spikes.extend(_brand_spikes(session, entry, since, until, pick(entry.brand)))
-    folded = most_specific(fold_terms(spikes))
+    folded = [
+        _named_term(session, brands[s.brand_id], s) if s.series.kind == "term" else s
+        for s in most_specific(fold_terms(spikes))
+    ]
     return sorted(folded, key=lambda s: (s.burst.start, s.brand, s.series.key))
+
+
+def _named_term(session: Session, brand: Brand, spike: Spike) -> Spike:
+    """A term's spike that stays one (named only now: most are folded into a broader one)."""
+    label, terms = _name(session, brand, spike.series, spike.burst)
+    return replace(spike, label=label, terms=terms)
 
 
 _SPECIFICITY = {"brand": 0, "intent": 1, "issue": 2, "term": 3}
@@ -183,6 +194,12 @@ def _brand_spikes(
             series_count=max(testable + len(rare), 1),
         )
         for burst in bursts:
+            if key.kind == "term":  # a volume burst of similar posts; named if it stays
+                if burst.kind == "volume":
+                    found.append(
+                        Spike(entry.brand.id, entry.brand.name, key, key.value, [key.value], burst)
+                    )
+                continue
             label, terms = _name(session, entry.brand, key, burst)
             found.append(Spike(entry.brand.id, entry.brand.name, key, label, terms, burst))
     return found
