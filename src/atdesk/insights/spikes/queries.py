@@ -14,6 +14,7 @@ from atdesk.accounts.access import restrict
 from atdesk.insights.spikes.baseline import BASELINE_DAYS
 from atdesk.insights.spikes.schemas import SpikeAlertOut, SpikeSettingsOut
 from atdesk.insights.spikes.settings import SpikeSettings
+from atdesk.insights.spikes.terms import post_terms
 from atdesk.models import Brand, Issue, Post, SpikeAlert, User
 
 NEGATIVE = "negative"
@@ -26,12 +27,13 @@ STRAY_SHARE = 100
 class SeriesKey:
     """Which posts a series counts: the brand's, one intent's or one issue's."""
 
-    kind: str  # "brand", "intent" or "issue"
+    kind: str  # "brand", "intent", "issue" or "term" (a rare term's similar posts)
     value: str = ""
 
     @property
     def key(self) -> str:
-        """Stable text form stored on alerts: "brand", "intent:billing", "issue:12"."""
+        """Stable text form stored on alerts: "brand", "intent:billing", "issue:12",
+        "term:update 5.2"."""
         return self.kind if self.kind == "brand" else f"{self.kind}:{self.value}"
 
 
@@ -42,11 +44,14 @@ class BrandPosts:
     brand: Brand
     history_start: datetime
     series: dict[SeriesKey, list[tuple[datetime, bool]]] = field(default_factory=dict)
+    texts: list[tuple[datetime, bool, str]] = field(default_factory=list)  # for term series
 
 
-def _counted() -> Select[int | None, str | None, str | None, datetime, int | None]:
+def _counted() -> Select[int | None, str | None, str | None, datetime, int | None, str]:
     """Inbound posts a person wrote to a brand: no replies of ours, filtered noise or spam."""
-    return select(Post.brand_id, Post.intent, Post.sentiment, Post.created_at, Post.issue_id).where(
+    return select(
+        Post.brand_id, Post.intent, Post.sentiment, Post.created_at, Post.issue_id, Post.text
+    ).where(
         Post.inbound.is_(True),
         Post.brand_id.is_not(None),
         Post.filtered_reason.is_(None),
@@ -110,7 +115,7 @@ def load_series(
     )
     grouped: dict[int, BrandPosts] = {}
     issues = _named_issues(session, brand_ids)
-    for brand_id, intent, sentiment, created_at, issue_id in session.execute(query):
+    for brand_id, intent, sentiment, created_at, issue_id, text in session.execute(query):
         brand = brands.get(int(brand_id or 0))
         if brand is None:
             continue
@@ -119,6 +124,7 @@ def load_series(
             entry = grouped[brand.id] = BrandPosts(brand, starts[brand.id])
         point = (created_at, sentiment == NEGATIVE)
         entry.series.setdefault(SeriesKey("brand"), []).append(point)
+        entry.texts.append((created_at, point[1], text or ""))
         if intent:
             entry.series.setdefault(SeriesKey("intent", intent), []).append(point)
         if issue_id is not None and issue_id in issues:
@@ -162,6 +168,9 @@ def series_texts(
         query = query.where(Post.intent == series.value)
     elif series.kind == "issue":
         query = query.where(Post.issue_id == int(series.value))
+    elif series.kind == "term":  # the posts that use the term (filtered here: terms are ours)
+        texts = session.scalars(query.order_by(Post.created_at.desc())).all()
+        return [t for t in texts if series.value in post_terms(t)][:limit]
     return list(session.scalars(query.order_by(Post.created_at.desc()).limit(limit)).all())
 
 

@@ -5,7 +5,7 @@ history is judged exactly like live traffic."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -21,6 +21,7 @@ from atdesk.insights.spikes.queries import (
     series_texts,
 )
 from atdesk.insights.spikes.settings import spike_settings
+from atdesk.insights.spikes.similar import similar_thresholds, term_series
 from atdesk.insights.spikes.terms import distinctive_terms, label_of
 from atdesk.models import Brand
 
@@ -76,12 +77,55 @@ def detect_spikes(
     """Every burst detected in (since, until] on the brands' series, oldest first."""
     pick = thresholds_of or (lambda brand: spike_settings(brand).thresholds)
     spikes: list[Spike] = []
+    brands: dict[int, Brand] = {}
     for entry in load_series(session, since=since, until=until, brand_ids=brand_ids):
+        brands[entry.brand.id] = entry.brand
         spikes.extend(_brand_spikes(session, entry, since, until, pick(entry.brand)))
-    return sorted(most_specific(spikes), key=lambda s: (s.burst.start, s.brand, s.series.key))
+    folded = [
+        _named_term(session, brands[s.brand_id], s) if s.series.kind == "term" else s
+        for s in most_specific(fold_terms(spikes))
+    ]
+    return sorted(folded, key=lambda s: (s.burst.start, s.brand, s.series.key))
 
 
-_SPECIFICITY = {"brand": 0, "intent": 1, "issue": 2}
+def _named_term(session: Session, brand: Brand, spike: Spike) -> Spike:
+    """A term's spike that stays one (named only now: most are folded into a broader one)."""
+    label, terms = _name(session, brand, spike.series, spike.burst)
+    return replace(spike, label=label, terms=terms)
+
+
+_SPECIFICITY = {"brand": 0, "intent": 1, "issue": 2, "term": 3}
+KEY_LENGTH = 100  # alerts store "term:" + the term in 120 characters
+
+
+def fold_terms(spikes: list[Spike]) -> list[Spike]:
+    """A rare term's burst tells early that a burst of similar posts began: where the brand,
+    an intent or an issue has the same burst, that spike is kept (its count is the whole
+    burst's) with the earlier detection time and the term's spike is dropped; a term burst no
+    other series sees yet (its first minutes) stays, one per burst (the term with most posts)."""
+    others = [s for s in spikes if s.series.kind != "term"]
+    terms = sorted((s for s in spikes if s.series.kind == "term"), key=lambda s: -s.burst.posts)
+    kept_terms: list[Spike] = []
+    for term in terms:
+        covering = [i for i, s in enumerate(others) if _overlap(term, s)]
+        for i in covering:
+            if term.burst.detected_at < others[i].burst.detected_at:
+                early = replace(others[i].burst, detected_at=term.burst.detected_at)
+                others[i] = replace(others[i], burst=early)
+        if not covering and not any(_overlap(term, k) for k in kept_terms):
+            kept_terms.append(term)
+    return others + kept_terms
+
+
+def _overlap(one: Spike, other: Spike) -> bool:
+    return (
+        one.brand_id == other.brand_id
+        and one.burst.kind == other.burst.kind
+        and one.burst.start <= other.burst.end
+        and other.burst.start <= one.burst.end
+    )
+
+
 COVERED_SHARE = 0.8
 
 
@@ -125,23 +169,37 @@ def _brand_spikes(
 ) -> list[Spike]:
     found = []
     # Tarone: a series too small ever to reach min_posts cannot raise a false alarm, so only
-    # the series that can share the false-alarm budget.
+    # the series that can share the false-alarm budget; every rare term's series counts too.
     low = since.timestamp() - 2 * 3600
     testable = sum(
         1
         for posts in entry.series.values()
         if sum(1 for at, _ in posts if at.timestamp() > low) >= limits.min_posts
     )
-    for key, posts in entry.series.items():
+    term_limits = similar_thresholds(limits)
+    rare = term_series(entry.texts, since=since, until=until, min_posts=term_limits.min_posts)
+    every: list[tuple[SeriesKey, list[tuple[datetime, bool]], Thresholds]] = [
+        (key, posts, limits) for key, posts in entry.series.items()
+    ] + [
+        (SeriesKey("term", term[:KEY_LENGTH]), posts, term_limits)
+        for term, posts in sorted(rare.items())
+    ]
+    for key, posts, chosen in every:
         bursts = find_bursts(
             Series.of(posts),
             since=since,
             until=until,
             history_start=entry.history_start,
-            thresholds=limits,
-            series_count=max(testable, 1),
+            thresholds=chosen,
+            series_count=max(testable + len(rare), 1),
         )
         for burst in bursts:
+            if key.kind == "term":  # a volume burst of similar posts; named if it stays
+                if burst.kind == "volume":
+                    found.append(
+                        Spike(entry.brand.id, entry.brand.name, key, key.value, [key.value], burst)
+                    )
+                continue
             label, terms = _name(session, entry.brand, key, burst)
             found.append(Spike(entry.brand.id, entry.brand.name, key, label, terms, burst))
     return found
@@ -164,5 +222,7 @@ def _name(session: Session, brand: Brand, key: SeriesKey, burst: Burst) -> tuple
     terms = distinctive_terms(inside, before)
     what = "negative posts" if burst.kind == "negative_share" else "posts"
     fallback = f"{what} to {brand.name}" if key.kind == "brand" else f"{key.value} {what}"
+    if key.kind == "term" and key.value not in terms:
+        terms = [key.value, *terms][:5]
     prefix = f"{key.value}: " if key.kind == "intent" and terms else ""
     return prefix + label_of(terms, fallback), terms
