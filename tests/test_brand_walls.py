@@ -314,7 +314,11 @@ def seed_zzother(settings: Settings) -> Ids:
         )
         s.flush()
         incident_id = rows["incident"].id
-        s.add(IncidentCase(incident_id=incident_id, case_id=case.id, how="manual"))
+        # Eve's live "zzother" question above has already joined the open incident by its term.
+        linked = select(IncidentCase.how).where(
+            IncidentCase.incident_id == incident_id, IncidentCase.case_id == case.id
+        )
+        assert s.scalar(linked) == "matched"
         held = IncidentUpdate(
             incident_id=incident_id,
             text="Zzother update",
