@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from atdesk.channels.base import EventKind, IgnoredEvent, PageCursor, ReadBatch
 from atdesk.channels.errors import InvalidRequest
@@ -56,40 +56,58 @@ def tweet_events(
     return events, ignored
 
 
-def poll_mentions(
-    api: XApi, account: XAccount, config: XPollConfig
-) -> Iterator[ReadBatch[XAccount]]:
-    """One mentions pass: `since_id` = high water, following `next_token` to the end."""
-    cursor = account.mentions
+class _FetchPage(Protocol):
+    def __call__(self, *, since_id: str | None, next_token: str | None) -> Mapping[str, Any]: ...
+
+
+def _tweet_pages(
+    fetch: _FetchPage, cursor: PageCursor, first_run_pages: int
+) -> Iterator[tuple[Mapping[str, Any], PageCursor]]:
+    """Pages of one `since_id` pass with the cursor after each; the last has no next token.
+
+    A stored resume token that the API refuses as expired restarts the pass once from the
+    high-water mark; a first pass stops after `first_run_pages`.
+    """
     first_run = cursor.first_run
     pages = 0
     restarted = False
     while True:
         try:
-            body = api.mentions(
-                account.user_id,
-                since_id=cursor.high_water,
-                pagination_token=cursor.next_token,
-                max_results=config.mentions_page_size,
-            )
+            body = fetch(since_id=cursor.high_water, next_token=cursor.next_token)
         except InvalidRequest:
             if not cursor.in_progress or restarted:
                 raise
-            # The stored resume token expired: repeat the pass from the high-water mark.
             cursor, restarted = cursor.restarted(), True
             continue
         pages += 1
         meta = body.get("meta") or {}
-        next_token = meta.get("next_token")
-        if first_run and pages >= config.first_run_pages:
+        next_token = meta.get("next_token") or None
+        if first_run and pages >= first_run_pages:
             next_token = None
         cursor = cursor.page_read(meta.get("newest_id"), next_token)
+        yield body, cursor
+        if next_token is None:
+            return
+
+
+def poll_mentions(
+    api: XApi, account: XAccount, config: XPollConfig
+) -> Iterator[ReadBatch[XAccount]]:
+    """One mentions pass: `since_id` = high water, following `next_token` to the end."""
+
+    def fetch(*, since_id: str | None, next_token: str | None) -> Mapping[str, Any]:
+        return api.mentions(
+            account.user_id,
+            since_id=since_id,
+            pagination_token=next_token,
+            max_results=config.mentions_page_size,
+        )
+
+    for body, cursor in _tweet_pages(fetch, account.mentions, config.first_run_pages):
         account = account.with_(mentions=cursor)
         events, ignored = tweet_events(body, account, keep_own=config.keep_own_posts)
-        done = next_token is None
+        done = cursor.next_token is None
         yield ReadBatch(tuple(events), account, tuple(ignored), complete=done)
-        if done:
-            return
 
 
 def _dm_newer(event_id: str, high_water: str | None) -> bool:
@@ -147,33 +165,20 @@ def poll_searches(
     if kept.keys() != account.searches.keys():
         account = account.with_(searches=kept)
     for value in values:
-        cursor = account.searches.get(value) or PageCursor()
-        first_run = cursor.first_run
-        pages = 0
-        restarted = False
-        while True:
-            try:
-                body = api.search_recent(
-                    value,
-                    since_id=cursor.high_water,
-                    next_token=cursor.next_token,
-                    max_results=config.search_page_size,
-                )
-            except InvalidRequest:
-                if not cursor.in_progress or restarted:
-                    raise
-                cursor, restarted = cursor.restarted(), True
-                continue
-            pages += 1
-            meta = body.get("meta") or {}
-            next_token = meta.get("next_token")
-            if first_run and pages >= config.first_run_pages:
-                next_token = None
-            cursor = cursor.page_read(meta.get("newest_id"), next_token)
+
+        def fetch(
+            *, since_id: str | None, next_token: str | None, value: str = value
+        ) -> Mapping[str, Any]:
+            return api.search_recent(
+                value,
+                since_id=since_id,
+                next_token=next_token,
+                max_results=config.search_page_size,
+            )
+
+        start = account.searches.get(value) or PageCursor()
+        for body, cursor in _tweet_pages(fetch, start, config.first_run_pages):
             account = account.with_(searches={**account.searches, value: cursor})
             events, ignored = tweet_events(body, account, keep_own=False)
-            done = next_token is None
             yield ReadBatch(tuple(events), account, tuple(ignored), complete=False)
-            if done:
-                break
     yield ReadBatch((), account, complete=True)
