@@ -7,12 +7,14 @@ in cases/customers access: `restrict` for lists, `visible_brands` for the brands
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from atdesk.domain.cases import Role
+from atdesk.domain.ids import parse_id
 from atdesk.models import Brand, Case, Team, TeamBrand, TeamMember, User
 
 Q = TypeVar("Q", bound=Select[*tuple[Any, ...]])
@@ -67,6 +69,33 @@ def may_see_brand(brand_ids: frozenset[int] | None, brand_id: int | None) -> boo
 def visible_brands(session: Session, brand_ids: frozenset[int] | None) -> Sequence[Brand]:
     """The brands a viewer may see and pick, by name."""
     return session.scalars(restrict(select(Brand).order_by(Brand.name), brand_ids, Brand.id)).all()
+
+
+@dataclass(frozen=True, slots=True)
+class BrandChoice:
+    """The brands a page's picker offers and the one picked (None: all of them)."""
+
+    brands: list[Brand]
+    chosen: Brand | None
+
+    @property
+    def chosen_id(self) -> int | None:
+        """The picked brand's id, for queries that take one."""
+        return self.chosen.id if self.chosen is not None else None
+
+
+def choose_brand(
+    session: Session, brand_ids: frozenset[int] | None, raw_id: str | None
+) -> BrandChoice:
+    """The viewer's brands and the one a `brand_id` parameter picks; not theirs is NotVisible."""
+    brands = list(visible_brands(session, brand_ids))
+    chosen_id = parse_id(raw_id or "")
+    if chosen_id is None:
+        return BrandChoice(brands, None)
+    chosen = next((b for b in brands if b.id == chosen_id), None)
+    if chosen is None:
+        raise NotVisible(f"no brand {chosen_id} in your brands")
+    return BrandChoice(brands, chosen)
 
 
 def user_team_ids(session: Session, user: User) -> list[int]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from atdesk.accounts.access import NotVisible, visible_brands
+from atdesk.accounts.access import NotVisible, choose_brand
 from atdesk.accounts.deps import PageViewer
 from atdesk.domain.errors import AppError
 from atdesk.domain.ids import parse_id
@@ -27,10 +27,8 @@ def insights_page(
     """What customers of your brands are writing about now: the emerging issues."""
     if status not in queries.STATUSES:
         raise AppError(f"status must be one of {', '.join(queries.STATUSES)}")
-    chosen_id = parse_id(brand_id)
-    brands = list(visible_brands(session, viewer.brand_ids))
-    if chosen_id is not None and chosen_id not in {b.id for b in brands}:
-        raise NotVisible(f"no brand {chosen_id} in your brands")
+    choice = choose_brand(session, viewer.brand_ids, brand_id)
+    brands, chosen_id = choice.brands, choice.chosen_id
     rows, total = queries.list_issues(
         session, viewer.brand_ids, status=status, brand_id=chosen_id, limit=100
     )

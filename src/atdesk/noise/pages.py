@@ -8,12 +8,12 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from atdesk.accounts.access import NotVisible, visible_brands
+from atdesk.accounts.access import choose_brand
 from atdesk.accounts.deps import AdminViewer, PageViewer, ReviewerViewer
 from atdesk.brands.pages import brand_or_404
 from atdesk.brands.queries import brands_working_first
 from atdesk.domain.errors import AppError
-from atdesk.domain.ids import RowId, parse_id, parse_page
+from atdesk.domain.ids import RowId, parse_page
 from atdesk.noise import queries
 from atdesk.noise.deps import Publisher
 from atdesk.noise.service import add_block, remove_block, restorable_post, restore_post
@@ -113,10 +113,8 @@ def filtered(request: Request, session: DbSession, viewer: PageViewer) -> HTMLRe
     """What the filter kept out of cases, and abuse-flagged posts, newest first, by reason."""
     reason = request.query_params.get("reason", "")
     reason = reason if reason in queries.REASONS else ""
-    brands = list(visible_brands(session, viewer.brand_ids))
-    brand_id = parse_id(request.query_params.get("brand_id") or "")
-    if brand_id is not None and brand_id not in {b.id for b in brands}:
-        raise NotVisible(f"no brand {brand_id} in your brands")
+    choice = choose_brand(session, viewer.brand_ids, request.query_params.get("brand_id"))
+    brands, brand_id = choice.brands, choice.chosen_id
     page = parse_page(request.query_params.get("page"))
     rows, total = queries.review_page(
         session,

@@ -9,13 +9,14 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
 
-from atdesk.accounts.access import NotVisible, visible_brands
+from atdesk.accounts.access import choose_brand
 from atdesk.accounts.deps import PageViewer, Viewer
 from atdesk.cases.advocates import advocates, answer_url, case_answers
 from atdesk.cases.pages.case import add_case_panel
-from atdesk.domain.ids import parse_id, parse_page
+from atdesk.domain.ids import parse_page
 from atdesk.models import Case
 from atdesk.ui.deps import DbSession
+from atdesk.ui.paging import Listing
 from atdesk.ui.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -42,18 +43,16 @@ def advocates_page(
     page: str = "1",
 ) -> HTMLResponse:
     """Who answers the brand's customers in public, most answers first."""
-    chosen_id = parse_id(brand_id)
-    brands = list(visible_brands(session, viewer.brand_ids))
-    if chosen_id is not None and chosen_id not in {b.id for b in brands}:
-        raise NotVisible(f"no brand {chosen_id} in your brands")
+    choice = choose_brand(session, viewer.brand_ids, brand_id)
     number = parse_page(page)
     found, total = advocates(
         session,
         viewer.brand_ids,
-        brand_id=chosen_id,
+        brand_id=choice.chosen_id,
         limit=PAGE_SIZE,
         offset=(number - 1) * PAGE_SIZE,
     )
+    listing = Listing(list(found), total, number, "", PAGE_SIZE)
     return render(
         request,
         "reputation/advocates.html",
@@ -61,9 +60,9 @@ def advocates_page(
             "advocates": found,
             "total": total,
             "page": number,
-            "pages": max(1, -(-total // PAGE_SIZE)),
-            "brands": brands,
-            "brand": next((b for b in brands if b.id == chosen_id), None),
+            "pages": listing.pages,
+            "brands": choice.brands,
+            "brand": choice.chosen,
         },
         session=session,
     )

@@ -8,16 +8,17 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
 
-from atdesk.accounts.access import NotVisible, visible_brands
+from atdesk.accounts.access import choose_brand
 from atdesk.accounts.deps import ReviewerViewer, Viewer
 from atdesk.accounts.queries import users_by_id
 from atdesk.cases.escalations import escalation_count, escalation_queue
 from atdesk.cases.pages.case import add_case_panel
 from atdesk.cases.risk import risk_threshold
-from atdesk.domain.ids import parse_id, parse_page
+from atdesk.domain.ids import parse_page
 from atdesk.models import Case
 from atdesk.models.base import utcnow
 from atdesk.ui.deps import DbSession
+from atdesk.ui.paging import Listing
 from atdesk.ui.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -47,18 +48,16 @@ def escalations(
     page: str = "1",
 ) -> HTMLResponse:
     """Open cases at or above their brand's risk threshold, riskiest first, with the reasons."""
-    chosen_id = parse_id(brand_id)
-    brands = list(visible_brands(session, viewer.brand_ids))
-    if chosen_id is not None and chosen_id not in {b.id for b in brands}:
-        raise NotVisible(f"no brand {chosen_id} in your brands")
+    choice = choose_brand(session, viewer.brand_ids, brand_id)
     number = parse_page(page)
     cases, total = escalation_queue(
         session,
         viewer.brand_ids,
-        brand_id=chosen_id,
+        brand_id=choice.chosen_id,
         limit=PAGE_SIZE,
         offset=(number - 1) * PAGE_SIZE,
     )
+    listing = Listing(list(cases), total, number, "", PAGE_SIZE)
     return render(
         request,
         "reputation/escalations.html",
@@ -67,10 +66,10 @@ def escalations(
             "assignees": users_by_id(session, {c.assignee_id for c in cases if c.assignee_id}),
             "total": total,
             "page": number,
-            "pages": max(1, -(-total // PAGE_SIZE)),
-            "brands": brands,
-            "brand": next((b for b in brands if b.id == chosen_id), None),
-            "thresholds": {b.id: risk_threshold(b.settings or {}) for b in brands},
+            "pages": listing.pages,
+            "brands": choice.brands,
+            "brand": choice.chosen,
+            "thresholds": {b.id: risk_threshold(b.settings or {}) for b in choice.brands},
             "now": utcnow(),
         },
         session=session,

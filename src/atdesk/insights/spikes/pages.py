@@ -9,10 +9,10 @@ from fastapi import APIRouter, Form, HTTPException, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy.orm import Session
 
-from atdesk.accounts.access import NotVisible, visible_brands
+from atdesk.accounts.access import NotVisible, choose_brand, visible_brands
 from atdesk.accounts.deps import PageViewer, Viewer
 from atdesk.domain.errors import AppError
-from atdesk.domain.ids import RowId, parse_id
+from atdesk.domain.ids import RowId
 from atdesk.insights.spikes import queries
 from atdesk.insights.spikes.detect import SENSITIVITY_ALPHA
 from atdesk.insights.spikes.schemas import SpikeAlertOut
@@ -55,12 +55,9 @@ def alerts_page(
     request: Request, session: DbSession, viewer: PageViewer, brand_id: str = ""
 ) -> HTMLResponse:
     """Spikes in the brands' posts: open alerts first, then the recent ones, and settings."""
-    chosen_id = parse_id(brand_id)
-    brands = list(visible_brands(session, viewer.brand_ids))
-    if chosen_id is not None and chosen_id not in {b.id for b in brands}:
-        raise NotVisible(f"no brand {chosen_id} in your brands")
-    context = alerts_context(session, viewer, brand_id=chosen_id)
-    context["spike_brand"] = next((b for b in brands if b.id == chosen_id), None)
+    choice = choose_brand(session, viewer.brand_ids, brand_id)
+    context = alerts_context(session, viewer, brand_id=choice.chosen_id)
+    context["spike_brand"] = choice.chosen
     return render(request, "insights/alerts.html", context, session=session)
 
 
