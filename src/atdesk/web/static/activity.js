@@ -51,7 +51,8 @@
   ["keydown", "pointerdown", "wheel", "scroll", "focus"].forEach((name) =>
     window.addEventListener(name, touched, { passive: true, capture: true }));
   if (text) text.addEventListener("input", () => { typed = true; touched(); });
-  if (form) form.addEventListener("submit", last);
+  // After case.js: a submit it holds back (to measure first) is not a send yet.
+  if (form) form.addEventListener("submit", (e) => { if (!e.defaultPrevented) last(); });
   document.addEventListener("visibilitychange", () => {
     if (visible()) touched();
     else { last(); idle = true; }
