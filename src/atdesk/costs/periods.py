@@ -49,10 +49,14 @@ def parse_bound(text: str | None, *, end: bool, name: str) -> datetime | None:
     day_only = len(value) == 10
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    if day_only and end:
-        moment += timedelta(days=1)
-    if not EARLIEST <= moment <= LATEST:
-        raise PeriodError(f"{name} {value!r} is out of range")
+    try:
+        if day_only and end:
+            moment += timedelta(days=1)
+        inside = EARLIEST <= moment <= LATEST
+    except OverflowError:  # year 1 or 9999 with an offset: past what a datetime holds
+        inside = False
+    if not inside:
+        raise PeriodError(f"{name} {value!r} is out of range (2000 to 2199)")
     return moment.astimezone(UTC)
 
 
