@@ -126,3 +126,29 @@ def test_an_unknown_kind_is_refused(seeded: tuple[str, int, int, int]) -> None:
     url, agent, case, _other = seeded
     with pytest.raises(ValueError, match="kind must be one of viewing, composing"):
         _beat(url, agent, case, "napping", 0)
+
+
+def test_a_fresh_beat_gives_up_the_time_since_the_last_one(
+    seeded: tuple[str, int, int, int],
+) -> None:
+    url, agent, case, _other = seeded
+    _beat(url, agent, case, "viewing", 0)
+    _beat(url, agent, case, "viewing", 15)
+    # The tab was hidden at 15 and shown again at 25: the page says so, nothing is credited.
+    with transaction(url) as session:
+        found = session.get(Case, case)
+        assert found is not None
+        credit = record_beat(
+            session,
+            user_id=agent,
+            case=found,
+            kind="viewing",
+            now=T0 + timedelta(seconds=25),
+            fresh=True,
+        )
+    assert credit.seconds == 0.0
+    assert _beat(url, agent, case, "viewing", 40) == 15.0
+    with transaction(url) as session:
+        user = session.get(User, agent)
+        assert user is not None
+        assert [r[2] for r in _rows(session, user)] == [15.0, 15.0]

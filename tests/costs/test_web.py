@@ -50,9 +50,15 @@ def test_a_heartbeat_opens_and_extends_the_agents_interval(workspace: Workspace)
     assert second.status_code == 200 and second.json()["credited_s"] >= 0
     composing = ana.post(f"/cases/{dana}/activity", data={"kind": "composing"})
     assert composing.json()["kind"] == "composing"
+    back = ana.post(f"/cases/{dana}/activity", data={"kind": "viewing", "fresh": "1"})
+    assert back.json()["credited_s"] == 0.0  # back from a hidden tab: a new interval
     with transaction(url) as session:
         ana_id = session.scalars(select(User.id).where(User.username == "ana")).one()
-    assert activity(url) == [(ana_id, dana, "viewing"), (ana_id, dana, "composing")]
+    assert activity(url) == [
+        (ana_id, dana, "viewing"),
+        (ana_id, dana, "composing"),
+        (ana_id, dana, "viewing"),
+    ]
 
 
 def test_nobody_credits_time_on_another_brands_case(workspace: Workspace) -> None:

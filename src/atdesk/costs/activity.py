@@ -33,10 +33,14 @@ class Credit:
     kind: str
 
 
-def record_beat(session: Session, *, user_id: int, case: Case, kind: str, now: datetime) -> Credit:
+def record_beat(
+    session: Session, *, user_id: int, case: Case, kind: str, now: datetime, fresh: bool = False
+) -> Credit:
     """Credit the time since the agent's last beat to this case, merging into its interval.
 
-    `case` is already checked as visible to the agent; `now` is the server's clock.
+    `case` is already checked as visible to the agent; `now` is the server's clock. `fresh`
+    (the page coming back from idle or a hidden tab) credits nothing and opens a new interval:
+    a client can only give time up with it, never claim more.
     """
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {', '.join(KINDS)}")
@@ -49,7 +53,8 @@ def record_beat(session: Session, *, user_id: int, case: Case, kind: str, now: d
     ).first()
     gap = (now - last.ended_at) if last is not None else None
     continues = (
-        last is not None
+        not fresh
+        and last is not None
         and gap is not None
         and last.case_id == case.id
         and timedelta(0) <= gap <= CAP

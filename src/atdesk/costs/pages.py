@@ -118,10 +118,12 @@ def case_activity(
     session: DbSession,
     viewer: PageViewer,
     kind: Annotated[str, Form()] = "viewing",
+    fresh: Annotated[str, Form()] = "",
 ) -> JSONResponse:
-    """A heartbeat from an active case page: credits the time since the last one (ADR 94)."""
+    """A heartbeat from an active case page: credits the time since the last one (ADR 94);
+    `fresh=1` (back from idle or a hidden tab) starts a new interval crediting nothing."""
     try:
-        answer = beat(session, viewer.user, case_id, kind, now=utcnow())
+        answer = beat(session, viewer.user, case_id, kind, now=utcnow(), fresh=fresh == "1")
     except CostSettingsError as exc:
         return JSONResponse({"detail": str(exc)}, status_code=422)
     return JSONResponse(asdict(answer))

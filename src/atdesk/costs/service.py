@@ -34,12 +34,14 @@ class BeatAnswer:
     idle_after_s: int
 
 
-def beat(session: Session, user: User, case_id: int, kind: str, *, now: datetime) -> BeatAnswer:
+def beat(
+    session: Session, user: User, case_id: int, kind: str, *, now: datetime, fresh: bool = False
+) -> BeatAnswer:
     """Credit an agent's time on a case they may see (NotVisible otherwise: a 404)."""
     case = visible_case(session, user, case_id)
     if kind not in KINDS:
         raise CostSettingsError(f"kind must be one of {', '.join(KINDS)}")
-    credit = record_beat(session, user_id=user.id, case=case, kind=kind, now=now)
+    credit = record_beat(session, user_id=user.id, case=case, kind=kind, now=now, fresh=fresh)
     return BeatAnswer(
         round(credit.seconds, 3), credit.kind, BEAT_S, cost_settings(case.brand).idle_after_s
     )

@@ -25,8 +25,9 @@
     typed = false;
     return k;
   }
-  function beat() {
+  function beat(fresh) {
     const body = new URLSearchParams({ kind: kind(), csrf_token: csrf() });
+    if (fresh) body.append("fresh", "1"); // nothing since the last beat was work
     return fetch(url, { method: "POST", body, headers: { "X-CSRF-Token": csrf() } })
       .then((r) => (r.ok ? r.json() : null))
       .then((data) => {
@@ -37,7 +38,8 @@
       .catch(() => {});
   }
   function last() {
-    if (!active() || Date.now() - beaconAt < 2000) return; // the send's beat already told it
+    // Hiding the tab, sending and leaving tell the time up to now (once: they can coincide).
+    if (idle || Date.now() - lastInput > idleMs || Date.now() - beaconAt < 2000) return;
     beaconAt = Date.now();
     const data = new FormData();
     data.append("kind", kind());
@@ -46,7 +48,7 @@
   }
   function touched() {
     lastInput = Date.now();
-    if (idle && visible()) { idle = false; beat(); } // back from idle: a fresh interval
+    if (idle && visible()) { idle = false; beat(true); } // back from idle: a fresh interval
   }
   ["keydown", "pointerdown", "wheel", "scroll", "focus"].forEach((name) =>
     window.addEventListener(name, touched, { passive: true, capture: true }));
@@ -60,10 +62,10 @@
   window.addEventListener("pagehide", last);
 
   function tick() {
-    if (active()) beat();
+    if (active()) beat(false);
     else idle = true;
     setTimeout(tick, beatMs);
   }
-  if (visible()) beat(); else idle = true;
+  if (visible()) beat(false); else idle = true;
   setTimeout(tick, beatMs);
 })();
