@@ -121,6 +121,11 @@ def test_the_costs_page_compares_each_brand_with_a_phone_contact(workspace: Work
     assert 'data-month="2026-03"' in html
     assert "Other" not in html.split("<main", 1)[1] and "Olga" not in html
     assert 'data-testid="cost-settings"' in html  # sam, a supervisor of Acme, may change them
+    root = workspace.login("root")
+    acme = brand_id(url, "Acme")
+    one = root.get("/costs", params={"brand_id": acme, "since": "2026-03", "until": "2026-03"})
+    assert one.text.count('data-testid="cost-brand"') == 1
+    assert ">Other</option>" in one.text  # the other brands stay in the picker
     agent_view = workspace.login("ana").get("/costs?since=2026-03&until=2026-03").text
     assert "7.50 USD" in agent_view and 'data-testid="cost-settings"' not in agent_view
 

@@ -15,11 +15,12 @@ from atdesk.models import Brand
 
 @dataclass(frozen=True, slots=True)
 class CostView:
-    """The brands shown, their costs over the period, and per month."""
+    """The brands shown, their costs over the period, per month, and the brands to pick from."""
 
     brands: Sequence[Brand]
     totals: dict[int, BrandCost]
     months: list[MonthCost]
+    choices: Sequence[Brand]
 
 
 def cost_view(
@@ -31,10 +32,12 @@ def cost_view(
     until: datetime | None,
 ) -> CostView:
     """Costs of the viewer's brands (or one of them, already checked visible)."""
-    brands = [b for b in visible_brands(session, brand_ids) if brand_id in (None, b.id)]
+    choices = visible_brands(session, brand_ids)
+    brands = [b for b in choices if brand_id in (None, b.id)]
     scope = [b.id for b in brands]
     return CostView(
         brands,
         resolution_costs(session, brand_ids=scope, since=since, until=until),
         monthly_costs(session, brand_ids=scope, since=since, until=until),
+        choices,
     )
