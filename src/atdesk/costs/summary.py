@@ -15,6 +15,7 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_EVEN, Decimal
+from typing import NamedTuple
 
 from sqlalchemy import Select, Subquery, func, select
 from sqlalchemy.orm import Session
@@ -58,9 +59,9 @@ class BrandCost:
         return float(self.phone_contact_cost / self.per_resolution)
 
 
-@dataclass(frozen=True, slots=True)
-class MonthCost:
-    """One brand's costs for one calendar month (UTC) of resolutions."""
+class MonthCost(NamedTuple):
+    """One brand's costs for one calendar month (UTC) of resolutions; unpacks as
+    (brand_id, month, cost)."""
 
     brand_id: int
     month: str
