@@ -46,6 +46,7 @@ from atdesk.customers.service import create_customer, link_handle
 from atdesk.domain.networks import Network
 from atdesk.domain.posts import RawEvent
 from atdesk.models import (
+    AgentActivity,
     ApiToken,
     Appointment,
     AppointmentResource,
@@ -276,6 +277,17 @@ def seed_zzother(settings: Settings) -> Ids:
         }
         s.add_all(rows.values())
         s.add(CaseNote(case_id=case.id, author_user_id=olga.id, body="Zzother note"))
+        s.add(  # olga's handling time on Zzother's case: no beat of another brand extends it
+            AgentActivity(
+                user_id=olga.id,
+                case_id=case.id,
+                brand_id=brand.id,
+                kind="composing",
+                started_at=T0,
+                ended_at=T0 + timedelta(seconds=40),
+                seconds=40.0,
+            )
+        )
         s.add(
             TriageCorrection(
                 post_id=first.id,
@@ -610,6 +622,12 @@ def writes(ids: Ids) -> dict[str, list[dict[str, Any]]]:
         "POST /api/v1/automation-jobs/{job_id}/retry": [body({"job_id": z.job})],
         "POST /surveys/settings": [form(brand_id=str(z.brand), kind="csat", enabled="1")],
         "PUT /api/v1/surveys/settings/{brand_id}": [body(brand, enabled=False)],
+        "POST /costs/settings": [form(brand_id=str(z.brand), hourly_cost="1")],
+        "PUT /api/v1/costs/settings/{brand_id}": [body(brand, hourly_cost="1")],
+        "POST /cases/{case_id}/activity": [
+            form(case, kind="viewing"),
+            form(case, kind="composing"),
+        ],
         "PUT /api/v1/brands/{brand_id}/listening": [body(brand, terms=["probe"])],
         "POST /admin/blocklist/{brand_id}": [form(brand, kind="user", value="probe")],
         "POST /admin/blocklist/{brand_id}/{entry_id}/remove": [
@@ -734,6 +752,9 @@ def searches(ids: Ids) -> list[tuple[str, dict[str, object]]]:
         ("/api/v1/escalations", {}),
         ("/api/v1/advocates", {}),
         ("/api/v1/cases", {"view": "high_risk"}),
+        ("/costs", {}),
+        ("/costs", {"since": "2000-01", "until": "2199-12"}),
+        ("/api/v1/costs", {}),
     ]
 
 

@@ -19,6 +19,7 @@ from atdesk.accounts.service import create_user
 from atdesk.audit import service as audit
 from atdesk.brands.service import add_account, create_brand
 from atdesk.config import Settings
+from atdesk.demo.activity import plant_activity
 from atdesk.demo.automation_data import seed_automations
 from atdesk.demo.live import LiveDemo, add_customers, post_live, start_emulators, start_threads
 from atdesk.demo.networks import wire_demo_networks
@@ -153,6 +154,7 @@ def prepare_demo(
     password = _reset_admin(settings)
     staff = reset_staff(settings, password)
     echo(f"agents and a supervisor log in with the admin's password too: {', '.join(staff)}")
+    plant_activity(settings, scenarios["brands"], now=now, echo=echo)
     return DemoSummary(DEMO_ADMIN, password, len(events), replay_posts, live)
 
 

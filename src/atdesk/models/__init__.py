@@ -1,5 +1,6 @@
 """SQLAlchemy tables, one module per aggregate; the only place tables live."""
 
+from atdesk.models.activity import AgentActivity
 from atdesk.models.agent import AgentProfile
 from atdesk.models.api_spend import ApiCallRecord, ApiCharge
 from atdesk.models.appointment import Appointment, AppointmentOffer, AppointmentResource
@@ -50,6 +51,7 @@ from atdesk.models.user import ApiToken, User
 from atdesk.models.verification import IdentityVerification
 
 __all__ = [
+    "AgentActivity",
     "AgentProfile",
     "ApiCallRecord",
     "ApiCharge",

@@ -38,6 +38,8 @@ from atdesk.cases.pages import escalations as escalation_pages
 from atdesk.cases.pages import inbox, live, presence, saved_views
 from atdesk.config import Settings, load_settings
 from atdesk.connectors import endpoints as connector_endpoints
+from atdesk.costs import endpoints as cost_endpoints
+from atdesk.costs import pages as cost_pages
 from atdesk.customers import endpoints as customer_endpoints
 from atdesk.customers import pages as customer_pages
 from atdesk.insights import endpoints as insight_endpoints
@@ -145,6 +147,8 @@ def create_app(settings: Settings | None = None, *, outbox: Outbox | None = None
         app.include_router(automation_router)
     app.include_router(survey_pages.router)
     app.include_router(survey_endpoints.router)
+    app.include_router(cost_pages.router)
+    app.include_router(cost_endpoints.router)
     app.include_router(noise_pages.router)
     app.include_router(noise_endpoints.router)
     app.include_router(incident_pages.router)

@@ -1,0 +1,83 @@
+"""Writes of the costs capability: a heartbeat from a case page, and a brand's cost settings."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from atdesk.accounts.access import NotVisible, may_see_brand
+from atdesk.audit import service as audit
+from atdesk.cases.access import visible_case
+from atdesk.costs.activity import BEAT_S, KINDS, record_beat
+from atdesk.costs.settings import (
+    CostSettings,
+    CostSettingsError,
+    cost_settings,
+    parse_settings,
+    update_cost_settings,
+)
+from atdesk.domain.cases import Role
+from atdesk.models import Brand, User
+
+
+@dataclass(frozen=True, slots=True)
+class BeatAnswer:
+    """What the page learns from a beat: what was credited, and how to keep beating."""
+
+    credited_s: float
+    kind: str
+    beat_s: int
+    idle_after_s: int
+
+
+def beat(
+    session: Session, user: User, case_id: int, kind: str, *, now: datetime, fresh: bool = False
+) -> BeatAnswer:
+    """Credit an agent's time on a case they may see (NotVisible otherwise: a 404)."""
+    case = visible_case(session, user, case_id)
+    if kind not in KINDS:
+        raise CostSettingsError(f"kind must be one of {', '.join(KINDS)}")
+    credit = record_beat(session, user_id=user.id, case=case, kind=kind, now=now, fresh=fresh)
+    return BeatAnswer(
+        round(credit.seconds, 3), credit.kind, BEAT_S, cost_settings(case.brand).idle_after_s
+    )
+
+
+def may_edit(user: User, brand_ids: frozenset[int] | None, brand_id: int) -> bool:
+    """Admins, and supervisors of the brand, set what its work costs."""
+    if user.role == Role.ADMIN.value:
+        return True
+    return user.role == Role.SUPERVISOR.value and may_see_brand(brand_ids, brand_id)
+
+
+def brand_for(session: Session, brand_ids: frozenset[int] | None, brand_id: int) -> Brand:
+    """The brand if the viewer may see it; NotVisible (404) otherwise, with no hint."""
+    brand = session.get(Brand, brand_id)
+    if brand is None or not may_see_brand(brand_ids, brand.id):
+        raise NotVisible(f"no brand {brand_id} in your brands")
+    return brand
+
+
+def save_settings(
+    session: Session, brand: Brand, changes: Mapping[str, Any], *, actor: User | str
+) -> CostSettings:
+    """Check and store a change to the brand's cost settings, audited on the brand."""
+    before = cost_settings(brand)
+    after = parse_settings(changes, before)
+    if after != before:
+        update_cost_settings(brand, after)
+        audit.record(
+            session,
+            entity_type="brand",
+            entity_id=brand.id,
+            action="brand.costs",
+            actor=actor,
+            before=before.to_json(),
+            after=after.to_json(),
+        )
+        session.flush()
+    return after
