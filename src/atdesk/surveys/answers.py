@@ -22,7 +22,8 @@ from sqlalchemy.orm import Session
 from atdesk.audit import service as audit
 from atdesk.domain.cases import CaseStatus
 from atdesk.models import Case, Post, Survey, SurveyResponse
-from atdesk.surveys.scores import SurveyKind, SurveyStatus, read_answer
+from atdesk.surveys.reading import read_answer
+from atdesk.surveys.scores import SurveyKind, SurveyStatus
 
 ACTOR = "surveys"
 # The network stamps the answer, we stamp the survey (X keeps whole seconds): allow for it.
