@@ -112,7 +112,7 @@ def test_the_surveys_page_shows_rates_and_answers_and_saves_settings(
         brand = session.get(Brand, world.brand_id)
         assert brand is not None
         chosen = survey_settings(brand)
-        assert (chosen.kind.value, chosen.every_days, chosen.answer_days) == ("nps", 30, 3)
+        assert (chosen.kind, chosen.every_days, chosen.answer_days) == ("nps", 30, 3)
         assert chosen.nps_text.startswith("{first_name}, would you")
         assert session.scalars(
             select(AuditEvent.action).where(AuditEvent.action == "brand.surveys")

@@ -139,7 +139,7 @@ def get_summary(
 
 
 def _settings_out(brand_id: int, settings: SurveySettings) -> SurveySettingsOut:
-    return SurveySettingsOut(brand_id=brand_id, **settings.to_json())
+    return SurveySettingsOut(brand_id=brand_id, kind=settings.kind, **settings.to_json())
 
 
 @router.get("/settings/{brand_id}")

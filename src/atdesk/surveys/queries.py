@@ -192,7 +192,7 @@ def summaries(
                 brand_id=brand.id,
                 brand=brand.name,
                 enabled=settings.enabled,
-                kind=settings.kind.value,
+                kind=settings.kind,
                 periods=[_period(session, brand.id, days, now) for days in periods],
             )
         )

@@ -37,6 +37,15 @@ class SurveyStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
+class QuestionStatus(StrEnum):
+    """The follow-up question after a low score: waiting to go out, out, answered, or not."""
+
+    QUEUED = "queued"
+    SENT = "sent"
+    ANSWERED = "answered"
+    SKIPPED = "skipped"
+
+
 # A score at or below this is unhappy: the follow-up question and the closed loop (ADR 93).
 LOW_SCORE = {SurveyKind.CSAT: 2, SurveyKind.NPS: 6}
 
