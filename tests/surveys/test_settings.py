@@ -24,7 +24,7 @@ def test_off_unless_the_brand_turns_surveys_on() -> None:
     defaults = SurveySettings()
     assert defaults.kinds == (SurveyKind.CSAT,) and defaults.kind == "csat"
     assert defaults.every_days == 7 and defaults.nps_every_days == 90
-    assert defaults.follow_up and defaults.close_loop and defaults.reopen_days == 7
+    assert defaults.follow_up and defaults.close_loop and defaults.reopen_days == 3
 
 
 def test_settings_round_trip_through_the_brand() -> None:

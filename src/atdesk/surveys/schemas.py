@@ -29,6 +29,10 @@ class SurveyOut(BaseModel):
     score: int | None
     comment: str | None
     answer_post_id: int | None
+    # After a low score (ADR 93): the follow-up question and what the loop did to the case.
+    question_status: str | None = None
+    loop_action: str | None = None
+    follow_up_case_id: int | None = None
 
 
 class CsatOut(BaseModel):

@@ -65,7 +65,7 @@ class SurveySettings:
     follow_up: bool = True
     # ... and reopen the case (resolved within `reopen_days`) or open a follow-up case.
     close_loop: bool = True
-    reopen_days: int = 7
+    reopen_days: int = 3
     csat_text: str = DEFAULT_CSAT_TEXT
     nps_text: str = DEFAULT_NPS_TEXT
     follow_up_text: str = DEFAULT_FOLLOW_UP_TEXT
