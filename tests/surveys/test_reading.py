@@ -83,6 +83,20 @@ DEV_ACCURACY = 0.95
         ("terible", CSAT, 1),
         ("amaaazing", NPS, 10),
         ("fiv", CSAT, 5),
+        ("gooood", CSAT, 4),
+        ("very satisfied", CSAT, 4),  # like "very good": the word's own step
+        ("good but slow", CSAT, 4),  # rating words outweigh describing ones
+        ("quick and friendly", CSAT, 4),
+        ("two thumbs up", CSAT, 4),
+        ("unlikely", NPS, 3),
+        ("one of the best", CSAT, 5),
+        ("terrible, 2 hours on hold", CSAT, 1),
+        ("7ish", NPS, 7),
+        ("8+", NPS, 8),
+        ("5stars", NPS, 10),
+        ("0 stars", CSAT, 1),
+        ("⭐⭐ waited 45 mins", CSAT, 2),
+        ("⭐⭐⭐⭐ (would be 5 but the wait)", CSAT, 4),
         # 5. Quantities beside a score do not hide it.
         ("5 - and it came 2 days early", CSAT, 5),
         ("4 - would've been 5 if I didn't wait 40 mins", CSAT, 4),
@@ -91,6 +105,8 @@ DEV_ACCURACY = 0.95
         # 7. A correction stands.
         ("3... no 2", CSAT, 2),
         ("7, actually make that 6", NPS, 6),
+        ("4, no wait, 3", CSAT, 3),
+        ("3 (was going to say 2)", CSAT, 3),
     ],
 )
 def test_scores_are_read(text: str, kind: SurveyKind, score: int) -> None:
@@ -120,6 +136,11 @@ def test_scores_are_read(text: str, kind: SurveyKind, score: int) -> None:
         ("called 3 times", CSAT),
         ("0800 number doesn't work", CSAT),
         ("2-3 days", CSAT),
+        ("5+ days", CSAT),
+        ("two days late", NPS),
+        ("2 of my orders", CSAT),
+        ("the no. 3 bus was late", CSAT),
+        ("waited 2 hours, terrible", CSAT),
         # 6. Out of range with no stated scale.
         ("6", CSAT),
         ("10", CSAT),
@@ -133,6 +154,8 @@ def test_scores_are_read(text: str, kind: SurveyKind, score: int) -> None:
         ("7-8", NPS),
         ("between 7 and 8", NPS),
         ("5 for the agent, 2 for the wait", CSAT),
+        ("4, maybe 5", CSAT),
+        ("4 or maybe 5", CSAT),
         ("great agent, terrible app", CSAT),
         # 9. Not an answer.
         ("how do I reset my password?", CSAT),
@@ -143,6 +166,8 @@ def test_scores_are_read(text: str, kind: SurveyKind, score: int) -> None:
         ("Thanks", CSAT),
         ("no one helped", CSAT),
         ("the app keeps crashing", CSAT),
+        ("good morning, I have a question about my bill", CSAT),
+        ("maybe", NPS),
         ("🤷", NPS),
         ("", CSAT),
         ("   ", NPS),

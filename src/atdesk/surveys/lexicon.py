@@ -40,7 +40,7 @@ QUANTITY_AFTER = words(
     "dollar dollars buck bucks euro euros pound pounds cent cents usd eur gbp k x percent "
     "pct gb mb kg lb lbs km miles mile meters m cm inch inches ft feet of step steps page "
     "pages store stores shop shops location locations seat seats room rooms night nights "
-    "weekend weekends business working calendar full whole separate different new"
+    "weekend weekends business working calendar full whole separate different new thumbs"
 )
 # A number after one of these names or times something: "order 12345", "at 5", "by 3".
 QUANTITY_BEFORE = words(
@@ -68,14 +68,15 @@ CSAT_WORDS: dict[int, frozenset[str]] = {
         "terrible awful horrible worst useless appalling dreadful atrocious abysmal pathetic "
         "horrendous disgraceful disgusting shocking rubbish garbage trash hopeless "
         "infuriating unacceptable the_worst very_bad really_bad so_bad super_bad "
-        "extremely_bad very_poor really_poor never_again waste_of_time a_joke 👎 😡 🤬 😠 💩 🤮"
+        "extremely_bad very_poor really_poor never_again waste_of_time a_joke hated hate_it "
+        "hate_you 👎 😡 🤬 😠 😤 💩 "
+        "🤮"
     ),
     2: words(
         "bad poor disappointing disappointed not_good not_great unhappy not_happy unsatisfied "
         "dissatisfied not_satisfied unhelpful not_helpful not_very_good not_very_helpful "
-        "not_impressed frustrating frustrated annoyed slow subpar sub-par lacking "
-        "below_average could_have_been_better could've_been_better not_so_good not_too_good "
-        "😞 😕 🙁 ☹"
+        "not_impressed subpar sub-par below_average could_have_been_better "
+        "could've_been_better not_so_good not_too_good thumbs_down 😞 😕 🙁 ☹ 😒 🙄"
     ),
     3: words(
         "ok okay k fine average meh so-so so_so alright all_right not_bad mediocre decent "
@@ -84,15 +85,22 @@ CSAT_WORDS: dict[int, frozenset[str]] = {
     ),
     4: words(
         "good pretty_good nice helpful satisfied happy very_good really_good quite_good "
-        "pleased solid glad quick fast efficient friendly polite responsive 👍 👌 🙂 😊 ✅"
+        "pleased solid glad thumbs_up no_complaints 👍 👌 🙂 😊 ✅"
     ),
     5: words(
-        "great excellent amazing perfect brilliant fantastic outstanding loved_it love_it "
+        "great excellent amazing perfect brilliant fantastic outstanding loved loved_it love_it "
+        "love_you love_the "
         "awesome superb wonderful incredible exceptional phenomenal flawless stellar "
-        "the_best best_ever top_notch first_class first-class five_stars very_happy goated "
-        "very_satisfied extremely_happy extremely_satisfied couldn't_be_happier "
+        "the_best best_ever top_notch first_class first-class five_stars goated gr8 "
+        "couldn't_be_happier couldn't_be_better could_not_be_better "
         "❤ ♥ 😍 🥰 💯 🔥 🤩 🙌 👏 💖 💕 💜 💙 💚 🧡 💛"
     ),
+}
+# Words that describe the service rather than rate it: they count only in a reply with none
+# of the words above ("quick and friendly" is a 4; "good but slow" is the "good").
+DESCRIPTIVE_WORDS: dict[int, frozenset[str]] = {
+    2: words("slow frustrating frustrated annoyed annoying lacking confusing rude"),
+    4: words("quick fast efficient friendly polite responsive professional smooth easy"),
 }
 # The same meanings on the NPS scale.
 NPS_OF_CSAT = {1: 0, 2: 3, 3: 5, 4: 8, 5: 10}
@@ -107,16 +115,14 @@ NPS_PHRASES: dict[str, int] = {
     "definitely recommend": 10,
     "absolutely recommend": 10,
     "extremely likely": 10,
-    "very likely": 9,
+    "very likely": 10,
     "would recommend": 8,
     "i'd recommend": 8,
     "will recommend": 8,
     "recommend": 8,
-    "likely": 7,
-    "maybe": 5,
-    "not sure": 5,
-    "unlikely": 2,
-    "not likely": 2,
+    "likely": 8,
+    "unlikely": 3,
+    "not likely": 3,
     "would not recommend": 0,
     "wouldn't recommend": 0,
     "would never recommend": 0,

@@ -25,6 +25,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from atdesk.surveys.lexicon import (
     CSAT_WORDS,
+    DESCRIPTIVE_WORDS,
     INTERROGATIVES,
     NOT_AN_ANSWER,
     NPS_OF_CSAT,
@@ -46,7 +47,8 @@ _MODIFIERS = re.compile("[\ufe0e\ufe0f\U0001f3fb-\U0001f3ff]")
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'"})
 
 _NUM = r"\d+(?:[.,:]\d+)*|" + "|".join(NUMBER_WORDS)
-_TOKEN = re.compile(rf"(?<![\w])(?P<num>{_NUM})(?![\w])", re.IGNORECASE)
+# A number, maybe with "ish" ("7ish") or stars ("5stars") written onto it.
+_TOKEN = re.compile(rf"(?<![\w])(?P<num>{_NUM})(?P<suffix>ish|stars?)?(?![\w])", re.IGNORECASE)
 # "on a scale of 1 to 10," and "(1-5)" restate the question: they are not two scores.
 _SCALE_PHRASE = re.compile(
     r"(?:on\s+)?(?:a\s+)?scale\s+(?:of\s+|from\s+)?(?:0|1|one|zero)\s*(?:-|–|to)\s*(?:5|10|five|ten)"
@@ -63,12 +65,17 @@ _RANGE_AFTER = re.compile(rf"[\s.,]*(?:-|–|—|to|or|/)\s*(?:{_NUM})(?![\w])",
 _BETWEEN = re.compile(rf"\bbetween\s+(?:a\s+)?(?:{_NUM})\s+(?:and|&)\s+(?:{_NUM})\b", re.I)
 _NEXT_WORD = re.compile(r"\s*([a-z][a-z']*)")
 _PREV_WORD = re.compile(r"([a-z#]+)\W*$")
+# Between two scores, these offer the second as an alternative: "4, maybe 5".
+_HEDGE = re.compile(r"\b(?:maybe|perhaps|possibly|probably|or)\b", re.IGNORECASE)
 _CORRECTION = re.compile(
     r"\b(?:no|nah|nope|actually|well|i\s+mean|i\s+meant|make\s+(?:it|that)|more\s+like|wait"
     r"|sorry|scratch\s+that"
     r"|correction|rather|change\s+(?:it|that)\s+to|on\s+second\s+thought)\b",
     re.IGNORECASE,
 )
+_STAR_CHARS = "⭐★🌟☆"
+# Greetings are not ratings: "good morning, my bill...".
+_GREETING = re.compile(r"\bgood\s+(?:morning|afternoon|evening|night|day)\b")
 # Rating scales a score may name ("8/10", "4 out of 5"); "3/4" is more likely a date.
 SCALES = frozenset((5, 10, 100))
 
@@ -88,16 +95,19 @@ def read_answer(text: str, kind: SurveyKind) -> Answer | None:
     plain = _plain(text)
     if not plain.strip():
         return None
+    stars = _star_run(plain, kind)
+    if stars is not None and plain.lstrip()[:1] in _STAR_CHARS:
+        return Answer(stars[0], _comment(plain[stars[1] :]))  # "⭐⭐⭐⭐ (5 if it were faster)"
     found = _numbers(plain, kind)
     if found:
         return _answer_from_number(plain, found, kind)
-    if found is not None:
-        return None  # only quantities ("3 more questions if that's ok"): not an answer
-    stars = _star_run(plain, kind)
     if stars is not None:
-        score, end = stars
-        return Answer(score, _comment(plain[end:]))
-    said = _words(plain, kind)
+        return Answer(stars[0], _comment(plain[stars[1] :]))
+    # With only quantities ("3 more questions if that's ok") words count only when they lead
+    # ("terrible, 2 hours on hold"): a score is then clearly given.
+    said = _words(plain, kind, leading=found is not None)
+    if said is None and found is not None:
+        return None
     if said is None:
         fixed = _spelled(plain)
         return None if fixed is None else read_answer(fixed, kind)
@@ -115,7 +125,7 @@ def _plain(text: str) -> str:
 def _to_scale(value: int, scale: int, kind: SurveyKind) -> int:
     """A score on another scale converted to the question's, rounded half up."""
     if scale == kind.high:
-        return value
+        return max(kind.low, value)
     converted = int((Decimal(value) * kind.high / scale).quantize(Decimal(1), ROUND_HALF_UP))
     return max(kind.low, converted)
 
@@ -154,6 +164,7 @@ def _one_number(plain: str, match: re.Match[str], kind: SurveyKind) -> _Found | 
     start, end = match.span()
     value = _value(token)
     before, after = plain[:start], plain[end:]
+    suffix = (match.group("suffix") or "").lower()
     if value is None or (token[0] == "0" and len(token) > 1):
         return None  # 4.5, 5:30, 1,000, 0800, 03/04
     if token.lower() == "one":
@@ -169,10 +180,15 @@ def _one_number(plain: str, match: re.Match[str], kind: SurveyKind) -> _Found | 
         return None  # the 8 of 7-8 (the 7 saw the range), the 1 of 2-for-1
     if re.match(r"\s*(?:and\s+a\s+half\b|½)", after, re.IGNORECASE):
         return None  # "4 and a half" is a decimal said in words
-    if (after[:1] and after[:1] in ("%", "$", "€", "£", "+", "x", "×", "'")) or re.match(
+    if (after[:1] and after[:1] in ("%", "$", "€", "£", "x", "×", "'")) or re.match(
         r"[.,:]\d", after
     ):
         return None
+    if re.search(r"\bno\.\s*$", before, re.IGNORECASE):
+        return None  # "no. 12": a house, a bus
+    if suffix.startswith("star"):
+        return _Found(_to_scale(value, 5, kind) if value <= 5 else None, start, end)
+    after = after[1:] if after[:1] == "+" else after  # "8+" is an 8
     scale = _STATED_SCALE.match(after)
     if scale is not None:
         denominator = _value(scale.group("scale"))
@@ -222,8 +238,11 @@ def _answer_from_number(plain: str, found: list[_Found], kind: SurveyKind) -> An
             kept.pop()  # "3... no 2": the correction stands
         kept.append(item)
     first = kept[0]
-    if not plain[: first.start].strip() and re.match(
-        r"\s*(?:$|[\n!.,;:)\-–—~])", plain[first.end :]
+    hedged = len(kept) > 1 and _HEDGE.search(plain[first.end : kept[1].start])
+    if (
+        not plain[: first.start].strip()
+        and re.match(r"\s*(?:$|[\n!.,;:()\-–—~])", plain[first.end :])
+        and not hedged
     ):
         kept = [first]  # "4 - would've been 5 if...": a leading score, the rest is the comment
     scores = {item.score for item in kept}
@@ -277,11 +296,16 @@ def _phrase_pattern(phrases: list[str]) -> re.Pattern[str]:
 
 _CSAT_WORDS = _phrase_pattern(list(_PHRASES))
 _NPS_WORDS = _phrase_pattern(list(_PHRASES) + list(NPS_PHRASES))
+_DESCRIPTIVE: dict[str, int] = {
+    word: score for score, said in DESCRIPTIVE_WORDS.items() for word in said
+}
+_DESCRIPTIVE_WORDS = _phrase_pattern(list(_DESCRIPTIVE))
 
 
-def _words(plain: str, kind: SurveyKind) -> int | None:
-    """The score said in words or emoji alone, or None (a question, a new problem, mixed)."""
-    text = _MODIFIERS.sub("", plain).lower()
+def _words(plain: str, kind: SurveyKind, *, leading: bool = False) -> int | None:
+    """The score said in words or emoji alone, or None (a question, a new problem, mixed);
+    `leading`: only words at the start of the message count."""
+    text = _GREETING.sub("hello", _MODIFIERS.sub("", plain).lower())
     if "?" in text:
         return None
     bare = text.strip(" \t\r\n!.,;:-")
@@ -289,15 +313,20 @@ def _words(plain: str, kind: SurveyKind) -> int | None:
         return None
     pattern = _NPS_WORDS if kind is SurveyKind.NPS else _CSAT_WORDS
     scores: list[int] = []
-    for match in pattern.finditer(text):
-        phrase = match.group(0)
-        if kind is SurveyKind.NPS and phrase in NPS_PHRASES:
-            scores.append(NPS_PHRASES[phrase])
-            continue
-        score = _PHRASES[phrase]
-        if _NEGATORS.search(text[: match.start()]):
-            score = 3 if score <= 2 else 2  # "not terrible", "wasn't great"
-        scores.append(score if kind is SurveyKind.CSAT else NPS_OF_CSAT[score])
+    for words, meaning in ((pattern, _PHRASES), (_DESCRIPTIVE_WORDS, _DESCRIPTIVE)):
+        for match in words.finditer(text):
+            if leading and len(re.findall(r"\w+", text[: match.start()])) > 1:
+                continue
+            phrase = match.group(0)
+            if kind is SurveyKind.NPS and phrase in NPS_PHRASES:
+                scores.append(NPS_PHRASES[phrase])
+                continue
+            score = meaning[phrase]
+            if _NEGATORS.search(text[: match.start()]):
+                score = 3 if score <= 2 else 2  # "not terrible", "wasn't great"
+            scores.append(score if kind is SurveyKind.CSAT else NPS_OF_CSAT[score])
+        if scores:
+            break  # rating words decide; describing words only when there are none
     if not scores:
         return None
     if max(scores) - min(scores) > (1 if kind is SurveyKind.CSAT else 2):
