@@ -163,7 +163,7 @@ def _one_number(plain: str, match: re.Match[str], kind: SurveyKind) -> _Found | 
     token = match.group("num")
     start, end = match.span()
     value = _value(token)
-    before, after = plain[:start], plain[end:]
+    before, after = plain[max(0, start - 40) : start], plain[end:]  # the words around it
     suffix = (match.group("suffix") or "").lower()
     if value is None or (token[0] == "0" and len(token) > 1):
         return None  # 4.5, 5:30, 1,000, 0800, 03/04
@@ -282,24 +282,45 @@ def _comment(rest: str) -> str:
 _PHRASES: dict[str, int] = {
     phrase.replace("_", " "): score for score, said in CSAT_WORDS.items() for phrase in said
 }
-_NEGATORS = re.compile(r"(?:\bnot|n't|\bnever|\bhardly|\bnothing)\s+(?:\w+\s+)?$")
-
-
-def _phrase_pattern(phrases: list[str]) -> re.Pattern[str]:
-    ordered = sorted(phrases, key=len, reverse=True)
-    parts = [
-        re.escape(p) if not p[0].isalnum() else rf"(?<![\w']){re.escape(p)}(?![\w'])"
-        for p in ordered
-    ]
-    return re.compile("|".join(parts), re.IGNORECASE)
-
-
-_CSAT_WORDS = _phrase_pattern(list(_PHRASES))
-_NPS_WORDS = _phrase_pattern(list(_PHRASES) + list(NPS_PHRASES))
 _DESCRIPTIVE: dict[str, int] = {
     word: score for score, said in DESCRIPTIVE_WORDS.items() for word in said
 }
-_DESCRIPTIVE_WORDS = _phrase_pattern(list(_DESCRIPTIVE))
+# A word, or one symbol (an emoji), as the word reader sees the text.
+_WORD_TOKENS = re.compile(r"[\w'-]+|[^\w\s]")
+_LONGEST = max(len(p.split()) for p in [*_PHRASES, *NPS_PHRASES])
+_NEGATING = frozenset(("not", "never", "hardly", "nothing", "no"))
+
+
+def _negated(tokens: list[str], i: int) -> bool:
+    """A negation right before, or one word before ("not good", "wasn't very helpful")."""
+    for back in (1, 2):
+        if i - back < 0:
+            return False
+        token = tokens[i - back]
+        if token in _NEGATING or token.endswith("n't"):
+            return True
+        if not token[0].isalnum():
+            return False
+    return False
+
+
+def _phrases(tokens: list[str], meaning: dict[str, int], *, leading: bool) -> list[tuple[str, int]]:
+    """(phrase, position) for each phrase found, longest first at each place, left to right."""
+    found: list[tuple[str, int]] = []
+    i = words_before = 0
+    while i < len(tokens):
+        for n in range(min(_LONGEST, len(tokens) - i), 0, -1):
+            phrase = " ".join(tokens[i : i + n])
+            if phrase in meaning:
+                if not leading or words_before <= 1:
+                    found.append((phrase, i))
+                i += n
+                words_before += n
+                break
+        else:
+            words_before += tokens[i][0].isalnum()
+            i += 1
+    return found
 
 
 def _words(plain: str, kind: SurveyKind, *, leading: bool = False) -> int | None:
@@ -311,18 +332,16 @@ def _words(plain: str, kind: SurveyKind, *, leading: bool = False) -> int | None
     bare = text.strip(" \t\r\n!.,;:-")
     if any(bare == n or bare.startswith(n + " ") for n in NOT_AN_ANSWER):
         return None
-    pattern = _NPS_WORDS if kind is SurveyKind.NPS else _CSAT_WORDS
+    tokens = _WORD_TOKENS.findall(text)
+    rating = _NPS_MEANING if kind is SurveyKind.NPS else _PHRASES
     scores: list[int] = []
-    for words, meaning in ((pattern, _PHRASES), (_DESCRIPTIVE_WORDS, _DESCRIPTIVE)):
-        for match in words.finditer(text):
-            if leading and len(re.findall(r"\w+", text[: match.start()])) > 1:
-                continue
-            phrase = match.group(0)
+    for meaning in (rating, _DESCRIPTIVE):
+        for phrase, at in _phrases(tokens, meaning, leading=leading):
             if kind is SurveyKind.NPS and phrase in NPS_PHRASES:
                 scores.append(NPS_PHRASES[phrase])
                 continue
             score = meaning[phrase]
-            if _NEGATORS.search(text[: match.start()]):
+            if _negated(tokens, at):
                 score = 3 if score <= 2 else 2  # "not terrible", "wasn't great"
             scores.append(score if kind is SurveyKind.CSAT else NPS_OF_CSAT[score])
         if scores:
@@ -332,6 +351,9 @@ def _words(plain: str, kind: SurveyKind, *, leading: bool = False) -> int | None
     if max(scores) - min(scores) > (1 if kind is SurveyKind.CSAT else 2):
         return None  # "great agent, terrible app": no clear score
     return scores[0]
+
+
+_NPS_MEANING = {**_PHRASES, **NPS_PHRASES}
 
 
 # Short answers are often typed fast: "terible", "amaaazing", "okey", "fiv".
@@ -363,7 +385,9 @@ def _closest(word: str) -> str | None:
     if squeezed in _KNOWN:
         return squeezed
     allowed = 2 if len(word) >= 8 else 1
-    near = {k for k in _KNOWN if abs(len(k) - len(squeezed)) <= allowed}
+    near = {  # a slip rarely hits the first letter
+        k for k in _KNOWN if k[0] == squeezed[0] and abs(len(k) - len(squeezed)) <= allowed
+    }
     hits = [k for k in near if _distance(squeezed, k, allowed) <= allowed]
     scores = {_PHRASES.get(k, NUMBER_WORDS.get(k)) for k in hits}
     return hits[0] if len(scores) == 1 else None
