@@ -9,9 +9,14 @@ from datetime import timedelta
 import httpx
 from sqlalchemy import func, select
 
+from atdesk.automations.engine.stage import automate_posts, case_events
 from atdesk.config import Settings
-from atdesk.models import AuditEvent, AutomationJob, Case, SurveyResponse
+from atdesk.domain.posts import RawEvent
+from atdesk.models import AuditEvent, AutomatedPost, AutomationJob, Case, SurveyResponse
+from atdesk.models.base import utcnow
+from atdesk.pipeline.runner import process_events
 from atdesk.storage.session import transaction
+from tests.automations.helpers import TRIAGER
 from tests.surveys.helpers import World, dm
 
 FOLLOW_UP = "Sorry we let you down, Dana. What could we do better?"
@@ -111,8 +116,19 @@ def test_a_case_resolved_too_long_ago_gets_a_linked_follow_up_case(
     assert [a for a, _ in _events_all(world.url, follow_up.id)] == ["case.opened", "case.priority"]
     assert _events(world.url, case_id)[-1] == ("survey.loop", "surveys")
 
-    # The comment stays quiet on the resolved original: it neither reopens nor opens a case.
-    world.post(dm("51", "the engineer never came", world.at(6)))
+    # The comment stays quiet on the resolved original: it neither reopens nor opens a case,
+    # and no rule of the brand acts on it.
+    comment = dm("51", "the engineer never came", world.at(6))
+    with transaction(world.url) as session:
+        events = [RawEvent(source="jsonl", payload=comment)]
+        report = process_events(session, events, triager=TRIAGER)
+        ids = [p for e in case_events(session, events, report) for p in e["post_ids"]]
+        assert ids, "the comment joined the original case's thread"
+        automate_posts(session, ids, settings=settings, now=utcnow())
+        handled = session.scalars(
+            select(AutomatedPost.handled_by).where(AutomatedPost.post_id.in_(ids))
+        ).all()
+        assert handled == ["survey-answer"]
     (response,) = world.responses()
     assert response.comment == "the engineer never came" and response.comment_quiet
     assert world.case(case_id).status == "resolved"
