@@ -269,3 +269,46 @@ def test_a_follow_up_case_links_both_ways(settings: Settings, http: httpx.Client
     assert "CSAT 1/5" in follow_up.text and "useless" in follow_up.text
     inbox = ana.get("/?view=all").text
     assert f"/cases/{response.follow_up_case_id}" in inbox
+
+
+def test_the_settings_form_asks_both_and_sets_the_loop(
+    settings: Settings, http: httpx.Client
+) -> None:
+    world = World(settings, http).setup()
+    with transaction(world.url) as session:
+        staff(session, "root", Role.ADMIN)
+    root = login(settings, "root")
+    form = root.get(f"/surveys?brand_id={world.brand_id}").text
+    for field in ('name="csat"', 'name="nps"', 'name="follow_up"', 'name="reopen_days"'):
+        assert field in form
+    saved = root.post(
+        "/surveys/settings",
+        data={
+            "brand_id": str(world.brand_id),
+            "enabled": "on",
+            "csat": "on",
+            "nps": "on",
+            "nps_every_days": "60",
+            "every_days": "7",
+            "answer_days": "7",
+            "loop_fields": "1",
+            "close_loop": "on",
+            "reopen_days": "5",
+            "follow_up_text": "What went wrong, {first_name}?",
+        },
+    )
+    assert saved.status_code == 303
+    with transaction(world.url) as session:
+        brand = session.get(Brand, world.brand_id)
+        assert brand is not None
+        chosen = survey_settings(brand)
+    assert (chosen.kind, chosen.nps_every_days, chosen.reopen_days) == ("both", 60, 5)
+    assert (chosen.follow_up, chosen.close_loop) == (False, True)
+    assert chosen.follow_up_text == "What went wrong, {first_name}?"
+    root.post(
+        "/surveys/settings",
+        data={"brand_id": str(world.brand_id), "enabled": "on", "loop_fields": "1"},
+    )
+    assert "ask CSAT, NPS or both" in root.get("/surveys").text
+    api = root.get(f"/api/v1/surveys/settings/{world.brand_id}").json()
+    assert (api["kind"], api["csat"], api["nps"], api["follow_up"]) == ("both", True, True, False)
