@@ -37,6 +37,7 @@ DEV_ACCURACY = 0.95
         ("5-star service", CSAT, 5),
         ("4️⃣", CSAT, 4),
         ("🔟", NPS, 10),
+        ("1️⃣0️⃣", NPS, 10),
         ("@brand 5", CSAT, 5),
         ("@brand@mastodon.social 4", CSAT, 4),
         # 2. Another stated scale, converted and rounded half up.
@@ -84,6 +85,8 @@ DEV_ACCURACY = 0.95
         ("amaaazing", NPS, 10),
         ("fiv", CSAT, 5),
         ("gooood", CSAT, 4),
+        ("not great, not terrible", CSAT, 3),  # neighbouring steps meet halfway
+        ("not great, not terrible", NPS, 5),
         ("very satisfied", CSAT, 4),  # like "very good": the word's own step
         ("good but slow", CSAT, 4),  # rating words outweigh describing ones
         ("quick and friendly", CSAT, 4),

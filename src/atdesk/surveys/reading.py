@@ -40,7 +40,7 @@ from atdesk.surveys.scores import Answer, SurveyKind
 COMMENT_MAX = 1000
 # "@brand@domain 5" on Mastodon, "@brand 5" when a client quotes the handle.
 _MENTIONS = re.compile(r"^(?:\s*@[\w.\-]+(?:@[\w.\-]+)?[,:]?)+")
-_KEYCAP = re.compile("([0-9])\ufe0f?\u20e3")
+_KEYCAPS = re.compile("(?:[0-9]\ufe0f?\u20e3)+")  # "4️⃣", and "1️⃣0️⃣" is a 10
 _TEN = "\U0001f51f"
 # Emoji modifiers that change nothing about the meaning: variation selectors, skin tones.
 _MODIFIERS = re.compile("[\ufe0e\ufe0f\U0001f3fb-\U0001f3ff]")
@@ -116,7 +116,8 @@ def read_answer(text: str, kind: SurveyKind) -> Answer | None:
 
 def _plain(text: str) -> str:
     text = _MENTIONS.sub("", text.translate(_APOSTROPHES), count=1)
-    text = _KEYCAP.sub(r" \1 ", text).replace(_TEN, " 10 ")
+    text = _KEYCAPS.sub(lambda m: f" {''.join(c for c in m.group(0) if c.isdigit())} ", text)
+    text = text.replace(_TEN, " 10 ")
     text = _MODIFIERS.sub("", text)
     text = _HUNDRED_PERCENT.sub("definitely", text)  # "100% would recommend"
     return _SCALE_PHRASE.sub(lambda m: " " * len(m.group(0)), text)
@@ -335,6 +336,7 @@ def _words(plain: str, kind: SurveyKind, *, leading: bool = False) -> int | None
     tokens = _WORD_TOKENS.findall(text)
     rating = _NPS_MEANING if kind is SurveyKind.NPS else _PHRASES
     scores: list[int] = []
+    steps: list[int] = []  # the same, as CSAT steps, when they came from the word lists
     for meaning in (rating, _DESCRIPTIVE):
         for phrase, at in _phrases(tokens, meaning, leading=leading):
             if kind is SurveyKind.NPS and phrase in NPS_PHRASES:
@@ -343,6 +345,7 @@ def _words(plain: str, kind: SurveyKind, *, leading: bool = False) -> int | None
             score = meaning[phrase]
             if _negated(tokens, at):
                 score = 3 if score <= 2 else 2  # "not terrible", "wasn't great"
+            steps.append(score)
             scores.append(score if kind is SurveyKind.CSAT else NPS_OF_CSAT[score])
         if scores:
             break  # rating words decide; describing words only when there are none
@@ -350,6 +353,10 @@ def _words(plain: str, kind: SurveyKind, *, leading: bool = False) -> int | None
         return None
     if max(scores) - min(scores) > (1 if kind is SurveyKind.CSAT else 2):
         return None  # "great agent, terrible app": no clear score
+    if len(steps) == len(scores) and len(set(steps)) > 1:
+        # Neighbouring steps ("not great, not terrible") meet halfway, rounded up.
+        middle = int((Decimal(sum(steps)) / len(steps)).quantize(Decimal(1), ROUND_HALF_UP))
+        return middle if kind is SurveyKind.CSAT else NPS_OF_CSAT[middle]
     return scores[0]
 
 
