@@ -15,7 +15,6 @@ from atdesk.domain.ids import RowId, parse_id
 from atdesk.models import Case
 from atdesk.models.base import utcnow
 from atdesk.surveys import queries
-from atdesk.surveys.scores import SurveyKind
 from atdesk.surveys.service import save_settings
 from atdesk.surveys.settings import VARIABLES, SurveySettings, SurveySettingsError, survey_settings
 from atdesk.ui.deps import CsrfChecked, DbSession
@@ -47,7 +46,6 @@ def surveys_page(
             "answers": queries.recent_answers(session, viewer.brand_ids, brand_id=chosen_id),
             "settings_of": {b.id: survey_settings(b) for b in brands},
             "variables": VARIABLES,
-            "kinds": [k.value for k in SurveyKind],
         },
         session=session,
     )
