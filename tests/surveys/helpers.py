@@ -23,7 +23,7 @@ from atdesk.pipeline.runner import BatchReport, process_events
 from atdesk.storage.session import transaction
 from atdesk.surveys.settings import parse_settings, update_survey_settings
 from atdesk.surveys.tasks import sweep
-from tests.automations.helpers import TRIAGER, TimedOutbox, job_env, run_jobs
+from tests.automations.helpers import TRIAGER, Clock, TimedOutbox, job_env, run_jobs
 from tests.cases.factories import staff
 from tests.factories import make_brand
 
@@ -125,10 +125,12 @@ class World:
         """The worker's survey sweep, now."""
         return sweep(self.url, now=utcnow())
 
-    def send(self, minutes: float = 1) -> int:
-        """Run the due jobs; what goes out is dated `minutes` after the start."""
+    def send(self, minutes: float = 1, *, now: datetime | None = None) -> int:
+        """Run the due jobs; what goes out is dated `minutes` after the start. The job
+        runner's clock is `now` when given (else a day past the real now: every job is due)."""
         self.outbox.at = self.at(minutes)
-        return run_jobs(job_env(self.settings, self.outbox, self.http))
+        clock = Clock(now) if now is not None else None
+        return run_jobs(job_env(self.settings, self.outbox, self.http, clock))
 
     def post(self, *payloads: dict[str, Any]) -> BatchReport:
         """Customer posts through the pipeline, in one transaction."""

@@ -24,9 +24,12 @@ from atdesk.worker import Worker
 GIVE_UP_AFTER_S = 90.0  # only so a broken demo fails instead of hanging; no timing is asserted
 
 
-def _answer(url: str) -> SurveyResponse | None:
+def _answer(url: str, case_id: int) -> SurveyResponse | None:
+    """The answer to the case's survey (the demo's planted loops have answers of their own)."""
     with transaction(url) as session:
-        return session.scalars(select(SurveyResponse)).first()
+        return session.scalars(
+            select(SurveyResponse).where(SurveyResponse.case_id == case_id)
+        ).first()
 
 
 def test_the_demo_asks_and_a_customer_answers(
@@ -42,6 +45,8 @@ def test_the_demo_asks_and_a_customer_answers(
         kinds = {b.name: survey_settings(b) for b in session.scalars(select(Brand))}
         assert all(s.enabled for s in kinds.values())
         assert kinds["City Works"].kind == "nps" and kinds["Cable Co"].kind == "csat"
+        loops = session.scalars(select(SurveyResponse.loop_action)).all()
+        assert sorted(loops) == ["follow_up", "reopened"], "the demo's planted closed loops"
         # Priya was charged twice (a scenario case Harbor Bank has answered); it is resolved.
         case = session.scalars(
             select(Case)
@@ -55,9 +60,9 @@ def test_the_demo_asks_and_a_customer_answers(
     worker.start_thread()
     deadline = time.monotonic() + GIVE_UP_AFTER_S
     try:
-        while _answer(url) is None and time.monotonic() < deadline:
+        while _answer(url, case_id) is None and time.monotonic() < deadline:
             time.sleep(0.5)
-        answer = _answer(url)
+        answer = _answer(url, case_id)
         assert answer is not None and answer.case_id == case_id
         assert (answer.kind, answer.score) == ("csat", 5)
         (survey_dm,) = [d for d in summary.live.x.dms_by("bank") if "How did we do" in d["text"]]

@@ -233,11 +233,14 @@ def test_one_survey_per_customer_within_the_brands_days(
     assert _actions(world.url, second) == ["survey.skipped"]
 
 
-def test_no_limit_when_every_days_is_zero(settings: Settings, http: httpx.Client) -> None:
+def test_no_brand_limit_when_every_days_is_zero(settings: Settings, http: httpx.Client) -> None:
+    """Only the one-a-day limit per network is left (tests/surveys/test_throttle.py)."""
     world = World(settings, http).setup(every_days=0)
-    for native in ("1", "2"):
-        world.resolve(world.answered_case(native))
-    world.sweep()
+    first, second = world.answered_case("1"), world.answered_case("2")
+    world.resolve(first)
+    sweep(world.url, now=world.at(1))
+    world.resolve(second)
+    sweep(world.url, now=world.at(1) + timedelta(days=1))
     assert [s.status for s in world.surveys()] == ["queued", "queued"]
 
 

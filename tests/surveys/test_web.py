@@ -3,6 +3,8 @@ with each brand's response rate, CSAT and NPS, the settings form, and the REST A
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import httpx
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -23,6 +25,7 @@ from tests.surveys.helpers import World, dm, x_post
 from tests.web.conftest import csrf_of
 
 CUSTOMERS = [("4400000001", "dana"), ("4400000002", "lee"), ("4400000003", "kim")]
+LEE = {"author": "4400000002", "handle": "lee"}
 
 
 def login(settings: Settings, username: str) -> TestClient:
@@ -112,7 +115,7 @@ def test_the_surveys_page_shows_rates_and_answers_and_saves_settings(
         brand = session.get(Brand, world.brand_id)
         assert brand is not None
         chosen = survey_settings(brand)
-        assert (chosen.kind.value, chosen.every_days, chosen.answer_days) == ("nps", 30, 3)
+        assert (chosen.kind, chosen.every_days, chosen.answer_days) == ("nps", 30, 3)
         assert chosen.nps_text.startswith("{first_name}, would you")
         assert session.scalars(
             select(AuditEvent.action).where(AuditEvent.action == "brand.surveys")
@@ -227,3 +230,85 @@ def test_other_brands_surveys_stay_hidden(settings: Settings, http: httpx.Client
     assert api.get("/api/v1/surveys").json()["total"] == 0
     assert [b["brand"] for b in api.get("/api/v1/surveys/summary").json()["brands"]] == ["Other"]
     assert api.get(f"/api/v1/surveys/summary?brand_id={world.brand_id}").status_code == 404
+
+
+def test_the_case_page_shows_the_closed_loop(settings: Settings, http: httpx.Client) -> None:
+    world = answered_world(settings, http)  # lee answered 2: a low score
+    world.send(minutes=5)  # "what could we do better?" goes out, the case reopens
+    world.post(dm("52", "the first agent never read my message", world.at(7), **LEE))
+    lee = next(r for r in world.responses() if r.score == 2)
+    ana = login(settings, "ana")
+    page = ana.get(f"/cases/{lee.case_id}").text
+    assert 'data-testid="survey-loop"' in page
+    assert "took three tries\nthe first agent never read my message" in page
+    assert "Reopened" in page and "at high priority after this score" in page
+    assert "CSAT 2/5" in page
+    listed = ana.get(f"/api/v1/surveys?case_id={lee.case_id}").json()["items"][0]
+    assert (listed["loop_action"], listed["question_status"]) == ("reopened", "answered")
+    assert "reopened" in ana.get(f"/surveys?brand_id={world.brand_id}").text
+
+
+def test_a_follow_up_case_links_both_ways(settings: Settings, http: httpx.Client) -> None:
+    world = World(settings, http).setup(reopen_days=1)
+    case_id = world.answered_case("1")
+    world.resolve(case_id)
+    world.sweep()
+    world.send(minutes=1)
+    world.post(dm("50", "1 useless", world.at(3)))
+    world.send(minutes=4, now=world.at(4) + timedelta(days=2))
+    (response,) = world.responses()
+    assert response.follow_up_case_id is not None
+    ana = login(settings, "ana")
+    original = ana.get(f"/cases/{case_id}").text
+    link = f'href="/cases/{response.follow_up_case_id}" data-testid="survey-follow-up-case"'
+    assert link in original
+    follow_up = ana.get(f"/cases/{response.follow_up_case_id}")
+    assert follow_up.status_code == 200
+    assert 'data-testid="survey-follows-up"' in follow_up.text
+    assert f'href="/cases/{case_id}">case #{case_id}</a>' in follow_up.text
+    assert "CSAT 1/5" in follow_up.text and "useless" in follow_up.text
+    inbox = ana.get("/?view=all").text
+    assert f"/cases/{response.follow_up_case_id}" in inbox
+
+
+def test_the_settings_form_asks_both_and_sets_the_loop(
+    settings: Settings, http: httpx.Client
+) -> None:
+    world = World(settings, http).setup()
+    with transaction(world.url) as session:
+        staff(session, "root", Role.ADMIN)
+    root = login(settings, "root")
+    form = root.get(f"/surveys?brand_id={world.brand_id}").text
+    for field in ('name="csat"', 'name="nps"', 'name="follow_up"', 'name="reopen_days"'):
+        assert field in form
+    saved = root.post(
+        "/surveys/settings",
+        data={
+            "brand_id": str(world.brand_id),
+            "enabled": "on",
+            "csat": "on",
+            "nps": "on",
+            "nps_every_days": "60",
+            "every_days": "7",
+            "answer_days": "7",
+            "loop_fields": "1",
+            "close_loop": "on",
+            "reopen_days": "5",
+            "follow_up_text": "What went wrong, {first_name}?",
+        },
+    )
+    assert saved.status_code == 303
+    with transaction(world.url) as session:
+        brand = session.get(Brand, world.brand_id)
+        assert brand is not None
+        chosen = survey_settings(brand)
+    assert (chosen.kind, chosen.nps_every_days, chosen.reopen_days) == ("both", 60, 5)
+    assert (chosen.follow_up, chosen.close_loop) == (False, True)
+    assert chosen.follow_up_text == "What went wrong, {first_name}?"
+    root.post(
+        "/surveys/settings",
+        data={"brand_id": str(world.brand_id), "enabled": "on", "loop_fields": "1"},
+    )
+    assert "ask CSAT, NPS or both" in root.get("/surveys").text
+    api = root.get(f"/api/v1/surveys/settings/{world.brand_id}").json()
+    assert (api["kind"], api["csat"], api["nps"], api["follow_up"]) == ("both", True, True, False)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select, union, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -100,14 +100,18 @@ def _facts(
 
 
 def _survey_answers(session: Session, rows: Iterable[PostRow]) -> frozenset[int]:
-    """The posts among these that answer a satisfaction survey (only private messages can)."""
+    """The posts among these that answer a satisfaction survey (only private messages can),
+    with the quiet comments after a low score (ADR 93): the customer's words on a case that
+    was still resolved."""
     ids = sorted(r.id for r in rows if r.inbound and r.direct)
-    found: set[int] = set()
+    found: set[int | None] = set()
     for chunk in _chunks(ids):
-        found.update(
-            session.scalars(select(SurveyResponse.post_id).where(SurveyResponse.post_id.in_(chunk)))
+        answers = select(SurveyResponse.post_id).where(SurveyResponse.post_id.in_(chunk))
+        comments = select(SurveyResponse.comment_post_id).where(
+            SurveyResponse.comment_post_id.in_(chunk), SurveyResponse.comment_quiet.is_(True)
         )
-    return frozenset(found)
+        found.update(session.scalars(union(answers, comments)))
+    return frozenset(p for p in found if p is not None)
 
 
 def sync_cases(

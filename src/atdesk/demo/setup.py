@@ -24,6 +24,7 @@ from atdesk.demo.automation_data import seed_automations
 from atdesk.demo.live import LiveDemo, add_customers, post_live, start_emulators, start_threads
 from atdesk.demo.networks import wire_demo_networks
 from atdesk.demo.outage import plant_outage
+from atdesk.demo.survey_loop import plant_survey_loop
 from atdesk.demo.workspace import ensure_workspace, reset_staff
 from atdesk.domain.cases import Role
 from atdesk.domain.networks import Network
@@ -145,6 +146,7 @@ def prepare_demo(
         pass
     echo(f"loaded {len(events)} demo scenario posts")
     plant_outage(settings, now=now, echo=echo)
+    plant_survey_loop(settings, now=now, echo=echo)
     live = start_live(settings, scenarios, bus, echo, now=now) if live_networks else None
     if live is not None:  # Mastodon and Bluesky beside the live X, read by the connectors
         live.networks = wire_demo_networks(settings, scenarios["brands"], live.x, echo)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from atdesk.models.base import Base, UTCDateTime, utcnow
@@ -74,6 +74,28 @@ class SurveyResponse(Base):
     comment: Mapped[str] = mapped_column(Text, default="")
     answered_at: Mapped[datetime] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # After a low score (CSAT 1-2, NPS 0-6), ADR 93: "what could we do better?" asked by
+    # private message (queued, sent, skipped, cancelled), and the customer's words back, kept
+    # in `comment`. A quiet comment (its case was still resolved) neither reopens nor opens a
+    # case, like the answer itself; on a case the loop reopened it is the customer's message.
+    question_status: Mapped[str | None] = mapped_column(String(16))
+    question_post_id: Mapped[int | None] = mapped_column(
+        ForeignKey("posts.id", ondelete="SET NULL")
+    )
+    question_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    comment_post_id: Mapped[int | None] = mapped_column(
+        ForeignKey("posts.id", ondelete="SET NULL"), unique=True
+    )
+    comment_quiet: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    commented_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The closed loop: the case reopened ("reopened"), a new linked case ("follow_up", in
+    # follow_up_case_id), an open case raised to high ("raised"), or why not ("skipped").
+    loop_action: Mapped[str | None] = mapped_column(String(16))
+    loop_reason: Mapped[str | None] = mapped_column(String(200))
+    loop_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    follow_up_case_id: Mapped[int | None] = mapped_column(
+        ForeignKey("cases.id", ondelete="SET NULL"), index=True
+    )
 
 
 class SurveyCursor(Base):

@@ -55,6 +55,9 @@ def survey_out(survey: Survey, response: SurveyResponse | None, handle: str) -> 
         score=response.score if response else None,
         comment=response.comment if response else None,
         answer_post_id=response.post_id if response else None,
+        question_status=response.question_status if response else None,
+        loop_action=response.loop_action if response else None,
+        follow_up_case_id=response.follow_up_case_id if response else None,
     )
 
 
@@ -139,7 +142,7 @@ def get_summary(
 
 
 def _settings_out(brand_id: int, settings: SurveySettings) -> SurveySettingsOut:
-    return SurveySettingsOut(brand_id=brand_id, **settings.to_json())
+    return SurveySettingsOut(brand_id=brand_id, kind=settings.kind, **settings.to_json())
 
 
 @router.get("/settings/{brand_id}")

@@ -15,7 +15,6 @@ from atdesk.domain.ids import RowId, parse_id
 from atdesk.models import Case
 from atdesk.models.base import utcnow
 from atdesk.surveys import queries
-from atdesk.surveys.scores import SurveyKind
 from atdesk.surveys.service import save_settings
 from atdesk.surveys.settings import VARIABLES, SurveySettings, SurveySettingsError, survey_settings
 from atdesk.ui.deps import CsrfChecked, DbSession
@@ -47,7 +46,6 @@ def surveys_page(
             "answers": queries.recent_answers(session, viewer.brand_ids, brand_id=chosen_id),
             "settings_of": {b.id: survey_settings(b) for b in brands},
             "variables": VARIABLES,
-            "kinds": [k.value for k in SurveyKind],
         },
         session=session,
     )
@@ -59,15 +57,26 @@ def save_settings_form(
     session: DbSession,
     viewer: PageViewer,
     brand_id: Annotated[RowId, Form()],
-    kind: Annotated[str, Form()] = "csat",
+    kind: Annotated[str, Form()] = "",
+    csat: Annotated[str, Form()] = "",
+    nps: Annotated[str, Form()] = "",
+    nps_every_days: Annotated[str, Form()] = "",
     every_days: Annotated[str, Form()] = "7",
     answer_days: Annotated[str, Form()] = "7",
+    reopen_days: Annotated[str, Form()] = "",
     csat_text: Annotated[str, Form()] = "",
     nps_text: Annotated[str, Form()] = "",
+    follow_up_text: Annotated[str, Form()] = "",
     enabled: Annotated[str, Form()] = "",
     skip_automated: Annotated[str, Form()] = "",
+    follow_up: Annotated[str, Form()] = "",
+    close_loop: Annotated[str, Form()] = "",
+    loop_fields: Annotated[str, Form()] = "",
 ) -> RedirectResponse:
-    """Save one brand's survey settings (admins); empty texts go back to the defaults."""
+    """Save one brand's survey settings (admins); empty texts go back to the defaults.
+
+    The form has a checkbox per question (CSAT, NPS); an older form's single `kind` is still
+    understood, and its missing follow-up checkboxes leave those settings as they were."""
     if not viewer.is_admin:
         raise HTTPException(status.HTTP_403_FORBIDDEN, "admins only; ask an admin to change this")
     brand = next((b for b in visible_brands(session, viewer.brand_ids) if b.id == brand_id), None)
@@ -76,13 +85,23 @@ def save_settings_form(
     changes: dict[str, Any] = {
         "enabled": enabled == "on",
         "skip_automated": skip_automated == "on",
-        "kind": kind,
         "every_days": every_days.strip() or "7",
         "answer_days": answer_days.strip() or "7",
     }
+    if kind and not (csat or nps):
+        changes["kind"] = kind
+    else:
+        changes["csat"], changes["nps"] = csat == "on", nps == "on"
+    if loop_fields:
+        changes["follow_up"], changes["close_loop"] = follow_up == "on", close_loop == "on"
+    for name, value in (("nps_every_days", nps_every_days), ("reopen_days", reopen_days)):
+        if value.strip():
+            changes[name] = value.strip()
     defaults = SurveySettings()
     changes["csat_text"] = csat_text.strip() or defaults.csat_text
     changes["nps_text"] = nps_text.strip() or defaults.nps_text
+    if loop_fields:
+        changes["follow_up_text"] = follow_up_text.strip() or defaults.follow_up_text
 
     def save() -> str:
         save_settings(session, brand, changes, actor=viewer.user)

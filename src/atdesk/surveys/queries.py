@@ -42,11 +42,15 @@ class HistoryEntry:
 
 @dataclass(frozen=True, slots=True)
 class History:
-    """The customer's answers (newest first) and what became of this case's own survey."""
+    """The customer's answers (newest first), what became of this case's own survey and its
+    answer (the follow-up question, the comment, the closed loop), and the unhappy answer
+    this case follows up, if it is a follow-up case."""
 
     answers: list[HistoryEntry]
     this_case: Survey | None
     asked: int
+    this_answer: SurveyResponse | None = None
+    follows_up: SurveyResponse | None = None
 
 
 def customer_history(
@@ -89,13 +93,22 @@ def customer_history(
             Survey.brand_id,
         )
     )
+    this_case = session.scalar(select(Survey).where(Survey.case_id == case.id))
     return History(
         answers=[
             HistoryEntry(r.kind, r.score, r.comment, r.answered_at, r.case_id, name, network)
             for r, name, network in rows
         ],
-        this_case=session.scalar(select(Survey).where(Survey.case_id == case.id)),
+        this_case=this_case,
         asked=int(asked or 0),
+        this_answer=session.scalar(
+            select(SurveyResponse).where(SurveyResponse.survey_id == this_case.id)
+        )
+        if this_case is not None
+        else None,
+        follows_up=session.scalar(
+            select(SurveyResponse).where(SurveyResponse.follow_up_case_id == case.id).limit(1)
+        ),
     )
 
 
@@ -192,7 +205,7 @@ def summaries(
                 brand_id=brand.id,
                 brand=brand.name,
                 enabled=settings.enabled,
-                kind=settings.kind.value,
+                kind=settings.kind,
                 periods=[_period(session, brand.id, days, now) for days in periods],
             )
         )

@@ -29,6 +29,10 @@ class SurveyOut(BaseModel):
     score: int | None
     comment: str | None
     answer_post_id: int | None
+    # After a low score (ADR 93): the follow-up question and what the loop did to the case.
+    question_status: str | None = None
+    loop_action: str | None = None
+    follow_up_case_id: int | None = None
 
 
 class CsatOut(BaseModel):
@@ -84,27 +88,42 @@ class SummaryOut(BaseModel):
 
 
 class SurveySettingsOut(BaseModel):
-    """A brand's survey settings."""
+    """A brand's survey settings. `kind` ("csat", "nps" or "both") sums up `csat` and `nps`."""
 
     brand_id: int
     enabled: bool
     kind: str
+    csat: bool
+    nps: bool
+    nps_every_days: int
     every_days: int
     answer_days: int
     skip_automated: bool
+    follow_up: bool
+    close_loop: bool
+    reopen_days: int
     csat_text: str
     nps_text: str
+    follow_up_text: str
 
 
 class SurveySettingsUpdate(BaseModel):
-    """A change to a brand's survey settings; only the fields given change."""
+    """A change to a brand's survey settings; only the fields given change. `kind` (csat,
+    nps or both) is the older way to set `csat` and `nps`, still accepted."""
 
     model_config = ConfigDict(extra="forbid")
 
     enabled: bool | None = None
     kind: str | None = None
+    csat: bool | None = None
+    nps: bool | None = None
+    nps_every_days: int | None = None
     every_days: int | None = None
     answer_days: int | None = None
     skip_automated: bool | None = None
+    follow_up: bool | None = None
+    close_loop: bool | None = None
+    reopen_days: int | None = None
     csat_text: str | None = None
     nps_text: str | None = None
+    follow_up_text: str | None = None

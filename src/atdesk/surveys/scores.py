@@ -1,13 +1,10 @@
-"""Reading a customer's score from a private message, and the CSAT and NPS arithmetic.
+"""Survey kinds and states, and the CSAT and NPS arithmetic (pure functions, no database).
 
-Pure functions, no database: the pipeline calls `read_answer` on every private message that
-could answer a survey, so it must be cheap and must refuse anything that only looks like a
-score ("2 days late", "4.5", "5:30", "$5").
+Reading a score out of a customer's free text is `surveys.reading.read_answer`.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -40,68 +37,30 @@ class SurveyStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
-COMMENT_MAX = 1000
-# "@brand@domain 5" on Mastodon, "@brand 5" when a client quotes the handle.
-_MENTIONS = re.compile(r"^(?:\s*@[\w.\-]+(?:@[\w.\-]+)?)+")
-_KEYCAPS = {f"{d}\ufe0f\u20e3": str(d) for d in range(10)} | {"\U0001f51f": "10"}
-_ANSWER = re.compile(
-    r"""^\s*(?P<score>\d{1,2})(?!\d)
-        (?:\s*(?:/|out\s+of|of)\s*(?P<scale>\d{1,2})(?!\d))?
-        (?:\s*(?P<stars>stars?|⭐+))?
-        (?P<rest>.*)$""",
-    re.IGNORECASE | re.DOTALL | re.VERBOSE,
-)
-# A number followed by one of these is a quantity, not a score: "2 days", "3 more questions".
-_QUANTITY_WORDS = frozenset().union(
-    ("minute", "minutes", "min", "mins", "hour", "hours", "hr", "hrs", "am", "pm"),
-    ("day", "days", "week", "weeks", "month", "months", "year", "years"),
-    ("time", "times", "more", "item", "items", "order", "orders", "package", "packages"),
-    ("x", "usd", "eur", "gb", "mb"),
-)
-_SEPARATORS = " \t\r\n!.,;:-–—)~"
+class QuestionStatus(StrEnum):
+    """The follow-up question after a low score: waiting to go out, out, answered, or not."""
+
+    QUEUED = "queued"
+    SENT = "sent"
+    ANSWERED = "answered"
+    SKIPPED = "skipped"
+
+
+# A score at or below this is unhappy: the follow-up question and the closed loop (ADR 93).
+LOW_SCORE = {SurveyKind.CSAT: 2, SurveyKind.NPS: 6}
+
+
+def is_low(kind: SurveyKind | str, score: int) -> bool:
+    """CSAT 1-2 or an NPS detractor (0-6): someone should look at the case again."""
+    return score <= LOW_SCORE[SurveyKind(kind)]
 
 
 @dataclass(frozen=True, slots=True)
 class Answer:
-    """A score the customer gave, and whatever they wrote after it."""
+    """A score the customer gave, and whatever they wrote with it."""
 
     score: int
     comment: str
-
-
-def _plain(text: str) -> str:
-    for keycap, digit in _KEYCAPS.items():
-        text = text.replace(keycap, digit)
-    return _MENTIONS.sub("", text, count=1)
-
-
-def read_answer(text: str, kind: SurveyKind) -> Answer | None:
-    """The score in a reply such as "5", "5 thanks!", "4/5", "10 - great", else None.
-
-    Out of range, a scale that is not the question's, or a number that is a quantity, a
-    decimal, a time or a price: None, and the message is treated as any other.
-    """
-    match = _ANSWER.match(_plain(text))
-    if match is None:
-        return None
-    score = int(match.group("score"))
-    scale = match.group("scale")
-    rest = match.group("rest")
-    if scale is not None and int(scale) != kind.high:
-        return None
-    if match.group("stars") and kind is not SurveyKind.CSAT:
-        return None
-    if rest and rest[0] not in _SEPARATORS:
-        return None  # "5%", "5$", "5th"
-    if re.match(r"^[.:,]\d", rest):
-        return None  # "4.5", "5:30", "1,000"
-    words = rest.strip(_SEPARATORS).split(maxsplit=1)
-    if words and words[0].lower() in _QUANTITY_WORDS and scale is None:
-        return None
-    if not kind.low <= score <= kind.high:
-        return None
-    comment = rest.lstrip(_SEPARATORS).strip()
-    return Answer(score, comment[:COMMENT_MAX])
 
 
 @dataclass(frozen=True, slots=True)

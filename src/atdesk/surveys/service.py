@@ -21,22 +21,29 @@ from atdesk.audit import service as audit
 from atdesk.domain.cases import CaseStatus
 from atdesk.domain.handles import handle_key
 from atdesk.jobs import queue as jobs
-from atdesk.models import Brand, Case, ChannelAccount, Post, Survey, User
+from atdesk.models import Brand, Case, CaseTag, ChannelAccount, Post, Survey, User
 from atdesk.pipeline.blocklist import blocked_handles
-from atdesk.respond.macros import first_name
 from atdesk.respond.tasks import AUTOMATION_USERNAME
-from atdesk.respond.texts import fit
 from atdesk.surveys.answers import ACTOR
-from atdesk.surveys.scores import SurveyStatus
+from atdesk.surveys.scores import SurveyKind, SurveyStatus
 from atdesk.surveys.settings import (
     SurveySettings,
     parse_settings,
-    render_text,
     survey_settings,
     update_survey_settings,
 )
+from atdesk.surveys.texts import personal_text
 
 SURVEY_JOB = "survey.send"
+# At most one survey per customer and network in this long, whichever brand asks (ADR 93).
+NETWORK_WINDOW = timedelta(hours=24)
+# Where a brand can open a private conversation with a customer who only wrote in public:
+# a Mastodon direct status reaches anyone, and X's v2 DM endpoint opens a 1:1 conversation
+# (ADR 70); Bluesky's chat reaches only people who allow it, by default those they follow.
+UNPROMPTED_DM = frozenset(("x", "mastodon"))
+NETWORK_NAMES = {"x": "X", "mastodon": "Mastodon", "bluesky": "Bluesky"}
+# Tags people put on a case that say it was noise, not a customer to ask.
+NOISE_TAGS = ("spam", "abuse", "noise")
 # Older than this, a resolution is history (a replay, a back-fill, a worker long down).
 STALE = timedelta(days=3)
 _COUNTED = (SurveyStatus.QUEUED.value, SurveyStatus.SENT.value, SurveyStatus.ANSWERED.value)
@@ -70,13 +77,15 @@ def decide(session: Session, resolution: Resolution, *, now: datetime) -> Survey
     survey.author_id = author.id
     survey.customer_id = case.customer_id or author.customer_id
     survey.network = case.network
-    survey.kind = settings.kind.value
     survey.resolved_by = case.resolved_by
     survey.resolution_event_id = resolution.event_id
     survey.created_at = now
     survey.reason = skip_reason(session, case, settings, survey.customer_id, now=now)
+    kind, why_not = (None, None) if survey.reason else kind_due(session, case, settings, now=now)
+    survey.reason = (survey.reason or why_not or "")[:200] or None
+    survey.kind = (kind or settings.kinds[0]).value
     survey.status = (SurveyStatus.SKIPPED if survey.reason else SurveyStatus.QUEUED).value
-    survey.text = "" if survey.reason else survey_text(case, settings)
+    survey.text = "" if survey.reason or kind is None else survey_text(case, settings, kind)
     survey.sent_at = survey.expires_at = survey.answered_at = survey.prompt_post_id = None
     session.add(survey)
     session.flush()
@@ -116,20 +125,9 @@ def _decide_again(survey: Survey, resolution: Resolution) -> bool:
     )
 
 
-def survey_text(case: Case, settings: SurveySettings) -> str:
+def survey_text(case: Case, settings: SurveySettings, kind: SurveyKind) -> str:
     """The brand's question for this customer, fitted to a private message on the network."""
-    author = case.customer_author
-    customer_name = author.customer.name if author.customer and author.customer.name else ""
-    text = render_text(
-        settings.text_for(settings.kind),
-        {
-            "first_name": first_name(customer_name or author.name, author.handle),
-            "brand": case.brand.name,
-            "case_id": str(case.id),
-            "handle": f"@{author.handle}",
-        },
-    )
-    return fit(case.network, text, private=True, to=author.handle)
+    return personal_text(case, settings.text_for(kind))
 
 
 def skip_reason(
@@ -144,8 +142,9 @@ def skip_reason(
     author = case.customer_author
     if handle_key(author.handle) in blocked_handles(session, case.brand_id):
         return "the customer is on the brand's block list"
-    if _flagged(session, case):
-        return "the customer's posts were flagged as spam or abuse, or filtered"
+    noise = noise_reason(session, case)
+    if noise is not None:
+        return noise
     if not session.scalar(
         select(ChannelAccount.id)
         .where(ChannelAccount.brand_id == case.brand_id, ChannelAccount.network == case.network)
@@ -156,6 +155,12 @@ def skip_reason(
         return "nobody answered the customer, so there is nothing to rate"
     if settings.skip_automated and not _person_involved(session, case):
         return "closed by the bot or an automation with no person involved"
+    if not _wrote_privately(session, case) and case.network not in UNPROMPTED_DM:
+        return (
+            f"the conversation was public and {NETWORK_NAMES.get(case.network, case.network)} "
+            "lets a brand message only customers who wrote to it privately; surveys never go "
+            "out in public"
+        )
     if settings.every_days:
         since = now - timedelta(days=settings.every_days)
         same_customer = Survey.author_id == author.id
@@ -178,18 +183,25 @@ def skip_reason(
                 f"the customer was asked on {earlier:%Y-%m-%d}; at most one survey every "
                 f"{settings.every_days} days"
             )
+    earlier_today = _asked_on_network(session, case, customer_id, now=now)
+    if earlier_today is not None:
+        return (
+            f"the customer was asked on {case.network} at {earlier_today:%Y-%m-%d %H:%M} UTC; "
+            "at most one survey per customer and network in 24 hours"
+        )
     return None
 
 
-def _flagged(session: Session, case: Case) -> bool:
-    """Whether the customer ever wrote to this brand as spam or abuse, or was filtered."""
+def noise_reason(session: Session, case: Case) -> str | None:
+    """Why the case is noise, if it is: the customer wrote to the brand as spam or abuse, a
+    post of theirs was filtered, or someone tagged the case as spam, abuse or noise."""
     noisy = or_(
         Post.spam.is_(True),
         Post.abuse.is_(True),
         Post.filtered_reason.is_not(None) & (Post.filtered_reason != "repost"),
     )
-    found = session.scalar(
-        select(Post.id)
+    found = session.execute(
+        select(Post.spam, Post.abuse, Post.filtered_reason)
         .where(
             Post.author_id == case.customer_author_id,
             or_(Post.brand_id == case.brand_id, Post.case_id == case.id),
@@ -197,8 +209,79 @@ def _flagged(session: Session, case: Case) -> bool:
             noisy,
         )
         .limit(1)
+    ).first()
+    if found is not None:
+        spam, abuse, filtered = found
+        what = "spam" if spam else ("abuse" if abuse else f"noise ({filtered})")
+        return f"the customer's posts were flagged as {what}; no survey after noise or spam"
+    tag = session.scalar(
+        select(CaseTag.name).where(CaseTag.case_id == case.id, CaseTag.name.in_(NOISE_TAGS))
+    )
+    if tag is not None:
+        return f"the case is tagged {tag}; no survey after noise or spam"
+    return None
+
+
+def _wrote_privately(session: Session, case: Case) -> bool:
+    """Whether the customer wrote to the brand privately in this case (a DM can answer)."""
+    found = session.scalar(
+        select(Post.id)
+        .where(Post.case_id == case.id, Post.inbound.is_(True), Post.direct.is_(True))
+        .limit(1)
     )
     return found is not None
+
+
+def _same_customer(author_id: int, customer_id: int | None) -> Any:
+    same = Survey.author_id == author_id
+    return or_(same, Survey.customer_id == customer_id) if customer_id is not None else same
+
+
+def _asked_on_network(
+    session: Session, case: Case, customer_id: int | None, *, now: datetime
+) -> datetime | None:
+    """When the customer was last surveyed on this network by any brand in the last 24 hours."""
+    return session.scalar(
+        select(Survey.created_at)
+        .where(
+            _same_customer(case.customer_author_id, customer_id),
+            Survey.network == case.network,
+            Survey.status.in_(_COUNTED),
+            Survey.created_at > now - NETWORK_WINDOW,
+            Survey.case_id != case.id,
+        )
+        .order_by(Survey.created_at.desc())
+        .limit(1)
+    )
+
+
+def kind_due(
+    session: Session, case: Case, settings: SurveySettings, *, now: datetime
+) -> tuple[SurveyKind | None, str | None]:
+    """Which question this resolution gets: NPS when the brand asks it and the customer had
+    none in `nps_every_days`, else CSAT; or why none (an NPS-only brand asked recently)."""
+    if settings.nps:
+        customer_id = case.customer_id or case.customer_author.customer_id
+        last_nps = session.scalar(
+            select(Survey.created_at)
+            .where(
+                Survey.brand_id == case.brand_id,
+                _same_customer(case.customer_author_id, customer_id),
+                Survey.kind == SurveyKind.NPS.value,
+                Survey.status.in_(_COUNTED),
+                Survey.case_id != case.id,
+            )
+            .order_by(Survey.created_at.desc())
+            .limit(1)
+        )
+        if last_nps is None or last_nps < now - timedelta(days=settings.nps_every_days):
+            return SurveyKind.NPS, None
+        if not settings.csat:
+            return None, (
+                f"the customer was asked NPS on {last_nps:%Y-%m-%d}; at most one NPS every "
+                f"{settings.nps_every_days} days"
+            )
+    return SurveyKind.CSAT, None
 
 
 def _person_involved(session: Session, case: Case) -> bool:

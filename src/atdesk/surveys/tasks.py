@@ -20,10 +20,12 @@ from sqlalchemy.orm import Session
 
 from atdesk.domain.cases import CaseStatus
 from atdesk.jobs import queue as jobs
-from atdesk.models import AuditEvent, Case, Survey, SurveyCursor
+from atdesk.models import AuditEvent, Case, Post, Survey, SurveyCursor, SurveyResponse
 from atdesk.respond.tasks import run_message
 from atdesk.storage.session import transaction
-from atdesk.surveys.scores import SurveyStatus
+from atdesk.surveys.answers import LOOP_JOB
+from atdesk.surveys.loop import close_loop
+from atdesk.surveys.scores import QuestionStatus, SurveyStatus
 from atdesk.surveys.service import SURVEY_JOB, Resolution, cancel, decide, mark_sent
 
 CURSOR = "resolved"
@@ -118,5 +120,39 @@ def run_survey(job: jobs.JobView, env: jobs.JobEnv) -> jobs.JobOutcome:
         if survey is not None and survey.status == SurveyStatus.QUEUED.value:
             mark_sent(session, survey, int(post_id))
         return None
+
+    return replace(outcome, effect=effect)
+
+
+@jobs.handler(LOOP_JOB)
+def run_loop(job: jobs.JobView, env: jobs.JobEnv) -> jobs.JobOutcome:
+    """After a low score: ask "what could we do better?" while the case is still resolved (so
+    our question does not leave a reopened case waiting on the customer), then close the loop
+    in the same transaction as the job's mark."""
+    response_id = int(job.payload["response_id"])
+    with transaction(env.settings.database_url) as session:
+        response = session.get(SurveyResponse, response_id)
+        if response is None:
+            return jobs.JobOutcome.done(skipped="the survey answer is gone")
+        ask = response.question_status == QuestionStatus.QUEUED.value
+        case = session.get(Case, response.case_id) if response.case_id is not None else None
+        if ask and (case is None or case.status != CaseStatus.RESOLVED.value):
+            response.question_status = QuestionStatus.SKIPPED.value
+            ask = False  # the customer wrote again: an agent answers that, not a survey
+    outcome = run_message(job, env) if ask else jobs.JobOutcome.done(status="not asked")
+    post_id = outcome.result.get("post_id") if outcome.result.get("status") == "sent" else None
+    now = env.now()
+
+    def effect(session: Session) -> Mapping[str, Any] | None:
+        response = session.get(SurveyResponse, response_id)
+        if response is None:
+            return None
+        if post_id and response.question_status == QuestionStatus.QUEUED.value:
+            post = session.get(Post, int(post_id))
+            response.question_status = QuestionStatus.SENT.value
+            response.question_post_id = int(post_id)
+            response.question_sent_at = post.created_at if post is not None else now
+        action = close_loop(session, response, now=now)
+        return {"loop": action.value}
 
     return replace(outcome, effect=effect)

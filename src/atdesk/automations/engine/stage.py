@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from atdesk.audit import service as audit
@@ -238,8 +238,12 @@ def _automate(session: Session, post: Post, brands: _Brands, now: datetime) -> P
     if not post.inbound or post.filtered_reason or case is None or brand is None:
         mark.handled_by = "not-automated"
         return PostRun(post.id, mark.handled_by)
-    if session.scalar(select(SurveyResponse.id).where(SurveyResponse.post_id == post.id)):
-        mark.handled_by = "survey-answer"  # a score for a resolved case: no rule acts on it
+    quiet_comment = (SurveyResponse.comment_post_id == post.id) & SurveyResponse.comment_quiet
+    if session.scalar(
+        select(SurveyResponse.id).where(or_(SurveyResponse.post_id == post.id, quiet_comment))
+    ):
+        # A score for a resolved case, or the words after a low one (ADR 93): no rule acts.
+        mark.handled_by = "survey-answer"
         return PostRun(post.id, mark.handled_by)
     if now - post.created_at > MAX_POST_AGE:
         # Replays and back-fills: answering a customer days later would do more harm than good.

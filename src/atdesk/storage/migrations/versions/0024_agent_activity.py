@@ -2,7 +2,7 @@
 cost per resolution (ADR 94)
 
 Revision ID: 0024
-Revises: 0021
+Revises: 0023
 Create Date: 2026-12-07 04:00:00
 """
 
@@ -16,7 +16,7 @@ from alembic import op
 import atdesk.models.base
 
 revision: str = "0024"
-down_revision: str | None = "0021"
+down_revision: str | None = "0023"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
