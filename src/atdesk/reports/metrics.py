@@ -234,6 +234,13 @@ def volume_series(
 ) -> Series:
     """Inbound posts per UTC day or ISO week and per intent, network or brand (every bucket
     between the first and last one is present, zero-filled)."""
+    found = cached(
+        session, ("series", scope, by, bucket), lambda: _volume_series(session, scope, by, bucket)
+    )
+    return Series(list(found.buckets), {name: list(c) for name, c in found.counts.items()})
+
+
+def _volume_series(session: Session, scope: ReportScope, by: str, bucket: str) -> Series:
     if scope.empty:
         return Series([], {})
     key = {"intent": Post.intent, "network": Post.network, "brand": POST_BRAND}[by]
