@@ -80,6 +80,7 @@ from atdesk.models import (
 )
 from atdesk.models.base import Base
 from atdesk.pipeline.runner import process_events
+from atdesk.reports.facts import refresh as refresh_report_facts
 from atdesk.respond.pages import macros
 from atdesk.storage.session import transaction
 from tests.cases.conftest import hash_each_password_once  # noqa: F401 (autouse fixture)
@@ -364,8 +365,10 @@ def seed_zzother(settings: Settings) -> Ids:
 
 @pytest.fixture
 def zzother(workspace: Workspace) -> Ids:  # noqa: F811 (fixture)
-    """Zzother's objects in the seeded workspace."""
-    return seed_zzother(workspace.settings)
+    """Zzother's objects in the seeded workspace (and the report facts computed from them)."""
+    ids = seed_zzother(workspace.settings)
+    refresh_report_facts(workspace.settings.database_url)
+    return ids
 
 
 # --- what belongs to Zzother, row by row --------------------------------------------------------
@@ -755,6 +758,16 @@ def searches(ids: Ids) -> list[tuple[str, dict[str, object]]]:
         ("/costs", {}),
         ("/costs", {"since": "2000-01", "until": "2199-12"}),
         ("/api/v1/costs", {}),
+        ("/api/v1/reports/summary", {}),
+        ("/api/v1/reports/summary", {"team_id": ids.team}),
+        ("/api/v1/reports/summary", {"agent_id": ids.olga}),
+        ("/api/v1/reports/summary", {"issue_id": ids.issue}),
+        ("/api/v1/reports/breakdown", {"by": "brand"}),
+        ("/api/v1/reports/breakdown", {"by": "issue"}),
+        ("/api/v1/reports/brands", {}),
+        ("/api/v1/reports/drill", {"metric": "cases"}),
+        ("/api/v1/reports/drill", {"metric": "cases", "key": f"brand:{ids.brand}"}),
+        ("/api/v1/reports/drill", {"metric": "cases", "team_id": ids.team}),
     ]
 
 

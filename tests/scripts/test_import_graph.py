@@ -241,11 +241,12 @@ def test_markdown_section_is_replaced_between_the_markers(fake: tuple[Path, Path
 
 def test_the_contract_layers_are_read_top_first_with_siblings_and_optional_names() -> None:
     root, inner = read_contracts(CONTRACTS, "atdesk")
-    first, second = root.layers[0], root.layers[1]
+    first, second, third = root.layers[0], root.layers[1], root.layers[2]
     assert first.names == ("web", "cli", "worker", "demo")
     assert first.optional == {"worker"} and not first.independent
-    assert second.names == ("automations", "surveys", "connectors", "insights", "noise")
-    assert second.independent
+    assert second.names == ("reports",)
+    assert third.names == ("automations", "surveys", "connectors", "insights", "noise", "costs")
+    assert third.independent
     assert root.layers[-1].names == ("domain", "config")
     assert [layer.names for layer in inner["automations"].layers] == [
         ("bot", "callbacks", "appointments", "cityreports"),

@@ -3,7 +3,7 @@ case the loop reopened or opened, on survey_responses; brands' survey settings m
 `kind` to CSAT and NPS flags.
 
 Revision ID: 0023
-Revises: 0021
+Revises: 0022
 Create Date: 2026-12-07 04:00:00
 """
 
@@ -19,7 +19,7 @@ import atdesk.models.base
 from atdesk.models.base import JSONType
 
 revision: str = "0023"
-down_revision: str | None = "0021"
+down_revision: str | None = "0022"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
