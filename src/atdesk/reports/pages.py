@@ -1,0 +1,252 @@
+"""The reports pages: an overview with charts, breakdown tables (by agent, team, brand, network,
+intent, issue), the cases behind any number, and a CSV file of each (`?format=csv`).
+
+Everyone signed in reads them for their own brands (ADR 77): an agent sees their teams'
+brands, an admin every brand; a brand outside them answers 404 like everywhere else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy.orm import Session
+
+from atdesk.accounts.deps import PageViewer, Viewer
+from atdesk.domain.ids import parse_page
+from atdesk.reports import charts, metrics
+from atdesk.reports.choices import Choices, filter_choices
+from atdesk.reports.columns import CSV_EXTRA, HEADLINE, TABLE_COLUMNS, Column, fmt
+from atdesk.reports.csv_export import Cell, csv_response
+from atdesk.reports.drilldown import all_lines, case_listing
+from atdesk.reports.filters import (
+    PERIODS,
+    BadFilter,
+    Filters,
+    Window,
+    parse_filters,
+    scope_for,
+    window,
+)
+from atdesk.reports.scope import ReportScope
+from atdesk.ui.deps import DbSession, request_now
+from atdesk.ui.templating import render, templates
+
+router = APIRouter(prefix="/reports", include_in_schema=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Tab:
+    """One breakdown table: its path, the dimension it groups by, and its headings."""
+
+    path: str
+    dimension: metrics.Dimension
+    title: str
+    key_label: str
+
+
+TABS: tuple[Tab, ...] = (
+    Tab("agents", "agent", "By agent", "Agent"),
+    Tab("teams", "team", "By team", "Team"),
+    Tab("brands", "brand", "By brand", "Brand"),
+    Tab("networks", "network", "By network", "Network"),
+    Tab("intents", "intent", "By intent", "Intent"),
+    Tab("issues", "issue", "By issue", "Issue"),
+)
+DRILLABLE = frozenset(c.field for c in (*TABLE_COLUMNS, *HEADLINE, *CSV_EXTRA) if c.drill)
+
+
+@dataclass(frozen=True, slots=True)
+class Asked:
+    """One reports request: the viewer's filters, what they may pick, the scope and period."""
+
+    filters: Filters
+    choices: Choices
+    scope: ReportScope
+    period: Window
+    now: datetime
+
+
+def _asked(request: Request, session: Session, viewer: Viewer) -> Asked:
+    now = request_now(request)
+    filters = parse_filters(request.query_params)
+    choices = filter_choices(session, viewer.brand_ids)
+    teams = choices.team_ids() if viewer.brand_ids is not None else None
+    scope = scope_for(filters, viewer.brand_ids, now=now, team_ids=teams)
+    return Asked(filters, choices, scope, window(filters, now=now), now)
+
+
+def _wants_csv(request: Request) -> bool:
+    return request.query_params.get("format") == "csv"
+
+
+def _page(request: Request, session: Session, name: str, asked: Asked, **extra: object) -> Response:
+    return render(
+        request,
+        name,
+        {
+            "filters": asked.filters,
+            "choices": asked.choices,
+            "period": asked.period,
+            "periods": PERIODS,
+            "tabs": TABS,
+            "query": asked.filters.query(),
+            **extra,
+        },
+        session=session,
+    )
+
+
+@router.get("", response_class=HTMLResponse)
+def overview(request: Request, session: DbSession, viewer: PageViewer) -> Response:
+    """Headline numbers and the charts a team lead reads first, for the chosen filters."""
+    asked = _asked(request, session, viewer)
+    summary = metrics.summarize(session, asked.scope, now=asked.now)
+    if _wants_csv(request):
+        columns = (*HEADLINE, *CSV_EXTRA)
+        return csv_response(
+            f"reports-overview-{asked.period.since:%Y%m%d}-{asked.period.until:%Y%m%d}",
+            ["Metric", "Value"],
+            [(c.csv_label, _number(summary, c)) for c in columns],
+        )
+    specs = charts.overview_charts(session, asked.scope, asked.filters, asked.period, now=asked.now)
+    tiles = [
+        (c, fmt(getattr(summary, c.field, None), c.unit), _drill_link(asked.filters, c))
+        for c in HEADLINE
+    ]
+    return _page(
+        request,
+        session,
+        "reports/index.html",
+        asked,
+        summary=summary,
+        tiles=tiles,
+        charts_json=charts.json_block(specs),
+        chart_titles=charts.TITLES,
+    )
+
+
+def _table_page(tab: Tab) -> Callable[..., Response]:
+    def page(request: Request, session: DbSession, viewer: PageViewer) -> Response:
+        asked = _asked(request, session, viewer)
+        rows = metrics.breakdown(session, asked.scope, tab.dimension, now=asked.now)
+        if _wants_csv(request):
+            columns = (*TABLE_COLUMNS, *CSV_EXTRA)
+            return csv_response(
+                f"reports-{tab.path}-{asked.period.since:%Y%m%d}-{asked.period.until:%Y%m%d}",
+                [tab.key_label, *(c.csv_label for c in columns)],
+                [[row.label, *(_number(row.metrics, c) for c in columns)] for row in rows],
+            )
+        lines = []
+        for row in rows:
+            narrowed = _narrowed(asked.filters, tab.dimension, row.key)
+            lines.append(
+                (
+                    row,
+                    [
+                        (
+                            fmt(getattr(row.metrics, c.field, None), c.unit),
+                            _drill_link(narrowed, c) if narrowed else None,
+                        )
+                        for c in TABLE_COLUMNS
+                    ],
+                    f"/reports?{_urlencode(narrowed.query())}" if narrowed else None,
+                )
+            )
+        return _page(
+            request,
+            session,
+            "reports/table.html",
+            asked,
+            tab=tab,
+            columns=TABLE_COLUMNS,
+            lines=lines,
+        )
+
+    page.__name__ = f"report_by_{tab.dimension}"
+    page.__doc__ = f"The reports table {tab.title.lower()}, each number linking to its cases."
+    return page
+
+
+for _tab in TABS:
+    router.add_api_route(
+        f"/{_tab.path}", _table_page(_tab), methods=["GET"], response_class=HTMLResponse
+    )
+
+
+@router.get("/cases", response_class=HTMLResponse)
+def drill_down(
+    request: Request, session: DbSession, viewer: PageViewer, metric: str = ""
+) -> Response:
+    """The cases behind one number: the same filters, the same metric, one page at a time."""
+    if metric not in DRILLABLE:
+        raise BadFilter(f"metric must be one of {', '.join(sorted(DRILLABLE))}, not {metric!r}")
+    asked = _asked(request, session, viewer)
+    ids = metrics.drill(session, asked.scope, metric=metric, key=None)
+    column = next(c for c in (*HEADLINE, *TABLE_COLUMNS, *CSV_EXTRA) if c.field == metric)
+    if _wants_csv(request):
+        return csv_response(
+            f"reports-cases-{metric}",
+            ["Case", "Brand", "Network", "Status", "Intent", "Subject", "Assignee", "Opened",
+             "First response (seconds)", "Resolved", "Resolution (seconds)"],
+            (
+                [line.id, line.brand, line.network, line.status, line.intent, line.subject,
+                 line.assignee, line.opened_at.isoformat(), line.first_response_seconds,
+                 line.resolved_at.isoformat() if line.resolved_at else None,
+                 line.resolution_seconds]
+                for line in all_lines(session, ids, viewer.brand_ids)
+            ),
+        )  # fmt: skip
+    keep = asked.filters.query(metric=metric)
+    listing = case_listing(
+        session,
+        ids,
+        viewer.brand_ids,
+        page=parse_page(request.query_params.get("page")),
+        keep=keep,
+    )
+    summary = metrics.summarize(session, asked.scope, now=asked.now)
+    return _page(
+        request,
+        session,
+        "reports/cases.html",
+        asked,
+        metric=column,
+        value=fmt(getattr(summary, metric, None), column.unit),
+        listing=listing,
+        csv_query=_urlencode({**keep, "format": "csv"}),
+    )
+
+
+def _number(values: object, column: Column) -> Cell:
+    value = getattr(values, column.field, None)
+    if isinstance(value, float) and column.unit == "duration":
+        return round(value)
+    if isinstance(value, float):
+        return round(value, 4)
+    return value if isinstance(value, int | str) else None
+
+
+def _narrowed(filters: Filters, dimension: str, key: str) -> Filters | None:
+    """The filters of one table row, or None for a row no filter can name (e.g. unassigned)."""
+    try:
+        return filters.narrowed(dimension, key)
+    except BadFilter:
+        return None
+
+
+def _drill_link(filters: Filters, column: Column) -> str | None:
+    if not column.drill:
+        return None
+    return "/reports/cases?" + _urlencode(filters.query(metric=column.field))
+
+
+def _urlencode(values: dict[str, str]) -> str:
+    return urlencode(values)
+
+
+templates.env.globals["report_fmt"] = fmt
