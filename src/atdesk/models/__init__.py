@@ -17,6 +17,7 @@ from atdesk.models.brand import Brand, ChannelAccount
 from atdesk.models.bus import BusMessage
 from atdesk.models.callback import Callback
 from atdesk.models.case import Case
+from atdesk.models.case_facts import CaseFacts
 from atdesk.models.case_link import CaseConversation
 from atdesk.models.channel_alert import ChannelAlert
 from atdesk.models.community_answer import CommunityAnswer
@@ -72,6 +73,7 @@ __all__ = [
     "Callback",
     "Case",
     "CaseConversation",
+    "CaseFacts",
     "CaseNote",
     "CaseTag",
     "CaseViewer",

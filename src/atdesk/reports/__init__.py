@@ -1,0 +1,1 @@
+"""Reports: metrics a team lead reads, computed from stored facts (ADR 91)."""

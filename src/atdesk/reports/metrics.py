@@ -1,0 +1,593 @@
+"""Report queries: summary, breakdowns, series, distributions, busiest hours and drill-down.
+
+Case numbers come from case_facts (one row per case, ADR 91) for cases opened in the period;
+inbound volume, sentiment and noise from the stored inbound posts created in the period; CSAT
+and NPS from survey answers given in the period. Callers refresh the facts first
+(`reports.facts.refresh`) when they need numbers up to the last post.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import ColumnElement, Select, and_, case, func, literal, select
+from sqlalchemy.orm import Session
+
+from atdesk.cases.calendar import BusinessHours, CalendarError
+from atdesk.models import (
+    Brand,
+    BusinessCalendar,
+    Case,
+    CaseFacts,
+    Issue,
+    Post,
+    SurveyResponse,
+    Team,
+    User,
+)
+from atdesk.reports.formulas import (
+    FactRow,
+    MetricSet,
+    PostTally,
+    SurveyTally,
+    metric_set,
+    sla_outcomes,
+)
+from atdesk.reports.scope import ReportScope
+
+__all__ = [
+    "DIMENSIONS",
+    "Bucket",
+    "Dimension",
+    "MetricSet",
+    "Row",
+    "Series",
+    "breakdown",
+    "busiest_hours",
+    "distribution",
+    "drill",
+    "summarize",
+    "volume_series",
+]
+
+Dimension = Literal["brand", "team", "agent", "network", "intent", "issue", "day", "week", "month"]
+DIMENSIONS: tuple[str, ...] = (
+    "brand", "team", "agent", "network", "intent", "issue", "day", "week", "month",
+)  # fmt: skip
+PERIODS = frozenset({"day", "week", "month"})
+NONE_KEY = "none"
+DRILL_LIMIT = 5000
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One line of a breakdown: its key (as used in filters and drill), label and numbers."""
+
+    key: str
+    label: str
+    metrics: MetricSet
+
+
+@dataclass(frozen=True, slots=True)
+class Series:
+    """Inbound posts per bucket and key, for a stacked chart: counts[key][i] is buckets[i]."""
+
+    buckets: list[str]
+    counts: dict[str, list[int]]
+
+
+@dataclass(frozen=True, slots=True)
+class Bucket:
+    """A histogram bar: cases whose time falls in [lo_s, hi_s) (hi_s None: no upper bound)."""
+
+    label: str
+    lo_s: float
+    hi_s: float | None
+    cases: int
+
+
+DISTRIBUTION_EDGES: tuple[tuple[str, float, float | None], ...] = (
+    ("< 15 min", 0, 15 * 60),
+    ("15-60 min", 15 * 60, 3600),
+    ("1-4 h", 3600, 4 * 3600),
+    ("4-8 h", 4 * 3600, 8 * 3600),
+    ("8-24 h", 8 * 3600, 24 * 3600),
+    ("1-3 days", 24 * 3600, 72 * 3600),
+    ("> 3 days", 72 * 3600, None),
+)
+
+
+# ---------------------------------------------------------------- filters
+
+
+def _fact_filters(scope: ReportScope) -> list[ColumnElement[bool]]:
+    f = CaseFacts
+    out: list[ColumnElement[bool]] = []
+    if scope.brand_ids is not None:
+        out.append(f.brand_id.in_(scope.brand_ids))
+    if scope.team_id is not None:
+        out.append(f.team_id == scope.team_id)
+    if scope.agent_id is not None:
+        out.append(f.assignee_id == scope.agent_id)
+    if scope.network is not None:
+        out.append(f.network == scope.network)
+    if scope.intent is not None:
+        out.append(f.intent == scope.intent)
+    if scope.issue_id is not None:
+        out.append(f.issue_id == scope.issue_id)
+    if scope.since is not None:
+        out.append(f.opened_at >= scope.since)
+    if scope.until is not None:
+        out.append(f.opened_at < scope.until)
+    return out
+
+
+def _needs_case(scope: ReportScope) -> bool:
+    return scope.team_id is not None or scope.agent_id is not None
+
+
+def _post_query(scope: ReportScope, *columns: Any) -> Select[Any]:
+    """Inbound posts addressed to the scope's brands in the period (listening-only left out)."""
+    query = select(*columns).where(
+        Post.inbound.is_(True), Post.listen_only.is_(False), Post.brand_id.is_not(None)
+    )
+    if scope.brand_ids is not None:
+        query = query.where(Post.brand_id.in_(scope.brand_ids))
+    if scope.network is not None:
+        query = query.where(Post.network == scope.network)
+    if scope.intent is not None:
+        query = query.where(Post.intent == scope.intent)
+    if scope.issue_id is not None:
+        query = query.where(Post.issue_id == scope.issue_id)
+    if scope.since is not None:
+        query = query.where(Post.created_at >= scope.since)
+    if scope.until is not None:
+        query = query.where(Post.created_at < scope.until)
+    if _needs_case(scope):
+        query = query.join(Case, Case.id == Post.case_id)
+        if scope.team_id is not None:
+            query = query.where(Case.team_id == scope.team_id)
+        if scope.agent_id is not None:
+            query = query.where(Case.assignee_id == scope.agent_id)
+    return query
+
+
+def _survey_query(scope: ReportScope, *columns: Any) -> Select[Any]:
+    """Survey answers of the scope's brands given in the period, by the answered case's keys."""
+    s = SurveyResponse
+    query = select(*columns)
+    if scope.brand_ids is not None:
+        query = query.where(s.brand_id.in_(scope.brand_ids))
+    if scope.since is not None:
+        query = query.where(s.answered_at >= scope.since)
+    if scope.until is not None:
+        query = query.where(s.answered_at < scope.until)
+    keyed = (scope.team_id, scope.agent_id, scope.network, scope.intent, scope.issue_id)
+    if any(v is not None for v in keyed):
+        query = query.join(CaseFacts, CaseFacts.case_id == s.case_id)
+        if scope.team_id is not None:
+            query = query.where(CaseFacts.team_id == scope.team_id)
+        if scope.agent_id is not None:
+            query = query.where(CaseFacts.assignee_id == scope.agent_id)
+        if scope.network is not None:
+            query = query.where(CaseFacts.network == scope.network)
+        if scope.intent is not None:
+            query = query.where(CaseFacts.intent == scope.intent)
+        if scope.issue_id is not None:
+            query = query.where(CaseFacts.issue_id == scope.issue_id)
+    return query
+
+
+_FACT_KEYS = (
+    CaseFacts.team_id,
+    CaseFacts.assignee_id,
+    CaseFacts.network,
+    CaseFacts.intent,
+    CaseFacts.issue_id,
+)
+
+_FACT_COLUMNS = (
+    CaseFacts.case_id,
+    CaseFacts.opened_at,
+    CaseFacts.status,
+    CaseFacts.history,
+    CaseFacts.first_response_at,
+    CaseFacts.first_response_s,
+    CaseFacts.first_response_bh_s,
+    CaseFacts.next_response_s,
+    CaseFacts.resolved_at,
+    CaseFacts.resolution_s,
+    CaseFacts.resolution_bh_s,
+    CaseFacts.first_response_due_at,
+    CaseFacts.resolution_due_at,
+    CaseFacts.reopens,
+    CaseFacts.automation_replied,
+    CaseFacts.automated,
+    CaseFacts.handoff,
+)
+
+
+def _fact_rows(session: Session, scope: ReportScope, key: Any = None) -> list[tuple[Any, FactRow]]:
+    columns = [*_FACT_COLUMNS, key if key is not None else literal(None)]
+    query = select(*columns).where(*_fact_filters(scope))
+    return [(r[-1], FactRow(*r[:-1])) for r in session.execute(query)]
+
+
+def _tally_posts(session: Session, scope: ReportScope, key: Any = None) -> dict[Any, PostTally]:
+    filtered = func.sum(case((Post.filtered_reason.is_not(None), 1), else_=0))
+
+    def label(name: str) -> Any:
+        return func.sum(case((Post.sentiment == name, 1), else_=0))
+
+    columns = [
+        key if key is not None else literal(None),
+        func.count(),
+        filtered,
+        label("positive"),
+        label("neutral"),
+        label("negative"),
+    ]
+    query = _post_query(scope, *columns)
+    if key is not None:
+        if _key_needs_case(key) and not _needs_case(scope):
+            query = query.outerjoin(Case, Case.id == Post.case_id)
+        query = query.group_by(key)
+    out: dict[Any, PostTally] = {}
+    for k, total, noise, pos, neu, neg in session.execute(query):
+        out[k] = PostTally(int(total), int(noise or 0), int(pos or 0), int(neu or 0), int(neg or 0))
+    return out
+
+
+def _key_needs_case(key: Any) -> bool:
+    return key is Case.team_id or key is Case.assignee_id
+
+
+def _tally_surveys(session: Session, scope: ReportScope, key: Any = None) -> dict[Any, SurveyTally]:
+    columns = [key if key is not None else literal(None), SurveyResponse.kind, SurveyResponse.score]
+    query = _survey_query(scope, *columns)
+    if key is not None and any(key is c for c in _FACT_KEYS):
+        keyed = (scope.team_id, scope.agent_id, scope.network, scope.intent, scope.issue_id)
+        if all(v is None for v in keyed):
+            query = query.outerjoin(CaseFacts, CaseFacts.case_id == SurveyResponse.case_id)
+    out: dict[Any, SurveyTally] = defaultdict(SurveyTally.empty)
+    for k, kind, score in session.execute(query):
+        tally = out[k]
+        if kind == "nps":
+            tally.nps.append(int(score))
+        elif kind == "csat":
+            tally.csat.append(int(score))
+    return out
+
+
+# ---------------------------------------------------------------- summary and breakdown
+
+
+def summarize(session: Session, scope: ReportScope, *, now: datetime) -> MetricSet:
+    """Every metric for the whole scope."""
+    if scope.empty:
+        return metric_set([], PostTally(), SurveyTally.empty(), now=now)
+    rows = [r for _, r in _fact_rows(session, scope)]
+    posts = _tally_posts(session, scope).get(None, PostTally())
+    surveys = _tally_surveys(session, scope).get(None, SurveyTally.empty())
+    return metric_set(rows, posts, surveys, now=now)
+
+
+def _period_key(bucket: str, moment: Any) -> str | None:
+    """'2026-03-04' (day), '2026-W10' (ISO week) or '2026-03' (month) of a UTC moment or day."""
+    if moment is None:
+        return None
+    if isinstance(moment, str):
+        day = date.fromisoformat(moment[:10])
+    elif isinstance(moment, datetime):
+        day = moment.astimezone(UTC).date()
+    else:
+        day = moment
+    if bucket == "day":
+        return day.isoformat()
+    if bucket == "week":
+        iso = day.isocalendar()
+        return f"{iso.year}-W{iso.week:02d}"
+    return f"{day.year}-{day.month:02d}"
+
+
+def _day_expr(session: Session, column: Any) -> Any:
+    """The UTC calendar day of a stored time, as 'YYYY-MM-DD' text, on either database."""
+    if session.get_bind().dialect.name == "postgresql":
+        return func.to_char(func.timezone("UTC", column), "YYYY-MM-DD")
+    return func.substr(column, 1, 10)
+
+
+def _hour_expr(session: Session, column: Any) -> Any:
+    """The UTC hour of a stored time as 'YYYY-MM-DD HH' text, on either database."""
+    if session.get_bind().dialect.name == "postgresql":
+        return func.to_char(func.timezone("UTC", column), "YYYY-MM-DD HH24")
+    return func.substr(column, 1, 13)
+
+
+_KEYS: dict[str, tuple[Any, Any, Any]] = {
+    # dimension: (case_facts column, posts column, survey column)
+    "brand": (CaseFacts.brand_id, Post.brand_id, SurveyResponse.brand_id),
+    "team": (CaseFacts.team_id, Case.team_id, CaseFacts.team_id),
+    "agent": (CaseFacts.assignee_id, Case.assignee_id, CaseFacts.assignee_id),
+    "network": (CaseFacts.network, Post.network, CaseFacts.network),
+    "intent": (CaseFacts.intent, Post.intent, CaseFacts.intent),
+    "issue": (CaseFacts.issue_id, Post.issue_id, CaseFacts.issue_id),
+}
+
+
+def breakdown(session: Session, scope: ReportScope, by: Dimension, *, now: datetime) -> list[Row]:
+    """The metrics per brand, team, agent, network, intent, issue or period (UTC day/week/month).
+
+    Rows come in key order for periods, biggest first otherwise; a case without the key
+    (no team, no intent...) is in the row keyed 'none'.
+    """
+    if by not in DIMENSIONS:
+        raise ValueError(f"cannot break down by {by!r}; use one of {', '.join(DIMENSIONS)}")
+    if scope.empty:
+        return []
+    if by in PERIODS:
+        facts = [(_period_key(by, r.opened_at), r) for _, r in _fact_rows(session, scope)]
+        posts_raw = _tally_posts(session, scope, _day_expr(session, Post.created_at))
+        surveys_raw = _tally_surveys(session, scope, _day_expr(session, SurveyResponse.answered_at))
+        posts: dict[Any, PostTally] = defaultdict(PostTally)
+        for day, tally in posts_raw.items():
+            posts[_period_key(by, day)].add(tally)
+        surveys: dict[Any, SurveyTally] = defaultdict(SurveyTally.empty)
+        for day, s in surveys_raw.items():
+            target = surveys[_period_key(by, day)]
+            target.csat.extend(s.csat)
+            target.nps.extend(s.nps)
+    else:
+        fact_key, post_key, survey_key = _KEYS[by]
+        facts = _fact_rows(session, scope, fact_key)
+        posts = _tally_posts(session, scope, post_key)
+        surveys = _tally_surveys(session, scope, survey_key)
+    grouped: dict[Any, list[FactRow]] = defaultdict(list)
+    for k, row in facts:
+        grouped[k].append(row)
+    keys = set(grouped) | set(posts) | set(surveys)
+    labels = _labels(session, by, [k for k in keys if k is not None])
+    out = []
+    for k in keys:
+        metrics = metric_set(
+            grouped.get(k, []),
+            posts.get(k, PostTally()),
+            surveys.get(k, SurveyTally.empty()),
+            now=now,
+        )
+        if k is None:
+            out.append(Row(key=NONE_KEY, label=_none_label(by), metrics=metrics))
+        else:
+            out.append(Row(key=str(k), label=labels.get(k, str(k)), metrics=metrics))
+    if by in PERIODS:
+        out.sort(key=lambda r: (r.key == NONE_KEY, r.key))
+    else:
+        out.sort(key=lambda r: (-r.metrics.cases, -r.metrics.inbound, r.label))
+    return out
+
+
+def _none_label(by: str) -> str:
+    return {
+        "team": "No team",
+        "agent": "Unassigned",
+        "intent": "No intent",
+        "issue": "No issue",
+        "brand": "No brand",
+    }.get(by, "None")
+
+
+def _labels(session: Session, by: str, keys: Sequence[Any]) -> dict[Any, str]:
+    """Display names of breakdown keys (brand and team names, agents, issue titles)."""
+    if not keys:
+        return {}
+    named: dict[str, tuple[Any, Any]] = {
+        "brand": (Brand.id, Brand.name),
+        "team": (Team.id, Team.name),
+        "agent": (User.id, func.coalesce(func.nullif(User.display_name, ""), User.username)),
+        "issue": (Issue.id, Issue.label),
+    }
+    if by in named:
+        ident, name = named[by]
+        return {k: str(v) for k, v in session.execute(select(ident, name).where(ident.in_(keys)))}
+    return {k: str(k) for k in keys}
+
+
+# ---------------------------------------------------------------- charts
+
+
+def volume_series(
+    session: Session,
+    scope: ReportScope,
+    *,
+    by: Literal["intent", "network", "brand"],
+    bucket: Literal["day", "week"],
+) -> Series:
+    """Inbound posts per UTC day or ISO week and per intent, network or brand (every bucket
+    between the first and last one is present, zero-filled)."""
+    if scope.empty:
+        return Series([], {})
+    key = {"intent": Post.intent, "network": Post.network, "brand": Post.brand_id}[by]
+    day = _day_expr(session, Post.created_at)
+    query = _post_query(scope, day, key, func.count()).group_by(day, key)
+    counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    raw = list(session.execute(query))
+    days = [date.fromisoformat(str(d)[:10]) for d, _, _ in raw]
+    if not raw:
+        return Series([], {})
+    labels = _labels(session, by, [k for _, k, _ in raw if k is not None])
+    for d, k, n in raw:
+        period = _period_key(bucket, str(d))
+        assert period is not None
+        name = labels.get(k, str(k)) if k is not None else _none_label(by)
+        counts[name][period] += int(n)
+    buckets: list[str] = []
+    cursor, last = min(days), max(days)
+    while cursor <= last:
+        period = _period_key(bucket, cursor)
+        assert period is not None
+        if not buckets or buckets[-1] != period:
+            buckets.append(period)
+        cursor += timedelta(days=1)
+    return Series(
+        buckets=buckets,
+        counts={name: [per.get(b, 0) for b in buckets] for name, per in sorted(counts.items())},
+    )
+
+
+def distribution(
+    session: Session,
+    scope: ReportScope,
+    metric: Literal["first_response", "resolution"],
+    *,
+    business_hours: bool,
+) -> list[Bucket]:
+    """How many cases took how long to a first response or to resolution (fixed buckets)."""
+    column = {
+        ("first_response", False): CaseFacts.first_response_s,
+        ("first_response", True): CaseFacts.first_response_bh_s,
+        ("resolution", False): CaseFacts.resolution_s,
+        ("resolution", True): CaseFacts.resolution_bh_s,
+    }[(metric, business_hours)]
+    counts = [0] * len(DISTRIBUTION_EDGES)
+    if not scope.empty:
+        whens = [
+            (column < hi, i) for i, (_, _, hi) in enumerate(DISTRIBUTION_EDGES) if hi is not None
+        ]
+        index = case(*whens, else_=len(DISTRIBUTION_EDGES) - 1)
+        query = (
+            select(index, func.count())
+            .where(*_fact_filters(scope), column.is_not(None))
+            .group_by(index)
+        )
+        for i, n in session.execute(query):
+            counts[int(i)] = int(n)
+    return [
+        Bucket(label, lo, hi, counts[i]) for i, (label, lo, hi) in enumerate(DISTRIBUTION_EDGES)
+    ]
+
+
+def busiest_hours(session: Session, scope: ReportScope) -> list[list[int]]:
+    """Inbound posts per weekday (0 = Monday) and hour, each in its brand's own time zone."""
+    grid = [[0] * 24 for _ in range(7)]
+    if scope.empty:
+        return grid
+    hour = _hour_expr(session, Post.created_at)
+    query = _post_query(scope, Post.brand_id, hour, func.count()).group_by(Post.brand_id, hour)
+    raw = list(session.execute(query))
+    zones = _zones(session, {b for b, _, _ in raw})
+    for brand_id, stamp, n in raw:
+        moment = datetime.strptime(str(stamp)[:13], "%Y-%m-%d %H").replace(tzinfo=UTC)
+        local = moment.astimezone(zones.get(brand_id, ZoneInfo("UTC")))
+        grid[local.weekday()][local.hour] += int(n)
+    return grid
+
+
+def _zones(session: Session, brand_ids: set[int]) -> dict[int, ZoneInfo]:
+    out: dict[int, ZoneInfo] = {}
+    for brand_id, zone in session.execute(
+        select(BusinessCalendar.brand_id, BusinessCalendar.timezone).where(
+            BusinessCalendar.brand_id.in_(brand_ids)
+        )
+    ):
+        try:
+            out[brand_id] = BusinessHours(timezone=zone).zone
+        except CalendarError:
+            continue
+    return out
+
+
+# ---------------------------------------------------------------- drill-down
+
+DRILL_METRICS: dict[str, Callable[[FactRow, datetime], bool]] = {
+    "cases": lambda r, now: True,
+    "answered": lambda r, now: r.first_response_at is not None,
+    "unanswered": lambda r, now: r.first_response_at is None,
+    "resolved": lambda r, now: r.resolved_at is not None,
+    "backlog": lambda r, now: r.status != "resolved" and not r.history,
+    "reopened": lambda r, now: r.reopens > 0,
+    "automated": lambda r, now: r.automated,
+    "handoff": lambda r, now: r.handoff,
+    "sla_missed": lambda r, now: sla_outcomes(r, now)[0] < sla_outcomes(r, now)[1],
+}
+
+
+def drill(
+    session: Session,
+    scope: ReportScope,
+    *,
+    metric: str,
+    key: str | None = None,
+    now: datetime | None = None,
+) -> list[int]:
+    """The ids of the cases behind a number, oldest first (at most DRILL_LIMIT).
+
+    `metric` is one of DRILL_METRICS, or `first_response` / `resolution` with `key` a
+    distribution bucket label; otherwise `key` is 'dimension:value' of a breakdown row
+    (e.g. 'intent:billing', 'day:2026-03-04', 'team:none').
+    """
+    if scope.empty:
+        return []
+    if metric in ("first_response", "resolution", "first_response_bh", "resolution_bh"):
+        return _drill_bucket(session, scope, metric, key)
+    if metric not in DRILL_METRICS:
+        raise ValueError(
+            f"unknown metric {metric!r}; use one of {', '.join(sorted(DRILL_METRICS))}, "
+            "first_response or resolution"
+        )
+    test = DRILL_METRICS[metric]
+    moment = now or datetime.max.replace(tzinfo=UTC)
+    column: Any = None
+    wanted: str | None = None
+    period: str | None = None
+    if key:
+        dim, _, value = key.partition(":")
+        if dim not in DIMENSIONS or not value:
+            raise ValueError(
+                f"drill key {key!r} must look like 'intent:billing' or 'day:2026-03-04'"
+            )
+        if dim in PERIODS:
+            period = dim
+        else:
+            column = _KEYS[dim][0]
+        wanted = value
+    rows = _fact_rows(session, scope, column)
+    out = []
+    for k, row in sorted(rows, key=lambda kr: (kr[1].opened_at, kr[1].case_id)):
+        if period is not None and _period_key(period, row.opened_at) != wanted:
+            continue
+        if column is not None and (NONE_KEY if k is None else str(k)) != wanted:
+            continue
+        if test(row, moment):
+            out.append(row.case_id)
+            if len(out) >= DRILL_LIMIT:
+                break
+    return out
+
+
+def _drill_bucket(session: Session, scope: ReportScope, metric: str, key: str | None) -> list[int]:
+    bucket = next((b for b in DISTRIBUTION_EDGES if b[0] == key), None)
+    if bucket is None:
+        labels = ", ".join(b[0] for b in DISTRIBUTION_EDGES)
+        raise ValueError(f"unknown bucket {key!r}; use one of {labels}")
+    column = {
+        "first_response": CaseFacts.first_response_s,
+        "first_response_bh": CaseFacts.first_response_bh_s,
+        "resolution": CaseFacts.resolution_s,
+        "resolution_bh": CaseFacts.resolution_bh_s,
+    }[metric]
+    _, lo, hi = bucket
+    conditions = [*_fact_filters(scope), column >= lo]
+    if hi is not None:
+        conditions.append(column < hi)
+    query = (
+        select(CaseFacts.case_id)
+        .where(and_(*conditions))
+        .order_by(CaseFacts.opened_at, CaseFacts.case_id)
+        .limit(DRILL_LIMIT)
+    )
+    return list(session.scalars(query))
