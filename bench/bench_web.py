@@ -48,6 +48,7 @@ from atdesk.models import (
     TeamMember,
     User,
 )
+from atdesk.reports.facts import rebuild
 from atdesk.storage.engine import get_engine
 from atdesk.storage.migrate import upgrade
 from atdesk.storage.session import transaction
@@ -473,9 +474,9 @@ def add_survey_answers(url: str, seed: int = 11) -> int:
         if have:
             return int(have)
         resolved = conn.execute(
-            select(
-                Case.id, Case.brand_id, Case.customer_author_id, Case.resolved_at
-            ).where(Case.status == "resolved", Case.history.is_(False))
+            select(Case.id, Case.brand_id, Case.customer_author_id, Case.resolved_at).where(
+                Case.status == "resolved", Case.history.is_(False)
+            )
         ).all()
         chosen = [row for row in resolved if rng.random() < SURVEYED_SHARE]
         next_post = int(conn.scalar(select(func.max(Post.id))) or 0)
@@ -624,7 +625,7 @@ def measure_reports(url: str, agent: TestClient, admin: TestClient, repeat: int)
     """Survey answers, the report facts of every case, then each reports page and API."""
     answers = add_survey_answers(url)
     started = time.perf_counter()
-    computed = build_report_facts(url)
+    computed = rebuild(url).computed
     took = time.perf_counter() - started
     print(f"{answers:,} survey answers; report facts of {computed:,} cases in {took:.0f} s")
     for name, path_ in report_pages():

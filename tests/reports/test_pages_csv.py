@@ -13,7 +13,7 @@ from atdesk.reports.csv_export import csv_response, csv_text, safe_cell
 @pytest.mark.parametrize(
     ("value", "written"),
     [
-        ("=HYPERLINK(\"http://evil.example\",\"x\")", "'=HYPERLINK(\"http://evil.example\",\"x\")"),
+        ('=HYPERLINK("http://evil.example","x")', '\'=HYPERLINK("http://evil.example","x")'),
         ("+1 415 555 0142", "'+1 415 555 0142"),
         ("-2+3", "'-2+3"),
         ("@SUM(A1:A2)", "'@SUM(A1:A2)"),
@@ -35,13 +35,13 @@ def test_cells_that_would_run_as_formulas_are_defused(value: object, written: ob
 def test_the_file_reads_back_with_the_csv_module() -> None:
     text = csv_text(
         ["Agent", "Cases", "NPS"],
-        [["Ana, \"the fast\"", 12, -20.0], ["=cmd|' /C calc'!A0", 3, None], ["Line\nbreak", 0, 5]],
+        [['Ana, "the fast"', 12, -20.0], ["=cmd|' /C calc'!A0", 3, None], ["Line\nbreak", 0, 5]],
     )
     assert text.endswith("\r\n")
     rows = list(csv.reader(io.StringIO(text)))
     assert rows == [
         ["Agent", "Cases", "NPS"],
-        ["Ana, \"the fast\"", "12", "-20.0"],
+        ['Ana, "the fast"', "12", "-20.0"],
         ["'=cmd|' /C calc'!A0", "3", ""],
         ["Line\nbreak", "0", "5"],
     ]

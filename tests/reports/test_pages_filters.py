@@ -85,10 +85,12 @@ def test_a_table_row_narrows_the_filters_its_drill_down_keeps() -> None:
     assert base.narrowed("network", "bluesky").network == "bluesky"
     day = base.narrowed("day", "2026-02-10")
     assert (day.period, day.since, day.until) == ("custom", date(2026, 2, 10), date(2026, 2, 10))
-    week = base.narrowed("week", "2026-02-09")
-    assert week.until == date(2026, 2, 15)
+    week = base.narrowed("week", "2026-W07")
+    assert (week.since, week.until) == (date(2026, 2, 9), date(2026, 2, 15))
     assert day.network == "x", "the other filters stay"
     with pytest.raises(BadFilter):
         base.narrowed("agent", "")  # the unassigned row: no filter names it
     with pytest.raises(BadFilter):
         base.narrowed("network", "myspace")
+    with pytest.raises(BadFilter):
+        base.narrowed("week", "2026-W60")

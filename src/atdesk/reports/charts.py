@@ -28,8 +28,10 @@ TITLES: dict[str, str] = {
     "hours": "Busiest hours (inbound posts, brand time)",
 }
 WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
-# A stacked chart with more series than this keeps the biggest and folds the rest in "other".
+# A stacked chart with more series than this keeps the biggest and folds the rest in one.
 MAX_SERIES = 8
+FOLDED = "others"
+NO_INTENT = "No intent"
 
 Spec = dict[str, Any]
 
@@ -42,8 +44,8 @@ def overview_charts(
     rows = metrics.breakdown(session, scope, "day" if bucket == "day" else "week", now=now)
     return {
         "volume": volume_chart(session, scope, filters, bucket),
-        "first_response": distribution_chart(session, scope, "first_response"),
-        "resolution": distribution_chart(session, scope, "resolution"),
+        "first_response": distribution_chart(session, scope, filters, "first_response"),
+        "resolution": distribution_chart(session, scope, filters, "resolution"),
         "sla": sla_chart(rows, filters, bucket),
         "satisfaction": satisfaction_chart(rows),
         "hours": hours_chart(session, scope),
@@ -51,25 +53,29 @@ def overview_charts(
 
 
 def volume_chart(session: Session, scope: ReportScope, filters: Filters, bucket: str) -> Spec:
-    """Inbound posts per day or week, stacked by intent; a bar opens that bucket's cases."""
+    """Inbound posts per day or week, stacked by intent; a bar opens that bucket's cases of
+    that intent."""
     series = metrics.volume_series(session, scope, by="intent", bucket=_bucket(bucket))
-    labels = [str(b) for b in series.buckets]
-    named = sorted(series.series.items(), key=lambda kv: -sum(kv[1]))
+    labels = list(series.buckets)
+    named = sorted(series.counts.items(), key=lambda kv: (-sum(kv[1]), kv[0]))
     if len(named) > MAX_SERIES:
         kept, folded = named[: MAX_SERIES - 1], named[MAX_SERIES - 1 :]
         other = [sum(values[i] for _, values in folded) for i in range(len(labels))]
-        named = [*kept, ("other (folded)", other)]
+        named = [*kept, (FOLDED, other)]
     datasets = []
     for name, values in named:
+        intent = None if name in (FOLDED, NO_INTENT) else name
         links = [
-            _link(filters, bucket, key, intent=None if name == "other (folded)" else name)
-            for key in labels
+            _link(filters, "cases", f"{bucket}:{b}", intent=intent)
+            if name not in (FOLDED, NO_INTENT)
+            else None
+            for b in labels
         ]
         datasets.append({"label": name.replace("_", " "), "data": list(values), "links": links})
     return {"kind": "stacked", "format": "count", "labels": labels, "datasets": datasets}
 
 
-def distribution_chart(session: Session, scope: ReportScope, metric: str) -> Spec:
+def distribution_chart(session: Session, scope: ReportScope, filters: Filters, metric: str) -> Spec:
     """How many cases waited how long: a bar per time band, in wall-clock time."""
     buckets = metrics.distribution(
         session,
@@ -77,11 +83,18 @@ def distribution_chart(session: Session, scope: ReportScope, metric: str) -> Spe
         "first_response" if metric == "first_response" else "resolution",
         business_hours=False,
     )
+    name = "first_response" if metric == "first_response" else "resolution"
     return {
         "kind": "bar",
         "format": "count",
         "labels": [b.label for b in buckets],
-        "datasets": [{"label": "Cases", "data": [b.cases for b in buckets]}],
+        "datasets": [
+            {
+                "label": "Cases",
+                "data": [b.cases for b in buckets],
+                "links": [_link(filters, name, b.label) for b in buckets],
+            }
+        ],
     }
 
 
@@ -95,9 +108,7 @@ def sla_chart(rows: list[metrics.Row], filters: Filters, bucket: str) -> Spec:
             {
                 "label": "SLA met",
                 "data": [r.metrics.sla_compliance for r in rows],
-                "links": [
-                    _link(filters, bucket, r.key, metric="sla_compliance") for r in rows
-                ],
+                "links": [_link(filters, "sla_missed", f"{bucket}:{r.key}") for r in rows],
             }
         ],
     }
@@ -140,14 +151,9 @@ def _bucket(bucket: str) -> Any:
     return "day" if bucket == "day" else "week"
 
 
-def _link(
-    filters: Filters, bucket: str, key: str, *, intent: str | None = None, metric: str = "inbound"
-) -> str | None:
-    try:
-        narrowed = filters.narrowed(bucket, key)
-    except ValueError:
-        return None
-    changes: dict[str, object] = {"metric": metric}
+def _link(filters: Filters, metric: str, key: str, *, intent: str | None = None) -> str:
+    """The drill-down of one bar or point: the page's filters, the engine's metric and key."""
+    changes: dict[str, object] = {"metric": metric, "key": key}
     if intent is not None:
         changes["intent"] = intent
-    return "/reports/cases?" + urlencode(narrowed.query(**changes))
+    return "/reports/cases?" + urlencode(filters.query(**changes))

@@ -14,12 +14,17 @@ Unit = Literal["count", "percent", "duration", "score", "money"]
 
 @dataclass(frozen=True, slots=True)
 class Column:
-    """One number of a MetricSet: its field, its heading, its unit, and if it drills down."""
+    """One number of a MetricSet: its field, heading, unit, and the cases behind it.
+
+    `drill` names the metrics engine's drill-down (metrics.DRILL_METRICS): the cases a median
+    is taken over, the cases a share counts (for SLA compliance, the cases that missed a
+    target). None: the number is not about cases (posts, survey answers).
+    """
 
     field: str
     label: str
     unit: Unit
-    drill: bool = True
+    drill: str | None = None
     help: str = ""
 
     @property
@@ -31,31 +36,31 @@ class Column:
 
 TABLE_COLUMNS: tuple[Column, ...] = (
     Column("inbound", "Inbound", "count", help="customer posts received"),
-    Column("cases", "Cases", "count", help="cases opened"),
-    Column("answered_share", "Answered", "percent", help="share of cases the brand replied to"),
-    Column("first_response_median_s", "First response (median)", "duration"),
-    Column("first_response_p90_s", "First response (p90)", "duration"),
-    Column("resolution_median_s", "Resolution (median)", "duration"),
-    Column("sla_compliance", "SLA met", "percent"),
-    Column("backlog", "Backlog", "count", help="cases still open now"),
-    Column("reopen_rate", "Reopened", "percent"),
-    Column("automation_rate", "Automated", "percent"),
+    Column("cases", "Cases", "count", "cases", help="cases opened"),
+    Column("answered_share", "Answered", "percent", "answered", "share of cases replied to"),
+    Column("first_response_median_s", "First response (median)", "duration", "answered"),
+    Column("first_response_p90_s", "First response (p90)", "duration", "answered"),
+    Column("resolution_median_s", "Resolution (median)", "duration", "resolved"),
+    Column("sla_compliance", "SLA met", "percent", "sla_missed", "opens the cases that missed"),
+    Column("backlog", "Backlog", "count", "backlog", help="cases still open now"),
+    Column("reopen_rate", "Reopened", "percent", "reopened"),
+    Column("automation_rate", "Automated", "percent", "automated"),
     Column("csat", "CSAT", "percent", help="share of 4-5 answers"),
     Column("nps", "NPS", "score"),
 )
 
 HEADLINE: tuple[Column, ...] = (
     Column("inbound", "Inbound posts", "count"),
-    Column("cases", "Cases", "count"),
-    Column("answered_share", "Answered", "percent"),
-    Column("first_response_median_s", "First response, median", "duration"),
-    Column("first_response_p90_s", "First response, p90", "duration"),
-    Column("resolution_median_s", "Resolution, median", "duration"),
-    Column("sla_compliance", "SLA compliance", "percent"),
-    Column("backlog", "Backlog now", "count"),
+    Column("cases", "Cases", "count", "cases"),
+    Column("answered_share", "Answered", "percent", "answered"),
+    Column("first_response_median_s", "First response, median", "duration", "answered"),
+    Column("first_response_p90_s", "First response, p90", "duration", "answered"),
+    Column("resolution_median_s", "Resolution, median", "duration", "resolved"),
+    Column("sla_compliance", "SLA compliance", "percent", "sla_missed"),
+    Column("backlog", "Backlog now", "count", "backlog"),
     Column("csat", "CSAT", "percent"),
     Column("nps", "NPS", "score"),
-    Column("automation_rate", "Automation rate", "percent"),
+    Column("automation_rate", "Automation rate", "percent", "automated"),
 )
 
 # Extra columns the CSV carries (business-hours times, response counts): the tables stay
@@ -72,6 +77,21 @@ CSV_EXTRA: tuple[Column, ...] = (
     Column("nps_responses", "NPS answers", "count"),
     Column("negative_share", "Negative posts", "percent"),
 )
+
+# The drill-downs by name, as their page is titled.
+DRILL_TITLES: dict[str, str] = {
+    "cases": "Cases opened",
+    "answered": "Cases answered",
+    "unanswered": "Cases not answered",
+    "resolved": "Cases resolved",
+    "backlog": "Cases still open (backlog)",
+    "reopened": "Cases reopened",
+    "automated": "Cases resolved by automation",
+    "handoff": "Cases handed off to a person",
+    "sla_missed": "Cases that missed an SLA target",
+    "first_response": "Cases by first response time",
+    "resolution": "Cases by resolution time",
+}
 
 
 def fmt(value: object, unit: Unit) -> str:

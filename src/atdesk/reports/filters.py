@@ -46,7 +46,7 @@ class Filters:
 
     def query(self, **changes: object) -> dict[str, str]:
         """These filters as query parameters (empty ones left out), for links between pages."""
-        values = {
+        values: dict[str, object] = {
             "brand_id": self.brand_id,
             "team_id": self.team_id,
             "agent_id": self.agent_id,
@@ -78,7 +78,7 @@ class Filters:
             day = _day(key, "day")
             return replace(self, period=CUSTOM, since=day, until=day)
         if dimension == "week":
-            day = _day(key, "week")
+            day = _week_start(key)
             return replace(self, period=CUSTOM, since=day, until=day + timedelta(days=6))
         raise BadFilter(f"no breakdown by {dimension!r}")
 
@@ -208,3 +208,14 @@ def _day(text: str, name: str) -> date:
         return date.fromisoformat(text[:10])
     except ValueError:
         raise BadFilter(f"{name} must be a date as YYYY-MM-DD, not {text[:40]!r}") from None
+
+
+def _week_start(key: str) -> date:
+    """The Monday of an ISO week key as the metrics engine writes it ('2026-W10')."""
+    year, sep, week = key.partition("-W")
+    if not sep or not year.isdecimal() or not week.isdecimal():
+        raise BadFilter(f"week must look like 2026-W10, not {key[:40]!r}")
+    try:
+        return date.fromisocalendar(int(year), int(week), 1)
+    except ValueError:
+        raise BadFilter(f"no week {key[:40]!r}") from None

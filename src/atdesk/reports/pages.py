@@ -20,7 +20,7 @@ from atdesk.accounts.deps import PageViewer, Viewer
 from atdesk.domain.ids import parse_page
 from atdesk.reports import charts, metrics
 from atdesk.reports.choices import Choices, filter_choices
-from atdesk.reports.columns import CSV_EXTRA, HEADLINE, TABLE_COLUMNS, Column, fmt
+from atdesk.reports.columns import CSV_EXTRA, DRILL_TITLES, HEADLINE, TABLE_COLUMNS, Column, fmt
 from atdesk.reports.csv_export import Cell, csv_response
 from atdesk.reports.drilldown import all_lines, case_listing
 from atdesk.reports.filters import (
@@ -57,7 +57,7 @@ TABS: tuple[Tab, ...] = (
     Tab("intents", "intent", "By intent", "Intent"),
     Tab("issues", "issue", "By issue", "Issue"),
 )
-DRILLABLE = frozenset(c.field for c in (*TABLE_COLUMNS, *HEADLINE, *CSV_EXTRA) if c.drill)
+BUCKETED = frozenset({"first_response", "resolution"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,7 +115,7 @@ def overview(request: Request, session: DbSession, viewer: PageViewer) -> Respon
         )
     specs = charts.overview_charts(session, asked.scope, asked.filters, asked.period, now=asked.now)
     tiles = [
-        (c, fmt(getattr(summary, c.field, None), c.unit), _drill_link(asked.filters, c))
+        (c, fmt(getattr(summary, c.field, None), c.unit), _drill_link(asked.filters, c.drill))
         for c in HEADLINE
     ]
     return _page(
@@ -143,20 +143,17 @@ def _table_page(tab: Tab) -> Callable[..., Response]:
             )
         lines = []
         for row in rows:
+            key = f"{tab.dimension}:{row.key}"
             narrowed = _narrowed(asked.filters, tab.dimension, row.key)
-            lines.append(
+            cells = [
                 (
-                    row,
-                    [
-                        (
-                            fmt(getattr(row.metrics, c.field, None), c.unit),
-                            _drill_link(narrowed, c) if narrowed else None,
-                        )
-                        for c in TABLE_COLUMNS
-                    ],
-                    f"/reports?{_urlencode(narrowed.query())}" if narrowed else None,
+                    fmt(getattr(row.metrics, c.field, None), c.unit),
+                    _drill_link(asked.filters, c.drill, key=key),
                 )
-            )
+                for c in TABLE_COLUMNS
+            ]
+            overview = f"/reports?{urlencode(narrowed.query())}" if narrowed else None
+            lines.append((row, cells, overview))
         return _page(
             request,
             session,
@@ -180,14 +177,22 @@ for _tab in TABS:
 
 @router.get("/cases", response_class=HTMLResponse)
 def drill_down(
-    request: Request, session: DbSession, viewer: PageViewer, metric: str = ""
+    request: Request, session: DbSession, viewer: PageViewer, metric: str = "", key: str = ""
 ) -> Response:
-    """The cases behind one number: the same filters, the same metric, one page at a time."""
-    if metric not in DRILLABLE:
-        raise BadFilter(f"metric must be one of {', '.join(sorted(DRILLABLE))}, not {metric!r}")
+    """The cases behind one number: the same filters, the same metric, one page at a time.
+
+    `key` narrows to a table row, chart bar or time band as the engine names them
+    ('agent:12', 'intent:billing', 'day:2026-03-04', 'team:none'; for first_response and
+    resolution, a band such as '1-4 h').
+    """
+    if metric not in metrics.DRILL_METRICS and metric not in BUCKETED:
+        known = ", ".join([*metrics.DRILL_METRICS, *sorted(BUCKETED)])
+        raise BadFilter(f"metric must be one of {known}, not {metric[:40]!r}")
     asked = _asked(request, session, viewer)
-    ids = metrics.drill(session, asked.scope, metric=metric, key=None)
-    column = next(c for c in (*HEADLINE, *TABLE_COLUMNS, *CSV_EXTRA) if c.field == metric)
+    try:
+        ids = metrics.drill(session, asked.scope, metric=metric, key=key or None, now=asked.now)
+    except ValueError as exc:
+        raise BadFilter(str(exc)) from None
     if _wants_csv(request):
         return csv_response(
             f"reports-cases-{metric}",
@@ -201,7 +206,7 @@ def drill_down(
                 for line in all_lines(session, ids, viewer.brand_ids)
             ),
         )  # fmt: skip
-    keep = asked.filters.query(metric=metric)
+    keep = asked.filters.query(metric=metric, key=key)
     listing = case_listing(
         session,
         ids,
@@ -209,17 +214,36 @@ def drill_down(
         page=parse_page(request.query_params.get("page")),
         keep=keep,
     )
-    summary = metrics.summarize(session, asked.scope, now=asked.now)
     return _page(
         request,
         session,
         "reports/cases.html",
         asked,
-        metric=column,
-        value=fmt(getattr(summary, metric, None), column.unit),
+        metric=metric,
+        key=key,
+        title=DRILL_TITLES.get(metric, metric),
+        key_shown=_key_shown(key, asked.choices),
+        capped=len(ids) >= metrics.DRILL_LIMIT,
+        limit=metrics.DRILL_LIMIT,
         listing=listing,
-        csv_query=_urlencode({**keep, "format": "csv"}),
+        csv_query=urlencode({**keep, "format": "csv"}),
     )
+
+
+def _key_shown(key: str, choices: Choices) -> str:
+    """A drill-down key as a person reads it: 'Team Acme', 'intent billing', 'day 2026-03-04'."""
+    if not key:
+        return ""
+    dimension, _, value = key.partition(":")
+    named = {"brand": choices.brands, "team": choices.teams, "agent": choices.agents}
+    if value == metrics.NONE_KEY:
+        return {"agent": "unassigned", "team": "no team", "intent": "no intent"}.get(
+            dimension, f"no {dimension}"
+        )
+    for choice in named.get(dimension, []):
+        if choice.value == value:
+            return f"{dimension} {choice.label}"
+    return f"{dimension} {value}".replace("_", " ") if dimension else value
 
 
 def _number(values: object, column: Column) -> Cell:
@@ -239,14 +263,11 @@ def _narrowed(filters: Filters, dimension: str, key: str) -> Filters | None:
         return None
 
 
-def _drill_link(filters: Filters, column: Column) -> str | None:
-    if not column.drill:
+def _drill_link(filters: Filters, metric: str | None, *, key: str = "") -> str | None:
+    """The drill-down of a number: its engine metric, the same filters, the row's key."""
+    if metric is None:
         return None
-    return "/reports/cases?" + _urlencode(filters.query(metric=column.field))
-
-
-def _urlencode(values: dict[str, str]) -> str:
-    return urlencode(values)
+    return "/reports/cases?" + urlencode(filters.query(metric=metric, key=key))
 
 
 templates.env.globals["report_fmt"] = fmt
