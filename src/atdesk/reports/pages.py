@@ -234,7 +234,9 @@ def _key_shown(key: str, choices: Choices) -> str:
     """A drill-down key as a person reads it: 'Team Acme', 'intent billing', 'day 2026-03-04'."""
     if not key:
         return ""
-    dimension, _, value = key.partition(":")
+    dimension, colon, value = key.partition(":")
+    if not colon:
+        return key  # a time band: '1-4 h'
     named = {"brand": choices.brands, "team": choices.teams, "agent": choices.agents}
     if value == metrics.NONE_KEY:
         return {"agent": "unassigned", "team": "no team", "intent": "no intent"}.get(

@@ -64,6 +64,7 @@
         ticks: { callback: function (v) { return fmt(v); } }
       }
     };
+    if (spec.format === "count") scales.y.ticks.precision = 0;
     if (spec.format === "percent") scales.y.max = 1;
     if (spec.right) {
       var rfmt = formatter(spec.right.format);
@@ -100,6 +101,12 @@
         }
       }
     });
+  }
+
+  function range(start, stop, step) {
+    var ticks = [];
+    for (var v = start; v < stop; v += step) ticks.push({ value: v });
+    return ticks;
   }
 
   function heatmap(canvas, spec) {
@@ -142,12 +149,14 @@
         scales: {
           x: {
             type: "linear", min: -0.5, max: 23.5, offset: false,
-            ticks: { stepSize: 3, callback: function (v) { return String(v).padStart(2, "0") + "h"; } },
+            afterBuildTicks: function (axis) { axis.ticks = range(0, 24, 3); },
+            ticks: { callback: function (v) { return String(v).padStart(2, "0") + "h"; } },
             grid: { display: false }
           },
           y: {
             type: "linear", min: -0.5, max: 6.5, reverse: true, offset: false,
-            ticks: { stepSize: 1, callback: function (v) { return spec.rows[v] || ""; } },
+            afterBuildTicks: function (axis) { axis.ticks = range(0, 7, 1); },
+            ticks: { callback: function (v) { return spec.rows[v] || ""; } },
             grid: { display: false }
           }
         }
