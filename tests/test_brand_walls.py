@@ -79,6 +79,7 @@ from atdesk.models import (
 )
 from atdesk.models.base import Base
 from atdesk.pipeline.runner import process_events
+from atdesk.reports.facts import refresh as refresh_report_facts
 from atdesk.respond.pages import macros
 from atdesk.storage.session import transaction
 from tests.cases.conftest import hash_each_password_once  # noqa: F401 (autouse fixture)
@@ -352,8 +353,10 @@ def seed_zzother(settings: Settings) -> Ids:
 
 @pytest.fixture
 def zzother(workspace: Workspace) -> Ids:  # noqa: F811 (fixture)
-    """Zzother's objects in the seeded workspace."""
-    return seed_zzother(workspace.settings)
+    """Zzother's objects in the seeded workspace, with every case's report facts."""
+    ids = seed_zzother(workspace.settings)
+    refresh_report_facts(workspace.settings.database_url)
+    return ids
 
 
 # --- what belongs to Zzother, row by row --------------------------------------------------------
@@ -734,6 +737,29 @@ def searches(ids: Ids) -> list[tuple[str, dict[str, object]]]:
         ("/api/v1/escalations", {}),
         ("/api/v1/advocates", {}),
         ("/api/v1/cases", {"view": "high_risk"}),
+        *report_searches(ids),
+    ]
+
+
+def report_searches(ids: Ids) -> list[tuple[str, dict[str, object]]]:
+    """The reports pages, their CSV files and drill-downs aimed at Zzother's rows (issue 14),
+    over a period around the seed's posts (T0) whatever the clock says."""
+    period = {
+        "period": "custom",
+        "since": (T0 - timedelta(days=30)).date().isoformat(),
+        "until": (T0 + timedelta(days=300)).date().isoformat(),
+    }
+    csv = {**period, "format": "csv"}
+    tabs = ("agents", "teams", "brands", "networks", "intents", "issues")
+    return [
+        ("/reports", period),
+        ("/reports", csv),
+        *((f"/reports/{tab}", period) for tab in tabs),
+        *((f"/reports/{tab}", csv) for tab in tabs),
+        ("/reports/cases", {"metric": "cases", **period}),
+        ("/reports/cases", {"metric": "cases", **csv}),
+        ("/reports/cases", {"metric": "cases", "key": f"brand:{ids.brand}", **period}),
+        ("/reports/cases", {"metric": "backlog", "key": f"team:{ids.team}", **period}),
     ]
 
 

@@ -109,7 +109,12 @@ def test_filters_narrow_every_number(reports: Workspace) -> None:
     x = sam.get("/reports", params={"network": "bluesky"}).text
     assert tile(x, "cases") == "0"
     january = {"period": "custom", "since": "2026-01-01", "until": "2026-01-31"}
-    assert tile(sam.get("/reports", params=january).text, "cases") == "0"
+    empty = sam.get("/reports", params=january).text
+    assert tile(empty, "cases") == "0"
+    hint = re.search(r'data-testid="data-hint">[^<]*<a href="([^"]+)">show ([^<]+)</a>', empty)
+    assert hint, "an empty period points at where the data is"
+    assert hint.group(2) == "2026-03-02 – 2026-03-02"
+    assert tile(sam.get(hint.group(1).replace("&amp;", "&")).text, "cases") == "2"
     march = {"period": "custom", "since": "2026-03-02", "until": "2026-03-02"}
     shown = sam.get("/reports", params=march).text
     assert tile(shown, "cases") == "2"

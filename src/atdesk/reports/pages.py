@@ -22,6 +22,7 @@ from atdesk.reports import charts, metrics
 from atdesk.reports.choices import Choices, filter_choices
 from atdesk.reports.columns import CSV_EXTRA, DRILL_TITLES, HEADLINE, TABLE_COLUMNS, Column, fmt
 from atdesk.reports.csv_export import Cell, csv_response
+from atdesk.reports.data_span import data_span
 from atdesk.reports.drilldown import all_lines, case_listing
 from atdesk.reports.filters import (
     PERIODS,
@@ -118,12 +119,28 @@ def overview(request: Request, session: DbSession, viewer: PageViewer) -> Respon
         (c, fmt(getattr(summary, c.field, None), c.unit), _drill_link(asked.filters, c.drill))
         for c in HEADLINE
     ]
+    hint = None
+    if summary.cases == 0 and summary.inbound == 0:
+        span = data_span(session, viewer.brand_ids)
+        if span is not None:
+            since, until = span.hint()
+            hint = (
+                since,
+                until,
+                "/reports?"
+                + urlencode(
+                    asked.filters.query(
+                        period="custom", since=since.isoformat(), until=until.isoformat()
+                    )
+                ),
+            )
     return _page(
         request,
         session,
         "reports/index.html",
         asked,
         summary=summary,
+        hint=hint,
         tiles=tiles,
         charts_json=charts.json_block(specs),
         chart_titles=charts.TITLES,
