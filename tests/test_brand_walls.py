@@ -353,7 +353,7 @@ def seed_zzother(settings: Settings) -> Ids:
 
 @pytest.fixture
 def zzother(workspace: Workspace) -> Ids:  # noqa: F811 (fixture)
-    """Zzother's objects in the seeded workspace, with every case's report facts."""
+    """Zzother's objects in the seeded workspace (and the report facts computed from them)."""
     ids = seed_zzother(workspace.settings)
     refresh_report_facts(workspace.settings.database_url)
     return ids
@@ -737,6 +737,16 @@ def searches(ids: Ids) -> list[tuple[str, dict[str, object]]]:
         ("/api/v1/escalations", {}),
         ("/api/v1/advocates", {}),
         ("/api/v1/cases", {"view": "high_risk"}),
+        ("/api/v1/reports/summary", {}),
+        ("/api/v1/reports/summary", {"team_id": ids.team}),
+        ("/api/v1/reports/summary", {"agent_id": ids.olga}),
+        ("/api/v1/reports/summary", {"issue_id": ids.issue}),
+        ("/api/v1/reports/breakdown", {"by": "brand"}),
+        ("/api/v1/reports/breakdown", {"by": "issue"}),
+        ("/api/v1/reports/brands", {}),
+        ("/api/v1/reports/drill", {"metric": "cases"}),
+        ("/api/v1/reports/drill", {"metric": "cases", "key": f"brand:{ids.brand}"}),
+        ("/api/v1/reports/drill", {"metric": "cases", "team_id": ids.team}),
         *report_searches(ids),
     ]
 

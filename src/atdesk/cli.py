@@ -30,6 +30,7 @@ from atdesk.insights import commands as insight_commands
 from atdesk.insights.spikes import commands as spike_commands
 from atdesk.keyfile import with_secret_key
 from atdesk.pipeline.threads import PostNotFound, thread_of
+from atdesk.reports import commands as report_commands
 from atdesk.storage.migrate import upgrade
 from atdesk.storage.session import transaction
 from atdesk.triage import commands as triage_commands
@@ -342,6 +343,7 @@ for command in [
     *automation_commands.commands,
     *spike_commands.commands,
     *insight_commands.commands,
+    *report_commands.commands,
 ]:
     main.add_command(command)
 

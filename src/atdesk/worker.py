@@ -46,6 +46,7 @@ from atdesk.models.base import utcnow
 from atdesk.pipeline import runner
 from atdesk.pipeline.bus import CASE_EVENTS, INBOUND, Bus
 from atdesk.pipeline.factory import make_bus
+from atdesk.reports.facts import refresh as refresh_report_facts
 from atdesk.respond.outbox import ChannelOutbox, Outbox, record_sends_with
 from atdesk.respond.unconfirmed import mark_unconfirmed
 from atdesk.storage.session import transaction
@@ -81,6 +82,7 @@ AUTO_RESOLVE_EVERY_S = 300.0
 SEND_CHECK_EVERY_S = 60.0
 SPIKE_CHECK_EVERY_S = 120.0
 ISSUE_DISCOVERY_EVERY_S = 60.0
+REPORT_FACTS_EVERY_S = 60.0
 AUTO_RESOLVE_AFTER = timedelta(hours=48)
 
 
@@ -140,6 +142,7 @@ class Worker:
         self._last_spike_check = 0.0
         self.discovery = Discovery(settings.database_url)
         self._last_discovery = 0.0
+        self._last_report_facts = 0.0
 
     def run_once(self) -> int:
         """Handle one batch and any periodic job that is due; return messages handled."""
@@ -180,6 +183,12 @@ class Worker:
                 self.discovery.run(now=utcnow())
             except Exception:
                 log.exception("emerging-issue discovery failed; the next pass tries again")
+        if now - self._last_report_facts >= REPORT_FACTS_EVERY_S:
+            self._last_report_facts = now
+            try:
+                refresh_report_facts(self.settings.database_url)
+            except Exception:
+                log.exception("report facts refresh failed; the next pass tries the same cases")
         return handled
 
     def run(self) -> None:

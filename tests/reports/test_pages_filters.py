@@ -7,25 +7,25 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from atdesk.accounts.access import NotVisible
 from atdesk.reports.filters import (
     BadFilter,
     Filters,
     parse_filters,
-    scope_for,
+    scope_filters,
     window,
 )
 
 NOW = datetime(2026, 3, 4, 15, 30, tzinfo=UTC)
 
 
-def test_no_filters_is_the_last_30_days_of_every_brand_the_viewer_has() -> None:
+def test_no_filters_is_the_last_30_days_as_the_engine_takes_them() -> None:
     filters = parse_filters({})
     assert filters == Filters()
-    scope = scope_for(filters, frozenset({3, 1}), now=NOW)
-    assert scope.brand_ids == (1, 3)
-    assert scope.since == NOW - timedelta(days=30) and scope.until == NOW
-    assert scope_for(filters, None, now=NOW).brand_ids is None, "admins: every brand"
+    asked = scope_filters(filters, now=NOW)
+    assert asked.since == NOW - timedelta(days=30) and asked.until == NOW
+    assert asked.brand_id is None and asked.team_id is None
+    picked = scope_filters(parse_filters({"brand_id": "7", "network": "x"}), now=NOW)
+    assert (picked.brand_id, picked.network) == (7, "x")
 
 
 def test_presets_and_a_custom_period_of_whole_utc_days() -> None:
@@ -59,20 +59,6 @@ def test_malformed_filters_are_refused_with_the_reason(params: dict[str, str], s
     with pytest.raises(BadFilter, match=says) as refused:
         parse_filters(params)
     assert refused.value.status == 422
-
-
-def test_another_brand_or_team_is_not_found() -> None:
-    filters = parse_filters({"brand_id": "7"})
-    assert scope_for(filters, frozenset({7, 8}), now=NOW).brand_ids == (7,)
-    with pytest.raises(NotVisible):
-        scope_for(filters, frozenset({8}), now=NOW)
-    assert scope_for(filters, None, now=NOW).brand_ids == (7,), "admins pick any brand"
-    team = parse_filters({"team_id": "4"})
-    assert scope_for(team, frozenset({8}), now=NOW, team_ids=frozenset({4})).team_id == 4
-    with pytest.raises(NotVisible):
-        scope_for(team, frozenset({8}), now=NOW, team_ids=frozenset({5}))
-    nothing = scope_for(Filters(), frozenset(), now=NOW)
-    assert nothing.brand_ids == (), "no brand at all stays no brand, never every brand"
 
 
 def test_a_table_row_narrows_the_filters_its_drill_down_keeps() -> None:

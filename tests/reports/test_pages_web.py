@@ -14,7 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
-from atdesk.models import Brand, Case, Team
+from atdesk.models import Brand, Case, Team, User
 from atdesk.reports import metrics
 from atdesk.reports.facts import refresh
 from atdesk.reports.scope import ReportScope
@@ -132,7 +132,13 @@ def test_another_brand_or_its_team_is_not_found(reports: Workspace, path: str) -
     other = brand_id(reports, "Other")
     with transaction(reports.settings.database_url) as session:
         other_team = session.scalar(select(Team.id).where(Team.name == "Other"))
-    for params in ({"brand_id": other}, {"team_id": other_team}):
+        olga = session.scalar(select(User.id).where(User.username == "olga"))
+    for params in (
+        {"brand_id": other},
+        {"team_id": other_team},
+        {"agent_id": olga},
+        {"brand_id": 999_999},
+    ):
         answer = ana.get(path, params={"metric": "cases", **params})
         assert answer.status_code == 404, (path, params, answer.text[:200])
         assert "invoice" not in answer.text
@@ -187,7 +193,10 @@ def test_a_drill_down_lists_exactly_the_cases_behind_the_number(reports: Workspa
     assert listed(sam.get(row_link.group(1).replace("&amp;", "&")).text) == acme
     with transaction(reports.settings.database_url) as session:
         scope = ReportScope(brand_ids=(acme_id,), since=NOW - timedelta(days=30), until=NOW)
-        assert set(metrics.drill(session, scope, metric="cases", key=f"brand:{acme_id}")) == acme
+        assert (
+            set(metrics.drill(session, scope, metric="cases", key=f"brand:{acme_id}", now=NOW))
+            == acme
+        )
     other_key = {"metric": "cases", "key": f"brand:{brand_id(reports, 'Other')}"}
     assert listed(sam.get("/reports/cases", params=other_key).text) == set(), "never Other's"
 

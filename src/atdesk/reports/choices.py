@@ -35,10 +35,6 @@ class Choices:
     networks: list[Choice]
     intents: list[Choice]
 
-    def team_ids(self) -> frozenset[int]:
-        """The teams the viewer may filter on."""
-        return frozenset(int(c.value) for c in self.teams)
-
 
 def filter_choices(session: Session, brand_ids: frozenset[int] | None) -> Choices:
     """The options of each filter for a viewer who sees these brands (None: every brand)."""

@@ -264,12 +264,15 @@ def refresh(url: str, *, everything: bool = False) -> RefreshReport:
     with transaction(url) as session:
         write(session, [], gone)
         if not todo and watermark:
-            # Nothing to compute: still record that the trail was read up to here.
-            session.execute(
-                update(CaseFacts)
-                .where(CaseFacts.audit_watermark < watermark)
-                .values(audit_watermark=watermark)
-            )
+            # Nothing to compute: still record that the trail was read up to here. The next
+            # refresh reads the highest watermark of any row, so one row carries it.
+            holder = session.scalar(select(CaseFacts.case_id).limit(1))
+            if holder is not None:
+                session.execute(
+                    update(CaseFacts)
+                    .where(CaseFacts.case_id == holder, CaseFacts.audit_watermark < watermark)
+                    .values(audit_watermark=watermark)
+                )
     return RefreshReport(computed=computed, removed=len(gone))
 
 

@@ -11,11 +11,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 
-from atdesk.accounts.access import NotVisible
 from atdesk.domain.errors import AppError
 from atdesk.domain.ids import parse_id
 from atdesk.domain.networks import Network
-from atdesk.reports.scope import ReportScope
+from atdesk.reports.access import ScopeFilters
 
 PERIODS: dict[str, int] = {"7d": 7, "30d": 30, "90d": 90}
 DEFAULT_PERIOD = "30d"
@@ -139,32 +138,12 @@ def window(filters: Filters, *, now: datetime) -> Window:
     return Window(now - timedelta(days=PERIODS[filters.period]), now)
 
 
-def scope_for(
-    filters: Filters,
-    viewer_brand_ids: frozenset[int] | None,
-    *,
-    now: datetime,
-    team_ids: frozenset[int] | None = None,
-) -> ReportScope:
-    """The report's scope: the viewer's brands (or the one picked, if it is theirs) and filters.
-
-    A brand outside the viewer's brands is refused as not found (ADR 77); a team is kept only
-    as a filter on the cases (one of `team_ids`, the teams on the viewer's brands, when given),
-    the brands still being the viewer's, so it cannot widen them.
-    """
-    if filters.brand_id is not None:
-        if viewer_brand_ids is not None and filters.brand_id not in viewer_brand_ids:
-            raise NotVisible(f"no brand {filters.brand_id} in your brands")
-        brand_ids: tuple[int, ...] | None = (filters.brand_id,)
-    elif viewer_brand_ids is not None:
-        brand_ids = tuple(sorted(viewer_brand_ids))
-    else:
-        brand_ids = None
-    if filters.team_id is not None and team_ids is not None and filters.team_id not in team_ids:
-        raise NotVisible(f"no team {filters.team_id} on your brands")
+def scope_filters(filters: Filters, *, now: datetime) -> ScopeFilters:
+    """The filters as the engine's access check takes them (reports/access.py decides what the
+    viewer may see: another brand's brand, team, agent or issue answers 404)."""
     period = window(filters, now=now)
-    return ReportScope(
-        brand_ids=brand_ids,
+    return ScopeFilters(
+        brand_id=filters.brand_id,
         team_id=filters.team_id,
         agent_id=filters.agent_id,
         network=filters.network,

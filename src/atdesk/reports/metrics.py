@@ -9,7 +9,7 @@ and NPS from survey answers given in the period. Callers refresh the facts first
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
@@ -31,12 +31,13 @@ from atdesk.models import (
     User,
 )
 from atdesk.reports.formulas import (
-    FactRow,
+    CaseCounts,
+    Durations,
     MetricSet,
     PostTally,
     SurveyTally,
+    empty_metrics,
     metric_set,
-    sla_outcomes,
 )
 from atdesk.reports.scope import ReportScope
 
@@ -127,17 +128,21 @@ def _fact_filters(scope: ReportScope) -> list[ColumnElement[bool]]:
     return out
 
 
-def _needs_case(scope: ReportScope) -> bool:
-    return scope.team_id is not None or scope.agent_id is not None
+# An inbound post is its brand's by its own brand, else by its case's (a customer answering in
+# a thread without addressing the brand is still writing to it).
+POST_BRAND: Any = func.coalesce(Post.brand_id, Case.brand_id)
 
 
 def _post_query(scope: ReportScope, *columns: Any) -> Select[Any]:
-    """Inbound posts addressed to the scope's brands in the period (listening-only left out)."""
-    query = select(*columns).where(
-        Post.inbound.is_(True), Post.listen_only.is_(False), Post.brand_id.is_not(None)
+    """Inbound posts to the scope's brands in the period (listening-only ones left out)."""
+    query = (
+        select(*columns)
+        .select_from(Post)
+        .outerjoin(Case, Case.id == Post.case_id)
+        .where(Post.inbound.is_(True), Post.listen_only.is_(False), POST_BRAND.is_not(None))
     )
     if scope.brand_ids is not None:
-        query = query.where(Post.brand_id.in_(scope.brand_ids))
+        query = query.where(POST_BRAND.in_(scope.brand_ids))
     if scope.network is not None:
         query = query.where(Post.network == scope.network)
     if scope.intent is not None:
@@ -148,12 +153,10 @@ def _post_query(scope: ReportScope, *columns: Any) -> Select[Any]:
         query = query.where(Post.created_at >= scope.since)
     if scope.until is not None:
         query = query.where(Post.created_at < scope.until)
-    if _needs_case(scope):
-        query = query.join(Case, Case.id == Post.case_id)
-        if scope.team_id is not None:
-            query = query.where(Case.team_id == scope.team_id)
-        if scope.agent_id is not None:
-            query = query.where(Case.assignee_id == scope.agent_id)
+    if scope.team_id is not None:
+        query = query.where(Case.team_id == scope.team_id)
+    if scope.agent_id is not None:
+        query = query.where(Case.assignee_id == scope.agent_id)
     return query
 
 
@@ -191,31 +194,86 @@ _FACT_KEYS = (
     CaseFacts.issue_id,
 )
 
-_FACT_COLUMNS = (
-    CaseFacts.case_id,
-    CaseFacts.opened_at,
-    CaseFacts.status,
-    CaseFacts.history,
-    CaseFacts.first_response_at,
-    CaseFacts.first_response_s,
-    CaseFacts.first_response_bh_s,
-    CaseFacts.next_response_s,
-    CaseFacts.resolved_at,
-    CaseFacts.resolution_s,
-    CaseFacts.resolution_bh_s,
-    CaseFacts.first_response_due_at,
-    CaseFacts.resolution_due_at,
-    CaseFacts.reopens,
-    CaseFacts.automation_replied,
-    CaseFacts.automated,
-    CaseFacts.handoff,
-)
+
+def _flag(condition: ColumnElement[bool]) -> Any:
+    return func.sum(case((condition, 1), else_=0))
 
 
-def _fact_rows(session: Session, scope: ReportScope, key: Any = None) -> list[tuple[Any, FactRow]]:
-    columns = [*_FACT_COLUMNS, key if key is not None else literal(None)]
-    query = select(*columns).where(*_fact_filters(scope))
-    return [(r[-1], FactRow(*r[:-1])) for r in session.execute(query)]
+def _sla_sums(now: datetime) -> tuple[Any, Any]:
+    """SQL for formulas.sla_outcomes summed over cases: (targets met, targets settled)."""
+    f = CaseFacts
+    met = _flag(
+        and_(f.first_response_at.is_not(None), f.first_response_at <= f.first_response_due_at)
+    ) + _flag(and_(f.resolved_at.is_not(None), f.resolved_at <= f.resolution_due_at))
+    settled = _flag(
+        and_(
+            f.first_response_due_at.is_not(None),
+            f.first_response_at.is_not(None) | (f.first_response_due_at <= now),
+        )
+    ) + _flag(
+        and_(
+            f.resolution_due_at.is_not(None),
+            f.resolved_at.is_not(None) | (f.resolution_due_at <= now),
+        )
+    )
+    return met, settled
+
+
+def _in_backlog() -> ColumnElement[bool]:
+    return and_(CaseFacts.status != "resolved", CaseFacts.history.is_(False))
+
+
+def _case_cells(
+    session: Session, scope: ReportScope, key: Any, *, now: datetime
+) -> dict[Any, tuple[CaseCounts, Durations]]:
+    """Case counts (summed in SQL) and measured seconds per key of the scope's cases."""
+    f = CaseFacts
+    group = key if key is not None else literal(None)
+    met, settled = _sla_sums(now)
+    counts_query = (
+        select(
+            group,
+            func.count(),
+            _flag(f.first_response_at.is_not(None)),
+            _flag(f.resolved_at.is_not(None)),
+            _flag(f.resolved_at.is_not(None) | (f.reopens > 0)),
+            _flag(f.reopens > 0),
+            _flag(f.automated.is_(True)),
+            _flag(f.automation_replied.is_(True) | f.handoff.is_(True)),
+            _flag(f.handoff.is_(True)),
+            met,
+            settled,
+            _flag(_in_backlog()),
+        )
+        .where(*_fact_filters(scope))
+        .group_by(group)
+    )
+    cells: dict[Any, tuple[CaseCounts, Durations]] = {}
+    for k, *numbers in session.execute(counts_query):
+        cells[k] = (CaseCounts(*(int(n or 0) for n in numbers)), Durations())
+    times_query = select(
+        group,
+        f.first_response_s,
+        f.first_response_bh_s,
+        f.next_response_s,
+        f.resolution_s,
+        f.resolution_bh_s,
+    ).where(*_fact_filters(scope), f.first_response_s.is_not(None) | f.resolution_s.is_not(None))
+    for k, fr, fr_bh, nr, res, res_bh in session.execute(times_query):
+        times = cells[k][1]
+        for values, value in (
+            (times.first_response, fr),
+            (times.first_response_bh, fr_bh),
+            (times.next_response, nr),
+            (times.resolution, res),
+            (times.resolution_bh, res_bh),
+        ):
+            if value is not None:
+                values.append(float(value))
+    backlog_query = select(group, f.opened_at).where(*_fact_filters(scope), _in_backlog())
+    for k, opened in session.execute(backlog_query):
+        cells[k][1].backlog_age.append(max(0.0, (now - opened).total_seconds()))
+    return cells
 
 
 def _tally_posts(session: Session, scope: ReportScope, key: Any = None) -> dict[Any, PostTally]:
@@ -234,17 +292,11 @@ def _tally_posts(session: Session, scope: ReportScope, key: Any = None) -> dict[
     ]
     query = _post_query(scope, *columns)
     if key is not None:
-        if _key_needs_case(key) and not _needs_case(scope):
-            query = query.outerjoin(Case, Case.id == Post.case_id)
         query = query.group_by(key)
     out: dict[Any, PostTally] = {}
     for k, total, noise, pos, neu, neg in session.execute(query):
         out[k] = PostTally(int(total), int(noise or 0), int(pos or 0), int(neu or 0), int(neg or 0))
     return out
-
-
-def _key_needs_case(key: Any) -> bool:
-    return key is Case.team_id or key is Case.assignee_id
 
 
 def _tally_surveys(session: Session, scope: ReportScope, key: Any = None) -> dict[Any, SurveyTally]:
@@ -270,11 +322,13 @@ def _tally_surveys(session: Session, scope: ReportScope, key: Any = None) -> dic
 def summarize(session: Session, scope: ReportScope, *, now: datetime) -> MetricSet:
     """Every metric for the whole scope."""
     if scope.empty:
-        return metric_set([], PostTally(), SurveyTally.empty(), now=now)
-    rows = [r for _, r in _fact_rows(session, scope)]
+        return empty_metrics()
+    counts, times = _case_cells(session, scope, None, now=now).get(
+        None, (CaseCounts(), Durations())
+    )
     posts = _tally_posts(session, scope).get(None, PostTally())
     surveys = _tally_surveys(session, scope).get(None, SurveyTally.empty())
-    return metric_set(rows, posts, surveys, now=now)
+    return metric_set(counts, times, posts, surveys)
 
 
 def _period_key(bucket: str, moment: Any) -> str | None:
@@ -311,7 +365,7 @@ def _hour_expr(session: Session, column: Any) -> Any:
 
 _KEYS: dict[str, tuple[Any, Any, Any]] = {
     # dimension: (case_facts column, posts column, survey column)
-    "brand": (CaseFacts.brand_id, Post.brand_id, SurveyResponse.brand_id),
+    "brand": (CaseFacts.brand_id, POST_BRAND, SurveyResponse.brand_id),
     "team": (CaseFacts.team_id, Case.team_id, CaseFacts.team_id),
     "agent": (CaseFacts.assignee_id, Case.assignee_id, CaseFacts.assignee_id),
     "network": (CaseFacts.network, Post.network, CaseFacts.network),
@@ -330,8 +384,15 @@ def breakdown(session: Session, scope: ReportScope, by: Dimension, *, now: datet
         raise ValueError(f"cannot break down by {by!r}; use one of {', '.join(DIMENSIONS)}")
     if scope.empty:
         return []
+    cells: dict[Any, tuple[CaseCounts, Durations]]
     if by in PERIODS:
-        facts = [(_period_key(by, r.opened_at), r) for _, r in _fact_rows(session, scope)]
+        days = _case_cells(session, scope, _day_expr(session, CaseFacts.opened_at), now=now)
+        cells = {}
+        for day, (counts, times) in days.items():
+            period = _period_key(by, day)
+            held = cells.setdefault(period, (CaseCounts(), Durations()))
+            held[0].add(counts)
+            held[1].add(times)
         posts_raw = _tally_posts(session, scope, _day_expr(session, Post.created_at))
         surveys_raw = _tally_surveys(session, scope, _day_expr(session, SurveyResponse.answered_at))
         posts: dict[Any, PostTally] = defaultdict(PostTally)
@@ -344,21 +405,16 @@ def breakdown(session: Session, scope: ReportScope, by: Dimension, *, now: datet
             target.nps.extend(s.nps)
     else:
         fact_key, post_key, survey_key = _KEYS[by]
-        facts = _fact_rows(session, scope, fact_key)
+        cells = _case_cells(session, scope, fact_key, now=now)
         posts = _tally_posts(session, scope, post_key)
         surveys = _tally_surveys(session, scope, survey_key)
-    grouped: dict[Any, list[FactRow]] = defaultdict(list)
-    for k, row in facts:
-        grouped[k].append(row)
-    keys = set(grouped) | set(posts) | set(surveys)
+    keys = set(cells) | set(posts) | set(surveys)
     labels = _labels(session, by, [k for k in keys if k is not None])
     out = []
     for k in keys:
+        counts, times = cells.get(k, (CaseCounts(), Durations()))
         metrics = metric_set(
-            grouped.get(k, []),
-            posts.get(k, PostTally()),
-            surveys.get(k, SurveyTally.empty()),
-            now=now,
+            counts, times, posts.get(k, PostTally()), surveys.get(k, SurveyTally.empty())
         )
         if k is None:
             out.append(Row(key=NONE_KEY, label=_none_label(by), metrics=metrics))
@@ -411,7 +467,7 @@ def volume_series(
     between the first and last one is present, zero-filled)."""
     if scope.empty:
         return Series([], {})
-    key = {"intent": Post.intent, "network": Post.network, "brand": Post.brand_id}[by]
+    key = {"intent": Post.intent, "network": Post.network, "brand": POST_BRAND}[by]
     day = _day_expr(session, Post.created_at)
     query = _post_query(scope, day, key, func.count()).group_by(day, key)
     counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
@@ -477,7 +533,7 @@ def busiest_hours(session: Session, scope: ReportScope) -> list[list[int]]:
     if scope.empty:
         return grid
     hour = _hour_expr(session, Post.created_at)
-    query = _post_query(scope, Post.brand_id, hour, func.count()).group_by(Post.brand_id, hour)
+    query = _post_query(scope, POST_BRAND, hour, func.count()).group_by(POST_BRAND, hour)
     raw = list(session.execute(query))
     zones = _zones(session, {b for b, _, _ in raw})
     for brand_id, stamp, n in raw:
@@ -503,17 +559,55 @@ def _zones(session: Session, brand_ids: set[int]) -> dict[int, ZoneInfo]:
 
 # ---------------------------------------------------------------- drill-down
 
-DRILL_METRICS: dict[str, Callable[[FactRow, datetime], bool]] = {
-    "cases": lambda r, now: True,
-    "answered": lambda r, now: r.first_response_at is not None,
-    "unanswered": lambda r, now: r.first_response_at is None,
-    "resolved": lambda r, now: r.resolved_at is not None,
-    "backlog": lambda r, now: r.status != "resolved" and not r.history,
-    "reopened": lambda r, now: r.reopens > 0,
-    "automated": lambda r, now: r.automated,
-    "handoff": lambda r, now: r.handoff,
-    "sla_missed": lambda r, now: sla_outcomes(r, now)[0] < sla_outcomes(r, now)[1],
-}
+
+def _drill_conditions(now: datetime) -> dict[str, ColumnElement[bool]]:
+    f = CaseFacts
+    return {
+        "cases": literal(True),
+        "answered": f.first_response_at.is_not(None),
+        "unanswered": f.first_response_at.is_(None),
+        "resolved": f.resolved_at.is_not(None),
+        "backlog": _in_backlog(),
+        "reopened": f.reopens > 0,
+        "automated": f.automated.is_(True),
+        "handoff": f.handoff.is_(True),
+        "sla_missed": (f.first_response_at > f.first_response_due_at)
+        | (f.first_response_at.is_(None) & (f.first_response_due_at <= now))
+        | (f.resolved_at > f.resolution_due_at)
+        | (f.resolved_at.is_(None) & (f.resolution_due_at <= now)),
+    }
+
+
+DRILL_METRICS: tuple[str, ...] = (
+    "cases", "answered", "unanswered", "resolved", "backlog", "reopened", "automated",
+    "handoff", "sla_missed",
+)  # fmt: skip
+BUCKET_METRICS = ("first_response", "first_response_bh", "resolution", "resolution_bh")
+
+
+def period_range(period: str, key: str) -> tuple[datetime, datetime]:
+    """The UTC [start, end) of a breakdown period key ('2026-03-04', '2026-W10', '2026-03')."""
+    try:
+        if period == "day":
+            start = date.fromisoformat(key)
+            end = start + timedelta(days=1)
+        elif period == "week":
+            year, week = key.split("-W")
+            start = date.fromisocalendar(int(year), int(week), 1)
+            end = start + timedelta(days=7)
+        else:
+            y, m = (int(part) for part in key.split("-"))
+            start = date(y, m, 1)
+            end = date(y + m // 12, m % 12 + 1, 1)
+    except ValueError:
+        raise ValueError(f"{key!r} is not a {period} key like {_EXAMPLES[period]}") from None
+    return (
+        datetime.combine(start, datetime.min.time(), UTC),
+        datetime.combine(end, datetime.min.time(), UTC),
+    )
+
+
+_EXAMPLES = {"day": "2026-03-04", "week": "2026-W10", "month": "2026-03"}
 
 
 def drill(
@@ -522,28 +616,23 @@ def drill(
     *,
     metric: str,
     key: str | None = None,
-    now: datetime | None = None,
+    now: datetime,
 ) -> list[int]:
     """The ids of the cases behind a number, oldest first (at most DRILL_LIMIT).
 
-    `metric` is one of DRILL_METRICS, or `first_response` / `resolution` with `key` a
-    distribution bucket label; otherwise `key` is 'dimension:value' of a breakdown row
-    (e.g. 'intent:billing', 'day:2026-03-04', 'team:none').
+    `metric` is one of DRILL_METRICS with `key` an optional breakdown row as
+    'dimension:value' ('intent:billing', 'day:2026-03-04', 'team:none'), or one of
+    BUCKET_METRICS with `key` a distribution bucket label ('1-4 h').
     """
-    if scope.empty:
-        return []
-    if metric in ("first_response", "resolution", "first_response_bh", "resolution_bh"):
+    if metric in BUCKET_METRICS:
         return _drill_bucket(session, scope, metric, key)
     if metric not in DRILL_METRICS:
         raise ValueError(
-            f"unknown metric {metric!r}; use one of {', '.join(sorted(DRILL_METRICS))}, "
-            "first_response or resolution"
+            f"unknown metric {metric!r}; use one of {', '.join((*DRILL_METRICS, *BUCKET_METRICS))}"
         )
-    test = DRILL_METRICS[metric]
-    moment = now or datetime.max.replace(tzinfo=UTC)
-    column: Any = None
-    wanted: str | None = None
-    period: str | None = None
+    if scope.empty:
+        return []
+    conditions = [*_fact_filters(scope), _drill_conditions(now)[metric]]
     if key:
         dim, _, value = key.partition(":")
         if dim not in DIMENSIONS or not value:
@@ -551,25 +640,30 @@ def drill(
                 f"drill key {key!r} must look like 'intent:billing' or 'day:2026-03-04'"
             )
         if dim in PERIODS:
-            period = dim
+            start, end = period_range(dim, value)
+            conditions += [CaseFacts.opened_at >= start, CaseFacts.opened_at < end]
         else:
             column = _KEYS[dim][0]
-        wanted = value
-    rows = _fact_rows(session, scope, column)
-    out = []
-    for k, row in sorted(rows, key=lambda kr: (kr[1].opened_at, kr[1].case_id)):
-        if period is not None and _period_key(period, row.opened_at) != wanted:
-            continue
-        if column is not None and (NONE_KEY if k is None else str(k)) != wanted:
-            continue
-        if test(row, moment):
-            out.append(row.case_id)
-            if len(out) >= DRILL_LIMIT:
-                break
-    return out
+            if value == NONE_KEY:
+                conditions.append(column.is_(None))
+            elif dim in ("network", "intent"):
+                conditions.append(column == value)
+            elif value.isdigit():
+                conditions.append(column == int(value))
+            else:
+                raise ValueError(f"{dim} key {value!r} must be a number or 'none'")
+    query = (
+        select(CaseFacts.case_id)
+        .where(*conditions)
+        .order_by(CaseFacts.opened_at, CaseFacts.case_id)
+        .limit(DRILL_LIMIT)
+    )
+    return list(session.scalars(query))
 
 
 def _drill_bucket(session: Session, scope: ReportScope, metric: str, key: str | None) -> list[int]:
+    if scope.empty:
+        return []
     bucket = next((b for b in DISTRIBUTION_EDGES if b[0] == key), None)
     if bucket is None:
         labels = ", ".join(b[0] for b in DISTRIBUTION_EDGES)

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from atdesk.accounts.deps import PageViewer, Viewer
 from atdesk.domain.ids import parse_page
 from atdesk.reports import charts, metrics
+from atdesk.reports.access import scope_for
 from atdesk.reports.choices import Choices, filter_choices
 from atdesk.reports.columns import CSV_EXTRA, DRILL_TITLES, HEADLINE, TABLE_COLUMNS, Column, fmt
 from atdesk.reports.csv_export import Cell, csv_response
@@ -30,7 +31,7 @@ from atdesk.reports.filters import (
     Filters,
     Window,
     parse_filters,
-    scope_for,
+    scope_filters,
     window,
 )
 from atdesk.reports.scope import ReportScope
@@ -76,8 +77,7 @@ def _asked(request: Request, session: Session, viewer: Viewer) -> Asked:
     now = request_now(request)
     filters = parse_filters(request.query_params)
     choices = filter_choices(session, viewer.brand_ids)
-    teams = choices.team_ids() if viewer.brand_ids is not None else None
-    scope = scope_for(filters, viewer.brand_ids, now=now, team_ids=teams)
+    scope = scope_for(session, viewer.brand_ids, scope_filters(filters, now=now))
     return Asked(filters, choices, scope, window(filters, now=now), now)
 
 
