@@ -263,3 +263,39 @@ def test_a_refresh_recomputes_only_what_changed_including_audit_only_changes(
     with transaction(url) as session:
         assert summarize(session, EVERYONE, now=LATER).handoff_rate == 1.0
         assert rebuild_matches(session, url)
+
+
+def test_medians_and_p90_ranked_in_sql_equal_the_formulas(settings: Settings) -> None:
+    from atdesk.reports.formulas import median, percentile
+
+    url = settings.database_url
+    delays = {0: [3, 1, 4, 1, 5, 9, 2], 1: [6, 5, 3, 5]}  # minutes, per day: odd and even counts
+    payloads = []
+    for day, minutes in delays.items():
+        for n, delay in enumerate(minutes):
+            start = day * 24 * 60 + n * 30
+            author = f"44{day}{n:02d}"
+            payloads += [
+                post(f"q{day}{n}", "@acmehelp help", author=author, handle=author, minutes=start),
+                brand_reply(f"r{day}{n}", "@x ok", minutes=start + delay, in_reply_to=f"q{day}{n}"),
+            ]
+    with transaction(url) as session:
+        make_brand(session)
+        run(session, *payloads)
+    refresh(url)
+    with transaction(url) as session:
+        every = [60.0 * d for ds in delays.values() for d in ds]
+        m = summarize(session, EVERYONE, now=LATER)
+        assert m.first_response_median_s == median(every) == 240.0
+        assert m.first_response_p90_s == percentile(every, 0.9) == 360.0
+        days = breakdown(session, EVERYONE, "day", now=LATER)
+        assert [r.key for r in days] == ["2026-03-02", "2026-03-03"]
+        for row, minutes in zip(days, delays.values(), strict=True):
+            seconds = [60.0 * d for d in minutes]
+            assert row.metrics.first_response_median_s == median(seconds)
+            assert row.metrics.first_response_p90_s == percentile(seconds, 0.9)
+        (week,) = breakdown(session, EVERYONE, "week", now=LATER)
+        (month,) = breakdown(session, EVERYONE, "month", now=LATER)
+        assert (week.key, month.key) == ("2026-W10", "2026-03")
+        assert week.metrics.first_response_median_s == median(every)
+        assert month.metrics.cases == 11 and month.metrics.backlog == 11

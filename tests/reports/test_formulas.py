@@ -86,7 +86,7 @@ def test_shares_and_sentiment() -> None:
     )
     times = Durations(first_response=[60.0, 120.0, 600.0], backlog_age=[10.0, 30.0])
     posts = PostTally(inbound=10, filtered=1, positive=2, neutral=3, negative=5)
-    m = metric_set(counts, times, posts, SurveyTally(csat=[5, 2], nps=[10]))
+    m = metric_set(counts, times.spreads(), posts, SurveyTally(csat=[5, 2], nps=[10]))
     assert m.answered_share == 0.75 and m.first_response_median_s == 120.0
     assert m.first_response_p90_s == 600.0
     assert m.reopen_rate == 1 / 3 and m.automation_rate == 0.5 and m.handoff_rate == 0.5

@@ -41,10 +41,41 @@ class Durations:
     resolution_bh: list[float] = field(default_factory=list)
     backlog_age: list[float] = field(default_factory=list)
 
-    def add(self, other: Durations) -> None:
-        """Append another cell's values to this one's."""
-        for name in self.__slots__:
-            getattr(self, name).extend(getattr(other, name))
+    def spreads(self) -> Spreads:
+        """Medians and p90s of these values, as the database computes them for reports."""
+        return Spreads(
+            first_response=Spread.of(self.first_response),
+            first_response_bh=Spread.of(self.first_response_bh),
+            next_response=Spread.of(self.next_response),
+            resolution=Spread.of(self.resolution),
+            resolution_bh=Spread.of(self.resolution_bh),
+            backlog_age_median=median(self.backlog_age),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Spread:
+    """The median and the nearest-rank p90 of one measure in a cell (None: nothing measured)."""
+
+    median: float | None = None
+    p90: float | None = None
+
+    @classmethod
+    def of(cls, values: Sequence[float]) -> Spread:
+        """From the values themselves."""
+        return cls(median(values), percentile(values, 0.9))
+
+
+@dataclass(slots=True)
+class Spreads:
+    """The time measures of one cell, reduced to what a report shows."""
+
+    first_response: Spread = Spread()
+    first_response_bh: Spread = Spread()
+    next_response: Spread = Spread()
+    resolution: Spread = Spread()
+    resolution_bh: Spread = Spread()
+    backlog_age_median: float | None = None
 
 
 @dataclass(slots=True)
@@ -127,7 +158,8 @@ def percentile(values: Sequence[float], share: float) -> float | None:
     if not values:
         return None
     ordered = sorted(values)
-    rank = max(1, math.ceil(share * len(ordered)))
+    # round() first: 0.9 * 70 is 63.00000000000001 in binary floating point, not 63.
+    rank = max(1, math.ceil(round(share * len(ordered), 9)))
     return float(ordered[rank - 1])
 
 
@@ -178,7 +210,7 @@ def sla_outcomes(
 
 
 def metric_set(
-    counts: CaseCounts, times: Durations, posts: PostTally, surveys: SurveyTally
+    counts: CaseCounts, times: Spreads, posts: PostTally, surveys: SurveyTally
 ) -> MetricSet:
     """Aggregate one report cell."""
     labelled = posts.positive + posts.neutral + posts.negative
@@ -186,19 +218,19 @@ def metric_set(
         inbound=posts.inbound,
         cases=counts.cases,
         answered_share=ratio(counts.answered, counts.cases),
-        first_response_median_s=median(times.first_response),
-        first_response_p90_s=percentile(times.first_response, 0.9),
-        first_response_bh_median_s=median(times.first_response_bh),
-        first_response_bh_p90_s=percentile(times.first_response_bh, 0.9),
-        next_response_median_s=median(times.next_response),
-        next_response_p90_s=percentile(times.next_response, 0.9),
-        resolution_median_s=median(times.resolution),
-        resolution_p90_s=percentile(times.resolution, 0.9),
-        resolution_bh_median_s=median(times.resolution_bh),
-        resolution_bh_p90_s=percentile(times.resolution_bh, 0.9),
+        first_response_median_s=times.first_response.median,
+        first_response_p90_s=times.first_response.p90,
+        first_response_bh_median_s=times.first_response_bh.median,
+        first_response_bh_p90_s=times.first_response_bh.p90,
+        next_response_median_s=times.next_response.median,
+        next_response_p90_s=times.next_response.p90,
+        resolution_median_s=times.resolution.median,
+        resolution_p90_s=times.resolution.p90,
+        resolution_bh_median_s=times.resolution_bh.median,
+        resolution_bh_p90_s=times.resolution_bh.p90,
         sla_compliance=ratio(counts.sla_met, counts.sla_settled),
         backlog=counts.backlog,
-        backlog_age_median_s=median(times.backlog_age),
+        backlog_age_median_s=times.backlog_age_median,
         reopen_rate=ratio(counts.reopened, counts.ever_resolved),
         automation_rate=ratio(counts.automated, counts.resolved),
         handoff_rate=ratio(counts.handed_off, counts.touched),
@@ -214,4 +246,4 @@ def metric_set(
 
 def empty_metrics() -> MetricSet:
     """A cell with nothing in it: counts 0, everything else None."""
-    return metric_set(CaseCounts(), Durations(), PostTally(), SurveyTally.empty())
+    return metric_set(CaseCounts(), Spreads(), PostTally(), SurveyTally.empty())

@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, literal, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from atdesk.cases.calendar import BusinessHours, CalendarError
@@ -32,9 +32,10 @@ from atdesk.models import (
 )
 from atdesk.reports.formulas import (
     CaseCounts,
-    Durations,
     MetricSet,
     PostTally,
+    Spread,
+    Spreads,
     SurveyTally,
     empty_metrics,
     metric_set,
@@ -225,8 +226,8 @@ def _in_backlog() -> ColumnElement[bool]:
 
 def _case_cells(
     session: Session, scope: ReportScope, key: Any, *, now: datetime
-) -> dict[Any, tuple[CaseCounts, Durations]]:
-    """Case counts (summed in SQL) and measured seconds per key of the scope's cases."""
+) -> dict[Any, tuple[CaseCounts, Spreads]]:
+    """Case counts and time spreads per key of the scope's cases, all computed in SQL."""
     f = CaseFacts
     group = key if key is not None else literal(None)
     met, settled = _sla_sums(now)
@@ -248,32 +249,61 @@ def _case_cells(
         .where(*_fact_filters(scope))
         .group_by(group)
     )
-    cells: dict[Any, tuple[CaseCounts, Durations]] = {}
+    cells: dict[Any, tuple[CaseCounts, Spreads]] = {}
     for k, *numbers in session.execute(counts_query):
-        cells[k] = (CaseCounts(*(int(n or 0) for n in numbers)), Durations())
-    times_query = select(
-        group,
-        f.first_response_s,
-        f.first_response_bh_s,
-        f.next_response_s,
-        f.resolution_s,
-        f.resolution_bh_s,
-    ).where(*_fact_filters(scope), f.first_response_s.is_not(None) | f.resolution_s.is_not(None))
-    for k, fr, fr_bh, nr, res, res_bh in session.execute(times_query):
-        times = cells[k][1]
-        for values, value in (
-            (times.first_response, fr),
-            (times.first_response_bh, fr_bh),
-            (times.next_response, nr),
-            (times.resolution, res),
-            (times.resolution_bh, res_bh),
-        ):
-            if value is not None:
-                values.append(float(value))
-    backlog_query = select(group, f.opened_at).where(*_fact_filters(scope), _in_backlog())
-    for k, opened in session.execute(backlog_query):
-        cells[k][1].backlog_age.append(max(0.0, (now - opened).total_seconds()))
+        cells[k] = (CaseCounts(*(int(n or 0) for n in numbers)), Spreads())
+    for name, column in (
+        ("first_response", f.first_response_s),
+        ("first_response_bh", f.first_response_bh_s),
+        ("next_response", f.next_response_s),
+        ("resolution", f.resolution_s),
+        ("resolution_bh", f.resolution_bh_s),
+    ):
+        for k, (middle, p90) in _ranked(session, scope, key, column).items():
+            value = sum(float(v) for v in middle) / len(middle)
+            setattr(cells[k][1], name, Spread(value, float(p90)))
+    for k, (middle, _) in _ranked(session, scope, key, f.opened_at, _in_backlog()).items():
+        ages = [max(0.0, (now - opened).total_seconds()) for opened in middle]
+        cells[k][1].backlog_age_median = sum(ages) / len(ages)
     return cells
+
+
+def _ranked(
+    session: Session, scope: ReportScope, key: Any, column: Any, *where: Any
+) -> dict[Any, tuple[list[Any], Any]]:
+    """Per key, the middle value(s) and the nearest-rank p90 of a column, ranked in SQL.
+
+    One pass with window functions: the database sorts, only two or three rows per key come
+    back (formulas.median and formulas.percentile say the same in Python).
+    """
+    partition = [key] if key is not None else None
+    rank = func.row_number().over(partition_by=partition, order_by=column)
+    size = func.count().over(partition_by=partition)
+    inner = (
+        select(
+            (key if key is not None else literal(None)).label("k"),
+            column.label("v"),
+            rank.label("rn"),
+            size.label("n"),
+        )
+        .where(*_fact_filters(scope), column.is_not(None), *where)
+        .subquery()
+    )
+    c = inner.c
+    query = select(c.k, c.v, c.rn, c.n).where(
+        or_(c.rn == (c.n + 1) // 2, c.rn == c.n // 2 + 1, c.rn == (c.n * 9 + 9) // 10)
+    )
+    found: dict[Any, dict[int, Any]] = defaultdict(dict)
+    sizes: dict[Any, int] = {}
+    for k, value, rn, n in session.execute(query):
+        found[k][int(rn)] = value
+        sizes[k] = int(n)
+    out = {}
+    for k, ranks in found.items():
+        n = sizes[k]
+        middle = sorted({(n + 1) // 2, n // 2 + 1})
+        out[k] = ([ranks[r] for r in middle], ranks[(n * 9 + 9) // 10])
+    return out
 
 
 def _tally_posts(session: Session, scope: ReportScope, key: Any = None) -> dict[Any, PostTally]:
@@ -323,9 +353,7 @@ def summarize(session: Session, scope: ReportScope, *, now: datetime) -> MetricS
     """Every metric for the whole scope."""
     if scope.empty:
         return empty_metrics()
-    counts, times = _case_cells(session, scope, None, now=now).get(
-        None, (CaseCounts(), Durations())
-    )
+    counts, times = _case_cells(session, scope, None, now=now).get(None, (CaseCounts(), Spreads()))
     posts = _tally_posts(session, scope).get(None, PostTally())
     surveys = _tally_surveys(session, scope).get(None, SurveyTally.empty())
     return metric_set(counts, times, posts, surveys)
@@ -356,6 +384,30 @@ def _day_expr(session: Session, column: Any) -> Any:
     return func.substr(column, 1, 10)
 
 
+def _period_expr(session: Session, by: str, column: Any) -> Any:
+    """A stored time's UTC day ('YYYY-MM-DD'), week (its Monday, 'YYYY-MM-DD') or month."""
+    postgres = session.get_bind().dialect.name == "postgresql"
+    if by == "day":
+        return _day_expr(session, column)
+    if by == "week":
+        if postgres:
+            return func.to_char(func.date_trunc("week", func.timezone("UTC", column)), "YYYY-MM-DD")
+        return func.date(column, "-6 days", "weekday 1")
+    if postgres:
+        return func.to_char(func.timezone("UTC", column), "YYYY-MM")
+    return func.substr(column, 1, 7)
+
+
+def _period_label(by: str, raw: Any) -> str | None:
+    """The breakdown key of a period expression's value: '2026-03-04', '2026-W10', '2026-03'."""
+    if raw is None:
+        return None
+    text = str(raw)
+    if by == "month":
+        return text[:7]
+    return _period_key(by, text[:10])
+
+
 def _hour_expr(session: Session, column: Any) -> Any:
     """The UTC hour of a stored time as 'YYYY-MM-DD HH' text, on either database."""
     if session.get_bind().dialect.name == "postgresql":
@@ -384,25 +436,15 @@ def breakdown(session: Session, scope: ReportScope, by: Dimension, *, now: datet
         raise ValueError(f"cannot break down by {by!r}; use one of {', '.join(DIMENSIONS)}")
     if scope.empty:
         return []
-    cells: dict[Any, tuple[CaseCounts, Durations]]
     if by in PERIODS:
-        days = _case_cells(session, scope, _day_expr(session, CaseFacts.opened_at), now=now)
-        cells = {}
-        for day, (counts, times) in days.items():
-            period = _period_key(by, day)
-            held = cells.setdefault(period, (CaseCounts(), Durations()))
-            held[0].add(counts)
-            held[1].add(times)
-        posts_raw = _tally_posts(session, scope, _day_expr(session, Post.created_at))
-        surveys_raw = _tally_surveys(session, scope, _day_expr(session, SurveyResponse.answered_at))
-        posts: dict[Any, PostTally] = defaultdict(PostTally)
-        for day, tally in posts_raw.items():
-            posts[_period_key(by, day)].add(tally)
-        surveys: dict[Any, SurveyTally] = defaultdict(SurveyTally.empty)
-        for day, s in surveys_raw.items():
-            target = surveys[_period_key(by, day)]
-            target.csat.extend(s.csat)
-            target.nps.extend(s.nps)
+        cells = _case_cells(session, scope, _period_expr(session, by, CaseFacts.opened_at), now=now)
+        posts = _tally_posts(session, scope, _period_expr(session, by, Post.created_at))
+        surveys = _tally_surveys(
+            session, scope, _period_expr(session, by, SurveyResponse.answered_at)
+        )
+        cells = {_period_label(by, k): v for k, v in cells.items()}
+        posts = {_period_label(by, k): v for k, v in posts.items()}
+        surveys = {_period_label(by, k): v for k, v in surveys.items()}
     else:
         fact_key, post_key, survey_key = _KEYS[by]
         cells = _case_cells(session, scope, fact_key, now=now)
@@ -412,7 +454,7 @@ def breakdown(session: Session, scope: ReportScope, by: Dimension, *, now: datet
     labels = _labels(session, by, [k for k in keys if k is not None])
     out = []
     for k in keys:
-        counts, times = cells.get(k, (CaseCounts(), Durations()))
+        counts, times = cells.get(k, (CaseCounts(), Spreads()))
         metrics = metric_set(
             counts, times, posts.get(k, PostTally()), surveys.get(k, SurveyTally.empty())
         )
