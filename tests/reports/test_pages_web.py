@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
 from atdesk.models import Brand, Case, Team, User
-from atdesk.reports import metrics
+from atdesk.reports import metrics, pages
 from atdesk.reports.facts import refresh
 from atdesk.reports.scope import ReportScope
 from atdesk.storage.session import transaction
@@ -237,3 +237,30 @@ def test_every_table_downloads_as_safe_csv(reports: Workspace) -> None:
     )
     assert cases[0][0] == "Case" and len(cases) == 3
     assert {r[1] for r in cases[1:]} == {'\'=HYPERLINK("http://x.example")'}
+
+
+def test_cost_per_resolution_shows_once_costs_are_known(
+    reports: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sam = login(reports, "sam")
+    acme = brand_id(reports, "Acme")
+
+    def brands_csv() -> list[list[str]]:
+        answer = sam.get("/reports/brands?format=csv")
+        return list(csv.reader(io.StringIO(answer.content.decode("utf-8-sig"))))
+
+    unknown = brands_csv()
+    assert unknown[0][-1] == "Cost per resolution" and unknown[1][-1] == ""
+    assert 'data-metric="cost_per_resolution"' not in sam.get(f"/reports?brand_id={acme}").text
+    asked: list[tuple[int, object]] = []
+
+    def known(_session: object, scope: ReportScope, brand: int) -> float:
+        asked.append((brand, scope.brand_ids))
+        return 12.5
+
+    monkeypatch.setattr(pages, "cost_per_resolution", known)
+    assert brands_csv()[1][-1] == "12.5"
+    table = sam.get("/reports/brands").text
+    assert re.search(r'data-metric="cost_per_resolution"><a href="[^"]*metric=resolved', table)
+    assert tile(sam.get(f"/reports?brand_id={acme}").text, "cost_per_resolution") == "12.50"
+    assert {brand for brand, _ in asked} == {acme}, "only the viewer's brands are asked"

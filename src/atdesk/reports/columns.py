@@ -63,6 +63,12 @@ HEADLINE: tuple[Column, ...] = (
     Column("automation_rate", "Automation rate", "percent", "automated"),
 )
 
+# Known once costs are wired (reports/costs_seam.py): per brand, and in the overview when the
+# scope is one brand. It opens the resolved cases it divides by.
+COST_COLUMN = Column(
+    "cost_per_resolution", "Cost per resolution", "money", "resolved", "staff cost / resolved"
+)
+
 # Extra columns the CSV carries (business-hours times, response counts): the tables stay
 # readable, the download is complete.
 CSV_EXTRA: tuple[Column, ...] = (

@@ -21,7 +21,16 @@ from atdesk.domain.ids import parse_page
 from atdesk.reports import charts, metrics
 from atdesk.reports.access import scope_for
 from atdesk.reports.choices import Choices, filter_choices
-from atdesk.reports.columns import CSV_EXTRA, DRILL_TITLES, HEADLINE, TABLE_COLUMNS, Column, fmt
+from atdesk.reports.columns import (
+    COST_COLUMN,
+    CSV_EXTRA,
+    DRILL_TITLES,
+    HEADLINE,
+    TABLE_COLUMNS,
+    Column,
+    fmt,
+)
+from atdesk.reports.costs_seam import cost_per_resolution
 from atdesk.reports.csv_export import Cell, csv_response
 from atdesk.reports.data_span import data_span
 from atdesk.reports.drilldown import all_lines, case_listing
@@ -119,6 +128,12 @@ def overview(request: Request, session: DbSession, viewer: PageViewer) -> Respon
         (c, fmt(getattr(summary, c.field, None), c.unit), _drill_link(asked.filters, c.drill))
         for c in HEADLINE
     ]
+    if asked.scope.brand_ids is not None and len(asked.scope.brand_ids) == 1:
+        cost = cost_per_resolution(session, asked.scope, asked.scope.brand_ids[0])
+        if cost is not None:
+            tiles.append(
+                (COST_COLUMN, fmt(cost, "money"), _drill_link(asked.filters, COST_COLUMN.drill))
+            )
     hint = None
     if summary.cases == 0 and summary.inbound == 0:
         span = data_span(session, viewer.brand_ids)
@@ -151,12 +166,19 @@ def _table_page(tab: Tab) -> Callable[..., Response]:
     def page(request: Request, session: DbSession, viewer: PageViewer) -> Response:
         asked = _asked(request, session, viewer)
         rows = metrics.breakdown(session, asked.scope, tab.dimension, now=asked.now)
+        costs = _brand_costs(session, asked.scope, rows) if tab.dimension == "brand" else None
         if _wants_csv(request):
             columns = (*TABLE_COLUMNS, *CSV_EXTRA)
+            header = [tab.key_label, *(c.csv_label for c in columns)]
+            table = [[row.label, *(_number(row.metrics, c) for c in columns)] for row in rows]
+            if costs is not None:
+                header.append(COST_COLUMN.csv_label)
+                for line, row in zip(table, rows, strict=True):
+                    line.append(_money(costs.get(row.key)))
             return csv_response(
                 f"reports-{tab.path}-{asked.period.since:%Y%m%d}-{asked.period.until:%Y%m%d}",
-                [tab.key_label, *(c.csv_label for c in columns)],
-                [[row.label, *(_number(row.metrics, c) for c in columns)] for row in rows],
+                header,
+                table,
             )
         lines = []
         for row in rows:
@@ -169,6 +191,10 @@ def _table_page(tab: Tab) -> Callable[..., Response]:
                 )
                 for c in TABLE_COLUMNS
             ]
+            if costs is not None:
+                cost = costs.get(row.key)
+                link = _drill_link(asked.filters, COST_COLUMN.drill, key=key)
+                cells.append((fmt(cost, COST_COLUMN.unit), link if cost is not None else None))
             overview = f"/reports?{urlencode(narrowed.query())}" if narrowed else None
             lines.append((row, cells, overview))
         return _page(
@@ -177,7 +203,7 @@ def _table_page(tab: Tab) -> Callable[..., Response]:
             "reports/table.html",
             asked,
             tab=tab,
-            columns=TABLE_COLUMNS,
+            columns=(*TABLE_COLUMNS, COST_COLUMN) if costs is not None else TABLE_COLUMNS,
             lines=lines,
         )
 
@@ -263,6 +289,21 @@ def _key_shown(key: str, choices: Choices) -> str:
         if choice.value == value:
             return f"{dimension} {choice.label}"
     return f"{dimension} {value}".replace("_", " ") if dimension else value
+
+
+def _brand_costs(
+    session: Session, scope: ReportScope, rows: list[metrics.Row]
+) -> dict[str, float | None]:
+    """Each brand row's cost per resolution in the period (None until costs are known)."""
+    return {
+        row.key: cost_per_resolution(session, scope, int(row.key))
+        for row in rows
+        if row.key.isdecimal()
+    }
+
+
+def _money(value: float | None) -> Cell:
+    return None if value is None else round(value, 2)
 
 
 def _number(values: object, column: Column) -> Cell:
