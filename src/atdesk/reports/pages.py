@@ -136,7 +136,8 @@ def overview(request: Request, session: DbSession, viewer: PageViewer) -> Respon
             )
     hint = None
     if summary.cases == 0 and summary.inbound == 0:
-        span = data_span(session, viewer.brand_ids)
+        brands = asked.scope.brand_ids
+        span = data_span(session, None if brands is None else frozenset(brands))
         if span is not None:
             since, until = span.hint()
             hint = (
