@@ -254,11 +254,11 @@ def test_cost_per_resolution_shows_once_costs_are_known(
     assert 'data-metric="cost_per_resolution"' not in sam.get(f"/reports?brand_id={acme}").text
     asked: list[tuple[int, object]] = []
 
-    def known(_session: object, scope: ReportScope, brand: int) -> float:
-        asked.append((brand, scope.brand_ids))
-        return 12.5
+    def known(_session: object, scope: ReportScope, brands: list[int]) -> dict[int, float]:
+        asked.extend((brand, scope.brand_ids) for brand in brands)
+        return dict.fromkeys(brands, 12.5)
 
-    monkeypatch.setattr(pages, "cost_per_resolution", known)
+    monkeypatch.setattr(pages, "costs_per_resolution", known)
     assert brands_csv()[1][-1] == "12.5"
     table = sam.get("/reports/brands").text
     assert re.search(r'data-metric="cost_per_resolution"><a href="[^"]*metric=resolved', table)

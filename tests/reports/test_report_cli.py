@@ -109,3 +109,22 @@ def test_report_refuses_bad_input(
     result = ingested.invoke(main, ["report", "--json", *args])
     assert result.exit_code == code, result.output
     assert message in result.output
+
+
+def test_cost_per_resolution_comes_from_the_costs_seam(
+    ingested: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from atdesk.reports import brand_report
+
+    asked: list[tuple[str | None, list[int]]] = []
+
+    def priced(_session: object, scope: object, brand_ids: list[int]) -> dict[int, float | None]:
+        asked.append((str(getattr(scope, "since", None)), list(brand_ids)))
+        return {brand_ids[0]: 12.5}
+
+    monkeypatch.setattr(brand_report, "costs_per_resolution", priced)
+    result = ingested.invoke(main, ["report", "--json", "--since", "2026-03-01"])
+    acme, other = json.loads(result.stdout)
+    assert acme["cost_per_resolution"] == 12.5 and other["cost_per_resolution"] is None
+    assert len(asked) == 1 and asked[0][0] == "2026-03-01 00:00:00+00:00"
+    assert len(asked[0][1]) == 2, "one call for every brand"

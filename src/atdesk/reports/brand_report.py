@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from atdesk.models import Brand
-from atdesk.reports.costs_seam import cost_per_resolution
+from atdesk.reports.costs_seam import costs_per_resolution
 from atdesk.reports.formulas import empty_metrics
 from atdesk.reports.metrics import breakdown
 from atdesk.reports.scope import ReportScope
@@ -40,11 +40,12 @@ def brand_reports(session: Session, scope: ReportScope, *, now: datetime) -> lis
     brands = list(session.execute(query))
     rows = {row.key: row.metrics for row in breakdown(session, scope, "brand", now=now)}
     nothing = empty_metrics()
+    costs = costs_per_resolution(session, scope, [brand_id for brand_id, _ in brands])
     out = []
     for brand_id, name in brands:
         item: dict[str, Any] = {"brand": name, "brand_id": brand_id}
         item.update(asdict(rows.get(str(brand_id), nothing)))
-        item["cost_per_resolution"] = cost_per_resolution(session, scope, brand_id)
+        item["cost_per_resolution"] = costs.get(brand_id)
         ordered = {key: item[key] for key in SPEC_KEYS}
         ordered.update({k: v for k, v in item.items() if k not in ordered})
         out.append(ordered)

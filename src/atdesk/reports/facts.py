@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from atdesk.cases.sla import BrandSla, load_brand_slas
 from atdesk.models import AuditEvent, Case, CaseFacts, Post, SurveyResponse, User
+from atdesk.reports.cache import invalidate
 from atdesk.reports.measure import CaseInput, PostPoint, measure
 from atdesk.respond.tasks import AUTOMATION_USERNAME
 from atdesk.storage.session import session_factory, transaction
@@ -273,6 +274,8 @@ def refresh(url: str, *, everything: bool = False) -> RefreshReport:
                     .where(CaseFacts.case_id == holder, CaseFacts.audit_watermark < watermark)
                     .values(audit_watermark=watermark)
                 )
+    if computed or gone:
+        invalidate()
     return RefreshReport(computed=computed, removed=len(gone))
 
 

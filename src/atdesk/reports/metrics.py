@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, literal, or_, select
+from sqlalchemy import ColumnElement, and_, case, func, literal, select
 from sqlalchemy.orm import Session
 
 from atdesk.cases.calendar import BusinessHours, CalendarError
@@ -30,16 +30,26 @@ from atdesk.models import (
     Team,
     User,
 )
+from atdesk.reports.cache import cached, minute
+from atdesk.reports.cells import (
+    POST_BRAND,
+    case_cells,
+    fact_filters,
+    in_backlog,
+    post_query,
+    tally_posts,
+    tally_surveys,
+)
 from atdesk.reports.formulas import (
     CaseCounts,
     MetricSet,
     PostTally,
-    Spread,
     Spreads,
     SurveyTally,
     empty_metrics,
     metric_set,
 )
+from atdesk.reports.periods import day_expr, hour_expr, period_expr, period_key, period_label
 from atdesk.reports.scope import ReportScope
 
 __all__ = [
@@ -104,315 +114,23 @@ DISTRIBUTION_EDGES: tuple[tuple[str, float, float | None], ...] = (
 )
 
 
-# ---------------------------------------------------------------- filters
-
-
-def _fact_filters(scope: ReportScope) -> list[ColumnElement[bool]]:
-    f = CaseFacts
-    out: list[ColumnElement[bool]] = []
-    if scope.brand_ids is not None:
-        out.append(f.brand_id.in_(scope.brand_ids))
-    if scope.team_id is not None:
-        out.append(f.team_id == scope.team_id)
-    if scope.agent_id is not None:
-        out.append(f.assignee_id == scope.agent_id)
-    if scope.network is not None:
-        out.append(f.network == scope.network)
-    if scope.intent is not None:
-        out.append(f.intent == scope.intent)
-    if scope.issue_id is not None:
-        out.append(f.issue_id == scope.issue_id)
-    if scope.since is not None:
-        out.append(f.opened_at >= scope.since)
-    if scope.until is not None:
-        out.append(f.opened_at < scope.until)
-    return out
-
-
-# An inbound post is its brand's by its own brand, else by its case's (a customer answering in
-# a thread without addressing the brand is still writing to it).
-POST_BRAND: Any = func.coalesce(Post.brand_id, Case.brand_id)
-
-
-def _post_query(scope: ReportScope, *columns: Any) -> Select[Any]:
-    """Inbound posts to the scope's brands in the period (listening-only ones left out)."""
-    query = (
-        select(*columns)
-        .select_from(Post)
-        .outerjoin(Case, Case.id == Post.case_id)
-        .where(Post.inbound.is_(True), Post.listen_only.is_(False), POST_BRAND.is_not(None))
-    )
-    if scope.brand_ids is not None:
-        query = query.where(POST_BRAND.in_(scope.brand_ids))
-    if scope.network is not None:
-        query = query.where(Post.network == scope.network)
-    if scope.intent is not None:
-        query = query.where(Post.intent == scope.intent)
-    if scope.issue_id is not None:
-        query = query.where(Post.issue_id == scope.issue_id)
-    if scope.since is not None:
-        query = query.where(Post.created_at >= scope.since)
-    if scope.until is not None:
-        query = query.where(Post.created_at < scope.until)
-    if scope.team_id is not None:
-        query = query.where(Case.team_id == scope.team_id)
-    if scope.agent_id is not None:
-        query = query.where(Case.assignee_id == scope.agent_id)
-    return query
-
-
-def _survey_query(scope: ReportScope, *columns: Any) -> Select[Any]:
-    """Survey answers of the scope's brands given in the period, by the answered case's keys."""
-    s = SurveyResponse
-    query = select(*columns)
-    if scope.brand_ids is not None:
-        query = query.where(s.brand_id.in_(scope.brand_ids))
-    if scope.since is not None:
-        query = query.where(s.answered_at >= scope.since)
-    if scope.until is not None:
-        query = query.where(s.answered_at < scope.until)
-    keyed = (scope.team_id, scope.agent_id, scope.network, scope.intent, scope.issue_id)
-    if any(v is not None for v in keyed):
-        query = query.join(CaseFacts, CaseFacts.case_id == s.case_id)
-        if scope.team_id is not None:
-            query = query.where(CaseFacts.team_id == scope.team_id)
-        if scope.agent_id is not None:
-            query = query.where(CaseFacts.assignee_id == scope.agent_id)
-        if scope.network is not None:
-            query = query.where(CaseFacts.network == scope.network)
-        if scope.intent is not None:
-            query = query.where(CaseFacts.intent == scope.intent)
-        if scope.issue_id is not None:
-            query = query.where(CaseFacts.issue_id == scope.issue_id)
-    return query
-
-
-_FACT_KEYS = (
-    CaseFacts.team_id,
-    CaseFacts.assignee_id,
-    CaseFacts.network,
-    CaseFacts.intent,
-    CaseFacts.issue_id,
-)
-
-
-def _flag(condition: ColumnElement[bool]) -> Any:
-    return func.sum(case((condition, 1), else_=0))
-
-
-def _sla_sums(now: datetime) -> tuple[Any, Any]:
-    """SQL for formulas.sla_outcomes summed over cases: (targets met, targets settled)."""
-    f = CaseFacts
-    met = _flag(
-        and_(f.first_response_at.is_not(None), f.first_response_at <= f.first_response_due_at)
-    ) + _flag(and_(f.resolved_at.is_not(None), f.resolved_at <= f.resolution_due_at))
-    settled = _flag(
-        and_(
-            f.first_response_due_at.is_not(None),
-            f.first_response_at.is_not(None) | (f.first_response_due_at <= now),
-        )
-    ) + _flag(
-        and_(
-            f.resolution_due_at.is_not(None),
-            f.resolved_at.is_not(None) | (f.resolution_due_at <= now),
-        )
-    )
-    return met, settled
-
-
-def _in_backlog() -> ColumnElement[bool]:
-    return and_(CaseFacts.status != "resolved", CaseFacts.history.is_(False))
-
-
-def _case_cells(
-    session: Session, scope: ReportScope, key: Any, *, now: datetime
-) -> dict[Any, tuple[CaseCounts, Spreads]]:
-    """Case counts and time spreads per key of the scope's cases, all computed in SQL."""
-    f = CaseFacts
-    group = key if key is not None else literal(None)
-    met, settled = _sla_sums(now)
-    counts_query = (
-        select(
-            group,
-            func.count(),
-            _flag(f.first_response_at.is_not(None)),
-            _flag(f.resolved_at.is_not(None)),
-            _flag(f.resolved_at.is_not(None) | (f.reopens > 0)),
-            _flag(f.reopens > 0),
-            _flag(f.automated.is_(True)),
-            _flag(f.automation_replied.is_(True) | f.handoff.is_(True)),
-            _flag(f.handoff.is_(True)),
-            met,
-            settled,
-            _flag(_in_backlog()),
-        )
-        .where(*_fact_filters(scope))
-        .group_by(group)
-    )
-    cells: dict[Any, tuple[CaseCounts, Spreads]] = {}
-    for k, *numbers in session.execute(counts_query):
-        cells[k] = (CaseCounts(*(int(n or 0) for n in numbers)), Spreads())
-    for name, column in (
-        ("first_response", f.first_response_s),
-        ("first_response_bh", f.first_response_bh_s),
-        ("next_response", f.next_response_s),
-        ("resolution", f.resolution_s),
-        ("resolution_bh", f.resolution_bh_s),
-    ):
-        for k, (middle, p90) in _ranked(session, scope, key, column).items():
-            value = sum(float(v) for v in middle) / len(middle)
-            setattr(cells[k][1], name, Spread(value, float(p90)))
-    for k, (middle, _) in _ranked(session, scope, key, f.opened_at, _in_backlog()).items():
-        ages = [max(0.0, (now - opened).total_seconds()) for opened in middle]
-        cells[k][1].backlog_age_median = sum(ages) / len(ages)
-    return cells
-
-
-def _ranked(
-    session: Session, scope: ReportScope, key: Any, column: Any, *where: Any
-) -> dict[Any, tuple[list[Any], Any]]:
-    """Per key, the middle value(s) and the nearest-rank p90 of a column, ranked in SQL.
-
-    One pass with window functions: the database sorts, only two or three rows per key come
-    back (formulas.median and formulas.percentile say the same in Python).
-    """
-    partition = [key] if key is not None else None
-    rank = func.row_number().over(partition_by=partition, order_by=column)
-    size = func.count().over(partition_by=partition)
-    inner = (
-        select(
-            (key if key is not None else literal(None)).label("k"),
-            column.label("v"),
-            rank.label("rn"),
-            size.label("n"),
-        )
-        .where(*_fact_filters(scope), column.is_not(None), *where)
-        .subquery()
-    )
-    c = inner.c
-    query = select(c.k, c.v, c.rn, c.n).where(
-        or_(c.rn == (c.n + 1) // 2, c.rn == c.n // 2 + 1, c.rn == (c.n * 9 + 9) // 10)
-    )
-    found: dict[Any, dict[int, Any]] = defaultdict(dict)
-    sizes: dict[Any, int] = {}
-    for k, value, rn, n in session.execute(query):
-        found[k][int(rn)] = value
-        sizes[k] = int(n)
-    out = {}
-    for k, ranks in found.items():
-        n = sizes[k]
-        middle = sorted({(n + 1) // 2, n // 2 + 1})
-        out[k] = ([ranks[r] for r in middle], ranks[(n * 9 + 9) // 10])
-    return out
-
-
-def _tally_posts(session: Session, scope: ReportScope, key: Any = None) -> dict[Any, PostTally]:
-    filtered = func.sum(case((Post.filtered_reason.is_not(None), 1), else_=0))
-
-    def label(name: str) -> Any:
-        return func.sum(case((Post.sentiment == name, 1), else_=0))
-
-    columns = [
-        key if key is not None else literal(None),
-        func.count(),
-        filtered,
-        label("positive"),
-        label("neutral"),
-        label("negative"),
-    ]
-    query = _post_query(scope, *columns)
-    if key is not None:
-        query = query.group_by(key)
-    out: dict[Any, PostTally] = {}
-    for k, total, noise, pos, neu, neg in session.execute(query):
-        out[k] = PostTally(int(total), int(noise or 0), int(pos or 0), int(neu or 0), int(neg or 0))
-    return out
-
-
-def _tally_surveys(session: Session, scope: ReportScope, key: Any = None) -> dict[Any, SurveyTally]:
-    columns = [key if key is not None else literal(None), SurveyResponse.kind, SurveyResponse.score]
-    query = _survey_query(scope, *columns)
-    if key is not None and any(key is c for c in _FACT_KEYS):
-        keyed = (scope.team_id, scope.agent_id, scope.network, scope.intent, scope.issue_id)
-        if all(v is None for v in keyed):
-            query = query.outerjoin(CaseFacts, CaseFacts.case_id == SurveyResponse.case_id)
-    out: dict[Any, SurveyTally] = defaultdict(SurveyTally.empty)
-    for k, kind, score in session.execute(query):
-        tally = out[k]
-        if kind == "nps":
-            tally.nps.append(int(score))
-        elif kind == "csat":
-            tally.csat.append(int(score))
-    return out
-
-
 # ---------------------------------------------------------------- summary and breakdown
 
 
 def summarize(session: Session, scope: ReportScope, *, now: datetime) -> MetricSet:
     """Every metric for the whole scope."""
+    return cached(
+        session, ("summary", scope, minute(now)), lambda: _summarize(session, scope, now=now)
+    )
+
+
+def _summarize(session: Session, scope: ReportScope, *, now: datetime) -> MetricSet:
     if scope.empty:
         return empty_metrics()
-    counts, times = _case_cells(session, scope, None, now=now).get(None, (CaseCounts(), Spreads()))
-    posts = _tally_posts(session, scope).get(None, PostTally())
-    surveys = _tally_surveys(session, scope).get(None, SurveyTally.empty())
+    counts, times = case_cells(session, scope, None, now=now).get(None, (CaseCounts(), Spreads()))
+    posts = tally_posts(session, scope).get(None, PostTally())
+    surveys = tally_surveys(session, scope).get(None, SurveyTally.empty())
     return metric_set(counts, times, posts, surveys)
-
-
-def _period_key(bucket: str, moment: Any) -> str | None:
-    """'2026-03-04' (day), '2026-W10' (ISO week) or '2026-03' (month) of a UTC moment or day."""
-    if moment is None:
-        return None
-    if isinstance(moment, str):
-        day = date.fromisoformat(moment[:10])
-    elif isinstance(moment, datetime):
-        day = moment.astimezone(UTC).date()
-    else:
-        day = moment
-    if bucket == "day":
-        return day.isoformat()
-    if bucket == "week":
-        iso = day.isocalendar()
-        return f"{iso.year}-W{iso.week:02d}"
-    return f"{day.year}-{day.month:02d}"
-
-
-def _day_expr(session: Session, column: Any) -> Any:
-    """The UTC calendar day of a stored time, as 'YYYY-MM-DD' text, on either database."""
-    if session.get_bind().dialect.name == "postgresql":
-        return func.to_char(func.timezone("UTC", column), "YYYY-MM-DD")
-    return func.substr(column, 1, 10)
-
-
-def _period_expr(session: Session, by: str, column: Any) -> Any:
-    """A stored time's UTC day ('YYYY-MM-DD'), week (its Monday, 'YYYY-MM-DD') or month."""
-    postgres = session.get_bind().dialect.name == "postgresql"
-    if by == "day":
-        return _day_expr(session, column)
-    if by == "week":
-        if postgres:
-            return func.to_char(func.date_trunc("week", func.timezone("UTC", column)), "YYYY-MM-DD")
-        return func.date(column, "-6 days", "weekday 1")
-    if postgres:
-        return func.to_char(func.timezone("UTC", column), "YYYY-MM")
-    return func.substr(column, 1, 7)
-
-
-def _period_label(by: str, raw: Any) -> str | None:
-    """The breakdown key of a period expression's value: '2026-03-04', '2026-W10', '2026-03'."""
-    if raw is None:
-        return None
-    text = str(raw)
-    if by == "month":
-        return text[:7]
-    return _period_key(by, text[:10])
-
-
-def _hour_expr(session: Session, column: Any) -> Any:
-    """The UTC hour of a stored time as 'YYYY-MM-DD HH' text, on either database."""
-    if session.get_bind().dialect.name == "postgresql":
-        return func.to_char(func.timezone("UTC", column), "YYYY-MM-DD HH24")
-    return func.substr(column, 1, 13)
 
 
 _KEYS: dict[str, tuple[Any, Any, Any]] = {
@@ -432,24 +150,33 @@ def breakdown(session: Session, scope: ReportScope, by: Dimension, *, now: datet
     Rows come in key order for periods, biggest first otherwise; a case without the key
     (no team, no intent...) is in the row keyed 'none'.
     """
+    rows = cached(
+        session,
+        ("breakdown", scope, by, minute(now)),
+        lambda: _breakdown(session, scope, by, now=now),
+    )
+    return list(rows)
+
+
+def _breakdown(session: Session, scope: ReportScope, by: Dimension, *, now: datetime) -> list[Row]:
     if by not in DIMENSIONS:
         raise ValueError(f"cannot break down by {by!r}; use one of {', '.join(DIMENSIONS)}")
     if scope.empty:
         return []
     if by in PERIODS:
-        cells = _case_cells(session, scope, _period_expr(session, by, CaseFacts.opened_at), now=now)
-        posts = _tally_posts(session, scope, _period_expr(session, by, Post.created_at))
-        surveys = _tally_surveys(
-            session, scope, _period_expr(session, by, SurveyResponse.answered_at)
+        cells = case_cells(session, scope, period_expr(session, by, CaseFacts.opened_at), now=now)
+        posts = tally_posts(session, scope, period_expr(session, by, Post.created_at))
+        surveys = tally_surveys(
+            session, scope, period_expr(session, by, SurveyResponse.answered_at)
         )
-        cells = {_period_label(by, k): v for k, v in cells.items()}
-        posts = {_period_label(by, k): v for k, v in posts.items()}
-        surveys = {_period_label(by, k): v for k, v in surveys.items()}
+        cells = {period_label(by, k): v for k, v in cells.items()}
+        posts = {period_label(by, k): v for k, v in posts.items()}
+        surveys = {period_label(by, k): v for k, v in surveys.items()}
     else:
         fact_key, post_key, survey_key = _KEYS[by]
-        cells = _case_cells(session, scope, fact_key, now=now)
-        posts = _tally_posts(session, scope, post_key)
-        surveys = _tally_surveys(session, scope, survey_key)
+        cells = case_cells(session, scope, fact_key, now=now)
+        posts = tally_posts(session, scope, post_key)
+        surveys = tally_surveys(session, scope, survey_key)
     keys = set(cells) | set(posts) | set(surveys)
     labels = _labels(session, by, [k for k in keys if k is not None])
     out = []
@@ -507,11 +234,18 @@ def volume_series(
 ) -> Series:
     """Inbound posts per UTC day or ISO week and per intent, network or brand (every bucket
     between the first and last one is present, zero-filled)."""
+    found = cached(
+        session, ("series", scope, by, bucket), lambda: _volume_series(session, scope, by, bucket)
+    )
+    return Series(list(found.buckets), {name: list(c) for name, c in found.counts.items()})
+
+
+def _volume_series(session: Session, scope: ReportScope, by: str, bucket: str) -> Series:
     if scope.empty:
         return Series([], {})
     key = {"intent": Post.intent, "network": Post.network, "brand": POST_BRAND}[by]
-    day = _day_expr(session, Post.created_at)
-    query = _post_query(scope, day, key, func.count()).group_by(day, key)
+    day = day_expr(session, Post.created_at)
+    query = post_query(scope, day, key, func.count()).group_by(day, key)
     counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     raw = list(session.execute(query))
     days = [date.fromisoformat(str(d)[:10]) for d, _, _ in raw]
@@ -519,14 +253,14 @@ def volume_series(
         return Series([], {})
     labels = _labels(session, by, [k for _, k, _ in raw if k is not None])
     for d, k, n in raw:
-        period = _period_key(bucket, str(d))
+        period = period_key(bucket, str(d))
         assert period is not None
         name = labels.get(k, str(k)) if k is not None else _none_label(by)
         counts[name][period] += int(n)
     buckets: list[str] = []
     cursor, last = min(days), max(days)
     while cursor <= last:
-        period = _period_key(bucket, cursor)
+        period = period_key(bucket, cursor)
         assert period is not None
         if not buckets or buckets[-1] != period:
             buckets.append(period)
@@ -559,7 +293,7 @@ def distribution(
         index = case(*whens, else_=len(DISTRIBUTION_EDGES) - 1)
         query = (
             select(index, func.count())
-            .where(*_fact_filters(scope), column.is_not(None))
+            .where(*fact_filters(scope), column.is_not(None))
             .group_by(index)
         )
         for i, n in session.execute(query):
@@ -571,11 +305,16 @@ def distribution(
 
 def busiest_hours(session: Session, scope: ReportScope) -> list[list[int]]:
     """Inbound posts per weekday (0 = Monday) and hour, each in its brand's own time zone."""
+    grid = cached(session, ("busiest_hours", scope), lambda: _busiest_hours(session, scope))
+    return [list(day) for day in grid]
+
+
+def _busiest_hours(session: Session, scope: ReportScope) -> list[list[int]]:
     grid = [[0] * 24 for _ in range(7)]
     if scope.empty:
         return grid
-    hour = _hour_expr(session, Post.created_at)
-    query = _post_query(scope, POST_BRAND, hour, func.count()).group_by(POST_BRAND, hour)
+    hour = hour_expr(session, Post.created_at)
+    query = post_query(scope, POST_BRAND, hour, func.count()).group_by(POST_BRAND, hour)
     raw = list(session.execute(query))
     zones = _zones(session, {b for b, _, _ in raw})
     for brand_id, stamp, n in raw:
@@ -609,7 +348,7 @@ def _drill_conditions(now: datetime) -> dict[str, ColumnElement[bool]]:
         "answered": f.first_response_at.is_not(None),
         "unanswered": f.first_response_at.is_(None),
         "resolved": f.resolved_at.is_not(None),
-        "backlog": _in_backlog(),
+        "backlog": in_backlog(),
         "reopened": f.reopens > 0,
         "automated": f.automated.is_(True),
         "handoff": f.handoff.is_(True),
@@ -674,7 +413,7 @@ def drill(
         )
     if scope.empty:
         return []
-    conditions = [*_fact_filters(scope), _drill_conditions(now)[metric]]
+    conditions = [*fact_filters(scope), _drill_conditions(now)[metric]]
     if key:
         dim, _, value = key.partition(":")
         if dim not in DIMENSIONS or not value:
@@ -717,7 +456,7 @@ def _drill_bucket(session: Session, scope: ReportScope, metric: str, key: str | 
         "resolution_bh": CaseFacts.resolution_bh_s,
     }[metric]
     _, lo, hi = bucket
-    conditions = [*_fact_filters(scope), column >= lo]
+    conditions = [*fact_filters(scope), column >= lo]
     if hi is not None:
         conditions.append(column < hi)
     query = (

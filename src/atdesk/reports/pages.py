@@ -30,7 +30,7 @@ from atdesk.reports.columns import (
     Column,
     fmt,
 )
-from atdesk.reports.costs_seam import cost_per_resolution
+from atdesk.reports.costs_seam import costs_per_resolution
 from atdesk.reports.csv_export import Cell, csv_response
 from atdesk.reports.data_span import data_span
 from atdesk.reports.drilldown import all_lines, case_listing
@@ -129,7 +129,8 @@ def overview(request: Request, session: DbSession, viewer: PageViewer) -> Respon
         for c in HEADLINE
     ]
     if asked.scope.brand_ids is not None and len(asked.scope.brand_ids) == 1:
-        cost = cost_per_resolution(session, asked.scope, asked.scope.brand_ids[0])
+        brand = asked.scope.brand_ids[0]
+        cost = costs_per_resolution(session, asked.scope, [brand]).get(brand)
         if cost is not None:
             tiles.append(
                 (COST_COLUMN, fmt(cost, "money"), _drill_link(asked.filters, COST_COLUMN.drill))
@@ -296,11 +297,9 @@ def _brand_costs(
     session: Session, scope: ReportScope, rows: list[metrics.Row]
 ) -> dict[str, float | None]:
     """Each brand row's cost per resolution in the period (None until costs are known)."""
-    return {
-        row.key: cost_per_resolution(session, scope, int(row.key))
-        for row in rows
-        if row.key.isdecimal()
-    }
+    brands = [int(row.key) for row in rows if row.key.isdecimal()]
+    known = costs_per_resolution(session, scope, brands) if brands else {}
+    return {str(brand): cost for brand, cost in known.items()}
 
 
 def _money(value: float | None) -> Cell:

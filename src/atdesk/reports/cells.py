@@ -1,0 +1,311 @@
+"""The SQL building blocks of reports: the scope as filters, and each report cell's case
+counts, time spreads, post and survey tallies, grouped by any key expression (ADR 91)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, case, func, literal, or_, select
+from sqlalchemy.orm import Session
+
+from atdesk.models import Case, CaseFacts, Post, SurveyResponse
+from atdesk.reports.formulas import (
+    CaseCounts,
+    Durations,
+    PostTally,
+    Spread,
+    Spreads,
+    SurveyTally,
+)
+from atdesk.reports.scope import ReportScope
+
+
+def fact_filters(scope: ReportScope) -> list[ColumnElement[bool]]:
+    """The scope as conditions on case_facts (cases opened in the period)."""
+    f = CaseFacts
+    out: list[ColumnElement[bool]] = []
+    if scope.brand_ids is not None:
+        out.append(f.brand_id.in_(scope.brand_ids))
+    if scope.team_id is not None:
+        out.append(f.team_id == scope.team_id)
+    if scope.agent_id is not None:
+        out.append(f.assignee_id == scope.agent_id)
+    if scope.network is not None:
+        out.append(f.network == scope.network)
+    if scope.intent is not None:
+        out.append(f.intent == scope.intent)
+    if scope.issue_id is not None:
+        out.append(f.issue_id == scope.issue_id)
+    if scope.since is not None:
+        out.append(f.opened_at >= scope.since)
+    if scope.until is not None:
+        out.append(f.opened_at < scope.until)
+    return out
+
+
+# An inbound post is its brand's by its own brand, else by its case's (a customer answering in
+# a thread without addressing the brand is still writing to it).
+POST_BRAND: Any = func.coalesce(Post.brand_id, Case.brand_id)
+
+
+def post_query(scope: ReportScope, *columns: Any) -> Select[Any]:
+    """Inbound posts to the scope's brands in the period (listening-only ones left out)."""
+    query = (
+        select(*columns)
+        .select_from(Post)
+        .outerjoin(Case, Case.id == Post.case_id)
+        .where(Post.inbound.is_(True), Post.listen_only.is_(False), POST_BRAND.is_not(None))
+    )
+    if scope.brand_ids is not None:
+        query = query.where(POST_BRAND.in_(scope.brand_ids))
+    if scope.network is not None:
+        query = query.where(Post.network == scope.network)
+    if scope.intent is not None:
+        query = query.where(Post.intent == scope.intent)
+    if scope.issue_id is not None:
+        query = query.where(Post.issue_id == scope.issue_id)
+    if scope.since is not None:
+        query = query.where(Post.created_at >= scope.since)
+    if scope.until is not None:
+        query = query.where(Post.created_at < scope.until)
+    if scope.team_id is not None:
+        query = query.where(Case.team_id == scope.team_id)
+    if scope.agent_id is not None:
+        query = query.where(Case.assignee_id == scope.agent_id)
+    return query
+
+
+def survey_query(scope: ReportScope, *columns: Any) -> Select[Any]:
+    """Survey answers of the scope's brands given in the period, by the answered case's keys."""
+    s = SurveyResponse
+    query = select(*columns)
+    if scope.brand_ids is not None:
+        query = query.where(s.brand_id.in_(scope.brand_ids))
+    if scope.since is not None:
+        query = query.where(s.answered_at >= scope.since)
+    if scope.until is not None:
+        query = query.where(s.answered_at < scope.until)
+    keyed = (scope.team_id, scope.agent_id, scope.network, scope.intent, scope.issue_id)
+    if any(v is not None for v in keyed):
+        query = query.join(CaseFacts, CaseFacts.case_id == s.case_id)
+        if scope.team_id is not None:
+            query = query.where(CaseFacts.team_id == scope.team_id)
+        if scope.agent_id is not None:
+            query = query.where(CaseFacts.assignee_id == scope.agent_id)
+        if scope.network is not None:
+            query = query.where(CaseFacts.network == scope.network)
+        if scope.intent is not None:
+            query = query.where(CaseFacts.intent == scope.intent)
+        if scope.issue_id is not None:
+            query = query.where(CaseFacts.issue_id == scope.issue_id)
+    return query
+
+
+FACT_KEYS = (
+    CaseFacts.team_id,
+    CaseFacts.assignee_id,
+    CaseFacts.network,
+    CaseFacts.intent,
+    CaseFacts.issue_id,
+)
+
+
+def flag(condition: ColumnElement[bool]) -> Any:
+    """SQL counting the rows where a condition holds."""
+    return func.sum(case((condition, 1), else_=0))
+
+
+def sla_sums(now: datetime) -> tuple[Any, Any]:
+    """SQL for formulas.sla_outcomes summed over cases: (targets met, targets settled)."""
+    f = CaseFacts
+    met = flag(
+        and_(f.first_response_at.is_not(None), f.first_response_at <= f.first_response_due_at)
+    ) + flag(and_(f.resolved_at.is_not(None), f.resolved_at <= f.resolution_due_at))
+    settled = flag(
+        and_(
+            f.first_response_due_at.is_not(None),
+            f.first_response_at.is_not(None) | (f.first_response_due_at <= now),
+        )
+    ) + flag(
+        and_(
+            f.resolution_due_at.is_not(None),
+            f.resolved_at.is_not(None) | (f.resolution_due_at <= now),
+        )
+    )
+    return met, settled
+
+
+def in_backlog() -> ColumnElement[bool]:
+    """Cases still to be worked: not resolved, and not history (ADR 73)."""
+    return and_(CaseFacts.status != "resolved", CaseFacts.history.is_(False))
+
+
+def case_cells(
+    session: Session, scope: ReportScope, key: Any, *, now: datetime
+) -> dict[Any, tuple[CaseCounts, Spreads]]:
+    """Case counts and time spreads per key of the scope's cases, all computed in SQL."""
+    f = CaseFacts
+    group = key if key is not None else literal(None)
+    met, settled = sla_sums(now)
+    counts_query = (
+        select(
+            group,
+            func.count(),
+            flag(f.first_response_at.is_not(None)),
+            flag(f.resolved_at.is_not(None)),
+            flag(f.resolved_at.is_not(None) | (f.reopens > 0)),
+            flag(f.reopens > 0),
+            flag(f.automated.is_(True)),
+            flag(f.automation_replied.is_(True) | f.handoff.is_(True)),
+            flag(f.handoff.is_(True)),
+            met,
+            settled,
+            flag(in_backlog()),
+        )
+        .where(*fact_filters(scope))
+        .group_by(group)
+    )
+    cells: dict[Any, tuple[CaseCounts, Spreads]] = {}
+    for k, *numbers in session.execute(counts_query):
+        cells[k] = (CaseCounts(*(int(n or 0) for n in numbers)), Spreads())
+    if key is None:
+        _rank_in_sql(session, scope, cells, now=now)
+    else:
+        _rank_in_python(session, scope, key, cells, now=now)
+    return cells
+
+
+MEASURES = (
+    ("first_response", CaseFacts.first_response_s),
+    ("first_response_bh", CaseFacts.first_response_bh_s),
+    ("next_response", CaseFacts.next_response_s),
+    ("resolution", CaseFacts.resolution_s),
+    ("resolution_bh", CaseFacts.resolution_bh_s),
+)
+
+
+def _rank_in_sql(
+    session: Session,
+    scope: ReportScope,
+    cells: dict[Any, tuple[CaseCounts, Spreads]],
+    *,
+    now: datetime,
+) -> None:
+    """One cell (a summary): the database ranks each measure, two or three rows come back."""
+    for name, column in MEASURES:
+        for k, (middle, p90) in ranked(session, scope, None, column).items():
+            value = sum(float(v) for v in middle) / len(middle)
+            setattr(cells[k][1], name, Spread(value, float(p90)))
+    for k, (middle, _) in ranked(session, scope, None, CaseFacts.opened_at, in_backlog()).items():
+        ages = [max(0.0, (now - opened).total_seconds()) for opened in middle]
+        cells[k][1].backlog_age_median = sum(ages) / len(ages)
+
+
+def _rank_in_python(
+    session: Session,
+    scope: ReportScope,
+    key: Any,
+    cells: dict[Any, tuple[CaseCounts, Spreads]],
+    *,
+    now: datetime,
+) -> None:
+    """Many cells (a breakdown): one read of the measured values, ranked per key here, which
+    is faster than a window partitioned by key on SQLite."""
+    f = CaseFacts
+    values: dict[Any, Durations] = defaultdict(Durations)
+    query = select(key, *(column for _, column in MEASURES)).where(
+        *fact_filters(scope), f.first_response_s.is_not(None) | f.resolution_s.is_not(None)
+    )
+    for k, *measured in session.execute(query):
+        held = values[k]
+        for (name, _), value in zip(MEASURES, measured, strict=True):
+            if value is not None:
+                getattr(held, name).append(float(value))
+    for k, opened in session.execute(
+        select(key, f.opened_at).where(*fact_filters(scope), in_backlog())
+    ):
+        values[k].backlog_age.append(max(0.0, (now - opened).total_seconds()))
+    for k, held in values.items():
+        cells[k] = (cells[k][0], held.spreads())
+
+
+def ranked(
+    session: Session, scope: ReportScope, key: Any, column: Any, *where: Any
+) -> dict[Any, tuple[list[Any], Any]]:
+    """Per key, the middle value(s) and the nearest-rank p90 of a column, ranked in SQL.
+
+    One pass with window functions: the database sorts, only two or three rows per key come
+    back (formulas.median and formulas.percentile say the same in Python).
+    """
+    partition = [key] if key is not None else None
+    rank = func.row_number().over(partition_by=partition, order_by=column)
+    size = func.count().over(partition_by=partition)
+    inner = (
+        select(
+            (key if key is not None else literal(None)).label("k"),
+            column.label("v"),
+            rank.label("rn"),
+            size.label("n"),
+        )
+        .where(*fact_filters(scope), column.is_not(None), *where)
+        .subquery()
+    )
+    c = inner.c
+    query = select(c.k, c.v, c.rn, c.n).where(
+        or_(c.rn == (c.n + 1) // 2, c.rn == c.n // 2 + 1, c.rn == (c.n * 9 + 9) // 10)
+    )
+    found: dict[Any, dict[int, Any]] = defaultdict(dict)
+    sizes: dict[Any, int] = {}
+    for k, value, rn, n in session.execute(query):
+        found[k][int(rn)] = value
+        sizes[k] = int(n)
+    out = {}
+    for k, ranks in found.items():
+        n = sizes[k]
+        middle = sorted({(n + 1) // 2, n // 2 + 1})
+        out[k] = ([ranks[r] for r in middle], ranks[(n * 9 + 9) // 10])
+    return out
+
+
+def tally_posts(session: Session, scope: ReportScope, key: Any = None) -> dict[Any, PostTally]:
+    """Inbound posts, noise and sentiment labels per key (one grouped query)."""
+    filtered = func.sum(case((Post.filtered_reason.is_not(None), 1), else_=0))
+
+    def label(name: str) -> Any:
+        return func.sum(case((Post.sentiment == name, 1), else_=0))
+
+    columns = [
+        key if key is not None else literal(None),
+        func.count(),
+        filtered,
+        label("positive"),
+        label("neutral"),
+        label("negative"),
+    ]
+    query = post_query(scope, *columns)
+    if key is not None:
+        query = query.group_by(key)
+    out: dict[Any, PostTally] = {}
+    for k, total, noise, pos, neu, neg in session.execute(query):
+        out[k] = PostTally(int(total), int(noise or 0), int(pos or 0), int(neu or 0), int(neg or 0))
+    return out
+
+
+def tally_surveys(session: Session, scope: ReportScope, key: Any = None) -> dict[Any, SurveyTally]:
+    """CSAT and NPS scores per key of the answered cases."""
+    columns = [key if key is not None else literal(None), SurveyResponse.kind, SurveyResponse.score]
+    query = survey_query(scope, *columns)
+    if key is not None and any(key is c for c in FACT_KEYS):
+        keyed = (scope.team_id, scope.agent_id, scope.network, scope.intent, scope.issue_id)
+        if all(v is None for v in keyed):
+            query = query.outerjoin(CaseFacts, CaseFacts.case_id == SurveyResponse.case_id)
+    out: dict[Any, SurveyTally] = defaultdict(SurveyTally.empty)
+    for k, kind, score in session.execute(query):
+        tally = out[k]
+        if kind == "nps":
+            tally.nps.append(int(score))
+        elif kind == "csat":
+            tally.csat.append(int(score))
+    return out
