@@ -20,6 +20,7 @@ from atdesk.accounts.deps import PageViewer, Viewer
 from atdesk.domain.ids import parse_page
 from atdesk.reports import charts, metrics
 from atdesk.reports.access import scope_for
+from atdesk.reports.cache import minute
 from atdesk.reports.choices import Choices, filter_choices
 from atdesk.reports.columns import (
     COST_COLUMN,
@@ -83,7 +84,9 @@ class Asked:
 
 
 def _asked(request: Request, session: Session, viewer: Viewer) -> Asked:
-    now = request_now(request)
+    # Reports are as of the minute: the engine remembers answers per minute (reports/cache.py),
+    # so a page's charts, tables and drill-downs within a minute share one computation.
+    now = minute(request_now(request))
     filters = parse_filters(request.query_params)
     choices = filter_choices(session, viewer.brand_ids)
     scope = scope_for(session, viewer.brand_ids, scope_filters(filters, now=now))
