@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from atdesk.cases.policies import set_hours, set_targets
@@ -299,3 +300,41 @@ def test_medians_and_p90_ranked_in_sql_equal_the_formulas(settings: Settings) ->
         assert (week.key, month.key) == ("2026-W10", "2026-03")
         assert week.metrics.first_response_median_s == median(every)
         assert month.metrics.cases == 11 and month.metrics.backlog == 11
+
+
+def test_a_refresh_cut_short_reads_the_same_audit_events_again(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from atdesk.audit import service as audit
+    from atdesk.reports import facts as facts_module
+
+    url = settings.database_url
+    with transaction(url) as session:
+        make_brand(session)
+        run(session, *(post(str(n), "@acmehelp help", author=f"44{n}", minutes=n) for n in (1, 2)))
+    refresh(url)
+    with transaction(url) as session:
+        ids = list(session.scalars(select(Case.id).order_by(Case.id)))
+        for case_id in ids:
+            audit.record(
+                session, entity_type="case", entity_id=case_id, action="automation.handoff",
+                actor="bot",
+            )  # fmt: skip
+    writes: list[int] = []
+    real_write = facts_module.write
+
+    def crash_on_second(session: object, rows: list[object], gone: object = ()) -> None:
+        writes.append(len(rows))
+        if len(writes) == 2:
+            raise RuntimeError("the process died mid-pass")
+        real_write(session, rows, gone)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(facts_module, "_chunks", lambda ids, size=1: ([i] for i in ids))
+    monkeypatch.setattr(facts_module, "write", crash_on_second)
+    with pytest.raises(RuntimeError):
+        refresh(url)
+    monkeypatch.undo()
+    assert [f.handoff for f in _facts(url).values()].count(True) == 1
+    assert refresh(url).computed == 2, "the trail is read again from before the cut"
+    assert all(f.handoff for f in _facts(url).values())
+    assert refresh(url).computed == 0

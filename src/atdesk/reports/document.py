@@ -10,11 +10,12 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from atdesk.reports.formulas import MetricSet
-from atdesk.reports.metrics import breakdown, distribution, summarize, volume_series
+from atdesk.reports.metrics import Series, breakdown, distribution, summarize, volume_series
 from atdesk.reports.plots import distribution_chart, satisfaction_chart, volume_chart
 from atdesk.reports.scope import ReportScope
 
 DAILY_UP_TO_DAYS = 62
+CHART_WEEKS = 26
 
 
 def duration(seconds: float | None) -> str:
@@ -109,9 +110,16 @@ def write_report(
     probe = volume_series(session, scope, by="intent", bucket="day")
     bucket: Any = "day" if len(probe.buckets) <= DAILY_UP_TO_DAYS else "week"
     series = probe if bucket == "day" else volume_series(session, scope, by="intent", bucket="week")
-    volume_chart(
-        series, out / "volume_by_intent.svg", title=f"Inbound posts per {bucket}, by intent"
-    )
+    title = f"Inbound posts per {bucket}, by intent"
+    if bucket == "week" and len(series.buckets) > CHART_WEEKS:
+        # A long history (twcs reaches back years for a few threads) would draw as a sliver:
+        # the chart shows the most recent weeks, the tables cover the whole period.
+        series = Series(
+            series.buckets[-CHART_WEEKS:],
+            {name: counts[-CHART_WEEKS:] for name, counts in series.counts.items()},
+        )
+        title += f" (last {CHART_WEEKS} weeks)"
+    volume_chart(series, out / "volume_by_intent.svg", title=title)
     distribution_chart(
         distribution(session, scope, "first_response", business_hours=False),
         distribution(session, scope, "first_response", business_hours=True),
@@ -145,7 +153,7 @@ def write_report(
         "",
         "## Charts",
         "",
-        f"![Inbound posts per {bucket} by intent](volume_by_intent.svg)",
+        f"![{title}](volume_by_intent.svg)",
         "",
         "![Cases by time to first response](first_response.svg)",
         "",

@@ -51,8 +51,9 @@ def _watermark(session: Session) -> int:
     return int(session.scalar(select(func.coalesce(func.max(AuditEvent.id), 0))) or 0)
 
 
-def stale_case_ids(session: Session) -> tuple[list[int], list[int], int]:
-    """(cases to compute, facts rows to remove, the audit watermark to record)."""
+def stale_case_ids(session: Session) -> tuple[list[int], list[int], int, int]:
+    """(cases to compute, facts rows to remove, the audit trail's end now, the end the last
+    complete refresh recorded)."""
     watermark = _watermark(session)
     seen = int(session.scalar(select(func.coalesce(func.max(CaseFacts.audit_watermark), 0))) or 0)
     stale: set[int] = set(
@@ -87,7 +88,7 @@ def stale_case_ids(session: Session) -> tuple[list[int], list[int], int]:
             .where(Case.id.is_(None))
         )
     )
-    return sorted(stale), sorted(gone), watermark
+    return sorted(stale), sorted(gone), watermark, seen
 
 
 def _automation_user_id(session: Session) -> int | None:
@@ -246,7 +247,7 @@ def refresh(url: str, *, everything: bool = False) -> RefreshReport:
     reader = session_factory(url)
     with reader() as session:
         if everything:
-            watermark = _watermark(session)
+            watermark, seen = _watermark(session), 0
             todo = list(session.scalars(select(Case.id).order_by(Case.id)))
             gone = list(
                 session.scalars(
@@ -254,18 +255,20 @@ def refresh(url: str, *, everything: bool = False) -> RefreshReport:
                 )
             )
         else:
-            todo, gone, watermark = stale_case_ids(session)
+            todo, gone, watermark, seen = stale_case_ids(session)
     computed = 0
     for chunk in _chunks(todo):
         with reader() as session:
-            rows = compute(session, chunk, watermark=watermark)
+            # Rows carry the previous end of the trail until the whole pass is written: a pass
+            # cut short (a crash) reads the same audit events again next time.
+            rows = compute(session, chunk, watermark=seen)
         with transaction(url) as session:
             write(session, rows)
         computed += len(rows)
     with transaction(url) as session:
         write(session, [], gone)
-        if not todo and watermark:
-            # Nothing to compute: still record that the trail was read up to here. The next
+        if watermark > seen:
+            # The pass is complete: record that the trail was read up to here. The next
             # refresh reads the highest watermark of any row, so one row carries it.
             holder = session.scalar(select(CaseFacts.case_id).limit(1))
             if holder is not None:

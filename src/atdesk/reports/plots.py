@@ -43,7 +43,7 @@ def volume_chart(series: Series, path: Path, *, title: str) -> Path:
     rest = ranked[MAX_STACKED:]
     if rest:
         other = [sum(values[i] for _, values in rest) for i in range(len(series.buckets))]
-        shown.append(("other", other))
+        shown.append(("all other intents", other))
     ax = fig.add_subplot()
     positions = list(range(len(series.buckets)))
     bottom = [0] * len(series.buckets)
@@ -54,7 +54,7 @@ def volume_chart(series: Series, path: Path, *, title: str) -> Path:
     ax.set_xticks(positions[::step], series.buckets[::step], rotation=45, ha="right")
     ax.set_ylabel("inbound posts")
     ax.set_title(title)
-    ax.legend(fontsize=8, ncols=2, frameon=False)
+    ax.legend(fontsize=8, ncols=2, frameon=False, loc="upper left")
     return _save(fig, path)
 
 
@@ -79,7 +79,7 @@ def distribution_chart(
     ax.set_xticks(positions, [b.label for b in wall])
     ax.set_ylabel("cases")
     ax.set_title(title)
-    ax.legend(frameon=False)
+    ax.legend(frameon=False, loc="upper right")
     return _save(fig, path)
 
 
@@ -108,5 +108,5 @@ def satisfaction_chart(
     step = max(1, len(positions) // 12)
     ax.set_xticks(positions[::step], list(labels)[::step], rotation=45, ha="right")
     ax.set_title(title)
-    ax.legend(frameon=False)
+    ax.legend(frameon=False, loc="lower left")
     return _save(fig, path)
