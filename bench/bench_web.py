@@ -41,11 +41,15 @@ from atdesk.models import (
     Conversation,
     Post,
     SavedView,
+    Survey,
+    SurveyResponse,
     Team,
     TeamBrand,
     TeamMember,
     User,
 )
+from atdesk.reports.cache import invalidate
+from atdesk.reports.facts import rebuild
 from atdesk.storage.engine import get_engine
 from atdesk.storage.migrate import upgrade
 from atdesk.storage.session import transaction
@@ -457,6 +461,109 @@ def saved_view_pages() -> Sequence[tuple[str, str]]:
     ]
 
 
+SURVEYED_SHARE = 0.2  # of resolved cases, answered (a typical 15-25 % response rate)
+
+
+def add_survey_answers(url: str, seed: int = 11) -> int:
+    """Answer a survey on a fifth of the resolved cases (CSAT on even brands, NPS on odd), each
+    answer a private message of its own, as the survey sweep records them; once per database.
+    Returns the answers in the database."""
+    rng = random.Random(seed)
+    engine = get_engine(url)
+    with engine.begin() as conn:
+        have = conn.scalar(select(func.count(SurveyResponse.id))) or 0
+        if have:
+            return int(have)
+        resolved = conn.execute(
+            select(Case.id, Case.brand_id, Case.customer_author_id, Case.resolved_at).where(
+                Case.status == "resolved", Case.history.is_(False)
+            )
+        ).all()
+        chosen = [row for row in resolved if rng.random() < SURVEYED_SHARE]
+        next_post = int(conn.scalar(select(func.max(Post.id))) or 0)
+        posts, surveys, answers = [], [], []
+        for n, (case_id, brand_id, author_id, resolved_at) in enumerate(chosen, start=1):
+            kind = "csat" if brand_id % 2 == 0 else "nps"
+            score = (
+                rng.choices([1, 2, 3, 4, 5], weights=(6, 5, 10, 30, 49))[0]
+                if kind == "csat"
+                else rng.choices(range(11), weights=(3, 2, 2, 3, 4, 6, 8, 12, 18, 20, 22))[0]
+            )
+            sent = resolved_at + timedelta(minutes=5)
+            answered = sent + timedelta(minutes=rng.randint(2, 600))
+            posts.append(
+                {
+                    "id": next_post + n,
+                    "network": "x",
+                    "native_id": f"survey-answer-{case_id}",
+                    "brand_id": brand_id,
+                    "author_id": author_id,
+                    "text": str(score),
+                    "created_at": answered,
+                    "received_at": answered,
+                    "inbound": True,
+                    "direct": True,
+                    "media": [],
+                    "source": "bench",
+                    "spam": False,
+                    "abuse": False,
+                    "pii": False,
+                    "entities": {},
+                    "triage_notes": [],
+                    "raw": {},
+                }
+            )
+            common = {"brand_id": brand_id, "case_id": case_id, "author_id": author_id}
+            surveys.append(
+                {
+                    "id": n,
+                    **common,
+                    "network": "x",
+                    "kind": kind,
+                    "status": "answered",
+                    "resolved_by": "agent",
+                    "text": "",
+                    "sent_at": sent,
+                    "expires_at": sent + timedelta(days=7),
+                    "answered_at": answered,
+                    "created_at": sent,
+                    "updated_at": answered,
+                }
+            )
+            answers.append(
+                {
+                    **common,
+                    "survey_id": n,
+                    "post_id": next_post + n,
+                    "kind": kind,
+                    "score": score,
+                    "comment": "",
+                    "answered_at": answered,
+                    "created_at": answered,
+                }
+            )
+        for table, rows in ((Post, posts), (Survey, surveys), (SurveyResponse, answers)):
+            for part in chunks(rows):
+                conn.execute(insert(table), part)
+        return len(answers)
+
+
+def report_pages() -> Sequence[tuple[str, str]]:
+    return [
+        ("reports: overview, last 30 days (6 charts)", "/reports"),
+        ("reports: overview, last 90 days", "/reports?period=90d"),
+        ("reports: overview, one brand, 30 days", "/reports?brand_id=2"),
+        ("reports: by agent, 30 days", "/reports/agents"),
+        ("reports: by team, 90 days", "/reports/teams?period=90d"),
+        ("reports: by intent, 30 days", "/reports/intents"),
+        ("reports: by network, 30 days", "/reports/networks"),
+        ("reports: by brand, 30 days", "/reports/brands"),
+        ("reports: drill-down, cases answered in 30 days", "/reports/cases?metric=cases"),
+        ("reports: CSV by agent, 90 days", "/reports/agents?period=90d&format=csv"),
+        ("reports: API summary, 30 days", "/api/v1/reports/summary"),
+    ]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--cases", type=int, default=100_000)
@@ -467,6 +574,15 @@ def main() -> None:
         type=int,
         default=12_000,
         help="open cases made history, with 105 replay brands (0: none; kept with --db)",
+    )
+    parser.add_argument(
+        "--reports",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="add survey answers and report facts, then time the reports pages (issue 14)",
+    )
+    parser.add_argument(
+        "--only-reports", action="store_true", help="time only the reports pages (with --db)"
     )
     args = parser.parse_args()
     path = args.db or Path(tempfile.mkdtemp(prefix="atdesk-bench-")) / "bench.db"
@@ -487,6 +603,9 @@ def main() -> None:
     agent, admin = login(app, "agent01"), login(app, "admin")
     print(f"| page | agent ({BRANDS // 4} brands) ms | admin ({BRANDS} brands) ms |")
     print("|---|---:|---:|")
+    if args.only_reports:
+        measure_reports(url, agent, admin, args.repeat)
+        return
     with transaction(url) as session:
         session.execute(delete(SavedView))
     for name, path_ in pages(url):
@@ -499,6 +618,37 @@ def main() -> None:
     if add_history(url, args.history):
         for name, path_ in history_pages():
             measure(agent, admin, name, path_, args.repeat)
+    if args.reports:
+        measure_reports(url, agent, admin, args.repeat)
+
+
+def measure_reports(url: str, agent: TestClient, admin: TestClient, repeat: int) -> None:
+    """Survey answers, the report facts of every case, then each reports page and API."""
+    answers = add_survey_answers(url)
+    started = time.perf_counter()
+    computed = rebuild(url).computed
+    took = time.perf_counter() - started
+    print(f"{answers:,} survey answers; report facts of {computed:,} cases in {took:.0f} s")
+    print("| page | agent computed | agent remembered | admin computed | admin remembered |")
+    print("|---|---:|---:|---:|---:|")
+    for name, path_ in report_pages():
+        cells = []
+        for client in (agent, admin):
+            invalidate()  # the engine's minute cache: the first request computes
+            samples = [server_ms(client, path_) for _ in range(repeat)]
+            rest = sorted(samples[1:])
+            cells += [f"{samples[0]:.0f}", f"{statistics.median(rest):.1f}"]
+        print(f"| {name} | {' | '.join(cells)} |")
+
+
+def server_ms(client: TestClient, path: str) -> float:
+    """The server's own time for one GET (checked to be 200)."""
+    response = client.get(path)
+    if response.status_code != 200:
+        raise SystemExit(f"{path}: HTTP {response.status_code}")
+    match = re.search(r"app;dur=([0-9.]+)", response.headers["server-timing"])
+    assert match, "the app reports its own time"
+    return float(match.group(1))
 
 
 def measure(agent: TestClient, admin: TestClient, name: str, path: str, repeat: int) -> None:

@@ -768,6 +768,29 @@ def searches(ids: Ids) -> list[tuple[str, dict[str, object]]]:
         ("/api/v1/reports/drill", {"metric": "cases"}),
         ("/api/v1/reports/drill", {"metric": "cases", "key": f"brand:{ids.brand}"}),
         ("/api/v1/reports/drill", {"metric": "cases", "team_id": ids.team}),
+        *report_searches(ids),
+    ]
+
+
+def report_searches(ids: Ids) -> list[tuple[str, dict[str, object]]]:
+    """The reports pages, their CSV files and drill-downs aimed at Zzother's rows (issue 14),
+    over a period around the seed's posts (T0) whatever the clock says."""
+    period = {
+        "period": "custom",
+        "since": (T0 - timedelta(days=30)).date().isoformat(),
+        "until": (T0 + timedelta(days=300)).date().isoformat(),
+    }
+    csv = {**period, "format": "csv"}
+    tabs = ("agents", "teams", "brands", "networks", "intents", "issues")
+    return [
+        ("/reports", period),
+        ("/reports", csv),
+        *((f"/reports/{tab}", period) for tab in tabs),
+        *((f"/reports/{tab}", csv) for tab in tabs),
+        ("/reports/cases", {"metric": "cases", **period}),
+        ("/reports/cases", {"metric": "cases", **csv}),
+        ("/reports/cases", {"metric": "cases", "key": f"brand:{ids.brand}", **period}),
+        ("/reports/cases", {"metric": "backlog", "key": f"team:{ids.team}", **period}),
     ]
 
 

@@ -24,6 +24,7 @@ from atdesk.demo.automation_data import seed_automations
 from atdesk.demo.live import LiveDemo, add_customers, post_live, start_emulators, start_threads
 from atdesk.demo.networks import wire_demo_networks
 from atdesk.demo.outage import plant_outage
+from atdesk.demo.reports_team import ensure_replay_reports
 from atdesk.demo.survey_loop import plant_survey_loop
 from atdesk.demo.workspace import ensure_workspace, reset_staff
 from atdesk.domain.cases import Role
@@ -153,6 +154,7 @@ def prepare_demo(
     replay_posts = replay_twcs(settings, bus, echo) if replay else 0
     if live is not None:
         start_threads(live, scenarios["automations"], say=echo)
+    ensure_replay_reports(settings, echo)
     password = _reset_admin(settings)
     staff = reset_staff(settings, password)
     echo(f"agents and a supervisor log in with the admin's password too: {', '.join(staff)}")

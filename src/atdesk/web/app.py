@@ -52,6 +52,7 @@ from atdesk.models.base import utcnow
 from atdesk.noise import endpoints as noise_endpoints
 from atdesk.noise import pages as noise_pages
 from atdesk.reports import endpoints as report_endpoints
+from atdesk.reports import pages as report_pages
 from atdesk.respond import endpoints as reply_endpoints
 from atdesk.respond.outbox import ChannelOutbox, Outbox
 from atdesk.respond.pages import approvals, composer, macros
@@ -158,6 +159,7 @@ def create_app(settings: Settings | None = None, *, outbox: Outbox | None = None
     app.include_router(insight_endpoints.router)
     app.include_router(spike_pages.router)
     app.include_router(spike_endpoints.router)
+    app.include_router(report_pages.router)
     app.include_router(report_endpoints.router)
 
     wire()
