@@ -36,9 +36,11 @@ from atdesk.reports.cells import (
     CubeKey,
     case_cells,
     cube_tally,
+    day_cells,
     fact_filters,
     in_backlog,
     post_cube,
+    sum_days,
     tally_posts,
     tally_surveys,
 )
@@ -129,7 +131,8 @@ def summarize(session: Session, scope: ReportScope, *, now: datetime) -> MetricS
 def _summarize(session: Session, scope: ReportScope, *, now: datetime) -> MetricSet:
     if scope.empty:
         return empty_metrics()
-    counts, times = case_cells(session, scope, None, now=now).get(None, (CaseCounts(), Spreads()))
+    everything = sum_days(day_cells(session, scope, now=now), lambda _: None)
+    counts, times = everything.get(None, (CaseCounts(), Spreads()))
     posts = cube_tally(post_cube(session, scope, now), lambda _: None).get(None, PostTally())
     surveys = tally_surveys(session, scope).get(None, SurveyTally.empty())
     return metric_set(counts, times, posts, surveys)
@@ -174,12 +177,11 @@ def _breakdown(session: Session, scope: ReportScope, by: Dimension, *, now: date
     if scope.empty:
         return []
     if by in PERIODS:
-        cells = case_cells(session, scope, period_expr(session, by, CaseFacts.opened_at), now=now)
+        cells = sum_days(day_cells(session, scope, now=now), lambda day: period_label(by, day))
         posts = cube_tally(post_cube(session, scope, now), lambda k: period_label(by, k[1]))
         surveys = tally_surveys(
             session, scope, period_expr(session, by, SurveyResponse.answered_at)
         )
-        cells = {period_label(by, k): v for k, v in cells.items()}
         surveys = {period_label(by, k): v for k, v in surveys.items()}
     else:
         fact_key, post_key, survey_key = _KEYS[by]
