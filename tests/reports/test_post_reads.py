@@ -16,8 +16,14 @@ from atdesk.config import Settings
 from atdesk.domain.networks import Network
 from atdesk.models import Brand, Case, Post
 from atdesk.reports import cache
-from atdesk.reports.cells import tally_posts
-from atdesk.reports.metrics import breakdown, busiest_hours, summarize, volume_series
+from atdesk.reports.cells import remembered_cube, tally_posts
+from atdesk.reports.metrics import (
+    breakdown,
+    busiest_hours,
+    read_posts_once,
+    summarize,
+    volume_series,
+)
 from atdesk.reports.periods import period_expr, period_label
 from atdesk.reports.scope import ReportScope
 from atdesk.storage.session import transaction
@@ -79,15 +85,23 @@ def make_brand_b(session: Session) -> Brand:
     return create_brand(session, "Other", [(Network.X, "otherhelp", "1300000000")])
 
 
-@pytest.mark.parametrize("only_acme", [False, True])
+@pytest.mark.parametrize("warm", [False, True], ids=["direct", "cube"])
+@pytest.mark.parametrize("only_acme", [False, True], ids=["two_brands", "one_brand"])
 def test_every_post_number_equals_the_single_coalesce_query(
-    settings: Settings, only_acme: bool
+    settings: Settings, only_acme: bool, warm: bool
 ) -> None:
+    """Counted directly (an API asking one number) or summed from the cube an overview page
+    reads first, every post number is the one query's."""
     url = settings.database_url
     acme, other = _seed(url)
     scope = ReportScope((acme,) if only_acme else (acme, other))
     cache.invalidate()
     with transaction(url) as session:
+        if warm:
+            read_posts_once(session, scope, now=NOW)
+            assert remembered_cube(session, scope, NOW) is not None
+        else:
+            assert remembered_cube(session, scope, NOW) is None
         assert session.scalar(select(func.count()).where(Post.brand_id.is_(None))) >= 1
         brand = func.coalesce(Post.brand_id, Case.brand_id)
         total = _reference(session, scope, None)

@@ -10,9 +10,10 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, case, func, literal, or_, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.visitors import iterate
 
 from atdesk.models import Case, CaseFacts, Post, SurveyResponse
-from atdesk.reports.cache import cached, minute
+from atdesk.reports.cache import cached, minute, peek
 from atdesk.reports.formulas import (
     CaseCounts,
     Durations,
@@ -53,7 +54,7 @@ def fact_filters(scope: ReportScope) -> list[ColumnElement[bool]]:
 POST_BRAND: Any = func.coalesce(Post.brand_id, Case.brand_id)
 
 
-def post_queries(scope: ReportScope, *columns: Any) -> list[Select[Any]]:
+def post_queries(scope: ReportScope, *columns: Any, grouped: int = 0) -> list[Select[Any]]:
     """Inbound posts to the scope's brands in the period (listening-only ones left out), as two
     queries whose rows together are every such post once: those naming a brand, then those
     counted by their case's brand.
@@ -61,15 +62,23 @@ def post_queries(scope: ReportScope, *columns: Any) -> list[Select[Any]]:
     One query with `coalesce(posts.brand_id, cases.brand_id) IN (...)` can use no index and
     reads every post; each half here filters a plain column, so the first walks
     ix_posts_brand_created over the period alone (ADR 91). Callers sum the two results.
+    The first `grouped` columns are grouped by (POST_BRAND among them reads each half's own
+    brand column).
     """
-    own = (
-        select(*columns)
-        .select_from(Post)
-        .outerjoin(Case, Case.id == Post.case_id)
-        .where(Post.brand_id.is_not(None))
+    # Each half names its brand column plainly; the first reads cases only when it must.
+    own_columns = [Post.brand_id if c is POST_BRAND else c for c in columns]
+    case_columns = [Case.brand_id if c is POST_BRAND else c for c in columns]
+    needs_case = (
+        scope.team_id is not None
+        or scope.agent_id is not None
+        or any(_reads_cases(c) for c in own_columns)
     )
+    own = select(*own_columns).select_from(Post)
+    if needs_case:
+        own = own.outerjoin(Case, Case.id == Post.case_id)
+    own = own.where(Post.brand_id.is_not(None))
     by_case = (
-        select(*columns)
+        select(*case_columns)
         .select_from(Post)
         .join(Case, Case.id == Post.case_id)
         .where(Post.brand_id.is_(None))
@@ -79,7 +88,16 @@ def post_queries(scope: ReportScope, *columns: Any) -> list[Select[Any]]:
         by_case = by_case.where(Case.brand_id.in_(scope.brand_ids))
     else:
         by_case = by_case.where(Case.brand_id.is_not(None))
+    if grouped:
+        own = own.group_by(*own_columns[:grouped])
+        by_case = by_case.group_by(*case_columns[:grouped])
     return [_post_filters(own, scope), _post_filters(by_case, scope)]
+
+
+def _reads_cases(column: Any) -> bool:
+    """Whether a column expression names a column of cases (then the cases join is needed)."""
+    element = column.__clause_element__() if hasattr(column, "__clause_element__") else column
+    return any(getattr(e, "table", None) is Case.__table__ for e in iterate(element))
 
 
 def _post_filters(query: Select[Any], scope: ReportScope) -> Select[Any]:
@@ -109,9 +127,7 @@ def post_sums(
     With no keys, one row keyed () (zeros when there is no post).
     """
     out: dict[tuple[Any, ...], list[int]] = {}
-    for query in post_queries(scope, *keys, *sums):
-        if keys:
-            query = query.group_by(*keys)
+    for query in post_queries(scope, *keys, *sums, grouped=len(keys)):
         for row in session.execute(query):
             have = out.setdefault(tuple(row[: len(keys)]), [0] * len(sums))
             for i, value in enumerate(row[len(keys) :]):
@@ -384,6 +400,16 @@ def post_cube(
     series and busiest hours of one page do not each read the posts again."""
     when = minute(now) if now is not None else None
     return cached(session, ("post_cube", scope, when), lambda: _post_cube(session, scope))
+
+
+def remembered_cube(
+    session: Session, scope: ReportScope, now: datetime | None
+) -> dict[CubeKey, PostTally] | None:
+    """The scope's post cube if a page already read it this minute (else None: a single
+    number is then cheaper to count directly than the whole cube)."""
+    when = minute(now) if now is not None else None
+    found: dict[CubeKey, PostTally] | None = peek(session, ("post_cube", scope, when))
+    return found
 
 
 def _post_cube(session: Session, scope: ReportScope) -> dict[CubeKey, PostTally]:

@@ -40,6 +40,8 @@ from atdesk.reports.cells import (
     fact_filters,
     in_backlog,
     post_cube,
+    post_sums,
+    remembered_cube,
     sum_days,
     tally_posts,
     tally_surveys,
@@ -53,7 +55,7 @@ from atdesk.reports.formulas import (
     empty_metrics,
     metric_set,
 )
-from atdesk.reports.periods import period_expr, period_key, period_label
+from atdesk.reports.periods import day_expr, hour_expr, period_expr, period_key, period_label
 from atdesk.reports.scope import ReportScope
 
 __all__ = [
@@ -67,6 +69,7 @@ __all__ = [
     "busiest_hours",
     "distribution",
     "drill",
+    "read_posts_once",
     "summarize",
     "volume_series",
 ]
@@ -121,6 +124,14 @@ DISTRIBUTION_EDGES: tuple[tuple[str, float, float | None], ...] = (
 # ---------------------------------------------------------------- summary and breakdown
 
 
+def read_posts_once(session: Session, scope: ReportScope, *, now: datetime) -> None:
+    """Read the scope's inbound posts once for a page that shows several post numbers (the
+    overview: summary, per-period table, volume series, busiest hours): each then sums the
+    remembered per-(brand, hour, network, intent) cube instead of reading the posts again."""
+    if not scope.empty:
+        post_cube(session, scope, now)
+
+
 def summarize(session: Session, scope: ReportScope, *, now: datetime) -> MetricSet:
     """Every metric for the whole scope."""
     return cached(
@@ -133,7 +144,10 @@ def _summarize(session: Session, scope: ReportScope, *, now: datetime) -> Metric
         return empty_metrics()
     everything = sum_days(day_cells(session, scope, now=now), lambda _: None)
     counts, times = everything.get(None, (CaseCounts(), Spreads()))
-    posts = cube_tally(post_cube(session, scope, now), lambda _: None).get(None, PostTally())
+    cube = remembered_cube(session, scope, now)
+    posts = (
+        cube_tally(cube, lambda _: None) if cube is not None else tally_posts(session, scope)
+    ).get(None, PostTally())
     surveys = tally_surveys(session, scope).get(None, SurveyTally.empty())
     return metric_set(counts, times, posts, surveys)
 
@@ -178,7 +192,12 @@ def _breakdown(session: Session, scope: ReportScope, by: Dimension, *, now: date
         return []
     if by in PERIODS:
         cells = sum_days(day_cells(session, scope, now=now), lambda day: period_label(by, day))
-        posts = cube_tally(post_cube(session, scope, now), lambda k: period_label(by, k[1]))
+        cube = remembered_cube(session, scope, now)
+        if cube is not None:
+            posts = cube_tally(cube, lambda k: period_label(by, k[1]))
+        else:
+            found = tally_posts(session, scope, period_expr(session, by, Post.created_at))
+            posts = {period_label(by, k): v for k, v in found.items()}
         surveys = tally_surveys(
             session, scope, period_expr(session, by, SurveyResponse.answered_at)
         )
@@ -186,8 +205,9 @@ def _breakdown(session: Session, scope: ReportScope, by: Dimension, *, now: date
     else:
         fact_key, post_key, survey_key = _KEYS[by]
         cells = case_cells(session, scope, fact_key, now=now)
-        if by in _CUBE_KEYS:
-            posts = cube_tally(post_cube(session, scope, now), _CUBE_KEYS[by])
+        cube = remembered_cube(session, scope, now)
+        if by in _CUBE_KEYS and cube is not None:
+            posts = cube_tally(cube, _CUBE_KEYS[by])
         else:
             posts = tally_posts(session, scope, post_key)
         surveys = tally_surveys(session, scope, survey_key)
@@ -263,10 +283,17 @@ def _volume_series(
 ) -> Series:
     if scope.empty:
         return Series([], {})
-    pick = _CUBE_KEYS[by]
-    found = cube_tally(post_cube(session, scope, now), lambda k: (k[1][:10], pick(k)))
     counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    raw = [(d, k, tally.inbound) for (d, k), tally in found.items()]
+    cube = remembered_cube(session, scope, now)
+    if cube is not None:
+        pick = _CUBE_KEYS[by]
+        found = cube_tally(cube, lambda k: (k[1][:10], pick(k)))
+        raw = [(d, k, tally.inbound) for (d, k), tally in found.items()]
+    else:
+        key = {"intent": Post.intent, "network": Post.network, "brand": POST_BRAND}[by]
+        day = day_expr(session, Post.created_at)
+        sums = post_sums(session, scope, [day, key], [func.count()])
+        raw = [(d, k, n) for (d, k), (n,) in sums.items()]
     days = [date.fromisoformat(str(d)[:10]) for d, _, _ in raw]
     if not raw:
         return Series([], {})
@@ -348,8 +375,14 @@ def _busiest_hours(session: Session, scope: ReportScope, now: datetime | None) -
     grid = [[0] * 24 for _ in range(7)]
     if scope.empty:
         return grid
-    found = cube_tally(post_cube(session, scope, now), lambda k: (k[0], k[1]))
-    raw = [(b, h, tally.inbound) for (b, h), tally in found.items()]
+    cube = remembered_cube(session, scope, now)
+    if cube is not None:
+        found = cube_tally(cube, lambda k: (k[0], k[1]))
+        raw = [(b, h, tally.inbound) for (b, h), tally in found.items()]
+    else:
+        hour = hour_expr(session, Post.created_at)
+        sums = post_sums(session, scope, [POST_BRAND, hour], [func.count()])
+        raw = [(b, h, n) for (b, h), (n,) in sums.items()]
     zones = _zones(session, {b for b, _, _ in raw})
     for brand_id, stamp, n in raw:
         moment = datetime.strptime(str(stamp)[:13], "%Y-%m-%d %H").replace(tzinfo=UTC)
