@@ -286,6 +286,7 @@ def _case_counts(
     }
 
 
+# The measured seconds in this order (_durations reads them so).
 MEASURES = (
     ("first_response", CaseFacts.first_response_s),
     ("first_response_bh", CaseFacts.first_response_bh_s),
@@ -322,11 +323,19 @@ def _durations(
     query = select(key, *(column for _, column in MEASURES)).where(
         *fact_filters(scope), f.first_response_s.is_not(None) | f.resolution_s.is_not(None)
     )
-    for k, *measured in session.execute(query):
+    # Unrolled over MEASURES' order: at 20 brands' 30 days this loop sees ~33,000 rows.
+    for k, first, first_bh, next_, resolution, resolution_bh in session.execute(query):
         held = values[k]
-        for (name, _), value in zip(MEASURES, measured, strict=True):
-            if value is not None:
-                getattr(held, name).append(float(value))
+        if first is not None:
+            held.first_response.append(float(first))
+        if first_bh is not None:
+            held.first_response_bh.append(float(first_bh))
+        if next_ is not None:
+            held.next_response.append(float(next_))
+        if resolution is not None:
+            held.resolution.append(float(resolution))
+        if resolution_bh is not None:
+            held.resolution_bh.append(float(resolution_bh))
     for k, opened in session.execute(
         select(key, f.opened_at).where(*fact_filters(scope), in_backlog())
     ):
@@ -392,9 +401,10 @@ def tally_posts(session: Session, scope: ReportScope, key: Any = None) -> dict[A
 CubeKey = tuple[int, str, str, str | None]  # brand id, 'YYYY-MM-DD HH' (UTC), network, intent
 
 
-def post_cube(
-    session: Session, scope: ReportScope, now: datetime | None
-) -> dict[CubeKey, PostTally]:
+Cube = dict[CubeKey, list[int]]  # inbound, filtered, positive, neutral, negative
+
+
+def post_cube(session: Session, scope: ReportScope, now: datetime | None) -> Cube:
     """The scope's inbound posts per brand, UTC hour, network and intent, read once per scope
     and minute of `now` (None: the cache's lifetime), so the summary, per-period tables, volume
     series and busiest hours of one page do not each read the posts again."""
@@ -402,17 +412,15 @@ def post_cube(
     return cached(session, ("post_cube", scope, when), lambda: _post_cube(session, scope))
 
 
-def remembered_cube(
-    session: Session, scope: ReportScope, now: datetime | None
-) -> dict[CubeKey, PostTally] | None:
+def remembered_cube(session: Session, scope: ReportScope, now: datetime | None) -> Cube | None:
     """The scope's post cube if a page already read it this minute (else None: a single
     number is then cheaper to count directly than the whole cube)."""
     when = minute(now) if now is not None else None
-    found: dict[CubeKey, PostTally] | None = peek(session, ("post_cube", scope, when))
+    found: Cube | None = peek(session, ("post_cube", scope, when))
     return found
 
 
-def _post_cube(session: Session, scope: ReportScope) -> dict[CubeKey, PostTally]:
+def _post_cube(session: Session, scope: ReportScope) -> Cube:
     filtered = func.sum(case((Post.filtered_reason.is_not(None), 1), else_=0))
 
     def label(name: str) -> Any:
@@ -420,23 +428,36 @@ def _post_cube(session: Session, scope: ReportScope) -> dict[CubeKey, PostTally]
 
     keys = [POST_BRAND, hour_expr(session, Post.created_at), Post.network, Post.intent]
     sums = [func.count(), filtered, label("positive"), label("neutral"), label("negative")]
-    out: dict[CubeKey, PostTally] = {}
-    for (brand, hour, network, intent), numbers in post_sums(session, scope, keys, sums).items():
-        out[(int(brand), str(hour)[:13], str(network), intent)] = PostTally(*numbers)
+    out: Cube = {}
+    # A tight loop: at 20 brands' 30 days the cube has ~37,000 cells.
+    for query in post_queries(scope, *keys, *sums, grouped=len(keys)):
+        for brand, hour, network, intent, n, noise, pos, neu, neg in session.execute(query):
+            key = (int(brand), str(hour)[:13], str(network), intent)
+            have = out.get(key)
+            numbers = [int(n), int(noise or 0), int(pos or 0), int(neu or 0), int(neg or 0)]
+            if have is None:
+                out[key] = numbers
+            else:
+                for i, value in enumerate(numbers):
+                    have[i] += value
     return out
 
 
-def cube_tally(
-    cube: dict[CubeKey, PostTally], pick: Callable[[CubeKey], Any]
-) -> dict[Any, PostTally]:
+def cube_tally(cube: Cube, pick: Callable[[CubeKey], Any]) -> dict[Any, PostTally]:
     """The cube summed per `pick(cell key)`: what tally_posts gives for that key."""
-    out: dict[Any, PostTally] = {}
-    for key, tally in cube.items():
+    out: dict[Any, list[int]] = {}
+    for key, (n, noise, pos, neu, neg) in cube.items():
         picked = pick(key)
-        if picked not in out:
-            out[picked] = PostTally()
-        out[picked].add(tally)
-    return out
+        have = out.get(picked)
+        if have is None:
+            out[picked] = [n, noise, pos, neu, neg]
+        else:
+            have[0] += n
+            have[1] += noise
+            have[2] += pos
+            have[3] += neu
+            have[4] += neg
+    return {k: PostTally(*numbers) for k, numbers in out.items()}
 
 
 def tally_surveys(session: Session, scope: ReportScope, key: Any = None) -> dict[Any, SurveyTally]:
