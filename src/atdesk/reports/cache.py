@@ -40,6 +40,17 @@ def minute(now: datetime) -> datetime:
     return now.replace(second=0, microsecond=0)
 
 
+def peek(session: Session, question: Hashable) -> Any | None:
+    """The remembered answer to `question`, or None (nothing is computed)."""
+    key = (str(session.get_bind().engine.url), question)
+    moment = time.monotonic()
+    with _lock:
+        found = _entries.get(key)
+        if found is not None and found[1] == _generation and moment - found[0] < TTL_S:
+            return found[2]
+    return None
+
+
 def cached(session: Session, question: Hashable, compute: Callable[[], T]) -> T:
     """The answer to `question` on this session's database: remembered, or computed now."""
     key = (str(session.get_bind().engine.url), question)

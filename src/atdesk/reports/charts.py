@@ -43,19 +43,26 @@ def overview_charts(
     bucket = period.bucket
     rows = metrics.breakdown(session, scope, "day" if bucket == "day" else "week", now=now)
     return {
-        "volume": volume_chart(session, scope, filters, bucket),
+        "volume": volume_chart(session, scope, filters, bucket, now=now),
         "first_response": distribution_chart(session, scope, filters, "first_response"),
         "resolution": distribution_chart(session, scope, filters, "resolution"),
         "sla": sla_chart(rows, filters, bucket),
         "satisfaction": satisfaction_chart(rows),
-        "hours": hours_chart(session, scope),
+        "hours": hours_chart(session, scope, now=now),
     }
 
 
-def volume_chart(session: Session, scope: ReportScope, filters: Filters, bucket: str) -> Spec:
+def volume_chart(
+    session: Session,
+    scope: ReportScope,
+    filters: Filters,
+    bucket: str,
+    *,
+    now: datetime | None = None,
+) -> Spec:
     """Inbound posts per day or week, stacked by intent; a bar opens that bucket's cases of
     that intent."""
-    series = metrics.volume_series(session, scope, by="intent", bucket=_bucket(bucket))
+    series = metrics.volume_series(session, scope, by="intent", bucket=_bucket(bucket), now=now)
     labels = list(series.buckets)
     named = sorted(series.counts.items(), key=lambda kv: (-sum(kv[1]), kv[0]))
     if len(named) > MAX_SERIES:
@@ -128,9 +135,9 @@ def satisfaction_chart(rows: list[metrics.Row]) -> Spec:
     }
 
 
-def hours_chart(session: Session, scope: ReportScope) -> Spec:
+def hours_chart(session: Session, scope: ReportScope, *, now: datetime | None = None) -> Spec:
     """Inbound posts by weekday and hour: a heat map (chartjs-chart-matrix)."""
-    grid = metrics.busiest_hours(session, scope)
+    grid = metrics.busiest_hours(session, scope, now)
     cells = [
         {"x": hour, "y": day, "v": int(grid[day][hour])} for day in range(7) for hour in range(24)
     ]

@@ -41,6 +41,11 @@ class Durations:
     resolution_bh: list[float] = field(default_factory=list)
     backlog_age: list[float] = field(default_factory=list)
 
+    def extend(self, other: Durations) -> None:
+        """Add another cell's values to this one's (a period is the sum of its days)."""
+        for name in self.__slots__:
+            getattr(self, name).extend(getattr(other, name))
+
     def spreads(self) -> Spreads:
         """Medians and p90s of these values, as the database computes them for reports."""
         return Spreads(

@@ -9,7 +9,7 @@ and NPS from survey answers given in the period. Callers refresh the facts first
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
@@ -33,10 +33,16 @@ from atdesk.models import (
 from atdesk.reports.cache import cached, minute
 from atdesk.reports.cells import (
     POST_BRAND,
+    CubeKey,
     case_cells,
+    cube_tally,
+    day_cells,
     fact_filters,
     in_backlog,
-    post_query,
+    post_cube,
+    post_sums,
+    remembered_cube,
+    sum_days,
     tally_posts,
     tally_surveys,
 )
@@ -63,6 +69,7 @@ __all__ = [
     "busiest_hours",
     "distribution",
     "drill",
+    "read_posts_once",
     "summarize",
     "volume_series",
 ]
@@ -117,6 +124,14 @@ DISTRIBUTION_EDGES: tuple[tuple[str, float, float | None], ...] = (
 # ---------------------------------------------------------------- summary and breakdown
 
 
+def read_posts_once(session: Session, scope: ReportScope, *, now: datetime) -> None:
+    """Read the scope's inbound posts once for a page that shows several post numbers (the
+    overview: summary, per-period table, volume series, busiest hours): each then sums the
+    remembered per-(brand, hour, network, intent) cube instead of reading the posts again."""
+    if not scope.empty:
+        post_cube(session, scope, now)
+
+
 def summarize(session: Session, scope: ReportScope, *, now: datetime) -> MetricSet:
     """Every metric for the whole scope."""
     return cached(
@@ -127,8 +142,12 @@ def summarize(session: Session, scope: ReportScope, *, now: datetime) -> MetricS
 def _summarize(session: Session, scope: ReportScope, *, now: datetime) -> MetricSet:
     if scope.empty:
         return empty_metrics()
-    counts, times = case_cells(session, scope, None, now=now).get(None, (CaseCounts(), Spreads()))
-    posts = tally_posts(session, scope).get(None, PostTally())
+    everything = sum_days(day_cells(session, scope, now=now), lambda _: None)
+    counts, times = everything.get(None, (CaseCounts(), Spreads()))
+    cube = remembered_cube(session, scope, now)
+    posts = (
+        cube_tally(cube, lambda _: None) if cube is not None else tally_posts(session, scope)
+    ).get(None, PostTally())
     surveys = tally_surveys(session, scope).get(None, SurveyTally.empty())
     return metric_set(counts, times, posts, surveys)
 
@@ -141,6 +160,14 @@ _KEYS: dict[str, tuple[Any, Any, Any]] = {
     "network": (CaseFacts.network, Post.network, CaseFacts.network),
     "intent": (CaseFacts.intent, Post.intent, CaseFacts.intent),
     "issue": (CaseFacts.issue_id, Post.issue_id, CaseFacts.issue_id),
+}
+
+
+# The dimensions the post cube holds, and where in its key.
+_CUBE_KEYS: dict[str, Callable[[CubeKey], Any]] = {
+    "brand": lambda k: k[0],
+    "network": lambda k: k[2],
+    "intent": lambda k: k[3],
 }
 
 
@@ -164,18 +191,25 @@ def _breakdown(session: Session, scope: ReportScope, by: Dimension, *, now: date
     if scope.empty:
         return []
     if by in PERIODS:
-        cells = case_cells(session, scope, period_expr(session, by, CaseFacts.opened_at), now=now)
-        posts = tally_posts(session, scope, period_expr(session, by, Post.created_at))
+        cells = sum_days(day_cells(session, scope, now=now), lambda day: period_label(by, day))
+        cube = remembered_cube(session, scope, now)
+        if cube is not None:
+            posts = cube_tally(cube, lambda k: period_label(by, k[1]))
+        else:
+            found = tally_posts(session, scope, period_expr(session, by, Post.created_at))
+            posts = {period_label(by, k): v for k, v in found.items()}
         surveys = tally_surveys(
             session, scope, period_expr(session, by, SurveyResponse.answered_at)
         )
-        cells = {period_label(by, k): v for k, v in cells.items()}
-        posts = {period_label(by, k): v for k, v in posts.items()}
         surveys = {period_label(by, k): v for k, v in surveys.items()}
     else:
         fact_key, post_key, survey_key = _KEYS[by]
         cells = case_cells(session, scope, fact_key, now=now)
-        posts = tally_posts(session, scope, post_key)
+        cube = remembered_cube(session, scope, now)
+        if by in _CUBE_KEYS and cube is not None:
+            posts = cube_tally(cube, _CUBE_KEYS[by])
+        else:
+            posts = tally_posts(session, scope, post_key)
         surveys = tally_surveys(session, scope, survey_key)
     keys = set(cells) | set(posts) | set(surveys)
     labels = _labels(session, by, [k for k in keys if k is not None])
@@ -231,23 +265,35 @@ def volume_series(
     *,
     by: Literal["intent", "network", "brand"],
     bucket: Literal["day", "week"],
+    now: datetime | None = None,
 ) -> Series:
     """Inbound posts per UTC day or ISO week and per intent, network or brand (every bucket
-    between the first and last one is present, zero-filled)."""
+    between the first and last one is present, zero-filled); `now` (to the minute) shares the
+    posts read with the other reports of that minute."""
     found = cached(
-        session, ("series", scope, by, bucket), lambda: _volume_series(session, scope, by, bucket)
+        session,
+        ("series", scope, by, bucket, minute(now) if now is not None else None),
+        lambda: _volume_series(session, scope, by, bucket, now),
     )
     return Series(list(found.buckets), {name: list(c) for name, c in found.counts.items()})
 
 
-def _volume_series(session: Session, scope: ReportScope, by: str, bucket: str) -> Series:
+def _volume_series(
+    session: Session, scope: ReportScope, by: str, bucket: str, now: datetime | None
+) -> Series:
     if scope.empty:
         return Series([], {})
-    key = {"intent": Post.intent, "network": Post.network, "brand": POST_BRAND}[by]
-    day = day_expr(session, Post.created_at)
-    query = post_query(scope, day, key, func.count()).group_by(day, key)
     counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    raw = list(session.execute(query))
+    cube = remembered_cube(session, scope, now)
+    if cube is not None:
+        pick = _CUBE_KEYS[by]
+        found = cube_tally(cube, lambda k: (k[1][:10], pick(k)))
+        raw = [(d, k, tally.inbound) for (d, k), tally in found.items()]
+    else:
+        key = {"intent": Post.intent, "network": Post.network, "brand": POST_BRAND}[by]
+        day = day_expr(session, Post.created_at)
+        sums = post_sums(session, scope, [day, key], [func.count()])
+        raw = [(d, k, n) for (d, k), (n,) in sums.items()]
     days = [date.fromisoformat(str(d)[:10]) for d, _, _ in raw]
     if not raw:
         return Series([], {})
@@ -279,6 +325,17 @@ def distribution(
     business_hours: bool,
 ) -> list[Bucket]:
     """How many cases took how long to a first response or to resolution (fixed buckets)."""
+    found = cached(
+        session,
+        ("distribution", scope, metric, business_hours),
+        lambda: _distribution(session, scope, metric, business_hours),
+    )
+    return list(found)
+
+
+def _distribution(
+    session: Session, scope: ReportScope, metric: str, business_hours: bool
+) -> list[Bucket]:
     column = {
         ("first_response", False): CaseFacts.first_response_s,
         ("first_response", True): CaseFacts.first_response_bh_s,
@@ -303,19 +360,29 @@ def distribution(
     ]
 
 
-def busiest_hours(session: Session, scope: ReportScope) -> list[list[int]]:
+def busiest_hours(
+    session: Session, scope: ReportScope, now: datetime | None = None
+) -> list[list[int]]:
     """Inbound posts per weekday (0 = Monday) and hour, each in its brand's own time zone."""
-    grid = cached(session, ("busiest_hours", scope), lambda: _busiest_hours(session, scope))
+    when = minute(now) if now is not None else None
+    grid = cached(
+        session, ("busiest_hours", scope, when), lambda: _busiest_hours(session, scope, now)
+    )
     return [list(day) for day in grid]
 
 
-def _busiest_hours(session: Session, scope: ReportScope) -> list[list[int]]:
+def _busiest_hours(session: Session, scope: ReportScope, now: datetime | None) -> list[list[int]]:
     grid = [[0] * 24 for _ in range(7)]
     if scope.empty:
         return grid
-    hour = hour_expr(session, Post.created_at)
-    query = post_query(scope, POST_BRAND, hour, func.count()).group_by(POST_BRAND, hour)
-    raw = list(session.execute(query))
+    cube = remembered_cube(session, scope, now)
+    if cube is not None:
+        found = cube_tally(cube, lambda k: (k[0], k[1]))
+        raw = [(b, h, tally.inbound) for (b, h), tally in found.items()]
+    else:
+        hour = hour_expr(session, Post.created_at)
+        sums = post_sums(session, scope, [POST_BRAND, hour], [func.count()])
+        raw = [(b, h, n) for (b, h), (n,) in sums.items()]
     zones = _zones(session, {b for b, _, _ in raw})
     for brand_id, stamp, n in raw:
         moment = datetime.strptime(str(stamp)[:13], "%Y-%m-%d %H").replace(tzinfo=UTC)
