@@ -71,6 +71,14 @@ def visible_brands(session: Session, brand_ids: frozenset[int] | None) -> Sequen
     return session.scalars(restrict(select(Brand).order_by(Brand.name), brand_ids, Brand.id)).all()
 
 
+def visible_brand(session: Session, brand_ids: frozenset[int] | None, brand_id: int) -> Brand:
+    """The brand with this id if the viewer may see it; else NotVisible, as for a missing one."""
+    brand = session.get(Brand, brand_id)
+    if brand is None or not may_see_brand(brand_ids, brand.id):
+        raise NotVisible(f"no brand {brand_id} in your brands")
+    return brand
+
+
 @dataclass(frozen=True, slots=True)
 class BrandChoice:
     """The brands a page's picker offers and the one picked (None: all of them)."""

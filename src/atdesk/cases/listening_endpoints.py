@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, status
-from sqlalchemy.orm import Session
 
-from atdesk.accounts.deps import ApiViewer, Viewer
+from atdesk.accounts.access import visible_brand
+from atdesk.accounts.deps import ApiViewer
 from atdesk.cases.brand_listening import listening_view, update_listening
 from atdesk.cases.schemas import ListeningOut, ListeningUpdate
 from atdesk.domain.ids import RowId
@@ -16,13 +16,6 @@ from atdesk.ui.deps import DbSession
 router = APIRouter(prefix="/api/v1/brands", tags=["brands"])
 
 
-def _brand(session: Session, viewer: Viewer, brand_id: int) -> Brand:
-    brand = session.get(Brand, brand_id)
-    if brand is None or (viewer.brand_ids is not None and brand_id not in viewer.brand_ids):
-        raise HTTPException(status_code=404, detail=f"no brand {brand_id} in your brands")
-    return brand
-
-
 def _out(brand: Brand) -> ListeningOut:
     return ListeningOut(brand_id=brand.id, **listening_view(brand))
 
@@ -30,7 +23,7 @@ def _out(brand: Brand) -> ListeningOut:
 @router.get("/{brand_id}/listening")
 def get_listening(brand_id: RowId, session: DbSession, viewer: ApiViewer) -> ListeningOut:
     """What one of your brands hears beyond its mentions."""
-    return _out(_brand(session, viewer, brand_id))
+    return _out(visible_brand(session, viewer.brand_ids, brand_id))
 
 
 @router.put("/{brand_id}/listening")
@@ -40,7 +33,7 @@ def put_listening(
     """Change what a brand hears (admins); validated, and audited on the brand."""
     if not viewer.is_admin:
         raise HTTPException(status.HTTP_403_FORBIDDEN, "admins only; ask an admin to change this")
-    brand = _brand(session, viewer, brand_id)
+    brand = visible_brand(session, viewer.brand_ids, brand_id)
     try:
         update_listening(
             session,

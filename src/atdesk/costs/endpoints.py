@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, status
 
+from atdesk.accounts.access import visible_brand
 from atdesk.accounts.deps import ApiViewer
 from atdesk.costs import queries
 from atdesk.costs.periods import PeriodError, checked, parse_bound
@@ -15,7 +16,7 @@ from atdesk.costs.schemas import (
     CostsOut,
     MonthCostOut,
 )
-from atdesk.costs.service import brand_for, may_edit, save_settings
+from atdesk.costs.service import may_edit, save_settings
 from atdesk.costs.settings import CostSettingsError, cost_settings
 from atdesk.domain.ids import RowId
 from atdesk.ui.deps import DbSession
@@ -41,7 +42,7 @@ def get_costs(
     except PeriodError as exc:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from None
     if brand_id is not None:
-        brand_for(session, viewer.brand_ids, brand_id)
+        visible_brand(session, viewer.brand_ids, brand_id)
     view = queries.cost_view(session, viewer.brand_ids, brand_id=brand_id, since=start, until=end)
     names = {b.id: b.name for b in view.brands}
     return CostsOut(
@@ -62,7 +63,7 @@ def get_costs(
 @router.get("/settings/{brand_id}")
 def get_settings(brand_id: RowId, session: DbSession, viewer: ApiViewer) -> CostSettingsOut:
     """A brand's cost settings: hourly agent cost, cost per bot run, phone contact cost."""
-    brand = brand_for(session, viewer.brand_ids, brand_id)
+    brand = visible_brand(session, viewer.brand_ids, brand_id)
     return CostSettingsOut.of(brand.id, cost_settings(brand))
 
 
@@ -71,7 +72,7 @@ def put_settings(
     brand_id: RowId, body: CostSettingsUpdate, session: DbSession, viewer: ApiViewer
 ) -> CostSettingsOut:
     """Change a brand's cost settings (admins, and the brand's supervisors); audited."""
-    brand = brand_for(session, viewer.brand_ids, brand_id)
+    brand = visible_brand(session, viewer.brand_ids, brand_id)
     if not may_edit(viewer.user, viewer.brand_ids, brand.id):
         raise HTTPException(
             status.HTTP_403_FORBIDDEN, "supervisors and admins only; ask one to change this"

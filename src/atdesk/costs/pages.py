@@ -9,12 +9,12 @@ from typing import Annotated
 from fastapi import APIRouter, Form, HTTPException, Request, status
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 
-from atdesk.accounts.access import NotVisible
+from atdesk.accounts.access import NotVisible, visible_brand
 from atdesk.accounts.deps import PageViewer
 from atdesk.costs import queries
 from atdesk.costs.money import display
 from atdesk.costs.periods import PeriodError, add_months, checked, month_start, parse_bound
-from atdesk.costs.service import beat, brand_for, may_edit, save_settings
+from atdesk.costs.service import beat, may_edit, save_settings
 from atdesk.costs.settings import CostSettingsError, cost_settings
 from atdesk.domain.ids import RowId, parse_id
 from atdesk.models.base import utcnow
@@ -41,7 +41,7 @@ def costs_page(
     if brand_id.strip() and chosen_id is None:
         raise NotVisible(f"no brand {brand_id!r} in your brands")
     if chosen_id is not None:
-        brand_for(session, viewer.brand_ids, chosen_id)
+        visible_brand(session, viewer.brand_ids, chosen_id)
     error = None
     this_month = month_start(utcnow())
     try:
@@ -85,7 +85,7 @@ def save_settings_form(
     idle_after_s: Annotated[str, Form()] = "",
 ) -> RedirectResponse:
     """Save one brand's cost settings (admins, the brand's supervisors); blanks stay as they are."""
-    brand = brand_for(session, viewer.brand_ids, brand_id)
+    brand = visible_brand(session, viewer.brand_ids, brand_id)
     if not may_edit(viewer.user, viewer.brand_ids, brand.id):
         raise HTTPException(
             status.HTTP_403_FORBIDDEN, "supervisors and admins only; ask one to change this"

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from atdesk.accounts.access import NotVisible, may_see_brand
+from atdesk.accounts.access import may_see_brand
 from atdesk.audit import service as audit
 from atdesk.cases.access import visible_case
 from atdesk.costs.activity import BEAT_S, KINDS, record_beat
@@ -52,14 +52,6 @@ def may_edit(user: User, brand_ids: frozenset[int] | None, brand_id: int) -> boo
     if user.role == Role.ADMIN.value:
         return True
     return user.role == Role.SUPERVISOR.value and may_see_brand(brand_ids, brand_id)
-
-
-def brand_for(session: Session, brand_ids: frozenset[int] | None, brand_id: int) -> Brand:
-    """The brand if the viewer may see it; NotVisible (404) otherwise, with no hint."""
-    brand = session.get(Brand, brand_id)
-    if brand is None or not may_see_brand(brand_ids, brand.id):
-        raise NotVisible(f"no brand {brand_id} in your brands")
-    return brand
 
 
 def save_settings(

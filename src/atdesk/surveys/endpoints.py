@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, status
-from sqlalchemy.orm import Session
 
-from atdesk.accounts.deps import ApiViewer, Viewer
+from atdesk.accounts.access import visible_brand
+from atdesk.accounts.deps import ApiViewer
 from atdesk.cases.schemas import Page
 from atdesk.domain.ids import Offset, RowId
-from atdesk.models import Brand, Survey, SurveyResponse
+from atdesk.models import Survey, SurveyResponse
 from atdesk.models.base import utcnow
 from atdesk.surveys import queries
 from atdesk.surveys.schemas import (
@@ -61,13 +61,6 @@ def survey_out(survey: Survey, response: SurveyResponse | None, handle: str) -> 
     )
 
 
-def _brand(session: Session, viewer: Viewer, brand_id: int) -> Brand:
-    brand = session.get(Brand, brand_id)
-    if brand is None or (viewer.brand_ids is not None and brand_id not in viewer.brand_ids):
-        raise HTTPException(status_code=404, detail=f"no brand {brand_id} in your brands")
-    return brand
-
-
 @router.get("")
 def get_surveys(
     session: DbSession,
@@ -110,7 +103,7 @@ def get_summary(
     if any(not 1 <= d <= 3650 for d in periods):
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "days must be 1 to 3650")
     if brand_id is not None:
-        _brand(session, viewer, brand_id)
+        visible_brand(session, viewer.brand_ids, brand_id)
     now = utcnow()
     found = queries.summaries(
         session, viewer.brand_ids, now=now, brand_id=brand_id, periods=periods
@@ -148,7 +141,9 @@ def _settings_out(brand_id: int, settings: SurveySettings) -> SurveySettingsOut:
 @router.get("/settings/{brand_id}")
 def get_settings(brand_id: RowId, session: DbSession, viewer: ApiViewer) -> SurveySettingsOut:
     """A brand's survey settings."""
-    return _settings_out(brand_id, survey_settings(_brand(session, viewer, brand_id)))
+    return _settings_out(
+        brand_id, survey_settings(visible_brand(session, viewer.brand_ids, brand_id))
+    )
 
 
 @router.put("/settings/{brand_id}")
@@ -158,7 +153,7 @@ def put_settings(
     """Change a brand's survey settings (admins); the change is audited on the brand."""
     if not viewer.is_admin:
         raise HTTPException(status.HTTP_403_FORBIDDEN, "admins only; ask an admin to change this")
-    brand = _brand(session, viewer, brand_id)
+    brand = visible_brand(session, viewer.brand_ids, brand_id)
     try:
         saved = save_settings(session, brand, body.model_dump(exclude_none=True), actor=viewer.user)
     except SurveySettingsError as exc:

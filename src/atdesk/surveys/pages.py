@@ -9,9 +9,9 @@ from fastapi import APIRouter, Form, HTTPException, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy.orm import object_session
 
-from atdesk.accounts.access import NotVisible, visible_brands
+from atdesk.accounts.access import choose_brand, visible_brand
 from atdesk.accounts.deps import PageViewer, Viewer
-from atdesk.domain.ids import RowId, parse_id
+from atdesk.domain.ids import RowId
 from atdesk.models import Case
 from atdesk.models.base import utcnow
 from atdesk.surveys import queries
@@ -29,11 +29,8 @@ def surveys_page(
     request: Request, session: DbSession, viewer: PageViewer, brand_id: str = ""
 ) -> HTMLResponse:
     """How each brand's customers rate it, the latest answers, and (admins) the settings."""
-    chosen_id = parse_id(brand_id)  # "" (or no brand at all): every brand
-    brands = list(visible_brands(session, viewer.brand_ids))
-    if chosen_id is not None and chosen_id not in {b.id for b in brands}:
-        raise NotVisible(f"no brand {chosen_id} in your brands")
-    chosen = next((b for b in brands if b.id == chosen_id), None)
+    choice = choose_brand(session, viewer.brand_ids, brand_id)  # "": every brand
+    brands, chosen, chosen_id = choice.brands, choice.chosen, choice.chosen_id
     return render(
         request,
         "surveys/index.html",
@@ -79,9 +76,7 @@ def save_settings_form(
     understood, and its missing follow-up checkboxes leave those settings as they were."""
     if not viewer.is_admin:
         raise HTTPException(status.HTTP_403_FORBIDDEN, "admins only; ask an admin to change this")
-    brand = next((b for b in visible_brands(session, viewer.brand_ids) if b.id == brand_id), None)
-    if brand is None:
-        raise NotVisible(f"no brand {brand_id} in your brands")
+    brand = visible_brand(session, viewer.brand_ids, brand_id)
     changes: dict[str, Any] = {
         "enabled": enabled == "on",
         "skip_automated": skip_automated == "on",

@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from atdesk.accounts.access import NotVisible, visible_brands
+from atdesk.accounts.access import NotVisible, visible_brand, visible_brands
 from atdesk.accounts.deps import Viewer
 from atdesk.config import Settings
 from atdesk.models import (
@@ -25,10 +25,7 @@ Limit = Annotated[int, Query(ge=1, le=500)]
 
 def viewed_brand(session: Session, viewer: Viewer, brand_id: int) -> Brand:
     """The brand asked for, only if the caller works on it (else the same 404 as a missing one)."""
-    brand = session.get(Brand, brand_id)
-    if brand is None or (viewer.brand_ids is not None and brand_id not in viewer.brand_ids):
-        raise NotVisible(f"no brand {brand_id} in your brands")
-    return brand
+    return visible_brand(session, viewer.brand_ids, brand_id)
 
 
 def require_admin(viewer: Viewer) -> None:

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy.orm import Session
 
-from atdesk.accounts.access import NotVisible, visible_brands
+from atdesk.accounts.access import visible_brand, visible_brands
 from atdesk.accounts.deps import PageViewer, Viewer
 from atdesk.cases.pages.case import add_case_panel
 from atdesk.domain.errors import AppError
@@ -85,9 +85,7 @@ def approval_setting(
     """Admins: whether a brand's incident updates wait for a second supervisor."""
     if not viewer.is_admin:
         raise LeadsOnly("only admins change a brand's approval rules")
-    brand = next((b for b in visible_brands(session, viewer.brand_ids) if b.id == brand_id), None)
-    if brand is None:
-        raise NotVisible(f"no brand {brand_id} in your brands")
+    brand = visible_brand(session, viewer.brand_ids, brand_id)
     required = approval == "on"
 
     def save() -> str:

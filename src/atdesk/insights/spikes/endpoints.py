@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query, status
 from sqlalchemy.orm import Session
 
+from atdesk.accounts.access import visible_brand
 from atdesk.accounts.deps import ApiViewer, Viewer
 from atdesk.cases.schemas import Page
 from atdesk.domain.errors import NotFound
@@ -15,20 +16,13 @@ from atdesk.insights.spikes import queries
 from atdesk.insights.spikes.schemas import SpikeAlertOut, SpikeSettingsOut, SpikeSettingsUpdate
 from atdesk.insights.spikes.service import acknowledge, save_settings
 from atdesk.insights.spikes.settings import spike_settings
-from atdesk.models import Brand, SpikeAlert
+from atdesk.models import SpikeAlert
 from atdesk.ui.deps import DbSession, Now
 
 router = APIRouter(prefix="/api/v1/alerts", tags=["insights"])
 
 Limit = Annotated[int, Query(ge=1, le=500)]
 Status = Annotated[str | None, Query(pattern="^(open|closed)$")]
-
-
-def _brand(session: Session, viewer: Viewer, brand_id: int) -> Brand:
-    brand = session.get(Brand, brand_id)
-    if brand is None or (viewer.brand_ids is not None and brand_id not in viewer.brand_ids):
-        raise NotFound(f"no brand {brand_id} in your brands")
-    return brand
 
 
 def _alert(session: Session, viewer: Viewer, alert_id: int) -> SpikeAlert:
@@ -49,7 +43,7 @@ def get_alerts(
 ) -> Page[SpikeAlertOut]:
     """Spike alerts of your brands, open ones first, then the newest."""
     if brand_id is not None:
-        _brand(session, viewer, brand_id)
+        visible_brand(session, viewer.brand_ids, brand_id)
     rows, total = queries.list_alerts(
         session,
         queries.AlertFilter(brand_ids=viewer.brand_ids, brand_id=brand_id, status=status),
@@ -79,7 +73,9 @@ def post_acknowledge(
 @router.get("/settings/{brand_id}")
 def get_settings(brand_id: RowId, session: DbSession, viewer: ApiViewer) -> SpikeSettingsOut:
     """A brand's spike settings."""
-    return queries.settings_out(brand_id, spike_settings(_brand(session, viewer, brand_id)))
+    return queries.settings_out(
+        brand_id, spike_settings(visible_brand(session, viewer.brand_ids, brand_id))
+    )
 
 
 @router.put("/settings/{brand_id}")
@@ -89,6 +85,6 @@ def put_settings(
     """Change a brand's spike settings (admins); the change is audited on the brand."""
     if not viewer.is_admin:
         raise HTTPException(status.HTTP_403_FORBIDDEN, "admins only; ask an admin to change this")
-    brand = _brand(session, viewer, brand_id)
+    brand = visible_brand(session, viewer.brand_ids, brand_id)
     saved = save_settings(session, brand, body.model_dump(exclude_none=True), actor=viewer.user)
     return queries.settings_out(brand.id, saved)

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Form, HTTPException, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy.orm import Session
 
-from atdesk.accounts.access import NotVisible, choose_brand, visible_brands
+from atdesk.accounts.access import NotVisible, choose_brand, visible_brand, visible_brands
 from atdesk.accounts.deps import PageViewer, Viewer
 from atdesk.domain.errors import AppError
 from atdesk.domain.ids import RowId
@@ -104,9 +104,7 @@ def save_settings_form(
     """Save one brand's spike settings (admins); a blank secret keeps the one set before."""
     if not viewer.is_admin:
         raise HTTPException(status.HTTP_403_FORBIDDEN, "admins only; ask an admin to change this")
-    brand = next((b for b in visible_brands(session, viewer.brand_ids) if b.id == brand_id), None)
-    if brand is None:
-        raise NotVisible(f"no brand {brand_id} in your brands")
+    brand = visible_brand(session, viewer.brand_ids, brand_id)
     changes = {
         "enabled": enabled == "on",
         "min_posts": min_posts.strip() or "10",
