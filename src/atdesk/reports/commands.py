@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from pathlib import Path
 
 import click
 from sqlalchemy import select
 
-from atdesk.clicontext import ready_database
+from atdesk.clicontext import parse_moment, ready_database
 from atdesk.models import Brand
 from atdesk.models.base import utcnow
 from atdesk.reports.brand_report import brand_reports
@@ -17,18 +16,6 @@ from atdesk.reports.document import duration, share, write_report
 from atdesk.reports.facts import refresh
 from atdesk.reports.scope import ReportScope
 from atdesk.storage.session import transaction
-
-
-def parse_moment(value: str, option: str) -> datetime:
-    """An ISO 8601 date or time as aware UTC (a bare date is its midnight; naive means UTC)."""
-    try:
-        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
-        raise click.BadParameter(
-            f"{value!r} is not an ISO 8601 date or time (e.g. 2017-10-31 or 2017-10-31T14:00Z)",
-            param_hint=option,
-        ) from None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 @click.command("report")

@@ -3,28 +3,16 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import click
 from sqlalchemy import select
 
-from atdesk.clicontext import ready_database
+from atdesk.clicontext import parse_moment, ready_database
 from atdesk.insights.spikes.queries import history_starts, newest_post
 from atdesk.insights.spikes.trends import detect_spikes
 from atdesk.models import Brand
 from atdesk.storage.session import transaction
-
-
-def parse_moment(value: str, option: str) -> datetime:
-    """An ISO 8601 date or time as aware UTC (a bare date is its midnight, naive means UTC)."""
-    try:
-        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
-        raise click.BadParameter(
-            f"{value!r} is not an ISO 8601 date or time (e.g. 2017-10-31 or 2017-10-31T14:00Z)",
-            param_hint=option,
-        ) from None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 @click.command("trends")
