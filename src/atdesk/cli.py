@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
+import signal
 import sys
 from pathlib import Path
 from typing import Any
@@ -301,10 +303,12 @@ def worker(ctx: click.Context, metrics_port: int | None, metrics_host: str) -> N
             ) from None
         click.echo(f"worker metrics on http://{metrics_host}:{metrics_port}/metrics", err=True)
     click.echo("worker running; Ctrl-C to stop", err=True)
-    try:
-        Worker(settings).run()
-    except KeyboardInterrupt:
-        click.echo("worker stopped", err=True)
+    running = Worker(settings)
+    # systemd (and most supervisors) stop with SIGTERM: finish the batch in hand, then leave.
+    signal.signal(signal.SIGTERM, lambda _signum, _frame: running.stop())
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C: stop as SIGTERM does
+        running.run()
+    click.echo("worker stopped", err=True)
 
 
 @main.command()
