@@ -244,7 +244,26 @@ def send_signed_x_webhook(deployment: Deployment) -> str:
     return native_id
 
 
-# POST /api/v1/events (issue 15 point 1) joins here as one more function when it lands.
+def send_through_events_api(deployment: Deployment) -> str:
+    """One post in the ingest format (SPEC §5) to POST /api/v1/events with the API token.
+    Not in DRIVERS until that route (issue 15 point 1) is merged: then append it there."""
+    native_id = str(1_980_000_000_000_000_000 + secrets.randbelow(10**9))
+    item = {
+        "network": "x",
+        "id": native_id,
+        "text": f"@{BRAND_HANDLE} the app logs me out every hour, please fix",
+        "created_at": "2026-03-02T09:05:00+00:00",
+        "author": {"id": "4400000078", "handle": "ci_customer_two"},
+        "in_reply_to": None,
+    }
+    with deployment.client() as api:
+        response = api.post("/api/v1/events", json=[item])
+    if response.status_code != 202:
+        raise Failed(f"POST /api/v1/events answered {response.status_code}: {response.text[:300]}")
+    return native_id
+
+
+# Each way a live post comes in; a new one is one function above and one entry here.
 DRIVERS: list[Callable[[Deployment], str]] = [send_signed_x_webhook]
 
 
