@@ -26,7 +26,7 @@ from atdesk.config import Settings
 from atdesk.domain.retry import next_retry_delay
 from atdesk.models import AutomationJob
 from atdesk.models.base import utcnow
-from atdesk.observability.context import begin
+from atdesk.observability.context import bound, new_id
 from atdesk.observability.counters import Failure, count_error
 from atdesk.storage.session import transaction
 
@@ -296,9 +296,9 @@ def run_due_jobs(env: JobEnv, *, limit: int = 20) -> int:
     """Lease due jobs, run each outside any transaction, record the outcomes; returns how many."""
     views = lease_due(env.settings.database_url, limit=limit, now=env.now())
     for view in views:
-        begin("job-", case_id=view.case_id)  # the job's log lines name it and its case
-        outcome = run_job(view, env)
-        record_outcome(env.settings.database_url, view, outcome, now=env.now())
+        with bound(request_id=new_id("job-"), case_id=view.case_id):  # in the job's log lines
+            outcome = run_job(view, env)
+            record_outcome(env.settings.database_url, view, outcome, now=env.now())
     return len(views)
 
 
