@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
+import signal
 import sys
 from pathlib import Path
 from typing import Any
@@ -29,6 +31,7 @@ from atdesk.emulators import commands as channel_commands
 from atdesk.insights import commands as insight_commands
 from atdesk.insights.spikes import commands as spike_commands
 from atdesk.keyfile import with_secret_key
+from atdesk.observability.logs import configure_logging
 from atdesk.pipeline.threads import PostNotFound, thread_of
 from atdesk.reports import commands as report_commands
 from atdesk.storage.migrate import upgrade
@@ -84,9 +87,8 @@ def main(ctx: click.Context, config: str | None, verbose: bool) -> None:
     """atdesk: social customer care, where @ is the new 1-800."""
     ctx.ensure_object(dict)["config"] = config
     wire()
-    logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    configure_logging(
+        settings_from(ctx).log_format, level=logging.INFO if verbose else logging.WARNING
     )
 
 
@@ -269,8 +271,19 @@ def serve(ctx: click.Context, host: str, port: int, no_workers: bool) -> None:
 
 
 @main.command()
+@click.option(
+    "--metrics-port",
+    type=click.IntRange(1, 65535),
+    help="Serve this worker's Prometheus counters on this port (GET /metrics).",
+)
+@click.option(
+    "--metrics-host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address for --metrics-port; the counters name no brand.",
+)
 @click.pass_context
-def worker(ctx: click.Context) -> None:
+def worker(ctx: click.Context, metrics_port: int | None, metrics_host: str) -> None:
     """Run pipeline workers only (scale-out; needs ATDESK_REDIS_URL)."""
     from atdesk.worker import Worker
 
@@ -279,11 +292,23 @@ def worker(ctx: click.Context) -> None:
         raise click.ClickException(
             "atdesk worker needs ATDESK_REDIS_URL; without it, `atdesk serve` runs the workers"
         )
+    if metrics_port is not None:
+        from prometheus_client import start_http_server
+
+        try:
+            start_http_server(metrics_port, addr=metrics_host)
+        except OSError as exc:
+            raise click.ClickException(
+                f"cannot serve metrics on {metrics_host}:{metrics_port}: {exc.strerror or exc}"
+            ) from None
+        click.echo(f"worker metrics on http://{metrics_host}:{metrics_port}/metrics", err=True)
     click.echo("worker running; Ctrl-C to stop", err=True)
-    try:
-        Worker(settings).run()
-    except KeyboardInterrupt:
-        click.echo("worker stopped", err=True)
+    running = Worker(settings)
+    # systemd (and most supervisors) stop with SIGTERM: finish the batch in hand, then leave.
+    signal.signal(signal.SIGTERM, lambda _signum, _frame: running.stop())
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C: stop as SIGTERM does
+        running.run()
+    click.echo("worker stopped", err=True)
 
 
 @main.command()

@@ -43,6 +43,8 @@ from atdesk.insights.issues.tasks import Discovery
 from atdesk.insights.spikes.tasks import check_spikes
 from atdesk.jobs.queue import HANDLERS, JobEnv, run_due_jobs
 from atdesk.models.base import utcnow
+from atdesk.observability.context import begin
+from atdesk.observability.counters import Failure, count_error
 from atdesk.pipeline import runner
 from atdesk.pipeline.bus import CASE_EVENTS, INBOUND, Bus
 from atdesk.pipeline.factory import make_bus
@@ -116,6 +118,7 @@ class AutomationRunner:
     def run_once(self, *, batch_size: int = 100, jobs: int = 20) -> int:
         """Automate one batch of case events, decide the surveys of new resolutions, then run
         the jobs that are due."""
+        begin("batch-")  # log lines name the batch they belong to
         handled = self.bus.consume(CASE_EVENTS, self.handle_case_events, batch_size=batch_size)
         handled += sweep_resolutions(self.env.settings.database_url, now=self.env.now())
         return handled + run_due_jobs(self.env, limit=jobs)
@@ -146,15 +149,19 @@ class Worker:
 
     def run_once(self) -> int:
         """Handle one batch and any periodic job that is due; return messages handled."""
+        begin("batch-")  # log lines name the batch they belong to
         try:
             handled = self.bus.consume(INBOUND, self.handle_inbound, batch_size=200)
         except Exception:
+            count_error(Failure.INBOUND)
             log.exception("inbound batch failed; the bus will deliver it again")
             handled = 0
         try:
             handled += self.automations.run_once()
         except Exception:
+            count_error(Failure.AUTOMATE)
             log.exception("automation batch failed; the bus and the job queue keep it")
+        begin("tick-")
         now = time.monotonic()
         if now - self._last_resolve >= AUTO_RESOLVE_EVERY_S:
             self._last_resolve = now
@@ -173,6 +180,7 @@ class Worker:
             try:
                 report = check_spikes(self.settings.database_url, now=utcnow())
             except Exception:
+                count_error(Failure.PERIODIC)
                 log.exception("spike check failed; the next one judges the same posts again")
             else:
                 if report.opened or report.closed:
@@ -182,12 +190,14 @@ class Worker:
             try:
                 self.discovery.run(now=utcnow())
             except Exception:
+                count_error(Failure.PERIODIC)
                 log.exception("emerging-issue discovery failed; the next pass tries again")
         if now - self._last_report_facts >= REPORT_FACTS_EVERY_S:
             self._last_report_facts = now
             try:
                 refresh_report_facts(self.settings.database_url)
             except Exception:
+                count_error(Failure.PERIODIC)
                 log.exception("report facts refresh failed; the next pass tries the same cases")
         return handled
 

@@ -59,10 +59,11 @@ from atdesk.respond.pages import approvals, composer, macros
 from atdesk.surveys import endpoints as survey_endpoints
 from atdesk.surveys import pages as survey_pages
 from atdesk.ui.templating import add_chrome
-from atdesk.web import health
+from atdesk.web import health, metrics
 from atdesk.web.bodylimits import BodyLimits
 from atdesk.web.errors import install_error_handlers, unknown_feeds
 from atdesk.web.proxies import ForwardedHeaders, TrustedProxies
+from atdesk.web.request_ids import RequestIds, bind_case
 from atdesk.web.security import SecurityHeaders, SessionCookies, docs_page_policy
 from atdesk.web.storable_text import storable_text
 from atdesk.web.timing import ServerTiming
@@ -82,7 +83,7 @@ def create_app(settings: Settings | None = None, *, outbox: Outbox | None = None
         docs_url=None,
         redoc_url=None,
         openapi_url=None,
-        dependencies=[Depends(storable_text)],
+        dependencies=[Depends(storable_text), Depends(bind_case)],
     )
     app.state.settings = settings
     app.state.outbox = outbox or ChannelOutbox()
@@ -99,10 +100,12 @@ def create_app(settings: Settings | None = None, *, outbox: Outbox | None = None
     app.add_middleware(BodyLimits)
     app.add_middleware(ForwardedHeaders, trusted=TrustedProxies.parse(settings.trusted_proxies))
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(RequestIds)
     app.mount(
         "/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static"
     )
     app.include_router(health.router)
+    app.include_router(metrics.router)
     app.include_router(login.router)
     for module in (
         inbox,
