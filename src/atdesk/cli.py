@@ -29,8 +29,10 @@ from atdesk.emulators import commands as channel_commands
 from atdesk.insights import commands as insight_commands
 from atdesk.insights.spikes import commands as spike_commands
 from atdesk.keyfile import with_secret_key
+from atdesk.pipeline.bus import Bus
 from atdesk.pipeline.threads import PostNotFound, thread_of
 from atdesk.reports import commands as report_commands
+from atdesk.respond.outbox import Outbox
 from atdesk.storage.migrate import upgrade
 from atdesk.storage.session import transaction
 from atdesk.triage import commands as triage_commands
@@ -148,27 +150,39 @@ def ingest(ctx: click.Context, file: Path, live: bool, wait: bool, timeout: floa
     )
 
 
+class EmbeddedDrain:
+    """What `atdesk ingest --live` runs in its own process on the embedded bus: the worker's
+    inbound stage, then its automation runner (case events, surveys, due jobs), once per call."""
+
+    def __init__(self, settings: Settings, bus: Bus, *, outbox: Outbox | None = None) -> None:
+        from atdesk.automations.engine.stage import inbound_handler
+        from atdesk.worker import AutomationRunner
+
+        self.bus = bus
+        self.handle_inbound = inbound_handler(bus)
+        self.automations = AutomationRunner(settings, bus, outbox=outbox)
+
+    def __call__(self) -> int:
+        """Handle one batch of each; 0 when nothing was waiting."""
+        from atdesk.pipeline.bus import INBOUND
+
+        handled = self.bus.consume(INBOUND, self.handle_inbound, batch_size=200)
+        return handled + self.automations.run_once()
+
+    def close(self) -> None:
+        """Release the automation runner's HTTP pool."""
+        self.automations.close()
+
+
 def _ingest_live(settings: Settings, file: Path, *, wait: bool, timeout: float) -> None:
     """`atdesk ingest --live`: on the embedded bus this process drains what it publishes (the
     inbound stage, then the automations and their due jobs); on Redis the workers do."""
-    from atdesk.automations.engine.stage import inbound_handler
     from atdesk.connectors.push import LiveTimeout, ingest_live
     from atdesk.models.base import utcnow
-    from atdesk.pipeline.bus import INBOUND
     from atdesk.pipeline.factory import make_bus
-    from atdesk.worker import AutomationRunner
 
     bus = make_bus(settings)
-    runner: AutomationRunner | None = None
-    drain = None
-    if not settings.redis_url:
-        runner = AutomationRunner(settings, bus)
-        handle = inbound_handler(bus)
-
-        def drain() -> int:
-            assert runner is not None
-            return bus.consume(INBOUND, handle, batch_size=200) + runner.run_once()
-
+    drain = None if settings.redis_url else EmbeddedDrain(settings, bus)
     try:
         with tqdm(desc=f"live {file.name}", unit=" posts", file=sys.stderr, leave=True) as bar:
             report = ingest_live(
@@ -185,8 +199,8 @@ def _ingest_live(settings: Settings, file: Path, *, wait: bool, timeout: float) 
     except LiveTimeout as exc:
         raise click.ClickException(str(exc)) from None
     finally:
-        if runner is not None:
-            runner.close()
+        if drain is not None:
+            drain.close()
     for error in report.bad_rows:
         click.echo(f"skipped {error}", err=True)
     summary = (
