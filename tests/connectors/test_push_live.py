@@ -6,6 +6,7 @@ the same file runs none and sends nothing."""
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -35,6 +36,7 @@ from atdesk.pipeline.embedded_bus import EmbeddedBus
 from atdesk.respond.outbox import ChannelOutbox
 from atdesk.storage.session import transaction
 from atdesk.web.app import create_app
+from atdesk.worker import Worker
 from tests.cases.factories import staff
 from tests.web.server import serving
 
@@ -194,3 +196,39 @@ def test_a_plain_ingest_of_the_same_file_runs_no_automation(
     rules, callbacks, handled_by = automations(world.settings, asked)
     assert (rules, callbacks, handled_by) == ([], 0, None)
     assert sent_by_brand(world.x) == []
+
+
+def test_a_running_worker_taking_the_same_messages_changes_nothing(
+    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`atdesk serve`'s embedded worker drains the same bus while `ingest --live` does (and its
+    connector may read the same posts from X meanwhile): each post is stored, automated and
+    acknowledged on X once, whoever took its messages."""
+    settings, x = world.settings, world.x
+    asked = {handle: x.post(handle, ASK) for handle in CUSTOMERS}
+    path = tmp_path / "live.jsonl"
+    path.write_text(
+        "".join(
+            json.dumps(line(x, native_id, handle)) + "\n" for handle, native_id in asked.items()
+        ),
+        encoding="utf-8",
+    )
+    worker = Worker(settings, bus=EmbeddedBus(settings.database_url), idle_sleep_s=0.01)
+    worker.automations.env.outbox = ChannelOutbox(ChannelDeps(timeout=3.0))
+    thread = threading.Thread(target=worker.run, daemon=True)
+    monkeypatch.setenv("ATDESK_DATABASE_URL", settings.database_url)
+    thread.start()
+    try:
+        result = CliRunner().invoke(main, ["ingest", "--live", str(path)])
+    finally:
+        worker.stop()
+        thread.join(10)
+        worker.automations.close()
+    assert result.exit_code == 0, result.output
+    assert f"handled: {len(CUSTOMERS)} posts stored, {len(CUSTOMERS)} on cases" in result.output
+    world.drain()  # whatever acknowledgement the stopped worker left due
+    for native_id in asked.values():
+        rules, callbacks, handled_by = automations(settings, native_id)
+        assert rules and callbacks == 1 and handled_by == "rules"
+    acknowledged = sorted(str(p.get("text", "")).split()[0] for p in sent_by_brand(x))
+    assert acknowledged == sorted(f"@{handle}" for handle in CUSTOMERS)
