@@ -150,6 +150,12 @@ def ingest(ctx: click.Context, file: Path, live: bool, wait: bool, timeout: floa
     )
 
 
+# A file's batch at once: larger than the worker's batches, which keep the bus fair to many
+# publishers; here one command is the publisher.
+LIVE_INBOUND_BATCH = 1000
+LIVE_AUTOMATE_BATCH = 500
+
+
 class EmbeddedDrain:
     """What `atdesk ingest --live` runs in its own process on the embedded bus: the worker's
     inbound stage, then its automation runner (case events, surveys, due jobs), once per call."""
@@ -166,8 +172,8 @@ class EmbeddedDrain:
         """Handle one batch of each; 0 when nothing was waiting."""
         from atdesk.pipeline.bus import INBOUND
 
-        handled = self.bus.consume(INBOUND, self.handle_inbound, batch_size=200)
-        return handled + self.automations.run_once()
+        handled = self.bus.consume(INBOUND, self.handle_inbound, batch_size=LIVE_INBOUND_BATCH)
+        return handled + self.automations.run_once(batch_size=LIVE_AUTOMATE_BATCH)
 
     def close(self) -> None:
         """Release the automation runner's HTTP pool."""

@@ -188,10 +188,15 @@ def wait_handled(
         if not left:
             return
         if time.monotonic() >= deadline:
+            check = (
+                "their batches failed here; run with -v to see why (the bus retries them)"
+                if drain is not None
+                else "are `atdesk worker` processes running on this ATDESK_REDIS_URL and"
+                " ATDESK_DATABASE_URL?"
+            )
             raise LiveTimeout(
                 f"timed out after {timeout_s:g} s: {len(left)} published posts are not handled"
-                " yet (stored and automated); are `atdesk worker` processes running on this"
-                " ATDESK_REDIS_URL and ATDESK_DATABASE_URL? The posts stay queued."
+                f" yet (stored and automated); {check} The posts stay queued."
             )
         if not worked:
             sleep(POLL_S)
