@@ -665,6 +665,27 @@ def writes(ids: Ids) -> dict[str, list[dict[str, Any]]]:
         "POST /api/v1/incidents/{incident_id}/close": [body()],
         "POST /api/v1/incidents/updates/{update_id}/approve": [body()],
         "POST /api/v1/incidents/updates/{update_id}/reject": [body(note="Probe")],
+        "POST /api/v1/events": [
+            {"path": {}, "params": {}, "json": [event("probe1", "@otherhelp zzother probe")]},
+            {
+                "path": {},
+                "params": {},
+                "json": [event("z1", "@otherhelp zzother: how do I fix it?")],
+            },
+            {"path": {}, "params": {}, "json": [event("probe2", "zzother probe", in_reply_to="4")]},
+        ],
+    }
+
+
+def event(native_id: str, text: str, **extra: Any) -> dict[str, Any]:
+    """A post pushed to the events API (SPEC §5 ingest format)."""
+    return {
+        "network": "x",
+        "id": native_id,
+        "text": text,
+        "created_at": "2026-03-04T10:00:00+00:00",
+        "author": {"id": "48", "handle": "probe"},
+        **extra,
     }
 
 

@@ -23,7 +23,7 @@ from atdesk.automations.engine import commands as automation_commands
 from atdesk.brands.service import BrandError, create_brand
 from atdesk.channels.replay.errors import ReplayFormatError
 from atdesk.clicontext import ready_database, settings_from
-from atdesk.config import MissingSecretKey
+from atdesk.config import MissingSecretKey, Settings
 from atdesk.customers import commands as customer_commands
 from atdesk.domain.cases import Role
 from atdesk.domain.networks import Network, parse_network
@@ -32,8 +32,10 @@ from atdesk.insights import commands as insight_commands
 from atdesk.insights.spikes import commands as spike_commands
 from atdesk.keyfile import with_secret_key
 from atdesk.observability.logs import configure_logging
+from atdesk.pipeline.bus import Bus
 from atdesk.pipeline.threads import PostNotFound, thread_of
 from atdesk.reports import commands as report_commands
+from atdesk.respond.outbox import Outbox
 from atdesk.storage.migrate import upgrade
 from atdesk.storage.session import transaction
 from atdesk.triage import commands as triage_commands
@@ -94,13 +96,35 @@ def main(ctx: click.Context, config: str | None, verbose: bool) -> None:
 
 @main.command()
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--live",
+    is_flag=True,
+    help="The posts arrive now, as a network's: working cases, automations run, replies go out.",
+)
+@click.option(
+    "--wait",
+    is_flag=True,
+    help="With ATDESK_REDIS_URL: return once the workers have handled every post published.",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0.1),
+    default=300.0,
+    show_default=True,
+    help="Seconds --live waits for the posts to be handled before giving up (exit 1).",
+)
 @click.pass_context
-def ingest(ctx: click.Context, file: Path) -> None:
-    """Load a twcs CSV or JSON Lines file through the whole pipeline."""
+def ingest(ctx: click.Context, file: Path, live: bool, wait: bool, timeout: float) -> None:
+    """Load a twcs CSV or JSON Lines file through the whole pipeline (as history unless --live)."""
     from atdesk.pipeline.factory import make_bus
     from atdesk.pipeline.ingest import ingest_file
 
+    if wait and not live:
+        raise click.UsageError("--wait goes with --live (a history ingest always finishes)")
     settings = ready_database(ctx)
+    if live:
+        _ingest_live(settings, file, wait=wait, timeout=timeout)
+        return
     with tqdm(desc=f"ingest {file.name}", unit=" posts", file=sys.stderr, leave=True) as bar:
         report = ingest_file(
             file,
@@ -126,6 +150,81 @@ def ingest(ctx: click.Context, file: Path) -> None:
         f"{report.cases_opened} cases opened, {report.auto_resolved} auto-resolved; "
         f"{report.brands_created} brands registered; {report.seconds:.1f} s ({rate:.0f} rows/s)"
     )
+
+
+# A file's batch at once: larger than the worker's batches, which keep the bus fair to many
+# publishers; here one command is the publisher.
+LIVE_INBOUND_BATCH = 1000
+LIVE_AUTOMATE_BATCH = 500
+
+
+class EmbeddedDrain:
+    """What `atdesk ingest --live` runs in its own process on the embedded bus: the worker's
+    inbound stage, then its automation runner (case events, surveys, due jobs), once per call."""
+
+    def __init__(self, settings: Settings, bus: Bus, *, outbox: Outbox | None = None) -> None:
+        from atdesk.automations.engine.stage import inbound_handler
+        from atdesk.worker import AutomationRunner
+
+        self.bus = bus
+        self.handle_inbound = inbound_handler(bus)
+        self.automations = AutomationRunner(settings, bus, outbox=outbox)
+
+    def __call__(self) -> int:
+        """Handle one batch of each; 0 when nothing was waiting."""
+        from atdesk.pipeline.bus import INBOUND
+
+        handled = self.bus.consume(INBOUND, self.handle_inbound, batch_size=LIVE_INBOUND_BATCH)
+        return handled + self.automations.run_once(batch_size=LIVE_AUTOMATE_BATCH)
+
+    def close(self) -> None:
+        """Release the automation runner's HTTP pool."""
+        self.automations.close()
+
+
+def _ingest_live(settings: Settings, file: Path, *, wait: bool, timeout: float) -> None:
+    """`atdesk ingest --live`: on the embedded bus this process drains what it publishes (the
+    inbound stage, then the automations and their due jobs); on Redis the workers do."""
+    from atdesk.connectors.push import LiveTimeout, ingest_live
+    from atdesk.models.base import utcnow
+    from atdesk.pipeline.factory import make_bus
+
+    bus = make_bus(settings)
+    drain = None if settings.redis_url else EmbeddedDrain(settings, bus)
+    try:
+        with tqdm(desc=f"live {file.name}", unit=" posts", file=sys.stderr, leave=True) as bar:
+            report = ingest_live(
+                file,
+                settings.database_url,
+                bus,
+                clock=utcnow,
+                drain=drain,
+                wait=wait,
+                timeout_s=timeout,
+                progress=bar.update,
+                warn=lambda message: tqdm.write(f"warning: {message}", file=sys.stderr),
+            )
+    except LiveTimeout as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        if drain is not None:
+            drain.close()
+    for error in report.bad_rows:
+        click.echo(f"skipped {error}", err=True)
+    summary = (
+        f"{report.rows} rows read, {report.published} posts published live"
+        f" ({report.already_stored} already stored), {len(report.bad_rows)} bad rows skipped;"
+        f" {report.brands_created} brands registered"
+    )
+    if report.outcome is not None:
+        done = report.outcome
+        summary += (
+            f"; handled: {done.stored} posts stored, {done.on_cases} on cases,"
+            f" {done.rules_acted} automation rule runs"
+        )
+    else:
+        summary += "; queued for the `atdesk worker` processes (--wait to wait for them)"
+    click.echo(f"{summary}; {report.seconds:.1f} s")
 
 
 @main.command()
