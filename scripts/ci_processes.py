@@ -2,10 +2,11 @@
 
 PostgreSQL and Redis (scripts/test-services, on ports and in a folder of their own), then
 `atdesk db upgrade`, `atdesk serve --no-workers` and two `atdesk worker`, as the systemd units
-start them. A live post goes in through each way a deployment receives posts (DRIVERS: a signed
-X webhook for a registered brand; more are one function each), and the check waits, bounded,
-for its case in the API, for /readyz, and for /metrics of the web and of the workers to show
-the work. Everything started is stopped, also on failure; the processes' logs are printed then.
+start them. A live post goes in through each way a deployment receives posts (DRIVERS: a
+signed X webhook for a registered brand, and POST /api/v1/events; more are one function each),
+and the check waits, bounded, for its case in the API, for /readyz, and for /metrics of the web
+and of the workers to show the work. Everything started is stopped, also on failure; the
+processes' logs are printed then.
 
 Usage: .venv/bin/python scripts/ci_processes.py   (installs nothing; about 30 s on 2 cores)
 """
@@ -245,8 +246,7 @@ def send_signed_x_webhook(deployment: Deployment) -> str:
 
 
 def send_through_events_api(deployment: Deployment) -> str:
-    """One post in the ingest format (SPEC §5) to POST /api/v1/events with the API token.
-    Not in DRIVERS until that route (issue 15 point 1) is merged: then append it there."""
+    """One post in the ingest format (SPEC §5) to POST /api/v1/events with the API token."""
     native_id = str(1_980_000_000_000_000_000 + secrets.randbelow(10**9))
     item = {
         "network": "x",
@@ -264,7 +264,7 @@ def send_through_events_api(deployment: Deployment) -> str:
 
 
 # Each way a live post comes in; a new one is one function above and one entry here.
-DRIVERS: list[Callable[[Deployment], str]] = [send_signed_x_webhook]
+DRIVERS: list[Callable[[Deployment], str]] = [send_signed_x_webhook, send_through_events_api]
 
 
 # ---- the checks -----------------------------------------------------------------------------
