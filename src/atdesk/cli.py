@@ -31,6 +31,7 @@ from atdesk.emulators import commands as channel_commands
 from atdesk.insights import commands as insight_commands
 from atdesk.insights.spikes import commands as spike_commands
 from atdesk.keyfile import with_secret_key
+from atdesk.lifecycle import commands as lifecycle_commands
 from atdesk.observability.logs import configure_logging
 from atdesk.pipeline.bus import Bus
 from atdesk.pipeline.threads import PostNotFound, thread_of
@@ -470,6 +471,7 @@ for command in [
     *report_commands.commands,
 ]:
     main.add_command(command)
+customer_commands.customers.add_command(lifecycle_commands.erase)
 
 
 if __name__ == "__main__":

@@ -42,6 +42,7 @@ from atdesk.insights.issues.live import join_open_issues
 from atdesk.insights.issues.tasks import Discovery
 from atdesk.insights.spikes.tasks import check_spikes
 from atdesk.jobs.queue import HANDLERS, JobEnv, run_due_jobs
+from atdesk.lifecycle.retention import sweep as sweep_retention
 from atdesk.models.base import utcnow
 from atdesk.observability.context import begin
 from atdesk.observability.counters import Failure, count_error
@@ -85,6 +86,7 @@ SEND_CHECK_EVERY_S = 60.0
 SPIKE_CHECK_EVERY_S = 120.0
 ISSUE_DISCOVERY_EVERY_S = 60.0
 REPORT_FACTS_EVERY_S = 60.0
+RETENTION_EVERY_S = 600.0
 AUTO_RESOLVE_AFTER = timedelta(hours=48)
 
 
@@ -146,6 +148,7 @@ class Worker:
         self.discovery = Discovery(settings.database_url)
         self._last_discovery = 0.0
         self._last_report_facts = 0.0
+        self._last_retention = 0.0
 
     def run_once(self) -> int:
         """Handle one batch and any periodic job that is due; return messages handled."""
@@ -199,6 +202,12 @@ class Worker:
             except Exception:
                 count_error(Failure.PERIODIC)
                 log.exception("report facts refresh failed; the next pass tries the same cases")
+        if now - self._last_retention >= RETENTION_EVERY_S:
+            self._last_retention = now
+            try:
+                sweep_retention(self.settings.database_url, now=utcnow())
+            except Exception:
+                log.exception("retention pass failed; the next pass takes the same rows")
         return handled
 
     def run(self) -> None:

@@ -48,6 +48,8 @@ from atdesk.insights.incidents import endpoints as incident_endpoints
 from atdesk.insights.incidents import pages as incident_pages
 from atdesk.insights.spikes import endpoints as spike_endpoints
 from atdesk.insights.spikes import pages as spike_pages
+from atdesk.lifecycle import endpoints as lifecycle_endpoints
+from atdesk.lifecycle import pages as lifecycle_pages
 from atdesk.models.base import utcnow
 from atdesk.noise import endpoints as noise_endpoints
 from atdesk.noise import pages as noise_pages
@@ -164,6 +166,8 @@ def create_app(settings: Settings | None = None, *, outbox: Outbox | None = None
     app.include_router(spike_endpoints.router)
     app.include_router(report_pages.router)
     app.include_router(report_endpoints.router)
+    app.include_router(lifecycle_pages.router)
+    app.include_router(lifecycle_endpoints.router)
 
     wire()
     add_chrome(approvals.approvals_badge)
