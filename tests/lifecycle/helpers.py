@@ -16,6 +16,7 @@ from atdesk.models import (
     Appointment,
     AppointmentResource,
     Author,
+    BusMessage,
     Callback,
     Case,
     Post,
@@ -38,6 +39,7 @@ DANA_WORDS = (
     "appointment-kiwi",
     "survey-kiwi",
     "loose-kiwi",
+    "bus-kiwi",
 )
 
 
@@ -119,6 +121,18 @@ def add_dana(session: Session) -> Dana:
         )
     )
     run(session, post("9", "loose-kiwi just saying hi to everyone", minutes=50))
+    # The embedded bus keeps handled messages with the raw event (Dana's and Finn's).
+    finn = post("7", "@acmehelp finn-bus", author="45", handle="finn")
+    for raw in (post("8", "@acmehelp parcel bus-kiwi"), finn):
+        session.add(
+            BusMessage(
+                topic="inbound",
+                payload={"source": "jsonl", "payload": raw},
+                created_at=T0,
+                available_at=T0,
+                done_at=T0,
+            )
+        )
     session.flush()
     return Dana(customer_id=customer.id, case_id=case.id, author_id=author.id, answer_score=2)
 

@@ -16,6 +16,7 @@ from atdesk.models import (
     Appointment,
     AuditEvent,
     Author,
+    BusMessage,
     Callback,
     Case,
     CaseNote,
@@ -66,6 +67,8 @@ def test_erase_leaves_nothing_of_theirs_and_keeps_the_counts(workspace: Workspac
         assert "@acmehelp app crashes on login" in texts
         assert "@otherhelp my invoice is wrong" in texts
         assert {"finn", "eve"} <= set(session.scalars(select(Author.handle)))
+        [kept_message] = session.scalars(select(BusMessage)).all()
+        assert "finn-bus" in str(kept_message.payload)
         event = session.scalars(
             select(AuditEvent).where(AuditEvent.action == "customer.erased")
         ).one()

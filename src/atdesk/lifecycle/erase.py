@@ -9,12 +9,13 @@ and survey answers keep their outcome and score but lose their text and their li
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import Text, cast, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from atdesk.accounts.access import NotVisible
@@ -28,6 +29,7 @@ from atdesk.models import (
     AuditEvent,
     Author,
     AutomatedMessage,
+    BusMessage,
     Callback,
     Case,
     CaseNote,
@@ -177,6 +179,7 @@ def erase_customer(
         scrub.anonymise_cases(session, chunk, now=now, marker=MARKER)
     for chunk in _chunks(sorted(post_ids)):
         scrub.anonymise_posts(session, chunk, now=now, marker=MARKER)
+    removed["transport_messages"] = _forget_transport(session, author_ids)
     _unlink_authors(session, author_ids)
     _update(
         session,
@@ -233,6 +236,29 @@ def _refuse_missing(session: Session, customer_id: int, brand_ids: frozenset[int
                 f"by {earlier.actor}; nothing of theirs is left"
             )
     raise NotVisible(f"no customer {customer_id} in your brands")
+
+
+def _forget_transport(session: Session, author_ids: list[int]) -> int:
+    """Handled messages of the embedded bus keep the raw event each post was made from: delete
+    the ones that name one of the person's network ids or handles (a stray match only drops a
+    message that was already handled). Pending ones are left to be processed."""
+    needles: set[str] = set()
+    for native_id, handle in session.execute(
+        select(Author.native_id, Author.handle).where(Author.id.in_(author_ids or [-1]))
+    ):
+        needles |= {json.dumps(str(v)) for v in (native_id, handle) if v}
+    if not needles:
+        return 0
+    text = cast(BusMessage.payload, Text)
+    result = session.execute(
+        delete(BusMessage)
+        .where(
+            BusMessage.done_at.is_not(None),
+            or_(*(text.contains(needle, autoescape=True) for needle in sorted(needles))),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def _unlink_authors(session: Session, author_ids: list[int]) -> None:
