@@ -20,6 +20,7 @@ from atdesk.models import (
     Callback,
     Case,
     CaseNote,
+    ConversationNode,
     Customer,
     CustomerHandle,
     Post,
@@ -67,6 +68,8 @@ def test_erase_leaves_nothing_of_theirs_and_keeps_the_counts(workspace: Workspac
         assert "@acmehelp app crashes on login" in texts
         assert "@otherhelp my invoice is wrong" in texts
         assert {"finn", "eve"} <= set(session.scalars(select(Author.handle)))
+        nodes = set(session.scalars(select(ConversationNode.node_id)))
+        assert nodes.isdisjoint({"1", "3", "9"}) and "5" in nodes  # Dana's forgotten, Finn's kept
         [kept_message] = session.scalars(select(BusMessage)).all()
         assert "finn-bus" in str(kept_message.payload)
         event = session.scalars(

@@ -30,6 +30,7 @@ from atdesk.models import (
     CaseNote,
     CommunityAnswer,
     Conversation,
+    ConversationNode,
     IdentityVerification,
     IncidentDelivery,
     Open311Report,
@@ -87,6 +88,18 @@ def anonymise_posts(
         return 0
     ids = sorted(post_ids)
     for network in _networks(session, Post.id, ids, Post.network):
+        # The reply graph knows the posts by their network ids: forget them, so a later reply
+        # to one starts a new conversation instead of reaching back into removed data.
+        session.execute(
+            delete(ConversationNode)
+            .where(
+                ConversationNode.network == network,
+                ConversationNode.node_id.in_(
+                    select(Post.native_id).where(Post.id.in_(ids), Post.network == network)
+                ),
+            )
+            .execution_options(synchronize_session=False)
+        )
         session.execute(
             update(Post)
             .where(Post.id.in_(ids), Post.network == network, Post.inbound.is_(True))
