@@ -75,7 +75,7 @@ def test_erase_leaves_nothing_of_theirs_and_keeps_the_counts(workspace: Workspac
         event = session.scalars(
             select(AuditEvent).where(AuditEvent.action == "customer.erased")
         ).one()
-        assert (event.entity_id, event.actor) == (dana.customer_id, "test")
+        assert (event.entity_id, event.actor, event.at) == (dana.customer_id, "test", NOW)
         assert "Dana" not in str(event.after) and event.after["removed"]["notes"] == 1
 
 

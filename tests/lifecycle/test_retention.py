@@ -197,7 +197,7 @@ def test_anonymise_takes_only_old_quiet_resolved_cases_and_old_loose_posts(
         audit = session.scalars(
             select(AuditEvent).where(AuditEvent.action == "brand.retention_applied")
         ).one()
-        assert audit.entity_id == ids.acme and audit.after["cases"] == 1
+        assert (audit.entity_id, audit.at, audit.after["cases"]) == (ids.acme, NOW, 1)
     again = sweep(url, now=NOW, batch=1)
     assert [(r.cases, r.posts) for r in again] == [(0, 0)]  # anonymised rows are not read again
 

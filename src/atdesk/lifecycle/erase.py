@@ -213,7 +213,7 @@ def erase_customer(
     _blank_audit(session, "customer", [customer_id])
     _blank_audit(session, "callback", callback_ids)
     _blank_audit(session, "appointment", appointment_ids)
-    audit.record(
+    event = audit.record(
         session,
         entity_type="customer",
         entity_id=customer_id,
@@ -221,6 +221,7 @@ def erase_customer(
         actor=actor,
         after={"brands": sorted(brands), "removed": removed},
     )
+    event.at = now
     session.flush()
     return Erasure(customer_id=customer_id, brand_ids=tuple(sorted(brands)), removed=removed)
 

@@ -153,7 +153,7 @@ def apply_brand(
     report = RetentionReport(brand_id=brand_id, mode=mode, cutoff=cutoff, cases=cases, posts=posts)
     if cases or posts:
         with transaction(database_url) as session:
-            audit.record(
+            event = audit.record(
                 session,
                 entity_type="brand",
                 entity_id=brand_id,
@@ -166,6 +166,7 @@ def apply_brand(
                     "posts": posts,
                 },
             )
+            event.at = now
     return report
 
 
