@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from atdesk.cli import main
 from atdesk.lifecycle.erase import AlreadyErased, erase_customer
+from atdesk.lifecycle.scrub import ANONYMOUS_HANDLE
 from atdesk.models import (
     Appointment,
     AuditEvent,
@@ -58,7 +59,7 @@ def test_erase_leaves_nothing_of_theirs_and_keeps_the_counts(workspace: Workspac
         case = session.get(Case, dana.case_id)
         assert case is not None and case.customer_id is None and case.anonymised_at == NOW
         assert case.inbound_count == inbound_before  # counts stay for reports
-        assert case.customer_author.handle == "anonymous"
+        assert case.customer_author.handle == ANONYMOUS_HANDLE
         answer = session.scalars(select(SurveyResponse)).one()
         assert (answer.score, answer.comment, answer.customer_id) == (2, "", None)
         callback = session.scalars(select(Callback)).one()

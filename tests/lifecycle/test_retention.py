@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from atdesk.lifecycle.retention import MARKER, sweep
+from atdesk.lifecycle.scrub import ANONYMOUS_HANDLE
 from atdesk.lifecycle.service import save_settings
 from atdesk.lifecycle.settings import (
     RetentionMode,
@@ -176,7 +177,7 @@ def test_anonymise_takes_only_old_quiet_resolved_cases_and_old_loose_posts(
         assert (
             case is not None
             and case.anonymised_at == NOW
-            and case.customer_author.handle == "anonymous"
+            and case.customer_author.handle == ANONYMOUS_HANDLE
         )
         posts = session.scalars(select(Post).where(Post.case_id == ids.old_resolved)).all()
         assert posts and {p.text for p in posts} == {MARKER}

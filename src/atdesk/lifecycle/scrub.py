@@ -42,7 +42,9 @@ from atdesk.models import (
 )
 
 ANONYMOUS_NATIVE_ID = "atdesk:anonymous"
-ANONYMOUS_HANDLE = "anonymous"
+# No network allows brackets in a handle, so no real person's handle ever matches (a linked
+# customer handle would otherwise attach every anonymised case to that customer).
+ANONYMOUS_HANDLE = "(anonymous)"
 # Keys of audit before/after values that can hold what a person wrote or who they are.
 AUDIT_TEXT_KEYS = frozenset(
     {"note", "text", "body", "comment", "subject", "email", "phone", "name", "handle"}
