@@ -27,6 +27,7 @@ from atdesk.models import (
     Post,
     SurveyResponse,
 )
+from atdesk.reports.facts import refresh
 from atdesk.storage.session import transaction
 from tests.lifecycle.helpers import add_dana, words_left
 from tests.web.conftest import Workspace
@@ -115,6 +116,9 @@ def test_the_api_erases_for_a_supervisor_of_the_brand_only(workspace: Workspace)
     assert page.status_code == 200
     assert "parcel" not in page.text and "Dana Reyes" not in page.text
     assert "erased at the customer" in page.text
+    inbox = sam.get("/")
+    assert inbox.status_code == 200 and "parcel" not in inbox.text
+    assert refresh(url).computed >= 1  # the facts refresh recomputes the anonymised case
     again = sam.delete(path)
     assert again.status_code == 410 and "already erased" in again.json()["detail"]
     assert olga.delete(path).status_code == 404  # not even that it was erased
