@@ -60,6 +60,7 @@ DATE_TESTS ?= tests/integrations tests/triage/test_datetimes.py tests/cases/test
 	tests/automations/test_web.py::test_rest_collections_and_the_feeds \
 	tests/automations/test_web.py::test_the_customer_verifies_on_the_links_page_once \
 	tests/automations/test_demo.py tests/surveys/test_sweep.py tests/surveys/test_demo.py \
+	tests/lifecycle \
 	tests/connectors/test_spend.py tests/reports/test_measure.py tests/reports/test_formulas.py \
 	tests/costs/test_periods.py tests/costs/test_summary.py tests/surveys/test_throttle.py \
 	tests/surveys/test_loop.py tests/surveys/test_demo_loop.py
