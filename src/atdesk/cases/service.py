@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select, union, update
+from sqlalchemy import delete, insert, select, union, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -21,6 +21,7 @@ from atdesk.cases.sensitivity import InboundFacts, assess, merged_reasons
 from atdesk.cases.sla import Clocks, apply_clocks, clocks_for, load_brand_slas
 from atdesk.domain.cases import CaseStatus
 from atdesk.models import (
+    AuditEvent,
     Brand,
     Case,
     CaseConversation,
@@ -206,14 +207,22 @@ def sync_cases(
         if case.history and _wake(case, conversation_id, members, live_arrivals or {}):
             woken.append(case)
         pending.append((case, event, before, rows, t))
+    # The flags and clocks are set before the first flush, so a new case is one INSERT (not
+    # an INSERT and then an UPDATE of the same row and its indexes).
+    with session.no_autoflush:
+        brands = {
+            b.id: b
+            for b in session.scalars(
+                select(Brand).where(Brand.id.in_({c.brand_id for c, *_ in pending}))
+            )
+        }
+        slas = load_brand_slas(session, brands)
+        for case, _, _, rows, t in pending:
+            settings = brands[case.brand_id].settings or {}
+            _apply_sensitivity(case, rows, settings)
+            _apply_risk(case, rows, settings)
+            apply_clocks(case, clocks_for(case, slas[case.brand_id], waiting_since=t.waiting_since))
     session.flush()
-    brands = {
-        b.id: b
-        for b in session.scalars(
-            select(Brand).where(Brand.id.in_({c.brand_id for c, *_ in pending}))
-        )
-    }
-    slas = load_brand_slas(session, brands)
     changes: list[CaseChange] = []
     opened: list[Case] = []
     moves = [
@@ -231,31 +240,42 @@ def sync_cases(
     # Only conversations where someone besides the customer and the brand wrote can hold
     # community answers: most batches have none, and then ask the database nothing more.
     helped = {case.id for case, _, _, rows, _ in pending if _others_wrote(case, rows)}
+    rows_of = {case.id: rows for case, _, _, rows, _ in pending if case.id in helped}
     answers_now = _community_answers_of(session, sorted(helped))
-    for case, event, before, rows, t in pending:
-        _apply_sensitivity(case, rows, brands[case.brand_id].settings or {})
-        _apply_risk(case, rows, brands[case.brand_id].settings or {})
+    trail: list[dict[str, Any]] = []
+    for case, event, before, _, _ in pending:
         if case.id in helped:
-            _apply_community_answers(session, case, rows, answers_now.get(case.id, {}))
-        apply_clocks(case, clocks_for(case, slas[case.brand_id], waiting_since=t.waiting_since))
+            _apply_community_answers(session, case, rows_of[case.id], answers_now.get(case.id, {}))
         if (event == "opened" and not case.history) or case in woken:
             opened.append(case)
         after = snapshot(case)
         if event != "updated" or after != before:
-            audit.record(
-                session,
-                entity_type="case",
-                entity_id=case.id,
-                action=f"case.{event}",
-                actor=audit.PIPELINE,
-                before=before,
-                after=after,
-            )
+            trail.append(_pipeline_audit(case.id, f"case.{event}", before, after))
             changes.append(CaseChange(case.id, event))
+    if trail:
+        # One executemany for the batch's audit rows instead of an ORM object each.
+        session.execute(insert(AuditEvent), trail)
     session.flush()
     if opened:
         route_cases(session, opened, now=utcnow())
     return changes
+
+
+def _pipeline_audit(
+    case_id: int, action: str, before: dict[str, Any], after: dict[str, Any]
+) -> dict[str, Any]:
+    """The audit row `audit.record` would add for the pipeline's change to a case, as values
+    for a bulk insert."""
+    return {
+        "at": utcnow(),
+        "actor": audit.PIPELINE,
+        "actor_user_id": None,
+        "entity_type": "case",
+        "entity_id": case_id,
+        "action": action,
+        "before": before,
+        "after": after,
+    }
 
 
 def _wake(
@@ -550,13 +570,7 @@ def resolve(session: Session, case: Case, *, actor: User | str, at: datetime | N
     """Mark a case resolved now (or at `at`), recording resolution time and the audit event."""
     if case.status == CaseStatus.RESOLVED.value:
         return
-    before = snapshot(case)
-    when = at or utcnow()
-    case.status = CaseStatus.RESOLVED.value
-    case.resolved_at = when
-    case.resolution_seconds = _seconds(case.opened_at, when)
-    case.resolved_by = actor.username if isinstance(actor, User) else actor
-    apply_clocks(case, Clocks(None, None, None))
+    before = _mark_resolved(case, actor, at or utcnow())
     audit.record(
         session,
         entity_type="case",
@@ -566,6 +580,17 @@ def resolve(session: Session, case: Case, *, actor: User | str, at: datetime | N
         before=before,
         after=snapshot(case),
     )
+
+
+def _mark_resolved(case: Case, actor: User | str, when: datetime) -> dict[str, Any]:
+    """Set a case resolved at `when` with no clocks; returns its audited fields before."""
+    before = snapshot(case)
+    case.status = CaseStatus.RESOLVED.value
+    case.resolved_at = when
+    case.resolution_seconds = _seconds(case.opened_at, when)
+    case.resolved_by = actor.username if isinstance(actor, User) else actor
+    apply_clocks(case, Clocks(None, None, None))
+    return before
 
 
 def auto_resolve(session: Session, *, now: datetime, after: timedelta) -> int:
@@ -582,8 +607,14 @@ def auto_resolve(session: Session, *, now: datetime, after: timedelta) -> int:
             Case.last_agent_at <= cutoff,
         )
     ).all()
+    trail: list[dict[str, Any]] = []
     for case in stale:
         assert case.last_agent_at is not None
-        resolve(session, case, actor="auto-resolve", at=case.last_agent_at)
+        before = _mark_resolved(case, "auto-resolve", case.last_agent_at)
+        row = _pipeline_audit(case.id, "case.resolved", before, snapshot(case))
+        trail.append({**row, "actor": "auto-resolve"})
     session.flush()
+    if trail:
+        # A history replay resolves thousands at once: one executemany for their audit rows.
+        session.execute(insert(AuditEvent), trail)
     return len(stale)
