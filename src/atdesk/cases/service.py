@@ -601,11 +601,14 @@ def auto_resolve(session: Session, *, now: datetime, after: timedelta) -> int:
     """
     cutoff = now - after
     stale = session.scalars(
-        select(Case).where(
+        select(Case)
+        .where(
             Case.status == CaseStatus.PENDING.value,
             Case.last_agent_at.is_not(None),
             Case.last_agent_at <= cutoff,
         )
+        # In case order, so the audit trail is the same however the database stores the rows.
+        .order_by(Case.id)
     ).all()
     trail: list[dict[str, Any]] = []
     for case in stale:
