@@ -26,7 +26,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from atdesk.config import Settings
+from atdesk.config import load_settings
 from atdesk.pipeline.embedded_bus import EmbeddedBus
 from atdesk.pipeline.ingest import ingest_file
 from atdesk.storage.engine import get_engine, normalise_url
@@ -177,7 +177,7 @@ def main() -> None:
         "--posts", type=int, help="replay this many posts (the file stretched; e.g. 1000000)"
     )
     args = parser.parse_args()
-    path = Path(Settings().data_dir) / "twcs" / "twcs_merged.csv"
+    path = Path(load_settings().data_dir) / "twcs" / "twcs_merged.csv"
     if not path.is_file():
         raise SystemExit(f"{path} not found; set ATDESK_DATA_DIR")
     cpu = platform.processor() or platform.machine()
