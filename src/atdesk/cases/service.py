@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, insert, select, union, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 from sqlalchemy.orm.attributes import set_committed_value
 
 from atdesk.audit import service as audit
@@ -152,7 +152,9 @@ def sync_cases(
     for case in by_id.values():
         members[case.id].add(case.conversation_id)
     posts = _posts_by_conversation(
-        session, sorted(set(ids) | {cid for group in members.values() for cid in group})
+        session,
+        sorted(set(ids) | {cid for group in members.values() for cid in group}),
+        for_sync=True,
     )
     answers = _survey_answers(session, (r for rows in posts.values() for r in rows))
 
@@ -312,10 +314,25 @@ def _members(session: Session, case_ids: Sequence[int]) -> dict[int, set[int]]:
     return out
 
 
-def _posts_by_conversation(session: Session, ids: Sequence[int]) -> dict[int, list[PostRow]]:
+# The JSON columns the case sync never reads: left unloaded (not decoded for every post of every
+# touched conversation); touching one later loads it.
+_UNREAD_BY_SYNC = (
+    defer(PostRow.raw),
+    defer(PostRow.entities),
+    defer(PostRow.media),
+    defer(PostRow.triage_notes),
+)
+
+
+def _posts_by_conversation(
+    session: Session, ids: Sequence[int], *, for_sync: bool = False
+) -> dict[int, list[PostRow]]:
     posts: dict[int, list[PostRow]] = defaultdict(list)
+    query = select(PostRow)
+    if for_sync:
+        query = query.options(*_UNREAD_BY_SYNC)
     for chunk in _chunks(ids):
-        for row in session.scalars(select(PostRow).where(PostRow.conversation_id.in_(chunk))):
+        for row in session.scalars(query.where(PostRow.conversation_id.in_(chunk))):
             assert row.conversation_id is not None
             posts[row.conversation_id].append(row)
     return posts
