@@ -69,7 +69,8 @@ def test_auto_resolve_audits_every_case_it_resolves(database_url: str) -> None:
         last = trail(database_url, case_id)[-1]
         assert last.action == "case.resolved" and last.actor == "auto-resolve"
         assert last.before["status"] == "pending" and last.after == after
-        assert after["resolved_at"] == replies[case_id].isoformat()
+        reply = replies[case_id]
+        assert reply is not None and after["resolved_at"] == reply.isoformat()
 
 
 def test_a_replay_audits_each_case_it_opens_once(database_url: str, tmp_path: Path) -> None:
