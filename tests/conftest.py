@@ -137,14 +137,17 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-def redis_url() -> str:
-    """A real Redis server (scripts/test-services), flushed for this test."""
-    url = os.environ.get(REDIS_ENV)
-    if not url:
+def redis_url(worker_id: str) -> str:
+    """A real Redis server (scripts/test-services), flushed for this test; each xdist worker
+    has a database of its own, so two tests' streams never meet."""
+    base = os.environ.get(REDIS_ENV)
+    if not base:
         _missing_service("Redis", REDIS_ENV)
-    assert url is not None
+    assert base is not None
     import redis
 
+    index = int(worker_id.removeprefix("gw")) + 1 if worker_id.startswith("gw") else 0
+    url = f"{base.rsplit('/', 1)[0]}/{index}" if base.count("/") >= 3 else f"{base}/{index}"
     client = redis.Redis.from_url(url)
     client.flushdb()
     client.close()
