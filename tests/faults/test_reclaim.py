@@ -36,7 +36,10 @@ def publish(bus: RedisBus, url: str, *ids: str) -> None:
         bus.publish(
             session,
             INBOUND,
-            [{"source": "jsonl", "payload": post(i, f"@acmehelp help {i}"), "line": None} for i in ids],
+            [
+                {"source": "jsonl", "payload": post(i, f"@acmehelp help {i}"), "line": None}
+                for i in ids
+            ],
         )
 
 
