@@ -13,6 +13,7 @@ import shlex
 import signal
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
@@ -26,7 +27,7 @@ from sqlalchemy.engine import make_url
 
 from atdesk.domain.posts import RawEvent
 from atdesk.pipeline.bus import INBOUND
-from atdesk.pipeline.redis_bus import RedisBus
+from atdesk.pipeline.redis_bus import GROUP, RedisBus, stream_name
 from atdesk.storage.engine import get_engine, normalise_url
 from atdesk.storage.session import transaction
 
@@ -208,6 +209,18 @@ class Workers:
             started.append(process)
         return started
 
+    def wait_consuming(self, count: int, timeout: float = 180.0) -> None:
+        """Until `count` workers read the inbound stream (start-up takes seconds on a busy
+        machine; a fault before that would test nothing)."""
+        client = redis.Redis.from_url(self.redis_url)
+        RedisBus(self.redis_url, self.database_url).pending(INBOUND)  # the group exists
+        deadline = time.monotonic() + timeout
+        while consumers(client, INBOUND) < count:
+            if time.monotonic() > deadline or not self.alive():
+                raise RuntimeError(f"workers did not start reading\n{self.logs()}")
+            time.sleep(0.2)
+        client.close()
+
     def kill(self, index: int) -> None:
         """SIGKILL: the worker dies wherever it is, holding whatever it read."""
         process = self.processes[index]
@@ -237,6 +250,14 @@ class Workers:
             f"--- {path.name}\n{path.read_text(errors='replace')[-4000:]}"
             for path in sorted(self.log_dir.glob("worker-*.log"))
         )
+
+
+def consumers(client: redis.Redis, topic: str) -> int:
+    """Consumers the group has seen on a topic's stream (each worker is one)."""
+    try:
+        return len(client.xinfo_consumers(stream_name(topic), GROUP))
+    except redis.ResponseError:
+        return 0
 
 
 def cpu_seconds(pid: int, *, children: bool = False) -> float:
@@ -270,12 +291,15 @@ def publish_live(
     pause_s: float = 0.0,
     at: dict[int, Callable[[], Any]] | None = None,
 ) -> None:
-    """Publish as a connector does, `batch` events per transaction; call `at[i]` once the
-    batch that starts at event i is out (the fault, mid-replay)."""
+    """Publish as a connector does, `batch` events per transaction; start `at[i]` in a thread
+    when the batch that starts at event i is due (the fault, while traffic keeps coming)."""
     actions = dict(at or {})
+    faults: list[threading.Thread] = []
     for start in range(0, len(events), batch):
         for when in sorted(k for k in actions if k <= start):
-            actions.pop(when)()
+            thread = threading.Thread(target=actions.pop(when), name=f"fault-at-{when}")
+            thread.start()
+            faults.append(thread)
         chunk = [event.to_json() for event in events[start : start + batch]]
         for attempt in range(60):
             try:
@@ -291,6 +315,8 @@ def publish_live(
             time.sleep(pause_s)
     for when in sorted(actions):
         actions.pop(when)()
+    for thread in faults:
+        thread.join()
 
 
 def chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
