@@ -28,8 +28,10 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 from tests.faults.cluster import Servers, Workers, children_of, cpu_seconds, publish_live
 
+from atdesk.brands.service import ensure_brand_accounts
 from atdesk.channels.replay.twcs import read_twcs
 from atdesk.config import Settings
+from atdesk.domain.networks import Network
 from atdesk.domain.posts import RawEvent
 from atdesk.models import Case, Post
 from atdesk.pipeline.bus import CASE_EVENTS, INBOUND
@@ -103,11 +105,24 @@ class Cpu:
         return {k: after[k] - self.before.get(k, 0.0) for k in after}
 
 
+def add_brands(url: str, rows: list[dict[str, str]]) -> int:
+    """The companies of the file as working brands (a live desk has its brands set up)."""
+    handles = {r["author_id"] for r in rows if r.get("inbound", "").strip().lower() == "false"}
+    with transaction(url) as session:
+        return ensure_brand_accounts(session, Network.X, handles)
+
+
 def run(
-    servers: Servers, template: str, events: list[RawEvent], count: int, logs: Path
+    servers: Servers,
+    template: str,
+    rows: list[dict[str, str]],
+    events: list[RawEvent],
+    count: int,
+    logs: Path,
 ) -> dict[str, float]:
     """One measured replay with `count` workers on a fresh database and an empty Redis."""
     url = servers.new_database(template)
+    add_brands(url, rows)
     client = redis.Redis.from_url(servers.redis_url)
     client.flushdb()
     bus = RedisBus(servers.redis_url, url, consumer="bench-publisher")
@@ -117,7 +132,7 @@ def run(
     workers.log_dir.mkdir(parents=True, exist_ok=True)
     try:
         workers.start(count)
-        workers.wait_consuming(count)
+        workers.wait_consuming()
         cpu = Cpu(servers, workers)
         cpu.start()
         started = time.perf_counter()
@@ -151,6 +166,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--posts", type=int, default=100_000)
     parser.add_argument("--workers", default="1,2,4", help="worker counts, comma-separated")
+    parser.add_argument("--logs", type=Path, help="keep the workers' logs here")
     args = parser.parse_args()
     counts = [int(c) for c in args.workers.split(",")]
     data_dir = Path(os.environ.get("ATDESK_DATA_DIR") or Settings().data_dir)
@@ -171,9 +187,9 @@ def main() -> None:
             f"{len(events)} posts, {now:%Y-%m-%d}"
         )
         results = []
-        with tempfile.TemporaryDirectory() as logs:
+        with tempfile.TemporaryDirectory() as scratch:
             for count in counts:
-                result = run(servers, template, events, count, Path(logs))
+                result = run(servers, template, rows, events, count, args.logs or Path(scratch))
                 results.append(result)
                 print(
                     f"{count} worker(s): {result['seconds']:.1f} s, "

@@ -27,7 +27,7 @@ from sqlalchemy.engine import make_url
 
 from atdesk.domain.posts import RawEvent
 from atdesk.pipeline.bus import INBOUND
-from atdesk.pipeline.redis_bus import GROUP, RedisBus, stream_name
+from atdesk.pipeline.redis_bus import GROUP, RedisBus, consumer_name, stream_name
 from atdesk.storage.engine import get_engine, normalise_url
 from atdesk.storage.session import transaction
 
@@ -209,13 +209,16 @@ class Workers:
             started.append(process)
         return started
 
-    def wait_consuming(self, count: int, timeout: float = 180.0) -> None:
-        """Until `count` workers read the inbound stream (start-up takes seconds on a busy
-        machine; a fault before that would test nothing)."""
+    def wait_consuming(self, timeout: float = 180.0) -> None:
+        """Until every live worker is in its read loop: its named connection is on Redis
+        (start-up takes many seconds on a busy machine; a fault before it would test nothing)."""
         client = redis.Redis.from_url(self.redis_url)
-        RedisBus(self.redis_url, self.database_url).pending(INBOUND)  # the group exists
         deadline = time.monotonic() + timeout
-        while consumers(client, INBOUND) < count:
+        while True:
+            names = {str(c.get("name")) for c in client.client_list()}
+            waiting = [p for p in self.alive() if consumer_name(p.pid) not in names]
+            if not waiting:
+                break
             if time.monotonic() > deadline or not self.alive():
                 raise RuntimeError(f"workers did not start reading\n{self.logs()}")
             time.sleep(0.2)

@@ -157,7 +157,7 @@ def replay(servers: Servers, fault_template: str, tmp_path: Path) -> Iterator[Re
             )
     workers = Workers(url, servers.redis_url, tmp_path)
     workers.start(2)
-    workers.wait_consuming(2)
+    workers.wait_consuming()
     found = Replay(url, servers.redis_url, x, workers, events, conversations)
     try:
         yield found
@@ -209,7 +209,7 @@ def test_a_worker_killed_mid_replay_loses_and_doubles_nothing(replay: Replay) ->
     def kill_and_restart() -> None:
         replay.workers.kill(0)
         replay.workers.start(1)
-        replay.workers.wait_consuming(3)  # the group remembers the dead one too
+        replay.workers.wait_consuming()
 
     replay.publish({len(replay.events) // 2: kill_and_restart})
     assert wait_for(

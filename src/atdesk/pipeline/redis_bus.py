@@ -36,6 +36,9 @@ FAILURES_SUFFIX = ":failures"
 RECLAIM_IDLE_MS = 60_000
 MAX_FAILURES = 5
 PUBLISH_RETRY_S = 30.0
+# How long a read waits on an empty stream. Short: a worker reads two streams in turn, and a
+# long wait on the empty one held up the other (1 s per pass made two workers slower than one).
+BLOCK_MS = 100
 RECLAIM_IDLE_ENV = "ATDESK_REDIS_RECLAIM_IDLE_MS"
 MAX_FAILURES_ENV = "ATDESK_REDIS_MAX_FAILURES"
 
@@ -57,6 +60,11 @@ def stream_name(topic: str) -> str:
 def dead_letter_stream(topic: str) -> str:
     """Where a topic's poison messages go, with why and how often they failed."""
     return stream_name(topic) + DEAD_SUFFIX
+
+
+def consumer_name(pid: int | None = None) -> str:
+    """A worker's name in the consumer group and on its Redis connections: host and pid."""
+    return f"{socket.gethostname()}-{pid or os.getpid()}"
 
 
 def is_outage(exc: BaseException) -> bool:
@@ -101,14 +109,17 @@ class RedisBus:
         reclaim_idle_ms: int | None = None,
         max_failures: int | None = None,
         publish_retry_s: float = PUBLISH_RETRY_S,
+        block_ms: int = BLOCK_MS,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        self.redis = redis.Redis.from_url(redis_url)
         self.database_url = database_url
-        self.consumer = consumer or f"{socket.gethostname()}-{os.getpid()}"
+        self.consumer = consumer or consumer_name()
+        # Named connections: CLIENT LIST shows which worker holds which (operators, tests).
+        self.redis = redis.Redis.from_url(redis_url, client_name=self.consumer)
         self.reclaim_idle_ms = _positive_int(reclaim_idle_ms, RECLAIM_IDLE_ENV, RECLAIM_IDLE_MS)
         self.max_failures = max(1, _positive_int(max_failures, MAX_FAILURES_ENV, MAX_FAILURES))
         self.publish_retry_s = publish_retry_s
+        self.block_ms = block_ms
         self._sleep = sleep
         self._groups: set[str] = set()
 
@@ -175,7 +186,7 @@ class RedisBus:
 
     def _read_new(self, stream: str, batch_size: int) -> list[Message]:
         response: Any = self.redis.xreadgroup(
-            GROUP, self.consumer, {stream: ">"}, count=batch_size, block=1000
+            GROUP, self.consumer, {stream: ">"}, count=batch_size, block=self.block_ms or None
         )
         if not response:
             return []
