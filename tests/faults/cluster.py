@@ -198,7 +198,7 @@ class Workers:
             index = len(self.processes)
             log = (self.log_dir / f"worker-{index}.log").open("wb")
             process = subprocess.Popen(
-                [sys.executable, "-m", "atdesk.cli", "worker"],
+                [sys.executable, "-m", "atdesk.cli", "-v", "worker"],
                 env=env,
                 stdout=log,
                 stderr=subprocess.STDOUT,

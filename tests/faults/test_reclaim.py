@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import redis
 from sqlalchemy import select
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from atdesk.models import Post
@@ -137,3 +137,23 @@ def test_publishing_waits_out_a_redis_restart(sqlite_url: str, redis_url: str) -
     with pytest.raises(Exception) as raised:  # noqa: PT011 (the chain is what counts)
         publish(gone, sqlite_url, "2")
     assert is_outage(raised.value), "the caller (a worker's batch) sees an outage and retries"
+
+
+def test_a_batch_that_lost_a_race_with_another_worker_is_handled_again_at_once(
+    sqlite_url: str, redis_url: str
+) -> None:
+    with transaction(sqlite_url) as session:
+        make_brand(session)
+    bus = RedisBus(redis_url, sqlite_url, consumer="a", sleep=lambda _: None)
+    publish(bus, sqlite_url, "1", "2")
+    tries: list[int] = []
+
+    def racing(session: Session, payloads: list[dict[str, Any]]) -> None:
+        handle_inbound(session, payloads)
+        tries.append(len(payloads))
+        if len(tries) == 1:  # the other worker inserted the same conversation first
+            raise IntegrityError("INSERT", {}, Exception("duplicate key"))
+
+    assert bus.consume(INBOUND, racing) == 2
+    assert tries == [2, 2] and stored(sqlite_url) == {"1", "2"}
+    assert bus.pending(INBOUND) == 0 and bus.dead_letters(INBOUND) == 0

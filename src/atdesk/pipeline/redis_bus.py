@@ -35,6 +35,7 @@ DEAD_SUFFIX = ":dead"
 FAILURES_SUFFIX = ":failures"
 RECLAIM_IDLE_MS = 60_000
 MAX_FAILURES = 5
+CONFLICT_ATTEMPTS = 5  # tries of a batch that keeps meeting another worker's rows
 PUBLISH_RETRY_S = 30.0
 # How long a read waits on an empty stream. Short: a worker reads two streams in turn, and a
 # long wait on the empty one held up the other (1 s per pass made two workers slower than one).
@@ -216,16 +217,27 @@ class RedisBus:
         return len(messages)
 
     def _handle(self, handler: Handler, payloads: list[dict[str, Any]]) -> None:
-        """Prepare with no transaction open (ADR 78), store in one; again if it went stale."""
-        for attempt in range(1, PREPARE_ATTEMPTS + 1):
+        """Prepare with no transaction open (ADR 78), store in one; again if it went stale or
+        lost a race with another worker."""
+        stale = conflicts = 0
+        while True:
             store = prepared(handler, self.database_url, payloads)
             try:
                 with transaction(self.database_url) as session:
                     store(session, payloads)
                 return
             except Stale:
-                if attempt == PREPARE_ATTEMPTS:
+                stale += 1
+                if stale == PREPARE_ATTEMPTS:
                     raise  # left unacknowledged: another try after reclaim_idle_ms
+            except sa_exc.IntegrityError as exc:
+                # Another worker stored the same row first (posts of one conversation, a
+                # brand's default rules): all of ours rolled back, and again sees theirs.
+                conflicts += 1
+                if conflicts == CONFLICT_ATTEMPTS:
+                    raise
+                log.info("batch lost a race with another worker (%s); again", exc.orig)
+                self._sleep(0.05 * conflicts)
 
     def _handle_one_by_one(
         self, topic: str, stream: str, handler: Handler, messages: list[Message]
