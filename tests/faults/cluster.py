@@ -90,9 +90,15 @@ class Servers:
 
     def start(self) -> bool:
         """Start both (idempotent); False when PostgreSQL or Redis is not installed."""
-        out = subprocess.run(
-            [str(SERVICES), "start"], env=self._env(), capture_output=True, text=True, check=True
-        ).stdout
+        for attempt in range(3):  # a server still shutting down refuses to start for a moment
+            done = subprocess.run(
+                [str(SERVICES), "start"], env=self._env(), capture_output=True, text=True
+            )
+            if done.returncode == 0 or attempt == 2:
+                break
+            time.sleep(3)
+        done.check_returncode()
+        out = done.stdout
         return "ATDESK_TEST_POSTGRES_URL" in out and "ATDESK_TEST_REDIS_URL" in out
 
     def stop(self) -> None:

@@ -15,7 +15,13 @@ from sqlalchemy.orm import Session
 from atdesk.models import Post
 from atdesk.pipeline.bus import INBOUND
 from atdesk.pipeline.prepare import handle_inbound
-from atdesk.pipeline.redis_bus import RECLAIM_IDLE_ENV, RedisBus, dead_letter_stream, is_outage
+from atdesk.pipeline.redis_bus import (
+    RECLAIM_IDLE_ENV,
+    RedisBus,
+    dead_letter_stream,
+    is_outage,
+    lost_race,
+)
 from atdesk.storage.session import transaction
 from tests.factories import make_brand, post
 
@@ -157,3 +163,13 @@ def test_a_batch_that_lost_a_race_with_another_worker_is_handled_again_at_once(
     assert bus.consume(INBOUND, racing) == 2
     assert tries == [2, 2] and stored(sqlite_url) == {"1", "2"}
     assert bus.pending(INBOUND) == 0 and bus.dead_letters(INBOUND) == 0
+
+
+def test_a_deadlock_is_a_lost_race_and_a_closed_connection_an_outage() -> None:
+    class Deadlock(Exception):
+        sqlstate = "40P01"
+
+    deadlock = OperationalError("UPDATE", {}, Deadlock("deadlock detected"))
+    closed = OperationalError("SELECT 1", {}, Exception("server closed the connection"))
+    assert lost_race(deadlock) and not lost_race(closed)
+    assert is_outage(closed)

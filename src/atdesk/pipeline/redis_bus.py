@@ -36,6 +36,7 @@ FAILURES_SUFFIX = ":failures"
 RECLAIM_IDLE_MS = 60_000
 MAX_FAILURES = 5
 CONFLICT_ATTEMPTS = 5  # tries of a batch that keeps meeting another worker's rows
+RACE_SQLSTATES = frozenset({"40P01", "40001"})  # PostgreSQL: deadlock, serialization failure
 PUBLISH_RETRY_S = 30.0
 # How long a read waits on an empty stream. Short: a worker reads two streams in turn, and a
 # long wait on the empty one held up the other (1 s per pass made two workers slower than one).
@@ -82,6 +83,13 @@ def is_outage(exc: BaseException) -> bool:
             return True
         seen = seen.__cause__ or seen.__context__
     return False
+
+
+def lost_race(exc: sa_exc.DBAPIError) -> bool:
+    """A unique violation, deadlock or serialization failure: another writer got there first."""
+    if isinstance(exc, sa_exc.IntegrityError):
+        return True
+    return getattr(exc.orig, "sqlstate", None) in RACE_SQLSTATES
 
 
 def _positive_int(value: int | str | None, env: str, default: int) -> int:
@@ -230,9 +238,12 @@ class RedisBus:
                 stale += 1
                 if stale == PREPARE_ATTEMPTS:
                     raise  # left unacknowledged: another try after reclaim_idle_ms
-            except sa_exc.IntegrityError as exc:
+            except (sa_exc.IntegrityError, sa_exc.OperationalError) as exc:
                 # Another worker stored the same row first (posts of one conversation, a
-                # brand's default rules): all of ours rolled back, and again sees theirs.
+                # brand's default rules) or the two deadlocked: all of ours rolled back, and
+                # again sees theirs. Any other OperationalError is an outage: the caller's.
+                if not lost_race(exc):
+                    raise
                 conflicts += 1
                 if conflicts == CONFLICT_ATTEMPTS:
                     raise
