@@ -67,6 +67,16 @@ class Replay:
         """About 10 s of live traffic, the fault at the given positions."""
         publish_live(self.bus(), self.url, self.events, batch=10, pause_s=0.3, at=at)
 
+    def while_working(self, fault: Callable[[], Any]) -> Callable[[], Any]:
+        """The fault once the workers have stored a quarter of the posts: they are past their
+        start-up (loading models) and in the middle of reading and writing."""
+
+        def wait_then_break() -> None:
+            assert wait_for(lambda: self.stored() >= len(self.events) // 4, SETTLE_S)
+            fault()
+
+        return wait_then_break
+
     def stored(self) -> int:
         with transaction(self.url) as session:
             return int(session.scalar(select(func.count()).select_from(Post)) or 0)
@@ -211,7 +221,7 @@ def test_a_worker_killed_mid_replay_loses_and_doubles_nothing(replay: Replay) ->
         replay.workers.start(1)
         replay.workers.wait_consuming()
 
-    replay.publish({len(replay.events) // 2: kill_and_restart})
+    replay.publish({len(replay.events) // 2: replay.while_working(kill_and_restart)})
     assert wait_for(
         lambda: replay.stored() >= len(replay.events) and replay.bus().pending(INBOUND) == 0,
         SETTLE_S,
@@ -232,14 +242,14 @@ def test_a_worker_killed_mid_replay_loses_and_doubles_nothing(replay: Replay) ->
 
 
 def test_redis_restarted_mid_replay(replay: Replay, servers: Servers) -> None:
-    replay.publish({len(replay.events) // 2: lambda: servers.restart_redis(down_s=2.0)})
+    replay.publish({0: replay.while_working(lambda: servers.restart_redis(down_s=2.0))})
     replay.wait_settled()
     assert all(p.poll() is None for p in replay.workers.processes), "workers kept running"
     assert_exactly_once(replay)
 
 
 def test_postgres_restarted_mid_replay(replay: Replay, servers: Servers) -> None:
-    replay.publish({len(replay.events) // 2: lambda: servers.restart_postgres(down_s=2.0)})
+    replay.publish({0: replay.while_working(lambda: servers.restart_postgres(down_s=2.0))})
     replay.wait_settled()
     assert all(p.poll() is None for p in replay.workers.processes), "workers kept running"
     assert_exactly_once(replay)
