@@ -63,11 +63,14 @@ class Servers:
 
     @classmethod
     def from_env(cls) -> Servers:
-        """Ports 55604/56604 unless the environment moves them (parallel runs, CI)."""
+        """Ports 55604/56604 unless the environment moves them; each pytest-xdist worker
+        (gw0, gw1, ...) adds its number, so parallel runs never share a server."""
+        offset = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+        state = os.environ.get(STATE_ENV) or f"/tmp/atdesk-faults-{os.getpid()}"
         return cls(
-            Path(os.environ.get(STATE_ENV) or f"/tmp/atdesk-faults-{os.getpid()}"),
-            int(os.environ.get(PG_PORT_ENV) or 55604),
-            int(os.environ.get(REDIS_PORT_ENV) or 56604),
+            Path(f"{state}-{offset}" if offset else state),
+            int(os.environ.get(PG_PORT_ENV) or 55604) + offset,
+            int(os.environ.get(REDIS_PORT_ENV) or 56604) + offset,
         )
 
     def _env(self) -> dict[str, str]:
