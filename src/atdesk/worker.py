@@ -88,6 +88,7 @@ ISSUE_DISCOVERY_EVERY_S = 60.0
 REPORT_FACTS_EVERY_S = 60.0
 RETENTION_EVERY_S = 600.0
 AUTO_RESOLVE_AFTER = timedelta(hours=48)
+MAX_BACKOFF_S = 10.0  # the longest pause after failed passes in a row
 
 
 def wire() -> None:
@@ -214,8 +215,19 @@ class Worker:
         """Loop until stop() is called; the channel connectors read the networks meanwhile."""
         connectors = ConnectorRuntime(self.settings, self.bus).start()
         try:
+            failures = 0
             while not self.stopping.is_set():
-                if not self.run_once():
+                try:
+                    handled = self.run_once()
+                except Exception:
+                    # A server away (PostgreSQL restarting): back off and carry on (ADR 99).
+                    failures += 1
+                    pause = min(self.idle_sleep_s * 2**failures, MAX_BACKOFF_S)
+                    log.exception("worker pass failed (%d in a row); wait %.1fs", failures, pause)
+                    self.stopping.wait(pause)
+                    continue
+                failures = 0
+                if not handled:
                     self.stopping.wait(self.idle_sleep_s)
         finally:
             connectors.stop()

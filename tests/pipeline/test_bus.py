@@ -92,13 +92,6 @@ def test_redis_bus_sends_after_commit_and_acks_after_the_database_commits(
         bus.consume(INBOUND, crash)
     assert stored_posts(sqlite_url) == 0 and bus.pending(INBOUND) == 1
 
-    other = RedisBus(redis_url, sqlite_url, consumer="test-b")
-    import atdesk.pipeline.redis_bus as redis_bus
-
-    original = redis_bus.RECLAIM_IDLE_MS
-    redis_bus.RECLAIM_IDLE_MS = 0
-    try:
-        assert other.consume(INBOUND, handle_inbound) == 1, "another worker reclaims the message"
-    finally:
-        redis_bus.RECLAIM_IDLE_MS = original
+    other = RedisBus(redis_url, sqlite_url, consumer="test-b", reclaim_idle_ms=0)
+    assert other.consume(INBOUND, handle_inbound) == 1, "another worker reclaims the message"
     assert stored_posts(sqlite_url) == 1 and other.pending(INBOUND) == 0

@@ -1,4 +1,13 @@
-"""The scale-out bus: Redis Streams with consumer groups; PostgreSQL stays the system of record."""
+"""The scale-out bus: Redis Streams with consumer groups; PostgreSQL stays the system of record.
+
+Delivery is at-least-once and handlers are idempotent (ADR 99): a worker that dies leaves its
+batch pending, and after `reclaim_idle_ms` another worker claims it with XAUTOCLAIM and handles
+it again. A claimed batch is handled one message at a time, so one message that always fails
+(a poison message) is told apart from the good ones beside it; after `max_failures` failed
+tries on its own it moves to the topic's dead-letter stream (`atdesk:<topic>:dead`), logged and
+counted, and stops blocking the stream. A failure of the servers themselves (database or Redis
+unreachable) never counts against a message: the batch is left for later, untouched.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +15,13 @@ import json
 import logging
 import os
 import socket
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from typing import Any, cast
 
 import redis
 from sqlalchemy import event
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session
 
 from atdesk.pipeline.bus import PREPARE_ATTEMPTS, Handler, Stale, prepared
@@ -20,7 +31,27 @@ log = logging.getLogger(__name__)
 
 GROUP = "atdesk-workers"
 STREAM_PREFIX = "atdesk:"
+DEAD_SUFFIX = ":dead"
+FAILURES_SUFFIX = ":failures"
 RECLAIM_IDLE_MS = 60_000
+MAX_FAILURES = 5
+CONFLICT_ATTEMPTS = 5  # tries of a batch that keeps meeting another worker's rows
+RACE_SQLSTATES = frozenset({"40P01", "40001"})  # PostgreSQL: deadlock, serialization failure
+PUBLISH_RETRY_S = 30.0
+# How long a read waits on an empty stream. Short: a worker reads two streams in turn, and a
+# long wait on the empty one held up the other (1 s per pass made two workers slower than one).
+BLOCK_MS = 100
+RECLAIM_IDLE_ENV = "ATDESK_REDIS_RECLAIM_IDLE_MS"
+MAX_FAILURES_ENV = "ATDESK_REDIS_MAX_FAILURES"
+
+Message = tuple[bytes, dict[bytes, bytes]]
+# The servers being away, not the message being bad: never counted against a message.
+OUTAGES: tuple[type[BaseException], ...] = (
+    sa_exc.OperationalError,
+    sa_exc.InterfaceError,
+    redis.ConnectionError,
+    redis.TimeoutError,
+)
 
 
 def stream_name(topic: str) -> str:
@@ -28,13 +59,77 @@ def stream_name(topic: str) -> str:
     return STREAM_PREFIX + topic
 
 
+def dead_letter_stream(topic: str) -> str:
+    """Where a topic's poison messages go, with why and how often they failed."""
+    return stream_name(topic) + DEAD_SUFFIX
+
+
+def consumer_name(pid: int | None = None) -> str:
+    """A worker's name in the consumer group and on its Redis connections: host and pid."""
+    return f"{socket.gethostname()}-{pid or os.getpid()}"
+
+
+def is_outage(exc: BaseException) -> bool:
+    """Did this fail because a server was away (retry later) rather than because of the data?
+
+    The whole chain counts: a publish that failed in the session's after-commit hook surfaces
+    as the session's complaint about the rollback that followed, with the Redis error inside.
+    """
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, OUTAGES):
+            return True
+        if isinstance(seen, sa_exc.DBAPIError) and seen.connection_invalidated:
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def lost_race(exc: sa_exc.DBAPIError) -> bool:
+    """A unique violation, deadlock or serialization failure: another writer got there first."""
+    if isinstance(exc, sa_exc.IntegrityError):
+        return True
+    return getattr(exc.orig, "sqlstate", None) in RACE_SQLSTATES
+
+
+def _positive_int(value: int | str | None, env: str, default: int) -> int:
+    """An explicit value, else the environment, else the default; nonsense is refused."""
+    raw: int | str | None = value if value is not None else os.environ.get(env)
+    if raw is None or raw == "":
+        return default
+    try:
+        number = int(raw)
+    except ValueError:
+        raise ValueError(f"{env} must be a whole number, not {raw!r}") from None
+    if number < 0:
+        raise ValueError(f"{env} must be 0 or more, not {number}")
+    return number
+
+
 class RedisBus:
     """XADD after the database commits; XREADGROUP, handle in one transaction, then XACK."""
 
-    def __init__(self, redis_url: str, database_url: str, consumer: str | None = None) -> None:
-        self.redis = redis.Redis.from_url(redis_url)
+    def __init__(
+        self,
+        redis_url: str,
+        database_url: str,
+        consumer: str | None = None,
+        *,
+        reclaim_idle_ms: int | None = None,
+        max_failures: int | None = None,
+        publish_retry_s: float = PUBLISH_RETRY_S,
+        block_ms: int = BLOCK_MS,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         self.database_url = database_url
-        self.consumer = consumer or f"{socket.gethostname()}-{os.getpid()}"
+        self.consumer = consumer or consumer_name()
+        # Named connections: CLIENT LIST shows which worker holds which (operators, tests).
+        self.redis = redis.Redis.from_url(redis_url, client_name=self.consumer)
+        self.reclaim_idle_ms = _positive_int(reclaim_idle_ms, RECLAIM_IDLE_ENV, RECLAIM_IDLE_MS)
+        self.max_failures = max(1, _positive_int(max_failures, MAX_FAILURES_ENV, MAX_FAILURES))
+        self.publish_retry_s = publish_retry_s
+        self.block_ms = block_ms
+        self._sleep = sleep
         self._groups: set[str] = set()
 
     def _ensure_group(self, stream: str) -> None:
@@ -48,61 +143,173 @@ class RedisBus:
         self._groups.add(stream)
 
     def publish(self, session: Session, topic: str, payloads: Sequence[dict[str, Any]]) -> None:
-        """Send only after the session commits, so a rolled-back write never reaches a worker."""
+        """Send only after the session commits, so a rolled-back write never reaches a worker.
+
+        A Redis that is away (restarting) is retried for `publish_retry_s`; if it stays away the
+        commit raises (an error whose chain holds the Redis error: `is_outage` says so), and a
+        consumer's batch stays unacknowledged to be handled again.
+        """
         if not payloads:
             return
         stream = stream_name(topic)
         bodies = [json.dumps(p, separators=(",", ":")) for p in payloads]
 
         def send(_session: Session) -> None:
-            pipe = self.redis.pipeline(transaction=False)
-            for body in bodies:
-                pipe.xadd(stream, {"m": body})
-            pipe.execute()
+            self._with_retry(lambda: self._xadd(stream, bodies), "publish")
 
         event.listen(session, "after_commit", send, once=True)
 
-    def _read(self, stream: str, batch_size: int) -> list[tuple[bytes, dict[bytes, bytes]]]:
-        """Messages another consumer left unacknowledged for a minute first, then new ones."""
+    def _xadd(self, stream: str, bodies: list[str]) -> None:
+        pipe = self.redis.pipeline(transaction=False)
+        for body in bodies:
+            pipe.xadd(stream, {"m": body})
+        pipe.execute()
+
+    def _with_retry(self, call: Callable[[], object], what: str) -> None:
+        """Call, waiting out a Redis restart with growing pauses up to `publish_retry_s`."""
+        waited = 0.0
+        pause = 0.05
+        while True:
+            try:
+                call()
+                return
+            except (redis.ConnectionError, redis.TimeoutError) as exc:
+                if waited >= self.publish_retry_s:
+                    raise
+                log.warning("redis %s failed (%s); retrying in %.2fs", what, exc, pause)
+                self._sleep(pause)
+                waited += pause
+                pause = min(pause * 2, 2.0)
+
+    def _claim(self, stream: str, batch_size: int) -> list[Message]:
+        """Messages another consumer (perhaps dead) left unacknowledged for reclaim_idle_ms."""
         claimed = self.redis.xautoclaim(
             stream,
             GROUP,
             self.consumer,
-            min_idle_time=RECLAIM_IDLE_MS,
+            min_idle_time=self.reclaim_idle_ms,
             start_id="0",
             count=batch_size,
         )
-        messages = cast(list[tuple[bytes, dict[bytes, bytes]]], claimed[1])
-        if messages:
-            return messages
+        return cast(list[Message], claimed[1])
+
+    def _read_new(self, stream: str, batch_size: int) -> list[Message]:
         response: Any = self.redis.xreadgroup(
-            GROUP, self.consumer, {stream: ">"}, count=batch_size, block=1000
+            GROUP, self.consumer, {stream: ">"}, count=batch_size, block=self.block_ms or None
         )
         if not response:
             return []
-        return cast(list[tuple[bytes, dict[bytes, bytes]]], response[0][1])
+        return cast(list[Message], response[0][1])
 
     def consume(self, topic: str, handler: Handler, *, batch_size: int = 500) -> int:
         """Handle one batch, prepared first; acknowledge only after the database transaction
-        committed."""
+        committed. Reclaimed messages go first, one at a time (see the module docstring)."""
         stream = stream_name(topic)
         self._ensure_group(stream)
-        messages = self._read(stream, batch_size)
+        try:
+            claimed = self._claim(stream, batch_size)
+        except redis.ResponseError as exc:
+            if "NOGROUP" not in str(exc):
+                raise
+            # Redis lost the group (restarted without persistence): make it again.
+            self._groups.discard(stream)
+            self._ensure_group(stream)
+            claimed = self._claim(stream, batch_size)
+        if claimed:
+            return self._handle_one_by_one(topic, stream, handler, claimed)
+        messages = self._read_new(stream, batch_size)
         if not messages:
             return 0
-        payloads = [json.loads(fields[b"m"]) for _, fields in messages]
-        for attempt in range(1, PREPARE_ATTEMPTS + 1):
-            # Prepared with no transaction open: no row lock waits on a model (ADR 78).
+        self._handle(handler, [json.loads(fields[b"m"]) for _, fields in messages])
+        self.redis.xack(stream, GROUP, *[message_id for message_id, _ in messages])
+        return len(messages)
+
+    def _handle(self, handler: Handler, payloads: list[dict[str, Any]]) -> None:
+        """Prepare with no transaction open (ADR 78), store in one; again if it went stale or
+        lost a race with another worker."""
+        stale = conflicts = 0
+        while True:
             store = prepared(handler, self.database_url, payloads)
             try:
                 with transaction(self.database_url) as session:
                     store(session, payloads)
-                break
+                return
             except Stale:
-                if attempt == PREPARE_ATTEMPTS:
-                    raise  # left unacknowledged: another try after RECLAIM_IDLE_MS
-        self.redis.xack(stream, GROUP, *[message_id for message_id, _ in messages])
-        return len(messages)
+                stale += 1
+                if stale == PREPARE_ATTEMPTS:
+                    raise  # left unacknowledged: another try after reclaim_idle_ms
+            except (sa_exc.IntegrityError, sa_exc.OperationalError) as exc:
+                # Another worker stored the same row first (posts of one conversation, a
+                # brand's default rules) or the two deadlocked: all of ours rolled back, and
+                # again sees theirs. Any other OperationalError is an outage: the caller's.
+                if not lost_race(exc):
+                    raise
+                conflicts += 1
+                if conflicts == CONFLICT_ATTEMPTS:
+                    raise
+                log.info("batch lost a race with another worker (%s); again", exc.orig)
+                self._sleep(0.05 * conflicts)
+
+    def _handle_one_by_one(
+        self, topic: str, stream: str, handler: Handler, messages: list[Message]
+    ) -> int:
+        """Handle reclaimed messages singly: a poison message fails alone and, after
+        max_failures, is dead-lettered; a server outage stops the batch and counts nothing."""
+        failures = stream + FAILURES_SUFFIX
+        handled = 0
+        for message_id, fields in messages:
+            body = fields.get(b"m", b"")
+            try:
+                self._handle(handler, [json.loads(body)])
+            except Exception as exc:
+                if is_outage(exc):
+                    raise
+                count = int(self.redis.hincrby(failures, message_id, 1))
+                if count < self.max_failures:
+                    log.warning(
+                        "message %s on %s failed (%d/%d): %s",
+                        message_id.decode(),
+                        topic,
+                        count,
+                        self.max_failures,
+                        exc,
+                    )
+                    continue
+                self._dead_letter(topic, stream, message_id, body, count, exc)
+                handled += 1
+                continue
+            pipe = self.redis.pipeline(transaction=False)
+            pipe.xack(stream, GROUP, message_id)
+            pipe.hdel(failures, message_id)
+            pipe.execute()
+            handled += 1
+        return handled
+
+    def _dead_letter(
+        self, topic: str, stream: str, message_id: bytes, body: bytes, count: int, exc: Exception
+    ) -> None:
+        """Move a message that keeps failing aside, so the stream moves on; a person looks."""
+        reason = f"{type(exc).__name__}: {exc}"[:1000]
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.xadd(
+            dead_letter_stream(topic),
+            {"m": body, "id": message_id, "failures": str(count), "error": reason},
+        )
+        pipe.xack(stream, GROUP, message_id)
+        pipe.hdel(stream + FAILURES_SUFFIX, message_id)
+        pipe.execute()
+        log.error(
+            "message %s on %s failed %d times; moved to %s: %s",
+            message_id.decode(),
+            topic,
+            count,
+            dead_letter_stream(topic),
+            reason,
+        )
+
+    def dead_letters(self, topic: str) -> int:
+        """How many of the topic's messages were given up on (for health checks and tests)."""
+        return int(self.redis.xlen(dead_letter_stream(topic)))
 
     def pending(self, topic: str) -> int:
         """Messages not yet acknowledged by the group (including never delivered)."""
