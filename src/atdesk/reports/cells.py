@@ -119,15 +119,21 @@ def _post_filters(query: Select[Any], scope: ReportScope) -> Select[Any]:
 
 
 def post_sums(
-    session: Session, scope: ReportScope, keys: Sequence[Any], sums: Sequence[Any]
+    session: Session,
+    scope: ReportScope,
+    keys: Sequence[Any],
+    sums: Sequence[Any],
+    *,
+    where: Sequence[ColumnElement[bool]] = (),
 ) -> dict[tuple[Any, ...], list[int]]:
-    """Per distinct `keys`, the `sums` (counts or sums of flags) over the scope's inbound posts.
+    """Per distinct `keys`, the `sums` (counts or sums of flags) over the scope's inbound posts
+    (and `where`, e.g. the post ids the rollup does not hold).
 
     With no keys, one row keyed () (zeros when there is no post).
     """
     out: dict[tuple[Any, ...], list[int]] = {}
     for query in post_queries(scope, *keys, *sums, grouped=len(keys)):
-        for row in session.execute(query):
+        for row in session.execute(query.where(*where)):
             have = out.setdefault(tuple(row[: len(keys)]), [0] * len(sums))
             for i, value in enumerate(row[len(keys) :]):
                 have[i] += int(value or 0)

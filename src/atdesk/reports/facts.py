@@ -23,6 +23,7 @@ from atdesk.cases.sla import BrandSla, load_brand_slas
 from atdesk.models import AuditEvent, Case, CaseFacts, Post, SurveyResponse, User
 from atdesk.reports.cache import invalidate
 from atdesk.reports.measure import CaseInput, PostPoint, measure
+from atdesk.reports.post_hours import refresh_post_hours
 from atdesk.respond.tasks import AUTOMATION_USERNAME
 from atdesk.storage.session import session_factory, transaction
 
@@ -256,6 +257,9 @@ def refresh(url: str, *, everything: bool = False) -> RefreshReport:
             )
         else:
             todo, gone, watermark, seen = stale_case_ids(session)
+    # The post-hour rollup first: its hours include the posts of the cases recomputed below,
+    # and a pass cut short after it finds those cases (still stale) and their hours again.
+    hours = refresh_post_hours(url, todo, everything=everything)
     computed = 0
     for chunk in _chunks(todo):
         with reader() as session:
@@ -277,7 +281,7 @@ def refresh(url: str, *, everything: bool = False) -> RefreshReport:
                     .where(CaseFacts.case_id == holder, CaseFacts.audit_watermark < watermark)
                     .values(audit_watermark=watermark)
                 )
-    if computed or gone:
+    if computed or gone or hours:
         invalidate()
     return RefreshReport(computed=computed, removed=len(gone))
 

@@ -56,6 +56,8 @@ from atdesk.reports.formulas import (
     metric_set,
 )
 from atdesk.reports.periods import day_expr, hour_expr, period_expr, period_key, period_label
+from atdesk.reports.post_hours import hour_start
+from atdesk.reports.post_numbers import post_totals, servable
 from atdesk.reports.scope import ReportScope
 
 __all__ = [
@@ -69,6 +71,7 @@ __all__ = [
     "busiest_hours",
     "distribution",
     "drill",
+    "prepare_overview",
     "read_posts_once",
     "summarize",
     "volume_series",
@@ -132,6 +135,13 @@ def read_posts_once(session: Session, scope: ReportScope, *, now: datetime) -> N
         post_cube(session, scope, now)
 
 
+def prepare_overview(session: Session, scope: ReportScope, *, now: datetime) -> None:
+    """Before a page of several post numbers: nothing when the post-hour rollup answers the
+    scope (each number is then a small query on it, ADR 95), else read the posts once."""
+    if not servable(scope):
+        read_posts_once(session, scope, now=now)
+
+
 def summarize(session: Session, scope: ReportScope, *, now: datetime) -> MetricSet:
     """Every metric for the whole scope."""
     return cached(
@@ -144,10 +154,7 @@ def _summarize(session: Session, scope: ReportScope, *, now: datetime) -> Metric
         return empty_metrics()
     everything = sum_days(day_cells(session, scope, now=now), lambda _: None)
     counts, times = everything.get(None, (CaseCounts(), Spreads()))
-    cube = remembered_cube(session, scope, now)
-    posts = (
-        cube_tally(cube, lambda _: None) if cube is not None else tally_posts(session, scope)
-    ).get(None, PostTally())
+    posts = _post_tallies(session, scope, None, now).get(None, PostTally())
     surveys = tally_surveys(session, scope).get(None, SurveyTally.empty())
     return metric_set(counts, times, posts, surveys)
 
@@ -193,7 +200,9 @@ def _breakdown(session: Session, scope: ReportScope, by: Dimension, *, now: date
     if by in PERIODS:
         cells = sum_days(day_cells(session, scope, now=now), lambda day: period_label(by, day))
         cube = remembered_cube(session, scope, now)
-        if cube is not None:
+        if servable(scope):
+            posts = _tally_rollup(session, scope, ("day",), lambda k: period_label(by, k[0]))
+        elif cube is not None:
             posts = cube_tally(cube, lambda k: period_label(by, k[1]))
         else:
             found = tally_posts(session, scope, period_expr(session, by, Post.created_at))
@@ -205,11 +214,7 @@ def _breakdown(session: Session, scope: ReportScope, by: Dimension, *, now: date
     else:
         fact_key, post_key, survey_key = _KEYS[by]
         cells = case_cells(session, scope, fact_key, now=now)
-        cube = remembered_cube(session, scope, now)
-        if by in _CUBE_KEYS and cube is not None:
-            posts = cube_tally(cube, _CUBE_KEYS[by])
-        else:
-            posts = tally_posts(session, scope, post_key)
+        posts = _post_tallies(session, scope, by, now, post_key)
         surveys = tally_surveys(session, scope, survey_key)
     keys = set(cells) | set(posts) | set(surveys)
     labels = _labels(session, by, [k for k in keys if k is not None])
@@ -228,6 +233,35 @@ def _breakdown(session: Session, scope: ReportScope, by: Dimension, *, now: date
     else:
         out.sort(key=lambda r: (-r.metrics.cases, -r.metrics.inbound, r.label))
     return out
+
+
+def _post_tallies(
+    session: Session, scope: ReportScope, by: str | None, now: datetime, post_key: Any = None
+) -> dict[Any, PostTally]:
+    """Post numbers per brand, network or intent (None: one tally keyed None): from the
+    rollup when it can answer the scope, else from the page's cube, else counted directly."""
+    if by in (None, *_CUBE_KEYS) and servable(scope):
+        if by is None:
+            return _tally_rollup(session, scope, (), lambda _: None)
+        return _tally_rollup(session, scope, (by,), lambda k: k[0])
+    cube = remembered_cube(session, scope, now)
+    if cube is not None and by is None:
+        return cube_tally(cube, lambda _: None)
+    if cube is not None and by in _CUBE_KEYS:
+        return cube_tally(cube, _CUBE_KEYS[by])
+    return tally_posts(session, scope, post_key)
+
+
+def _tally_rollup(
+    session: Session, scope: ReportScope, by: tuple[str, ...], pick: Callable[[Any], Any]
+) -> dict[Any, PostTally]:
+    """The rollup's post totals summed per `pick(key)`."""
+    summed: dict[Any, list[int]] = {}
+    for key, numbers in post_totals(session, scope, by).items():
+        have = summed.setdefault(pick(key), [0, 0, 0, 0, 0])
+        for i, n in enumerate(numbers):
+            have[i] += n
+    return {k: PostTally(*numbers) for k, numbers in summed.items()}
 
 
 def _none_label(by: str) -> str:
@@ -285,7 +319,10 @@ def _volume_series(
         return Series([], {})
     counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     cube = remembered_cube(session, scope, now)
-    if cube is not None:
+    if servable(scope):
+        totals = post_totals(session, scope, ("day", by))
+        raw = [(d, k, numbers[0]) for (d, k), numbers in totals.items()]
+    elif cube is not None:
         pick = _CUBE_KEYS[by]
         found = cube_tally(cube, lambda k: (k[1][:10], pick(k)))
         raw = [(d, k, tally.inbound) for (d, k), tally in found.items()]
@@ -376,6 +413,8 @@ def _busiest_hours(session: Session, scope: ReportScope, now: datetime | None) -
     if scope.empty:
         return grid
     cube = remembered_cube(session, scope, now)
+    if servable(scope):
+        return _busiest_from_rollup(session, scope, grid)
     if cube is not None:
         found = cube_tally(cube, lambda k: (k[0], k[1]))
         raw = [(b, h, tally.inbound) for (b, h), tally in found.items()]
@@ -388,6 +427,25 @@ def _busiest_hours(session: Session, scope: ReportScope, now: datetime | None) -
         moment = datetime.strptime(str(stamp)[:13], "%Y-%m-%d %H").replace(tzinfo=UTC)
         local = moment.astimezone(zones.get(brand_id, ZoneInfo("UTC")))
         grid[local.weekday()][local.hour] += int(n)
+    return grid
+
+
+def _busiest_from_rollup(
+    session: Session, scope: ReportScope, grid: list[list[int]]
+) -> list[list[int]]:
+    """The grid from the rollup's per-(brand, UTC hour) totals: each UTC hour's start in its
+    brand's zone, converted once per zone and hour (as the posts query's hours are)."""
+    totals = post_totals(session, scope, ("brand", "hour"))
+    zones = _zones(session, {b for b, _ in totals})
+    utc = ZoneInfo("UTC")
+    local: dict[tuple[str, int], tuple[int, int]] = {}
+    for (brand_id, hour), numbers in totals.items():
+        zone = zones.get(brand_id, utc)
+        spot = local.get((zone.key, hour))
+        if spot is None:
+            moment = hour_start(hour).astimezone(zone)
+            spot = local[(zone.key, hour)] = (moment.weekday(), moment.hour)
+        grid[spot[0]][spot[1]] += numbers[0]
     return grid
 
 

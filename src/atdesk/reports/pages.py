@@ -119,7 +119,7 @@ def overview(request: Request, session: DbSession, viewer: PageViewer) -> Respon
     """Headline numbers and the charts a team lead reads first, for the chosen filters."""
     asked = _asked(request, session, viewer)
     if not _wants_csv(request):
-        metrics.read_posts_once(session, asked.scope, now=asked.now)
+        metrics.prepare_overview(session, asked.scope, now=asked.now)
     summary = metrics.summarize(session, asked.scope, now=asked.now)
     if _wants_csv(request):
         columns = (*HEADLINE, *CSV_EXTRA)
