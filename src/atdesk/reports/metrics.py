@@ -56,9 +56,9 @@ from atdesk.reports.formulas import (
     metric_set,
 )
 from atdesk.reports.periods import day_expr, hour_expr, period_expr, period_key, period_label
-from atdesk.reports.post_hours import hour_start
 from atdesk.reports.post_numbers import post_totals, servable
 from atdesk.reports.scope import ReportScope
+from atdesk.reports.week_hours import busiest_grid
 
 __all__ = [
     "DIMENSIONS",
@@ -414,7 +414,7 @@ def _busiest_hours(session: Session, scope: ReportScope, now: datetime | None) -
         return grid
     cube = remembered_cube(session, scope, now)
     if servable(scope):
-        return _busiest_from_rollup(session, scope, grid)
+        return busiest_grid(session, scope)
     if cube is not None:
         found = cube_tally(cube, lambda k: (k[0], k[1]))
         raw = [(b, h, tally.inbound) for (b, h), tally in found.items()]
@@ -427,25 +427,6 @@ def _busiest_hours(session: Session, scope: ReportScope, now: datetime | None) -
         moment = datetime.strptime(str(stamp)[:13], "%Y-%m-%d %H").replace(tzinfo=UTC)
         local = moment.astimezone(zones.get(brand_id, ZoneInfo("UTC")))
         grid[local.weekday()][local.hour] += int(n)
-    return grid
-
-
-def _busiest_from_rollup(
-    session: Session, scope: ReportScope, grid: list[list[int]]
-) -> list[list[int]]:
-    """The grid from the rollup's per-(brand, UTC hour) totals: each UTC hour's start in its
-    brand's zone, converted once per zone and hour (as the posts query's hours are)."""
-    totals = post_totals(session, scope, ("brand", "hour"))
-    zones = _zones(session, {b for b, _ in totals})
-    utc = ZoneInfo("UTC")
-    local: dict[tuple[str, int], tuple[int, int]] = {}
-    for (brand_id, hour), numbers in totals.items():
-        zone = zones.get(brand_id, utc)
-        spot = local.get((zone.key, hour))
-        if spot is None:
-            moment = hour_start(hour).astimezone(zone)
-            spot = local[(zone.key, hour)] = (moment.weekday(), moment.hour)
-        grid[spot[0]][spot[1]] += numbers[0]
     return grid
 
 

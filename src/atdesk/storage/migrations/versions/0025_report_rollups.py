@@ -18,6 +18,17 @@ down_revision: str | None = "0024"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+COVERED = (
+    "brand_id",
+    "hour",
+    "network",
+    "intent",
+    "inbound",
+    "filtered",
+    "positive",
+    "neutral",
+    "negative",
+)
 MEASURED = (
     "brand_id",
     "opened_at",
@@ -46,7 +57,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_report_post_hours")),
     )
     with op.batch_alter_table("report_post_hours", schema=None) as batch_op:
-        batch_op.create_index("ix_report_post_hours_brand_hour", ["brand_id", "hour"], unique=False)
+        batch_op.create_index("ix_report_post_hours_brand_hour", list(COVERED), unique=False)
         batch_op.create_index("ix_report_post_hours_hour", ["hour"], unique=False)
     op.create_table(
         "report_rollup_marks",
