@@ -58,6 +58,7 @@ from atdesk.reports.formulas import (
 from atdesk.reports.periods import day_expr, hour_expr, period_expr, period_key, period_label
 from atdesk.reports.post_numbers import post_totals, servable
 from atdesk.reports.scope import ReportScope
+from atdesk.reports.survey_drill import SURVEY_DRILLS, survey_drill
 from atdesk.reports.week_hours import busiest_grid
 
 __all__ = [
@@ -467,7 +468,7 @@ def _drill_conditions(now: datetime) -> dict[str, ColumnElement[bool]]:
 
 DRILL_METRICS: tuple[str, ...] = (
     "cases", "answered", "unanswered", "resolved", "backlog", "reopened", "automated",
-    "handoff", "sla_missed",
+    "handoff", "sla_missed", *SURVEY_DRILLS,
 )  # fmt: skip
 BUCKET_METRICS = ("first_response", "first_response_bh", "resolution", "resolution_bh")
 
@@ -509,7 +510,9 @@ def drill(
 
     `metric` is one of DRILL_METRICS with `key` an optional breakdown row as
     'dimension:value' ('intent:billing', 'day:2026-03-04', 'team:none'), or one of
-    BUCKET_METRICS with `key` a distribution bucket label ('1-4 h').
+    BUCKET_METRICS with `key` a distribution bucket label ('1-4 h'). The survey metrics
+    (SURVEY_DRILLS: csat, csat_satisfied, nps_detractors, ...) give the cases whose answers,
+    given in the period, make up that CSAT or NPS number (a period key bounds the answering).
     """
     if metric in BUCKET_METRICS:
         return _drill_bucket(session, scope, metric, key)
@@ -519,13 +522,11 @@ def drill(
         )
     if scope.empty:
         return []
+    if metric in SURVEY_DRILLS:
+        return survey_drill(session, scope, metric, _survey_key(key), DRILL_LIMIT)
     conditions = [*fact_filters(scope), _drill_conditions(now)[metric]]
     if key:
-        dim, _, value = key.partition(":")
-        if dim not in DIMENSIONS or not value:
-            raise ValueError(
-                f"drill key {key!r} must look like 'intent:billing' or 'day:2026-03-04'"
-            )
+        dim, value = _drill_key(key)
         if dim in PERIODS:
             start, end = period_range(dim, value)
             conditions += [CaseFacts.opened_at >= start, CaseFacts.opened_at < end]
@@ -546,6 +547,31 @@ def drill(
         .limit(DRILL_LIMIT)
     )
     return list(session.scalars(query))
+
+
+def _drill_key(key: str) -> tuple[str, str]:
+    """A drill key's dimension and value ('intent:billing' -> ('intent', 'billing'))."""
+    dim, _, value = key.partition(":")
+    if dim not in DIMENSIONS or not value:
+        raise ValueError(f"drill key {key!r} must look like 'intent:billing' or 'day:2026-03-04'")
+    return dim, value
+
+
+def _survey_key(key: str | None) -> tuple[str, Any, datetime | None, datetime | None] | None:
+    """A drill key as survey_drill takes it: a period's bounds, or a key's typed value."""
+    if not key:
+        return None
+    dim, value = _drill_key(key)
+    if dim in PERIODS:
+        start, end = period_range(dim, value)
+        return dim, None, start, end
+    if value == NONE_KEY:
+        return dim, None, None, None
+    if dim in ("network", "intent"):
+        return dim, value, None, None
+    if not value.isdigit():
+        raise ValueError(f"{dim} key {value!r} must be a number or 'none'")
+    return dim, int(value), None, None
 
 
 def _drill_bucket(session: Session, scope: ReportScope, metric: str, key: str | None) -> list[int]:
