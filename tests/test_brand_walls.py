@@ -791,6 +791,9 @@ def report_searches(ids: Ids) -> list[tuple[str, dict[str, object]]]:
         ("/reports/cases", {"metric": "cases", **csv}),
         ("/reports/cases", {"metric": "cases", "key": f"brand:{ids.brand}", **period}),
         ("/reports/cases", {"metric": "backlog", "key": f"team:{ids.team}", **period}),
+        ("/reports/cases", {"metric": "csat", **period}),
+        ("/reports/cases", {"metric": "nps_detractors", "key": f"brand:{ids.brand}", **period}),
+        ("/api/v1/reports/drill", {"metric": "csat", **period}),
     ]
 
 

@@ -1,12 +1,16 @@
 """The post-hour rollup (report_post_hours), refreshed in the case facts' pass and rebuilt
 exactly from the stored posts (ADR 95).
 
-A refresh recomputes every UTC hour that may have changed: the hours of posts stored since the
-last pass (post ids above the `posts` mark) and the hours of the posts of every case the facts
-pass recomputes (a case that changed brand, took in a merged case's posts or had a post
-released from noise). An hour is recomputed whole, over every brand, from the posts with ids up
-to the new mark, and written in a short transaction per chunk of hours; the mark moves only
-when every hour found is written, so a pass cut short finds the same hours again.
+The rows always hold exactly the posts with ids up to the `posts` mark, so a reader adds the
+posts above it from the posts table and is exact at any moment, even while a pass runs or
+after one died. A pass has two steps:
+
+1. The hours of the posts of every case the facts pass recomputes (a case that changed brand,
+   took in a merged case's posts, had a post released from noise; a rebuild: every hour) are
+   recomputed whole, over every brand, from the posts up to the mark, a chunk of hours per
+   short transaction. A pass cut short finds those cases (still stale) again.
+2. The posts stored since (ids above the mark) are added to their cells a chunk of ids at a
+   time, each chunk in one short transaction with the mark moved past it.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from atdesk.storage.session import session_factory, transaction
 
 MARK = "posts"
 HOUR_CHUNK = 48  # hours recomputed per short write
+POST_CHUNK = 5000  # new posts added per short write
 ID_CHUNK = 500
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -71,12 +76,13 @@ def _runs(hours: Sequence[int]) -> Iterator[tuple[int, int]]:
     yield first, last + 1
 
 
-def changed_hours(session: Session, case_ids: Sequence[int], mark: int, top: int) -> set[int]:
-    """The hours whose rows may differ: posts stored since the mark, and the recomputed cases'."""
+def changed_hours(session: Session, case_ids: Sequence[int], mark: int) -> set[int]:
+    """The hours whose rolled-up posts (ids up to the mark) the recomputed cases may change."""
     hour = hour_expr(session, Post.created_at)
-    found = set(session.scalars(select(hour).where(Post.id > mark, Post.id <= top).distinct()))
+    found: set[Any] = set()
     for chunk in _chunks(case_ids, ID_CHUNK):
-        found |= set(session.scalars(select(hour).where(Post.case_id.in_(chunk)).distinct()))
+        query = select(hour).where(Post.case_id.in_(chunk), Post.id <= mark).distinct()
+        found |= set(session.scalars(query))
     return {hour_of_text(h) for h in found if h is not None}
 
 
@@ -91,6 +97,18 @@ def every_hour(session: Session, top: int) -> set[int]:
 
 def compute_hours(session: Session, hours: Sequence[int], top: int) -> list[dict[str, Any]]:
     """The rollup rows of these (sorted) hours, over the posts with ids up to `top`."""
+    cells: Cells = {}
+    for first, end in _runs(list(hours)):
+        scope = ReportScope(None, since=hour_start(first), until=hour_start(end))
+        _count_into(cells, session, scope, [Post.id <= top])
+    return _rows(cells)
+
+
+Cells = dict[tuple[int, int, str, str | None], list[int]]
+
+
+def _count_into(cells: Cells, session: Session, scope: ReportScope, where: list[Any]) -> None:
+    """Add the scope's inbound posts (and `where`) to their (brand, hour, network, intent)."""
     filtered = func.sum(case((Post.filtered_reason.is_not(None), 1), else_=0))
 
     def label(name: str) -> Any:
@@ -98,17 +116,15 @@ def compute_hours(session: Session, hours: Sequence[int], top: int) -> list[dict
 
     keys = [POST_BRAND, hour_expr(session, Post.created_at), Post.network, Post.intent]
     sums = [func.count(), filtered, label("positive"), label("neutral"), label("negative")]
-    cells: dict[tuple[int, int, str, str | None], list[int]] = {}
-    for first, end in _runs(list(hours)):
-        scope = ReportScope(None, since=hour_start(first), until=hour_start(end))
-        for query in post_queries(scope, *keys, *sums, grouped=len(keys)):
-            for brand, stamp, network, intent, *numbers in session.execute(
-                query.where(Post.id <= top)
-            ):
-                key = (int(brand), hour_of_text(stamp), str(network), intent)
-                have = cells.setdefault(key, [0, 0, 0, 0, 0])
-                for i, value in enumerate(numbers):
-                    have[i] += int(value or 0)
+    for query in post_queries(scope, *keys, *sums, grouped=len(keys)):
+        for brand, stamp, network, intent, *numbers in session.execute(query.where(*where)):
+            key = (int(brand), hour_of_text(stamp), str(network), intent)
+            have = cells.setdefault(key, [0, 0, 0, 0, 0])
+            for i, value in enumerate(numbers):
+                have[i] += int(value or 0)
+
+
+def _rows(cells: Cells) -> list[dict[str, Any]]:
     return [
         {
             "brand_id": brand,
@@ -135,6 +151,36 @@ def write_hours(session: Session, hours: Iterable[int], rows: Sequence[dict[str,
         session.execute(insert(ReportPostHour), list(rows))
 
 
+def add_posts(session: Session, cells: Cells, top: int) -> None:
+    """Add new posts' counts to their rows and move the mark to `top` (one short write)."""
+    r = ReportPostHour
+    hours = sorted({hour for _, hour, _, _ in cells})
+    existing: dict[tuple[int, int, str, str | None], tuple[int, list[int]]] = {}
+    for chunk in _chunks(hours, ID_CHUNK):
+        query = select(r.id, r.brand_id, r.hour, r.network, r.intent, *_NUMBERS).where(
+            r.hour.in_(chunk)
+        )
+        for row_id, brand, hour, network, intent, *numbers in session.execute(query):
+            existing[(brand, hour, network, intent)] = (row_id, list(numbers))
+    updates, inserts = [], []
+    for key, numbers in cells.items():
+        if key in existing:
+            row_id, held = existing[key]
+            summed = [a + b for a, b in zip(held, numbers, strict=True)]
+            updates.append({"id": row_id, **dict(zip(NUMBER_NAMES, summed, strict=True))})
+        else:
+            inserts.extend(_rows({key: numbers}))
+    if updates:
+        session.execute(update(ReportPostHour), updates)
+    if inserts:
+        session.execute(insert(ReportPostHour), inserts)
+    save_mark(session, top)
+
+
+NUMBER_NAMES = ("inbound", "filtered", "positive", "neutral", "negative")
+_NUMBERS = tuple(getattr(ReportPostHour, name) for name in NUMBER_NAMES)
+
+
 def save_mark(session: Session, top: int) -> None:
     """Record that the rollup holds every post up to `top`."""
     held = session.scalar(select(ReportRollupMark.value).where(ReportRollupMark.name == MARK))
@@ -147,7 +193,8 @@ def save_mark(session: Session, top: int) -> None:
 
 
 def refresh_post_hours(url: str, case_ids: Sequence[int], *, everything: bool = False) -> int:
-    """Bring the post-hour rollup up to date (`everything`: every hour); returns hours written.
+    """Bring the post-hour rollup up to date (`everything`: every hour); returns how many hours
+    were recomputed and cells added to (0: nothing changed).
 
     `case_ids` are the cases the facts pass recomputes: their posts' hours are recomputed too.
     """
@@ -155,20 +202,25 @@ def refresh_post_hours(url: str, case_ids: Sequence[int], *, everything: bool = 
     with reader() as session:
         mark = read_mark(session)
         top = int(session.scalar(select(func.coalesce(func.max(Post.id), 0))) or 0)
-        if everything:
-            hours = every_hour(session, top)
-        else:
-            hours = changed_hours(session, case_ids, mark, top)
+        hours = every_hour(session, mark) if everything else changed_hours(session, case_ids, mark)
     ordered = sorted(hours)
     for chunk in _chunks(ordered, HOUR_CHUNK):
         with reader() as session:
-            rows = compute_hours(session, chunk, top)
+            rows = compute_hours(session, chunk, mark)
         with transaction(url) as session:
             write_hours(session, chunk, rows)
-    if top != mark or everything:
+    added = 0
+    start = mark
+    while start < top:
+        end = min(start + POST_CHUNK, top)
+        cells: Cells = {}
+        with reader() as session:
+            _count_into(cells, session, ReportScope(None), [Post.id > start, Post.id <= end])
         with transaction(url) as session:
-            save_mark(session, top)
-    return len(ordered)
+            add_posts(session, cells, end)
+        added += len(cells)
+        start = end
+    return len(ordered) + added
 
 
 def rollup_snapshot(session: Session) -> list[tuple[Any, ...]]:
