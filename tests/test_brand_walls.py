@@ -768,6 +768,9 @@ def searches(ids: Ids) -> list[tuple[str, dict[str, object]]]:
         ("/api/v1/reports/drill", {"metric": "cases"}),
         ("/api/v1/reports/drill", {"metric": "cases", "key": f"brand:{ids.brand}"}),
         ("/api/v1/reports/drill", {"metric": "cases", "team_id": ids.team}),
+        ("/api/v1/reports/drill", {"metric": "csat"}),
+        ("/reports/cases", {"metric": "csat"}),
+        ("/reports/cases", {"metric": "nps_detractors", "key": f"brand:{ids.brand}"}),
         *report_searches(ids),
     ]
 
@@ -791,9 +794,6 @@ def report_searches(ids: Ids) -> list[tuple[str, dict[str, object]]]:
         ("/reports/cases", {"metric": "cases", **csv}),
         ("/reports/cases", {"metric": "cases", "key": f"brand:{ids.brand}", **period}),
         ("/reports/cases", {"metric": "backlog", "key": f"team:{ids.team}", **period}),
-        ("/reports/cases", {"metric": "csat", **period}),
-        ("/reports/cases", {"metric": "nps_detractors", "key": f"brand:{ids.brand}", **period}),
-        ("/api/v1/reports/drill", {"metric": "csat", **period}),
     ]
 
 

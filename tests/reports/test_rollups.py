@@ -20,7 +20,8 @@ from atdesk.cases.service import resolve
 from atdesk.config import Settings
 from atdesk.domain.networks import Network
 from atdesk.models import Brand, Case, Post
-from atdesk.reports import cache, post_hours
+from atdesk.reports import cache, case_days, post_hours
+from atdesk.reports.case_days import case_days_snapshot
 from atdesk.reports.cells import POST_BRAND, post_sums
 from atdesk.reports.facts import rebuild, refresh
 from atdesk.reports.periods import day_expr, hour_expr
@@ -35,10 +36,17 @@ WEEK = {str(day): [["09:00", "17:00"]] for day in range(5)}
 
 
 def matches_rebuild(url: str) -> list[tuple[Any, ...]]:
-    """The incremental rollup equals a rebuild's, row for row; returns the rows."""
+    """The incremental rollups equal a rebuild's, row for row; returns the post-hour rows."""
     with transaction(url) as session:
         incremental = rollup_snapshot(session)
+        days = case_days_snapshot(session)
+        assert days, "the case-day rollup is kept"
+        case_days.rebuild_all(session)
+        assert case_days_snapshot(session) == days
+        session.rollback()
     rebuild(url)
+    with transaction(url) as session:
+        assert case_days_snapshot(session) == days
     with transaction(url) as session:
         rebuilt = rollup_snapshot(session)
     assert incremental == rebuilt

@@ -22,7 +22,8 @@ from typing import Any
 from sqlalchemy import case, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from atdesk.models import Post, ReportPostHour, ReportRollupMark
+from atdesk.models import Post, ReportPostHour
+from atdesk.reports import marks
 from atdesk.reports.cells import POST_BRAND, post_queries
 from atdesk.reports.periods import hour_expr
 from atdesk.reports.scope import ReportScope
@@ -54,8 +55,7 @@ def hour_of_text(stamp: Any) -> int:
 
 def read_mark(session: Session) -> int:
     """The highest post id the rollup holds (0 before the first pass)."""
-    found = session.scalar(select(ReportRollupMark.value).where(ReportRollupMark.name == MARK))
-    return int(found or 0)
+    return marks.read_mark(session, MARK)
 
 
 def _chunks(items: Sequence[int], size: int) -> Iterator[Sequence[int]]:
@@ -183,13 +183,7 @@ _NUMBERS = tuple(getattr(ReportPostHour, name) for name in NUMBER_NAMES)
 
 def save_mark(session: Session, top: int) -> None:
     """Record that the rollup holds every post up to `top`."""
-    held = session.scalar(select(ReportRollupMark.value).where(ReportRollupMark.name == MARK))
-    if held is None:
-        session.execute(insert(ReportRollupMark).values(name=MARK, value=top))
-    else:
-        session.execute(
-            update(ReportRollupMark).where(ReportRollupMark.name == MARK).values(value=top)
-        )
+    marks.save_mark(session, top, MARK)
 
 
 def refresh_post_hours(url: str, case_ids: Sequence[int], *, everything: bool = False) -> int:

@@ -120,11 +120,14 @@ def whole_hours(scope: ReportScope) -> tuple[int | None, int | None] | None:
 
 
 def live_parts(
-    scope: ReportScope, span: tuple[int | None, int | None] | None, mark: int
+    scope: ReportScope, span: tuple[int | None, int | None] | None, mark: int, newest: int
 ) -> list[tuple[ReportScope, list[ColumnElement[bool]]]]:
     """The scopes and conditions of the posts the rollup does not hold: the partial hours at
-    either end of the period (posts up to the mark) and every post stored after the mark."""
-    parts: list[tuple[ReportScope, list[ColumnElement[bool]]]] = [(scope, [Post.id > mark])]
+    either end of the period (posts up to the mark) and every post stored after the mark
+    (none when the newest post id is the mark: then no query walks the period for them)."""
+    parts: list[tuple[ReportScope, list[ColumnElement[bool]]]] = []
+    if newest > mark:
+        parts.append((scope, [Post.id > mark]))
     upto = [Post.id <= mark]
     if span is None:
         return [(scope, [])]
@@ -173,7 +176,8 @@ def post_totals(
             key = tuple(_normal(name, row[i], live=False) for i, name in enumerate(by))
             _add(out, key, row[len(by) :])
     live_keys = [_live_key(session, name) for name in by]
-    for part, where in live_parts(scope, span, mark):
+    newest = int(session.scalar(select(func.coalesce(func.max(Post.id), 0))) or 0)
+    for part, where in live_parts(scope, span, mark, newest):
         for key, numbers in post_sums(session, part, live_keys, _live_sums(), where=where).items():
             if not any(numbers):
                 continue

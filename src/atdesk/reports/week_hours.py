@@ -123,7 +123,8 @@ def busiest_grid(session: Session, scope: ReportScope) -> list[list[int]]:
                 day, hour = place(int(hour_of_week), shift(zone, starts[int(index)]))
                 grid[day][hour] += int(n or 0)
     keys = [POST_BRAND, hour_expr(session, Post.created_at)]
-    for part, extra in live_parts(scope, span, mark):
+    newest = int(session.scalar(select(func.coalesce(func.max(Post.id), 0))) or 0)
+    for part, extra in live_parts(scope, span, mark, newest):
         for (brand_id, stamp), (n,) in post_sums(
             session, part, keys, [func.count()], where=extra
         ).items():

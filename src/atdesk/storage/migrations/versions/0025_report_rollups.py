@@ -1,4 +1,5 @@
-"""report rollups: inbound posts per brand, UTC hour, network and intent; a covering index for
+"""report rollups: inbound posts per brand, UTC hour, network and intent; case facts per brand
+and UTC day; a covering index for
 the exact medians' read of case_facts (ADR 95)
 
 Revision ID: 0025
@@ -29,6 +30,10 @@ COVERED = (
     "neutral",
     "negative",
 )
+COUNTS = (
+    "cases", "answered", "resolved", "ever_resolved", "reopened", "automated", "touched",
+    "handed_off", "sla_met", "sla_reached", "backlog",
+)  # fmt: skip
 MEASURED = (
     "brand_id",
     "opened_at",
@@ -65,6 +70,17 @@ def upgrade() -> None:
         sa.Column("value", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("name", name=op.f("pk_report_rollup_marks")),
     )
+    op.create_table(
+        "report_case_days",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("brand_id", sa.Integer(), nullable=False),
+        sa.Column("day", sa.Integer(), nullable=False),
+        *(sa.Column(name, sa.Integer(), nullable=False) for name in COUNTS),
+        sa.Column("values_blob", sa.LargeBinary(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_report_case_days")),
+    )
+    with op.batch_alter_table("report_case_days", schema=None) as batch_op:
+        batch_op.create_index("ix_report_case_days_brand_day", ["brand_id", "day"], unique=True)
     with op.batch_alter_table("case_facts", schema=None) as batch_op:
         batch_op.create_index("ix_case_facts_measured", list(MEASURED), unique=False)
 
@@ -78,3 +94,6 @@ def downgrade() -> None:
         batch_op.drop_index("ix_report_post_hours_brand_hour")
     op.drop_table("report_post_hours")
     op.drop_table("report_rollup_marks")
+    with op.batch_alter_table("report_case_days", schema=None) as batch_op:
+        batch_op.drop_index("ix_report_case_days_brand_day")
+    op.drop_table("report_case_days")
