@@ -16,7 +16,7 @@ from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.orm import Session
 
 from atdesk.models import Post, ReportPostHour
-from atdesk.reports.cells import POST_BRAND, post_sums
+from atdesk.reports.cells import POST_BRAND, every_brand, post_sums
 from atdesk.reports.periods import day_expr, hour_expr
 from atdesk.reports.post_hours import EPOCH, epoch_hour, hour_of_text, hour_start, read_mark
 from atdesk.reports.scope import ReportScope
@@ -159,6 +159,7 @@ def post_totals(
     posts, filtered ones and sentiment labels (SUM_NAMES) of a servable scope; no key: one
     row keyed () when there is any post."""
     assert servable(scope), "team, agent and issue scopes count the posts directly"
+    scope = every_brand(session, scope)
     out: dict[PostKey, list[int]] = {}
     mark = read_mark(session)
     span = whole_hours(scope)

@@ -18,8 +18,8 @@ from sqlalchemy import case, func, literal, select
 from sqlalchemy.orm import Session
 
 from atdesk.cases.calendar import BusinessHours, CalendarError
-from atdesk.models import Brand, BusinessCalendar, Post, ReportPostHour
-from atdesk.reports.cells import POST_BRAND, post_sums
+from atdesk.models import BusinessCalendar, Post, ReportPostHour
+from atdesk.reports.cells import POST_BRAND, every_brand, post_sums
 from atdesk.reports.periods import hour_expr
 from atdesk.reports.post_hours import hour_of_text, hour_start, read_mark
 from atdesk.reports.post_numbers import live_parts, rollup_filters, whole_hours
@@ -86,11 +86,8 @@ def place(hour_of_week: int, shift_h: int) -> tuple[int, int]:
 def busiest_grid(session: Session, scope: ReportScope) -> list[list[int]]:
     """Inbound posts per local weekday and hour over a scope the rollup answers."""
     grid = [[0] * 24 for _ in range(7)]
-    ids = (
-        list(scope.brand_ids)
-        if scope.brand_ids is not None
-        else list(session.scalars(select(Brand.id)))
-    )
+    scope = every_brand(session, scope)
+    ids = list(scope.brand_ids or ())
     zones = brand_zones(session, ids)
     mark = read_mark(session)
     span = whole_hours(scope)
