@@ -37,7 +37,6 @@ from atdesk.reports.cells import (
     case_cells,
     cube_tally,
     day_cells,
-    every_brand,
     fact_filters,
     in_backlog,
     post_cube,
@@ -199,7 +198,6 @@ def _breakdown(session: Session, scope: ReportScope, by: Dimension, *, now: date
         raise ValueError(f"cannot break down by {by!r}; use one of {', '.join(DIMENSIONS)}")
     if scope.empty:
         return []
-    scope = every_brand(session, scope)  # the same rows, through the (brand, time) indexes
     if by in PERIODS:
         cells = sum_days(day_cells(session, scope, now=now), lambda day: period_label(by, day))
         cube = remembered_cube(session, scope, now)
@@ -384,7 +382,6 @@ def _distribution(
     }[(metric, business_hours)]
     counts = [0] * len(DISTRIBUTION_EDGES)
     if not scope.empty:
-        scope = every_brand(session, scope)
         whens = [
             (column < hi, i) for i, (_, _, hi) in enumerate(DISTRIBUTION_EDGES) if hi is not None
         ]
