@@ -794,6 +794,9 @@ def searches(ids: Ids) -> list[tuple[str, dict[str, object]]]:
         ("/api/v1/reports/drill", {"metric": "cases"}),
         ("/api/v1/reports/drill", {"metric": "cases", "key": f"brand:{ids.brand}"}),
         ("/api/v1/reports/drill", {"metric": "cases", "team_id": ids.team}),
+        ("/api/v1/reports/drill", {"metric": "csat"}),
+        ("/reports/cases", {"metric": "csat"}),
+        ("/reports/cases", {"metric": "nps_detractors", "key": f"brand:{ids.brand}"}),
         *report_searches(ids),
     ]
 

@@ -41,6 +41,7 @@ from atdesk.models.open311 import Open311Report
 from atdesk.models.post import Post
 from atdesk.models.presence import CaseViewer
 from atdesk.models.reply import ReplyDraft
+from atdesk.models.report_rollups import ReportCaseDay, ReportPostHour, ReportRollupMark
 from atdesk.models.saved_view import SavedView
 from atdesk.models.sla import BusinessCalendar, Holiday, SlaPolicy
 from atdesk.models.spike_alert import SpikeAlert
@@ -101,6 +102,9 @@ __all__ = [
     "Open311Report",
     "Post",
     "ReplyDraft",
+    "ReportCaseDay",
+    "ReportPostHour",
+    "ReportRollupMark",
     "RuleRun",
     "SavedView",
     "SlaPolicy",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -12,7 +13,8 @@ from sqlalchemy import ColumnElement, Select, and_, case, func, literal, or_, se
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.visitors import iterate
 
-from atdesk.models import Case, CaseFacts, Post, SurveyResponse
+from atdesk.models import Brand, Case, CaseFacts, Post, SurveyResponse
+from atdesk.reports import case_days
 from atdesk.reports.cache import cached, minute, peek
 from atdesk.reports.formulas import (
     CaseCounts,
@@ -21,8 +23,18 @@ from atdesk.reports.formulas import (
     Spreads,
     SurveyTally,
 )
+from atdesk.reports.marks import read_mark
 from atdesk.reports.periods import day_expr, hour_expr, period_label
 from atdesk.reports.scope import ReportScope
+
+
+def every_brand(session: Session, scope: ReportScope) -> ReportScope:
+    """The scope with 'every brand' (None) spelled as the list of brands: the same rows (posts
+    and cases name existing brands or none), but the (brand, time) indexes serve the period
+    instead of every row being read (ADR 95)."""
+    if scope.brand_ids is not None:
+        return scope
+    return replace(scope, brand_ids=tuple(session.scalars(select(Brand.id).order_by(Brand.id))))
 
 
 def fact_filters(scope: ReportScope) -> list[ColumnElement[bool]]:
@@ -119,15 +131,21 @@ def _post_filters(query: Select[Any], scope: ReportScope) -> Select[Any]:
 
 
 def post_sums(
-    session: Session, scope: ReportScope, keys: Sequence[Any], sums: Sequence[Any]
+    session: Session,
+    scope: ReportScope,
+    keys: Sequence[Any],
+    sums: Sequence[Any],
+    *,
+    where: Sequence[ColumnElement[bool]] = (),
 ) -> dict[tuple[Any, ...], list[int]]:
-    """Per distinct `keys`, the `sums` (counts or sums of flags) over the scope's inbound posts.
+    """Per distinct `keys`, the `sums` (counts or sums of flags) over the scope's inbound posts
+    (and `where`, e.g. the post ids the rollup does not hold).
 
     With no keys, one row keyed () (zeros when there is no post).
     """
     out: dict[tuple[Any, ...], list[int]] = {}
     for query in post_queries(scope, *keys, *sums, grouped=len(keys)):
-        for row in session.execute(query):
+        for row in session.execute(query.where(*where)):
             have = out.setdefault(tuple(row[: len(keys)]), [0] * len(sums))
             for i, value in enumerate(row[len(keys) :]):
                 have[i] += int(value or 0)
@@ -225,6 +243,35 @@ def day_cells(
 
 
 def _day_cells(
+    session: Session, scope: ReportScope, *, now: datetime
+) -> dict[str, tuple[CaseCounts, Durations]]:
+    if not case_days.servable(scope) or not read_mark(session, case_days.MARK):
+        return _facts_day_cells(session, scope, now=now)
+    scope = every_brand(session, scope)
+    span = case_days.whole_days(scope)
+    if span is None:
+        return _facts_day_cells(session, scope, now=now)
+    # Whole days from the rollup, the partial first and last days from the facts (ADR 95).
+    out = case_days.read_days(session, scope, span, now=now)
+    first, end = span
+    edges = []
+    if first is not None and scope.since is not None:
+        edges.append(replace(scope, until=case_days.day_start(first)))
+    if end is not None and scope.until is not None:
+        edges.append(replace(scope, since=case_days.day_start(end)))
+    for edge in edges:
+        if edge.since is not None and edge.until is not None and edge.since >= edge.until:
+            continue
+        for label, (counts, values) in _facts_day_cells(session, edge, now=now).items():
+            if label in out:
+                out[label][0].add(counts)
+                out[label][1].extend(values)
+            else:
+                out[label] = (counts, values)
+    return out
+
+
+def _facts_day_cells(
     session: Session, scope: ReportScope, *, now: datetime
 ) -> dict[str, tuple[CaseCounts, Durations]]:
     day = day_expr(session, CaseFacts.opened_at)
@@ -401,18 +448,19 @@ def cube_tally(cube: Cube, pick: Callable[[CubeKey], Any]) -> dict[Any, PostTall
 
 
 def tally_surveys(session: Session, scope: ReportScope, key: Any = None) -> dict[Any, SurveyTally]:
-    """CSAT and NPS scores per key of the answered cases."""
-    columns = [key if key is not None else literal(None), SurveyResponse.kind, SurveyResponse.score]
-    query = survey_query(scope, *columns)
+    """CSAT and NPS scores per key of the answered cases (counted per score in SQL: a few
+    rows per key instead of one per answer)."""
+    group = [key if key is not None else literal(None), SurveyResponse.kind, SurveyResponse.score]
+    query = survey_query(scope, *group, func.count()).group_by(*group)
     if key is not None and any(key is c for c in FACT_KEYS):
         keyed = (scope.team_id, scope.agent_id, scope.network, scope.intent, scope.issue_id)
         if all(v is None for v in keyed):
             query = query.outerjoin(CaseFacts, CaseFacts.case_id == SurveyResponse.case_id)
     out: dict[Any, SurveyTally] = defaultdict(SurveyTally.empty)
-    for k, kind, score in session.execute(query):
+    for k, kind, score, n in session.execute(query):
         tally = out[k]
         if kind == "nps":
-            tally.nps.append(int(score))
+            tally.nps.extend([int(score)] * int(n))
         elif kind == "csat":
-            tally.csat.append(int(score))
+            tally.csat.extend([int(score)] * int(n))
     return out

@@ -47,7 +47,7 @@ def overview_charts(
         "first_response": distribution_chart(session, scope, filters, "first_response"),
         "resolution": distribution_chart(session, scope, filters, "resolution"),
         "sla": sla_chart(rows, filters, bucket),
-        "satisfaction": satisfaction_chart(rows),
+        "satisfaction": satisfaction_chart(rows, filters, bucket),
         "hours": hours_chart(session, scope, now=now),
     }
 
@@ -121,16 +121,26 @@ def sla_chart(rows: list[metrics.Row], filters: Filters, bucket: str) -> Spec:
     }
 
 
-def satisfaction_chart(rows: list[metrics.Row]) -> Spec:
-    """CSAT (share of 4-5, left axis) and NPS (-100..100, right axis), per day or week."""
+def satisfaction_chart(rows: list[metrics.Row], filters: Filters, bucket: str) -> Spec:
+    """CSAT (share of 4-5, left axis) and NPS (-100..100, right axis), per day or week; each
+    point opens the cases whose answers that day or week make it up."""
     return {
         "kind": "line",
         "format": "percent",
         "labels": [r.label for r in rows],
         "right": {"format": "score", "min": -100, "max": 100},
         "datasets": [
-            {"label": "CSAT", "data": [r.metrics.csat for r in rows]},
-            {"label": "NPS", "data": [r.metrics.nps for r in rows], "axis": "y2"},
+            {
+                "label": "CSAT",
+                "data": [r.metrics.csat for r in rows],
+                "links": [_link(filters, "csat", f"{bucket}:{r.key}") for r in rows],
+            },
+            {
+                "label": "NPS",
+                "data": [r.metrics.nps for r in rows],
+                "axis": "y2",
+                "links": [_link(filters, "nps", f"{bucket}:{r.key}") for r in rows],
+            },
         ],
     }
 

@@ -18,7 +18,8 @@ class Column:
 
     `drill` names the metrics engine's drill-down (metrics.DRILL_METRICS): the cases a median
     is taken over, the cases a share counts (for SLA compliance, the cases that missed a
-    target). None: the number is not about cases (posts, survey answers).
+    target; for CSAT and NPS, the cases whose answers make them up). None: the number is not
+    about cases (posts).
     """
 
     field: str
@@ -45,8 +46,8 @@ TABLE_COLUMNS: tuple[Column, ...] = (
     Column("backlog", "Backlog", "count", "backlog", help="cases still open now"),
     Column("reopen_rate", "Reopened", "percent", "reopened"),
     Column("automation_rate", "Automated", "percent", "automated"),
-    Column("csat", "CSAT", "percent", help="share of 4-5 answers"),
-    Column("nps", "NPS", "score"),
+    Column("csat", "CSAT", "percent", "csat", "share of 4-5 answers"),
+    Column("nps", "NPS", "score", "nps"),
 )
 
 HEADLINE: tuple[Column, ...] = (
@@ -58,8 +59,8 @@ HEADLINE: tuple[Column, ...] = (
     Column("resolution_median_s", "Resolution, median", "duration", "resolved"),
     Column("sla_compliance", "SLA compliance", "percent", "sla_missed"),
     Column("backlog", "Backlog now", "count", "backlog"),
-    Column("csat", "CSAT", "percent"),
-    Column("nps", "NPS", "score"),
+    Column("csat", "CSAT", "percent", "csat"),
+    Column("nps", "NPS", "score", "nps"),
     Column("automation_rate", "Automation rate", "percent", "automated"),
 )
 
@@ -97,6 +98,13 @@ DRILL_TITLES: dict[str, str] = {
     "sla_missed": "Cases that missed an SLA target",
     "first_response": "Cases by first response time",
     "resolution": "Cases by resolution time",
+    "csat": "Cases with a CSAT answer",
+    "csat_satisfied": "Cases with a satisfied CSAT answer (4-5)",
+    "csat_unsatisfied": "Cases with an unsatisfied CSAT answer (1-3)",
+    "nps": "Cases with an NPS answer",
+    "nps_promoters": "Cases with a promoter's NPS answer (9-10)",
+    "nps_passives": "Cases with a passive's NPS answer (7-8)",
+    "nps_detractors": "Cases with a detractor's NPS answer (0-6)",
 }
 
 

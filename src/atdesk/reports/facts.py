@@ -21,8 +21,11 @@ from sqlalchemy.orm import Session
 
 from atdesk.cases.sla import BrandSla, load_brand_slas
 from atdesk.models import AuditEvent, Case, CaseFacts, Post, SurveyResponse, User
+from atdesk.reports import case_days
 from atdesk.reports.cache import invalidate
+from atdesk.reports.marks import read_mark, save_mark
 from atdesk.reports.measure import CaseInput, PostPoint, measure
+from atdesk.reports.post_hours import refresh_post_hours
 from atdesk.respond.tasks import AUTOMATION_USERNAME
 from atdesk.storage.session import session_factory, transaction
 
@@ -234,12 +237,17 @@ def compute(session: Session, case_ids: Sequence[int], *, watermark: int) -> lis
 
 
 def write(session: Session, rows: Sequence[dict[str, Any]], gone: Iterable[int] = ()) -> None:
-    """Replace these cases' rows and drop the rows of cases that are gone (one short write)."""
+    """Replace these cases' rows and drop the rows of cases that are gone (one short write),
+    and rewrite the case-day rollup cells they were and are in, in the same transaction."""
     ids = [r["case_id"] for r in rows] + list(gone)
+    cells = case_days.cells_of(session, ids)
     for chunk in _chunks(ids):
         session.execute(delete(CaseFacts).where(CaseFacts.case_id.in_(chunk)))
     if rows:
         session.execute(insert(CaseFacts), list(rows))
+    cells |= {(r["brand_id"], case_days.day_number(r["opened_at"])) for r in rows}
+    if read_mark(session, case_days.MARK):
+        case_days.recompute(session, cells)
 
 
 def refresh(url: str, *, everything: bool = False) -> RefreshReport:
@@ -256,6 +264,10 @@ def refresh(url: str, *, everything: bool = False) -> RefreshReport:
             )
         else:
             todo, gone, watermark, seen = stale_case_ids(session)
+    # The post-hour rollup first: its hours include the posts of the cases recomputed below,
+    # and a pass cut short after it finds those cases (still stale) and their hours again.
+    hours = refresh_post_hours(url, todo, everything=everything)
+    filled = False
     computed = 0
     for chunk in _chunks(todo):
         with reader() as session:
@@ -267,6 +279,11 @@ def refresh(url: str, *, everything: bool = False) -> RefreshReport:
         computed += len(rows)
     with transaction(url) as session:
         write(session, [], gone)
+        if not read_mark(session, case_days.MARK):
+            # The first pass after the upgrade (or ever): every cell, once, from the facts.
+            case_days.rebuild_all(session)
+            save_mark(session, 1, case_days.MARK)
+            filled = True
         if watermark > seen:
             # The pass is complete: record that the trail was read up to here. The next
             # refresh reads the highest watermark of any row, so one row carries it.
@@ -277,7 +294,7 @@ def refresh(url: str, *, everything: bool = False) -> RefreshReport:
                     .where(CaseFacts.case_id == holder, CaseFacts.audit_watermark < watermark)
                     .values(audit_watermark=watermark)
                 )
-    if computed or gone:
+    if computed or gone or hours or filled:
         invalidate()
     return RefreshReport(computed=computed, removed=len(gone))
 

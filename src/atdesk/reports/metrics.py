@@ -56,7 +56,10 @@ from atdesk.reports.formulas import (
     metric_set,
 )
 from atdesk.reports.periods import day_expr, hour_expr, period_expr, period_key, period_label
+from atdesk.reports.post_numbers import post_totals, servable
 from atdesk.reports.scope import ReportScope
+from atdesk.reports.survey_drill import SURVEY_DRILLS, survey_drill
+from atdesk.reports.week_hours import busiest_grid
 
 __all__ = [
     "DIMENSIONS",
@@ -69,6 +72,7 @@ __all__ = [
     "busiest_hours",
     "distribution",
     "drill",
+    "prepare_overview",
     "read_posts_once",
     "summarize",
     "volume_series",
@@ -132,6 +136,13 @@ def read_posts_once(session: Session, scope: ReportScope, *, now: datetime) -> N
         post_cube(session, scope, now)
 
 
+def prepare_overview(session: Session, scope: ReportScope, *, now: datetime) -> None:
+    """Before a page of several post numbers: nothing when the post-hour rollup answers the
+    scope (each number is then a small query on it, ADR 95), else read the posts once."""
+    if not servable(scope):
+        read_posts_once(session, scope, now=now)
+
+
 def summarize(session: Session, scope: ReportScope, *, now: datetime) -> MetricSet:
     """Every metric for the whole scope."""
     return cached(
@@ -144,10 +155,7 @@ def _summarize(session: Session, scope: ReportScope, *, now: datetime) -> Metric
         return empty_metrics()
     everything = sum_days(day_cells(session, scope, now=now), lambda _: None)
     counts, times = everything.get(None, (CaseCounts(), Spreads()))
-    cube = remembered_cube(session, scope, now)
-    posts = (
-        cube_tally(cube, lambda _: None) if cube is not None else tally_posts(session, scope)
-    ).get(None, PostTally())
+    posts = _post_tallies(session, scope, None, now).get(None, PostTally())
     surveys = tally_surveys(session, scope).get(None, SurveyTally.empty())
     return metric_set(counts, times, posts, surveys)
 
@@ -193,7 +201,9 @@ def _breakdown(session: Session, scope: ReportScope, by: Dimension, *, now: date
     if by in PERIODS:
         cells = sum_days(day_cells(session, scope, now=now), lambda day: period_label(by, day))
         cube = remembered_cube(session, scope, now)
-        if cube is not None:
+        if servable(scope):
+            posts = _tally_rollup(session, scope, ("day",), lambda k: period_label(by, k[0]))
+        elif cube is not None:
             posts = cube_tally(cube, lambda k: period_label(by, k[1]))
         else:
             found = tally_posts(session, scope, period_expr(session, by, Post.created_at))
@@ -205,11 +215,7 @@ def _breakdown(session: Session, scope: ReportScope, by: Dimension, *, now: date
     else:
         fact_key, post_key, survey_key = _KEYS[by]
         cells = case_cells(session, scope, fact_key, now=now)
-        cube = remembered_cube(session, scope, now)
-        if by in _CUBE_KEYS and cube is not None:
-            posts = cube_tally(cube, _CUBE_KEYS[by])
-        else:
-            posts = tally_posts(session, scope, post_key)
+        posts = _post_tallies(session, scope, by, now, post_key)
         surveys = tally_surveys(session, scope, survey_key)
     keys = set(cells) | set(posts) | set(surveys)
     labels = _labels(session, by, [k for k in keys if k is not None])
@@ -228,6 +234,35 @@ def _breakdown(session: Session, scope: ReportScope, by: Dimension, *, now: date
     else:
         out.sort(key=lambda r: (-r.metrics.cases, -r.metrics.inbound, r.label))
     return out
+
+
+def _post_tallies(
+    session: Session, scope: ReportScope, by: str | None, now: datetime, post_key: Any = None
+) -> dict[Any, PostTally]:
+    """Post numbers per brand, network or intent (None: one tally keyed None): from the
+    rollup when it can answer the scope, else from the page's cube, else counted directly."""
+    if by in (None, *_CUBE_KEYS) and servable(scope):
+        if by is None:
+            return _tally_rollup(session, scope, (), lambda _: None)
+        return _tally_rollup(session, scope, (by,), lambda k: k[0])
+    cube = remembered_cube(session, scope, now)
+    if cube is not None and by is None:
+        return cube_tally(cube, lambda _: None)
+    if cube is not None and by in _CUBE_KEYS:
+        return cube_tally(cube, _CUBE_KEYS[by])
+    return tally_posts(session, scope, post_key)
+
+
+def _tally_rollup(
+    session: Session, scope: ReportScope, by: tuple[str, ...], pick: Callable[[Any], Any]
+) -> dict[Any, PostTally]:
+    """The rollup's post totals summed per `pick(key)`."""
+    summed: dict[Any, list[int]] = {}
+    for key, numbers in post_totals(session, scope, by).items():
+        have = summed.setdefault(pick(key), [0, 0, 0, 0, 0])
+        for i, n in enumerate(numbers):
+            have[i] += n
+    return {k: PostTally(*numbers) for k, numbers in summed.items()}
 
 
 def _none_label(by: str) -> str:
@@ -285,7 +320,10 @@ def _volume_series(
         return Series([], {})
     counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     cube = remembered_cube(session, scope, now)
-    if cube is not None:
+    if servable(scope):
+        totals = post_totals(session, scope, ("day", by))
+        raw = [(d, k, numbers[0]) for (d, k), numbers in totals.items()]
+    elif cube is not None:
         pick = _CUBE_KEYS[by]
         found = cube_tally(cube, lambda k: (k[1][:10], pick(k)))
         raw = [(d, k, tally.inbound) for (d, k), tally in found.items()]
@@ -376,6 +414,8 @@ def _busiest_hours(session: Session, scope: ReportScope, now: datetime | None) -
     if scope.empty:
         return grid
     cube = remembered_cube(session, scope, now)
+    if servable(scope):
+        return busiest_grid(session, scope)
     if cube is not None:
         found = cube_tally(cube, lambda k: (k[0], k[1]))
         raw = [(b, h, tally.inbound) for (b, h), tally in found.items()]
@@ -428,7 +468,7 @@ def _drill_conditions(now: datetime) -> dict[str, ColumnElement[bool]]:
 
 DRILL_METRICS: tuple[str, ...] = (
     "cases", "answered", "unanswered", "resolved", "backlog", "reopened", "automated",
-    "handoff", "sla_missed",
+    "handoff", "sla_missed", *SURVEY_DRILLS,
 )  # fmt: skip
 BUCKET_METRICS = ("first_response", "first_response_bh", "resolution", "resolution_bh")
 
@@ -470,7 +510,9 @@ def drill(
 
     `metric` is one of DRILL_METRICS with `key` an optional breakdown row as
     'dimension:value' ('intent:billing', 'day:2026-03-04', 'team:none'), or one of
-    BUCKET_METRICS with `key` a distribution bucket label ('1-4 h').
+    BUCKET_METRICS with `key` a distribution bucket label ('1-4 h'). The survey metrics
+    (SURVEY_DRILLS: csat, csat_satisfied, nps_detractors, ...) give the cases whose answers,
+    given in the period, make up that CSAT or NPS number (a period key bounds the answering).
     """
     if metric in BUCKET_METRICS:
         return _drill_bucket(session, scope, metric, key)
@@ -480,13 +522,11 @@ def drill(
         )
     if scope.empty:
         return []
+    if metric in SURVEY_DRILLS:
+        return survey_drill(session, scope, metric, _survey_key(key), DRILL_LIMIT)
     conditions = [*fact_filters(scope), _drill_conditions(now)[metric]]
     if key:
-        dim, _, value = key.partition(":")
-        if dim not in DIMENSIONS or not value:
-            raise ValueError(
-                f"drill key {key!r} must look like 'intent:billing' or 'day:2026-03-04'"
-            )
+        dim, value = _drill_key(key)
         if dim in PERIODS:
             start, end = period_range(dim, value)
             conditions += [CaseFacts.opened_at >= start, CaseFacts.opened_at < end]
@@ -507,6 +547,31 @@ def drill(
         .limit(DRILL_LIMIT)
     )
     return list(session.scalars(query))
+
+
+def _drill_key(key: str) -> tuple[str, str]:
+    """A drill key's dimension and value ('intent:billing' -> ('intent', 'billing'))."""
+    dim, _, value = key.partition(":")
+    if dim not in DIMENSIONS or not value:
+        raise ValueError(f"drill key {key!r} must look like 'intent:billing' or 'day:2026-03-04'")
+    return dim, value
+
+
+def _survey_key(key: str | None) -> tuple[str, Any, datetime | None, datetime | None] | None:
+    """A drill key as survey_drill takes it: a period's bounds, or a key's typed value."""
+    if not key:
+        return None
+    dim, value = _drill_key(key)
+    if dim in PERIODS:
+        start, end = period_range(dim, value)
+        return dim, None, start, end
+    if value == NONE_KEY:
+        return dim, None, None, None
+    if dim in ("network", "intent"):
+        return dim, value, None, None
+    if not value.isdigit():
+        raise ValueError(f"{dim} key {value!r} must be a number or 'none'")
+    return dim, int(value), None, None
 
 
 def _drill_bucket(session: Session, scope: ReportScope, metric: str, key: str | None) -> list[int]:

@@ -45,6 +45,7 @@ from atdesk.reports.filters import (
     window,
 )
 from atdesk.reports.scope import ReportScope
+from atdesk.reports.survey_drill import SURVEY_GROUPS
 from atdesk.ui.deps import DbSession, request_now
 from atdesk.ui.templating import render, templates
 
@@ -119,7 +120,7 @@ def overview(request: Request, session: DbSession, viewer: PageViewer) -> Respon
     """Headline numbers and the charts a team lead reads first, for the chosen filters."""
     asked = _asked(request, session, viewer)
     if not _wants_csv(request):
-        metrics.read_posts_once(session, asked.scope, now=asked.now)
+        metrics.prepare_overview(session, asked.scope, now=asked.now)
     summary = metrics.summarize(session, asked.scope, now=asked.now)
     if _wants_csv(request):
         columns = (*HEADLINE, *CSV_EXTRA)
@@ -272,12 +273,24 @@ def drill_down(
         metric=metric,
         key=key,
         title=DRILL_TITLES.get(metric, metric),
+        groups=_survey_groups(asked.filters, metric, key),
         key_shown=_key_shown(key, asked.choices),
         capped=len(ids) >= metrics.DRILL_LIMIT,
         limit=metrics.DRILL_LIMIT,
         listing=listing,
         csv_query=urlencode({**keep, "format": "csv"}),
     )
+
+
+def _survey_groups(filters: Filters, metric: str, key: str) -> list[tuple[str, str, bool]]:
+    """For a CSAT or NPS drill-down, its groups (all, satisfied, detractors...) as links."""
+    number = metric.split("_")[0]
+    if number not in SURVEY_GROUPS:
+        return []
+    return [
+        (label, "/reports/cases?" + urlencode(filters.query(metric=name, key=key)), name == metric)
+        for name, label in SURVEY_GROUPS[number]
+    ]
 
 
 def _key_shown(key: str, choices: Choices) -> str:

@@ -1,0 +1,230 @@
+"""The post-hour rollup (ADR 95): refreshed with the case facts through new posts, late posts
+in hours already rolled up, reopens, merges and a pass cut short, it equals a rebuild row for
+row; and every post number read through it equals counting the posts, for periods that start
+and end inside an hour, posts stored after the last refresh, and brands in zones with
+daylight saving or a half-hour offset (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import case, func, select, update
+from sqlalchemy.orm import Session
+
+from atdesk.brands.service import create_brand
+from atdesk.cases.policies import set_hours
+from atdesk.cases.service import resolve
+from atdesk.config import Settings
+from atdesk.domain.networks import Network
+from atdesk.models import Brand, Case, Post
+from atdesk.reports import cache, case_days, post_hours
+from atdesk.reports.case_days import case_days_snapshot
+from atdesk.reports.cells import POST_BRAND, post_sums
+from atdesk.reports.facts import rebuild, refresh
+from atdesk.reports.periods import day_expr, hour_expr
+from atdesk.reports.post_hours import rollup_snapshot
+from atdesk.reports.post_numbers import post_totals
+from atdesk.reports.scope import ReportScope
+from atdesk.reports.week_hours import busiest_grid
+from atdesk.storage.session import transaction
+from tests.factories import T0, brand_reply, make_brand, post, run
+
+WEEK = {str(day): [["09:00", "17:00"]] for day in range(5)}
+
+
+def matches_rebuild(url: str) -> list[tuple[Any, ...]]:
+    """The incremental rollups equal a rebuild's, row for row; returns the post-hour rows."""
+    with transaction(url) as session:
+        incremental = rollup_snapshot(session)
+        days = case_days_snapshot(session)
+        assert days, "the case-day rollup is kept"
+        case_days.rebuild_all(session)
+        assert case_days_snapshot(session) == days
+        session.rollback()
+    rebuild(url)
+    with transaction(url) as session:
+        assert case_days_snapshot(session) == days
+    with transaction(url) as session:
+        rebuilt = rollup_snapshot(session)
+    assert incremental == rebuilt
+    return rebuilt
+
+
+def test_an_incremental_refresh_equals_a_rebuild_through_every_change(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = settings.database_url
+    with transaction(url) as session:
+        make_brand(session)
+        run(
+            session,
+            post("1", "@acmehelp my card was charged twice, awful"),
+            brand_reply("2", "@dana refunded", minutes=30, in_reply_to="1"),
+            post("3", "@acmehelp win free crypto now http://spam.example", author="46", minutes=5),
+            post("4", "@acmehelp router dead", author="47", handle="flo", minutes=130),
+        )
+    refresh(url)
+    rows = matches_rebuild(url)
+    assert sum(r[4] for r in rows) == 3, "three inbound posts, the brand's reply left out"
+
+    # A late post in an hour already rolled up, and a reopen after a resolution.
+    with transaction(url) as session:
+        case = session.scalars(select(Case).order_by(Case.id)).first()
+        assert case is not None
+        resolve(session, case, actor="ana", at=T0 + timedelta(hours=1))
+        run(
+            session,
+            post("5", "@acmehelp also my statement", author="48", handle="gus", minutes=10),
+            post("6", "@acmehelp charged AGAIN", minutes=300, in_reply_to="2"),
+        )
+    refresh(url)
+    rows = matches_rebuild(url)
+    assert sum(r[4] for r in rows) == 5
+
+    # Two conversations that a brand reply later merges into one case.
+    with transaction(url) as session:
+        run(
+            session,
+            post("11", "@acmehelp my parcel is lost", author="49", handle="hal", minutes=600),
+            post("13", "@acmehelp still lost", author="49", handle="hal", minutes=700,
+                 in_reply_to="12"),
+        )  # fmt: skip
+    refresh(url)
+    with transaction(url) as session:
+        run(session, brand_reply("12", "@hal on it", minutes=650, in_reply_to="11"))
+    refresh(url)
+    rows = matches_rebuild(url)
+    assert sum(r[4] for r in rows) == 7
+
+    # A pass cut short after its first post: the mark moved past it alone, the next pass adds
+    # the rest, and the rollup is whole.
+    with transaction(url) as session:
+        run(
+            session,
+            *(
+                post(f"2{n}", "@acmehelp help", author=f"50{n}", handle=f"c{n}", minutes=60 * n)
+                for n in range(1, 5)
+            ),
+        )
+        before = post_hours.read_mark(session)
+    written: list[int] = []
+    real = post_hours.add_posts
+
+    def crash_on_second(session: Session, cells: Any, top: int) -> None:
+        written.append(top)
+        if len(written) == 2:
+            raise RuntimeError("the process died mid-pass")
+        real(session, cells, top)
+
+    monkeypatch.setattr(post_hours, "POST_CHUNK", 1)
+    monkeypatch.setattr(post_hours, "add_posts", crash_on_second)
+    with pytest.raises(RuntimeError):
+        refresh(url)
+    monkeypatch.undo()
+    with transaction(url) as session:
+        assert post_hours.read_mark(session) == before + 1, "the mark moves with each write"
+        # Read meanwhile, the numbers are still exact: posts past the mark are counted live.
+        totals = post_totals(session, ReportScope(None), ())
+        counted = _reference(session, ReportScope(None), [])
+        assert totals == counted and counted[()][0] > 7
+    refresh(url)
+    rows = matches_rebuild(url)
+    assert sum(r[4] for r in rows) == counted[()][0]
+
+
+def _reference(
+    session: Session, scope: ReportScope, keys: list[Any]
+) -> dict[tuple[Any, ...], list[int]]:
+    """The posts counted directly, keys normalised as post_totals gives them."""
+
+    def label(name: str) -> Any:
+        return func.sum(case((Post.sentiment == name, 1), else_=0))
+
+    noise = func.sum(case((Post.filtered_reason.is_not(None), 1), else_=0))
+    sums = [func.count(), noise, label("positive"), label("neutral"), label("negative")]
+    found = post_sums(session, scope, keys, sums)
+    out: dict[tuple[Any, ...], list[int]] = {}
+    for key, numbers in found.items():
+        if numbers[0]:
+            out[tuple(int(k) if isinstance(k, int) else str(k)[:10] for k in key)] = numbers
+    return out
+
+
+def _grid_reference(session: Session, scope: ReportScope, zones: dict[int, str]) -> list[list[int]]:
+    """Each post's UTC hour in its brand's zone, as the grid was made before the rollup."""
+    grid = [[0] * 24 for _ in range(7)]
+    keys = [POST_BRAND, hour_expr(session, Post.created_at)]
+    for (brand, stamp), (n,) in post_sums(session, scope, keys, [func.count()]).items():
+        moment = datetime.strptime(str(stamp)[:13], "%Y-%m-%d %H").replace(tzinfo=UTC)
+        local = moment.astimezone(ZoneInfo(zones[int(brand)]))
+        grid[local.weekday()][local.hour] += n
+    return grid
+
+
+def test_every_post_number_through_the_rollup_equals_counting_the_posts(
+    settings: Settings,
+) -> None:
+    url = settings.database_url
+    zones = {"Acme": "Europe/Madrid", "Other": "Asia/Kolkata"}
+    with transaction(url) as session:
+        acme = make_brand(session)
+        other = create_brand(session, "Other", [(Network.X, "otherhelp", "1300000000")])
+        for brand in (acme, other):
+            set_hours(session, brand, timezone=zones[brand.name], week=WEEK, actor="test")
+        # Posts every 7 hours 40 minutes for five weeks across Madrid's change to summer time
+        # (29 March 2026), on both brands and two networks' worth of intents.
+        payloads = []
+        for n in range(110):
+            handle = "otherhelp" if n % 3 == 0 else "acmehelp"
+            words = ("refund please", "great help, thanks", "this is awful")[n % 3]
+            payloads.append(
+                post(f"p{n}", f"@{handle} {words} {n}", author=f"60{n % 17}", handle=f"u{n % 17}",
+                     minutes=n * 460)
+            )  # fmt: skip
+        run(session, *payloads)
+        # A customer answering without naming the brand: counted by the case's brand.
+        session.execute(update(Post).where(Post.native_id == "p4").values(brand_id=None))
+        ids = {b.name: b.id for b in session.scalars(select(Brand))}
+    refresh(url)
+    with transaction(url) as session:
+        # Posts stored after the refresh, inside hours that are rolled up already.
+        run(
+            session,
+            post("late1", "@acmehelp one more", author="7001", handle="late", minutes=461),
+            post("late2", "@otherhelp and me", author="7002", handle="late2", minutes=9000),
+        )
+    by_zone = {ids[name]: zone for name, zone in zones.items()}
+    cache.invalidate()
+    with transaction(url) as session:
+        assert post_hours.read_mark(session) > 0
+        total = session.scalar(select(func.count()).where(Post.inbound.is_(True)))
+        scopes = [
+            ReportScope(None),
+            ReportScope((ids["Acme"],)),
+            ReportScope(
+                tuple(ids.values()),
+                since=T0 + timedelta(hours=5, minutes=17),
+                until=T0 + timedelta(days=33, minutes=41),
+            ),
+            ReportScope(
+                (ids["Other"],), since=T0 + timedelta(minutes=30), until=T0 + timedelta(minutes=50)
+            ),
+            ReportScope(
+                tuple(ids.values()), intent=None, network="x", since=T0 + timedelta(days=3)
+            ),
+        ]
+        for scope in scopes:
+            for by, keys in (
+                ((), []),
+                (("brand",), [POST_BRAND]),
+                (("day", "intent"), [day_expr(session, Post.created_at), Post.intent]),
+                (("network",), [Post.network]),
+            ):
+                got = post_totals(session, scope, by)
+                assert got == _reference(session, scope, keys), (scope, by)
+            assert busiest_grid(session, scope) == _grid_reference(session, scope, by_zone), scope
+        everything = post_totals(session, ReportScope(None), ())[()][0]
+        assert everything == total == 112
