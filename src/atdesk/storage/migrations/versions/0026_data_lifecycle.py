@@ -2,7 +2,7 @@
 reads it twice and pages can say why the text is gone (ADR 101)
 
 Revision ID: 0026
-Revises: 0024
+Revises: 0025
 Create Date: 2026-12-07 07:00:00
 """
 
@@ -16,7 +16,7 @@ from alembic import op
 import atdesk.models.base
 
 revision: str = "0026"
-down_revision: str | None = "0024"
+down_revision: str | None = "0025"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
