@@ -4,7 +4,8 @@ Reading and computing happen outside any write transaction; rows are written in 
 transactions of CHUNK cases, so a rebuild of 100,000 cases never holds a write lock long.
 A refresh recomputes the cases that are new, whose row changed (`updated_at`), that have
 audit events past the last refresh's watermark, or that were computed by older formulas;
-facts of cases that no longer exist (merged away) are removed. `rebuild` recomputes every
+facts of cases that no longer exist (merged away) are removed, and the rollup cells of data the
+lifecycle purged or erased are recomputed (reports/forgotten.py). `rebuild` recomputes every
 row; both give the same table (tests check it).
 """
 
@@ -23,6 +24,7 @@ from atdesk.cases.sla import BrandSla, load_brand_slas
 from atdesk.models import AuditEvent, Case, CaseFacts, Post, SurveyResponse, User
 from atdesk.reports import case_days
 from atdesk.reports.cache import invalidate
+from atdesk.reports.forgotten import Forgotten, forgotten_since
 from atdesk.reports.marks import read_mark, save_mark
 from atdesk.reports.measure import CaseInput, PostPoint, measure
 from atdesk.reports.post_hours import refresh_post_hours
@@ -264,9 +266,11 @@ def refresh(url: str, *, everything: bool = False) -> RefreshReport:
             )
         else:
             todo, gone, watermark, seen = stale_case_ids(session)
+        # A rebuild recomputes every cell anyway.
+        lost = Forgotten() if everything else forgotten_since(session, seen, watermark)
     # The post-hour rollup first: its hours include the posts of the cases recomputed below,
     # and a pass cut short after it finds those cases (still stale) and their hours again.
-    hours = refresh_post_hours(url, todo, everything=everything)
+    hours = refresh_post_hours(url, todo, everything=everything, also=lost.hours)
     filled = False
     computed = 0
     for chunk in _chunks(todo):
@@ -279,6 +283,8 @@ def refresh(url: str, *, everything: bool = False) -> RefreshReport:
         computed += len(rows)
     with transaction(url) as session:
         write(session, [], gone)
+        if lost.cells and read_mark(session, case_days.MARK):
+            case_days.recompute(session, lost.cells)
         if not read_mark(session, case_days.MARK):
             # The first pass after the upgrade (or ever): every cell, once, from the facts.
             case_days.rebuild_all(session)
@@ -294,7 +300,7 @@ def refresh(url: str, *, everything: bool = False) -> RefreshReport:
                     .where(CaseFacts.case_id == holder, CaseFacts.audit_watermark < watermark)
                     .values(audit_watermark=watermark)
                 )
-    if computed or gone or hours or filled:
+    if computed or gone or hours or filled or lost.cells:
         invalidate()
     return RefreshReport(computed=computed, removed=len(gone))
 

@@ -186,17 +186,21 @@ def save_mark(session: Session, top: int) -> None:
     marks.save_mark(session, top, MARK)
 
 
-def refresh_post_hours(url: str, case_ids: Sequence[int], *, everything: bool = False) -> int:
+def refresh_post_hours(
+    url: str, case_ids: Sequence[int], *, everything: bool = False, also: Iterable[int] = ()
+) -> int:
     """Bring the post-hour rollup up to date (`everything`: every hour); returns how many hours
     were recomputed and cells added to (0: nothing changed).
 
-    `case_ids` are the cases the facts pass recomputes: their posts' hours are recomputed too.
+    `case_ids` are the cases the facts pass recomputes: their posts' hours are recomputed too,
+    and so are the hours in `also` (whose posts were purged or erased).
     """
     reader = session_factory(url)
     with reader() as session:
         mark = read_mark(session)
         top = int(session.scalar(select(func.coalesce(func.max(Post.id), 0))) or 0)
         hours = every_hour(session, mark) if everything else changed_hours(session, case_ids, mark)
+    hours |= set(also)
     ordered = sorted(hours)
     for chunk in _chunks(ordered, HOUR_CHUNK):
         with reader() as session:
