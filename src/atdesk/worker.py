@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from datetime import timedelta
 
 import httpx
@@ -84,6 +85,9 @@ SPIKE_CHECK_EVERY_S = 120.0
 ISSUE_DISCOVERY_EVERY_S = 60.0
 REPORT_FACTS_EVERY_S = 60.0
 AUTO_RESOLVE_AFTER = timedelta(hours=48)
+HOUSEKEEPING_TICK_S = 1.0
+INBOUND_BATCH = 200
+STOP_WAIT_S = 30.0
 
 
 def wire() -> None:
@@ -125,36 +129,22 @@ class AutomationRunner:
         self.env.http.close()
 
 
-class Worker:
-    """One loop per process (or per thread in the embedded mode)."""
+class Housekeeping:
+    """The worker's periodic work (auto-resolve, unconfirmed sends, spikes, emerging issues,
+    report facts): in a thread of its own under `Worker.run`, so a slow pass (discovery over a
+    day of posts, a facts refresh) never holds up the posts waiting for the inbox."""
 
-    def __init__(
-        self, settings: Settings, bus: Bus | None = None, idle_sleep_s: float = 0.5
-    ) -> None:
+    def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.bus = bus or make_bus(settings)
-        self.idle_sleep_s = idle_sleep_s
-        self.handle_inbound = inbound_handler(self.bus)
-        self.automations = AutomationRunner(settings, self.bus)
-        self.stopping = threading.Event()
+        self.discovery = Discovery(settings.database_url)
         self._last_resolve = 0.0
         self._last_send_check = 0.0
         self._last_spike_check = 0.0
-        self.discovery = Discovery(settings.database_url)
         self._last_discovery = 0.0
         self._last_report_facts = 0.0
 
-    def run_once(self) -> int:
-        """Handle one batch and any periodic job that is due; return messages handled."""
-        try:
-            handled = self.bus.consume(INBOUND, self.handle_inbound, batch_size=200)
-        except Exception:
-            log.exception("inbound batch failed; the bus will deliver it again")
-            handled = 0
-        try:
-            handled += self.automations.run_once()
-        except Exception:
-            log.exception("automation batch failed; the bus and the job queue keep it")
+    def run_due(self) -> None:
+        """Run each periodic task whose interval has passed since it last ran."""
         now = time.monotonic()
         if now - self._last_resolve >= AUTO_RESOLVE_EVERY_S:
             self._last_resolve = now
@@ -189,21 +179,104 @@ class Worker:
                 refresh_report_facts(self.settings.database_url)
             except Exception:
                 log.exception("report facts refresh failed; the next pass tries the same cases")
+
+    def loop(self, stopping: threading.Event) -> None:
+        """Run what is due about once a second until `stopping` is set."""
+        while not stopping.is_set():
+            try:
+                self.run_due()
+            except Exception:
+                log.exception("periodic work failed; the next pass tries again")
+            stopping.wait(HOUSEKEEPING_TICK_S)
+
+
+class Worker:
+    """One per process (or beside the web app in the embedded mode): the inbound path, the
+    automate stage with its jobs, and the periodic work, each in a loop of its own thread."""
+
+    def __init__(
+        self, settings: Settings, bus: Bus | None = None, idle_sleep_s: float = 0.5
+    ) -> None:
+        self.settings = settings
+        self.bus = bus or make_bus(settings)
+        self.idle_sleep_s = idle_sleep_s
+        self.handle_inbound = inbound_handler(self.bus)
+        self.automations = AutomationRunner(settings, self.bus)
+        self.housekeeping = Housekeeping(settings)
+        self.stopping = threading.Event()
+
+    def handle_inbound_batch(self) -> int:
+        """Run the pipeline over one batch of inbound messages; return how many."""
+        try:
+            return self.bus.consume(INBOUND, self.handle_inbound, batch_size=INBOUND_BATCH)
+        except Exception:
+            log.exception("inbound batch failed; the bus will deliver it again")
+            return 0
+
+    def automate_batch(self) -> int:
+        """Automate one batch of case events and run the due jobs; return how many."""
+        try:
+            return self.automations.run_once()
+        except Exception:
+            log.exception("automation batch failed; the bus and the job queue keep it")
+            return 0
+
+    def run_once(self) -> int:
+        """Handle one batch and any periodic job that is due; return messages handled
+        (everything in the caller's thread, in order: tests and one-shot callers)."""
+        handled = self.handle_inbound_batch()
+        handled += self.automate_batch()
+        self.housekeeping.run_due()
         return handled
 
+    def _idle(self) -> None:
+        """Wait for the next message: woken at once by a publish committed in this process
+        (the embedded bus), else after idle_sleep_s (a blocking bus waits in consume)."""
+        wait = getattr(self.bus, "wait_for_messages", None)
+        if wait is None:
+            self.stopping.wait(self.idle_sleep_s)
+        elif not self.stopping.is_set():
+            wait(self.idle_sleep_s)
+
+    def _loop(self, step: Callable[[], int]) -> None:
+        while not self.stopping.is_set():
+            if not step():
+                self._idle()
+
     def run(self) -> None:
-        """Loop until stop() is called; the channel connectors read the networks meanwhile."""
+        """Loop until stop() is called; the channel connectors read the networks meanwhile.
+
+        The inbound path runs in this thread; the automate stage and its jobs, and the
+        periodic work, in threads of their own, so neither delays a post on its way to the
+        inbox (ADR 98)."""
         connectors = ConnectorRuntime(self.settings, self.bus).start()
+        helpers = [
+            threading.Thread(
+                target=self._loop, args=(self.automate_batch,), name="atdesk-automate", daemon=True
+            ),
+            threading.Thread(
+                target=self.housekeeping.loop,
+                args=(self.stopping,),
+                name="atdesk-housekeeping",
+                daemon=True,
+            ),
+        ]
+        for thread in helpers:
+            thread.start()
         try:
-            while not self.stopping.is_set():
-                if not self.run_once():
-                    self.stopping.wait(self.idle_sleep_s)
+            self._loop(self.handle_inbound_batch)
         finally:
+            self.stopping.set()
+            for thread in helpers:
+                thread.join(timeout=STOP_WAIT_S)
             connectors.stop()
 
     def stop(self) -> None:
-        """Ask the loop to finish its current batch and return."""
+        """Ask the loops to finish their current batch and return."""
         self.stopping.set()
+        wake = getattr(self.bus, "wake", None)
+        if wake is not None:
+            wake()
 
     def start_thread(self) -> threading.Thread:
         """Run in a daemon thread beside the web app (the embedded mode)."""
