@@ -49,6 +49,24 @@ class Arrivals:
 
 
 ARRIVALS = Arrivals()
+_PUBLISHED = "atdesk.bus.published"  # session.info: this transaction published something
+
+
+def _wake_on_commit(session: Session) -> None:
+    """Wake the idle consumers once this session's transaction commits (not if it rolls back)."""
+    session.info[_PUBLISHED] = True
+    if not event.contains(session, "after_commit", _committed):
+        event.listen(session, "after_commit", _committed)
+        event.listen(session, "after_rollback", _rolled_back)
+
+
+def _committed(session: Session) -> None:
+    if session.info.pop(_PUBLISHED, False):
+        ARRIVALS.notify()
+
+
+def _rolled_back(session: Session) -> None:
+    session.info.pop(_PUBLISHED, None)
 
 
 class EmbeddedBus:
@@ -78,7 +96,7 @@ class EmbeddedBus:
                     for p in payloads
                 ],
             )
-            event.listen(session, "after_commit", ARRIVALS.notify, once=True)
+            _wake_on_commit(session)
 
     def consume(self, topic: str, handler: Handler, *, batch_size: int = 500) -> int:
         """Peek a batch and prepare it with no transaction open, then claim, store and mark it
