@@ -407,7 +407,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rate", type=float, action="append", help="posts/s (repeatable)")
     parser.add_argument("--seconds", type=float, default=300.0)
-    parser.add_argument("--connections", type=int, default=64, help="driver's connection pool")
+    parser.add_argument("--connections", type=int, default=256, help="driver's connection pool")
     parser.add_argument("--drain", type=float, default=60.0, help="seconds to wait after sending")
     parser.add_argument("--postgres", help="admin URL: run on a fresh database there")
     parser.add_argument("--redis", default=os.environ.get("ATDESK_TEST_REDIS_URL"))

@@ -47,6 +47,7 @@ from atdesk.models.base import utcnow
 from atdesk.pipeline import runner
 from atdesk.pipeline.bus import CASE_EVENTS, INBOUND, Bus
 from atdesk.pipeline.factory import make_bus
+from atdesk.pipeline.redis_bus import RedisBus
 from atdesk.reports.facts import refresh as refresh_report_facts
 from atdesk.respond.outbox import ChannelOutbox, Outbox, record_sends_with
 from atdesk.respond.unconfirmed import mark_unconfirmed
@@ -87,6 +88,9 @@ REPORT_FACTS_EVERY_S = 60.0
 AUTO_RESOLVE_AFTER = timedelta(hours=48)
 HOUSEKEEPING_TICK_S = 1.0
 INBOUND_BATCH = 200
+# Case events per automate transaction: small, so SQLite's write lock is never held long
+# while posts wait to be stored (the stage runs ~50-150 posts/s on 2 busy cores).
+AUTOMATE_BATCH = 25
 STOP_WAIT_S = 30.0
 
 
@@ -216,7 +220,7 @@ class Worker:
     def automate_batch(self) -> int:
         """Automate one batch of case events and run the due jobs; return how many."""
         try:
-            return self.automations.run_once()
+            return self.automations.run_once(batch_size=AUTOMATE_BATCH)
         except Exception:
             log.exception("automation batch failed; the bus and the job queue keep it")
             return 0
@@ -231,7 +235,9 @@ class Worker:
 
     def _idle(self) -> None:
         """Wait for the next message: woken at once by a publish committed in this process
-        (the embedded bus), else after idle_sleep_s (a blocking bus waits in consume)."""
+        (the embedded bus), else after idle_sleep_s; Redis already waited in its read."""
+        if isinstance(self.bus, RedisBus):
+            return
         wait = getattr(self.bus, "wait_for_messages", None)
         if wait is None:
             self.stopping.wait(self.idle_sleep_s)
