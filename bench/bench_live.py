@@ -26,6 +26,7 @@ import json
 import os
 import platform
 import random
+import shutil
 import socket
 import subprocess
 import sys
@@ -54,6 +55,7 @@ SECRET = "bench-consumer-secret"  # noqa: S105 (the bench's own throwaway app se
 BRAND_HANDLE = "CityWorksHelp"
 BRAND_USER_ID = "1200000000"
 REQUEST_TIMEOUT_S = 10.0
+STARTUP_S = 300.0  # imports and model loading on a busy 2-core machine
 # The seven kinds of the automate stage's benchmark: most make the default rules act.
 TEXTS = (
     "@CityWorksHelp please call me back about my account, my number is 555-01{n:02d}",
@@ -262,7 +264,7 @@ def start_server(url: str, redis: str | None, workers: int, port: int, log: Path
     ]
     for _ in range(workers if redis else 0):
         procs.append(subprocess.Popen([*cli, "worker"], env=env, stdout=out, stderr=out))
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + STARTUP_S
     while time.monotonic() < deadline:
         try:
             if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
@@ -271,7 +273,19 @@ def start_server(url: str, redis: str | None, workers: int, port: int, log: Path
             pass
         time.sleep(0.3)
     stop_server(procs)
-    raise SystemExit(f"the server did not answer /healthz in 60 s; see {log}")
+    raise SystemExit(f"the server did not answer /healthz in {STARTUP_S:g} s; see {log}")
+
+
+def cpu_seconds(procs: list[Any]) -> float:
+    """User + system CPU the server's processes have used so far (Linux /proc)."""
+    total = 0.0
+    for proc in procs:
+        try:
+            fields = Path(f"/proc/{proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
 
 
 def stop_server(procs: list[Any]) -> None:
@@ -388,19 +402,23 @@ def measure(args: argparse.Namespace, rate: float) -> str:
     watcher.start()
     try:
         warm_up(port, run)
+        cpu_before = cpu_seconds(procs)
         sending = asyncio.run(drive(port, rate, args.seconds, args.connections, run))
         deadline = time.monotonic() + args.drain
         while time.monotonic() < deadline and any(
             s.status == 200 and not s.seen for s in run.samples.values()
         ):
             time.sleep(0.2)
+        stored = sum(1 for s in run.samples.values() if s.seen)
+        cpu = f"server CPU {(cpu_seconds(procs) - cpu_before) * 1000 / max(1, stored):.1f} ms/post"
     finally:
         stop.set()
         watcher.join()
         stop_server(procs)
         if pg_name:
             drop_postgres(args.postgres, pg_name)
-    return report(label, run, rate, args.seconds, sending)
+        shutil.rmtree(workdir, ignore_errors=True)
+    return f"{report(label, run, rate, args.seconds, sending)}; {cpu}"
 
 
 def main() -> None:
