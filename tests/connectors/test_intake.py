@@ -72,7 +72,7 @@ def test_deliveries_waiting_for_a_commit_share_the_next_and_a_full_queue_refuses
 ) -> None:
     account_id = _account(settings)
     bus = GatedBus(settings.database_url)
-    intake = Intake(settings.database_url, bus, max_events=3)
+    intake = Intake(settings.database_url, bus, max_events=3, busy_after_s=3600)
     errors: list[Exception] = []
     first = threading.Thread(target=_submit, args=(intake, account_id, ["1"], errors))
     first.start()
@@ -98,6 +98,29 @@ def test_deliveries_waiting_for_a_commit_share_the_next_and_a_full_queue_refuses
         assert sorted(m.payload["payload"]["id"] for m in stored) == ["1", "2", "3", "4"]
         connection = session.get(ChannelConnection, account_id)
         assert connection is not None and connection.events_read == 4
+
+
+def test_deliveries_are_refused_once_the_oldest_waiting_one_has_waited_too_long(
+    settings: Settings,
+) -> None:
+    account_id = _account(settings)
+    bus = GatedBus(settings.database_url)
+    intake = Intake(settings.database_url, bus, busy_after_s=0.0)  # any wait is too long
+    errors: list[Exception] = []
+    first = threading.Thread(target=_submit, args=(intake, account_id, ["1"], errors))
+    first.start()
+    assert bus.entered.wait(30)  # the writer is stuck with the first delivery
+    second = threading.Thread(target=_submit, args=(intake, account_id, ["2"], errors))
+    second.start()  # the queue was empty: it waits
+    deadline = threading.Event()
+    while not intake._queue and not deadline.wait(0.01):
+        pass
+    with pytest.raises(Busy, match="waited"):
+        intake.submit(account_id, [_event("3")], [])
+    bus.gate.set()
+    for thread in (first, second):
+        thread.join(30)
+    assert errors == [] and bus.publishes == [1, 1]
 
 
 def test_a_failed_commit_answers_every_delivery_in_it_and_the_next_one_works(

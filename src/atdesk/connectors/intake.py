@@ -6,14 +6,16 @@ write lock (SQLite) or the account's counter row (PostgreSQL), and under load th
 wait behind each other until they time out. Here each request hands its verified events to
 one writer thread per process and waits; the writer commits everything that arrived
 meanwhile in one transaction (the events on the bus, one read-count update per account) and
-wakes the requests. The queue is bounded: when the database cannot keep up, a request is
-refused at once with `Busy` (the route answers 429 with Retry-After) instead of piling up.
+wakes the requests. The queue is bounded, in events and in age: when the database cannot keep
+up (the oldest waiting delivery has waited BUSY_AFTER_S), a request is refused at once with
+`Busy` (the route answers 429 with Retry-After) instead of piling up behind the others.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -27,6 +29,7 @@ from atdesk.storage.session import transaction
 log = logging.getLogger(__name__)
 
 MAX_QUEUED_EVENTS = 20_000
+BUSY_AFTER_S = 2.0
 WAIT_S = 10.0
 
 
@@ -50,12 +53,21 @@ class _Delivery:
 class Intake:
     """One per process and database: the writer thread starts on the first delivery."""
 
-    def __init__(self, database_url: str, bus: Bus, *, max_events: int = MAX_QUEUED_EVENTS):
+    def __init__(
+        self,
+        database_url: str,
+        bus: Bus,
+        *,
+        max_events: int = MAX_QUEUED_EVENTS,
+        busy_after_s: float = BUSY_AFTER_S,
+    ):
         self.database_url = database_url
         self.bus = bus
         self.max_events = max_events
+        self.busy_after_s = busy_after_s
         self._queue: list[_Delivery] = []
         self._queued_events = 0
+        self._oldest = 0.0  # when the oldest waiting delivery arrived (monotonic)
         self._changed = threading.Condition()
         self._writer: threading.Thread | None = None
 
@@ -71,8 +83,14 @@ class Intake:
         NotCommitted when the commit failed or took longer than wait_s."""
         delivery = _Delivery(account_id, list(events), Counter(i.kind.value for i in ignored))
         with self._changed:
-            if self._queue and self._queued_events + len(delivery.events) > self.max_events:
-                raise Busy(f"{self._queued_events} events are waiting to be stored")
+            if self._queue:
+                if self._queued_events + len(delivery.events) > self.max_events:
+                    raise Busy(f"{self._queued_events} events are waiting to be stored")
+                waited = time.monotonic() - self._oldest
+                if waited >= self.busy_after_s:
+                    raise Busy(f"deliveries have waited {waited:.1f} s to be stored")
+            else:
+                self._oldest = time.monotonic()
             self._queue.append(delivery)
             self._queued_events += len(delivery.events)
             if self._writer is None or not self._writer.is_alive():
