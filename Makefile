@@ -7,7 +7,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 # worker, each command a test runs) compiles the whole stack again, 3-20 s a time on 2 cores.
 unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: setup demo test test-dates test-week lint types unit system-deps services services-stop bench clean
+.PHONY: setup demo test test-dates test-week lint types unit system-deps services services-stop bench clean ci-processes
 
 setup: $(VENV)/.installed
 
@@ -38,12 +38,17 @@ lint: setup
 
 types: setup
 	$(VENV)/bin/mypy
-	$(VENV)/bin/mypy --strict scripts/import_graph.py
+	$(VENV)/bin/mypy --strict scripts/import_graph.py scripts/ci_processes.py
 
 unit: setup system-deps
 	eval "$$(scripts/test-services start)" && $(VENV)/bin/pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
 test: lint types unit
+
+# A deployment's processes, each its own (web, two workers, PostgreSQL, Redis on ports of their
+# own), and a live post through them to its case (docs/deployment.md; scripts/ci_processes.py).
+ci-processes: setup system-deps
+	VENV=$(VENV) scripts/ci-processes
 
 # The date check: tests that touch dates, weekdays, hours and the demo, run again with the clock
 # set far from today (CONTRIBUTING.md, "Time in tests"): a Saturday evening on the eve of the New
@@ -55,6 +60,7 @@ DATE_TESTS ?= tests/integrations tests/triage/test_datetimes.py tests/cases/test
 	tests/automations/test_web.py::test_rest_collections_and_the_feeds \
 	tests/automations/test_web.py::test_the_customer_verifies_on_the_links_page_once \
 	tests/automations/test_demo.py tests/surveys/test_sweep.py tests/surveys/test_demo.py \
+	tests/lifecycle \
 	tests/connectors/test_spend.py tests/reports/test_measure.py tests/reports/test_formulas.py \
 	tests/costs/test_periods.py tests/costs/test_summary.py tests/surveys/test_throttle.py \
 	tests/surveys/test_loop.py tests/surveys/test_demo_loop.py

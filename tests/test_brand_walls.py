@@ -627,6 +627,10 @@ def writes(ids: Ids) -> dict[str, list[dict[str, Any]]]:
         "PUT /api/v1/surveys/settings/{brand_id}": [body(brand, enabled=False)],
         "POST /costs/settings": [form(brand_id=str(z.brand), hourly_cost="1")],
         "PUT /api/v1/costs/settings/{brand_id}": [body(brand, hourly_cost="1")],
+        "POST /privacy/retention": [form(brand_id=str(z.brand), days="30", mode="purge")],
+        "POST /privacy/erase": [form(customer_id=str(z.customer), confirm=str(z.customer))],
+        "PUT /api/v1/retention/{brand_id}": [body(brand, days=30, mode="purge")],
+        "DELETE /api/v1/customers/{customer_id}": [body(cust)],
         "POST /cases/{case_id}/activity": [
             form(case, kind="viewing"),
             form(case, kind="composing"),
@@ -665,6 +669,27 @@ def writes(ids: Ids) -> dict[str, list[dict[str, Any]]]:
         "POST /api/v1/incidents/{incident_id}/close": [body()],
         "POST /api/v1/incidents/updates/{update_id}/approve": [body()],
         "POST /api/v1/incidents/updates/{update_id}/reject": [body(note="Probe")],
+        "POST /api/v1/events": [
+            {"path": {}, "params": {}, "json": [event("probe1", "@otherhelp zzother probe")]},
+            {
+                "path": {},
+                "params": {},
+                "json": [event("z1", "@otherhelp zzother: how do I fix it?")],
+            },
+            {"path": {}, "params": {}, "json": [event("probe2", "zzother probe", in_reply_to="4")]},
+        ],
+    }
+
+
+def event(native_id: str, text: str, **extra: Any) -> dict[str, Any]:
+    """A post pushed to the events API (SPEC §5 ingest format)."""
+    return {
+        "network": "x",
+        "id": native_id,
+        "text": text,
+        "created_at": "2026-03-04T10:00:00+00:00",
+        "author": {"id": "48", "handle": "probe"},
+        **extra,
     }
 
 
@@ -758,6 +783,7 @@ def searches(ids: Ids) -> list[tuple[str, dict[str, object]]]:
         ("/costs", {}),
         ("/costs", {"since": "2000-01", "until": "2199-12"}),
         ("/api/v1/costs", {}),
+        ("/privacy", {}),
         ("/api/v1/reports/summary", {}),
         ("/api/v1/reports/summary", {"team_id": ids.team}),
         ("/api/v1/reports/summary", {"agent_id": ids.olga}),

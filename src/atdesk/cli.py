@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
+import signal
 import sys
 from pathlib import Path
 from typing import Any
@@ -21,7 +23,7 @@ from atdesk.automations.engine import commands as automation_commands
 from atdesk.brands.service import BrandError, create_brand
 from atdesk.channels.replay.errors import ReplayFormatError
 from atdesk.clicontext import ready_database, settings_from
-from atdesk.config import MissingSecretKey
+from atdesk.config import MissingSecretKey, Settings
 from atdesk.customers import commands as customer_commands
 from atdesk.domain.cases import Role
 from atdesk.domain.networks import Network, parse_network
@@ -29,8 +31,12 @@ from atdesk.emulators import commands as channel_commands
 from atdesk.insights import commands as insight_commands
 from atdesk.insights.spikes import commands as spike_commands
 from atdesk.keyfile import with_secret_key
+from atdesk.lifecycle import commands as lifecycle_commands
+from atdesk.observability.logs import configure_logging
+from atdesk.pipeline.bus import Bus
 from atdesk.pipeline.threads import PostNotFound, thread_of
 from atdesk.reports import commands as report_commands
+from atdesk.respond.outbox import Outbox
 from atdesk.storage.migrate import upgrade
 from atdesk.storage.session import transaction
 from atdesk.triage import commands as triage_commands
@@ -84,21 +90,42 @@ def main(ctx: click.Context, config: str | None, verbose: bool) -> None:
     """atdesk: social customer care, where @ is the new 1-800."""
     ctx.ensure_object(dict)["config"] = config
     wire()
-    logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    configure_logging(
+        settings_from(ctx).log_format, level=logging.INFO if verbose else logging.WARNING
     )
 
 
 @main.command()
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--live",
+    is_flag=True,
+    help="The posts arrive now, as a network's: working cases, automations run, replies go out.",
+)
+@click.option(
+    "--wait",
+    is_flag=True,
+    help="With ATDESK_REDIS_URL: return once the workers have handled every post published.",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0.1),
+    default=300.0,
+    show_default=True,
+    help="Seconds --live waits for the posts to be handled before giving up (exit 1).",
+)
 @click.pass_context
-def ingest(ctx: click.Context, file: Path) -> None:
-    """Load a twcs CSV or JSON Lines file through the whole pipeline."""
+def ingest(ctx: click.Context, file: Path, live: bool, wait: bool, timeout: float) -> None:
+    """Load a twcs CSV or JSON Lines file through the whole pipeline (as history unless --live)."""
     from atdesk.pipeline.factory import make_bus
     from atdesk.pipeline.ingest import ingest_file
 
+    if wait and not live:
+        raise click.UsageError("--wait goes with --live (a history ingest always finishes)")
     settings = ready_database(ctx)
+    if live:
+        _ingest_live(settings, file, wait=wait, timeout=timeout)
+        return
     with tqdm(desc=f"ingest {file.name}", unit=" posts", file=sys.stderr, leave=True) as bar:
         report = ingest_file(
             file,
@@ -124,6 +151,81 @@ def ingest(ctx: click.Context, file: Path) -> None:
         f"{report.cases_opened} cases opened, {report.auto_resolved} auto-resolved; "
         f"{report.brands_created} brands registered; {report.seconds:.1f} s ({rate:.0f} rows/s)"
     )
+
+
+# A file's batch at once: larger than the worker's batches, which keep the bus fair to many
+# publishers; here one command is the publisher.
+LIVE_INBOUND_BATCH = 1000
+LIVE_AUTOMATE_BATCH = 500
+
+
+class EmbeddedDrain:
+    """What `atdesk ingest --live` runs in its own process on the embedded bus: the worker's
+    inbound stage, then its automation runner (case events, surveys, due jobs), once per call."""
+
+    def __init__(self, settings: Settings, bus: Bus, *, outbox: Outbox | None = None) -> None:
+        from atdesk.automations.engine.stage import inbound_handler
+        from atdesk.worker import AutomationRunner
+
+        self.bus = bus
+        self.handle_inbound = inbound_handler(bus)
+        self.automations = AutomationRunner(settings, bus, outbox=outbox)
+
+    def __call__(self) -> int:
+        """Handle one batch of each; 0 when nothing was waiting."""
+        from atdesk.pipeline.bus import INBOUND
+
+        handled = self.bus.consume(INBOUND, self.handle_inbound, batch_size=LIVE_INBOUND_BATCH)
+        return handled + self.automations.run_once(batch_size=LIVE_AUTOMATE_BATCH)
+
+    def close(self) -> None:
+        """Release the automation runner's HTTP pool."""
+        self.automations.close()
+
+
+def _ingest_live(settings: Settings, file: Path, *, wait: bool, timeout: float) -> None:
+    """`atdesk ingest --live`: on the embedded bus this process drains what it publishes (the
+    inbound stage, then the automations and their due jobs); on Redis the workers do."""
+    from atdesk.connectors.push import LiveTimeout, ingest_live
+    from atdesk.models.base import utcnow
+    from atdesk.pipeline.factory import make_bus
+
+    bus = make_bus(settings)
+    drain = None if settings.redis_url else EmbeddedDrain(settings, bus)
+    try:
+        with tqdm(desc=f"live {file.name}", unit=" posts", file=sys.stderr, leave=True) as bar:
+            report = ingest_live(
+                file,
+                settings.database_url,
+                bus,
+                clock=utcnow,
+                drain=drain,
+                wait=wait,
+                timeout_s=timeout,
+                progress=bar.update,
+                warn=lambda message: tqdm.write(f"warning: {message}", file=sys.stderr),
+            )
+    except LiveTimeout as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        if drain is not None:
+            drain.close()
+    for error in report.bad_rows:
+        click.echo(f"skipped {error}", err=True)
+    summary = (
+        f"{report.rows} rows read, {report.published} posts published live"
+        f" ({report.already_stored} already stored), {len(report.bad_rows)} bad rows skipped;"
+        f" {report.brands_created} brands registered"
+    )
+    if report.outcome is not None:
+        done = report.outcome
+        summary += (
+            f"; handled: {done.stored} posts stored, {done.on_cases} on cases,"
+            f" {done.rules_acted} automation rule runs"
+        )
+    else:
+        summary += "; queued for the `atdesk worker` processes (--wait to wait for them)"
+    click.echo(f"{summary}; {report.seconds:.1f} s")
 
 
 @main.command()
@@ -269,8 +371,19 @@ def serve(ctx: click.Context, host: str, port: int, no_workers: bool) -> None:
 
 
 @main.command()
+@click.option(
+    "--metrics-port",
+    type=click.IntRange(1, 65535),
+    help="Serve this worker's Prometheus counters on this port (GET /metrics).",
+)
+@click.option(
+    "--metrics-host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address for --metrics-port; the counters name no brand.",
+)
 @click.pass_context
-def worker(ctx: click.Context) -> None:
+def worker(ctx: click.Context, metrics_port: int | None, metrics_host: str) -> None:
     """Run pipeline workers only (scale-out; needs ATDESK_REDIS_URL)."""
     from atdesk.worker import Worker
 
@@ -279,11 +392,23 @@ def worker(ctx: click.Context) -> None:
         raise click.ClickException(
             "atdesk worker needs ATDESK_REDIS_URL; without it, `atdesk serve` runs the workers"
         )
+    if metrics_port is not None:
+        from prometheus_client import start_http_server
+
+        try:
+            start_http_server(metrics_port, addr=metrics_host)
+        except OSError as exc:
+            raise click.ClickException(
+                f"cannot serve metrics on {metrics_host}:{metrics_port}: {exc.strerror or exc}"
+            ) from None
+        click.echo(f"worker metrics on http://{metrics_host}:{metrics_port}/metrics", err=True)
     click.echo("worker running; Ctrl-C to stop", err=True)
-    try:
-        Worker(settings).run()
-    except KeyboardInterrupt:
-        click.echo("worker stopped", err=True)
+    running = Worker(settings)
+    # systemd (and most supervisors) stop with SIGTERM: finish the batch in hand, then leave.
+    signal.signal(signal.SIGTERM, lambda _signum, _frame: running.stop())
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C: stop as SIGTERM does
+        running.run()
+    click.echo("worker stopped", err=True)
 
 
 @main.command()
@@ -346,6 +471,7 @@ for command in [
     *report_commands.commands,
 ]:
     main.add_command(command)
+customer_commands.customers.add_command(lifecycle_commands.erase)
 
 
 if __name__ == "__main__":

@@ -39,6 +39,10 @@ class Settings:
     # Comma-separated IPs/CIDRs of reverse proxies whose X-Forwarded-For/-Proto are believed;
     # empty trusts nobody, loopback included (docs/security.md).
     trusted_proxies: str = ""
+    # Operations (docs/deployment.md): "json" logs one object a line with request and case ids;
+    # a metrics token lets Prometheus read /metrics with brand labels (unset: no brand names).
+    log_format: str = "text"
+    metrics_token: str | None = None
 
     @property
     def signing_key(self) -> str:

@@ -43,7 +43,10 @@ from atdesk.insights.issues.live import join_open_issues
 from atdesk.insights.issues.tasks import Discovery
 from atdesk.insights.spikes.tasks import check_spikes
 from atdesk.jobs.queue import HANDLERS, JobEnv, run_due_jobs
+from atdesk.lifecycle.retention import sweep as sweep_retention
 from atdesk.models.base import utcnow
+from atdesk.observability.context import begin
+from atdesk.observability.counters import Failure, count_error
 from atdesk.pipeline import runner
 from atdesk.pipeline.bus import CASE_EVENTS, INBOUND, Bus
 from atdesk.pipeline.factory import make_bus
@@ -85,6 +88,7 @@ SEND_CHECK_EVERY_S = 60.0
 SPIKE_CHECK_EVERY_S = 120.0
 ISSUE_DISCOVERY_EVERY_S = 60.0
 REPORT_FACTS_EVERY_S = 60.0
+RETENTION_EVERY_S = 600.0
 AUTO_RESOLVE_AFTER = timedelta(hours=48)
 HOUSEKEEPING_TICK_S = 1.0
 INBOUND_BATCH = 200
@@ -124,6 +128,7 @@ class AutomationRunner:
     def run_once(self, *, batch_size: int = 100, jobs: int = 20) -> int:
         """Automate one batch of case events, decide the surveys of new resolutions, then run
         the jobs that are due."""
+        begin("batch-")  # log lines name the batch they belong to
         handled = self.bus.consume(CASE_EVENTS, self.handle_case_events, batch_size=batch_size)
         handled += sweep_resolutions(self.env.settings.database_url, now=self.env.now())
         return handled + run_due_jobs(self.env, limit=jobs)
@@ -146,9 +151,11 @@ class Housekeeping:
         self._last_spike_check = 0.0
         self._last_discovery = 0.0
         self._last_report_facts = 0.0
+        self._last_retention = 0.0
 
     def run_due(self) -> None:
         """Run each periodic task whose interval has passed since it last ran."""
+        begin("tick-")
         now = time.monotonic()
         if now - self._last_resolve >= AUTO_RESOLVE_EVERY_S:
             self._last_resolve = now
@@ -167,6 +174,7 @@ class Housekeeping:
             try:
                 report = check_spikes(self.settings.database_url, now=utcnow())
             except Exception:
+                count_error(Failure.PERIODIC)
                 log.exception("spike check failed; the next one judges the same posts again")
             else:
                 if report.opened or report.closed:
@@ -176,13 +184,21 @@ class Housekeeping:
             try:
                 self.discovery.run(now=utcnow())
             except Exception:
+                count_error(Failure.PERIODIC)
                 log.exception("emerging-issue discovery failed; the next pass tries again")
         if now - self._last_report_facts >= REPORT_FACTS_EVERY_S:
             self._last_report_facts = now
             try:
                 refresh_report_facts(self.settings.database_url)
             except Exception:
+                count_error(Failure.PERIODIC)
                 log.exception("report facts refresh failed; the next pass tries the same cases")
+        if now - self._last_retention >= RETENTION_EVERY_S:
+            self._last_retention = now
+            try:
+                sweep_retention(self.settings.database_url, now=utcnow())
+            except Exception:
+                log.exception("retention pass failed; the next pass takes the same rows")
 
     def loop(self, stopping: threading.Event) -> None:
         """Run what is due about once a second until `stopping` is set."""
@@ -190,6 +206,7 @@ class Housekeeping:
             try:
                 self.run_due()
             except Exception:
+                count_error(Failure.PERIODIC)
                 log.exception("periodic work failed; the next pass tries again")
             stopping.wait(HOUSEKEEPING_TICK_S)
 
@@ -211,9 +228,11 @@ class Worker:
 
     def handle_inbound_batch(self) -> int:
         """Run the pipeline over one batch of inbound messages; return how many."""
+        begin("batch-")  # log lines name the batch they belong to
         try:
             return self.bus.consume(INBOUND, self.handle_inbound, batch_size=INBOUND_BATCH)
         except Exception:
+            count_error(Failure.INBOUND)
             log.exception("inbound batch failed; the bus will deliver it again")
             return 0
 
@@ -222,6 +241,7 @@ class Worker:
         try:
             return self.automations.run_once(batch_size=AUTOMATE_BATCH)
         except Exception:
+            count_error(Failure.AUTOMATE)
             log.exception("automation batch failed; the bus and the job queue keep it")
             return 0
 

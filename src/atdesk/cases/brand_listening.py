@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from atdesk.audit import service as audit
+from atdesk.brands.settings import store_settings_change
 from atdesk.domain.handles import handle_key
 from atdesk.domain.listening import Listening, split_terms, validated
 from atdesk.models import Brand, User
@@ -53,25 +53,16 @@ def update_listening(
         list(current["executives"] if executives is None else executives),
         current["brand_threads"] if brand_threads is None else brand_threads,
     )
+    parts: dict[str, Any] = {"listening": saved.to_json()}
+    if executives is not None:
+        parts["watched_handles"] = list(saved.executives)
     settings = dict(brand.settings or {})
     before = _audited(settings)
-    settings["listening"] = saved.to_json()
-    if executives is not None:
-        settings["watched_handles"] = list(saved.executives)
-    after = _audited(settings)
-    if after == before:
-        return saved
-    brand.settings = settings
-    audit.record(
-        session,
-        entity_type="brand",
-        entity_id=brand.id,
-        action="brand.listening",
-        actor=actor,
-        before=before,
-        after=after,
-    )
-    session.flush()
+    after = _audited({**settings, **parts})
+    if after != before:
+        store_settings_change(
+            session, brand, parts, action="brand.listening", actor=actor, before=before, after=after
+        )
     return saved
 
 

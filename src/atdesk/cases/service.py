@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select, union, update
-from sqlalchemy.orm import Session
+from sqlalchemy import delete, insert, select, union, update
+from sqlalchemy.orm import Session, defer
 from sqlalchemy.orm.attributes import set_committed_value
 
 from atdesk.audit import service as audit
@@ -21,6 +21,7 @@ from atdesk.cases.sensitivity import InboundFacts, assess, merged_reasons
 from atdesk.cases.sla import Clocks, apply_clocks, clocks_for, load_brand_slas
 from atdesk.domain.cases import CaseStatus
 from atdesk.models import (
+    AuditEvent,
     Brand,
     Case,
     CaseConversation,
@@ -151,7 +152,9 @@ def sync_cases(
     for case in by_id.values():
         members[case.id].add(case.conversation_id)
     posts = _posts_by_conversation(
-        session, sorted(set(ids) | {cid for group in members.values() for cid in group})
+        session,
+        sorted(set(ids) | {cid for group in members.values() for cid in group}),
+        for_sync=True,
     )
     answers = _survey_answers(session, (r for rows in posts.values() for r in rows))
 
@@ -206,14 +209,22 @@ def sync_cases(
         if case.history and _wake(case, conversation_id, members, live_arrivals or {}):
             woken.append(case)
         pending.append((case, event, before, rows, t))
+    # The flags and clocks are set before the first flush, so a new case is one INSERT (not
+    # an INSERT and then an UPDATE of the same row and its indexes).
+    with session.no_autoflush:
+        brands = {
+            b.id: b
+            for b in session.scalars(
+                select(Brand).where(Brand.id.in_({c.brand_id for c, *_ in pending}))
+            )
+        }
+        slas = load_brand_slas(session, brands)
+        for case, _, _, rows, t in pending:
+            settings = brands[case.brand_id].settings or {}
+            _apply_sensitivity(case, rows, settings)
+            _apply_risk(case, rows, settings)
+            apply_clocks(case, clocks_for(case, slas[case.brand_id], waiting_since=t.waiting_since))
     session.flush()
-    brands = {
-        b.id: b
-        for b in session.scalars(
-            select(Brand).where(Brand.id.in_({c.brand_id for c, *_ in pending}))
-        )
-    }
-    slas = load_brand_slas(session, brands)
     changes: list[CaseChange] = []
     opened: list[Case] = []
     moves = [
@@ -231,31 +242,42 @@ def sync_cases(
     # Only conversations where someone besides the customer and the brand wrote can hold
     # community answers: most batches have none, and then ask the database nothing more.
     helped = {case.id for case, _, _, rows, _ in pending if _others_wrote(case, rows)}
+    rows_of = {case.id: rows for case, _, _, rows, _ in pending if case.id in helped}
     answers_now = _community_answers_of(session, sorted(helped))
-    for case, event, before, rows, t in pending:
-        _apply_sensitivity(case, rows, brands[case.brand_id].settings or {})
-        _apply_risk(case, rows, brands[case.brand_id].settings or {})
+    trail: list[dict[str, Any]] = []
+    for case, event, before, _, _ in pending:
         if case.id in helped:
-            _apply_community_answers(session, case, rows, answers_now.get(case.id, {}))
-        apply_clocks(case, clocks_for(case, slas[case.brand_id], waiting_since=t.waiting_since))
+            _apply_community_answers(session, case, rows_of[case.id], answers_now.get(case.id, {}))
         if (event == "opened" and not case.history) or case in woken:
             opened.append(case)
         after = snapshot(case)
         if event != "updated" or after != before:
-            audit.record(
-                session,
-                entity_type="case",
-                entity_id=case.id,
-                action=f"case.{event}",
-                actor=audit.PIPELINE,
-                before=before,
-                after=after,
-            )
+            trail.append(_pipeline_audit(case.id, f"case.{event}", before, after))
             changes.append(CaseChange(case.id, event))
+    if trail:
+        # One executemany for the batch's audit rows instead of an ORM object each.
+        session.execute(insert(AuditEvent), trail)
     session.flush()
     if opened:
         route_cases(session, opened, now=utcnow())
     return changes
+
+
+def _pipeline_audit(
+    case_id: int, action: str, before: dict[str, Any], after: dict[str, Any]
+) -> dict[str, Any]:
+    """The audit row `audit.record` would add for the pipeline's change to a case, as values
+    for a bulk insert."""
+    return {
+        "at": utcnow(),
+        "actor": audit.PIPELINE,
+        "actor_user_id": None,
+        "entity_type": "case",
+        "entity_id": case_id,
+        "action": action,
+        "before": before,
+        "after": after,
+    }
 
 
 def _wake(
@@ -292,10 +314,25 @@ def _members(session: Session, case_ids: Sequence[int]) -> dict[int, set[int]]:
     return out
 
 
-def _posts_by_conversation(session: Session, ids: Sequence[int]) -> dict[int, list[PostRow]]:
+# The JSON columns the case sync never reads: left unloaded (not decoded for every post of every
+# touched conversation); touching one later loads it.
+_UNREAD_BY_SYNC = (
+    defer(PostRow.raw),
+    defer(PostRow.entities),
+    defer(PostRow.media),
+    defer(PostRow.triage_notes),
+)
+
+
+def _posts_by_conversation(
+    session: Session, ids: Sequence[int], *, for_sync: bool = False
+) -> dict[int, list[PostRow]]:
     posts: dict[int, list[PostRow]] = defaultdict(list)
+    query = select(PostRow)
+    if for_sync:
+        query = query.options(*_UNREAD_BY_SYNC)
     for chunk in _chunks(ids):
-        for row in session.scalars(select(PostRow).where(PostRow.conversation_id.in_(chunk))):
+        for row in session.scalars(query.where(PostRow.conversation_id.in_(chunk))):
             assert row.conversation_id is not None
             posts[row.conversation_id].append(row)
     return posts
@@ -550,13 +587,7 @@ def resolve(session: Session, case: Case, *, actor: User | str, at: datetime | N
     """Mark a case resolved now (or at `at`), recording resolution time and the audit event."""
     if case.status == CaseStatus.RESOLVED.value:
         return
-    before = snapshot(case)
-    when = at or utcnow()
-    case.status = CaseStatus.RESOLVED.value
-    case.resolved_at = when
-    case.resolution_seconds = _seconds(case.opened_at, when)
-    case.resolved_by = actor.username if isinstance(actor, User) else actor
-    apply_clocks(case, Clocks(None, None, None))
+    before = _mark_resolved(case, actor, at or utcnow())
     audit.record(
         session,
         entity_type="case",
@@ -568,6 +599,17 @@ def resolve(session: Session, case: Case, *, actor: User | str, at: datetime | N
     )
 
 
+def _mark_resolved(case: Case, actor: User | str, when: datetime) -> dict[str, Any]:
+    """Set a case resolved at `when` with no clocks; returns its audited fields before."""
+    before = snapshot(case)
+    case.status = CaseStatus.RESOLVED.value
+    case.resolved_at = when
+    case.resolution_seconds = _seconds(case.opened_at, when)
+    case.resolved_by = actor.username if isinstance(actor, User) else actor
+    apply_clocks(case, Clocks(None, None, None))
+    return before
+
+
 def auto_resolve(session: Session, *, now: datetime, after: timedelta) -> int:
     """Resolve pending cases whose customer stayed silent for `after` since the agent's reply.
 
@@ -576,14 +618,23 @@ def auto_resolve(session: Session, *, now: datetime, after: timedelta) -> int:
     """
     cutoff = now - after
     stale = session.scalars(
-        select(Case).where(
+        select(Case)
+        .where(
             Case.status == CaseStatus.PENDING.value,
             Case.last_agent_at.is_not(None),
             Case.last_agent_at <= cutoff,
         )
+        # In case order, so the audit trail is the same however the database stores the rows.
+        .order_by(Case.id)
     ).all()
+    trail: list[dict[str, Any]] = []
     for case in stale:
         assert case.last_agent_at is not None
-        resolve(session, case, actor="auto-resolve", at=case.last_agent_at)
+        before = _mark_resolved(case, "auto-resolve", case.last_agent_at)
+        row = _pipeline_audit(case.id, "case.resolved", before, snapshot(case))
+        trail.append({**row, "actor": "auto-resolve"})
     session.flush()
+    if trail:
+        # A history replay resolves thousands at once: one executemany for their audit rows.
+        session.execute(insert(AuditEvent), trail)
     return len(stale)

@@ -10,15 +10,15 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from atdesk.accounts.access import may_see_brand
-from atdesk.audit import service as audit
+from atdesk.brands.settings import store_settings_change
 from atdesk.cases.access import visible_case
 from atdesk.costs.activity import BEAT_S, KINDS, record_beat
 from atdesk.costs.settings import (
+    SETTINGS_KEY,
     CostSettings,
     CostSettingsError,
     cost_settings,
     parse_settings,
-    update_cost_settings,
 )
 from atdesk.domain.cases import Role
 from atdesk.models import Brand, User
@@ -61,15 +61,13 @@ def save_settings(
     before = cost_settings(brand)
     after = parse_settings(changes, before)
     if after != before:
-        update_cost_settings(brand, after)
-        audit.record(
+        store_settings_change(
             session,
-            entity_type="brand",
-            entity_id=brand.id,
+            brand,
+            {SETTINGS_KEY: after.to_json()},
             action="brand.costs",
             actor=actor,
             before=before.to_json(),
             after=after.to_json(),
         )
-        session.flush()
     return after

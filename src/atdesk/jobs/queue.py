@@ -26,6 +26,8 @@ from atdesk.config import Settings
 from atdesk.domain.retry import next_retry_delay
 from atdesk.models import AutomationJob
 from atdesk.models.base import utcnow
+from atdesk.observability.context import bound, new_id
+from atdesk.observability.counters import Failure, count_error
 from atdesk.storage.session import transaction
 
 log = logging.getLogger(__name__)
@@ -285,6 +287,7 @@ def run_job(view: JobView, env: JobEnv) -> JobOutcome:
     try:
         return fn(view, env)
     except (httpx.HTTPError, OSError, ValueError, KeyError, LookupError) as exc:
+        count_error(Failure.JOBS)
         log.exception("job %s (%s) failed; it will be retried", view.id, view.kind)
         return _retry_or_give_up(view.attempt, f"{type(exc).__name__}: {exc}", None)
 
@@ -293,8 +296,9 @@ def run_due_jobs(env: JobEnv, *, limit: int = 20) -> int:
     """Lease due jobs, run each outside any transaction, record the outcomes; returns how many."""
     views = lease_due(env.settings.database_url, limit=limit, now=env.now())
     for view in views:
-        outcome = run_job(view, env)
-        record_outcome(env.settings.database_url, view, outcome, now=env.now())
+        with bound(request_id=new_id("job-"), case_id=view.case_id):  # in the job's log lines
+            outcome = run_job(view, env)
+            record_outcome(env.settings.database_url, view, outcome, now=env.now())
     return len(views)
 
 

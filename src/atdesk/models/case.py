@@ -97,6 +97,8 @@ class Case(Base):
     sla_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     # Bumped by every reply sent, so two agents cannot answer the same post at once:
     reply_version: Mapped[int] = mapped_column(Integer, default=0)
+    # Subject and customer removed by retention or a customer's erasure (ADR 101).
+    anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

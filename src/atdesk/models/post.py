@@ -73,5 +73,7 @@ class Post(Base):
     heard_as: Mapped[str | None] = mapped_column(String(16))
     # Heard beyond the brand's mentions without asking for help: kept for insights, no case.
     listen_only: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    # Text, media, place and author removed by retention or a customer's erasure (ADR 101).
+    anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     author: Mapped[Author] = relationship(lazy="joined")

@@ -23,6 +23,9 @@ from atdesk.pipeline.prepare import PipelineHandler
 from atdesk.pipeline.runner import BatchReport
 from atdesk.storage.session import transaction
 
+# Posts per history batch. Not raised for speed: where a conversation's posts fall in batches
+# decides which audit rows it gets ("opened" then "updated"), so a replay would store other
+# rows, and 5,000 measured no faster than 1,000 (docs/benchmarks.md "## Ingest").
 BATCH_SIZE = 1000
 AUTO_RESOLVE_AFTER = timedelta(hours=48)
 
@@ -37,11 +40,8 @@ class IngestReport:
     pipeline: BatchReport = field(default_factory=BatchReport)
     auto_resolved: int = 0
     seconds: float = 0.0
-
-    @property
-    def cases_opened(self) -> int:
-        """Cases this run opened."""
-        return sum(1 for c in self.pipeline.case_changes if c.event == "opened")
+    # Counted per batch, so a million-post replay keeps no list of every case it touched.
+    cases_opened: int = 0
 
 
 def _company_handles(events: Iterable[RawEvent]) -> dict[Network, set[str]]:
@@ -92,6 +92,8 @@ def ingest_file(
             )
 
     def count(_session: Session, _events: list[RawEvent], batch: BatchReport) -> None:
+        report.cases_opened += sum(1 for c in batch.case_changes if c.event == "opened")
+        batch.case_changes = []
         report.pipeline.add(batch)
 
     # Staged: triage runs before the bus's write transaction (ADR 78).

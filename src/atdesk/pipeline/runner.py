@@ -13,6 +13,7 @@ from atdesk.customers.service import attach_case_customers, link_new_authors
 from atdesk.domain.listening import HeardAs
 from atdesk.domain.posts import Post, RawEvent
 from atdesk.domain.triage import TriageInput
+from atdesk.observability.counters import Stage, tally
 from atdesk.pipeline.classify import classify, triage_input
 from atdesk.pipeline.dedupe import deduplicate
 from atdesk.pipeline.directory import BrandDirectory
@@ -223,6 +224,7 @@ def process_events(
     report.updated = len(found.changes)
     if not found.new:
         session.flush()
+        tally(session, {Stage.RECEIVED: report.received})
         return report
 
     directory = BrandDirectory.load(session)
@@ -285,4 +287,15 @@ def process_events(
     if not history:
         for linker in AFTER_ROUTE:
             linker(session, report.case_changes)
+    # Counted for /metrics when this batch commits (observability.counters).
+    tally(
+        session,
+        {
+            Stage.RECEIVED: report.received,
+            Stage.STORED: report.stored,
+            Stage.FILTERED: report.filtered,
+            Stage.TRIAGED: len(to_triage),
+            Stage.CASES_OPENED: sum(c.event == "opened" for c in report.case_changes),
+        },
+    )
     return report

@@ -63,22 +63,25 @@ def upsert_authors(
                 if seen.verified != row.verified and (seen.verified or seen.followers):
                     row.verified = seen.verified
     missing = [key for key in latest if key not in ids]
+    session.flush()
     if missing:
+        # One INSERT ... RETURNING for the new authors, ids in the order given (no ORM objects).
         rows = [
-            AuthorRow(
-                network=key[0],
-                native_id=key[1],
-                handle=latest[key].handle,
-                name=latest[key].name,
-                followers=latest[key].followers,
-                verified=latest[key].verified,
-                brand_account_id=brand_accounts.get(key),
-            )
+            {
+                "network": key[0],
+                "native_id": key[1],
+                "handle": latest[key].handle,
+                "name": latest[key].name,
+                "followers": latest[key].followers,
+                "verified": latest[key].verified,
+                "brand_account_id": brand_accounts.get(key),
+            }
             for key in missing
         ]
-        session.add_all(rows)
-        session.flush()
-        ids.update({(row.network, row.native_id): row.id for row in rows})
+        new_ids = session.scalars(
+            insert(AuthorRow).returning(AuthorRow.id, sort_by_parameter_order=True), rows
+        ).all()
+        ids.update(zip(missing, new_ids, strict=True))
     return ids
 
 

@@ -101,20 +101,8 @@ def thread(
 
     result = Threaded(conversation_of={}, touched=set(), merged={})
     new_nodes: list[dict[str, object]] = []
-    created: dict[str, Conversation] = {}
-    for root, members in components.items():
-        if conv_members.get(root):
-            continue
-        times = [post.created_at for post, _ in members]
-        first_post = members[0][0]
-        created[root] = Conversation(
-            network=first_post.network.value,
-            direct=first_post.direct,
-            started_at=min(times),
-            last_post_at=max(times),
-        )
-    session.add_all(created.values())
-    session.flush()
+    fresh = {root: members for root, members in components.items() if not conv_members.get(root)}
+    created = _create_conversations(session, fresh)
     for root, members in components.items():
         known = sorted(conv_members.get(root, set()))
         times = [post.created_at for post, _ in members]
@@ -128,7 +116,7 @@ def thread(
             conversation.started_at = min(conversation.started_at, *times)
             conversation.last_post_at = max(conversation.last_post_at, *times)
         else:
-            target = created[root].id
+            target = created[root]
         result.touched.add(target)
         seen_nodes: set[str] = set()
         for post, nodes in members:
@@ -143,6 +131,32 @@ def thread(
     if new_nodes:
         session.execute(insert(ConversationNode), new_nodes)
     return result
+
+
+def _create_conversations(
+    session: Session, components: dict[str, list[tuple[Post, list[str]]]]
+) -> dict[str, int]:
+    """One new conversation per component, in one INSERT ... RETURNING (no ORM object each);
+    the ids come back in the order of the components."""
+    session.flush()
+    if not components:
+        return {}
+    values = []
+    for members in components.values():
+        times = [post.created_at for post, _ in members]
+        first_post = members[0][0]
+        values.append(
+            {
+                "network": first_post.network.value,
+                "direct": first_post.direct,
+                "started_at": min(times),
+                "last_post_at": max(times),
+            }
+        )
+    ids = session.scalars(
+        insert(Conversation).returning(Conversation.id, sort_by_parameter_order=True), values
+    ).all()
+    return dict(zip(components, ids, strict=True))
 
 
 def _merge(session: Session, target: int, sources: Sequence[int], on_merge: MergeHook) -> None:

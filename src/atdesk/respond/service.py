@@ -21,6 +21,7 @@ from atdesk.domain.posts import Author
 from atdesk.models import Case, ReplyDraft, User
 from atdesk.models import Post as PostRow
 from atdesk.models.base import utcnow
+from atdesk.observability.counters import Failure, Stage, count, count_error
 from atdesk.respond.approvals import PENDING, check_reviewer, hold_reasons, needs_approval
 from atdesk.respond.dm import move_to_dm_text
 from atdesk.respond.limits import Measured, measure
@@ -253,6 +254,7 @@ def deliver(
             session.commit()
         sent = outbox.send(account, message)
     except (ChannelError, DeliveryError) as exc:
+        count_error(Failure.SEND)
         draft.status, draft.error = "failed", str(exc)
         audit.record(
             session,
@@ -267,6 +269,7 @@ def deliver(
     account.state = sent.account.to_json()
     post = store_sent(session, case, sent.post, account=account, user=sender)
     draft.status, draft.sent_post_id = "sent", post.id
+    count(Stage.REPLIES_SENT)
     audit.record(
         session,
         entity_type="case",

@@ -18,6 +18,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from atdesk.audit import service as audit
+from atdesk.brands.settings import store_settings_change
 from atdesk.domain.cases import CaseStatus
 from atdesk.domain.handles import handle_key
 from atdesk.jobs import queue as jobs
@@ -27,10 +28,10 @@ from atdesk.respond.tasks import AUTOMATION_USERNAME
 from atdesk.surveys.answers import ACTOR
 from atdesk.surveys.scores import SurveyKind, SurveyStatus
 from atdesk.surveys.settings import (
+    SETTINGS_KEY,
     SurveySettings,
     parse_settings,
     survey_settings,
-    update_survey_settings,
 )
 from atdesk.surveys.texts import personal_text
 
@@ -338,15 +339,13 @@ def save_settings(
     before = survey_settings(brand)
     after = parse_settings(changes, before)
     if after != before:
-        update_survey_settings(brand, after)
-        audit.record(
+        store_settings_change(
             session,
-            entity_type="brand",
-            entity_id=brand.id,
+            brand,
+            {SETTINGS_KEY: after.to_json()},
             action="brand.surveys",
             actor=actor,
             before=before.to_json(),
             after=after.to_json(),
         )
-        session.flush()
     return after

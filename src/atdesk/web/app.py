@@ -48,6 +48,8 @@ from atdesk.insights.incidents import endpoints as incident_endpoints
 from atdesk.insights.incidents import pages as incident_pages
 from atdesk.insights.spikes import endpoints as spike_endpoints
 from atdesk.insights.spikes import pages as spike_pages
+from atdesk.lifecycle import endpoints as lifecycle_endpoints
+from atdesk.lifecycle import pages as lifecycle_pages
 from atdesk.models.base import utcnow
 from atdesk.noise import endpoints as noise_endpoints
 from atdesk.noise import pages as noise_pages
@@ -59,10 +61,11 @@ from atdesk.respond.pages import approvals, composer, macros
 from atdesk.surveys import endpoints as survey_endpoints
 from atdesk.surveys import pages as survey_pages
 from atdesk.ui.templating import add_chrome
-from atdesk.web import health
+from atdesk.web import health, metrics
 from atdesk.web.bodylimits import BodyLimits
 from atdesk.web.errors import install_error_handlers, unknown_feeds
 from atdesk.web.proxies import ForwardedHeaders, TrustedProxies
+from atdesk.web.request_ids import RequestIds, bind_case
 from atdesk.web.security import SecurityHeaders, SessionCookies, docs_page_policy
 from atdesk.web.storable_text import storable_text
 from atdesk.web.timing import ServerTiming
@@ -82,7 +85,7 @@ def create_app(settings: Settings | None = None, *, outbox: Outbox | None = None
         docs_url=None,
         redoc_url=None,
         openapi_url=None,
-        dependencies=[Depends(storable_text)],
+        dependencies=[Depends(storable_text), Depends(bind_case)],
     )
     app.state.settings = settings
     app.state.outbox = outbox or ChannelOutbox()
@@ -99,10 +102,12 @@ def create_app(settings: Settings | None = None, *, outbox: Outbox | None = None
     app.add_middleware(BodyLimits)
     app.add_middleware(ForwardedHeaders, trusted=TrustedProxies.parse(settings.trusted_proxies))
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(RequestIds)
     app.mount(
         "/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static"
     )
     app.include_router(health.router)
+    app.include_router(metrics.router)
     app.include_router(login.router)
     for module in (
         inbox,
@@ -161,6 +166,8 @@ def create_app(settings: Settings | None = None, *, outbox: Outbox | None = None
     app.include_router(spike_endpoints.router)
     app.include_router(report_pages.router)
     app.include_router(report_endpoints.router)
+    app.include_router(lifecycle_pages.router)
+    app.include_router(lifecycle_endpoints.router)
 
     wire()
     add_chrome(approvals.approvals_badge)

@@ -11,10 +11,19 @@ from atdesk.web.app import create_app
 from atdesk.worker import Worker
 
 
-def uvicorn_options(*, host: str, port: int) -> dict[str, Any]:
+def uvicorn_options(*, host: str, port: int, log_format: str = "text") -> dict[str, Any]:
     """Uvicorn's own proxy-header handling is off: it trusts loopback by default, and the app
-    decides from ATDESK_TRUSTED_PROXIES instead (web/proxies.py)."""
-    return {"host": host, "port": port, "log_level": "warning", "proxy_headers": False}
+    decides from ATDESK_TRUSTED_PROXIES instead (web/proxies.py). With JSON logs uvicorn keeps
+    no handlers of its own, so its lines reach atdesk's JSON handler too."""
+    options: dict[str, Any] = {
+        "host": host,
+        "port": port,
+        "log_level": "warning",
+        "proxy_headers": False,
+    }
+    if log_format == "json":
+        options["log_config"] = None
+    return options
 
 
 def run_server(settings: Settings, *, host: str, port: int, embedded_workers: bool) -> None:
@@ -23,7 +32,10 @@ def run_server(settings: Settings, *, host: str, port: int, embedded_workers: bo
     if worker is not None:
         worker.start_thread()
     try:
-        uvicorn.run(create_app(settings), **uvicorn_options(host=host, port=port))
+        uvicorn.run(
+            create_app(settings),
+            **uvicorn_options(host=host, port=port, log_format=settings.log_format),
+        )
     finally:
         if worker is not None:
             worker.stop()

@@ -39,6 +39,7 @@ from atdesk.models import (
     SurveyResponse,
 )
 from atdesk.models.base import utcnow
+from atdesk.observability.counters import Stage, tally
 from atdesk.pipeline.bus import CASE_EVENTS, Bus, Handler, Stale
 from atdesk.pipeline.normalize import normalize
 from atdesk.pipeline.prepare import PipelineHandler
@@ -229,6 +230,7 @@ def automate_posts(
         for post in posts:
             runs.append(_automate(session, post, brands, batch, now))
         session.flush()
+    tally(session, {Stage.AUTOMATED: len(runs)})
     return runs
 
 

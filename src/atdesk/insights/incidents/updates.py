@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from atdesk.audit import service as audit
+from atdesk.brands.settings import store_settings_change
 from atdesk.domain.errors import Conflict
 from atdesk.insights.incidents.personalise import check_template, personalise
 from atdesk.insights.incidents.service import (
@@ -287,15 +288,13 @@ def set_update_approval(session: Session, brand: Brand, *, required: bool, actor
     before = approval_required(brand)
     if before == required:
         return False
-    brand.settings = {**(brand.settings or {}), APPROVAL_SETTING: required}
-    audit.record(
+    store_settings_change(
         session,
-        entity_type="brand",
-        entity_id=brand.id,
+        brand,
+        {APPROVAL_SETTING: required},
         action="brand.incident_update_approval",
         actor=actor,
         before={APPROVAL_SETTING: before},
         after={APPROVAL_SETTING: required},
     )
-    session.flush()
     return True

@@ -17,12 +17,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from atdesk.audit import service as audit
+from atdesk.brands.settings import store_settings_change
 from atdesk.domain.errors import Conflict
 from atdesk.insights.spikes.settings import (
+    SETTINGS_KEY,
     SpikeSettings,
     parse_settings,
     spike_settings,
-    store_settings,
 )
 from atdesk.insights.spikes.severity import Severity
 from atdesk.insights.spikes.trends import Spike
@@ -251,15 +252,13 @@ def save_settings(
     before = spike_settings(brand)
     after = parse_settings(changes, before)
     if after != before:
-        store_settings(brand, after)
-        audit.record(
+        store_settings_change(
             session,
-            entity_type="brand",
-            entity_id=brand.id,
+            brand,
+            {SETTINGS_KEY: after.to_json()},
             action="brand.spikes",
             actor=actor,
             before=before.public(),
             after=after.public(),
         )
-        session.flush()
     return after

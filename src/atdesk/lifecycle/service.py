@@ -1,0 +1,47 @@
+"""Writes of the data lifecycle: a brand's retention settings (audited on the brand)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from atdesk.accounts.access import may_see_brand
+from atdesk.audit import service as audit
+from atdesk.domain.cases import Role
+from atdesk.lifecycle.settings import (
+    RetentionSettings,
+    parse_settings,
+    retention_settings,
+    update_retention_settings,
+)
+from atdesk.models import Brand, User
+
+
+def may_edit(user: User, brand_ids: frozenset[int] | None, brand_id: int) -> bool:
+    """Admins, and supervisors of the brand, decide how long its data is kept."""
+    if user.role == Role.ADMIN.value:
+        return True
+    return user.role == Role.SUPERVISOR.value and may_see_brand(brand_ids, brand_id)
+
+
+def save_settings(
+    session: Session, brand: Brand, changes: Mapping[str, Any], *, actor: User | str
+) -> RetentionSettings:
+    """Check and store a change to the brand's retention, audited on the brand."""
+    before = retention_settings(brand)
+    after = parse_settings(changes, before)
+    if after != before:
+        update_retention_settings(brand, after)
+        audit.record(
+            session,
+            entity_type="brand",
+            entity_id=brand.id,
+            action="brand.retention",
+            actor=actor,
+            before=before.to_json(),
+            after=after.to_json(),
+        )
+        session.flush()
+    return after

@@ -1,0 +1,85 @@
+"""Counters of the work each process does, incremented where the work happens.
+
+Every process (the web app, each `atdesk worker`) has its own counters in prometheus_client's
+default registry; Prometheus adds the processes' series up. A count that belongs to a database
+write is made when that write commits (`tally`): a rolled-back batch is delivered again and
+counted then, so the rate is the rate of work that stuck.
+"""
+
+from __future__ import annotations
+
+from collections import Counter as Tally
+from enum import StrEnum
+
+from prometheus_client import Counter
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+
+class Stage(StrEnum):
+    """The pipeline's stages, in the order a post passes them."""
+
+    RECEIVED = "received"
+    STORED = "stored"
+    FILTERED = "filtered"
+    TRIAGED = "triaged"
+    CASES_OPENED = "cases_opened"
+    AUTOMATED = "automated"
+    REPLIES_SENT = "replies_sent"
+
+
+class Failure(StrEnum):
+    """Where a failure happened: a stage's batch, a job, a send, a periodic task."""
+
+    INBOUND = "inbound"
+    AUTOMATE = "automate"
+    JOBS = "jobs"
+    SEND = "send"
+    PERIODIC = "periodic"
+
+
+POSTS = Counter(
+    "atdesk_stage_items",
+    "Items that passed each pipeline stage (posts; cases for cases_opened; replies for "
+    "replies_sent), counted when their transaction commits",
+    ["stage"],
+)
+ERRORS = Counter(
+    "atdesk_errors", "Failures per stage (a failed batch is retried by the bus)", ["stage"]
+)
+for _stage in Stage:
+    POSTS.labels(_stage.value)
+for _failure in Failure:
+    ERRORS.labels(_failure.value)
+
+_PENDING = "atdesk.observability.tally"
+
+
+def count(stage: Stage, n: int = 1) -> None:
+    """Count work that is done now (a reply the network accepted)."""
+    if n > 0:
+        POSTS.labels(stage.value).inc(n)
+
+
+def count_error(where: Failure) -> None:
+    """Count one failure; the log line beside it says what failed."""
+    ERRORS.labels(where.value).inc()
+
+
+def tally(session: Session, counts: dict[Stage, int]) -> None:
+    """Count these items when the session commits; forget them if it rolls back."""
+    pending: Tally[Stage] = session.info.setdefault(_PENDING, Tally())
+    pending.update({stage: n for stage, n in counts.items() if n > 0})
+    if not event.contains(session, "after_commit", _flush):
+        event.listen(session, "after_commit", _flush)
+        event.listen(session, "after_rollback", _forget)
+
+
+def _flush(session: Session) -> None:
+    pending: Tally[Stage] = session.info.pop(_PENDING, Tally())
+    for stage, n in pending.items():
+        count(stage, n)
+
+
+def _forget(session: Session) -> None:
+    session.info.pop(_PENDING, None)
