@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from datetime import timedelta
 
 import httpx
@@ -49,6 +50,7 @@ from atdesk.observability.counters import Failure, count_error
 from atdesk.pipeline import runner
 from atdesk.pipeline.bus import CASE_EVENTS, INBOUND, Bus
 from atdesk.pipeline.factory import make_bus
+from atdesk.pipeline.redis_bus import RedisBus
 from atdesk.reports.facts import refresh as refresh_report_facts
 from atdesk.respond.outbox import ChannelOutbox, Outbox, record_sends_with
 from atdesk.respond.unconfirmed import mark_unconfirmed
@@ -89,6 +91,12 @@ REPORT_FACTS_EVERY_S = 60.0
 RETENTION_EVERY_S = 600.0
 AUTO_RESOLVE_AFTER = timedelta(hours=48)
 MAX_BACKOFF_S = 10.0  # the longest pause after failed passes in a row
+HOUSEKEEPING_TICK_S = 1.0
+INBOUND_BATCH = 200
+# Case events per automate transaction: small, so SQLite's write lock is never held long
+# while posts wait to be stored (the stage runs ~50-150 posts/s on 2 busy cores).
+AUTOMATE_BATCH = 25
+STOP_WAIT_S = 30.0
 
 
 def wire() -> None:
@@ -131,40 +139,23 @@ class AutomationRunner:
         self.env.http.close()
 
 
-class Worker:
-    """One loop per process (or per thread in the embedded mode)."""
+class Housekeeping:
+    """The worker's periodic work (auto-resolve, unconfirmed sends, spikes, emerging issues,
+    report facts): in a thread of its own under `Worker.run`, so a slow pass (discovery over a
+    day of posts, a facts refresh) never holds up the posts waiting for the inbox."""
 
-    def __init__(
-        self, settings: Settings, bus: Bus | None = None, idle_sleep_s: float = 0.5
-    ) -> None:
+    def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.bus = bus or make_bus(settings)
-        self.idle_sleep_s = idle_sleep_s
-        self.handle_inbound = inbound_handler(self.bus)
-        self.automations = AutomationRunner(settings, self.bus)
-        self.stopping = threading.Event()
+        self.discovery = Discovery(settings.database_url)
         self._last_resolve = 0.0
         self._last_send_check = 0.0
         self._last_spike_check = 0.0
-        self.discovery = Discovery(settings.database_url)
         self._last_discovery = 0.0
         self._last_report_facts = 0.0
         self._last_retention = 0.0
 
-    def run_once(self) -> int:
-        """Handle one batch and any periodic job that is due; return messages handled."""
-        begin("batch-")  # log lines name the batch they belong to
-        try:
-            handled = self.bus.consume(INBOUND, self.handle_inbound, batch_size=200)
-        except Exception:
-            count_error(Failure.INBOUND)
-            log.exception("inbound batch failed; the bus will deliver it again")
-            handled = 0
-        try:
-            handled += self.automations.run_once()
-        except Exception:
-            count_error(Failure.AUTOMATE)
-            log.exception("automation batch failed; the bus and the job queue keep it")
+    def run_due(self) -> None:
+        """Run each periodic task whose interval has passed since it last ran."""
         begin("tick-")
         now = time.monotonic()
         if now - self._last_resolve >= AUTO_RESOLVE_EVERY_S:
@@ -209,32 +200,125 @@ class Worker:
                 sweep_retention(self.settings.database_url, now=utcnow())
             except Exception:
                 log.exception("retention pass failed; the next pass takes the same rows")
+
+    def loop(self, stopping: threading.Event) -> None:
+        """Run what is due about once a second until `stopping` is set."""
+        while not stopping.is_set():
+            try:
+                self.run_due()
+            except Exception:
+                count_error(Failure.PERIODIC)
+                log.exception("periodic work failed; the next pass tries again")
+            stopping.wait(HOUSEKEEPING_TICK_S)
+
+
+class Worker:
+    """One per process (or beside the web app in the embedded mode): the inbound path, the
+    automate stage with its jobs, and the periodic work, each in a loop of its own thread."""
+
+    def __init__(
+        self, settings: Settings, bus: Bus | None = None, idle_sleep_s: float = 0.5
+    ) -> None:
+        self.settings = settings
+        self.bus = bus or make_bus(settings)
+        self.idle_sleep_s = idle_sleep_s
+        self.handle_inbound = inbound_handler(self.bus)
+        self.automations = AutomationRunner(settings, self.bus)
+        self.housekeeping = Housekeeping(settings)
+        self.stopping = threading.Event()
+        self._failures = {
+            "handle_inbound_batch": (Failure.INBOUND, "inbound batch"),
+            "automate_batch": (Failure.AUTOMATE, "automation batch"),
+        }
+
+    def handle_inbound_batch(self) -> int:
+        """Run the pipeline over one batch of inbound messages; return how many."""
+        begin("batch-")  # log lines name the batch they belong to
+        return self.bus.consume(INBOUND, self.handle_inbound, batch_size=INBOUND_BATCH)
+
+    def automate_batch(self) -> int:
+        """Automate one batch of case events and run the due jobs; return how many."""
+        return self.automations.run_once(batch_size=AUTOMATE_BATCH)
+
+    def _attempt(self, step: Callable[[], int]) -> int | None:
+        """One batch of a loop; None when it failed (logged and counted: the bus and the job
+        queue keep its messages for the next try)."""
+        failure, what = self._failures[step.__name__]
+        try:
+            return step()
+        except Exception:
+            count_error(failure)
+            log.exception("%s failed; the bus and the job queue keep its messages", what)
+            return None
+
+    def run_once(self) -> int:
+        """Handle one batch and any periodic job that is due; return messages handled
+        (everything in the caller's thread, in order: tests and one-shot callers)."""
+        handled = self._attempt(self.handle_inbound_batch) or 0
+        handled += self._attempt(self.automate_batch) or 0
+        self.housekeeping.run_due()
         return handled
 
-    def run(self) -> None:
-        """Loop until stop() is called; the channel connectors read the networks meanwhile."""
-        connectors = ConnectorRuntime(self.settings, self.bus).start()
-        try:
+    def _idle(self) -> None:
+        """Wait for the next message: woken at once by a publish committed in this process
+        (the embedded bus), else after idle_sleep_s; Redis already waited in its read."""
+        if isinstance(self.bus, RedisBus):
+            return
+        wait = getattr(self.bus, "wait_for_messages", None)
+        if wait is None:
+            self.stopping.wait(self.idle_sleep_s)
+        elif not self.stopping.is_set():
+            wait(self.idle_sleep_s)
+
+    def _loop(self, step: Callable[[], int]) -> None:
+        failures = 0
+        while not self.stopping.is_set():
+            handled = self._attempt(step)
+            if handled is None:
+                # A server away (PostgreSQL restarting): back off and carry on (ADR 99).
+                failures += 1
+                pause = min(self.idle_sleep_s * 2**failures, MAX_BACKOFF_S)
+                log.warning("%d failed passes in a row; next try in %.1fs", failures, pause)
+                self.stopping.wait(pause)
+                continue
             failures = 0
-            while not self.stopping.is_set():
-                try:
-                    handled = self.run_once()
-                except Exception:
-                    # A server away (PostgreSQL restarting): back off and carry on (ADR 99).
-                    failures += 1
-                    pause = min(self.idle_sleep_s * 2**failures, MAX_BACKOFF_S)
-                    log.exception("worker pass failed (%d in a row); wait %.1fs", failures, pause)
-                    self.stopping.wait(pause)
-                    continue
-                failures = 0
-                if not handled:
-                    self.stopping.wait(self.idle_sleep_s)
+            if not handled:
+                self._idle()
+
+    def run(self) -> None:
+        """Loop until stop() is called; the channel connectors read the networks meanwhile.
+
+        The inbound path runs in this thread; the automate stage and its jobs, and the
+        periodic work, in threads of their own, so neither delays a post on its way to the
+        inbox (ADR 98)."""
+        connectors = ConnectorRuntime(self.settings, self.bus).start()
+        helpers = [
+            threading.Thread(
+                target=self._loop, args=(self.automate_batch,), name="atdesk-automate", daemon=True
+            ),
+            threading.Thread(
+                target=self.housekeeping.loop,
+                args=(self.stopping,),
+                name="atdesk-housekeeping",
+                daemon=True,
+            ),
+        ]
+        for thread in helpers:
+            thread.start()
+        try:
+            self._loop(self.handle_inbound_batch)
         finally:
+            self.stopping.set()
+            for thread in helpers:
+                thread.join(timeout=STOP_WAIT_S)
             connectors.stop()
 
     def stop(self) -> None:
-        """Ask the loop to finish its current batch and return."""
+        """Ask the loops to finish their current batch and return."""
         self.stopping.set()
+        wake = getattr(self.bus, "wake", None)
+        if wake is not None:
+            wake()
 
     def start_thread(self) -> threading.Thread:
         """Run in a daemon thread beside the web app (the embedded mode)."""

@@ -4,8 +4,11 @@ No login: X proves itself with the consumer secret. GET answers the CRC challeng
 verified over the raw bytes before anything is parsed or looked up, and a forged, unsigned
 or unreadable delivery is refused (401/403/400) with nothing stored; so is a signed one
 whose events have not X's shape (400 naming the first bad event). A verified delivery's
-events go on the bus in the request's transaction; the pipeline's (network, native id) key
-makes a replayed delivery store nothing new.
+events go on the bus in a group commit shared with the requests arriving meanwhile
+(connectors/intake.py), and the answer waits for that commit: a delivery acknowledged is
+stored. When the database cannot keep up, a delivery is refused at once with 429 and
+Retry-After (X delivers it again) rather than left to time out. The pipeline's (network,
+native id) key makes a replayed delivery store nothing new.
 """
 
 from __future__ import annotations
@@ -27,8 +30,8 @@ from atdesk.channels.x.webhooks import (
     verify_signature,
 )
 from atdesk.config import Settings
+from atdesk.connectors.intake import Busy, Intake, NotCommitted
 from atdesk.connectors.queries import account_by_native_id, account_states
-from atdesk.connectors.store import publish_read
 from atdesk.domain.networks import Network
 from atdesk.pipeline.bus import Bus
 from atdesk.pipeline.factory import make_bus
@@ -59,8 +62,16 @@ def _bus(request: Request) -> Bus:
     return bus
 
 
-def _refuse(status: int, detail: str) -> JSONResponse:
-    return JSONResponse({"detail": detail}, status_code=status)
+def _intake(request: Request) -> Intake:
+    intake: Intake | None = getattr(request.app.state, "x_intake", None)
+    if intake is None:
+        intake = Intake(get_settings(request).database_url, _bus(request))
+        request.app.state.x_intake = intake
+    return intake
+
+
+def _refuse(status: int, detail: str, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse({"detail": detail}, status_code=status, headers=headers)
 
 
 @router.get("/webhooks/x")
@@ -103,5 +114,12 @@ def x_delivery(
         batch = read_delivery(secret, body, header, brand_handle=account.handle)
     except WebhookRejected as exc:
         return _refuse(exc.status or 400, str(exc))
-    publish_read(session, _bus(request), account.id, batch.events, batch.ignored)
+    account_id = account.id
+    session.rollback()  # nothing written here: end the read before waiting for the commit
+    try:
+        _intake(request).submit(account_id, batch.events, batch.ignored)
+    except Busy as exc:
+        return _refuse(429, f"busy: {exc}; deliver again shortly", {"Retry-After": "1"})
+    except NotCommitted as exc:
+        return _refuse(503, str(exc), {"Retry-After": "5"})
     return JSONResponse({"events": len(batch.events), "ignored": len(batch.ignored)})

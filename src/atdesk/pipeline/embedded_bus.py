@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import event, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from atdesk.models import BusMessage
@@ -25,11 +26,64 @@ def retry_delay(attempts: int) -> timedelta:
     return timedelta(seconds=min(600, 2**attempts))
 
 
+class Arrivals:
+    """Wakes this process's idle consumers when a publish commits, so a message waits for no
+    poll interval when the web app and the workers share a process (the embedded mode); a
+    counter rather than a flag, so two consumers waiting at once both wake."""
+
+    def __init__(self) -> None:
+        self._changed = threading.Condition()
+        self.count = 0
+
+    def notify(self, *_: object) -> None:
+        """Something was committed (or the loops should stop): wake every waiter."""
+        with self._changed:
+            self.count += 1
+            self._changed.notify_all()
+
+    def wait(self, seen: int, timeout: float) -> None:
+        """Return once the count moves past `seen`, or after `timeout` seconds."""
+        with self._changed:
+            if self.count == seen:
+                self._changed.wait(timeout)
+
+
+ARRIVALS = Arrivals()
+_PUBLISHED = "atdesk.bus.published"  # session.info: this transaction published something
+
+
+def _wake_on_commit(session: Session) -> None:
+    """Wake the idle consumers once this session's transaction commits (not if it rolls back)."""
+    session.info[_PUBLISHED] = True
+    if not event.contains(session, "after_commit", _committed):
+        event.listen(session, "after_commit", _committed)
+        event.listen(session, "after_rollback", _rolled_back)
+
+
+def _committed(session: Session) -> None:
+    if session.info.pop(_PUBLISHED, False):
+        ARRIVALS.notify()
+
+
+def _rolled_back(session: Session) -> None:
+    session.info.pop(_PUBLISHED, None)
+
+
 class EmbeddedBus:
     """Messages are rows; the consumer marks them done in the transaction that handles them."""
 
     def __init__(self, database_url: str) -> None:
         self.database_url = database_url
+        self._seen = threading.local()  # the arrivals count each consuming thread last read
+
+    def wait_for_messages(self, timeout: float) -> None:
+        """Idle until a publish commits in this process after this thread's last consume, or
+        `timeout` passes (messages from other processes are found on the next poll)."""
+        ARRIVALS.wait(getattr(self._seen, "count", -1), timeout)
+
+    def wake(self) -> None:
+        """Wake every idle consumer (a worker stopping)."""
+        ARRIVALS.notify()
 
     def publish(self, session: Session, topic: str, payloads: Sequence[dict[str, Any]]) -> None:
         """Insert the messages with the caller's other writes (an outbox)."""
@@ -42,10 +96,12 @@ class EmbeddedBus:
                     for p in payloads
                 ],
             )
+            _wake_on_commit(session)
 
     def consume(self, topic: str, handler: Handler, *, batch_size: int = 500) -> int:
         """Peek a batch and prepare it with no transaction open, then claim, store and mark it
         done in one short transaction (ADR 78); on failure back off and retry."""
+        self._seen.count = ARRIVALS.count  # a publish after this wakes wait_for_messages
         stale: Stale | None = None
         for _ in range(PREPARE_ATTEMPTS):
             peeked = self._peek(topic, batch_size)

@@ -209,7 +209,10 @@ def automate_posts(
     prepared: bool = False,
 ) -> list[PostRun]:
     """Run the stage for these posts, oldest first; a post already seen is left alone.
-    `prepared`: the brands' knowledge indexes are built (NotBuilt rather than build here)."""
+    `prepared`: the brands' knowledge indexes are built (NotBuilt rather than build here).
+
+    What every post needs is read for the whole batch first (cases, brands, survey answers,
+    earlier rule runs), and the audit trail is written in one insert at the end (ADR 98)."""
     if not post_ids:
         return []
     seen = set(
@@ -221,29 +224,72 @@ def automate_posts(
         .order_by(Post.created_at, Post.id)
     ).all()
     brands = _Brands(session, settings, prepared=prepared)
+    batch = _Batch.read(session, posts)
     runs = []
-    for post in posts:
-        runs.append(_automate(session, post, brands, now))
-    session.flush()
+    with audit.batched(session):
+        for post in posts:
+            runs.append(_automate(session, post, brands, batch, now))
+        session.flush()
     tally(session, {Stage.AUTOMATED: len(runs)})
     return runs
 
 
-def _automate(session: Session, post: Post, brands: _Brands, now: datetime) -> PostRun:
+@dataclass(slots=True)
+class _Batch:
+    """What the stage looks up for every post, read once per batch: the cases and brands are
+    then in the session's identity map (`session.get` reads no row), and the sets answer
+    "is this post a survey answer" and "has this rule run on this post"."""
+
+    survey_answers: set[int]
+    rule_runs: set[tuple[int, int]]
+    rows: list[Case | Brand]  # held: the identity map keeps only rows someone refers to
+
+    @classmethod
+    def read(cls, session: Session, posts: Sequence[Post]) -> _Batch:
+        ids = [post.id for post in posts]
+        case_ids = sorted({post.case_id for post in posts if post.case_id is not None})
+        answers: set[int] = set()
+        runs: set[tuple[int, int]] = set()
+        rows: list[Case | Brand] = []
+        for chunk in _chunks(case_ids):
+            rows.extend(session.scalars(select(Case).where(Case.id.in_(chunk))))
+        brand_ids = sorted({row.brand_id for row in rows if isinstance(row, Case)})
+        for chunk in _chunks(brand_ids):
+            rows.extend(session.scalars(select(Brand).where(Brand.id.in_(chunk))))
+        for chunk in _chunks(ids):
+            quiet = SurveyResponse.comment_post_id.in_(chunk) & SurveyResponse.comment_quiet
+            for post_id, comment_post_id, comment_quiet in session.execute(
+                select(
+                    SurveyResponse.post_id,
+                    SurveyResponse.comment_post_id,
+                    SurveyResponse.comment_quiet,
+                ).where(or_(SurveyResponse.post_id.in_(chunk), quiet))
+            ):
+                answers.add(post_id)
+                if comment_post_id is not None and comment_quiet:
+                    answers.add(comment_post_id)
+            runs.update(
+                (rule_id, post_id)
+                for rule_id, post_id in session.execute(
+                    select(RuleRun.rule_id, RuleRun.post_id).where(RuleRun.post_id.in_(chunk))
+                )
+            )
+        return cls(answers, runs, rows)
+
+
+def _automate(
+    session: Session, post: Post, brands: _Brands, batch: _Batch, now: datetime
+) -> PostRun:
     mark = AutomatedPost(
         post_id=post.id, case_id=post.case_id, handled_by="rules", processed_at=now
     )
     session.add(mark)
-    session.flush()
     case = session.get(Case, post.case_id) if post.case_id else None
     brand = session.get(Brand, case.brand_id) if case else None
     if not post.inbound or post.filtered_reason or case is None or brand is None:
         mark.handled_by = "not-automated"
         return PostRun(post.id, mark.handled_by)
-    quiet_comment = (SurveyResponse.comment_post_id == post.id) & SurveyResponse.comment_quiet
-    if session.scalar(
-        select(SurveyResponse.id).where(or_(SurveyResponse.post_id == post.id, quiet_comment))
-    ):
+    if post.id in batch.survey_answers:
         # A score for a resolved case, or the words after a low one (ADR 93): no rule acts.
         mark.handled_by = "survey-answer"
         return PostRun(post.id, mark.handled_by)
@@ -272,7 +318,7 @@ def _automate(session: Session, post: Post, brands: _Brands, now: datetime) -> P
     evaluations = evaluate_rules(brands.rules(brand), facts)
     for evaluation in evaluations:
         if evaluation.fired:
-            run.outcomes.extend(_apply_rule(ctx, evaluation.rule))
+            run.outcomes.extend(_apply_rule(ctx, evaluation.rule, batch.rule_runs))
         elif evaluation.held:
             run.outcomes.append(
                 _hold(ctx, evaluation.rule, held_reason(evaluation.rule.spec, facts))
@@ -295,13 +341,13 @@ def _hold(ctx: ActionContext, rule: LoadedRule, reason: str) -> Outcome:
     return Outcome("rule", "held", reason, {"rule_id": rule.id})
 
 
-def _apply_rule(ctx: ActionContext, rule: LoadedRule) -> list[Outcome]:
-    """The rule's actions for this post, once: the run row is written before any action."""
+def _apply_rule(ctx: ActionContext, rule: LoadedRule, ran: set[tuple[int, int]]) -> list[Outcome]:
+    """The rule's actions for this post, once: the run row is written before any action
+    (`ran`: the (rule, post) pairs that have a run row, read with the batch)."""
     session = ctx.session
-    if session.scalar(
-        select(RuleRun.id).where(RuleRun.rule_id == rule.id, RuleRun.post_id == ctx.post.id)
-    ):
+    if (rule.id, ctx.post.id) in ran:
         return []
+    ran.add((rule.id, ctx.post.id))
     run = RuleRun(rule_id=rule.id, post_id=ctx.post.id, case_id=ctx.case.id, outcomes=[])
     session.add(run)
     session.flush()

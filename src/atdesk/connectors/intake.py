@@ -1,0 +1,140 @@
+"""Group commit for pushed deliveries: many webhook requests, one short write transaction.
+
+A webhook answers only once its events are committed to the bus (a delivery acknowledged is
+never lost), but one transaction per request makes every request queue for the database's
+write lock (SQLite) or the account's counter row (PostgreSQL), and under load the requests
+wait behind each other until they time out. Here each request hands its verified events to
+one writer thread per process and waits; the writer commits everything that arrived
+meanwhile in one transaction (the events on the bus, one read-count update per account) and
+wakes the requests. The queue is bounded, in events and in age: when the database cannot keep
+up (the oldest waiting delivery has waited BUSY_AFTER_S), a request is refused at once with
+`Busy` (the route answers 429 with Retry-After) instead of piling up behind the others.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from atdesk.channels.base import IgnoredEvent
+from atdesk.connectors.store import count_read
+from atdesk.domain.posts import RawEvent
+from atdesk.pipeline.bus import INBOUND, Bus
+from atdesk.storage.session import transaction
+
+log = logging.getLogger(__name__)
+
+MAX_QUEUED_EVENTS = 20_000
+BUSY_AFTER_S = 2.0
+WAIT_S = 10.0
+
+
+class Busy(Exception):
+    """The intake holds as many events as it may: the sender should retry shortly."""
+
+
+class NotCommitted(Exception):
+    """The delivery's events were not committed in time (or their transaction failed)."""
+
+
+@dataclass(slots=True)
+class _Delivery:
+    account_id: int
+    events: list[RawEvent]
+    ignored: Counter[str]
+    done: threading.Event = field(default_factory=threading.Event)
+    error: BaseException | None = None
+
+
+class Intake:
+    """One per process and database: the writer thread starts on the first delivery."""
+
+    def __init__(
+        self,
+        database_url: str,
+        bus: Bus,
+        *,
+        max_events: int = MAX_QUEUED_EVENTS,
+        busy_after_s: float = BUSY_AFTER_S,
+    ):
+        self.database_url = database_url
+        self.bus = bus
+        self.max_events = max_events
+        self.busy_after_s = busy_after_s
+        self._queue: list[_Delivery] = []
+        self._queued_events = 0
+        self._oldest = 0.0  # when the oldest waiting delivery arrived (monotonic)
+        self._changed = threading.Condition()
+        self._writer: threading.Thread | None = None
+
+    def submit(
+        self,
+        account_id: int,
+        events: Sequence[RawEvent],
+        ignored: Sequence[IgnoredEvent],
+        *,
+        wait_s: float = WAIT_S,
+    ) -> None:
+        """Return once the events are committed to the bus; Busy when the queue is full,
+        NotCommitted when the commit failed or took longer than wait_s."""
+        delivery = _Delivery(account_id, list(events), Counter(i.kind.value for i in ignored))
+        with self._changed:
+            if self._queue:
+                if self._queued_events + len(delivery.events) > self.max_events:
+                    raise Busy(f"{self._queued_events} events are waiting to be stored")
+                waited = time.monotonic() - self._oldest
+                if waited >= self.busy_after_s:
+                    raise Busy(f"deliveries have waited {waited:.1f} s to be stored")
+            else:
+                self._oldest = time.monotonic()
+            self._queue.append(delivery)
+            self._queued_events += len(delivery.events)
+            if self._writer is None or not self._writer.is_alive():
+                self._writer = threading.Thread(
+                    target=self._write_forever, name="atdesk-intake", daemon=True
+                )
+                self._writer.start()
+            self._changed.notify()
+        if not delivery.done.wait(wait_s):
+            raise NotCommitted(f"the events were not stored within {wait_s:g} s")
+        if delivery.error is not None:
+            raise NotCommitted(f"the events could not be stored: {delivery.error!r}")
+
+    def _write_forever(self) -> None:
+        while True:
+            with self._changed:
+                while not self._queue:
+                    self._changed.wait()
+                batch, self._queue = self._queue, []
+                self._queued_events = 0
+            self._write(batch)
+
+    def _write(self, batch: list[_Delivery]) -> None:
+        """Everything queued since the last commit, in one transaction; then wake them."""
+        error: BaseException | None = None
+        try:
+            with transaction(self.database_url) as session:
+                events = [event.to_json() for d in batch for event in d.events]
+                if events:
+                    self.bus.publish(session, INBOUND, events)
+                for account_id, (read, ignored) in _per_account(batch).items():
+                    count_read(session, account_id, read, ignored)
+        except Exception as exc:  # every waiting request answers with it; senders retry
+            log.exception("storing %d pushed deliveries failed", len(batch))
+            error = exc
+        for delivery in batch:
+            delivery.error = error
+            delivery.done.set()
+
+
+def _per_account(batch: Sequence[_Delivery]) -> dict[int, tuple[int, Counter[str]]]:
+    """Read and ignored counts summed per account, in a stable order (no lock cycles)."""
+    totals: dict[int, tuple[int, Counter[str]]] = {}
+    for delivery in sorted(batch, key=lambda d: d.account_id):
+        read, ignored = totals.get(delivery.account_id, (0, Counter()))
+        totals[delivery.account_id] = (read + len(delivery.events), ignored + delivery.ignored)
+    return totals
