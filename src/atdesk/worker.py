@@ -12,7 +12,8 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 import httpx
 
@@ -55,6 +56,7 @@ from atdesk.reports.facts import refresh as refresh_report_facts
 from atdesk.respond.outbox import ChannelOutbox, Outbox, record_sends_with
 from atdesk.respond.unconfirmed import mark_unconfirmed
 from atdesk.storage.session import transaction
+from atdesk.storage.singleton import only_one
 from atdesk.surveys.answers import record_answers
 from atdesk.surveys.tasks import sweep as sweep_resolutions
 
@@ -139,76 +141,92 @@ class AutomationRunner:
         self.env.http.close()
 
 
+@dataclass(frozen=True, slots=True)
+class Periodic:
+    """One periodic task: how often, what it does (given `now`), and what its failure means."""
+
+    name: str
+    every_s: float
+    run: Callable[[str, datetime], object]
+    on_failure: str
+
+
+def _auto_resolve(url: str, now: datetime) -> None:
+    with transaction(url) as session:
+        resolved = auto_resolve(session, now=now, after=AUTO_RESOLVE_AFTER)
+    if resolved:
+        log.info("auto-resolved %d silent pending cases", resolved)
+
+
+def _unconfirmed(url: str, now: datetime) -> None:
+    with transaction(url) as session:
+        stuck = mark_unconfirmed(session, now=now)
+    if stuck:
+        log.warning("%d replies never finished sending; marked unconfirmed", stuck)
+
+
+def _spikes(url: str, now: datetime) -> None:
+    report = check_spikes(url, now=now)
+    if report.opened or report.closed:
+        log.info("spike alerts: %d opened, %d closed", report.opened, report.closed)
+
+
 class Housekeeping:
     """The worker's periodic work (auto-resolve, unconfirmed sends, spikes, emerging issues,
-    report facts): in a thread of its own under `Worker.run`, so a slow pass (discovery over a
-    day of posts, a facts refresh) never holds up the posts waiting for the inbox."""
+    report facts, retention): in a thread of its own under `Worker.run`, so a slow pass
+    (discovery over a day of posts, a facts refresh) never holds up the posts waiting for the
+    inbox. Each task runs in one process at a time however many workers there are."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.discovery = Discovery(settings.database_url)
-        self._last_resolve = 0.0
-        self._last_send_check = 0.0
-        self._last_spike_check = 0.0
-        self._last_discovery = 0.0
-        self._last_report_facts = 0.0
-        self._last_retention = 0.0
+        self.tasks = (
+            Periodic("auto-resolve", AUTO_RESOLVE_EVERY_S, _auto_resolve, "auto-resolve"),
+            Periodic("unconfirmed-sends", SEND_CHECK_EVERY_S, _unconfirmed, "the send check"),
+            Periodic("spikes", SPIKE_CHECK_EVERY_S, _spikes, "spike check"),
+            Periodic(
+                "issue-discovery",
+                ISSUE_DISCOVERY_EVERY_S,
+                lambda _url, now: self.discovery.run(now=now),
+                "emerging-issue discovery",
+            ),
+            Periodic(
+                "report-facts",
+                REPORT_FACTS_EVERY_S,
+                lambda url, _now: refresh_report_facts(url),
+                "report facts refresh",
+            ),
+            Periodic(
+                "retention",
+                RETENTION_EVERY_S,
+                lambda url, now: sweep_retention(url, now=now),
+                "retention pass",
+            ),
+        )
+        self._last = dict.fromkeys((task.name for task in self.tasks), 0.0)
 
     def run_due(self) -> None:
-        """Run each periodic task whose interval has passed since it last ran."""
+        """Run each periodic task whose interval has passed since it last ran; a task that
+        fails is logged and counted, and the next interval tries again."""
         begin("tick-")
-        now = time.monotonic()
-        if now - self._last_resolve >= AUTO_RESOLVE_EVERY_S:
-            self._last_resolve = now
-            with transaction(self.settings.database_url) as session:
-                resolved = auto_resolve(session, now=utcnow(), after=AUTO_RESOLVE_AFTER)
-            if resolved:
-                log.info("auto-resolved %d silent pending cases", resolved)
-        if now - self._last_send_check >= SEND_CHECK_EVERY_S:
-            self._last_send_check = now
-            with transaction(self.settings.database_url) as session:
-                stuck = mark_unconfirmed(session, now=utcnow())
-            if stuck:
-                log.warning("%d replies never finished sending; marked unconfirmed", stuck)
-        if now - self._last_spike_check >= SPIKE_CHECK_EVERY_S:
-            self._last_spike_check = now
+        url = self.settings.database_url
+        for task in self.tasks:
+            started = time.monotonic()
+            if started - self._last[task.name] < task.every_s:
+                continue
+            self._last[task.name] = started
             try:
-                report = check_spikes(self.settings.database_url, now=utcnow())
+                with only_one(url, task.name) as mine:
+                    if mine:
+                        task.run(url, utcnow())
             except Exception:
                 count_error(Failure.PERIODIC)
-                log.exception("spike check failed; the next one judges the same posts again")
-            else:
-                if report.opened or report.closed:
-                    log.info("spike alerts: %d opened, %d closed", report.opened, report.closed)
-        if now - self._last_discovery >= ISSUE_DISCOVERY_EVERY_S:
-            self._last_discovery = now
-            try:
-                self.discovery.run(now=utcnow())
-            except Exception:
-                count_error(Failure.PERIODIC)
-                log.exception("emerging-issue discovery failed; the next pass tries again")
-        if now - self._last_report_facts >= REPORT_FACTS_EVERY_S:
-            self._last_report_facts = now
-            try:
-                refresh_report_facts(self.settings.database_url)
-            except Exception:
-                count_error(Failure.PERIODIC)
-                log.exception("report facts refresh failed; the next pass tries the same cases")
-        if now - self._last_retention >= RETENTION_EVERY_S:
-            self._last_retention = now
-            try:
-                sweep_retention(self.settings.database_url, now=utcnow())
-            except Exception:
-                log.exception("retention pass failed; the next pass takes the same rows")
+                log.exception("%s failed; the next pass tries again", task.on_failure)
 
     def loop(self, stopping: threading.Event) -> None:
         """Run what is due about once a second until `stopping` is set."""
         while not stopping.is_set():
-            try:
-                self.run_due()
-            except Exception:
-                count_error(Failure.PERIODIC)
-                log.exception("periodic work failed; the next pass tries again")
+            self.run_due()
             stopping.wait(HOUSEKEEPING_TICK_S)
 
 
