@@ -7,12 +7,14 @@ from __future__ import annotations
 import json
 
 import httpx
+import pytest
 from sqlalchemy import select, update
 
 from atdesk.automations.engine.settings import update_brand_settings
 from atdesk.config import Settings
 from atdesk.integrations.webhooks import verify
-from atdesk.jobs.queue import LEASE, lease_due, run_due_jobs
+from atdesk.jobs import queue
+from atdesk.jobs.queue import LEASE, JobEnv, JobOutcome, JobView, lease_due, run_due_jobs
 from atdesk.models import Author, AutomationJob, Callback, Customer, Post, ReplyDraft
 from atdesk.storage.session import transaction
 from tests.automations.helpers import Clock, automate, job_env, jobs_of, post, run_jobs, texts
@@ -137,3 +139,30 @@ def test_a_crm_that_knows_the_handle_binds_it_and_the_callback_is_queued(
     sent = texts(jobs_of(url, "message.send"))
     assert any("We'll call you" in t and "confirmed" in t for t in sent)
     assert any("/verify/" in t for t in sent)
+
+
+def test_a_batch_cut_short_hands_its_unstarted_jobs_back_at_once(
+    settings: Settings, http: httpx.Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = settings.database_url
+    with transaction(url) as session:
+        make_brand(session)
+        automate(session, settings, post("1", ASK))
+    clock = Clock()
+    env = job_env(settings, RecordingOutbox(), http, clock)
+
+    def server_gone(view: JobView, env: JobEnv) -> JobOutcome:
+        raise RuntimeError("the database went away")  # not a job's own failure: it escapes
+
+    monkeypatch.setattr(queue, "run_job", server_gone)
+    with pytest.raises(RuntimeError):
+        run_due_jobs(env)
+    first, *rest = jobs_of(url)
+    assert rest, "the request queues more than one job"
+    assert (first.status, first.attempts) == ("running", 1)  # it may have reached the network
+    assert {(j.status, j.attempts, j.lease_until) for j in rest} == {("queued", 0, None)}
+    monkeypatch.undo()
+    assert run_jobs(env) == len(rest)  # no lease to wait for
+    clock.advance(LEASE.total_seconds() + 1)
+    run_jobs(env)
+    assert {j.status for j in jobs_of(url)} <= {"done", "needs_human"}

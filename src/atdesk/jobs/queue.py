@@ -295,11 +295,43 @@ def run_job(view: JobView, env: JobEnv) -> JobOutcome:
 def run_due_jobs(env: JobEnv, *, limit: int = 20) -> int:
     """Lease due jobs, run each outside any transaction, record the outcomes; returns how many."""
     views = lease_due(env.settings.database_url, limit=limit, now=env.now())
-    for view in views:
+    for index, view in enumerate(views):
         with bound(request_id=new_id("job-"), case_id=view.case_id):  # in the job's log lines
-            outcome = run_job(view, env)
-            record_outcome(env.settings.database_url, view, outcome, now=env.now())
+            try:
+                outcome = run_job(view, env)
+                record_outcome(env.settings.database_url, view, outcome, now=env.now())
+            except Exception:
+                # A server went away mid-batch: the jobs not yet started go back to the queue
+                # now instead of waiting out their lease; the one that was running keeps its
+                # lease, since it may have reached the network (its send guard decides).
+                release(env.settings.database_url, views[index + 1 :])
+                raise
     return len(views)
+
+
+def release(database_url: str, views: list[JobView]) -> int:
+    """Hand leased jobs that never started back to the queue, their attempt not counted;
+    best effort (a database that is away leaves them to their lease). Returns how many."""
+    if not views:
+        return 0
+    try:
+        with transaction(database_url) as session:
+            released = 0
+            for view in views:
+                result = session.execute(
+                    update(AutomationJob)
+                    .where(
+                        AutomationJob.id == view.id,
+                        AutomationJob.status == RUNNING,
+                        AutomationJob.attempts == view.attempt,
+                    )
+                    .values(status=QUEUED, lease_until=None, attempts=view.attempt - 1)
+                )
+                released += int(getattr(result, "rowcount", 0) or 0)
+            return released
+    except Exception:
+        log.exception("could not hand %d leased jobs back; their lease runs out", len(views))
+        return 0
 
 
 def retry_now(session: Session, job: AutomationJob) -> None:
