@@ -50,6 +50,7 @@ from atdesk.observability.context import begin
 from atdesk.observability.counters import Failure, count_error
 from atdesk.pipeline import runner
 from atdesk.pipeline.bus import CASE_EVENTS, INBOUND, Bus
+from atdesk.pipeline.embedded_bus import EmbeddedBus
 from atdesk.pipeline.factory import make_bus
 from atdesk.pipeline.redis_bus import RedisBus
 from atdesk.reports.facts import refresh as refresh_report_facts
@@ -91,6 +92,7 @@ SPIKE_CHECK_EVERY_S = 120.0
 ISSUE_DISCOVERY_EVERY_S = 60.0
 REPORT_FACTS_EVERY_S = 60.0
 RETENTION_EVERY_S = 600.0
+BUS_TRIM_EVERY_S = 600.0
 AUTO_RESOLVE_AFTER = timedelta(hours=48)
 MAX_BACKOFF_S = 10.0  # the longest pause after failed passes in a row
 HOUSEKEEPING_TICK_S = 1.0
@@ -177,9 +179,10 @@ class Housekeeping:
     (discovery over a day of posts, a facts refresh) never holds up the posts waiting for the
     inbox. Each task runs in one process at a time however many workers there are."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, bus: Bus | None = None) -> None:
         self.settings = settings
         self.discovery = Discovery(settings.database_url)
+        self.bus = bus
         self.tasks = (
             Periodic("auto-resolve", AUTO_RESOLVE_EVERY_S, _auto_resolve, "auto-resolve"),
             Periodic("unconfirmed-sends", SEND_CHECK_EVERY_S, _unconfirmed, "the send check"),
@@ -202,8 +205,17 @@ class Housekeeping:
                 lambda url, now: sweep_retention(url, now=now),
                 "retention pass",
             ),
+            Periodic("bus-trim", BUS_TRIM_EVERY_S, self._trim_bus, "trimming the bus"),
         )
         self._last = dict.fromkeys((task.name for task in self.tasks), 0.0)
+
+    def _trim_bus(self, _url: str, now: datetime) -> None:
+        """Handled messages leave the bus, so raw posts do not outlive retention or erasure."""
+        for topic in (INBOUND, CASE_EVENTS):
+            if isinstance(self.bus, EmbeddedBus):
+                self.bus.trim_handled(topic, now=now)
+            elif isinstance(self.bus, RedisBus):
+                self.bus.trim_handled(topic)
 
     def run_due(self) -> None:
         """Run each periodic task whose interval has passed since it last ran; a task that
@@ -242,7 +254,7 @@ class Worker:
         self.idle_sleep_s = idle_sleep_s
         self.handle_inbound = inbound_handler(self.bus)
         self.automations = AutomationRunner(settings, self.bus)
-        self.housekeeping = Housekeeping(settings)
+        self.housekeeping = Housekeeping(settings, self.bus)
         self.stopping = threading.Event()
         self._failures = {
             "handle_inbound_batch": (Failure.INBOUND, "inbound batch"),

@@ -5,10 +5,10 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import event, func, insert, select, update
+from sqlalchemy import delete, event, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from atdesk.models import BusMessage
@@ -19,6 +19,9 @@ from atdesk.storage.session import transaction
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
+# Handled messages are kept this long (to look into a recent batch), then deleted in batches.
+HANDLED_KEPT = timedelta(days=1)
+TRIM_BATCH = 1000
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -175,6 +178,29 @@ class EmbeddedBus:
                 row.attempts += 1
                 row.error = error[:2000]
                 row.available_at = utcnow() + retry_delay(row.attempts)
+
+    def trim_handled(self, topic: str, *, now: datetime, keep: timedelta = HANDLED_KEPT) -> int:
+        """Delete the topic's messages handled more than `keep` ago, a batch per short write:
+        a handled post's raw payload must not outlive retention or erasure in the bus table.
+        Returns how many went."""
+        removed = 0
+        while True:
+            with transaction(self.database_url) as session:
+                ids = list(
+                    session.scalars(
+                        select(BusMessage.id)
+                        .where(
+                            BusMessage.topic == topic,
+                            BusMessage.done_at.is_not(None),
+                            BusMessage.done_at < now - keep,
+                        )
+                        .limit(TRIM_BATCH)
+                    )
+                )
+                if not ids:
+                    return removed
+                session.execute(delete(BusMessage).where(BusMessage.id.in_(ids)))
+            removed += len(ids)
 
     def pending(self, topic: str) -> int:
         """Messages not yet done (including those backing off)."""

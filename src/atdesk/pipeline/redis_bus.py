@@ -311,6 +311,30 @@ class RedisBus:
         """How many of the topic's messages were given up on (for health checks and tests)."""
         return int(self.redis.xlen(dead_letter_stream(topic)))
 
+    def trim_handled(self, topic: str) -> int:
+        """Drop the entries every worker has acknowledged, older than anything still pending
+        or undelivered: a handled post's raw payload must not outlive retention or erasure in
+        the stream. Returns how many went."""
+        stream = stream_name(topic)
+        self._ensure_group(stream)
+        group = next(
+            (g for g in self.redis.xinfo_groups(stream) if g["name"] in (GROUP, GROUP.encode())),
+            None,
+        )
+        if group is None:
+            return 0
+        floor = _decoded(group["last-delivered-id"])
+        if floor in ("0-0", "0"):
+            return 0
+        summary: Any = self.redis.xpending(stream, GROUP)
+        if summary and int(summary.get("pending") or 0) and summary.get("min"):
+            floor = min(floor, _decoded(summary["min"]), key=_stream_id)
+        else:
+            # Everything delivered is acknowledged: the last delivered entry may go too.
+            ms, seq = _stream_id(floor)
+            floor = f"{ms}-{seq + 1}"
+        return int(self.redis.xtrim(stream, minid=floor, approximate=False))
+
     def pending(self, topic: str) -> int:
         """Messages not yet acknowledged by the group (including never delivered)."""
         stream = stream_name(topic)
@@ -321,3 +345,13 @@ class RedisBus:
                 lag = group.get("lag") or 0
                 return int(group.get("pending", 0)) + int(lag)
         return 0
+
+
+def _decoded(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def _stream_id(value: str) -> tuple[int, int]:
+    """A stream entry id ("ms-seq") as numbers, so ids compare in stream order."""
+    ms, _, seq = value.partition("-")
+    return int(ms), int(seq or 0)
