@@ -44,6 +44,7 @@ from tests.faults.cluster import Servers, Workers, publish_live, wait_for
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 
 N = int(os.environ.get("ATDESK_FAULT_N") or 240)
+WORKERS = 2
 BRAND = "HarborHelp"
 TOKEN = "harbor-user-token"
 SETTLE_S = 150.0  # the longest a replay may take to settle after its fault (2 busy cores)
@@ -100,6 +101,27 @@ class Replay:
             and bus.pending(CASE_EVENTS) == 0
             and self.unsettled_jobs() == 0
         )
+
+    def expire_cut_leases(self) -> None:
+        """Once the bus is drained: a job the fault cut short (its worker killed, or its
+        database or Redis away mid-job) waits for its lease (5 minutes) to run out. Stop the
+        workers (no living lease is cut short), let those leases run out now, start one."""
+        assert wait_for(
+            lambda: (
+                self.stored() >= len(self.events)
+                and self.bus().pending(INBOUND) == 0
+                and self.bus().pending(CASE_EVENTS) == 0
+            ),
+            SETTLE_S,
+        ), f"the bus did not drain after the fault\n{self.workers.logs()}"
+        self.workers.stop()
+        with transaction(self.url) as session:
+            session.execute(
+                update(AutomationJob)
+                .where(AutomationJob.status == "running")
+                .values(lease_until=utcnow())
+            )
+        self.workers.start(1)
 
     def wait_settled(self) -> None:
         assert wait_for(self.settled, SETTLE_S, every=0.5), (
@@ -166,7 +188,7 @@ def replay(servers: Servers, fault_template: str, tmp_path: Path) -> Iterator[Re
                 )
             )
     workers = Workers(url, servers.redis_url, tmp_path)
-    workers.start(2)
+    workers.start(WORKERS)
     workers.wait_consuming()
     found = Replay(url, servers.redis_url, x, workers, events, conversations)
     try:
@@ -177,7 +199,7 @@ def replay(servers: Servers, fault_template: str, tmp_path: Path) -> Iterator[Re
         servers.drop_database(url)
 
 
-def assert_exactly_once(replay: Replay, *, ambiguous_allowed: bool = False) -> None:
+def assert_exactly_once(replay: Replay, *, ambiguous_allowed: int = 0) -> None:
     """One post per input post, one case per conversation, one reply per conversation on X,
     nothing dead-lettered or given up on."""
     with transaction(replay.url) as session:
@@ -205,7 +227,8 @@ def assert_exactly_once(replay: Replay, *, ambiguous_allowed: bool = False) -> N
     if ambiguous_allowed:
         # A worker killed while X was answering leaves its reply `sending`: a person checks
         # the network rather than atdesk saying it twice (respond/tasks.py, ADR 99).
-        assert unsure <= 1 and drafts.get("unconfirmed", 0) + drafts.get("sending", 0) <= 1
+        in_doubt = drafts.get("unconfirmed", 0) + drafts.get("sending", 0)
+        assert unsure <= ambiguous_allowed and in_doubt <= ambiguous_allowed
         assert len(targets) >= len(firsts) - unsure
     else:
         assert unsure == 0, f"jobs handed to a person: {statuses}"
@@ -222,37 +245,25 @@ def test_a_worker_killed_mid_replay_loses_and_doubles_nothing(replay: Replay) ->
         replay.workers.wait_consuming()
 
     replay.publish({len(replay.events) // 2: replay.while_working(kill_and_restart)})
-    assert wait_for(
-        lambda: replay.stored() >= len(replay.events) and replay.bus().pending(INBOUND) == 0,
-        SETTLE_S,
-    ), f"the killed worker's batch was not reclaimed\n{replay.workers.logs()}"
-    # Jobs the dead worker had leased wait for their lease (5 minutes) to run out; stop the
-    # living workers (no lease of theirs is cut short) and let the leases expire now.
-    assert wait_for(lambda: replay.bus().pending(CASE_EVENTS) == 0, SETTLE_S)
-    replay.workers.stop()
-    with transaction(replay.url) as session:
-        session.execute(
-            update(AutomationJob)
-            .where(AutomationJob.status == "running")
-            .values(lease_until=utcnow())
-        )
-    replay.workers.start(1)
+    replay.expire_cut_leases()  # the killed worker's batch is reclaimed first
     replay.wait_settled()
-    assert_exactly_once(replay, ambiguous_allowed=True)
+    assert_exactly_once(replay, ambiguous_allowed=1)  # the one job the kill may have cut
 
 
 def test_redis_restarted_mid_replay(replay: Replay, servers: Servers) -> None:
     replay.publish({0: replay.while_working(lambda: servers.restart_redis(down_s=2.0))})
-    replay.wait_settled()
     assert all(p.poll() is None for p in replay.workers.processes), "workers kept running"
-    assert_exactly_once(replay)
+    replay.expire_cut_leases()
+    replay.wait_settled()
+    assert_exactly_once(replay, ambiguous_allowed=WORKERS)
 
 
 def test_postgres_restarted_mid_replay(replay: Replay, servers: Servers) -> None:
     replay.publish({0: replay.while_working(lambda: servers.restart_postgres(down_s=2.0))})
-    replay.wait_settled()
     assert all(p.poll() is None for p in replay.workers.processes), "workers kept running"
-    assert_exactly_once(replay)
+    replay.expire_cut_leases()
+    replay.wait_settled()
+    assert_exactly_once(replay, ambiguous_allowed=WORKERS)
 
 
 def test_x_failing_while_replies_go_out(replay: Replay) -> None:
@@ -266,6 +277,13 @@ def test_x_failing_while_replies_go_out(replay: Replay) -> None:
         x.faults.add(FaultKind.TIMEOUT, path="/2/tweets", method="POST", times=3, delay=0.1)
 
     replay.publish({0: errors, quarter: drops, 2 * quarter: x.stop, 3 * quarter: x.start})
+    replay.expire_cut_leases()
+    # X is back: the sends waiting out their back-off (minutes after several failures) are
+    # retried now, as an agent's "retry now" does; the schedule is not what is tested here.
+    with transaction(replay.url) as session:
+        session.execute(
+            update(AutomationJob).where(AutomationJob.status == "queued").values(due_at=utcnow())
+        )
     replay.wait_settled()
     assert x.count("POST", "/2/tweets", 500) == 5, "X answered 500s"
-    assert_exactly_once(replay)
+    assert_exactly_once(replay, ambiguous_allowed=WORKERS)

@@ -245,7 +245,15 @@ def test_the_contract_layers_are_read_top_first_with_siblings_and_optional_names
     assert first.names == ("web", "cli", "worker", "demo")
     assert first.optional == {"worker"} and not first.independent
     assert second.names == ("reports",)
-    assert third.names == ("automations", "surveys", "connectors", "insights", "noise", "costs")
+    assert third.names == (
+        "automations",
+        "surveys",
+        "connectors",
+        "insights",
+        "noise",
+        "costs",
+        "lifecycle",
+    )
     assert third.independent
     assert root.layers[-1].names == ("domain", "config")
     assert [layer.names for layer in inner["automations"].layers] == [

@@ -12,14 +12,17 @@ up waits for a person with its last error; nothing is dropped.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from functools import partial
+from typing import Any, Literal, TypeVar
 
 import httpx
 from sqlalchemy import or_, select, update
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
 from atdesk.config import Settings
@@ -35,6 +38,9 @@ log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=5)
 QUEUED = "queued"
 RUNNING = "running"
+# How long a finished job waits for the database to come back to record its outcome.
+OUTAGE_WAIT_S = 60.0
+T = TypeVar("T")
 DONE = "done"
 NEEDS_HUMAN = "needs_human"
 CANCELLED = "cancelled"
@@ -299,7 +305,7 @@ def run_due_jobs(env: JobEnv, *, limit: int = 20) -> int:
         with bound(request_id=new_id("job-"), case_id=view.case_id):  # in the job's log lines
             try:
                 outcome = run_job(view, env)
-                record_outcome(env.settings.database_url, view, outcome, now=env.now())
+                through_outage(partial(_record, env, view, outcome))
             except Exception:
                 # A server went away mid-batch: the jobs not yet started go back to the queue
                 # now instead of waiting out their lease; the one that was running keeps its
@@ -309,12 +315,34 @@ def run_due_jobs(env: JobEnv, *, limit: int = 20) -> int:
     return len(views)
 
 
+def _record(env: JobEnv, view: JobView, outcome: JobOutcome) -> bool:
+    return record_outcome(env.settings.database_url, view, outcome, now=env.now())
+
+
+def through_outage(write: Callable[[], T]) -> T:
+    """Run a short write again while the database is away (a restart), up to OUTAGE_WAIT_S:
+    a job's outcome is known once it ran and must not wait out its lease instead."""
+    pause, waited = 0.5, 0.0
+    while True:
+        try:
+            return write()
+        except DBAPIError as exc:
+            away = isinstance(exc, OperationalError | InterfaceError) or exc.connection_invalidated
+            if not away or waited >= OUTAGE_WAIT_S:
+                raise
+            log.warning("database away (%s); writing again in %.1fs", type(exc).__name__, pause)
+            time.sleep(pause)
+            waited += pause
+            pause = min(pause * 2, 5.0)
+
+
 def release(database_url: str, views: list[JobView]) -> int:
     """Hand leased jobs that never started back to the queue, their attempt not counted;
-    best effort (a database that is away leaves them to their lease). Returns how many."""
+    best effort (a database that stays away leaves them to their lease). Returns how many."""
     if not views:
         return 0
-    try:
+
+    def hand_back() -> int:
         with transaction(database_url) as session:
             released = 0
             for view in views:
@@ -329,6 +357,9 @@ def release(database_url: str, views: list[JobView]) -> int:
                 )
                 released += int(getattr(result, "rowcount", 0) or 0)
             return released
+
+    try:
+        return through_outage(hand_back)
     except Exception:
         log.exception("could not hand %d leased jobs back; their lease runs out", len(views))
         return 0
