@@ -8,13 +8,13 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from atdesk.accounts.access import may_see_brand
-from atdesk.audit import service as audit
+from atdesk.brands.settings import store_settings_change
 from atdesk.domain.cases import Role
 from atdesk.lifecycle.settings import (
+    SETTINGS_KEY,
     RetentionSettings,
     parse_settings,
     retention_settings,
-    update_retention_settings,
 )
 from atdesk.models import Brand, User
 
@@ -33,15 +33,13 @@ def save_settings(
     before = retention_settings(brand)
     after = parse_settings(changes, before)
     if after != before:
-        update_retention_settings(brand, after)
-        audit.record(
+        store_settings_change(
             session,
-            entity_type="brand",
-            entity_id=brand.id,
+            brand,
+            {SETTINGS_KEY: after.to_json()},
             action="brand.retention",
             actor=actor,
             before=before.to_json(),
             after=after.to_json(),
         )
-        session.flush()
     return after

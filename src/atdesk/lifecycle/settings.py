@@ -98,8 +98,3 @@ def _days(value: Any) -> int | None:
     if not MIN_DAYS <= days <= MAX_DAYS:
         raise RetentionSettingsError(f"days must be between {MIN_DAYS} and {MAX_DAYS}")
     return days
-
-
-def update_retention_settings(brand: Brand, settings: RetentionSettings) -> None:
-    """Store the settings on the brand (the caller audits and commits)."""
-    brand.settings = {**(brand.settings or {}), SETTINGS_KEY: settings.to_json()}
