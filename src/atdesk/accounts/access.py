@@ -66,6 +66,14 @@ def may_see_brand(brand_ids: frozenset[int] | None, brand_id: int | None) -> boo
     return brand_id is not None and brand_id in brand_ids
 
 
+def may_lead_brand(user: User, brand_ids: frozenset[int] | None, brand_id: int) -> bool:
+    """Admins, and supervisors of the brand, set its policies (what work costs, how long data
+    is kept); agents ask one of them."""
+    if user.role == Role.ADMIN.value:
+        return True
+    return user.role == Role.SUPERVISOR.value and may_see_brand(brand_ids, brand_id)
+
+
 def visible_brands(session: Session, brand_ids: frozenset[int] | None) -> Sequence[Brand]:
     """The brands a viewer may see and pick, by name."""
     return session.scalars(restrict(select(Brand).order_by(Brand.name), brand_ids, Brand.id)).all()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, status
 
-from atdesk.accounts.access import visible_brand
+from atdesk.accounts.access import may_lead_brand, visible_brand
 from atdesk.accounts.deps import ApiViewer
 from atdesk.costs import queries
 from atdesk.costs.periods import PeriodError, checked, parse_bound
@@ -16,7 +16,7 @@ from atdesk.costs.schemas import (
     CostsOut,
     MonthCostOut,
 )
-from atdesk.costs.service import may_edit, save_settings
+from atdesk.costs.service import save_settings
 from atdesk.costs.settings import CostSettingsError, cost_settings
 from atdesk.domain.ids import RowId
 from atdesk.ui.deps import DbSession
@@ -73,7 +73,7 @@ def put_settings(
 ) -> CostSettingsOut:
     """Change a brand's cost settings (admins, and the brand's supervisors); audited."""
     brand = visible_brand(session, viewer.brand_ids, brand_id)
-    if not may_edit(viewer.user, viewer.brand_ids, brand.id):
+    if not may_lead_brand(viewer.user, viewer.brand_ids, brand.id):
         raise HTTPException(
             status.HTTP_403_FORBIDDEN, "supervisors and admins only; ask one to change this"
         )

@@ -9,12 +9,12 @@ from typing import Annotated
 from fastapi import APIRouter, Form, HTTPException, Request, status
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 
-from atdesk.accounts.access import NotVisible, visible_brand
+from atdesk.accounts.access import NotVisible, may_lead_brand, visible_brand
 from atdesk.accounts.deps import PageViewer
 from atdesk.costs import queries
 from atdesk.costs.money import display
 from atdesk.costs.periods import PeriodError, add_months, checked, month_start, parse_bound
-from atdesk.costs.service import beat, may_edit, save_settings
+from atdesk.costs.service import beat, save_settings
 from atdesk.costs.settings import CostSettingsError, cost_settings
 from atdesk.domain.ids import RowId, parse_id
 from atdesk.models.base import utcnow
@@ -64,7 +64,7 @@ def costs_page(
             "error": error,
             "settings_of": {b.id: cost_settings(b) for b in view.brands},
             "editable": {
-                b.id for b in view.brands if may_edit(viewer.user, viewer.brand_ids, b.id)
+                b.id for b in view.brands if may_lead_brand(viewer.user, viewer.brand_ids, b.id)
             },
             "money": display,
         },
@@ -86,7 +86,7 @@ def save_settings_form(
 ) -> RedirectResponse:
     """Save one brand's cost settings (admins, the brand's supervisors); blanks stay as they are."""
     brand = visible_brand(session, viewer.brand_ids, brand_id)
-    if not may_edit(viewer.user, viewer.brand_ids, brand.id):
+    if not may_lead_brand(viewer.user, viewer.brand_ids, brand.id):
         raise HTTPException(
             status.HTTP_403_FORBIDDEN, "supervisors and admins only; ask one to change this"
         )

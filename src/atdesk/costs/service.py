@@ -9,7 +9,6 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from atdesk.accounts.access import may_see_brand
 from atdesk.brands.settings import store_settings_change
 from atdesk.cases.access import visible_case
 from atdesk.costs.activity import BEAT_S, KINDS, record_beat
@@ -20,7 +19,6 @@ from atdesk.costs.settings import (
     cost_settings,
     parse_settings,
 )
-from atdesk.domain.cases import Role
 from atdesk.models import Brand, User
 
 
@@ -45,13 +43,6 @@ def beat(
     return BeatAnswer(
         round(credit.seconds, 3), credit.kind, BEAT_S, cost_settings(case.brand).idle_after_s
     )
-
-
-def may_edit(user: User, brand_ids: frozenset[int] | None, brand_id: int) -> bool:
-    """Admins, and supervisors of the brand, set what its work costs."""
-    if user.role == Role.ADMIN.value:
-        return True
-    return user.role == Role.SUPERVISOR.value and may_see_brand(brand_ids, brand_id)
 
 
 def save_settings(

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, status
 
-from atdesk.accounts.access import visible_brand
+from atdesk.accounts.access import may_lead_brand, visible_brand
 from atdesk.accounts.deps import ApiViewer
 from atdesk.customers.access import visible_customer
 from atdesk.domain.ids import RowId
 from atdesk.lifecycle.erase import EraseForbidden, erase_customer, may_erase
 from atdesk.lifecycle.retention import pending_counts
 from atdesk.lifecycle.schemas import ErasureOut, RetentionOut, RetentionUpdate
-from atdesk.lifecycle.service import may_edit, save_settings
+from atdesk.lifecycle.service import save_settings
 from atdesk.lifecycle.settings import retention_settings
 from atdesk.ui.deps import DbSession, Now
 
@@ -34,7 +34,7 @@ def put_retention(
 ) -> RetentionOut:
     """Change a brand's retention (admins, and the brand's supervisors); audited."""
     brand = visible_brand(session, viewer.brand_ids, brand_id)
-    if not may_edit(viewer.user, viewer.brand_ids, brand.id):
+    if not may_lead_brand(viewer.user, viewer.brand_ids, brand.id):
         raise HTTPException(status.HTTP_403_FORBIDDEN, _STAFF_ONLY)
     saved = save_settings(session, brand, body.model_dump(exclude_unset=True), actor=viewer.user)
     return RetentionOut.of(brand.id, saved, pending_counts(session, brand.id, saved, now=now))

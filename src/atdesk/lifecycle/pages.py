@@ -8,12 +8,12 @@ from typing import Annotated
 from fastapi import APIRouter, Form, HTTPException, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from atdesk.accounts.access import NotVisible, visible_brand, visible_brands
+from atdesk.accounts.access import NotVisible, may_lead_brand, visible_brand, visible_brands
 from atdesk.accounts.deps import PageViewer
 from atdesk.domain.ids import RowId, parse_id
 from atdesk.lifecycle.erase import AlreadyErased, EraseForbidden, erase_customer, may_erase
 from atdesk.lifecycle.retention import pending_counts
-from atdesk.lifecycle.service import may_edit, save_settings
+from atdesk.lifecycle.service import save_settings
 from atdesk.lifecycle.settings import RetentionMode, RetentionSettingsError, retention_settings
 from atdesk.ui.deps import CsrfChecked, DbSession, Now
 from atdesk.ui.forms import form_post
@@ -37,7 +37,7 @@ def privacy_page(
                 "brand": brand,
                 "settings": settings,
                 "due": pending_counts(session, brand.id, settings, now=now),
-                "editable": may_edit(viewer.user, viewer.brand_ids, brand.id),
+                "editable": may_lead_brand(viewer.user, viewer.brand_ids, brand.id),
             }
         )
     return render(
@@ -63,7 +63,7 @@ def save_retention_form(
 ) -> RedirectResponse:
     """Save one brand's retention; days left empty turns it off."""
     brand = visible_brand(session, viewer.brand_ids, brand_id)
-    if not may_edit(viewer.user, viewer.brand_ids, brand.id):
+    if not may_lead_brand(viewer.user, viewer.brand_ids, brand.id):
         raise HTTPException(
             status.HTTP_403_FORBIDDEN, "supervisors and admins only; ask one to change this"
         )

@@ -7,9 +7,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from atdesk.accounts.access import may_see_brand
 from atdesk.brands.settings import store_settings_change
-from atdesk.domain.cases import Role
 from atdesk.lifecycle.settings import (
     SETTINGS_KEY,
     RetentionSettings,
@@ -17,13 +15,6 @@ from atdesk.lifecycle.settings import (
     retention_settings,
 )
 from atdesk.models import Brand, User
-
-
-def may_edit(user: User, brand_ids: frozenset[int] | None, brand_id: int) -> bool:
-    """Admins, and supervisors of the brand, decide how long its data is kept."""
-    if user.role == Role.ADMIN.value:
-        return True
-    return user.role == Role.SUPERVISOR.value and may_see_brand(brand_ids, brand_id)
 
 
 def save_settings(
