@@ -1,7 +1,8 @@
 """The automate stage alone: fresh posts of seven kinds, each its own case, through the
 default rules, timed around `automate_posts` in the worker's batch size, SQLite and PostgreSQL.
 
-Run: .venv/bin/python bench/bench_automate.py [--posts 2000] [--batch 100] [--postgres URL]
+Run: PYTHONPATH=src:. .venv/bin/python bench/bench_automate.py [--posts 2000] [--batch 100]
+     [--postgres URL]
 Prints posts/s and SQL statements per post for each backend; copy into docs/benchmarks.md
 ("### The automate stage") with the date and the load average.
 """
@@ -18,8 +19,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, event, select, text
-from sqlalchemy.engine import make_url
+from bench.bench_ingest import drop_postgres, fresh_postgres
+from sqlalchemy import event, select
 
 import atdesk.worker  # registers every action, reply handler and job kind
 from atdesk.automations.engine.stage import automate_posts
@@ -30,7 +31,7 @@ from atdesk.domain.posts import RawEvent
 from atdesk.domain.triage import Intent, TriageInput, TriageResult
 from atdesk.models import Post
 from atdesk.pipeline.runner import process_events
-from atdesk.storage.engine import get_engine, normalise_url
+from atdesk.storage.engine import get_engine
 from atdesk.storage.migrate import upgrade
 from atdesk.storage.session import transaction
 from atdesk.triage.baseline import RulesTriager
@@ -115,27 +116,6 @@ def measure(url: str, posts: int, batch: int) -> tuple[float, float, dict[str, i
     event.remove(engine, "before_cursor_execute", count)
     engine.dispose()
     return len(ids) / elapsed, statements / len(ids), handled
-
-
-def fresh_postgres(admin_url: str) -> tuple[str, str]:
-    """A new empty database on the server, and its URL."""
-    name = f"atdesk_auto_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(normalise_url(admin_url), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    url = (
-        make_url(normalise_url(admin_url)).set(database=name).render_as_string(hide_password=False)
-    )
-    return name, url
-
-
-def drop_postgres(admin_url: str, name: str) -> None:
-    """Remove the benchmark database."""
-    admin = create_engine(normalise_url(admin_url), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def main() -> None:

@@ -10,7 +10,7 @@ server). A watcher thread reads the database the cases API reads, every 20 ms, a
 each post is stored in a case: that is when the inbox (and its live stream, on its next tick)
 can show it. Latency is from the moment the request was written to that moment.
 
-Run: .venv/bin/python bench/bench_live.py [--rate 500] [--seconds 300]
+Run: PYTHONPATH=src:. .venv/bin/python bench/bench_live.py [--rate 500] [--seconds 300]
         [--postgres ADMIN_URL --redis URL --workers 2]
 Prints the percentiles, the sustained rate, timeouts and 429/5xx counts, and the driver's
 own lag behind its schedule (if it is large, the driver, not the server, set the pace).
@@ -42,8 +42,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from bench.bench_ingest import drop_postgres, fresh_postgres
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from atdesk.brands.service import create_brand
 from atdesk.domain.networks import Network
@@ -341,26 +341,6 @@ def report(label: str, run: Run, rate: float, seconds: float, sending_s: float) 
         f"accepted but never stored {missing}",
     ]
     return "; ".join(parts)
-
-
-def fresh_postgres(admin_url: str) -> tuple[str, str]:
-    """A new empty database on the server, and its URL."""
-    name = f"atdesk_live_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(normalise_url(admin_url), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return name, make_url(normalise_url(admin_url)).set(database=name).render_as_string(
-        hide_password=False
-    )
-
-
-def drop_postgres(admin_url: str, name: str) -> None:
-    """Remove the benchmark database."""
-    admin = create_engine(normalise_url(admin_url), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def flush_redis(url: str) -> None:

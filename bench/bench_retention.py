@@ -4,7 +4,7 @@ Builds N old resolved cases of one brand (two posts each, one customer's and the
 with bulk inserts, then runs one anonymise pass and, on a fresh database, one purge pass, timing
 every write transaction the pass opens.
 
-Run: .venv/bin/python bench/bench_retention.py [--cases N] [--postgres URL]
+Run: PYTHONPATH=src:. .venv/bin/python bench/bench_retention.py [--cases N] [--postgres URL]
 Prints one line per backend and mode; copy them into docs/benchmarks.md with the date.
 """
 
