@@ -12,12 +12,13 @@ case go with their case. The sweep reads the ids first, then writes in short tra
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from atdesk.audit import service as audit
@@ -106,6 +107,21 @@ def due_post_ids(
     return list(session.scalars(query))
 
 
+def _apply(
+    database_url: str,
+    chunks: list[Sequence[int]],
+    still_due: Callable[[Sequence[int]], Select[int]],
+    act: Callable[[Session, list[int]], int],
+) -> int:
+    """Purge or anonymise chunk by chunk, each in its own short write, re-checking the rule
+    inside it (a customer may have written meanwhile); returns how many rows it took."""
+    taken = 0
+    for chunk in chunks:
+        with transaction(database_url) as session:
+            taken += act(session, list(session.scalars(still_due(chunk))))
+    return taken
+
+
 def _chunks(ids: Sequence[int], size: int) -> list[Sequence[int]]:
     return [ids[i : i + size] for i in range(0, len(ids), size)]
 
@@ -127,29 +143,23 @@ def apply_brand(
     with transaction(database_url) as session:
         case_ids = due_case_ids(session, brand_id, cutoff, mode, limit=limit)
         post_ids = due_post_ids(session, brand_id, cutoff, mode, limit=limit)
-    cases = posts = 0
-    for chunk in _chunks(case_ids, batch):
-        with transaction(database_url) as session:
-            still = list(
-                session.scalars(
-                    select(Case.id).where(Case.id.in_(chunk), old_case_rule(brand_id, cutoff, mode))
-                )
-            )
-            if mode is RetentionMode.PURGE:
-                cases += scrub.purge_cases(session, still)
-            else:
-                cases += scrub.anonymise_cases(session, still, now=now, marker=MARKER)
-    for chunk in _chunks(post_ids, batch):
-        with transaction(database_url) as session:
-            still = list(
-                session.scalars(
-                    select(Post.id).where(Post.id.in_(chunk), old_post_rule(brand_id, cutoff, mode))
-                )
-            )
-            if mode is RetentionMode.PURGE:
-                posts += scrub.purge_posts(session, still)
-            else:
-                posts += scrub.anonymise_posts(session, still, now=now, marker=MARKER)
+    purge = mode is RetentionMode.PURGE
+    cases = _apply(
+        database_url,
+        _chunks(case_ids, batch),
+        lambda chunk: select(Case.id).where(
+            Case.id.in_(chunk), old_case_rule(brand_id, cutoff, mode)
+        ),
+        scrub.purge_cases if purge else partial(scrub.anonymise_cases, now=now, marker=MARKER),
+    )
+    posts = _apply(
+        database_url,
+        _chunks(post_ids, batch),
+        lambda chunk: select(Post.id).where(
+            Post.id.in_(chunk), old_post_rule(brand_id, cutoff, mode)
+        ),
+        scrub.purge_posts if purge else partial(scrub.anonymise_posts, now=now, marker=MARKER),
+    )
     report = RetentionReport(brand_id=brand_id, mode=mode, cutoff=cutoff, cases=cases, posts=posts)
     if cases or posts:
         with transaction(database_url) as session:
