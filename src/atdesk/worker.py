@@ -256,10 +256,6 @@ class Worker:
         self.automations = AutomationRunner(settings, self.bus)
         self.housekeeping = Housekeeping(settings, self.bus)
         self.stopping = threading.Event()
-        self._failures = {
-            "handle_inbound_batch": (Failure.INBOUND, "inbound batch"),
-            "automate_batch": (Failure.AUTOMATE, "automation batch"),
-        }
 
     def handle_inbound_batch(self) -> int:
         """Run the pipeline over one batch of inbound messages; return how many."""
@@ -270,22 +266,21 @@ class Worker:
         """Automate one batch of case events and run the due jobs; return how many."""
         return self.automations.run_once(batch_size=AUTOMATE_BATCH)
 
-    def _attempt(self, step: Callable[[], int]) -> int | None:
+    def _attempt(self, step: Callable[[], int], failure: Failure) -> int | None:
         """One batch of a loop; None when it failed (logged and counted: the bus and the job
         queue keep its messages for the next try)."""
-        failure, what = self._failures[step.__name__]
         try:
             return step()
         except Exception:
             count_error(failure)
-            log.exception("%s failed; the bus and the job queue keep its messages", what)
+            log.exception("%s pass failed; the bus and the job queue keep its messages", failure)
             return None
 
     def run_once(self) -> int:
         """Handle one batch and any periodic job that is due; return messages handled
         (everything in the caller's thread, in order: tests and one-shot callers)."""
-        handled = self._attempt(self.handle_inbound_batch) or 0
-        handled += self._attempt(self.automate_batch) or 0
+        handled = self._attempt(self.handle_inbound_batch, Failure.INBOUND) or 0
+        handled += self._attempt(self.automate_batch, Failure.AUTOMATE) or 0
         self.housekeeping.run_due()
         return handled
 
@@ -300,10 +295,10 @@ class Worker:
         elif not self.stopping.is_set():
             wait(self.idle_sleep_s)
 
-    def _loop(self, step: Callable[[], int]) -> None:
+    def _loop(self, step: Callable[[], int], failure: Failure) -> None:
         failures = 0
         while not self.stopping.is_set():
-            handled = self._attempt(step)
+            handled = self._attempt(step, failure)
             if handled is None:
                 # A server away (PostgreSQL restarting): back off and carry on (ADR 99).
                 failures += 1
@@ -324,7 +319,10 @@ class Worker:
         connectors = ConnectorRuntime(self.settings, self.bus).start()
         helpers = [
             threading.Thread(
-                target=self._loop, args=(self.automate_batch,), name="atdesk-automate", daemon=True
+                target=self._loop,
+                args=(self.automate_batch, Failure.AUTOMATE),
+                name="atdesk-automate",
+                daemon=True,
             ),
             threading.Thread(
                 target=self.housekeeping.loop,
@@ -336,7 +334,7 @@ class Worker:
         for thread in helpers:
             thread.start()
         try:
-            self._loop(self.handle_inbound_batch)
+            self._loop(self.handle_inbound_batch, Failure.INBOUND)
         finally:
             self.stopping.set()
             for thread in helpers:
