@@ -13,14 +13,13 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from atdesk.models import Post
-from atdesk.pipeline.bus import INBOUND
+from atdesk.pipeline.bus import INBOUND, lost_race
 from atdesk.pipeline.prepare import handle_inbound
 from atdesk.pipeline.redis_bus import (
     RECLAIM_IDLE_ENV,
     RedisBus,
     dead_letter_stream,
     is_outage,
-    lost_race,
 )
 from atdesk.storage.session import transaction
 from tests.factories import make_brand, post

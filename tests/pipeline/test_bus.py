@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from sqlalchemy import exc as sa_exc
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
@@ -51,6 +52,51 @@ def test_a_failing_batch_rolls_back_and_is_delivered_again(database_url: str) ->
     assert bus.consume(INBOUND, handle_inbound) == 1
     assert stored_posts(database_url) == 1 and bus.pending(INBOUND) == 0
     assert bus.consume(INBOUND, handle_inbound) == 0
+
+
+def lost_to_another_consumer() -> sa_exc.IntegrityError:
+    return sa_exc.IntegrityError(
+        "INSERT INTO conversation_nodes ...", {}, Exception("duplicate key value")
+    )
+
+
+def test_a_batch_that_lost_a_race_is_handled_again_at_once(database_url: str) -> None:
+    """`ingest --live` beside a running worker: both store rows of one conversation, one
+    loses on the unique key, and its batch is simply handled again (no failure, no backoff)."""
+    bus = EmbeddedBus(database_url)
+    with transaction(database_url) as session:
+        make_brand(session)
+        bus.publish(
+            session,
+            INBOUND,
+            [{"source": "jsonl", "payload": post("1", "@acmehelp hi"), "line": None}],
+        )
+    tries: list[int] = []
+
+    def loses_once(session: Session, payloads: list[dict[str, Any]]) -> None:
+        tries.append(len(payloads))
+        handle_inbound(session, payloads)
+        if len(tries) == 1:
+            raise lost_to_another_consumer()
+
+    assert bus.consume(INBOUND, loses_once) == 1
+    assert tries == [1, 1] and stored_posts(database_url) == 1
+    with transaction(database_url) as session:
+        message = session.scalars(select(BusMessage)).one()
+        assert message.attempts == 0 and message.error is None and message.done_at is not None
+
+    def always_loses(session: Session, payloads: list[dict[str, Any]]) -> None:
+        raise lost_to_another_consumer()
+
+    with transaction(database_url) as session:
+        bus.publish(
+            session,
+            INBOUND,
+            [{"source": "jsonl", "payload": post("2", "@acmehelp again"), "line": None}],
+        )
+    with pytest.raises(sa_exc.IntegrityError):
+        bus.consume(INBOUND, always_loses)
+    assert bus.pending(INBOUND) == 1, "a batch that never gets through is left for a retry"
 
 
 def test_publishing_is_part_of_the_callers_transaction(sqlite_url: str) -> None:

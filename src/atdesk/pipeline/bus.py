@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol, runtime_checkable
 
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session
 
 INBOUND = "inbound"
@@ -14,6 +15,8 @@ Handler = Callable[[Session, list[dict[str, Any]]], None]
 
 # A bus tries this many times to prepare a batch whose database moved on meanwhile.
 PREPARE_ATTEMPTS = 3
+CONFLICT_ATTEMPTS = 5  # tries of a batch that keeps meeting another consumer's rows
+RACE_SQLSTATES = frozenset({"40P01", "40001"})  # PostgreSQL: deadlock, serialization failure
 
 
 class Stale(Exception):
@@ -35,6 +38,16 @@ class Staged(Protocol):
     def __call__(self, session: Session, payloads: list[dict[str, Any]]) -> None:
         """Compute and store in the caller's transaction (direct use, tests)."""
         ...
+
+
+def lost_race(exc: BaseException) -> bool:
+    """A unique violation, deadlock or serialization failure: another consumer stored the same
+    rows first (posts of one conversation, a brand's default rules), so trying again sees them."""
+    if isinstance(exc, sa_exc.IntegrityError):
+        return True
+    if isinstance(exc, sa_exc.OperationalError):
+        return getattr(exc.orig, "sqlstate", None) in RACE_SQLSTATES
+    return False
 
 
 def prepared(handler: Handler, database_url: str, payloads: list[dict[str, Any]]) -> Handler:

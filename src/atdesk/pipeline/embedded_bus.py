@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -13,7 +14,14 @@ from sqlalchemy.orm import Session
 
 from atdesk.models import BusMessage
 from atdesk.models.base import utcnow
-from atdesk.pipeline.bus import PREPARE_ATTEMPTS, Handler, Stale, prepared
+from atdesk.pipeline.bus import (
+    CONFLICT_ATTEMPTS,
+    PREPARE_ATTEMPTS,
+    Handler,
+    Stale,
+    lost_race,
+    prepared,
+)
 from atdesk.storage.session import transaction
 
 log = logging.getLogger(__name__)
@@ -106,7 +114,8 @@ class EmbeddedBus:
         done in one short transaction (ADR 78); on failure back off and retry."""
         self._seen.count = ARRIVALS.count  # a publish after this wakes wait_for_messages
         stale: Stale | None = None
-        for _ in range(PREPARE_ATTEMPTS):
+        passes = conflicts = 0
+        while passes < PREPARE_ATTEMPTS:
             peeked = self._peek(topic, batch_size)
             if not peeked:
                 return 0
@@ -129,11 +138,19 @@ class EmbeddedBus:
                 log.info("bus batch on %s changed while it was prepared (%s); again", topic, exc)
                 stale = exc
             except Exception as exc:
+                # Another consumer (`ingest --live` beside a running worker) stored rows of the
+                # same conversation first: all of ours rolled back, and again sees theirs.
+                if lost_race(exc) and conflicts < CONFLICT_ATTEMPTS - 1:
+                    conflicts += 1
+                    log.info("bus batch on %s lost a race (%s); again", topic, exc)
+                    time.sleep(0.05 * conflicts)
+                    continue  # not a pass: the batch itself was fine
                 log.exception("bus batch on %s failed; it will be retried", topic)
                 self._record_failure(ids, repr(exc))
                 raise
             else:
                 stale = None
+            passes += 1
         if stale is not None:
             self._record_failure(ids, repr(stale))
             raise stale

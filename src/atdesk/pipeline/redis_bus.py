@@ -24,7 +24,14 @@ from sqlalchemy import event
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session
 
-from atdesk.pipeline.bus import PREPARE_ATTEMPTS, Handler, Stale, prepared
+from atdesk.pipeline.bus import (
+    CONFLICT_ATTEMPTS,
+    PREPARE_ATTEMPTS,
+    Handler,
+    Stale,
+    lost_race,
+    prepared,
+)
 from atdesk.storage.session import transaction
 
 log = logging.getLogger(__name__)
@@ -35,8 +42,6 @@ DEAD_SUFFIX = ":dead"
 FAILURES_SUFFIX = ":failures"
 RECLAIM_IDLE_MS = 60_000
 MAX_FAILURES = 5
-CONFLICT_ATTEMPTS = 5  # tries of a batch that keeps meeting another worker's rows
-RACE_SQLSTATES = frozenset({"40P01", "40001"})  # PostgreSQL: deadlock, serialization failure
 PUBLISH_RETRY_S = 30.0
 # How long a read waits on an empty stream. Short: a worker reads two streams in turn, and a
 # long wait on the empty one held up the other (1 s per pass made two workers slower than one).
@@ -83,13 +88,6 @@ def is_outage(exc: BaseException) -> bool:
             return True
         seen = seen.__cause__ or seen.__context__
     return False
-
-
-def lost_race(exc: sa_exc.DBAPIError) -> bool:
-    """A unique violation, deadlock or serialization failure: another writer got there first."""
-    if isinstance(exc, sa_exc.IntegrityError):
-        return True
-    return getattr(exc.orig, "sqlstate", None) in RACE_SQLSTATES
 
 
 def _positive_int(value: int | str | None, env: str, default: int) -> int:
