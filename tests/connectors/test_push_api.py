@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from prometheus_client import REGISTRY
 from sqlalchemy import func, select
 
 from atdesk.accounts.service import create_token
@@ -199,6 +200,43 @@ def test_a_full_inbound_queue_answers_429_with_retry_after(
     assert queued(api.settings) == 3  # the refused post was not queued
     drain(api.settings)
     assert api.push([post("4")]).status_code == 202
+
+
+def pushed_counts() -> dict[str, float]:
+    """This process's events-API counters: per item result, and requests refused per status."""
+    items = {
+        result: REGISTRY.get_sample_value("atdesk_pushed_items_total", {"result": result}) or 0.0
+        for result in ("accepted", "duplicate", "invalid", "forbidden")
+    }
+    refused = {
+        status: REGISTRY.get_sample_value("atdesk_pushed_refused_total", {"status": status})
+        or 0.0
+        for status in ("400", "403", "415", "429")
+    }
+    return items | refused
+
+
+def test_results_and_refusals_are_counted_for_metrics(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = pushed_counts()
+    api.push([post("1"), post("1"), {"network": "x"}, post("2", to="otherhelp")])
+    api.push([post("3", to="otherhelp")])  # every item forbidden: 403
+    api.push(b'"a string"', **{"Content-Type": "application/json"})
+    api.push(b"[]", **{"Content-Type": "text/csv"})
+    monkeypatch.setattr(push, "QUEUE_BOUND", 0)  # the accepted post waits: full
+    assert api.push([post("4")]).status_code == 429
+    after = pushed_counts()
+    assert {k: after[k] - before[k] for k in after} == {
+        "accepted": 1,
+        "duplicate": 1,
+        "invalid": 1,
+        "forbidden": 1,  # the 403's item is not counted as a result: its request was refused
+        "400": 1,
+        "403": 1,
+        "415": 1,
+        "429": 1,
+    }
 
 
 def test_the_route_is_in_the_openapi_document(api: Api) -> None:

@@ -22,7 +22,8 @@ from atdesk.domain.networks import Network
 from atdesk.models import ApiCallRecord, BusMessage, Case
 from atdesk.observability.logs import ContextIds, JsonFormatter
 from atdesk.pipeline.bus import CASE_EVENTS, INBOUND
-from atdesk.pipeline.redis_bus import GROUP, stream_name
+from atdesk.pipeline.embedded_bus import MAX_ATTEMPTS
+from atdesk.pipeline.redis_bus import GROUP, dead_letter_stream, stream_name
 from atdesk.storage.session import transaction
 from atdesk.web.app import create_app
 from tests.factories import make_brand, post, run
@@ -76,6 +77,14 @@ def seed(settings: Settings) -> dict[str, int]:
             [
                 BusMessage(topic=INBOUND, payload={}, created_at=NOW - timedelta(seconds=90)),
                 BusMessage(topic=INBOUND, payload={}, created_at=NOW - timedelta(seconds=10)),
+                # Failed on every attempt: no consumer takes it again (a dead letter).
+                BusMessage(
+                    topic=INBOUND,
+                    payload={},
+                    created_at=NOW - timedelta(seconds=30),
+                    attempts=MAX_ATTEMPTS,
+                    error="RuntimeError('poison')",
+                ),
                 BusMessage(
                     topic=INBOUND,
                     payload={},
@@ -112,7 +121,9 @@ def test_metrics_without_a_token_show_the_numbers_but_no_brand(settings: Setting
     assert got[("atdesk_open_cases_past_sla", ())] == 3  # two of Acme's, one of Zebra's
     assert got[("atdesk_api_spend_month", (("currency", "USD"), ("network", "x")))] == 0.0075
     assert got[("atdesk_api_calls_month", (("network", "x"),))] == 2
-    assert got[("atdesk_queue_depth", (("topic", INBOUND),))] == 2
+    assert got[("atdesk_queue_depth", (("topic", INBOUND),))] == 3
+    assert got[("atdesk_queue_dead_letters", (("topic", INBOUND),))] == 1
+    assert got[("atdesk_queue_dead_letters", (("topic", CASE_EVENTS),))] == 0
     assert got[("atdesk_queue_depth", (("topic", CASE_EVENTS),))] == 0
     assert got[("atdesk_queue_lag_seconds", (("topic", INBOUND),))] == 90
     assert got[("atdesk_queue_lag_seconds", (("topic", CASE_EVENTS),))] == 0
@@ -173,6 +184,10 @@ def test_metrics_read_redis_streams_depth_and_lag(settings: Settings, redis_url:
     client.xreadgroup(GROUP, "w1", {inbound: ">"}, count=5)
     client.xack(inbound, GROUP, "2000-0", "3000-0")
     assert queue() == (0, 0)
+    dead = (("topic", INBOUND),)
+    assert samples(web.get("/metrics").text)[("atdesk_queue_dead_letters", dead)] == 0
+    client.xadd(dead_letter_stream(INBOUND), {"m": "{}", "failures": "5", "error": "poison"})
+    assert samples(web.get("/metrics").text)[("atdesk_queue_dead_letters", dead)] == 1
     client.close()
 
 

@@ -17,6 +17,8 @@ from atdesk.accounts.deps import ApiViewer
 from atdesk.connectors import push
 from atdesk.connectors.push_body import MAX_ITEMS, read_items
 from atdesk.connectors.push_schemas import EventResultOut, EventsAcceptedOut
+from atdesk.domain.errors import AppError
+from atdesk.observability.counters import count_refused_push, tally_pushed
 from atdesk.pipeline.bus import Bus
 from atdesk.pipeline.factory import make_bus
 from atdesk.ui.deps import DbSession, get_settings, request_now
@@ -66,6 +68,7 @@ async def raw_body(request: Request) -> bytes:
 
 
 def _refuse(status: int, detail: str, headers: dict[str, str] | None = None) -> JSONResponse:
+    count_refused_push(status)
     return JSONResponse({"detail": detail}, status_code=status, headers=headers)
 
 
@@ -89,7 +92,11 @@ def push_events(
     body: Annotated[bytes, Depends(raw_body)],
 ) -> JSONResponse:
     """Queue posts to run live, as a network connector's; 202 with a result per item."""
-    items = read_items(body, request.headers.get("content-type"))
+    try:
+        items = read_items(body, request.headers.get("content-type"))
+    except AppError as exc:
+        count_refused_push(exc.status)
+        raise
     bus = _bus(request)
     try:
         push.check_backpressure(bus, push.QUEUE_BOUND)
@@ -103,6 +110,7 @@ def push_events(
         counts[result.status] += 1
     if results and counts[push.FORBIDDEN] == len(results):
         return _refuse(403, "every post is for brands you do not see; nothing was queued")
+    tally_pushed(session, counts)
     answer = EventsAcceptedOut(
         accepted=counts[push.ACCEPTED],
         duplicates=counts[push.DUPLICATE],

@@ -47,10 +47,25 @@ POSTS = Counter(
 ERRORS = Counter(
     "atdesk_errors", "Failures per stage (a failed batch is retried by the bus)", ["stage"]
 )
+PUSHED = Counter(
+    "atdesk_pushed_items",
+    "Posts sent to POST /api/v1/events, by result (accepted counted when queued for good)",
+    ["result"],
+)
+PUSH_REFUSED = Counter(
+    "atdesk_pushed_refused",
+    "POST /api/v1/events requests refused whole, by HTTP status (429: the queue was full)",
+    ["status"],
+)
 for _stage in Stage:
     POSTS.labels(_stage.value)
 for _failure in Failure:
     ERRORS.labels(_failure.value)
+PUSH_RESULTS = ("accepted", "duplicate", "invalid", "forbidden")
+for _result in PUSH_RESULTS:
+    PUSHED.labels(_result)
+for _status in ("400", "403", "413", "415", "429"):
+    PUSH_REFUSED.labels(_status)
 
 _PENDING = "atdesk.observability.tally"
 
@@ -66,19 +81,33 @@ def count_error(where: Failure) -> None:
     ERRORS.labels(where.value).inc()
 
 
+def count_refused_push(status: int) -> None:
+    """Count an events-API request refused whole (nothing of it was queued)."""
+    PUSH_REFUSED.labels(str(status)).inc()
+
+
 def tally(session: Session, counts: dict[Stage, int]) -> None:
     """Count these items when the session commits; forget them if it rolls back."""
-    pending: Tally[Stage] = session.info.setdefault(_PENDING, Tally())
-    pending.update({stage: n for stage, n in counts.items() if n > 0})
+    _when_committed(session, {(POSTS, stage.value): n for stage, n in counts.items()})
+
+
+def tally_pushed(session: Session, counts: dict[str, int]) -> None:
+    """Count an events-API request's results per item when its transaction commits."""
+    _when_committed(session, {(PUSHED, result): n for result, n in counts.items()})
+
+
+def _when_committed(session: Session, counts: dict[tuple[Counter, str], int]) -> None:
+    pending: Tally[tuple[Counter, str]] = session.info.setdefault(_PENDING, Tally())
+    pending.update({key: n for key, n in counts.items() if n > 0})
     if not event.contains(session, "after_commit", _flush):
         event.listen(session, "after_commit", _flush)
         event.listen(session, "after_rollback", _forget)
 
 
 def _flush(session: Session) -> None:
-    pending: Tally[Stage] = session.info.pop(_PENDING, Tally())
-    for stage, n in pending.items():
-        count(stage, n)
+    pending: Tally[tuple[Counter, str]] = session.info.pop(_PENDING, Tally())
+    for (counter, label), n in pending.items():
+        counter.labels(label).inc(n)
 
 
 def _forget(session: Session) -> None:

@@ -107,11 +107,18 @@ class Snapshot(Collector):
             "How long the oldest unhandled message of a topic has waited (0: none waiting)",
             labels=["topic"],
         )
+        dead = GaugeMetricFamily(
+            "atdesk_queue_dead_letters",
+            "Messages of a topic given up on after repeated failures (a person must look)",
+            labels=["topic"],
+        )
         for queue in queues:
             depth.add_metric([queue.topic], float(queue.depth))
             lag.add_metric([queue.topic], queue.lag_s)
+            dead.add_metric([queue.topic], float(queue.dead))
         yield depth
         yield lag
+        yield dead
 
 
 def bearer(request: Request) -> str | None:

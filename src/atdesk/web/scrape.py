@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import redis
-from sqlalchemy import false, func, select
+from sqlalchemy import case, false, func, select
 from sqlalchemy.orm import Session
 
 from atdesk.cases.queries import OPEN_STATUSES
@@ -19,7 +19,8 @@ from atdesk.config import Settings
 from atdesk.connectors.spend import month_of
 from atdesk.models import ApiCallRecord, Brand, BusMessage, Case
 from atdesk.pipeline.bus import CASE_EVENTS, INBOUND
-from atdesk.pipeline.redis_bus import GROUP, stream_name
+from atdesk.pipeline.embedded_bus import MAX_ATTEMPTS
+from atdesk.pipeline.redis_bus import GROUP, dead_letter_stream, stream_name
 
 TOPICS = (INBOUND, CASE_EVENTS)
 REDIS_TIMEOUT_S = 2.0
@@ -27,11 +28,13 @@ REDIS_TIMEOUT_S = 2.0
 
 @dataclass(frozen=True, slots=True)
 class Queue:
-    """Messages of a topic not yet handled, and how long the oldest has waited (0: none)."""
+    """Messages of a topic not yet handled, how long the oldest has waited (0: none), and how
+    many were given up on after failing again and again (a person must look at those)."""
 
     topic: str
     depth: int
     lag_s: float
+    dead: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,18 +48,20 @@ class Spend:
 
 
 def embedded_queues(session: Session, now: datetime) -> list[Queue]:
-    """The database-backed bus: undone messages per topic and the oldest one's age."""
+    """The database-backed bus: undone messages per topic, the oldest one's age, and those
+    past their last attempt (no consumer takes them again)."""
+    given_up = func.sum(case((BusMessage.attempts >= MAX_ATTEMPTS, 1), else_=0))
     rows = session.execute(
-        select(BusMessage.topic, func.count(), func.min(BusMessage.created_at))
+        select(BusMessage.topic, func.count(), func.min(BusMessage.created_at), given_up)
         .where(BusMessage.done_at.is_(None))
         .group_by(BusMessage.topic)
     ).all()
-    found = {topic: (int(n), oldest) for topic, n, oldest in rows}
+    found = {topic: (int(n), oldest, int(dead or 0)) for topic, n, oldest, dead in rows}
     queues = []
     for topic in sorted(set(TOPICS) | set(found)):
-        depth, oldest = found.get(topic, (0, None))
+        depth, oldest, dead = found.get(topic, (0, None, 0))
         lag = max(0.0, (now - oldest).total_seconds()) if oldest is not None else 0.0
-        queues.append(Queue(topic, depth, lag))
+        queues.append(Queue(topic, depth, lag, dead))
     return queues
 
 
@@ -76,8 +81,9 @@ def redis_queues(redis_url: str) -> list[Queue]:
 
 def _redis_queue(client: redis.Redis, topic: str, now_ms: int) -> Queue:
     stream = stream_name(topic)
+    dead = int(client.xlen(dead_letter_stream(topic)))
     if not client.exists(stream):
-        return Queue(topic, 0, 0.0)
+        return Queue(topic, 0, 0.0, dead)
     group = next(
         (g for g in client.xinfo_groups(stream) if g["name"] in (GROUP, GROUP.encode())), None
     )
@@ -98,7 +104,7 @@ def _redis_queue(client: redis.Redis, topic: str, now_ms: int) -> Queue:
             after = client.xrange(stream, min=f"({last}", count=1)
             oldest = _id_ms(after[0][0]) if after else None
     lag_s = max(0.0, (now_ms - oldest) / 1000) if oldest is not None else 0.0
-    return Queue(topic, depth, lag_s)
+    return Queue(topic, depth, lag_s, dead)
 
 
 def _id_ms(entry_id: bytes | str | None) -> int | None:
