@@ -209,8 +209,7 @@ def pushed_counts() -> dict[str, float]:
         for result in ("accepted", "duplicate", "invalid", "forbidden")
     }
     refused = {
-        status: REGISTRY.get_sample_value("atdesk_pushed_refused_total", {"status": status})
-        or 0.0
+        status: REGISTRY.get_sample_value("atdesk_pushed_refused_total", {"status": status}) or 0.0
         for status in ("400", "403", "415", "429")
     }
     return items | refused
