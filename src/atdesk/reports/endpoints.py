@@ -5,7 +5,6 @@ Numbers are read from case_facts, which the worker refreshes every minute (ADR 9
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from datetime import datetime
 from typing import Annotated, Literal
 
@@ -27,7 +26,6 @@ from atdesk.reports.schemas import (
     BusiestHoursOut,
     DistributionOut,
     DrillOut,
-    MetricsOut,
     ScopeOut,
     SeriesLineOut,
     SeriesOut,
@@ -76,11 +74,6 @@ def scope_out(scope: ReportScope) -> ScopeOut:
     )
 
 
-def metrics_out(m: metrics.MetricSet) -> MetricsOut:
-    """A metric set as JSON."""
-    return MetricsOut.model_validate(asdict(m))
-
-
 @router.get("/summary")
 def get_summary(session: DbSession, viewer: ApiViewer, asked: Filters) -> SummaryOut:
     """Every metric over the cases opened, posts received and answers given in the scope."""
@@ -89,7 +82,7 @@ def get_summary(session: DbSession, viewer: ApiViewer, asked: Filters) -> Summar
     return SummaryOut(
         scope=scope_out(scope),
         generated_at=now,
-        metrics=metrics_out(metrics.summarize(session, scope, now=now)),
+        metrics=metrics.summarize(session, scope, now=now),
     )
 
 
@@ -109,7 +102,7 @@ def get_breakdown(
         generated_at=now,
         by=by,
         rows=[
-            BreakdownRowOut(key=r.key, label=r.label, metrics=metrics_out(r.metrics)) for r in rows
+            BreakdownRowOut(key=r.key, label=r.label, metrics=r.metrics) for r in rows
         ],
     )
 

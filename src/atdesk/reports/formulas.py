@@ -117,7 +117,8 @@ class SurveyTally:
 
 @dataclass(frozen=True, slots=True)
 class MetricSet:
-    """Every number of one report cell; what can lack data is None then."""
+    """Every number of one report cell, and its JSON in the reports API; what can lack data
+    is None (null) then (docs/reports.md)."""
 
     inbound: int
     cases: int

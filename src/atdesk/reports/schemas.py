@@ -7,36 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-
-class MetricsOut(BaseModel):
-    """Every metric of one report cell; null where there is nothing to measure (docs/reports.md)."""
-
-    inbound: int
-    cases: int
-    answered_share: float | None
-    first_response_median_s: float | None
-    first_response_p90_s: float | None
-    first_response_bh_median_s: float | None
-    first_response_bh_p90_s: float | None
-    next_response_median_s: float | None
-    next_response_p90_s: float | None
-    resolution_median_s: float | None
-    resolution_p90_s: float | None
-    resolution_bh_median_s: float | None
-    resolution_bh_p90_s: float | None
-    sla_compliance: float | None
-    backlog: int
-    backlog_age_median_s: float | None
-    reopen_rate: float | None
-    automation_rate: float | None
-    handoff_rate: float | None
-    csat: float | None
-    csat_responses: int
-    nps: float | None
-    nps_responses: int
-    sentiment: float | None
-    negative_share: float | None
-    filtered_share: float | None
+from atdesk.reports.formulas import MetricSet
 
 
 class ScopeOut(BaseModel):
@@ -57,7 +28,7 @@ class SummaryOut(BaseModel):
 
     scope: ScopeOut
     generated_at: datetime
-    metrics: MetricsOut
+    metrics: MetricSet
 
 
 class BreakdownRowOut(BaseModel):
@@ -65,7 +36,7 @@ class BreakdownRowOut(BaseModel):
 
     key: str
     label: str
-    metrics: MetricsOut
+    metrics: MetricSet
 
 
 class BreakdownOut(BaseModel):
