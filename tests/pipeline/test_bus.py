@@ -27,15 +27,18 @@ def stored_posts(url: str) -> int:
         return int(session.scalar(select(func.count()).select_from(Post)) or 0)
 
 
+def publish_post(bus: EmbeddedBus, url: str, native_id: str, text: str) -> None:
+    """One customer post on the inbound topic, committed."""
+    with transaction(url) as session:
+        payload = {"source": "jsonl", "payload": post(native_id, text), "line": None}
+        bus.publish(session, INBOUND, [payload])
+
+
 def test_a_failing_batch_rolls_back_and_is_delivered_again(database_url: str) -> None:
     bus = EmbeddedBus(database_url)
     with transaction(database_url) as session:
         make_brand(session)
-        bus.publish(
-            session,
-            INBOUND,
-            [{"source": "jsonl", "payload": post("1", "@acmehelp hi"), "line": None}],
-        )
+    publish_post(bus, database_url, "1", "@acmehelp hi")
 
     def crash_after_writing(session: Session, payloads: list[dict[str, Any]]) -> None:
         handle_inbound(session, payloads)
@@ -66,11 +69,7 @@ def test_a_batch_that_lost_a_race_is_handled_again_at_once(database_url: str) ->
     bus = EmbeddedBus(database_url)
     with transaction(database_url) as session:
         make_brand(session)
-        bus.publish(
-            session,
-            INBOUND,
-            [{"source": "jsonl", "payload": post("1", "@acmehelp hi"), "line": None}],
-        )
+    publish_post(bus, database_url, "1", "@acmehelp hi")
     tries: list[int] = []
 
     def loses_once(session: Session, payloads: list[dict[str, Any]]) -> None:
@@ -88,12 +87,7 @@ def test_a_batch_that_lost_a_race_is_handled_again_at_once(database_url: str) ->
     def always_loses(session: Session, payloads: list[dict[str, Any]]) -> None:
         raise lost_to_another_consumer()
 
-    with transaction(database_url) as session:
-        bus.publish(
-            session,
-            INBOUND,
-            [{"source": "jsonl", "payload": post("2", "@acmehelp again"), "line": None}],
-        )
+    publish_post(bus, database_url, "2", "@acmehelp again")
     with pytest.raises(sa_exc.IntegrityError):
         bus.consume(INBOUND, always_loses)
     assert bus.pending(INBOUND) == 1, "a batch that never gets through is left for a retry"
