@@ -152,6 +152,8 @@ def test_the_privacy_page_erases_after_the_id_is_typed_twice(workspace: Workspac
     with transaction(url) as session:
         dana = add_dana(session)
     sam = workspace.login("sam")
+    assert 'data-testid="nav-privacy"' in sam.get("/").text  # a supervisor finds it in the bar
+    assert 'data-testid="nav-privacy"' not in workspace.login("ana").get("/").text
     assert 'data-testid="erase"' in sam.get("/privacy").text
     form = {"customer_id": str(dana.customer_id), "confirm": "1234567"}
     sam.post("/privacy/erase", data=form)
