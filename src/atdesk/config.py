@@ -10,6 +10,10 @@ import yaml
 
 _PREFIX = "ATDESK_"
 MIN_SECRET_KEY_LENGTH = 16
+# POST /api/v1/events: posts one request may carry, and inbound messages waiting past which a
+# push is refused with 429 (docs/deployment.md).
+EVENTS_MAX_ITEMS = 10_000
+EVENTS_QUEUE_BOUND = 20_000
 
 
 class MissingSecretKey(RuntimeError):
@@ -43,6 +47,8 @@ class Settings:
     # a metrics token lets Prometheus read /metrics with brand labels (unset: no brand names).
     log_format: str = "text"
     metrics_token: str | None = None
+    events_max_items: int = EVENTS_MAX_ITEMS
+    events_queue_bound: int = EVENTS_QUEUE_BOUND
 
     @property
     def signing_key(self) -> str:
@@ -72,4 +78,22 @@ def load_settings(config_file: str | None = None) -> Settings:
     unknown = sorted(set(values) - known)
     if unknown:
         raise ValueError(f"unknown config keys: {', '.join(unknown)}")
-    return Settings(**values)
+    numbers = {
+        f.name: _count(f.name, values[f.name])
+        for f in fields(Settings)
+        if f.name in values and f.type == "int"
+    }
+    return Settings(**(values | numbers))  # type: ignore[arg-type]
+
+
+def _count(name: str, raw: str) -> int:
+    """A whole number of at least 1 for a numeric key; anything else is refused by name."""
+    try:
+        number = int(raw)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise ValueError(
+            f"{_PREFIX}{name.upper()} must be a whole number of at least 1, not {raw!r}"
+        )
+    return number

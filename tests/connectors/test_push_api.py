@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pytest
@@ -16,7 +17,7 @@ from sqlalchemy import func, select
 from atdesk.accounts.service import create_token
 from atdesk.brands.service import create_brand
 from atdesk.config import Settings
-from atdesk.connectors import push, push_body
+from atdesk.connectors import push
 from atdesk.domain.cases import Role
 from atdesk.domain.networks import Network
 from atdesk.models import BusMessage
@@ -60,6 +61,14 @@ def api(settings: Settings) -> Iterator[Api]:
         admin = create_token(session, staff(session, "root", Role.ADMIN), name="push")
     with TestClient(create_app(settings, outbox=RecordingOutbox())) as client:
         yield Api(settings, client, agent, admin)
+
+
+@contextmanager
+def changed(api: Api, **settings: Any) -> Iterator[Api]:
+    """The same database and tokens behind an app run with other settings."""
+    changed = replace(api.settings, **settings)
+    with TestClient(create_app(changed, outbox=RecordingOutbox())) as client:
+        yield Api(changed, client, api.agent, api.admin)
 
 
 def post(native_id: str, to: str = "acmehelp", **extra: Any) -> dict[str, Any]:
@@ -178,28 +187,27 @@ def test_a_malformed_body_is_refused_whole(
     assert queued(api.settings) == 0
 
 
-def test_more_items_than_the_cap_is_413(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(push_body, "MAX_ITEMS", 2)
-    answer = api.push([post("1"), post("2"), post("3")])
-    assert answer.status_code == 413
-    assert "at most 2 are taken: split the batch" in answer.json()["detail"]
-    lines = "\n".join(json.dumps(post(str(n))) for n in range(3))
-    assert api.push(lines).status_code == 413
-    assert queued(api.settings) == 0
+def test_more_items_than_the_cap_is_413(api: Api) -> None:
+    with changed(api, events_max_items=2) as small:
+        answer = small.push([post("1"), post("2"), post("3")])
+        assert answer.status_code == 413
+        assert "at most 2 are taken: split the batch" in answer.json()["detail"]
+        lines = "\n".join(json.dumps(post(str(n))) for n in range(3))
+        assert small.push(lines).status_code == 413
+        assert small.push([post("1"), post("2")]).status_code == 202
+    assert queued(api.settings) == 2  # only the request within the cap was queued
 
 
-def test_a_full_inbound_queue_answers_429_with_retry_after(
-    api: Api, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(push, "QUEUE_BOUND", 2)
-    assert api.push([post("1"), post("2"), post("3")]).status_code == 202  # 0 waiting: taken
-    answer = api.push([post("4")])
-    assert answer.status_code == 429
-    assert answer.headers["Retry-After"] == str(push.RETRY_AFTER_S)
-    assert "3 posts are waiting" in answer.json()["detail"]
-    assert queued(api.settings) == 3  # the refused post was not queued
-    drain(api.settings)
-    assert api.push([post("4")]).status_code == 202
+def test_a_full_inbound_queue_answers_429_with_retry_after(api: Api) -> None:
+    with changed(api, events_queue_bound=2) as bounded:
+        assert bounded.push([post("1"), post("2"), post("3")]).status_code == 202  # 0 waiting
+        answer = bounded.push([post("4")])
+        assert answer.status_code == 429
+        assert answer.headers["Retry-After"] == str(push.RETRY_AFTER_S)
+        assert "3 posts are waiting" in answer.json()["detail"]
+        assert queued(api.settings) == 3  # the refused post was not queued
+        drain(api.settings)
+        assert bounded.push([post("4")]).status_code == 202
 
 
 def pushed_counts() -> dict[str, float]:
@@ -215,16 +223,14 @@ def pushed_counts() -> dict[str, float]:
     return items | refused
 
 
-def test_results_and_refusals_are_counted_for_metrics(
-    api: Api, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_results_and_refusals_are_counted_for_metrics(api: Api) -> None:
     before = pushed_counts()
     api.push([post("1"), post("1"), {"network": "x"}, post("2", to="otherhelp")])
     api.push([post("3", to="otherhelp")])  # every item forbidden: 403
     api.push(b'"a string"', **{"Content-Type": "application/json"})
     api.push(b"[]", **{"Content-Type": "text/csv"})
-    monkeypatch.setattr(push, "QUEUE_BOUND", 0)  # the accepted post waits: full
-    assert api.push([post("4")]).status_code == 429
+    with changed(api, events_queue_bound=0) as full:  # the accepted post waits: full
+        assert full.push([post("4")]).status_code == 429
     after = pushed_counts()
     assert {k: after[k] - before[k] for k in after} == {
         "accepted": 1,

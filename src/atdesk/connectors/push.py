@@ -309,8 +309,6 @@ def ingest_live(
 # --- `POST /api/v1/events` --------------------------------------------------------------------
 
 ACCEPTED, DUPLICATE, INVALID, FORBIDDEN = "accepted", "duplicate", "invalid", "forbidden"
-# Backpressure: more than this many inbound messages waiting and a push is refused (429).
-QUEUE_BOUND = 20_000
 RETRY_AFTER_S = 5
 
 

@@ -1,6 +1,6 @@
 """`POST /api/v1/events`: posts pushed in by any system, run live like `atdesk ingest --live`.
 
-The body is read whole (capped at 16 MiB by web/bodylimits.py and at MAX_ITEMS posts), each
+The body is read whole (capped at 16 MiB by web/bodylimits.py and at `events_max_items` posts), each
 item is judged alone, and the good new posts of the viewer's brands go on the inbound bus in
 the request's transaction, arriving at the request's moment (ADR 96). The workers drain it.
 """
@@ -80,9 +80,15 @@ def _refuse(status: int, detail: str, headers: dict[str, str] | None = None) -> 
     responses={
         400: {"description": "The body is not a JSON array nor JSON Lines of posts."},
         403: {"description": "Every post is for brands you do not see; nothing was queued."},
-        413: {"description": f"Over 16 MiB or over {MAX_ITEMS:,} posts; split the batch."},
+        413: {
+            "description": f"Over 16 MiB or over the item cap (ATDESK_EVENTS_MAX_ITEMS, "
+            f"{MAX_ITEMS:,} unless set); split the batch."
+        },
         415: {"description": "Not application/json nor application/x-ndjson."},
-        429: {"description": "The inbound queue is full; nothing was queued (Retry-After)."},
+        429: {
+            "description": "More than ATDESK_EVENTS_QUEUE_BOUND messages wait for the workers; "
+            "nothing was queued (Retry-After)."
+        },
     },
 )
 def push_events(
@@ -92,14 +98,17 @@ def push_events(
     body: Annotated[bytes, Depends(raw_body)],
 ) -> JSONResponse:
     """Queue posts to run live, as a network connector's; 202 with a result per item."""
+    settings = get_settings(request)
     try:
-        items = read_items(body, request.headers.get("content-type"))
+        items = read_items(
+            body, request.headers.get("content-type"), max_items=settings.events_max_items
+        )
     except AppError as exc:
         count_refused_push(exc.status)
         raise
     bus = _bus(request)
     try:
-        push.check_backpressure(bus, push.QUEUE_BOUND)
+        push.check_backpressure(bus, settings.events_queue_bound)
     except push.QueueFull as exc:
         return _refuse(429, str(exc), {"Retry-After": str(exc.retry_after_s)})
     results = push.push_items(

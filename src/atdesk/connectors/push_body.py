@@ -12,10 +12,11 @@ from typing import Any
 
 from atdesk.channels.replay.errors import RowInvalid, undecodable
 from atdesk.channels.replay.jsonl import normalize_line
+from atdesk.config import EVENTS_MAX_ITEMS
 from atdesk.domain.errors import AppError
 from atdesk.domain.posts import Post
 
-MAX_ITEMS = 10_000
+MAX_ITEMS = EVENTS_MAX_ITEMS
 
 JSON_TYPES = frozenset({"application/json"})
 LINES_TYPES = frozenset(
@@ -74,7 +75,7 @@ def media_type(content_type: str | None) -> str | None:
     )
 
 
-def _values(text: str, kind: str | None) -> list[Any]:
+def _values(text: str, kind: str | None, max_items: int) -> list[Any]:
     """The body's items as parsed JSON values (a line that is not JSON stays a RowInvalid)."""
     stripped = text.lstrip()
     if not stripped:
@@ -90,14 +91,14 @@ def _values(text: str, kind: str | None) -> list[Any]:
             raise BadBody("the body is not valid JSON here: nested too deeply") from None
         if not isinstance(data, list):  # pragma: no cover - '[' starts an array
             raise BadBody("expected a JSON array of posts")
-        _cap(len(data))
+        _cap(len(data), max_items)
         return data
     if not stripped.startswith("{"):
         raise BadBody(
             "expected a JSON array of posts ('[...]') or JSON Lines (one post object per line)"
         )
     lines = [line for line in text.splitlines() if line.strip()]
-    _cap(len(lines))
+    _cap(len(lines), max_items)
     values: list[Any] = []
     for number, line in enumerate(lines, start=1):
         try:
@@ -109,10 +110,10 @@ def _values(text: str, kind: str | None) -> list[Any]:
     return values
 
 
-def _cap(count: int) -> None:
-    if count > MAX_ITEMS:
+def _cap(count: int, max_items: int) -> None:
+    if count > max_items:
         raise TooManyItems(
-            f"{count} posts in one request; at most {MAX_ITEMS:,} are taken: split the batch"
+            f"{count} posts in one request; at most {max_items:,} are taken: split the batch"
         )
 
 
@@ -133,8 +134,9 @@ def _item(index: int, value: Any) -> Item:
     return Item(index, post=post, network=post.network.value, native_id=post.native_id)
 
 
-def read_items(body: bytes, content_type: str | None) -> list[Item]:
-    """Every item of the body in order; BadBody, TooManyItems or UnsupportedType for the whole."""
+def read_items(body: bytes, content_type: str | None, *, max_items: int = MAX_ITEMS) -> list[Item]:
+    """Every item of the body in order; BadBody, TooManyItems (over `max_items`) or
+    UnsupportedType for the whole."""
     kind = media_type(content_type)
     try:
         text = body.decode("utf-8-sig")
@@ -145,4 +147,4 @@ def read_items(body: bytes, content_type: str | None) -> list[Item]:
     problem = undecodable(text)
     if problem is not None:
         raise BadBody(f"the body cannot be stored: {problem}")
-    return [_item(index, value) for index, value in enumerate(_values(text, kind))]
+    return [_item(index, value) for index, value in enumerate(_values(text, kind, max_items))]

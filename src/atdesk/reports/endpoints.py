@@ -101,9 +101,7 @@ def get_breakdown(
         scope=scope_out(scope),
         generated_at=now,
         by=by,
-        rows=[
-            BreakdownRowOut(key=r.key, label=r.label, metrics=r.metrics) for r in rows
-        ],
+        rows=[BreakdownRowOut(key=r.key, label=r.label, metrics=r.metrics) for r in rows],
     )
 
 
