@@ -41,7 +41,12 @@ from atdesk.models.open311 import Open311Report
 from atdesk.models.post import Post
 from atdesk.models.presence import CaseViewer
 from atdesk.models.reply import ReplyDraft
-from atdesk.models.report_rollups import ReportCaseDay, ReportPostHour, ReportRollupMark
+from atdesk.models.report_rollups import (
+    ReportCaseDay,
+    ReportPostDay,
+    ReportPostHour,
+    ReportRollupMark,
+)
 from atdesk.models.saved_view import SavedView
 from atdesk.models.sla import BusinessCalendar, Holiday, SlaPolicy
 from atdesk.models.spike_alert import SpikeAlert
@@ -103,6 +108,7 @@ __all__ = [
     "Post",
     "ReplyDraft",
     "ReportCaseDay",
+    "ReportPostDay",
     "ReportPostHour",
     "ReportRollupMark",
     "RuleRun",

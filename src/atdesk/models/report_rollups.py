@@ -18,6 +18,7 @@ COVERED = (
     "neutral",
     "negative",
 )
+DAY_COVERED = tuple("day" if name == "hour" else name for name in COVERED)
 
 
 class ReportPostHour(Base):
@@ -40,6 +41,29 @@ class ReportPostHour(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     brand_id: Mapped[int] = mapped_column(Integer)
     hour: Mapped[int] = mapped_column(Integer)
+    network: Mapped[str] = mapped_column(String(16))
+    intent: Mapped[str | None] = mapped_column(String(64))
+    inbound: Mapped[int] = mapped_column(Integer)
+    filtered: Mapped[int] = mapped_column(Integer)
+    positive: Mapped[int] = mapped_column(Integer)
+    neutral: Mapped[int] = mapped_column(Integer)
+    negative: Mapped[int] = mapped_column(Integer)
+
+
+class ReportPostDay(Base):
+    """The post-hour rows summed per UTC day (`hour` // 24), written in the same transaction as
+    the hours they sum: a period's whole days read one row where the hours needed 24, which is
+    what a 90-day page's inbound, per-day and volume numbers cost (ADR 102)."""
+
+    __tablename__ = "report_post_days"
+    __table_args__ = (
+        Index("ix_report_post_days_brand_day", *DAY_COVERED),
+        Index("ix_report_post_days_day", "day"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    brand_id: Mapped[int] = mapped_column(Integer)
+    day: Mapped[int] = mapped_column(Integer)
     network: Mapped[str] = mapped_column(String(16))
     intent: Mapped[str | None] = mapped_column(String(64))
     inbound: Mapped[int] = mapped_column(Integer)

@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import case, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from atdesk.models import Post, ReportPostHour
+from atdesk.models import Post, ReportPostDay, ReportPostHour
 from atdesk.reports import marks
 from atdesk.reports.cells import POST_BRAND, post_queries
 from atdesk.reports.periods import hour_expr
@@ -144,11 +144,30 @@ def _rows(cells: Cells) -> list[dict[str, Any]]:
 
 
 def write_hours(session: Session, hours: Iterable[int], rows: Sequence[dict[str, Any]]) -> None:
-    """Replace these hours' rows (one short write)."""
-    for chunk in _chunks(sorted(hours), ID_CHUNK):
+    """Replace these hours' rows and their days' sums (one short write)."""
+    hours = sorted(hours)
+    for chunk in _chunks(hours, ID_CHUNK):
         session.execute(delete(ReportPostHour).where(ReportPostHour.hour.in_(chunk)))
     if rows:
         session.execute(insert(ReportPostHour), list(rows))
+    sum_days(session, hours)
+
+
+def sum_days(session: Session, hours: Iterable[int]) -> None:
+    """Rewrite the day rows of these hours' UTC days from the hour rows (ADR 102), in the
+    transaction that changed the hours, so the two tables always hold the same posts."""
+    days = sorted({hour // 24 for hour in hours})
+    h, d = ReportPostHour, ReportPostDay
+    for first, end in _runs(days):
+        session.execute(delete(d).where(d.day >= first, d.day < end))
+        day = h.hour // 24
+        summed = (
+            select(h.brand_id, day, h.network, h.intent, *(func.sum(c) for c in _NUMBERS))
+            .where(h.hour >= first * 24, h.hour < end * 24)
+            .group_by(h.brand_id, day, h.network, h.intent)
+        )
+        columns = ["brand_id", "day", "network", "intent", *NUMBER_NAMES]
+        session.execute(insert(d).from_select(columns, summed))
 
 
 def add_posts(session: Session, cells: Cells, top: int) -> None:
@@ -174,6 +193,7 @@ def add_posts(session: Session, cells: Cells, top: int) -> None:
         session.execute(update(ReportPostHour), updates)
     if inserts:
         session.execute(insert(ReportPostHour), inserts)
+    sum_days(session, hours)
     save_mark(session, top)
 
 
@@ -222,9 +242,12 @@ def refresh_post_hours(
 
 
 def rollup_snapshot(session: Session) -> list[tuple[Any, ...]]:
-    """Every rollup row as a comparable tuple, for checks that a refresh equals a rebuild."""
-    r = ReportPostHour
-    columns = (r.brand_id, r.hour, r.network, r.intent, r.inbound, r.filtered, r.positive)
-    rest = (r.neutral, r.negative)
-    query = select(*columns, *rest).order_by(r.brand_id, r.hour, r.network, r.intent)
-    return [tuple(row) for row in session.execute(query)]
+    """Every hour row, then every day row, as comparable tuples, for checks that a refresh
+    equals a rebuild."""
+    out: list[tuple[Any, ...]] = []
+    for r, grain in ((ReportPostHour, ReportPostHour.hour), (ReportPostDay, ReportPostDay.day)):
+        columns = (r.brand_id, grain, r.network, r.intent, r.inbound, r.filtered, r.positive)
+        rest = (r.neutral, r.negative)
+        query = select(*columns, *rest).order_by(r.brand_id, grain, r.network, r.intent)
+        out.extend((r.__tablename__, *row) for row in session.execute(query))
+    return out

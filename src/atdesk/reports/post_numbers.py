@@ -1,6 +1,7 @@
 """Inbound post numbers from the post-hour rollup (ADR 95): whole hours of the period from the
-stored rows, the period's partial first and last hours and the posts stored since the last
-refresh from the posts table, so every number equals counting the posts themselves.
+stored rows (whole days from their day sums, ADR 102), the period's partial first and last
+hours and the posts stored since the last refresh from the posts table, so every number equals
+counting the posts themselves.
 
 The rollup holds brand, UTC hour, network and intent: scopes narrowed to a team, an agent or
 an emerging issue count the posts directly (cells.post_sums).
@@ -15,7 +16,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.orm import Session
 
-from atdesk.models import Post, ReportPostHour
+from atdesk.models import Post, ReportPostDay, ReportPostHour
 from atdesk.reports.cells import POST_BRAND, every_brand, post_sums
 from atdesk.reports.periods import day_expr, hour_expr
 from atdesk.reports.post_hours import EPOCH, epoch_hour, hour_of_text, hour_start, read_mark
@@ -24,6 +25,7 @@ from atdesk.reports.scope import ReportScope
 # What each tally sums, in PostTally's order.
 SUM_NAMES = ("inbound", "filtered", "positive", "neutral", "negative")
 PostKey = tuple[Any, ...]
+Rollup = type[ReportPostHour] | type[ReportPostDay]
 
 
 def servable(scope: ReportScope) -> bool:
@@ -60,15 +62,11 @@ def _live_key(session: Session, name: str) -> Any:
     }[name]
 
 
-def _rollup_key(name: str) -> Any:
-    r = ReportPostHour
-    return {
-        "brand": r.brand_id,
-        "day": r.hour // 24,
-        "hour": r.hour,
-        "network": r.network,
-        "intent": r.intent,
-    }[name]
+def _rollup_key(name: str, r: Rollup = ReportPostHour) -> Any:
+    grain: dict[str, Any] = {"day": ReportPostDay.day}
+    if r is ReportPostHour:
+        grain = {"day": ReportPostHour.hour // 24, "hour": ReportPostHour.hour}
+    return {"brand": r.brand_id, "network": r.network, "intent": r.intent, **grain}[name]
 
 
 def _normal(name: str, value: Any, *, live: bool) -> Any:
@@ -93,9 +91,11 @@ def _add(out: dict[PostKey, list[int]], key: PostKey, numbers: Sequence[Any]) ->
             have[i] += int(n or 0)
 
 
-def rollup_filters(scope: ReportScope, first: int | None, end: int | None) -> list[Any]:
-    """The scope as conditions on the rollup, over the whole hours [first, end)."""
-    r = ReportPostHour
+def rollup_filters(
+    scope: ReportScope, first: int | None, end: int | None, r: Rollup = ReportPostHour
+) -> list[Any]:
+    """The scope as conditions on a rollup, over its whole hours (days) [first, end)."""
+    grain = ReportPostDay.day if r is ReportPostDay else ReportPostHour.hour
     out: list[ColumnElement[bool]] = []
     if scope.brand_ids is not None:
         out.append(r.brand_id.in_(scope.brand_ids))
@@ -104,10 +104,29 @@ def rollup_filters(scope: ReportScope, first: int | None, end: int | None) -> li
     if scope.intent is not None:
         out.append(r.intent == scope.intent)
     if first is not None:
-        out.append(r.hour >= first)
+        out.append(grain >= first)
     if end is not None:
-        out.append(r.hour < end)
+        out.append(grain < end)
     return out
+
+
+Span = tuple[int | None, int | None]
+
+
+def by_grain(span: Span) -> tuple[list[Span], Span | None]:
+    """Whole hours [first, end) as the whole UTC days among them (None: none) and the hours
+    before and after those days: the day rows answer the middle (ADR 102)."""
+    first, end = span
+    day_first = None if first is None else -(-first // 24)
+    day_end = None if end is None else end // 24
+    if day_first is not None and day_end is not None and day_first >= day_end:
+        return [span], None
+    hours: list[Span] = []
+    if first is not None and day_first is not None and first < day_first * 24:
+        hours.append((first, day_first * 24))
+    if end is not None and day_end is not None and day_end * 24 < end:
+        hours.append((day_end * 24, end))
+    return hours, (day_first, day_end)
 
 
 def whole_hours(scope: ReportScope) -> tuple[int | None, int | None] | None:
@@ -164,18 +183,14 @@ def post_totals(
     mark = read_mark(session)
     span = whole_hours(scope)
     if span is not None and mark:
-        r = ReportPostHour
-        keys = [_rollup_key(name) for name in by]
-        sums = [func.sum(r.inbound), func.sum(r.filtered), func.sum(r.positive)]
-        sums += [func.sum(r.neutral), func.sum(r.negative)]
-        query = select(*keys, *sums).where(*rollup_filters(scope, *span))
-        if keys:
-            query = query.group_by(*keys)
-        for row in session.execute(query):
-            if row[len(by)] is None:  # no row at all: SUM over nothing
-                continue
-            key = tuple(_normal(name, row[i], live=False) for i, name in enumerate(by))
-            _add(out, key, row[len(by) :])
+        parts: list[tuple[Rollup, Span]] = [(ReportPostHour, span)]
+        if "hour" not in by:
+            hours, days = by_grain(span)
+            parts = [(ReportPostHour, h) for h in hours]
+            if days is not None:
+                parts.append((ReportPostDay, days))
+        for table, stretch in parts:
+            _sum_rollup(session, out, scope, by, table, stretch)
     live_keys = [_live_key(session, name) for name in by]
     newest = int(session.scalar(select(func.coalesce(func.max(Post.id), 0))) or 0)
     for part, where in live_parts(scope, span, mark, newest):
@@ -185,3 +200,25 @@ def post_totals(
             normal = tuple(_normal(name, key[i], live=True) for i, name in enumerate(by))
             _add(out, normal, numbers)
     return out
+
+
+def _sum_rollup(
+    session: Session,
+    out: dict[PostKey, list[int]],
+    scope: ReportScope,
+    by: Sequence[str],
+    r: Rollup,
+    span: Span,
+) -> None:
+    """Add one rollup's sums over the span to `out`, per value of the `by` keys."""
+    keys = [_rollup_key(name, r) for name in by]
+    sums = [func.sum(r.inbound), func.sum(r.filtered), func.sum(r.positive)]
+    sums += [func.sum(r.neutral), func.sum(r.negative)]
+    query = select(*keys, *sums).where(*rollup_filters(scope, *span, r))
+    if keys:
+        query = query.group_by(*keys)
+    for row in session.execute(query):
+        if row[len(by)] is None:  # no row at all: SUM over nothing
+            continue
+        key = tuple(_normal(name, row[i], live=False) for i, name in enumerate(by))
+        _add(out, key, row[len(by) :])
