@@ -21,7 +21,21 @@ COVERED = (
 DAY_COVERED = tuple("day" if name == "hour" else name for name in COVERED)
 
 
-class ReportPostHour(Base):
+class PostSums:
+    """The key and the sums both post rollups hold; each table adds its own grain column."""
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    brand_id: Mapped[int] = mapped_column(Integer)
+    network: Mapped[str] = mapped_column(String(16))
+    intent: Mapped[str | None] = mapped_column(String(64))
+    inbound: Mapped[int] = mapped_column(Integer)
+    filtered: Mapped[int] = mapped_column(Integer)
+    positive: Mapped[int] = mapped_column(Integer)
+    neutral: Mapped[int] = mapped_column(Integer)
+    negative: Mapped[int] = mapped_column(Integer)
+
+
+class ReportPostHour(PostSums, Base):
     """Inbound posts of one brand, UTC hour, network and intent, with their noise and sentiment
     counts: what the reports' volume, busiest hours, inbound and sentiment numbers sum, so a
     page reads a few thousand of these instead of tens of thousands of posts.
@@ -38,19 +52,10 @@ class ReportPostHour(Base):
         Index("ix_report_post_hours_hour", "hour"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    brand_id: Mapped[int] = mapped_column(Integer)
     hour: Mapped[int] = mapped_column(Integer)
-    network: Mapped[str] = mapped_column(String(16))
-    intent: Mapped[str | None] = mapped_column(String(64))
-    inbound: Mapped[int] = mapped_column(Integer)
-    filtered: Mapped[int] = mapped_column(Integer)
-    positive: Mapped[int] = mapped_column(Integer)
-    neutral: Mapped[int] = mapped_column(Integer)
-    negative: Mapped[int] = mapped_column(Integer)
 
 
-class ReportPostDay(Base):
+class ReportPostDay(PostSums, Base):
     """The post-hour rows summed per UTC day (`hour` // 24), written in the same transaction as
     the hours they sum: a period's whole days read one row where the hours needed 24, which is
     what a 90-day page's inbound, per-day and volume numbers cost (ADR 102)."""
@@ -61,16 +66,7 @@ class ReportPostDay(Base):
         Index("ix_report_post_days_day", "day"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    brand_id: Mapped[int] = mapped_column(Integer)
     day: Mapped[int] = mapped_column(Integer)
-    network: Mapped[str] = mapped_column(String(16))
-    intent: Mapped[str | None] = mapped_column(String(64))
-    inbound: Mapped[int] = mapped_column(Integer)
-    filtered: Mapped[int] = mapped_column(Integer)
-    positive: Mapped[int] = mapped_column(Integer)
-    neutral: Mapped[int] = mapped_column(Integer)
-    negative: Mapped[int] = mapped_column(Integer)
 
 
 class ReportRollupMark(Base):
