@@ -14,7 +14,7 @@ from atdesk.cases.sla import Targets
 from atdesk.config import Settings
 from atdesk.models import AuditEvent, Case, CaseFacts, Survey, SurveyResponse, Team, User
 from atdesk.reports.facts import facts_snapshot, rebuild, refresh
-from atdesk.reports.metrics import breakdown, drill, summarize
+from atdesk.reports.metrics import breakdown, distribution, drill, summarize
 from atdesk.reports.scope import ReportScope
 from atdesk.storage.session import transaction
 from tests.factories import T0, brand_reply, make_brand, post, run
@@ -300,6 +300,41 @@ def test_medians_and_p90_ranked_in_sql_equal_the_formulas(settings: Settings) ->
         assert (week.key, month.key) == ("2026-W10", "2026-03")
         assert week.metrics.first_response_median_s == median(every)
         assert month.metrics.cases == 11 and month.metrics.backlog == 11
+
+
+def test_time_bands_counted_from_the_day_cells_equal_counting_the_facts(
+    settings: Settings,
+) -> None:
+    url = settings.database_url
+    waits = [5, 14, 15, 30, 61, 200, 300, 500, 900, 1500, 3000, 5000]  # minutes to the reply
+    payloads = []
+    for n, wait in enumerate(waits):
+        start = n * 7 * 60  # a case every 7 hours: the cases span three UTC days
+        author = f"45{n:02d}"
+        payloads += [
+            post(f"q{n}", "@acmehelp help", author=author, handle=author, minutes=start),
+            brand_reply(f"r{n}", "@x ok", minutes=start + wait, in_reply_to=f"q{n}"),
+        ]
+    with transaction(url) as session:
+        make_brand(session)
+        run(session, *payloads)
+    refresh(url)
+    everything = [2, 2, 2, 1, 2, 2, 1]  # bands: <15 min, 15-60, 1-4 h, 4-8 h, 8-24 h, 1-3 d, >3 d
+    with transaction(url) as session:
+        # Whole days from the rollup and partial days at both ends from the facts.
+        partial = ReportScope(None, since=T0 + timedelta(hours=3), until=T0 + timedelta(hours=60))
+        for scope in (EVERYONE, partial):
+            for measure in ("first_response", "resolution"):
+                for business in (False, True):
+                    counted = distribution(session, scope, measure, business_hours=business)
+                    from_days = distribution(
+                        session, scope, measure, business_hours=business, now=LATER
+                    )
+                    assert from_days == counted, (scope, measure, business)
+        fr = distribution(session, EVERYONE, "first_response", business_hours=False, now=LATER)
+        assert [b.cases for b in fr] == everything
+        fr = distribution(session, partial, "first_response", business_hours=False, now=LATER)
+        assert sum(b.cases for b in fr) == sum(1 for n in range(len(waits)) if 3 <= n * 7 < 60)
 
 
 def test_a_refresh_cut_short_reads_the_same_audit_events_again(

@@ -44,8 +44,8 @@ def overview_charts(
     rows = metrics.breakdown(session, scope, "day" if bucket == "day" else "week", now=now)
     return {
         "volume": volume_chart(session, scope, filters, bucket, now=now),
-        "first_response": distribution_chart(session, scope, filters, "first_response"),
-        "resolution": distribution_chart(session, scope, filters, "resolution"),
+        "first_response": distribution_chart(session, scope, filters, "first_response", now=now),
+        "resolution": distribution_chart(session, scope, filters, "resolution", now=now),
         "sla": sla_chart(rows, filters, bucket),
         "satisfaction": satisfaction_chart(rows, filters, bucket),
         "hours": hours_chart(session, scope, now=now),
@@ -82,13 +82,21 @@ def volume_chart(
     return {"kind": "stacked", "format": "count", "labels": labels, "datasets": datasets}
 
 
-def distribution_chart(session: Session, scope: ReportScope, filters: Filters, metric: str) -> Spec:
+def distribution_chart(
+    session: Session,
+    scope: ReportScope,
+    filters: Filters,
+    metric: str,
+    *,
+    now: datetime | None = None,
+) -> Spec:
     """How many cases waited how long: a bar per time band, in wall-clock time."""
     buckets = metrics.distribution(
         session,
         scope,
         "first_response" if metric == "first_response" else "resolution",
         business_hours=False,
+        now=now,
     )
     name = "first_response" if metric == "first_response" else "resolution"
     return {

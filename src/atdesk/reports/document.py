@@ -121,8 +121,8 @@ def write_report(
         title += f" (last {CHART_WEEKS} weeks)"
     volume_chart(series, out / "volume_by_intent.svg", title=title)
     distribution_chart(
-        distribution(session, scope, "first_response", business_hours=False),
-        distribution(session, scope, "first_response", business_hours=True),
+        distribution(session, scope, "first_response", business_hours=False, now=now),
+        distribution(session, scope, "first_response", business_hours=True, now=now),
         out / "first_response.svg",
         title="Cases by time to first response",
     )
