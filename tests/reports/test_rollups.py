@@ -19,11 +19,12 @@ from atdesk.cases.policies import set_hours
 from atdesk.cases.service import resolve
 from atdesk.config import Settings
 from atdesk.domain.networks import Network
-from atdesk.models import Brand, Case, Post
+from atdesk.models import Brand, Case, CaseFacts, Post
 from atdesk.reports import cache, case_days, post_hours
 from atdesk.reports.case_days import case_days_snapshot
-from atdesk.reports.cells import POST_BRAND, post_sums
+from atdesk.reports.cells import POST_BRAND, brand_day_cells, case_cells, post_sums, sum_days
 from atdesk.reports.facts import rebuild, refresh
+from atdesk.reports.metrics import breakdown
 from atdesk.reports.periods import day_expr, hour_expr
 from atdesk.reports.post_hours import rollup_snapshot
 from atdesk.reports.post_numbers import post_totals
@@ -231,3 +232,43 @@ def test_every_post_number_through_the_rollup_equals_counting_the_posts(
             assert busiest_grid(session, scope) == _grid_reference(session, scope, by_zone), scope
         everything = post_totals(session, ReportScope(None), ())[()][0]
         assert everything == total == 112
+
+
+def test_the_by_brand_table_read_from_the_case_days_equals_the_facts_row_by_row(
+    settings: Settings,
+) -> None:
+    url = settings.database_url
+    with transaction(url) as session:
+        acme = make_brand(session)
+        create_brand(session, "Other", [(Network.X, "otherhelp", "1300000000")])
+        set_hours(session, acme, timezone="Europe/Madrid", week=WEEK, actor="test")
+        payloads = []
+        for n in range(40):  # a question every 5 hours over 8 days, most answered
+            handle = "otherhelp" if n % 3 == 0 else "acmehelp"
+            start = n * 300
+            payloads.append(post(f"q{n}", f"@{handle} help {n}", author=f"62{n:02d}",
+                                 handle=f"w{n}", minutes=start))  # fmt: skip
+            if n % 4:  # the brand answers, 7n minutes later
+                payloads.append(post(f"r{n}", "@x on it", author="1200000000" if n % 3 else
+                                     "1300000000", handle=handle, minutes=start + 7 * n,
+                                     in_reply_to=f"q{n}"))  # fmt: skip
+        run(session, *payloads)
+    refresh(url)
+    cache.invalidate()
+    later = T0 + timedelta(days=20)
+    with transaction(url) as session:
+        ids = tuple(session.scalars(select(Brand.id)))
+        for scope in (
+            ReportScope(None),
+            ReportScope(ids, since=T0 + timedelta(hours=13), until=T0 + timedelta(days=6, hours=2)),
+            ReportScope(ids[:1], since=T0 + timedelta(days=2)),
+        ):
+            from_days = sum_days(brand_day_cells(session, scope, now=later), lambda k: k[0])
+            assert from_days == case_cells(session, scope, CaseFacts.brand_id, now=later), scope
+            rows = {row.key: row.metrics for row in breakdown(session, scope, "brand", now=later)}
+            assert {k: m.cases for k, m in rows.items()} == {
+                str(k): c.cases for k, (c, _) in from_days.items()
+            }
+        everything = breakdown(session, ReportScope(None), "brand", now=later)
+        assert sum(row.metrics.cases for row in everything) == 40
+        assert all(row.metrics.first_response_median_s is not None for row in everything)

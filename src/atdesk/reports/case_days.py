@@ -203,10 +203,10 @@ def whole_days(scope: ReportScope) -> tuple[int | None, int | None] | None:
 
 def read_days(
     session: Session, scope: ReportScope, span: tuple[int | None, int | None], *, now: datetime
-) -> dict[str, tuple[CaseCounts, Durations]]:
-    """Per 'YYYY-MM-DD' of the whole days, counts and values settled at `now`."""
+) -> dict[tuple[int, str], tuple[CaseCounts, Durations]]:
+    """Per brand and 'YYYY-MM-DD' of the whole days, counts and values settled at `now`."""
     r = ReportCaseDay
-    query = select(r.day, *(getattr(r, name) for name in COUNTS), r.values_blob)
+    query = select(r.brand_id, r.day, *(getattr(r, name) for name in COUNTS), r.values_blob)
     if scope.brand_ids is not None:
         query = query.where(r.brand_id.in_(scope.brand_ids))
     first, end = span
@@ -215,8 +215,8 @@ def read_days(
     if end is not None:
         query = query.where(r.day < end)
     now_us = micros(now)
-    out: dict[str, tuple[CaseCounts, Durations]] = {}
-    for day, *numbers, blob in session.execute(query):
+    out: dict[tuple[int, str], tuple[CaseCounts, Durations]] = {}
+    for brand, day, *numbers, blob in session.execute(query):
         values = unpack(blob)
         fr_passed = sum(1 for due in values["fr_due"] if due <= now_us)
         res_passed = sum(1 for due in values["res_due"] if due <= now_us)
@@ -235,12 +235,7 @@ def read_days(
             resolution_bh=values["resolution_bh"],
             backlog_age=[max(0.0, (now_us - opened) / 1_000_000) for opened in values["open"]],
         )
-        label = day_start(day).date().isoformat()
-        if label in out:
-            out[label][0].add(counts)
-            out[label][1].extend(held)
-        else:
-            out[label] = (counts, held)
+        out[(brand, day_start(day).date().isoformat())] = (counts, held)
     return out
 
 

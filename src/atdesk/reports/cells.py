@@ -4,10 +4,10 @@ counts, time spreads, post and survey tallies, grouped by any key expression (AD
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Select, and_, case, func, literal, or_, select
 from sqlalchemy.orm import Session
@@ -26,6 +26,8 @@ from atdesk.reports.formulas import (
 from atdesk.reports.marks import read_mark
 from atdesk.reports.periods import day_expr, hour_expr, period_label
 from atdesk.reports.scope import ReportScope
+
+K = TypeVar("K")
 
 
 def every_brand(session: Session, scope: ReportScope) -> ReportScope:
@@ -238,13 +240,27 @@ def day_cells(
     all sum up from (counts add, and a period's values are its days' values), so the exact
     medians and p90s do not need the case facts read again (ADR 91)."""
     return cached(
-        session, ("day_cells", scope, minute(now)), lambda: _day_cells(session, scope, now=now)
+        session,
+        ("day_cells", scope, minute(now)),
+        lambda: sum_cells(brand_day_cells(session, scope, now=now), lambda key: key[1]),
     )
 
 
-def _day_cells(
+def brand_day_cells(
     session: Session, scope: ReportScope, *, now: datetime
-) -> dict[str, tuple[CaseCounts, Durations]]:
+) -> dict[tuple[int, str], tuple[CaseCounts, Durations]]:
+    """The day cells kept apart per brand ((brand id, 'YYYY-MM-DD')): what the day cells and
+    the by-brand table are both summed from."""
+    return cached(
+        session,
+        ("brand_day_cells", scope, minute(now)),
+        lambda: _brand_day_cells(session, scope, now=now),
+    )
+
+
+def _brand_day_cells(
+    session: Session, scope: ReportScope, *, now: datetime
+) -> dict[tuple[int, str], tuple[CaseCounts, Durations]]:
     if not case_days.servable(scope) or not read_mark(session, case_days.MARK):
         return _facts_day_cells(session, scope, now=now)
     scope = every_brand(session, scope)
@@ -262,52 +278,62 @@ def _day_cells(
     for edge in edges:
         if edge.since is not None and edge.until is not None and edge.since >= edge.until:
             continue
-        for label, (counts, values) in _facts_day_cells(session, edge, now=now).items():
-            if label in out:
-                out[label][0].add(counts)
-                out[label][1].extend(values)
+        for key, (counts, values) in _facts_day_cells(session, edge, now=now).items():
+            if key in out:
+                out[key][0].add(counts)
+                out[key][1].extend(values)
             else:
-                out[label] = (counts, values)
+                out[key] = (counts, values)
     return out
 
 
 def _facts_day_cells(
     session: Session, scope: ReportScope, *, now: datetime
-) -> dict[str, tuple[CaseCounts, Durations]]:
+) -> dict[tuple[int, str], tuple[CaseCounts, Durations]]:
     day = day_expr(session, CaseFacts.opened_at)
-    counts = _case_counts(session, scope, day, now=now)
-    values = _durations(session, scope, day, now=now)
-    out: dict[str, tuple[CaseCounts, Durations]] = {}
-    for k, c in counts.items():
+    counts = _case_counts(session, scope, day, now=now, by_brand=True)
+    values = _durations(session, scope, day, now=now, by_brand=True)
+    out: dict[tuple[int, str], tuple[CaseCounts, Durations]] = {}
+    for (brand, k), c in counts.items():
         label = period_label("day", k)
         assert label is not None, "every case has an opening time"
-        out[label] = (c, values.get(k, Durations()))
+        out[(brand, label)] = (c, values.get((brand, k), Durations()))
     return out
 
 
-def sum_days(
-    days: dict[str, tuple[CaseCounts, Durations]], pick: Callable[[str], Any]
-) -> dict[Any, tuple[CaseCounts, Spreads]]:
-    """Day cells summed per `pick(day)` (None: one cell of everything), with their spreads."""
+def sum_cells(
+    cells: dict[K, tuple[CaseCounts, Durations]], pick: Callable[[K], Any]
+) -> dict[Any, tuple[CaseCounts, Durations]]:
+    """Cells summed per `pick(key)` into new cells (the ones given, perhaps remembered for
+    other pages, are left as they are)."""
     merged: dict[Any, tuple[CaseCounts, Durations]] = {}
-    for day, (counts, values) in days.items():
-        k = pick(day)
+    for key, (counts, values) in cells.items():
+        k = pick(key)
         if k not in merged:
             merged[k] = (CaseCounts(), Durations())
         merged[k][0].add(counts)
         merged[k][1].extend(values)
-    return {k: (c, v.spreads()) for k, (c, v) in merged.items()}
+    return merged
+
+
+def sum_days(
+    days: dict[K, tuple[CaseCounts, Durations]], pick: Callable[[K], Any]
+) -> dict[Any, tuple[CaseCounts, Spreads]]:
+    """Day cells summed per `pick(key)` (None: one cell of everything), with their spreads."""
+    return {k: (c, v.spreads()) for k, (c, v) in sum_cells(days, pick).items()}
 
 
 def _case_counts(
-    session: Session, scope: ReportScope, key: Any, *, now: datetime
+    session: Session, scope: ReportScope, key: Any, *, now: datetime, by_brand: bool = False
 ) -> dict[Any, CaseCounts]:
+    """Case counts per key (per (brand id, key) with `by_brand`), summed in SQL."""
     f = CaseFacts
-    group = key if key is not None else literal(None)
+    groups: list[Any] = [f.brand_id] if by_brand else []
+    groups.append(key if key is not None else literal(None))
     met, settled = sla_sums(now)
     counts_query = (
         select(
-            group,
+            *groups,
             func.count(),
             flag(f.first_response_at.is_not(None)),
             flag(f.resolved_at.is_not(None)),
@@ -321,11 +347,14 @@ def _case_counts(
             flag(in_backlog()),
         )
         .where(*fact_filters(scope))
-        .group_by(group)
+        .group_by(*groups)
     )
+    width = len(groups)
     return {
-        k: CaseCounts(*(int(n or 0) for n in numbers))
-        for k, *numbers in session.execute(counts_query)
+        (tuple(row[:width]) if by_brand else row[0]): CaseCounts(
+            *(int(n or 0) for n in row[width:])
+        )
+        for row in session.execute(counts_query)
     }
 
 
@@ -340,16 +369,20 @@ MEASURES = (
 
 
 def _durations(
-    session: Session, scope: ReportScope, key: Any, *, now: datetime
+    session: Session, scope: ReportScope, key: Any, *, now: datetime, by_brand: bool = False
 ) -> dict[Any, Durations]:
-    """The measured values (every case with any measure) and backlog ages per key, read once
-    and ranked later in Python, which is faster than window functions on SQLite."""
+    """The measured values (every case with any measure) and backlog ages per key (per
+    (brand id, key) with `by_brand`), read once and ranked later in Python, which is faster
+    than window functions on SQLite."""
     f = CaseFacts
     values: dict[Any, Durations] = defaultdict(Durations)
     measured = or_(*(column.is_not(None) for _, column in MEASURES))
-    query = select(key, *(column for _, column in MEASURES)).where(*fact_filters(scope), measured)
+    keys = [f.brand_id, key] if by_brand else [key]
+    query = select(*keys, *(column for _, column in MEASURES)).where(*fact_filters(scope), measured)
     # Unrolled over MEASURES' order: at 20 brands' 30 days this loop sees ~33,000 rows.
-    for k, first, first_bh, next_, resolution, resolution_bh in session.execute(query):
+    for k, first, first_bh, next_, resolution, resolution_bh in _keyed(
+        session.execute(query), by_brand
+    ):
         held = values[k]
         if first is not None:
             held.first_response.append(float(first))
@@ -361,11 +394,19 @@ def _durations(
             held.resolution.append(float(resolution))
         if resolution_bh is not None:
             held.resolution_bh.append(float(resolution_bh))
-    for k, opened in session.execute(
-        select(key, f.opened_at).where(*fact_filters(scope), in_backlog())
+    for k, opened in _keyed(
+        session.execute(select(*keys, f.opened_at).where(*fact_filters(scope), in_backlog())),
+        by_brand,
     ):
         values[k].backlog_age.append(max(0.0, (now - opened).total_seconds()))
     return dict(values)
+
+
+def _keyed(rows: Iterable[Any], by_brand: bool) -> Iterable[Any]:
+    """Rows as (key, values...), the key being (brand id, key) when the brand leads them."""
+    if not by_brand:
+        return rows
+    return (((brand, k), *rest) for brand, k, *rest in rows)
 
 
 def tally_posts(session: Session, scope: ReportScope, key: Any = None) -> dict[Any, PostTally]:

@@ -36,6 +36,7 @@ from atdesk.reports.cache import cached, minute
 from atdesk.reports.cells import (
     POST_BRAND,
     CubeKey,
+    brand_day_cells,
     case_cells,
     cube_tally,
     day_cells,
@@ -216,7 +217,11 @@ def _breakdown(session: Session, scope: ReportScope, by: Dimension, *, now: date
         surveys = {period_label(by, k): v for k, v in surveys.items()}
     else:
         fact_key, post_key, survey_key = _KEYS[by]
-        cells = case_cells(session, scope, fact_key, now=now)
+        if by == "brand" and case_days.servable(scope):
+            # The brand is a key of the case-day rollup: its cells, not the facts row by row.
+            cells = sum_days(brand_day_cells(session, scope, now=now), lambda key: key[0])
+        else:
+            cells = case_cells(session, scope, fact_key, now=now)
         posts = _post_tallies(session, scope, by, now, post_key)
         surveys = tally_surveys(session, scope, survey_key)
     keys = set(cells) | set(posts) | set(surveys)
