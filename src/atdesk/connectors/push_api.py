@@ -14,8 +14,9 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
 from atdesk.accounts.deps import ApiViewer
+from atdesk.config import EVENTS_MAX_ITEMS
 from atdesk.connectors import push
-from atdesk.connectors.push_body import MAX_ITEMS, read_items
+from atdesk.connectors.push_body import read_items
 from atdesk.connectors.push_schemas import EventResultOut, EventsAcceptedOut
 from atdesk.domain.errors import AppError
 from atdesk.observability.counters import count_refused_push, tally_pushed
@@ -82,7 +83,7 @@ def _refuse(status: int, detail: str, headers: dict[str, str] | None = None) -> 
         403: {"description": "Every post is for brands you do not see; nothing was queued."},
         413: {
             "description": f"Over 16 MiB or over the item cap (ATDESK_EVENTS_MAX_ITEMS, "
-            f"{MAX_ITEMS:,} unless set); split the batch."
+            f"{EVENTS_MAX_ITEMS:,} unless set); split the batch."
         },
         415: {"description": "Not application/json nor application/x-ndjson."},
         429: {

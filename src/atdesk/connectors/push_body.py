@@ -16,8 +16,6 @@ from atdesk.config import EVENTS_MAX_ITEMS
 from atdesk.domain.errors import AppError
 from atdesk.domain.posts import Post
 
-MAX_ITEMS = EVENTS_MAX_ITEMS
-
 JSON_TYPES = frozenset({"application/json"})
 LINES_TYPES = frozenset(
     {
@@ -134,7 +132,9 @@ def _item(index: int, value: Any) -> Item:
     return Item(index, post=post, network=post.network.value, native_id=post.native_id)
 
 
-def read_items(body: bytes, content_type: str | None, *, max_items: int = MAX_ITEMS) -> list[Item]:
+def read_items(
+    body: bytes, content_type: str | None, *, max_items: int = EVENTS_MAX_ITEMS
+) -> list[Item]:
     """Every item of the body in order; BadBody, TooManyItems (over `max_items`) or
     UnsupportedType for the whole."""
     kind = media_type(content_type)
