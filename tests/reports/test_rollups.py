@@ -19,11 +19,20 @@ from atdesk.cases.policies import set_hours
 from atdesk.cases.service import resolve
 from atdesk.config import Settings
 from atdesk.domain.networks import Network
-from atdesk.models import Brand, Case, CaseFacts, Post
-from atdesk.reports import cache, case_days, post_hours
+from atdesk.models import Brand, Case, CaseFacts, Post, Team, User
+from atdesk.reports import cache, case_days, case_weeks, post_hours
 from atdesk.reports.case_days import case_days_snapshot
-from atdesk.reports.cells import POST_BRAND, brand_day_cells, case_cells, post_sums, sum_days
+from atdesk.reports.case_weeks import case_weeks_snapshot
+from atdesk.reports.cells import (
+    POST_BRAND,
+    brand_day_cells,
+    case_cells,
+    keyed_cells,
+    post_sums,
+    sum_days,
+)
 from atdesk.reports.facts import rebuild, refresh
+from atdesk.reports.marks import read_mark
 from atdesk.reports.metrics import breakdown
 from atdesk.reports.periods import day_expr, hour_expr
 from atdesk.reports.post_hours import rollup_snapshot
@@ -41,13 +50,17 @@ def matches_rebuild(url: str) -> list[tuple[Any, ...]]:
     with transaction(url) as session:
         incremental = rollup_snapshot(session)
         days = case_days_snapshot(session)
-        assert days, "the case-day rollup is kept"
+        weeks = case_weeks_snapshot(session)
+        assert days and weeks, "the case-day and case-week rollups are kept"
         case_days.rebuild_all(session)
+        case_weeks.rebuild_all(session)
         assert case_days_snapshot(session) == days
+        assert case_weeks_snapshot(session) == weeks
         session.rollback()
     rebuild(url)
     with transaction(url) as session:
         assert case_days_snapshot(session) == days
+        assert case_weeks_snapshot(session) == weeks
     with transaction(url) as session:
         rebuilt = rollup_snapshot(session)
     assert incremental == rebuilt
@@ -272,3 +285,66 @@ def test_the_by_brand_table_read_from_the_case_days_equals_the_facts_row_by_row(
         everything = breakdown(session, ReportScope(None), "brand", now=later)
         assert sum(row.metrics.cases for row in everything) == 40
         assert all(row.metrics.first_response_median_s is not None for row in everything)
+
+
+def test_the_team_and_agent_tables_read_from_the_case_weeks_equal_the_facts_row_by_row(
+    settings: Settings,
+) -> None:
+    url = settings.database_url
+    with transaction(url) as session:
+        make_brand(session)
+        create_brand(session, "Other", [(Network.X, "otherhelp", "1300000000")])
+        payloads = []
+        for n in range(60):  # a question every 5 hours over 12 days, most answered
+            handle = "otherhelp" if n % 3 == 0 else "acmehelp"
+            start = n * 300
+            payloads.append(post(f"q{n}", f"@{handle} help {n}", author=f"63{n:02d}",
+                                 handle=f"v{n}", minutes=start))  # fmt: skip
+            if n % 4:
+                payloads.append(post(f"r{n}", "@x on it", author="1200000000" if n % 3 else
+                                     "1300000000", handle=handle, minutes=start + 11 * n,
+                                     in_reply_to=f"q{n}"))  # fmt: skip
+        run(session, *payloads)
+        teams = [Team(name="Parcels"), Team(name="Billing")]
+        agents = [User(username=name, role="agent", password_hash="x") for name in ("ana", "bo")]
+        session.add_all([*teams, *agents])
+        session.flush()
+        cases = sorted(session.scalars(select(Case)), key=lambda c: c.opened_at)
+        for n, case_ in enumerate(cases):
+            case_.team_id = (teams[0].id, teams[1].id, None)[n % 3]
+            case_.assignee_id = (agents[0].id, agents[1].id, None, agents[0].id)[n % 4]
+        moved, to_team, to_agent = cases[8].id, teams[1].id, agents[1].id
+        ids = tuple(session.scalars(select(Brand.id)))
+    refresh(url)
+    later = T0 + timedelta(days=30)
+    scopes = (
+        ReportScope(None),
+        # Thursday-to-Thursday weeks: one whole week inside, days at both ends from the facts.
+        ReportScope(ids, since=T0 + timedelta(hours=13), until=T0 + timedelta(days=11)),
+        ReportScope(ids[:1], since=T0 + timedelta(days=2, hours=15)),
+        ReportScope(ids, since=T0 + timedelta(days=4), until=T0 + timedelta(days=5)),  # no week
+    )
+
+    def same_as_the_facts() -> dict[str, int]:
+        cache.invalidate()
+        with transaction(url) as session:
+            assert read_mark(session, case_weeks.MARK) == 1, "the weeks are read, not the facts"
+            for scope in scopes:
+                for by, key in (("team", CaseFacts.team_id), ("agent", CaseFacts.assignee_id)):
+                    from_weeks = keyed_cells(session, scope, by, key, now=later)
+                    assert from_weeks == case_cells(session, scope, key, now=later), (scope, by)
+            rows = breakdown(session, ReportScope(None), "team", now=later)
+            return {row.key: row.metrics.cases for row in rows}
+
+    assert (
+        case_weeks.whole_weeks(scopes[1]) is not None and case_weeks.whole_weeks(scopes[3]) is None
+    )
+    assert same_as_the_facts() == {str(teams[0].id): 20, str(teams[1].id): 20, "none": 20}
+    # Handed to another team and agent: the case leaves its old week row and joins the new one.
+    with transaction(url) as session:
+        case_ = session.get(Case, moved)
+        assert case_ is not None and case_.team_id is None
+        case_.team_id, case_.assignee_id = to_team, to_agent
+    refresh(url)
+    assert same_as_the_facts() == {str(teams[0].id): 20, str(teams[1].id): 21, "none": 19}
+    matches_rebuild(url)

@@ -43,6 +43,7 @@ from atdesk.models.presence import CaseViewer
 from atdesk.models.reply import ReplyDraft
 from atdesk.models.report_rollups import (
     ReportCaseDay,
+    ReportCaseWeek,
     ReportPostDay,
     ReportPostHour,
     ReportRollupMark,
@@ -108,6 +109,7 @@ __all__ = [
     "Post",
     "ReplyDraft",
     "ReportCaseDay",
+    "ReportCaseWeek",
     "ReportPostDay",
     "ReportPostHour",
     "ReportRollupMark",

@@ -82,23 +82,11 @@ class ReportRollupMark(Base):
     value: Mapped[int] = mapped_column(Integer)
 
 
-class ReportCaseDay(Base):
-    """The case facts of one brand and UTC day of opening, summed: counts, and the exact
-    values the medians and p90s rank (packed lists), so a summary or a per-period table
-    over 20 brands' 30 days reads 600 rows instead of 33,000 (ADR 95).
-
-    Written in the same transaction as the case_facts rows it sums. `day` counts days since
-    1970-01-01. What depends on the moment of the report is kept as moments, in integer
-    microseconds since 1970: the backlog cases' openings (their ages), the due moments of
-    targets not reached yet (settled once passed).
-    """
-
-    __tablename__ = "report_case_days"
-    __table_args__ = (Index("ix_report_case_days_brand_day", "brand_id", "day", unique=True),)
+class CaseSums:
+    """The counts and packed value lists both case rollups hold; each adds its own key."""
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     brand_id: Mapped[int] = mapped_column(Integer)
-    day: Mapped[int] = mapped_column(Integer)
     cases: Mapped[int] = mapped_column(Integer)
     answered: Mapped[int] = mapped_column(Integer)
     resolved: Mapped[int] = mapped_column(Integer)
@@ -112,3 +100,37 @@ class ReportCaseDay(Base):
     backlog: Mapped[int] = mapped_column(Integer)
     # The value lists packed as doubles (reports.case_days.pack): exact, and read in microseconds.
     values_blob: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class ReportCaseDay(CaseSums, Base):
+    """The case facts of one brand and UTC day of opening, summed: counts, and the exact
+    values the medians and p90s rank (packed lists), so a summary or a per-period table
+    over 20 brands' 30 days reads 600 rows instead of 33,000 (ADR 95).
+
+    Written in the same transaction as the case_facts rows it sums. `day` counts days since
+    1970-01-01. What depends on the moment of the report is kept as moments, in integer
+    microseconds since 1970: the backlog cases' openings (their ages), the due moments of
+    targets not reached yet (settled once passed).
+    """
+
+    __tablename__ = "report_case_days"
+    __table_args__ = (Index("ix_report_case_days_brand_day", "brand_id", "day", unique=True),)
+
+    day: Mapped[int] = mapped_column(Integer)
+
+
+class ReportCaseWeek(CaseSums, Base):
+    """The case facts of one brand, week of opening, team and assignee, summed as the case
+    days are: the by-team and by-agent tables read a period's whole weeks here (ADR 103).
+
+    `week` counts 7-day blocks since 1970-01-01 (day // 7); a case without a team or an
+    assignee has 0 there. Written in the same transaction as the facts rows it sums, so a
+    case handed to another team or agent leaves its old row and joins its new one at once.
+    """
+
+    __tablename__ = "report_case_weeks"
+    __table_args__ = (Index("ix_report_case_weeks_brand_week", "brand_id", "week"),)
+
+    week: Mapped[int] = mapped_column(Integer)
+    team_id: Mapped[int] = mapped_column(Integer)
+    assignee_id: Mapped[int] = mapped_column(Integer)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from array import array
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -30,7 +30,7 @@ COUNTS = (
     "cases", "answered", "resolved", "ever_resolved", "reopened", "automated", "touched",
     "handed_off", "sla_met", "sla_reached", "backlog",
 )  # fmt: skip
-_COLUMNS = (
+COLUMNS = (
     CaseFacts.brand_id, CaseFacts.opened_at, CaseFacts.first_response_at, CaseFacts.resolved_at,
     CaseFacts.first_response_due_at, CaseFacts.resolution_due_at, CaseFacts.reopens,
     CaseFacts.automated, CaseFacts.automation_replied, CaseFacts.handoff, CaseFacts.status,
@@ -89,12 +89,11 @@ def rebuild_all(session: Session) -> None:
 
 
 def _rewrite(session: Session, brand: int, days: list[int] | None) -> None:
-    query = select(*_COLUMNS).where(CaseFacts.brand_id == brand)
+    query = select(*COLUMNS).where(CaseFacts.brand_id == brand)
     if days is not None:
         query = query.where(
             CaseFacts.opened_at >= day_start(days[0]), CaseFacts.opened_at < day_start(days[-1] + 1)
         )
-        wanted = set(days)
         for start in range(0, len(days), 500):
             session.execute(
                 delete(ReportCaseDay).where(
@@ -102,28 +101,36 @@ def _rewrite(session: Session, brand: int, days: list[int] | None) -> None:
                     ReportCaseDay.day.in_(days[start : start + 500]),
                 )
             )
-    held: dict[int, tuple[list[int], dict[str, list[Any]]]] = {}
-    for row in session.execute(query):
+    wanted = set(days) if days is not None else None
+
+    def cell(row: Any) -> int | None:
         day = day_number(row.opened_at)
-        if days is not None and day not in wanted:
-            continue
-        if day not in held:
-            held[day] = (
-                [0] * len(COUNTS),
-                {name: [] for name in LISTS},
-            )
-        counts, values = held[day]
-        _add(counts, values, row)
-    rows = []
-    for day, (counts, values) in sorted(held.items()):
-        for name in MEASURES:
-            values[name].sort()
-        rows.append(
-            {"brand_id": brand, "day": day, **dict(zip(COUNTS, counts, strict=True)),
-             "values_blob": pack(values)}
-        )  # fmt: skip
+        return day if wanted is None or day in wanted else None
+
+    held = fold(session.execute(query), cell)
+    rows = [{"brand_id": brand, "day": day, **sums} for day, sums in sorted(held.items())]
     if rows:
         session.execute(insert(ReportCaseDay), rows)
+
+
+def fold(rows: Iterable[Any], cell: Callable[[Any], Any]) -> dict[Any, dict[str, Any]]:
+    """Facts rows (of COLUMNS) summed per `cell(row)` (None: left out) into rollup column
+    values: the counts by name, and the sorted value lists packed as `values_blob`."""
+    held: dict[Any, tuple[list[int], dict[str, list[Any]]]] = {}
+    for row in rows:
+        key = cell(row)
+        if key is None:
+            continue
+        if key not in held:
+            held[key] = ([0] * len(COUNTS), {name: [] for name in LISTS})
+        counts, values = held[key]
+        _add(counts, values, row)
+    out: dict[Any, dict[str, Any]] = {}
+    for key, (counts, values) in held.items():
+        for name in MEASURES:
+            values[name].sort()
+        out[key] = {**dict(zip(COUNTS, counts, strict=True)), "values_blob": pack(values)}
+    return out
 
 
 def _add(counts: list[int], values: dict[str, list[Any]], row: Any) -> None:
@@ -215,28 +222,34 @@ def read_days(
     if end is not None:
         query = query.where(r.day < end)
     now_us = micros(now)
-    out: dict[tuple[int, str], tuple[CaseCounts, Durations]] = {}
-    for brand, day, *numbers, blob in session.execute(query):
-        values = unpack(blob)
-        fr_passed = sum(1 for due in values["fr_due"] if due <= now_us)
-        res_passed = sum(1 for due in values["res_due"] if due <= now_us)
-        c = dict(zip(COUNTS, numbers, strict=True))
-        counts = CaseCounts(
-            cases=c["cases"], answered=c["answered"], resolved=c["resolved"],
-            ever_resolved=c["ever_resolved"], reopened=c["reopened"], automated=c["automated"],
-            touched=c["touched"], handed_off=c["handed_off"], sla_met=c["sla_met"],
-            sla_settled=c["sla_reached"] + fr_passed + res_passed, backlog=c["backlog"],
-        )  # fmt: skip
-        held = Durations(
-            first_response=values["first_response"],
-            first_response_bh=values["first_response_bh"],
-            next_response=values["next_response"],
-            resolution=values["resolution"],
-            resolution_bh=values["resolution_bh"],
-            backlog_age=[max(0.0, (now_us - opened) / 1_000_000) for opened in values["open"]],
-        )
-        out[(brand, day_start(day).date().isoformat())] = (counts, held)
-    return out
+    return {
+        (brand, day_start(day).date().isoformat()): settle(numbers, blob, now_us)
+        for brand, day, *numbers, blob in session.execute(query)
+    }
+
+
+def settle(numbers: Sequence[int], blob: bytes, now_us: int) -> tuple[CaseCounts, Durations]:
+    """A rollup row's counts (in COUNTS' order) and packed lists as of `now_us`: targets due
+    by then are settled, backlog ages run to it."""
+    values = unpack(blob)
+    fr_passed = sum(1 for due in values["fr_due"] if due <= now_us)
+    res_passed = sum(1 for due in values["res_due"] if due <= now_us)
+    c = dict(zip(COUNTS, numbers, strict=True))
+    counts = CaseCounts(
+        cases=c["cases"], answered=c["answered"], resolved=c["resolved"],
+        ever_resolved=c["ever_resolved"], reopened=c["reopened"], automated=c["automated"],
+        touched=c["touched"], handed_off=c["handed_off"], sla_met=c["sla_met"],
+        sla_settled=c["sla_reached"] + fr_passed + res_passed, backlog=c["backlog"],
+    )  # fmt: skip
+    held = Durations(
+        first_response=values["first_response"],
+        first_response_bh=values["first_response_bh"],
+        next_response=values["next_response"],
+        resolution=values["resolution"],
+        resolution_bh=values["resolution_bh"],
+        backlog_age=[max(0.0, (now_us - opened) / 1_000_000) for opened in values["open"]],
+    )
+    return counts, held
 
 
 def case_days_snapshot(session: Session) -> list[tuple[Any, ...]]:

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.visitors import iterate
 
 from atdesk.models import Brand, Case, CaseFacts, Post, SurveyResponse
-from atdesk.reports import case_days
+from atdesk.reports import case_days, case_weeks
 from atdesk.reports.cache import cached, minute, peek
 from atdesk.reports.formulas import (
     CaseCounts,
@@ -225,11 +225,68 @@ def case_cells(
     """Case counts (summed in SQL) and exact time spreads per key of the scope's cases; the
     measured values are read once and ranked per key in Python, which beats window functions
     partitioned by the key (and six whole-scope windows for one cell) on SQLite (ADR 91)."""
-    cells = {k: (c, Spreads()) for k, c in _case_counts(session, scope, key, now=now).items()}
+    return {k: (c, v.spreads()) for k, (c, v) in case_values(session, scope, key, now=now).items()}
+
+
+def case_values(
+    session: Session, scope: ReportScope, key: Any, *, now: datetime
+) -> dict[Any, tuple[CaseCounts, Durations]]:
+    """Case counts and measured values per key of the scope's cases, from the facts."""
     found = _durations(session, scope, key if key is not None else literal(None), now=now)
-    for k, held in found.items():
-        cells[k] = (cells[k][0], held.spreads())
-    return cells
+    return {
+        k: (c, found.get(k, Durations()))
+        for k, c in _case_counts(session, scope, key, now=now).items()
+    }
+
+
+def keyed_cells(
+    session: Session, scope: ReportScope, by: str, key: Any, *, now: datetime
+) -> dict[Any, tuple[CaseCounts, Spreads]]:
+    """case_cells per team or agent (`by`, `key` its facts column): the period's whole weeks
+    from the case-week rollup and the days at its edges from the facts (ADR 103)."""
+    if not case_days.servable(scope) or not read_mark(session, case_weeks.MARK):
+        return case_cells(session, scope, key, now=now)
+    scope = every_brand(session, scope)
+    span = case_weeks.whole_weeks(scope)
+    if span is None:
+        return case_cells(session, scope, key, now=now)
+    out: dict[Any, tuple[CaseCounts, Durations]] = case_weeks.read_weeks(
+        session, scope, span, by, now=now
+    )
+    first, end = span
+    _add_edges(
+        out,
+        scope,
+        case_weeks.week_start(first) if first is not None else None,
+        case_weeks.week_start(end) if end is not None else None,
+        lambda edge: case_values(session, edge, key, now=now),
+    )
+    return {k: (c, v.spreads()) for k, (c, v) in out.items()}
+
+
+def _add_edges(
+    out: dict[Any, tuple[CaseCounts, Durations]],
+    scope: ReportScope,
+    inner_since: datetime | None,
+    inner_until: datetime | None,
+    read: Callable[[ReportScope], dict[Any, tuple[CaseCounts, Durations]]],
+) -> None:
+    """Add to `out` (read from a rollup for [inner_since, inner_until)) the cells `read` gives
+    for the rest of the scope's period at either end."""
+    edges = []
+    if inner_since is not None and scope.since is not None:
+        edges.append(replace(scope, until=inner_since))
+    if inner_until is not None and scope.until is not None:
+        edges.append(replace(scope, since=inner_until))
+    for edge in edges:
+        if edge.since is not None and edge.until is not None and edge.since >= edge.until:
+            continue
+        for key, (counts, values) in read(edge).items():
+            if key in out:
+                out[key][0].add(counts)
+                out[key][1].extend(values)
+            else:
+                out[key] = (counts, values)
 
 
 def day_cells(
@@ -270,20 +327,13 @@ def _brand_day_cells(
     # Whole days from the rollup, the partial first and last days from the facts (ADR 95).
     out = case_days.read_days(session, scope, span, now=now)
     first, end = span
-    edges = []
-    if first is not None and scope.since is not None:
-        edges.append(replace(scope, until=case_days.day_start(first)))
-    if end is not None and scope.until is not None:
-        edges.append(replace(scope, since=case_days.day_start(end)))
-    for edge in edges:
-        if edge.since is not None and edge.until is not None and edge.since >= edge.until:
-            continue
-        for key, (counts, values) in _facts_day_cells(session, edge, now=now).items():
-            if key in out:
-                out[key][0].add(counts)
-                out[key][1].extend(values)
-            else:
-                out[key] = (counts, values)
+    _add_edges(
+        out,
+        scope,
+        case_days.day_start(first) if first is not None else None,
+        case_days.day_start(end) if end is not None else None,
+        lambda edge: _facts_day_cells(session, edge, now=now),
+    )
     return out
 
 

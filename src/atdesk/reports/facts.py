@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from atdesk.cases.sla import BrandSla, load_brand_slas
 from atdesk.models import AuditEvent, Case, CaseFacts, Post, SurveyResponse, User
-from atdesk.reports import case_days
+from atdesk.reports import case_days, case_weeks
 from atdesk.reports.cache import invalidate
 from atdesk.reports.forgotten import Forgotten, forgotten_since
 from atdesk.reports.marks import read_mark, save_mark
@@ -240,7 +240,7 @@ def compute(session: Session, case_ids: Sequence[int], *, watermark: int) -> lis
 
 def write(session: Session, rows: Sequence[dict[str, Any]], gone: Iterable[int] = ()) -> None:
     """Replace these cases' rows and drop the rows of cases that are gone (one short write),
-    and rewrite the case-day rollup cells they were and are in, in the same transaction."""
+    and rewrite the case rollups' cells they were and are in, in the same transaction."""
     ids = [r["case_id"] for r in rows] + list(gone)
     cells = case_days.cells_of(session, ids)
     for chunk in _chunks(ids):
@@ -248,8 +248,15 @@ def write(session: Session, rows: Sequence[dict[str, Any]], gone: Iterable[int] 
     if rows:
         session.execute(insert(CaseFacts), list(rows))
     cells |= {(r["brand_id"], case_days.day_number(r["opened_at"])) for r in rows}
-    if read_mark(session, case_days.MARK):
+    _rewrite_cells(session, cells)
+
+
+def _rewrite_cells(session: Session, cells: set[case_days.Cell]) -> None:
+    """The case rollups' cells holding these brand-days, each once it has been filled."""
+    if cells and read_mark(session, case_days.MARK):
         case_days.recompute(session, cells)
+    if cells and read_mark(session, case_weeks.MARK):
+        case_weeks.recompute(session, cells)
 
 
 def refresh(url: str, *, everything: bool = False) -> RefreshReport:
@@ -283,13 +290,13 @@ def refresh(url: str, *, everything: bool = False) -> RefreshReport:
         computed += len(rows)
     with transaction(url) as session:
         write(session, [], gone)
-        if lost.cells and read_mark(session, case_days.MARK):
-            case_days.recompute(session, lost.cells)
-        if not read_mark(session, case_days.MARK):
-            # The first pass after the upgrade (or ever): every cell, once, from the facts.
-            case_days.rebuild_all(session)
-            save_mark(session, 1, case_days.MARK)
-            filled = True
+        _rewrite_cells(session, lost.cells)
+        for rollup in (case_days, case_weeks):
+            if not read_mark(session, rollup.MARK):
+                # The first pass after the upgrade (or ever): every cell, once, from the facts.
+                rollup.rebuild_all(session)
+                save_mark(session, 1, rollup.MARK)
+                filled = True
         if watermark > seen:
             # The pass is complete: record that the trail was read up to here. The next
             # refresh reads the highest watermark of any row, so one row carries it.

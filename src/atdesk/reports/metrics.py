@@ -31,7 +31,7 @@ from atdesk.models import (
     Team,
     User,
 )
-from atdesk.reports import case_days
+from atdesk.reports import case_days, case_weeks
 from atdesk.reports.cache import cached, minute
 from atdesk.reports.cells import (
     POST_BRAND,
@@ -42,6 +42,7 @@ from atdesk.reports.cells import (
     day_cells,
     fact_filters,
     in_backlog,
+    keyed_cells,
     post_cube,
     post_sums,
     remembered_cube,
@@ -220,6 +221,8 @@ def _breakdown(session: Session, scope: ReportScope, by: Dimension, *, now: date
         if by == "brand" and case_days.servable(scope):
             # The brand is a key of the case-day rollup: its cells, not the facts row by row.
             cells = sum_days(brand_day_cells(session, scope, now=now), lambda key: key[0])
+        elif by in case_weeks.KEYS:
+            cells = keyed_cells(session, scope, by, fact_key, now=now)
         else:
             cells = case_cells(session, scope, fact_key, now=now)
         posts = _post_tallies(session, scope, by, now, post_key)

@@ -1,0 +1,140 @@
+"""The case-week rollup (report_case_weeks): the case facts summed per brand, 7-day block of
+opening, team and assignee, written in the same transaction as the facts rows (ADR 103).
+
+The by-team and by-agent tables of a scope without other keys read the whole weeks of their
+period here and the days at either edge from case_facts. Medians and p90s stay exact as with
+the case days (a week keeps every measured value). A case handed to another team or agent
+changes its facts row; the write that stores it rewrites the weeks of every brand-day the case
+was and is in, so it leaves its old key and joins its new one in the same transaction.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, insert, select
+from sqlalchemy.orm import Session
+
+from atdesk.models import CaseFacts, ReportCaseWeek
+from atdesk.reports.case_days import COLUMNS, COUNTS, Cell, day_number, day_start, fold, micros
+from atdesk.reports.case_days import settle as settle_row
+from atdesk.reports.formulas import CaseCounts, Durations
+from atdesk.reports.scope import ReportScope
+
+MARK = "case_weeks"  # 1 once every row was written from the facts (kept current since)
+KEYS: dict[str, Any] = {"team": ReportCaseWeek.team_id, "agent": ReportCaseWeek.assignee_id}
+DAYS = 7
+
+
+def week_start(week: int) -> datetime:
+    """The UTC midnight a week number starts at (weeks count 7-day blocks from 1970-01-01)."""
+    return day_start(week * DAYS)
+
+
+def recompute(session: Session, cells: Iterable[Cell]) -> None:
+    """Rewrite the weeks holding these (brand, day) cells from case_facts, under every key
+    (inside the facts write's transaction)."""
+    weeks_by_brand: dict[int, set[int]] = defaultdict(set)
+    for brand, day in cells:
+        weeks_by_brand[brand].add(day // DAYS)
+    for brand, weeks in weeks_by_brand.items():
+        _rewrite(session, brand, sorted(weeks))
+
+
+def rebuild_all(session: Session) -> None:
+    """Rewrite every row from case_facts (after a full rebuild of the facts, or the upgrade)."""
+    session.execute(delete(ReportCaseWeek))
+    for brand in list(session.scalars(select(CaseFacts.brand_id).distinct())):
+        _rewrite(session, brand, None)
+
+
+def _rewrite(session: Session, brand: int, weeks: list[int] | None) -> None:
+    query = select(*COLUMNS, CaseFacts.team_id, CaseFacts.assignee_id).where(
+        CaseFacts.brand_id == brand
+    )
+    wanted = set(weeks) if weeks is not None else None
+    if weeks is not None:
+        query = query.where(
+            CaseFacts.opened_at >= week_start(weeks[0]),
+            CaseFacts.opened_at < week_start(weeks[-1] + 1),
+        )
+        for start in range(0, len(weeks), 500):
+            session.execute(
+                delete(ReportCaseWeek).where(
+                    ReportCaseWeek.brand_id == brand,
+                    ReportCaseWeek.week.in_(weeks[start : start + 500]),
+                )
+            )
+
+    def cell(row: Any) -> tuple[int, int, int] | None:
+        week = day_number(row.opened_at) // DAYS
+        if wanted is not None and week not in wanted:
+            return None
+        return week, row.team_id or 0, row.assignee_id or 0
+
+    held = fold(session.execute(query), cell)
+    rows = [
+        {"brand_id": brand, "week": week, "team_id": team, "assignee_id": agent, **sums}
+        for (week, team, agent), sums in sorted(held.items())
+    ]
+    if rows:
+        session.execute(insert(ReportCaseWeek), rows)
+
+
+def whole_weeks(scope: ReportScope) -> tuple[int | None, int | None] | None:
+    """The weeks [first, end) lying wholly inside the period (None bounds: open), or None."""
+    first = None
+    if scope.since is not None:
+        day = day_number(scope.since)
+        if day_start(day) != scope.since:
+            day += 1
+        first = -(-day // DAYS)
+    end = day_number(scope.until) // DAYS if scope.until is not None else None
+    if first is not None and end is not None and first >= end:
+        return None
+    return first, end
+
+
+def read_weeks(
+    session: Session,
+    scope: ReportScope,
+    span: tuple[int | None, int | None],
+    by: str,
+    *,
+    now: datetime,
+) -> dict[int | None, tuple[CaseCounts, Durations]]:
+    """Per team or agent id (None: none) of the whole weeks, counts and values as of `now`."""
+    r = ReportCaseWeek
+    query = select(KEYS[by], *(getattr(r, name) for name in COUNTS), r.values_blob)
+    if scope.brand_ids is not None:
+        query = query.where(r.brand_id.in_(scope.brand_ids))
+    first, end = span
+    if first is not None:
+        query = query.where(r.week >= first)
+    if end is not None:
+        query = query.where(r.week < end)
+    now_us = micros(now)
+    out: dict[int | None, tuple[CaseCounts, Durations]] = {}
+    for key, *numbers, blob in session.execute(query):
+        counts, values = settle_row(numbers, blob, now_us)
+        k = key or None
+        if k in out:
+            out[k][0].add(counts)
+            out[k][1].extend(values)
+        else:
+            out[k] = (counts, values)
+    return out
+
+
+def case_weeks_snapshot(session: Session) -> list[tuple[Any, ...]]:
+    """Every case-week row as a comparable tuple, for checks that a refresh equals a rebuild."""
+    r = ReportCaseWeek
+    columns = [
+        r.brand_id, r.week, r.team_id, r.assignee_id, *(getattr(r, n) for n in COUNTS),
+        r.values_blob,
+    ]  # fmt: skip
+    order = (r.brand_id, r.week, r.team_id, r.assignee_id)
+    return [tuple(row) for row in session.execute(select(*columns).order_by(*order))]
