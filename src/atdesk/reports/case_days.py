@@ -175,20 +175,6 @@ def pack(values: dict[str, list[Any]]) -> bytes:
     return packed.tobytes()
 
 
-def unpack(blob: bytes) -> dict[str, list[Any]]:
-    """The lists `pack` stored (moments back as integers)."""
-    packed = array("d")
-    packed.frombytes(bytes(blob))
-    out: dict[str, list[Any]] = {}
-    at = len(LISTS)
-    for i, name in enumerate(LISTS):
-        n = int(packed[i])
-        chunk = packed[at : at + n].tolist()
-        out[name] = chunk if name in MEASURES else [int(v) for v in chunk]
-        at += n
-    return out
-
-
 def servable(scope: ReportScope) -> bool:
     """Whether the rollup answers this scope (its keys are brand and day)."""
     keyed = (scope.team_id, scope.agent_id, scope.network, scope.intent, scope.issue_id)
@@ -231,25 +217,38 @@ def read_days(
 def settle(numbers: Sequence[int], blob: bytes, now_us: int) -> tuple[CaseCounts, Durations]:
     """A rollup row's counts (in COUNTS' order) and packed lists as of `now_us`: targets due
     by then are settled, backlog ages run to it."""
-    values = unpack(blob)
-    fr_passed = sum(1 for due in values["fr_due"] if due <= now_us)
-    res_passed = sum(1 for due in values["res_due"] if due <= now_us)
+    held = Durations()
+    passed = accumulate(blob, held, now_us)
+    return counts_of(numbers, passed), held
+
+
+def accumulate(blob: bytes, held: Durations, now_us: int) -> int:
+    """Add a rollup row's packed lists to `held` (backlog ages as of `now_us`), and return how
+    many of its targets not reached yet had fallen due by then (they count as settled)."""
+    packed = array("d")
+    packed.frombytes(bytes(blob))
+    sizes = [int(n) for n in packed[: len(LISTS)]]
+    at = len(LISTS)
+    for name, size in zip(MEASURES, sizes, strict=False):
+        getattr(held, name).extend(packed[at : at + size])
+        at += size
+    opened, dues = sizes[len(MEASURES)], sizes[len(MEASURES) + 1] + sizes[len(MEASURES) + 2]
+    held.backlog_age.extend(
+        max(0.0, (now_us - int(moment)) / 1_000_000) for moment in packed[at : at + opened]
+    )
+    at += opened
+    return sum(1 for due in packed[at : at + dues] if int(due) <= now_us)
+
+
+def counts_of(numbers: Sequence[int], passed: int) -> CaseCounts:
+    """The counts of a rollup row or rows (COUNTS' order), with `passed` targets settled since."""
     c = dict(zip(COUNTS, numbers, strict=True))
-    counts = CaseCounts(
+    return CaseCounts(
         cases=c["cases"], answered=c["answered"], resolved=c["resolved"],
         ever_resolved=c["ever_resolved"], reopened=c["reopened"], automated=c["automated"],
         touched=c["touched"], handed_off=c["handed_off"], sla_met=c["sla_met"],
-        sla_settled=c["sla_reached"] + fr_passed + res_passed, backlog=c["backlog"],
+        sla_settled=c["sla_reached"] + passed, backlog=c["backlog"],
     )  # fmt: skip
-    held = Durations(
-        first_response=values["first_response"],
-        first_response_bh=values["first_response_bh"],
-        next_response=values["next_response"],
-        resolution=values["resolution"],
-        resolution_bh=values["resolution_bh"],
-        backlog_age=[max(0.0, (now_us - opened) / 1_000_000) for opened in values["open"]],
-    )
-    return counts, held
 
 
 def case_days_snapshot(session: Session) -> list[tuple[Any, ...]]:

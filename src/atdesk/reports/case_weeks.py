@@ -15,12 +15,21 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import ColumnElement, delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from atdesk.models import CaseFacts, ReportCaseWeek
-from atdesk.reports.case_days import COLUMNS, COUNTS, Cell, day_number, day_start, fold, micros
-from atdesk.reports.case_days import settle as settle_row
+from atdesk.reports.case_days import (
+    COLUMNS,
+    COUNTS,
+    Cell,
+    accumulate,
+    counts_of,
+    day_number,
+    day_start,
+    fold,
+    micros,
+)
 from atdesk.reports.formulas import CaseCounts, Durations
 from atdesk.reports.scope import ReportScope
 
@@ -106,27 +115,33 @@ def read_weeks(
     *,
     now: datetime,
 ) -> dict[int | None, tuple[CaseCounts, Durations]]:
-    """Per team or agent id (None: none) of the whole weeks, counts and values as of `now`."""
-    r = ReportCaseWeek
-    query = select(KEYS[by], *(getattr(r, name) for name in COUNTS), r.values_blob)
+    """Per team or agent id (None: none) of the whole weeks, counts and values as of `now`:
+    the counts summed in SQL, the value lists joined from each row's packed ones."""
+    r, key = ReportCaseWeek, KEYS[by]
+    where: list[ColumnElement[bool]] = []
     if scope.brand_ids is not None:
-        query = query.where(r.brand_id.in_(scope.brand_ids))
+        where.append(r.brand_id.in_(scope.brand_ids))
     first, end = span
     if first is not None:
-        query = query.where(r.week >= first)
+        where.append(r.week >= first)
     if end is not None:
-        query = query.where(r.week < end)
+        where.append(r.week < end)
     now_us = micros(now)
-    out: dict[int | None, tuple[CaseCounts, Durations]] = {}
-    for key, *numbers, blob in session.execute(query):
-        counts, values = settle_row(numbers, blob, now_us)
-        k = key or None
-        if k in out:
-            out[k][0].add(counts)
-            out[k][1].extend(values)
-        else:
-            out[k] = (counts, values)
-    return out
+    values: dict[int | None, Durations] = {}
+    passed: dict[int | None, int] = defaultdict(int)
+    for k, blob in session.execute(select(key, r.values_blob).where(*where)):
+        held = values.get(k or None)
+        if held is None:
+            held = values[k or None] = Durations()
+        passed[k or None] += accumulate(blob, held, now_us)
+    sums = select(key, *(func.sum(getattr(r, name)) for name in COUNTS)).where(*where)
+    return {
+        (k or None): (
+            counts_of([int(n or 0) for n in numbers], passed[k or None]),
+            values[k or None],
+        )
+        for k, *numbers in session.execute(sums.group_by(key))
+    }
 
 
 def case_weeks_snapshot(session: Session) -> list[tuple[Any, ...]]:
