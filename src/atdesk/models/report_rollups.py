@@ -120,17 +120,19 @@ class ReportCaseDay(CaseSums, Base):
 
 
 class ReportCaseWeek(CaseSums, Base):
-    """The case facts of one brand, week of opening, team and assignee, summed as the case
-    days are: the by-team and by-agent tables read a period's whole weeks here (ADR 103).
+    """The case facts of one brand and week of opening, summed per team and, apart, per
+    assignee as the case days are: the by-team and by-agent tables read a period's whole
+    weeks here (ADR 103).
 
-    `week` counts 7-day blocks since 1970-01-01 (day // 7); a case without a team or an
-    assignee has 0 there. Written in the same transaction as the facts rows it sums, so a
-    case handed to another team or agent leaves its old row and joins its new one at once.
+    `week` counts 7-day blocks since 1970-01-01 (day // 7); `dimension` is 'team' or 'agent'
+    and `key_id` the team's or user's id, 0 for a case without one. Written in the same
+    transaction as the facts rows it sums, so a case handed to another team or agent leaves
+    its old row and joins its new one at once.
     """
 
     __tablename__ = "report_case_weeks"
-    __table_args__ = (Index("ix_report_case_weeks_brand_week", "brand_id", "week"),)
+    __table_args__ = (Index("ix_report_case_weeks_brand_week", "brand_id", "week", "dimension"),)
 
     week: Mapped[int] = mapped_column(Integer)
-    team_id: Mapped[int] = mapped_column(Integer)
-    assignee_id: Mapped[int] = mapped_column(Integer)
+    dimension: Mapped[str] = mapped_column(String(8))
+    key_id: Mapped[int] = mapped_column(Integer)

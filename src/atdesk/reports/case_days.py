@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from array import array
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -102,25 +102,18 @@ def _rewrite(session: Session, brand: int, days: list[int] | None) -> None:
                 )
             )
     wanted = set(days) if days is not None else None
-
-    def cell(row: Any) -> int | None:
-        day = day_number(row.opened_at)
-        return day if wanted is None or day in wanted else None
-
-    held = fold(session.execute(query), cell)
+    dated = ((day_number(row.opened_at), row) for row in session.execute(query))
+    held = fold((day, row) for day, row in dated if wanted is None or day in wanted)
     rows = [{"brand_id": brand, "day": day, **sums} for day, sums in sorted(held.items())]
     if rows:
         session.execute(insert(ReportCaseDay), rows)
 
 
-def fold(rows: Iterable[Any], cell: Callable[[Any], Any]) -> dict[Any, dict[str, Any]]:
-    """Facts rows (of COLUMNS) summed per `cell(row)` (None: left out) into rollup column
+def fold(cells: Iterable[tuple[Any, Any]]) -> dict[Any, dict[str, Any]]:
+    """Facts rows (of COLUMNS), each given after its cell, summed per cell into rollup column
     values: the counts by name, and the sorted value lists packed as `values_blob`."""
     held: dict[Any, tuple[list[int], dict[str, list[Any]]]] = {}
-    for row in rows:
-        key = cell(row)
-        if key is None:
-            continue
+    for key, row in cells:
         if key not in held:
             held[key] = ([0] * len(COUNTS), {name: [] for name in LISTS})
         counts, values = held[key]

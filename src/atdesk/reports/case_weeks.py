@@ -1,5 +1,6 @@
 """The case-week rollup (report_case_weeks): the case facts summed per brand, 7-day block of
-opening, team and assignee, written in the same transaction as the facts rows (ADR 103).
+opening and team, and apart per assignee, written in the same transaction as the facts rows
+(ADR 103).
 
 The by-team and by-agent tables of a scope without other keys read the whole weeks of their
 period here and the days at either edge from case_facts. Medians and p90s stay exact as with
@@ -34,7 +35,7 @@ from atdesk.reports.formulas import CaseCounts, Durations
 from atdesk.reports.scope import ReportScope
 
 MARK = "case_weeks"  # 1 once every row was written from the facts (kept current since)
-KEYS: dict[str, Any] = {"team": ReportCaseWeek.team_id, "agent": ReportCaseWeek.assignee_id}
+KEYS = {"team": CaseFacts.team_id, "agent": CaseFacts.assignee_id}  # dimension: facts column
 DAYS = 7
 
 
@@ -78,17 +79,16 @@ def _rewrite(session: Session, brand: int, weeks: list[int] | None) -> None:
                 )
             )
 
-    def cell(row: Any) -> tuple[int, int, int] | None:
-        week = day_number(row.opened_at) // DAYS
-        if wanted is not None and week not in wanted:
-            return None
-        return week, row.team_id or 0, row.assignee_id or 0
-
-    held = fold(session.execute(query), cell)
-    rows = [
-        {"brand_id": brand, "week": week, "team_id": team, "assignee_id": agent, **sums}
-        for (week, team, agent), sums in sorted(held.items())
-    ]
+    weekly = [(day_number(row.opened_at) // DAYS, row) for row in session.execute(query)]
+    found = [(week, row) for week, row in weekly if wanted is None or week in wanted]
+    rows: list[dict[str, Any]] = []
+    for dimension, column in KEYS.items():
+        name = column.key
+        held = fold(((week, getattr(row, name) or 0), row) for week, row in found)
+        rows += [
+            {"brand_id": brand, "week": week, "dimension": dimension, "key_id": key, **sums}
+            for (week, key), sums in sorted(held.items())
+        ]
     if rows:
         session.execute(insert(ReportCaseWeek), rows)
 
@@ -117,8 +117,8 @@ def read_weeks(
 ) -> dict[int | None, tuple[CaseCounts, Durations]]:
     """Per team or agent id (None: none) of the whole weeks, counts and values as of `now`:
     the counts summed in SQL, the value lists joined from each row's packed ones."""
-    r, key = ReportCaseWeek, KEYS[by]
-    where: list[ColumnElement[bool]] = []
+    r, key = ReportCaseWeek, ReportCaseWeek.key_id
+    where: list[ColumnElement[bool]] = [r.dimension == by]
     if scope.brand_ids is not None:
         where.append(r.brand_id.in_(scope.brand_ids))
     first, end = span
@@ -148,8 +148,8 @@ def case_weeks_snapshot(session: Session) -> list[tuple[Any, ...]]:
     """Every case-week row as a comparable tuple, for checks that a refresh equals a rebuild."""
     r = ReportCaseWeek
     columns = [
-        r.brand_id, r.week, r.team_id, r.assignee_id, *(getattr(r, n) for n in COUNTS),
+        r.brand_id, r.week, r.dimension, r.key_id, *(getattr(r, n) for n in COUNTS),
         r.values_blob,
     ]  # fmt: skip
-    order = (r.brand_id, r.week, r.team_id, r.assignee_id)
+    order = (r.brand_id, r.week, r.dimension, r.key_id)
     return [tuple(row) for row in session.execute(select(*columns).order_by(*order))]

@@ -1,5 +1,5 @@
-"""report_case_weeks: the case facts summed per brand, week of opening, team and assignee, for
-the by-team and by-agent tables; the next facts refresh fills it (ADR 103)
+"""report_case_weeks: the case facts summed per brand, week of opening and team or assignee,
+for the by-team and by-agent tables; the next facts refresh fills it (ADR 103)
 
 Revision ID: 0029
 Revises: 0028
@@ -31,14 +31,16 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("brand_id", sa.Integer(), nullable=False),
         sa.Column("week", sa.Integer(), nullable=False),
-        sa.Column("team_id", sa.Integer(), nullable=False),
-        sa.Column("assignee_id", sa.Integer(), nullable=False),
+        sa.Column("dimension", sa.String(length=8), nullable=False),
+        sa.Column("key_id", sa.Integer(), nullable=False),
         *(sa.Column(name, sa.Integer(), nullable=False) for name in COUNTS),
         sa.Column("values_blob", sa.LargeBinary(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_report_case_weeks")),
     )
     with op.batch_alter_table("report_case_weeks", schema=None) as batch_op:
-        batch_op.create_index("ix_report_case_weeks_brand_week", ["brand_id", "week"], unique=False)
+        batch_op.create_index(
+            "ix_report_case_weeks_brand_week", ["brand_id", "week", "dimension"], unique=False
+        )
 
 
 def downgrade() -> None:
