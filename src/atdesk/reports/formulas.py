@@ -67,8 +67,11 @@ class Spread:
 
     @classmethod
     def of(cls, values: Sequence[float]) -> Spread:
-        """From the values themselves."""
-        return cls(median(values), percentile(values, 0.9))
+        """From the values themselves (sorted once for both)."""
+        if not values:
+            return cls()
+        ordered = sorted(values)
+        return cls(_middle(ordered), _nearest_rank(ordered, 0.9))
 
 
 @dataclass(slots=True)
@@ -150,20 +153,22 @@ class MetricSet:
 
 def median(values: Sequence[float]) -> float | None:
     """The middle value (mean of the two middle ones for an even count); None when empty."""
-    if not values:
-        return None
-    ordered = sorted(values)
+    return _middle(sorted(values)) if values else None
+
+
+def percentile(values: Sequence[float], share: float) -> float | None:
+    """Nearest-rank percentile: the smallest value with at least `share` of values at or below."""
+    return _nearest_rank(sorted(values), share) if values else None
+
+
+def _middle(ordered: Sequence[float]) -> float:
     mid = len(ordered) // 2
     if len(ordered) % 2:
         return float(ordered[mid])
     return (ordered[mid - 1] + ordered[mid]) / 2
 
 
-def percentile(values: Sequence[float], share: float) -> float | None:
-    """Nearest-rank percentile: the smallest value with at least `share` of values at or below."""
-    if not values:
-        return None
-    ordered = sorted(values)
+def _nearest_rank(ordered: Sequence[float], share: float) -> float:
     # round() first: 0.9 * 70 is 63.00000000000001 in binary floating point, not 63.
     rank = max(1, math.ceil(round(share * len(ordered), 9)))
     return float(ordered[rank - 1])
