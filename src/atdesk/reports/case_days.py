@@ -218,19 +218,21 @@ def settle(numbers: Sequence[int], blob: bytes, now_us: int) -> tuple[CaseCounts
 def accumulate(blob: bytes, held: Durations, now_us: int) -> int:
     """Add a rollup row's packed lists to `held` (backlog ages as of `now_us`), and return how
     many of its targets not reached yet had fallen due by then (they count as settled)."""
-    packed = array("d")
-    packed.frombytes(bytes(blob))
+    packed = array("d", bytes(blob))
     sizes = [int(n) for n in packed[: len(LISTS)]]
     at = len(LISTS)
     for name, size in zip(MEASURES, sizes, strict=False):
-        getattr(held, name).extend(packed[at : at + size])
-        at += size
+        if size:  # most of a small cell's lists are empty: skip them cheaply
+            getattr(held, name).extend(packed[at : at + size])
+            at += size
     opened, dues = sizes[len(MEASURES)], sizes[len(MEASURES) + 1] + sizes[len(MEASURES) + 2]
-    held.backlog_age.extend(
-        max(0.0, (now_us - int(moment)) / 1_000_000) for moment in packed[at : at + opened]
-    )
-    at += opened
-    return sum(1 for due in packed[at : at + dues] if int(due) <= now_us)
+    if opened:
+        held.backlog_age.extend(
+            max(0.0, (now_us - int(moment)) / 1_000_000) for moment in packed[at : at + opened]
+        )
+        at += opened
+    # Moments are whole numbers below 2**53: comparing the doubles is exact.
+    return sum(1 for due in packed[at : at + dues] if due <= now_us) if dues else 0
 
 
 def counts_of(numbers: Sequence[int], passed: int) -> CaseCounts:
