@@ -21,7 +21,8 @@ class CaseFacts(Base):
     __tablename__ = "case_facts"
     __table_args__ = (
         Index("ix_case_facts_brand_opened", "brand_id", "opened_at"),
-        # Covers the exact medians' read (ADR 95): the measured seconds come from the index.
+        # Covers the exact medians' read (ADR 95): the measured seconds come from the index,
+        # with the backlog's conditions and the team and agent keys (ADR 103).
         Index(
             "ix_case_facts_measured",
             "brand_id",
@@ -31,6 +32,10 @@ class CaseFacts(Base):
             "next_response_s",
             "resolution_s",
             "resolution_bh_s",
+            "status",
+            "history",
+            "team_id",
+            "assignee_id",
         ),
     )
 

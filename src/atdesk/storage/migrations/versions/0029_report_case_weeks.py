@@ -18,6 +18,11 @@ down_revision: str | None = "0028"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+MEASURED = (
+    "brand_id", "opened_at", "first_response_s", "first_response_bh_s", "next_response_s",
+    "resolution_s", "resolution_bh_s",
+)  # fmt: skip
+KEYED = (*MEASURED, "status", "history", "team_id", "assignee_id")
 COUNTS = (
     "cases", "answered", "resolved", "ever_resolved", "reopened", "automated", "touched",
     "handed_off", "sla_met", "sla_reached", "backlog",
@@ -25,7 +30,8 @@ COUNTS = (
 
 
 def upgrade() -> None:
-    """The table and its index; rows come from the facts refresh (its mark is not set yet)."""
+    """The table and its index (rows come from the facts refresh: its mark is not set yet),
+    and the facts' measured index covering the backlog's conditions and the keys too."""
     op.create_table(
         "report_case_weeks",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
@@ -41,10 +47,16 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_report_case_weeks_brand_week", ["brand_id", "week", "dimension"], unique=False
         )
+    with op.batch_alter_table("case_facts", schema=None) as batch_op:
+        batch_op.drop_index("ix_case_facts_measured")
+        batch_op.create_index("ix_case_facts_measured", list(KEYED), unique=False)
 
 
 def downgrade() -> None:
     """Only derived data is lost."""
+    with op.batch_alter_table("case_facts", schema=None) as batch_op:
+        batch_op.drop_index("ix_case_facts_measured")
+        batch_op.create_index("ix_case_facts_measured", list(MEASURED), unique=False)
     with op.batch_alter_table("report_case_weeks", schema=None) as batch_op:
         batch_op.drop_index("ix_report_case_weeks_brand_week")
     op.drop_table("report_case_weeks")
