@@ -334,6 +334,10 @@ def test_the_team_and_agent_tables_read_from_the_case_weeks_equal_the_facts_row_
                     from_weeks = keyed_cells(session, scope, by, key, now=later)
                     assert from_weeks == case_cells(session, scope, key, now=later), (scope, by)
             rows = breakdown(session, ReportScope(None), "team", now=later)
+            cache.invalidate()
+            # The post numbers read on a second connection at the same time: the same rows.
+            assert breakdown(session, ReportScope(None), "team", now=later, side=True) == rows
+            assert sum(row.metrics.inbound for row in rows) == 60
             return {row.key: row.metrics.cases for row in rows}
 
     assert (

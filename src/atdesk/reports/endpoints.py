@@ -96,7 +96,7 @@ def get_breakdown(
     """The metrics per brand, team, agent, network, intent, issue, or UTC day/week/month."""
     scope = _scope(session, viewer, asked)
     now = utcnow()
-    rows = metrics.breakdown(session, scope, by, now=now)
+    rows = metrics.breakdown(session, scope, by, now=now, side=True)
     return BreakdownOut(
         scope=scope_out(scope),
         generated_at=now,

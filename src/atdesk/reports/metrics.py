@@ -32,6 +32,7 @@ from atdesk.models import (
     User,
 )
 from atdesk.reports import case_days, case_weeks
+from atdesk.reports.aside import aside
 from atdesk.reports.cache import cached, minute
 from atdesk.reports.cells import (
     POST_BRAND,
@@ -183,21 +184,27 @@ _CUBE_KEYS: dict[str, Callable[[CubeKey], Any]] = {
 }
 
 
-def breakdown(session: Session, scope: ReportScope, by: Dimension, *, now: datetime) -> list[Row]:
+def breakdown(
+    session: Session, scope: ReportScope, by: Dimension, *, now: datetime, side: bool = False
+) -> list[Row]:
     """The metrics per brand, team, agent, network, intent, issue or period (UTC day/week/month).
 
     Rows come in key order for periods, biggest first otherwise; a case without the key
-    (no team, no intent...) is in the row keyed 'none'.
+    (no team, no intent...) is in the row keyed 'none'. With `side` (a session that has
+    written nothing, as a page's) the post numbers are read at the same time on a second
+    connection (reports.aside).
     """
     rows = cached(
         session,
         ("breakdown", scope, by, minute(now)),
-        lambda: _breakdown(session, scope, by, now=now),
+        lambda: _breakdown(session, scope, by, now=now, side=side),
     )
     return list(rows)
 
 
-def _breakdown(session: Session, scope: ReportScope, by: Dimension, *, now: datetime) -> list[Row]:
+def _breakdown(
+    session: Session, scope: ReportScope, by: Dimension, *, now: datetime, side: bool
+) -> list[Row]:
     if by not in DIMENSIONS:
         raise ValueError(f"cannot break down by {by!r}; use one of {', '.join(DIMENSIONS)}")
     if scope.empty:
@@ -218,6 +225,11 @@ def _breakdown(session: Session, scope: ReportScope, by: Dimension, *, now: date
         surveys = {period_label(by, k): v for k, v in surveys.items()}
     else:
         fact_key, post_key, survey_key = _KEYS[by]
+        counted = (
+            aside(session, lambda other: _post_tallies(other, scope, by, now, post_key))
+            if side
+            else None
+        )
         if by == "brand" and case_days.servable(scope):
             # The brand is a key of the case-day rollup: its cells, not the facts row by row.
             cells = sum_days(brand_day_cells(session, scope, now=now), lambda key: key[0])
@@ -225,8 +237,11 @@ def _breakdown(session: Session, scope: ReportScope, by: Dimension, *, now: date
             cells = keyed_cells(session, scope, by, fact_key, now=now)
         else:
             cells = case_cells(session, scope, fact_key, now=now)
-        posts = _post_tallies(session, scope, by, now, post_key)
         surveys = tally_surveys(session, scope, survey_key)
+        if counted is not None:
+            posts = counted.result()
+        else:
+            posts = _post_tallies(session, scope, by, now, post_key)
     keys = set(cells) | set(posts) | set(surveys)
     labels = _labels(session, by, [k for k in keys if k is not None])
     out = []

@@ -173,7 +173,7 @@ def overview(request: Request, session: DbSession, viewer: PageViewer) -> Respon
 def _table_page(tab: Tab) -> Callable[..., Response]:
     def page(request: Request, session: DbSession, viewer: PageViewer) -> Response:
         asked = _asked(request, session, viewer)
-        rows = metrics.breakdown(session, asked.scope, tab.dimension, now=asked.now)
+        rows = metrics.breakdown(session, asked.scope, tab.dimension, now=asked.now, side=True)
         costs = _brand_costs(session, asked.scope, rows) if tab.dimension == "brand" else None
         if _wants_csv(request):
             columns = (*TABLE_COLUMNS, *CSV_EXTRA)
