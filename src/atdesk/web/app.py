@@ -63,6 +63,7 @@ from atdesk.surveys import pages as survey_pages
 from atdesk.ui.templating import add_chrome
 from atdesk.web import health, metrics
 from atdesk.web.bodylimits import BodyLimits
+from atdesk.web.collector import tune_collector
 from atdesk.web.errors import install_error_handlers, unknown_feeds
 from atdesk.web.proxies import ForwardedHeaders, TrustedProxies
 from atdesk.web.request_ids import RequestIds, bind_case
@@ -78,6 +79,7 @@ SESSION_COOKIE_MAX_AGE_S = int(ABSOLUTE_LIFETIME.total_seconds())
 def create_app(settings: Settings | None = None, *, outbox: Outbox | None = None) -> FastAPI:
     """Build the app for these settings; tests make one per database (and may swap the outbox)."""
     settings = settings or load_settings()
+    tune_collector()
     app = FastAPI(
         title="atdesk",
         version=__version__,
