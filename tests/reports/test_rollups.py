@@ -352,3 +352,35 @@ def test_the_team_and_agent_tables_read_from_the_case_weeks_equal_the_facts_row_
     refresh(url)
     assert same_as_the_facts() == {str(teams[0].id): 20, str(teams[1].id): 21, "none": 19}
     matches_rebuild(url)
+
+
+def test_a_rebuild_rewrites_each_days_post_sums_once(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = settings.database_url
+    with transaction(url) as session:
+        make_brand(session)
+        run(
+            session,
+            *(
+                post(f"d{n}", f"@acmehelp help {n}", author=f"64{n:02d}", handle=f"d{n}",
+                     minutes=n * 7 * 60)
+                for n in range(20)
+            ),
+        )  # fmt: skip
+    refresh(url)
+    days: list[int] = []
+    real = post_hours.sum_days
+
+    def counted(session: Session, hours: Any) -> None:
+        hours = list(hours)
+        days.extend({hour // 24 for hour in hours})
+        real(session, hours)
+
+    monkeypatch.setattr(post_hours, "HOUR_CHUNK", 5)  # ~1.5 days of these posts' hours
+    monkeypatch.setattr(post_hours, "sum_days", counted)
+    rebuild(url)
+    assert len(days) >= 6, "the posts span six days"
+    assert len(days) == len(set(days)), "no day is summed twice"
+    monkeypatch.undo()
+    matches_rebuild(url)

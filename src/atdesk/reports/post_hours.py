@@ -63,6 +63,19 @@ def _chunks(items: Sequence[int], size: int) -> Iterator[Sequence[int]]:
         yield items[start : start + size]
 
 
+def _whole_days(hours: Sequence[int], size: int) -> Iterator[Sequence[int]]:
+    """Sorted hour numbers in chunks of about `size` that never split a UTC day, so each
+    day's sums are rewritten once (a chunk may run up to 23 hours over `size`)."""
+    chunk: list[int] = []
+    for hour in hours:
+        if len(chunk) >= size and hour // 24 != chunk[-1] // 24:
+            yield chunk
+            chunk = []
+        chunk.append(hour)
+    if chunk:
+        yield chunk
+
+
 def _runs(hours: Sequence[int]) -> Iterator[tuple[int, int]]:
     """Sorted hour numbers as [first, end) runs of consecutive hours."""
     if not hours:
@@ -222,7 +235,7 @@ def refresh_post_hours(
         hours = every_hour(session, mark) if everything else changed_hours(session, case_ids, mark)
     hours |= set(also)
     ordered = sorted(hours)
-    for chunk in _chunks(ordered, HOUR_CHUNK):
+    for chunk in _whole_days(ordered, HOUR_CHUNK):
         with reader() as session:
             rows = compute_hours(session, chunk, mark)
         with transaction(url) as session:
