@@ -34,7 +34,7 @@ from atdesk.automations.engine.actions import ACTIONS
 from atdesk.automations.engine.hooks import REPLY_HANDLERS, WARMUPS
 from atdesk.automations.engine.rules import ACTION_TYPES
 from atdesk.automations.engine.stage import case_events_handler, inbound_handler
-from atdesk.cases.service import auto_resolve
+from atdesk.cases.service import auto_resolve_all
 from atdesk.config import Settings
 from atdesk.connectors.observer import BufferedObserver
 from atdesk.connectors.runtime import ConnectorRuntime
@@ -154,8 +154,7 @@ class Periodic:
 
 
 def _auto_resolve(url: str, now: datetime) -> None:
-    with transaction(url) as session:
-        resolved = auto_resolve(session, now=now, after=AUTO_RESOLVE_AFTER)
+    resolved = auto_resolve_all(url, now=now, after=AUTO_RESOLVE_AFTER)
     if resolved:
         log.info("auto-resolved %d silent pending cases", resolved)
 

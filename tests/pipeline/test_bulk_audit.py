@@ -5,9 +5,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
+import pytest
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from atdesk.cases import service
 from atdesk.cases.service import auto_resolve, snapshot
 from atdesk.models import AuditEvent, Case
 from atdesk.pipeline.embedded_bus import EmbeddedBus
@@ -71,6 +75,46 @@ def test_auto_resolve_audits_every_case_it_resolves(database_url: str) -> None:
         assert last.before["status"] == "pending" and last.after == after
         reply = replies[case_id]
         assert reply is not None and after["resolved_at"] == reply.isoformat()
+
+
+def test_auto_resolve_all_works_in_short_chunks_in_case_order(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with transaction(database_url) as session:
+        make_brand(session)
+        run(
+            session,
+            *(
+                payload
+                for n in range(5)
+                for payload in (
+                    post(f"q{n}", "@acmehelp help", minutes=n, author=f"44{n}", handle=f"c{n}"),
+                    brand_reply(f"r{n}", "@c on it", minutes=n + 30, in_reply_to=f"q{n}"),
+                )
+            ),
+        )
+    chunks: list[int] = []
+    real = service.auto_resolve
+
+    def counted(session: Session, **kwargs: Any) -> int:
+        done = real(session, **kwargs)
+        chunks.append(done)
+        return done
+
+    monkeypatch.setattr(service, "AUTO_RESOLVE_CHUNK", 2)
+    monkeypatch.setattr(service, "auto_resolve", counted)
+    resolved = service.auto_resolve_all(
+        database_url, now=T0 + timedelta(days=3), after=timedelta(hours=48)
+    )
+    assert resolved == 5 and chunks == [2, 2, 1], "three short transactions"
+    with transaction(database_url) as session:
+        ids = session.scalars(
+            select(AuditEvent.entity_id)
+            .where(AuditEvent.action == "case.resolved")
+            .order_by(AuditEvent.id)
+        ).all()
+        assert ids == sorted(ids) and len(ids) == 5, "audited once each, in case order"
+        assert all(c.status == "resolved" for c in session.scalars(select(Case)))
 
 
 def test_a_replay_audits_each_case_it_opens_once(database_url: str, tmp_path: Path) -> None:

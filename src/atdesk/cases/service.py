@@ -35,6 +35,7 @@ from atdesk.models import (
 )
 from atdesk.models import Post as PostRow
 from atdesk.models.base import utcnow
+from atdesk.storage.session import transaction
 
 AUDITED_FIELDS = (
     "status",
@@ -610,8 +611,14 @@ def _mark_resolved(case: Case, actor: User | str, when: datetime) -> dict[str, A
     return before
 
 
-def auto_resolve(session: Session, *, now: datetime, after: timedelta) -> int:
-    """Resolve pending cases whose customer stayed silent for `after` since the agent's reply.
+AUTO_RESOLVE_CHUNK = 2_000  # cases resolved per short transaction by auto_resolve_all
+
+
+def auto_resolve(
+    session: Session, *, now: datetime, after: timedelta, limit: int | None = None
+) -> int:
+    """Resolve pending cases whose customer stayed silent for `after` since the agent's reply
+    (the first `limit` of them in case order, when given).
 
     The resolution time is the agent's last reply: that is when the work was done, and it
     keeps replayed history honest however long after the fact it is loaded.
@@ -626,6 +633,7 @@ def auto_resolve(session: Session, *, now: datetime, after: timedelta) -> int:
         )
         # In case order, so the audit trail is the same however the database stores the rows.
         .order_by(Case.id)
+        .limit(limit)
     ).all()
     trail: list[dict[str, Any]] = []
     for case in stale:
@@ -638,3 +646,16 @@ def auto_resolve(session: Session, *, now: datetime, after: timedelta) -> int:
         # A history replay resolves thousands at once: one executemany for their audit rows.
         session.execute(insert(AuditEvent), trail)
     return len(stale)
+
+
+def auto_resolve_all(url: str, *, now: datetime, after: timedelta) -> int:
+    """auto_resolve in short transactions of AUTO_RESOLVE_CHUNK cases: a history replay leaves
+    hundreds of thousands pending at once, which one transaction would hold in memory (1.4 GB
+    at a million posts) and under the write lock."""
+    total = 0
+    while True:
+        with transaction(url) as session:
+            done = auto_resolve(session, now=now, after=after, limit=AUTO_RESOLVE_CHUNK)
+        total += done
+        if done < AUTO_RESOLVE_CHUNK:
+            return total

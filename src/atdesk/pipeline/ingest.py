@@ -11,7 +11,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from atdesk.brands.service import ensure_brand_accounts
-from atdesk.cases.service import auto_resolve
+from atdesk.cases.service import auto_resolve_all
 from atdesk.channels.replay.errors import RowError
 from atdesk.channels.replay.reader import read_replay
 from atdesk.domain.networks import Network
@@ -105,7 +105,6 @@ def ingest_file(
         while bus.consume(INBOUND, handle, batch_size=BATCH_SIZE):
             pass
         progress(len(batch))
-    with transaction(database_url) as session:
-        report.auto_resolved = auto_resolve(session, now=utcnow(), after=AUTO_RESOLVE_AFTER)
+    report.auto_resolved = auto_resolve_all(database_url, now=utcnow(), after=AUTO_RESOLVE_AFTER)
     report.seconds = time.perf_counter() - started
     return report
