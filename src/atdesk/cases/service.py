@@ -657,7 +657,7 @@ def auto_resolve(
 
 def auto_resolve_all(url: str, *, now: datetime, after: timedelta) -> int:
     """auto_resolve in short transactions of AUTO_RESOLVE_CHUNK cases: a history replay leaves
-    hundreds of thousands pending at once, which one transaction would hold in memory (1.4 GB
+    over a hundred thousand pending at once, which one transaction would hold in memory (1.4 GB
     at a million posts) and under the write lock. Their ids are read once (8 bytes each), so
     each chunk is found by id instead of by searching every pending case again."""
     with transaction(url) as session:
