@@ -30,6 +30,7 @@ from atdesk.reports.case_days import (
     day_start,
     fold,
     micros,
+    whole_days,
 )
 from atdesk.reports.formulas import CaseCounts, Durations
 from atdesk.reports.scope import ReportScope
@@ -79,7 +80,7 @@ def _rewrite(session: Session, brand: int, weeks: list[int] | None) -> None:
                 )
             )
 
-    weekly = [(day_number(row.opened_at) // DAYS, row) for row in session.execute(query)]
+    weekly = ((day_number(row.opened_at) // DAYS, row) for row in session.execute(query))
     found = [(week, row) for week, row in weekly if wanted is None or week in wanted]
     rows: list[dict[str, Any]] = []
     for dimension, column in KEYS.items():
@@ -95,13 +96,11 @@ def _rewrite(session: Session, brand: int, weeks: list[int] | None) -> None:
 
 def whole_weeks(scope: ReportScope) -> tuple[int | None, int | None] | None:
     """The weeks [first, end) lying wholly inside the period (None bounds: open), or None."""
-    first = None
-    if scope.since is not None:
-        day = day_number(scope.since)
-        if day_start(day) != scope.since:
-            day += 1
-        first = -(-day // DAYS)
-    end = day_number(scope.until) // DAYS if scope.until is not None else None
+    days = whole_days(scope)
+    if days is None:
+        return None
+    first = -(-days[0] // DAYS) if days[0] is not None else None  # the first week starting in
+    end = days[1] // DAYS if days[1] is not None else None
     if first is not None and end is not None and first >= end:
         return None
     return first, end
@@ -129,19 +128,18 @@ def read_weeks(
     now_us = micros(now)
     values: dict[int | None, Durations] = {}
     passed: dict[int | None, int] = defaultdict(int)
-    for k, blob in session.execute(select(key, r.values_blob).where(*where)):
-        held = values.get(k or None)
+    for stored, blob in session.execute(select(key, r.values_blob).where(*where)):
+        k = stored or None  # 0 is "none"
+        held = values.get(k)
         if held is None:
-            held = values[k or None] = Durations()
-        passed[k or None] += accumulate(blob, held, now_us)
+            held = values[k] = Durations()
+        passed[k] += accumulate(blob, held, now_us)
     sums = select(key, *(func.sum(getattr(r, name)) for name in COUNTS)).where(*where)
-    return {
-        (k or None): (
-            counts_of([int(n or 0) for n in numbers], passed[k or None]),
-            values[k or None],
-        )
-        for k, *numbers in session.execute(sums.group_by(key))
-    }
+    out: dict[int | None, tuple[CaseCounts, Durations]] = {}
+    for stored, *numbers in session.execute(sums.group_by(key)):
+        k = stored or None
+        out[k] = (counts_of([int(n or 0) for n in numbers], passed[k]), values[k])
+    return out
 
 
 def case_weeks_snapshot(session: Session) -> list[tuple[Any, ...]]:
