@@ -112,3 +112,43 @@ def test_every_rule_answers_length_limit_valid() -> None:
     for measure in (x_text_length, mastodon_text_length, bluesky_text_length):
         length, limit, valid = measure("hello")
         assert (length, valid) == (5, True) and limit in {280, 500, 300}
+
+
+@pytest.mark.data
+def test_x_length_of_ascii_text_equals_twitter_text_without_its_emoji_scan(
+    data_dir: Path,
+) -> None:
+    # The ASCII path skips parse_tweet; it must count exactly as parse_tweet does, URLs
+    # (with and without a scheme, t.co, IPs, trailing punctuation) and line breaks included.
+    from twitter_text import parse_tweet
+
+    from atdesk.channels.textlength import X_V3_CONFIG
+
+    suites = [
+        yaml.safe_load((data_dir / f"twitter-text-conformance/{name}").read_text("utf-8"))
+        for name in ("extract.yml", "validate.yml", "autolink.yml")
+    ]
+    texts = [
+        case["text"]
+        for suite in suites
+        for cases in suite["tests"].values()
+        for case in cases
+        if isinstance(case.get("text"), str) and case["text"].isascii()
+    ]
+    texts += [
+        "line one\r\nline two\rthree\nfour https://example.com/x",
+        "www.example.com and example.org, then http://t.co/abc." + " word" * 60,
+        "#1 *2 0 keycap-looking ASCII only",
+        "  ",
+    ]
+    assert len(texts) > 300
+    mismatches = [
+        text
+        for text in texts
+        if (x_text_length(text).length, x_text_length(text).valid)
+        != (
+            parse_tweet(text, X_V3_CONFIG).weightedLength,
+            parse_tweet(text, X_V3_CONFIG).valid,
+        )
+    ]
+    assert mismatches == []

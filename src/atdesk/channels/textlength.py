@@ -7,12 +7,14 @@ Mastodon: 500 grapheme clusters of spoiler + text, every http(s) URL 23, `@user@
 
 from __future__ import annotations
 
+import re
 from typing import Any, NamedTuple
 
 import regex
 from twitter_text import extract_urls_with_indices, parse_tweet
 
 X_LIMIT = 280
+X_URL_LENGTH = 23
 MASTODON_LIMIT = 500
 MASTODON_URL_LENGTH = 23
 BLUESKY_GRAPHEME_LIMIT = 300
@@ -26,7 +28,7 @@ X_V3_CONFIG: dict[str, Any] = {
     "scale": 100,
     "default_weight": 200,
     "emoji_parsing_enabled": True,
-    "transformed_url_length": 23,
+    "transformed_url_length": X_URL_LENGTH,
     "ranges": [
         {"start": 0, "end": 4351, "weight": 100},
         {"start": 8192, "end": 8205, "weight": 100},
@@ -36,6 +38,8 @@ X_V3_CONFIG: dict[str, Any] = {
 }
 
 _GRAPHEME = regex.compile(r"\X")
+# twitter-text's convert_line_ending: every line break counts as one "\n".
+_LINE_ENDINGS = re.compile(r"\r\n|\r|\n")
 # Mastodon's mention syntax: @user or @user@domain (only the @user part is counted).
 _MASTODON_MENTION = regex.compile(
     r"(?<![\w/@])@([a-z0-9_]+(?:[a-z0-9_.\-]+[a-z0-9_])?)(?:@[\w.\-]+\w)?", regex.IGNORECASE
@@ -60,8 +64,24 @@ def graphemes(text: str) -> int:
     return len(_GRAPHEME.findall(text))
 
 
+def _ascii_x_length(text: str) -> int:
+    """parse_tweet's v3 weighted length of an ASCII text, without its emoji scan.
+
+    Every ASCII character weighs 1 in v3, none is invalid, NFC leaves ASCII alone, and no emoji
+    in twitter-text's table is all ASCII (its keycaps need U+FE0F U+20E3), so only the line
+    endings and the URLs (23 each) change the count. The emoji scan was ~1 ms per automated
+    message, most of its length check (docs/benchmarks.md "### The automate stage").
+    """
+    normalized = _LINE_ENDINGS.sub("\n", text)
+    urls = extract_urls_with_indices(normalized)
+    return len(normalized) + sum(X_URL_LENGTH - len(url["url"]) for url in urls)
+
+
 def x_text_length(text: str, config: dict[str, Any] | None = None) -> TextLength:
     """twitter-text v3 weighted length; empty text and U+FFFE/U+FEFF/U+FFFF are invalid."""
+    if config is None and text.isascii():
+        length = _ascii_x_length(text)
+        return TextLength(length, X_LIMIT, 0 < length <= X_LIMIT)
     options = config or X_V3_CONFIG
     parsed = parse_tweet(text, options)
     limit = int(options["max_weighted_tweet_length"])
