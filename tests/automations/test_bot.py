@@ -280,3 +280,19 @@ def test_asking_for_a_person_after_an_answer_hands_over(
         )
         stats = bot_stats(session)
     assert (stats.answered, stats.handed_off, stats.resolved_without_human) == (1, 1, 0)
+
+
+def test_asking_for_a_person_in_the_batch_the_bot_answered_in_hands_over(
+    settings: Settings,
+) -> None:
+    # The reply handlers' screen is read once per batch (ADR 104); the bot's answer to the
+    # first post, made in this batch, must still make the second a follow-up.
+    _kb(settings)
+    with transaction(settings.database_url) as session:
+        runs = automate(
+            session,
+            settings,
+            post("1", "@acmehelp is there a student plan", minutes_before=9),
+            post("2", "@acmehelp agent please", in_reply_to="1", minutes_before=8),
+        )
+        assert [run.handled_by for run in runs] == ["rules", "bot-follow-up"]

@@ -115,6 +115,21 @@ def test_offer_by_dm_then_the_pick_moves_the_visit_and_confirms(settings: Settin
     )
 
 
+def test_a_pick_in_the_same_batch_as_the_request_answers_the_offer_made_there(
+    settings: Settings,
+) -> None:
+    # The reply handlers' screen is read once per batch (ADR 104): the offer made for the first
+    # post must still be seen by the second, which arrived in the same batch.
+    url = settings.database_url
+    with transaction(url) as session:
+        visit, _ = _book(session)
+        runs = automate(session, settings, _ask(minutes_before=10), _answer("11", "2 please"))
+        assert [run.handled_by for run in runs] == ["rules", "reschedule-answer"]
+        moved = session.get(Appointment, visit.id)
+        assert moved is not None
+        assert moved.start_at == datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
+
+
 def test_an_unclear_answer_is_asked_again_then_understood(settings: Settings) -> None:
     url = settings.database_url
     with transaction(url) as session:

@@ -573,7 +573,44 @@ def resume_after_identified(
     resume_reschedules(session, author=author, settings=settings, now=now)
 
 
-@reply_handler("reschedule-answer", order=10)
+def posts_answering_offers(session: Session, posts: Sequence[Post]) -> set[int]:
+    """The batch's posts an open offer may be waiting on: open_offer_for's match, one read."""
+    with_case = [post for post in posts if post.case_id is not None]
+    if not with_case:
+        return set()
+    customers = {
+        post.author.customer_id
+        for post in with_case
+        if post.direct and post.author.customer_id is not None
+    }
+    where = AppointmentOffer.case_id.in_({post.case_id for post in with_case})
+    if customers:
+        where = or_(where, Appointment.customer_id.in_(customers))
+    rows = session.execute(
+        select(AppointmentOffer.case_id, Appointment.customer_id, Appointment.brand_id)
+        .outerjoin(Appointment, Appointment.id == AppointmentOffer.appointment_id)
+        .where(
+            AppointmentOffer.status.in_(OPEN_OFFERS),
+            AppointmentOffer.created_at >= min(post.created_at for post in with_case) - ANSWER_WITHIN,
+            where,
+        )
+    ).all()
+    offered_cases = {case_id for case_id, _, _ in rows}
+    offered_customers = {(customer, brand) for _, customer, brand in rows if customer is not None}
+    return {
+        post.id
+        for post in with_case
+        if post.case_id in offered_cases
+        or (post.direct and (post.author.customer_id, post.brand_id or -1) in offered_customers)
+    }
+
+
+@reply_handler(
+    "reschedule-answer",
+    order=10,
+    screen=posts_answering_offers,
+    watch=(AppointmentOffer, Appointment, Author),
+)
 def answer_open_offer(ctx: ActionContext) -> Outcome | None:
     """A post that answers an open slot offer is the customer's pick: act on it, no rules."""
     offer = open_offer_for(ctx.session, ctx.post, ctx.post.author)

@@ -21,7 +21,7 @@ from atdesk.automations.engine.inputs import Input
 from atdesk.automations.engine.rules import BotAnswerAction
 from atdesk.automations.outbound.handoff import hand_over
 from atdesk.automations.outbound.service import queue_message
-from atdesk.models import BotDecision
+from atdesk.models import BotDecision, Post
 from atdesk.triage.tokens import readable
 
 ANSWERED = "answered"
@@ -161,7 +161,23 @@ def _record(ctx: ActionContext, decision: Decision, *, outcome: str | None = Non
     ctx.session.flush()
 
 
-@reply_handler("bot-follow-up", order=20)
+def posts_after_bot_answers(session: Session, posts: Sequence[Post]) -> set[int]:
+    """The batch's posts asking for a person on a case the bot answered: follow_up's match."""
+    asking = [post for post in posts if post.case_id is not None and asks_for_person(post.text)]
+    if not asking:
+        return set()
+    answered = set(
+        session.scalars(
+            select(BotDecision.case_id).where(
+                BotDecision.case_id.in_({post.case_id for post in asking}),
+                BotDecision.outcome == ANSWERED,
+            )
+        )
+    )
+    return {post.id for post in asking if post.case_id in answered}
+
+
+@reply_handler("bot-follow-up", order=20, screen=posts_after_bot_answers, watch=(BotDecision,))
 def follow_up(ctx: ActionContext) -> Outcome | None:
     """A customer the bot answered writes again asking for a person: hand over, with why."""
     answered = ctx.session.scalar(

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import or_, select
+from sqlalchemy import event, or_, select
 from sqlalchemy.orm import Session
 
 from atdesk.audit import service as audit
@@ -226,7 +226,7 @@ def automate_posts(
     brands = _Brands(session, settings, prepared=prepared)
     batch = _Batch.read(session, posts)
     runs = []
-    with audit.batched(session):
+    with audit.batched(session), batch.screens:
         for post in posts:
             runs.append(_automate(session, post, brands, batch, now))
         session.flush()
@@ -243,6 +243,7 @@ class _Batch:
     survey_answers: set[int]
     rule_runs: set[tuple[int, int]]
     rows: list[Case | Brand]  # held: the identity map keeps only rows someone refers to
+    screens: _Screens
 
     @classmethod
     def read(cls, session: Session, posts: Sequence[Post]) -> _Batch:
@@ -274,7 +275,40 @@ class _Batch:
                     select(RuleRun.rule_id, RuleRun.post_id).where(RuleRun.post_id.in_(chunk))
                 )
             )
-        return cls(answers, runs, rows)
+        return cls(answers, runs, rows, _Screens(session, posts))
+
+
+class _Screens:
+    """Which of the batch's posts each reply handler might own, read once for the batch
+    (ADR 104). A flush that adds or changes a row of a class the handler watches (an offer
+    made, a customer linked) drops its answer, and the next post reads it again."""
+
+    def __init__(self, session: Session, posts: Sequence[Post]) -> None:
+        self._session, self._posts = session, posts
+        self._owned: dict[int, set[int]] = {}
+
+    def may_own(self, index: int, post: Post) -> bool:
+        """False only when the handler's screen rules the post out."""
+        screen = REPLY_HANDLERS[index].screen
+        if screen is None:
+            return True
+        if index not in self._owned:
+            self._owned[index] = screen(self._session, self._posts)
+        return post.id in self._owned[index]
+
+    def _flushed(self, session: Session, _context: object) -> None:
+        changed = {type(row) for row in (*session.new, *session.dirty, *session.deleted)}
+        for index in list(self._owned):
+            watch = REPLY_HANDLERS[index].watch
+            if any(issubclass(kind, watch) for kind in changed):
+                del self._owned[index]
+
+    def __enter__(self) -> _Screens:
+        event.listen(self._session, "after_flush", self._flushed)
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        event.remove(self._session, "after_flush", self._flushed)
 
 
 def _automate(
@@ -308,7 +342,9 @@ def _automate(
         now=now,
         prepared=brands.prepared,
     )
-    for reply in REPLY_HANDLERS:  # an answer to an open offer, a follow-up to the bot, ...
+    for index, reply in enumerate(REPLY_HANDLERS):  # an answer to an open offer, the bot, ...
+        if not batch.screens.may_own(index, post):
+            continue
         handled = reply.handle(ctx)
         if handled is not None:
             mark.handled_by = reply.handled_by
