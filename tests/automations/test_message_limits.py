@@ -446,3 +446,50 @@ def test_the_hourly_limit_is_edited_and_checked_on_the_settings_page(site: Site)
         stored = session.get(Brand, brand_id)
         assert stored is not None
         assert stored.settings["automations"]["messages_per_hour"] == 5
+
+
+@pytest.mark.parametrize("written_before", [False, True], ids=["first-write", "after-a-write"])
+def test_a_decision_counts_under_sqlites_write_lock(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch, written_before: bool
+) -> None:
+    """On SQLite the lock is the database's one writer, taken once per transaction (ADR 104):
+    the hourly count is read while no one else can write, written before or not."""
+    import sqlite3
+
+    from atdesk.automations.outbound import limits
+
+    url = settings.database_url
+    if not url.startswith("sqlite"):
+        pytest.skip("PostgreSQL's lock is per customer; tested above")
+    with transaction(url) as session:
+        brand = _brand(session)
+        automate(session, settings, post("1", "@acmehelp hello", minutes_before=10))
+        target = session.scalars(select(Post)).one()
+        rule = session.scalars(select(AutomationRule).order_by(AutomationRule.id)).first()
+        assert rule is not None and target.case_id is not None
+        ids, ref = (target.id, target.case_id, brand.id), RuleRef(rule.id, rule.name)
+    others_could_write: list[bool] = []
+    counted = limits.sent_within_hour
+
+    def count_and_try_writing(*args: Any, **kwargs: Any) -> int:
+        other = sqlite3.connect(url.removeprefix("sqlite:///"), timeout=0)
+        try:
+            other.execute("UPDATE brands SET name = name")
+            other.commit()
+            others_could_write.append(True)
+        except sqlite3.OperationalError as exc:
+            others_could_write.append("locked" not in str(exc))
+        finally:
+            other.close()
+        return counted(*args, **kwargs)
+
+    monkeypatch.setattr(limits, "sent_within_hour", count_and_try_writing)
+    with transaction(url) as session:
+        if written_before:
+            session.execute(text("UPDATE brands SET name = name WHERE id = :id"), {"id": ids[2]})
+        target = session.get(Post, ids[0])
+        assert target is not None
+        decide(
+            session, post=target, case_id=ids[1], brand_id=ids[2], purpose="t", now=NOW, rule=ref
+        )
+    assert others_could_write == [False]

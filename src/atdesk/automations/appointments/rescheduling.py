@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
 from atdesk.audit import service as audit
@@ -583,7 +583,8 @@ def posts_answering_offers(session: Session, posts: Sequence[Post]) -> set[int]:
         for post in with_case
         if post.direct and post.author.customer_id is not None
     }
-    where = AppointmentOffer.case_id.in_({post.case_id for post in with_case})
+    since = min(post.created_at for post in with_case) - ANSWER_WITHIN
+    where: ColumnElement[bool] = AppointmentOffer.case_id.in_({p.case_id for p in with_case})
     if customers:
         where = or_(where, Appointment.customer_id.in_(customers))
     rows = session.execute(
@@ -591,7 +592,7 @@ def posts_answering_offers(session: Session, posts: Sequence[Post]) -> set[int]:
         .outerjoin(Appointment, Appointment.id == AppointmentOffer.appointment_id)
         .where(
             AppointmentOffer.status.in_(OPEN_OFFERS),
-            AppointmentOffer.created_at >= min(post.created_at for post in with_case) - ANSWER_WITHIN,
+            AppointmentOffer.created_at >= since,
             where,
         )
     ).all()

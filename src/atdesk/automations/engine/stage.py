@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import event, or_, select
+from sqlalchemy import event as orm_events
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from atdesk.audit import service as audit
@@ -304,11 +305,11 @@ class _Screens:
                 del self._owned[index]
 
     def __enter__(self) -> _Screens:
-        event.listen(self._session, "after_flush", self._flushed)
+        orm_events.listen(self._session, "after_flush", self._flushed)
         return self
 
     def __exit__(self, *_: object) -> None:
-        event.remove(self._session, "after_flush", self._flushed)
+        orm_events.remove(self._session, "after_flush", self._flushed)
 
 
 def _automate(

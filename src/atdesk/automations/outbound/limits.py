@@ -262,5 +262,13 @@ def _serialize(session: Session, *, author_id: int, customer_id: int | None) -> 
             text("SELECT pg_advisory_xact_lock(:namespace, :key)"),
             {"namespace": namespace, "key": key},
         )
-    elif dialect == "sqlite":  # take the database's write lock before reading the count
+    elif dialect == "sqlite" and not _writing(session):
+        # take the database's write lock before reading the count
         session.execute(update(AutomatedMessage).where(AutomatedMessage.id == -1).values(part=1))
+
+
+def _writing(session: Session) -> bool:
+    """Whether this SQLite transaction already holds the write lock: Python's sqlite3 opens a
+    transaction only before its first write, so an open one has written (ADR 104)."""
+    raw = session.connection().connection.dbapi_connection
+    return bool(getattr(raw, "in_transaction", False))
