@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from atdesk.channels.base import EventKind, IgnoredEvent
 from atdesk.config import Settings
-from atdesk.connectors.intake import Busy, Intake, NotCommitted
+from atdesk.connectors.intake import BACKLOG_FRESH_S, Busy, Intake, NotCommitted
 from atdesk.domain.networks import Network
 from atdesk.domain.posts import RawEvent
 from atdesk.models import BusMessage, ChannelConnection
@@ -148,3 +148,25 @@ def test_a_failed_commit_answers_every_delivery_in_it_and_the_next_one_works(
     assert ids == ["2"]
     assert connection is not None and connection.events_read == 1
     assert connection.ignored == {"like": 1}  # the failed commit counted nothing
+
+
+def test_deliveries_are_refused_while_the_bus_holds_more_than_its_bound(
+    settings: Settings,
+) -> None:
+    """The backlog behind the intake is bounded too (ATDESK_EVENTS_QUEUE_BOUND); its count is
+    read again once BACKLOG_FRESH_S has passed, not for every delivery."""
+    account_id = _account(settings)
+    bus = EmbeddedBus(settings.database_url)
+    with transaction(settings.database_url) as session:
+        bus.publish(session, INBOUND, [_event(f"old{n}").to_json() for n in range(3)])
+    now = [100.0]
+    intake = Intake(settings.database_url, bus, queue_bound=3, clock=lambda: now[0])
+    intake.submit(account_id, [_event("1")], [])  # 3 waiting: not over the bound
+    intake.submit(account_id, [_event("2")], [])  # 4 waiting, but the count of 3 is fresh
+    now[0] += BACKLOG_FRESH_S
+    with pytest.raises(Busy, match="5 posts are waiting for the workers"):
+        intake.submit(account_id, [_event("3")], [])
+    assert bus.pending(INBOUND) == 5  # the refused delivery stored nothing
+    unbounded = Intake(settings.database_url, bus)
+    unbounded.submit(account_id, [_event("4")], [])
+    assert bus.pending(INBOUND) == 6

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -14,6 +15,9 @@ from atdesk.config import Settings
 from atdesk.domain.networks import Network
 from atdesk.models import BusMessage, Case
 from atdesk.models import Post as PostRow
+from atdesk.pipeline.bus import INBOUND
+from atdesk.pipeline.embedded_bus import EmbeddedBus
+from atdesk.storage.session import transaction
 from atdesk.web.app import create_app
 from tests.channels.payloads import load, raw
 from tests.connectors.conftest import (
@@ -176,3 +180,23 @@ def test_a_retweet_is_kept_flagged_and_opens_no_case(
     assert set(posts) == {"1899000000000000400"}
     assert posts["1899000000000000400"].filtered_reason is not None
     assert count(app_settings, Case) == 0
+
+
+def test_a_delivery_is_refused_with_retry_after_while_the_backlog_is_over_its_bound(
+    app_settings: Settings,
+) -> None:
+    add_brand_account(app_settings, Network.X, BRAND, BRAND_USER_ID)
+    bus = EmbeddedBus(app_settings.database_url)
+    waiting = [{"source": "jsonl", "payload": {"id": str(n)}, "line": None} for n in range(2)]
+    with transaction(app_settings.database_url) as session:
+        bus.publish(session, INBOUND, waiting)
+    client = TestClient(create_app(replace(app_settings, events_queue_bound=1)))
+    body = raw("x_aa_tweet_create.json")
+    refused = client.post("/webhooks/x", content=body, headers=signed(body))
+    assert refused.status_code == 429
+    assert refused.headers["retry-after"] == "1"
+    assert "2 posts are waiting for the workers (the bound is 1)" in refused.json()["detail"]
+    assert count(app_settings, BusMessage) == 2  # nothing of the refused delivery was queued
+    roomy = TestClient(create_app(replace(app_settings, events_queue_bound=2)))
+    assert roomy.post("/webhooks/x", content=body, headers=signed(body)).status_code == 200
+    assert count(app_settings, BusMessage) == 4

@@ -9,6 +9,10 @@ meanwhile in one transaction (the events on the bus, one read-count update per a
 wakes the requests. The queue is bounded, in events and in age: when the database cannot keep
 up (the oldest waiting delivery has waited BUSY_AFTER_S), a request is refused at once with
 `Busy` (the route answers 429 with Retry-After) instead of piling up behind the others.
+Behind it, the bus is bounded too: with `queue_bound` (ATDESK_EVENTS_QUEUE_BOUND, as for the
+events API) a delivery is refused while more inbound messages than that wait for the workers,
+so a rate above the workers' capacity is turned away instead of growing a backlog that every
+later post waits behind.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ import logging
 import threading
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from atdesk.channels.base import IgnoredEvent
@@ -31,6 +35,8 @@ log = logging.getLogger(__name__)
 MAX_QUEUED_EVENTS = 20_000
 BUSY_AFTER_S = 2.0
 WAIT_S = 10.0
+# The bus's backlog is counted at most this often (a count per delivery would cost a query each).
+BACKLOG_FRESH_S = 0.25
 
 
 class Busy(Exception):
@@ -60,11 +66,18 @@ class Intake:
         *,
         max_events: int = MAX_QUEUED_EVENTS,
         busy_after_s: float = BUSY_AFTER_S,
+        queue_bound: int | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ):
         self.database_url = database_url
         self.bus = bus
         self.max_events = max_events
         self.busy_after_s = busy_after_s
+        self.queue_bound = queue_bound
+        self._clock = clock
+        self._backlog = 0
+        self._backlog_read_at = -BACKLOG_FRESH_S
+        self._backlog_lock = threading.Lock()
         self._queue: list[_Delivery] = []
         self._queued_events = 0
         self._oldest = 0.0  # when the oldest waiting delivery arrived (monotonic)
@@ -82,6 +95,11 @@ class Intake:
         """Return once the events are committed to the bus; Busy when the queue is full,
         NotCommitted when the commit failed or took longer than wait_s."""
         delivery = _Delivery(account_id, list(events), Counter(i.kind.value for i in ignored))
+        backlog = self._bus_backlog()
+        if self.queue_bound is not None and backlog > self.queue_bound:
+            raise Busy(
+                f"{backlog} posts are waiting for the workers (the bound is {self.queue_bound})"
+            )
         with self._changed:
             if self._queue:
                 if self._queued_events + len(delivery.events) > self.max_events:
@@ -103,6 +121,20 @@ class Intake:
             raise NotCommitted(f"the events were not stored within {wait_s:g} s")
         if delivery.error is not None:
             raise NotCommitted(f"the events could not be stored: {delivery.error!r}")
+
+    def _bus_backlog(self) -> int:
+        """Inbound messages waiting for the workers, read again when BACKLOG_FRESH_S old; while
+        one request reads it, the others use the last count."""
+        if self.queue_bound is None:
+            return 0
+        with self._backlog_lock:
+            now = self._clock()
+            stale = now - self._backlog_read_at >= BACKLOG_FRESH_S
+            if stale:
+                self._backlog_read_at = now
+        if stale:
+            self._backlog = self.bus.pending(INBOUND)
+        return self._backlog
 
     def _write_forever(self) -> None:
         while True:

@@ -65,7 +65,10 @@ def _bus(request: Request) -> Bus:
 def _intake(request: Request) -> Intake:
     intake: Intake | None = getattr(request.app.state, "x_intake", None)
     if intake is None:
-        intake = Intake(get_settings(request).database_url, _bus(request))
+        settings = get_settings(request)
+        intake = Intake(
+            settings.database_url, _bus(request), queue_bound=settings.events_queue_bound
+        )
         request.app.state.x_intake = intake
     return intake
 
