@@ -170,3 +170,21 @@ def test_deliveries_are_refused_while_the_bus_holds_more_than_its_bound(
     unbounded = Intake(settings.database_url, bus)
     unbounded.submit(account_id, [_event("4")], [])
     assert bus.pending(INBOUND) == 6
+
+
+def test_a_backlog_that_cannot_be_counted_leaves_the_commit_to_decide(
+    settings: Settings,
+) -> None:
+    """A bus that cannot count its backlog (a server away) does not turn a delivery into an
+    error of its own: the commit answers, stored or NotCommitted (503), as without a bound."""
+    account_id = _account(settings)
+
+    class Uncountable(EmbeddedBus):
+        def pending(self, topic: str) -> int:
+            raise ConnectionError("the bus is away")
+
+    intake = Intake(settings.database_url, Uncountable(settings.database_url), queue_bound=1)
+    intake.submit(account_id, [_event("1")], [])
+    with transaction(settings.database_url) as session:
+        stored = session.scalars(select(BusMessage).where(BusMessage.topic == INBOUND)).all()
+    assert [m.payload["payload"]["id"] for m in stored] == ["1"]
