@@ -71,7 +71,7 @@ def queue_text(
         keep_tail=keep_tail,
         to=post.author.handle,
     )
-    job = jobs.enqueue(
+    job = jobs.add(  # the key was looked up above, before the decision
         session,
         kind=MESSAGE_JOB,
         key=key,
