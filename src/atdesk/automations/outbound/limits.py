@@ -97,24 +97,30 @@ def decide(
         origin = _rule_that_fired(session, case_id=case_id, post_id=follow_up_of or post.id)
         _fill(row, origin, kind=FOLLOW_UP, part=1, status=QUEUED)
         return _add(session, row)
-    latest = session.scalar(
-        select(AutomatedMessage)
-        .where(
+    # The rule's messages on this case, in one read: the parts of this firing, and whether
+    # an earlier firing's first message went out.
+    sent = session.execute(
+        select(
+            AutomatedMessage.post_id,
+            AutomatedMessage.part,
+            AutomatedMessage.status,
+            AutomatedMessage.reason,
+        ).where(
             AutomatedMessage.kind == RULE,
             AutomatedMessage.case_id == case_id,
             AutomatedMessage.rule_id == rule.id,
-            AutomatedMessage.post_id == post.id,
         )
-        .order_by(AutomatedMessage.part.desc())
-        .limit(1)
-    )
-    if latest is not None:  # a later part of this firing: it goes (or not) with the first
+    ).all()
+    parts = [message for message in sent if message.post_id == post.id]
+    if parts:  # a later part of this firing: it goes (or not) with the first
+        latest = max(parts, key=lambda message: message.part)
         _fill(
             row, rule, kind=RULE, part=latest.part + 1, status=latest.status, reason=latest.reason
         )
         return _add(session, row)
     _fill(row, rule, kind=RULE, part=1, status=QUEUED)
-    row.status, row.reason = _limits(session, row, brand_id=brand_id, now=now)
+    first_went = any(message.part == 1 and message.status == QUEUED for message in sent)
+    row.status, row.reason = _limits(session, row, brand_id=brand_id, now=now, sent=first_went)
     if row.status == QUEUED:
         try:
             with session.begin_nested():
@@ -140,19 +146,11 @@ def _fill(
 
 
 def _limits(
-    session: Session, row: AutomatedMessage, *, brand_id: int, now: datetime
+    session: Session, row: AutomatedMessage, *, brand_id: int, now: datetime, sent: bool
 ) -> tuple[str, str]:
-    """The two limits for a rule's first message on a case: (status, reason)."""
-    earlier = session.scalar(
-        select(AutomatedMessage.id).where(
-            AutomatedMessage.kind == RULE,
-            AutomatedMessage.case_id == row.case_id,
-            AutomatedMessage.rule_id == row.rule_id,
-            AutomatedMessage.part == 1,
-            AutomatedMessage.status == QUEUED,
-        )
-    )
-    if earlier is not None:
+    """The two limits for a rule's first message on a case (`sent`: the rule's first message
+    already went out on it): (status, reason)."""
+    if sent:
         return SKIPPED, ALREADY_SENT
     brand = session.get(Brand, brand_id)
     limit = messages_per_hour(brand.settings if brand else None)
