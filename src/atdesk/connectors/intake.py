@@ -95,8 +95,7 @@ class Intake:
         """Return once the events are committed to the bus; Busy when the queue is full,
         NotCommitted when the commit failed or took longer than wait_s."""
         delivery = _Delivery(account_id, list(events), Counter(i.kind.value for i in ignored))
-        backlog = self._bus_backlog()
-        if self.queue_bound is not None and backlog > self.queue_bound:
+        if self.queue_bound is not None and (backlog := self._bus_backlog()) > self.queue_bound:
             raise Busy(
                 f"{backlog} posts are waiting for the workers (the bound is {self.queue_bound})"
             )
@@ -125,8 +124,6 @@ class Intake:
     def _bus_backlog(self) -> int:
         """Inbound messages waiting for the workers, read again when BACKLOG_FRESH_S old; while
         one request reads it, the others use the last count."""
-        if self.queue_bound is None:
-            return 0
         with self._backlog_lock:
             now = self._clock()
             stale = now - self._backlog_read_at >= BACKLOG_FRESH_S

@@ -55,34 +55,15 @@ def enqueue(
     brand_id: int | None = None,
     case_id: int | None = None,
     due_at: datetime | None = None,
+    looked_up: bool = False,
 ) -> AutomationJob:
-    """Queue a job once: the same `key` returns the job already queued (replays act once)."""
-    existing = session.scalar(select(AutomationJob).where(AutomationJob.key == key))
-    if existing is not None:
-        return existing
-    return add(
-        session,
-        kind=kind,
-        key=key,
-        payload=payload,
-        brand_id=brand_id,
-        case_id=case_id,
-        due_at=due_at,
-    )
-
-
-def add(
-    session: Session,
-    *,
-    kind: str,
-    key: str,
-    payload: Mapping[str, Any],
-    brand_id: int | None = None,
-    case_id: int | None = None,
-    due_at: datetime | None = None,
-) -> AutomationJob:
-    """Queue a job whose `key` the caller has just found unused in this transaction (the
-    unique key still refuses a second one); `enqueue` looks it up first."""
+    """Queue a job once: the same `key` returns the job already queued (replays act once).
+    `looked_up`: the caller has just found `key` unused in this transaction, so it is not
+    read again (the unique key still refuses a second one)."""
+    if not looked_up:
+        existing = session.scalar(select(AutomationJob).where(AutomationJob.key == key))
+        if existing is not None:
+            return existing
     job = AutomationJob(
         kind=kind,
         key=key[:200],

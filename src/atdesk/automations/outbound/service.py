@@ -71,7 +71,7 @@ def queue_text(
         keep_tail=keep_tail,
         to=post.author.handle,
     )
-    job = jobs.add(  # the key was looked up above, before the decision
+    job = jobs.enqueue(
         session,
         kind=MESSAGE_JOB,
         key=key,
@@ -89,6 +89,7 @@ def queue_text(
             "rule_id": decision.rule_id,
             "rule_name": decision.rule_name,
         },
+        looked_up=True,  # above, before the decision
     )
     decision.job_id = job.id
     session.flush()
