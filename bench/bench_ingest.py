@@ -27,7 +27,6 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from atdesk.config import load_settings
-from atdesk.pipeline.embedded_bus import EmbeddedBus
 from atdesk.pipeline.ingest import ingest_file
 from atdesk.storage.engine import get_engine, normalise_url
 from atdesk.storage.migrate import upgrade
@@ -37,10 +36,10 @@ def measure(url: str, path: Path) -> tuple[float, float, int]:
     """Seconds for the first (storing) run and the second (idempotent) run, and posts stored."""
     upgrade(url)
     started = time.perf_counter()
-    report = ingest_file(path, url, EmbeddedBus(url), warn=lambda _: None)
+    report = ingest_file(path, url, warn=lambda _: None)
     first = time.perf_counter() - started
     started = time.perf_counter()
-    again = ingest_file(path, url, EmbeddedBus(url), warn=lambda _: None)
+    again = ingest_file(path, url, warn=lambda _: None)
     second = time.perf_counter() - started
     assert again.pipeline.stored == 0, "second run must store nothing"
     get_engine(url).dispose()
@@ -117,7 +116,7 @@ def measure_once(url: str, path: Path) -> tuple[float, float, int]:
     """Wall and CPU seconds of one storing run, and the posts it stored."""
     upgrade(url)
     started, cpu = time.perf_counter(), time.process_time()
-    report = ingest_file(path, url, EmbeddedBus(url), warn=lambda _: None)
+    report = ingest_file(path, url, warn=lambda _: None)
     wall, cpu = time.perf_counter() - started, time.process_time() - cpu
     get_engine(url).dispose()
     return wall, cpu, report.pipeline.stored

@@ -29,7 +29,6 @@ from atdesk.insights.issues.live import join_open_issues
 from atdesk.insights.issues.rebuild import rebuild_issues
 from atdesk.models import Post
 from atdesk.pipeline import runner
-from atdesk.pipeline.embedded_bus import EmbeddedBus
 from atdesk.pipeline.ingest import ingest_file
 from atdesk.storage.engine import get_engine
 from atdesk.storage.migrate import upgrade
@@ -59,7 +58,7 @@ def split(source: Path, into: Path) -> tuple[Path, Path]:
 def ingest(url: str, path: Path) -> tuple[float, int]:
     """Seconds to ingest a file, and posts stored."""
     started = time.perf_counter()
-    report = ingest_file(path, url, EmbeddedBus(url), warn=lambda _: None)
+    report = ingest_file(path, url, warn=lambda _: None)
     seconds = time.perf_counter() - started
     get_engine(url).dispose()
     return seconds, report.pipeline.stored

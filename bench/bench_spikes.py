@@ -22,7 +22,6 @@ import random
 import statistics
 import tempfile
 import time
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -92,10 +91,8 @@ def through_database(size: int, per_hour: float) -> str:
     import json
 
     from atdesk.brands.service import create_brand
-    from atdesk.config import Settings
     from atdesk.domain.networks import Network
     from atdesk.insights.spikes.trends import detect_spikes
-    from atdesk.pipeline.factory import make_bus
     from atdesk.pipeline.ingest import ingest_file
     from atdesk.storage.migrate import upgrade
     from atdesk.storage.session import transaction
@@ -127,8 +124,7 @@ def through_database(size: int, per_hour: float) -> str:
                     )
                     + "\n"
                 )
-        settings = replace(Settings(), database_url=url)
-        ingest_file(lines, url, make_bus(settings))
+        ingest_file(lines, url)
         started = time.perf_counter()
         with transaction(url) as session:
             spikes = detect_spikes(

@@ -117,7 +117,6 @@ def main(ctx: click.Context, config: str | None, verbose: bool) -> None:
 @click.pass_context
 def ingest(ctx: click.Context, file: Path, live: bool, wait: bool, timeout: float) -> None:
     """Load a twcs CSV or JSON Lines file through the whole pipeline (as history unless --live)."""
-    from atdesk.pipeline.factory import make_bus
     from atdesk.pipeline.ingest import ingest_file
 
     if wait and not live:
@@ -130,7 +129,6 @@ def ingest(ctx: click.Context, file: Path, live: bool, wait: bool, timeout: floa
         report = ingest_file(
             file,
             settings.database_url,
-            make_bus(settings),
             progress=bar.update,
             warn=lambda message: tqdm.write(f"warning: {message}", file=sys.stderr),
         )

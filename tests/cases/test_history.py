@@ -16,7 +16,6 @@ from atdesk.cases.sla import DEFAULT_TARGETS
 from atdesk.domain.cases import View
 from atdesk.domain.posts import RawEvent
 from atdesk.models import Brand, Case, Post
-from atdesk.pipeline.embedded_bus import EmbeddedBus
 from atdesk.pipeline.ingest import ingest_file
 from atdesk.pipeline.runner import process_events
 from atdesk.storage.migrate import downgrade, upgrade
@@ -71,7 +70,7 @@ def seed(session: Session) -> Brand:
 def test_history_ingest_marks_cases_and_replay_brands(database_url: str, tmp_path: Path) -> None:
     path = tmp_path / "twcs.csv"
     path.write_text(TWCS, encoding="utf-8")
-    report = ingest_file(path, database_url, EmbeddedBus(database_url), warn=lambda _: None)
+    report = ingest_file(path, database_url, warn=lambda _: None)
     assert report.cases_opened == 2
     with transaction(database_url) as session:
         cases = session.scalars(select(Case)).all()
@@ -201,7 +200,7 @@ def test_migration_marks_replayed_cases_and_unclaimed_brands(
     with transaction(database_url) as session:
         make_brand(session)
         run(session, post("10", "@acmehelp my parcel is lost"))
-    ingest_file(path, database_url, EmbeddedBus(database_url), warn=lambda _: None)
+    ingest_file(path, database_url, warn=lambda _: None)
     downgrade(database_url, "0010")
     upgrade(database_url)
     with transaction(database_url) as session:

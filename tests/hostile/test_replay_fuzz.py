@@ -22,7 +22,6 @@ import pytest
 from sqlalchemy import select
 
 from atdesk.models import Post as PostRow
-from atdesk.pipeline.embedded_bus import EmbeddedBus
 from atdesk.pipeline.ingest import ingest_file
 from atdesk.storage.session import transaction
 
@@ -306,7 +305,7 @@ def test_no_good_row_is_lost_to_a_bad_one(
     path.write_bytes(content)
     warnings: list[str] = []
 
-    report = ingest_file(path, database_url, EmbeddedBus(database_url), warn=warnings.append)
+    report = ingest_file(path, database_url, warn=warnings.append)
 
     assert expected.bad_lines, "the seed breaks some rows"
     assert sorted(e.line for e in report.bad_rows) == sorted(expected.bad_lines), [

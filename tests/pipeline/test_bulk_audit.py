@@ -14,7 +14,6 @@ from sqlalchemy.orm import Session
 from atdesk.cases import service
 from atdesk.cases.service import auto_resolve, snapshot
 from atdesk.models import AuditEvent, Case
-from atdesk.pipeline.embedded_bus import EmbeddedBus
 from atdesk.pipeline.ingest import ingest_file
 from atdesk.storage.session import transaction
 from tests.factories import T0, brand_reply, make_brand, post, run
@@ -120,7 +119,7 @@ def test_auto_resolve_all_works_in_short_chunks_in_case_order(
 def test_a_replay_audits_each_case_it_opens_once(database_url: str, tmp_path: Path) -> None:
     path = tmp_path / "sample.csv"
     path.write_text(SAMPLE, encoding="utf-8")
-    report = ingest_file(path, database_url, EmbeddedBus(database_url), warn=lambda _: None)
+    report = ingest_file(path, database_url, warn=lambda _: None)
     assert report.cases_opened == 1
     with transaction(database_url) as session:
         case = session.scalars(select(Case)).one()

@@ -347,7 +347,7 @@ def test_a_jsonl_line_with_a_megabyte_of_text_is_stored_with_its_neighbours(
     ]
     path = tmp_path / "hostile.jsonl"
     path.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
-    report = ingest_file(path, database_url, EmbeddedBus(database_url), warn=lambda _: None)
+    report = ingest_file(path, database_url, warn=lambda _: None)
     assert report.rows == 3 and report.pipeline.stored == 3 and not report.bad_rows
     with transaction(database_url) as session:
         posts = {p.native_id: p for p in session.scalars(select(Post))}

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import io
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+from atdesk.channels.errors import MalformedEvent
 from atdesk.channels.replay.errors import ReplayFormatError, RowError
 from atdesk.channels.replay.jsonl import read_jsonl
 from atdesk.channels.replay.reader import read_replay
 from atdesk.channels.replay.twcs import normalize_row, read_twcs
 from atdesk.domain.posts import RawEvent
+from atdesk.pipeline.normalize import normalize
 
 HEADER = "tweet_id,author_id,inbound,created_at,text,response_tweet_id,in_response_to_tweet_id\n"
 WHEN = "Tue Oct 31 22:10:47 +0000 2017"
@@ -186,3 +189,37 @@ def test_a_jsonl_line_with_bad_bytes_or_a_lone_surrogate_is_skipped(tmp_path: Pa
     assert bad[1] == (
         "line 3: author.name: an unpaired surrogate U+D800 at column 1; text must be valid Unicode"
     )
+
+
+def test_the_readers_hand_on_the_post_they_validated_and_the_bus_never_carries_it() -> None:
+    text = HEADER + f"7,115712,True,{WHEN},@sprintcare my phone &amp; bill,,\n"
+    (event,) = list(read_twcs(io.StringIO(text), warn=lambda _: None))
+    assert isinstance(event, RawEvent) and event.post is not None
+    assert normalize(event) is event.post, "not normalised a second time"
+    assert (
+        event.post == normalize_row(event.payload)
+        and event.post.text == "@sprintcare my phone & bill"
+    )
+    line = json.dumps(
+        {
+            "network": "x",
+            "id": "8",
+            "text": "hi",
+            "created_at": "2017-10-31T22:10:47Z",
+            "author": {"id": "9", "handle": "kim"},
+        }
+    )
+    (jsonl,) = list(read_jsonl(io.StringIO(line + "\n")))
+    assert isinstance(jsonl, RawEvent) and jsonl.post is not None and jsonl.post.native_id == "8"
+    carried = RawEvent.from_json(json.loads(json.dumps(jsonl.to_json())))
+    assert carried.post is None and "post" not in jsonl.to_json()
+    assert normalize(carried) == jsonl.post
+
+
+def test_a_handed_on_post_too_long_to_store_is_still_refused() -> None:
+    post = normalize_row(
+        {"tweet_id": "7", "author_id": "a", "inbound": "True", "created_at": WHEN, "text": "hi"}
+    )
+    long_lang = replace(post, lang="x" * 40)
+    with pytest.raises(MalformedEvent, match="language has 40 characters"):
+        normalize(RawEvent(source="twcs", payload={}, post=long_lang))

@@ -214,7 +214,7 @@ def replay_twcs(settings: Settings, bus: Bus, echo: Callable[[str], None]) -> in
     progress = ReplayProgress(
         echo, _stored_posts(settings), every_rows=PROGRESS_EVERY_ROWS, every_s=PROGRESS_EVERY_S
     )
-    report = ingest_file(twcs, settings.database_url, bus, progress=progress, warn=echo)
+    report = ingest_file(twcs, settings.database_url, progress=progress, warn=echo)
     echo(
         f"replay: {report.rows:,} rows read, {report.pipeline.stored:,} new posts, "
         f"{report.cases_opened:,} cases opened in {report.seconds:.0f} s"

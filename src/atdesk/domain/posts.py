@@ -91,6 +91,9 @@ class RawEvent:
     source: str
     payload: dict[str, Any]
     line: int | None = None
+    # What a replay reader already normalised the payload to (it validates every row that way),
+    # so a history ingest does not normalise it again; never carried on the bus.
+    post: Post | None = field(default=None, compare=False, repr=False)
 
     def to_json(self) -> dict[str, Any]:
         """Serialise for the durable bus."""

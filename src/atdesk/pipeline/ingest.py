@@ -1,4 +1,9 @@
-"""Replay ingest: a file goes through the durable bus and the whole pipeline, batch by batch."""
+"""History ingest: a file goes through the whole pipeline, batch by batch, beside the bus.
+
+The file is its own durable source (a second run stores nothing new), and the bus belongs to
+the live workers: a history batch published there could be taken by a worker and run live
+(automations, replies), and the ingest could take a live post and store it as history (ADR 105).
+"""
 
 from __future__ import annotations
 
@@ -8,8 +13,6 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy.orm import Session
-
 from atdesk.brands.service import ensure_brand_accounts
 from atdesk.cases.service import auto_resolve_all
 from atdesk.channels.replay.errors import RowError
@@ -17,10 +20,10 @@ from atdesk.channels.replay.reader import read_replay
 from atdesk.domain.networks import Network
 from atdesk.domain.posts import RawEvent
 from atdesk.models.base import utcnow
-from atdesk.pipeline.bus import INBOUND, Bus
+from atdesk.pipeline.bus import CONFLICT_ATTEMPTS, PREPARE_ATTEMPTS, Stale, lost_race
 from atdesk.pipeline.normalize import normalize
-from atdesk.pipeline.prepare import PipelineHandler
-from atdesk.pipeline.runner import BatchReport
+from atdesk.pipeline.prepare import pretriage
+from atdesk.pipeline.runner import BatchReport, process_events
 from atdesk.storage.session import transaction
 
 # Posts per history batch. Not raised for speed: where a conversation's posts fall in batches
@@ -40,7 +43,6 @@ class IngestReport:
     pipeline: BatchReport = field(default_factory=BatchReport)
     auto_resolved: int = 0
     seconds: float = 0.0
-    # Counted per batch, so a million-post replay keeps no list of every case it touched.
     cases_opened: int = 0
 
 
@@ -71,10 +73,29 @@ def _batches(
         yield batch
 
 
+def _store_batch(database_url: str, events: list[RawEvent]) -> BatchReport:
+    """Triage with no transaction open, then store in one short transaction (ADR 78); again
+    when the database moved meanwhile or a live worker stored rows of the same posts first."""
+    passes = conflicts = 0
+    while True:
+        ready = pretriage(database_url, events)
+        try:
+            with transaction(database_url) as session:
+                return process_events(session, events, ready, history=True)
+        except Stale:
+            passes += 1
+            if passes >= PREPARE_ATTEMPTS:
+                raise
+        except Exception as exc:
+            if not lost_race(exc) or conflicts >= CONFLICT_ATTEMPTS - 1:
+                raise
+            conflicts += 1
+            time.sleep(0.05 * conflicts)
+
+
 def ingest_file(
     path: Path,
     database_url: str,
-    bus: Bus,
     *,
     progress: Callable[[int], object] = lambda n: None,
     warn: Callable[[str], None] = print,
@@ -90,20 +111,11 @@ def ingest_file(
             report.brands_created += ensure_brand_accounts(
                 session, network, handles, replay_only=True
             )
-
-    def count(_session: Session, _events: list[RawEvent], batch: BatchReport) -> None:
-        report.cases_opened += sum(1 for c in batch.case_changes if c.event == "opened")
-        batch.case_changes = []
-        report.pipeline.add(batch)
-
-    # Staged: triage runs before the bus's write transaction (ADR 78).
-    handle = PipelineHandler(history=True, after=count)
-
     for batch in _batches(read_replay(path, warn=warn), report):
-        with transaction(database_url) as session:
-            bus.publish(session, INBOUND, [event.to_json() for event in batch])
-        while bus.consume(INBOUND, handle, batch_size=BATCH_SIZE):
-            pass
+        stored = _store_batch(database_url, batch)
+        report.cases_opened += sum(1 for c in stored.case_changes if c.event == "opened")
+        stored.case_changes = []  # a million-post replay keeps no list of every case it touched
+        report.pipeline.add(stored)
         progress(len(batch))
     report.auto_resolved = auto_resolve_all(database_url, now=utcnow(), after=AUTO_RESOLVE_AFTER)
     report.seconds = time.perf_counter() - started

@@ -31,16 +31,20 @@ def register_normalizer(source: str, normalizer: Normalizer) -> None:
 def normalize(event: RawEvent) -> Post:
     """The Post for one raw event; a payload of the wrong shape, or with a field longer than its
     column (which SQLite keeps and PostgreSQL refuses, failing the batch), is a MalformedEvent."""
+    post = event.post if event.post is not None else _normalized(event)
+    too_long = unstorable(post)
+    if too_long is not None:
+        raise MalformedEvent(f"{event.source} event cannot be stored: {too_long}")
+    return post
+
+
+def _normalized(event: RawEvent) -> Post:
     try:
         normalizer = _NORMALIZERS[event.source]
     except KeyError:
         raise UnknownSource(f"no normaliser for source {event.source!r}") from None
     try:
-        post = normalizer(event.payload)
+        return normalizer(event.payload)
     except SHAPE_ERRORS as exc:
         shape = shape_problem(exc)
         raise MalformedEvent(f"{event.source} event has the wrong shape: {shape}") from exc
-    too_long = unstorable(post)
-    if too_long is not None:
-        raise MalformedEvent(f"{event.source} event cannot be stored: {too_long}")
-    return post

@@ -178,11 +178,11 @@ def read_jsonl(stream: TextIO) -> Iterator[RawEvent | RowError]:
             yield RowError(number, "expected a JSON object")
             continue
         try:
-            normalize_line(data)
+            post = normalize_line(data)
         except RowInvalid as exc:
             yield RowError(number, str(exc))
             continue
-        yield RawEvent(source=SOURCE, payload=data, line=number)
+        yield RawEvent(source=SOURCE, payload=data, line=number, post=post)
 
 
 __all__ = ["Network", "normalize_line", "parse_iso_time", "read_jsonl"]

@@ -193,10 +193,10 @@ def read_twcs(stream: TextIO, warn: Callable[[str], None] = print) -> Iterator[R
             continue
         row = dict(zip(header, fields, strict=True))
         try:
-            normalize_row(row)
+            post = normalize_row(row)
         except RowInvalid as exc:
             yield RowError(line, str(exc))
             continue
-        yield RawEvent(source=SOURCE, payload=row, line=line)
+        yield RawEvent(source=SOURCE, payload=row, line=line, post=post)
     if header is None:
         raise ReplayFormatError("empty file: no CSV header")
