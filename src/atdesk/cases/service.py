@@ -7,10 +7,11 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, delete, insert, select, union, update
-from sqlalchemy.orm import Session, defer
+from sqlalchemy import ColumnDefault, ColumnElement, Table, delete, insert, select, union, update
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.orm import Session, defer, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from atdesk.audit import service as audit
@@ -175,11 +176,13 @@ def sync_cases(
 
     pending: list[tuple[Case, str, dict[str, Any], list[PostRow], Timeline]] = []
     woken: list[Case] = []
+    fresh: list[Case] = []  # new cases, inserted together (before a read that must see them)
     for existing, conversation_id, rows in groups:
         t = timeline(_facts(rows, answers))
         if t is None:
             continue
         if existing is None and rows and all(r.direct for r in rows):
+            insert_cases(session, fresh)
             existing = _case_to_join(session, t)
             if existing is not None:
                 rows = [*_posts_of_case(session, existing), *rows]
@@ -198,7 +201,7 @@ def sync_cases(
                 reopen_count=0,
                 history=history,
             )
-            session.add(case)
+            fresh.append(case)
             event, before = "opened", {}
         status, reopened = next_status(CaseStatus(case.status), t, case.resolved_at)
         if reopened:
@@ -226,6 +229,7 @@ def sync_cases(
             _apply_sensitivity(case, rows, settings)
             _apply_risk(case, rows, settings)
             apply_clocks(case, clocks_for(case, slas[case.brand_id], waiting_since=t.waiting_since))
+    insert_cases(session, fresh)
     session.flush()
     changes: list[CaseChange] = []
     opened: list[Case] = []
@@ -263,6 +267,42 @@ def sync_cases(
     if opened:
         route_cases(session, opened, now=utcnow())
     return changes
+
+
+def insert_cases(session: Session, cases: list[Case]) -> None:
+    """New cases in one INSERT ... RETURNING, then made persistent as if just read: the unit
+    of work would insert them a statement per row (ADR 105). Empties the list."""
+    if not cases:
+        return
+    columns = [c for c in _CASE_COLUMNS if not c.columns[0].primary_key]
+    rows: list[dict[str, Any]] = []
+    for case in cases:
+        given = case.__dict__
+        for prop in columns:
+            if prop.key not in given:
+                # Every column gets its value now; one left unset would be read back later.
+                setattr(case, prop.key, _default_of(prop.columns[0]))
+        rows.append({prop.columns[0].key: given[prop.key] for prop in columns})
+    table = cast(Table, Case.__table__)
+    ids = session.scalars(
+        insert(table).returning(table.c.id, sort_by_parameter_order=True), rows
+    ).all()
+    for case, case_id in zip(cases, ids, strict=True):
+        case.id = case_id
+        make_transient_to_detached(case)
+        session.add(case)
+    cases.clear()
+
+
+_CASE_COLUMNS = list(sa_inspect(Case).column_attrs)
+
+
+def _default_of(column: ColumnElement[Any]) -> Any:
+    """The value the column's Python-side default gives a new row (None without one)."""
+    default = getattr(column, "default", None)
+    if default is None or not isinstance(default, ColumnDefault):
+        return None
+    return default.arg(None) if default.is_callable else default.arg
 
 
 def _pipeline_audit(
