@@ -7,9 +7,9 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import ColumnDefault, ColumnElement, Table, delete, insert, select, union, update
+from sqlalchemy import ColumnDefault, ColumnElement, delete, insert, select, union, update
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session, defer, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
@@ -36,7 +36,7 @@ from atdesk.models import (
     User,
 )
 from atdesk.models import Post as PostRow
-from atdesk.models.base import utcnow
+from atdesk.models.base import table_of, utcnow
 from atdesk.storage.session import transaction
 
 AUDITED_FIELDS = (
@@ -262,7 +262,7 @@ def sync_cases(
             changes.append(CaseChange(case.id, event))
     if trail:
         # One executemany for the batch's audit rows instead of an ORM object each.
-        session.execute(insert(AuditEvent), trail)
+        session.execute(insert(table_of(AuditEvent)), trail)
     session.flush()
     if opened:
         route_cases(session, opened, now=utcnow())
@@ -283,7 +283,7 @@ def insert_cases(session: Session, cases: list[Case]) -> None:
                 # Every column gets its value now; one left unset would be read back later.
                 setattr(case, prop.key, _default_of(prop.columns[0]))
         rows.append({prop.columns[0].key: given[prop.key] for prop in columns})
-    table = cast(Table, Case.__table__)
+    table = table_of(Case)
     ids = session.scalars(
         insert(table).returning(table.c.id, sort_by_parameter_order=True), rows
     ).all()
@@ -691,7 +691,7 @@ def auto_resolve(
     session.flush()
     if trail:
         # A history replay resolves thousands at once: one executemany for their audit rows.
-        session.execute(insert(AuditEvent), trail)
+        session.execute(insert(table_of(AuditEvent)), trail)
     return len(stale)
 
 

@@ -13,7 +13,7 @@ from atdesk.domain.posts import Author, Post
 from atdesk.domain.triage import TriageResult
 from atdesk.models import Author as AuthorRow
 from atdesk.models import Post as PostRow
-from atdesk.models.base import utcnow
+from atdesk.models.base import table_of, utcnow
 from atdesk.pipeline.dedupe import chunked
 
 
@@ -78,8 +78,9 @@ def upsert_authors(
             }
             for key in missing
         ]
+        table = table_of(AuthorRow)
         new_ids = session.scalars(
-            insert(AuthorRow).returning(AuthorRow.id, sort_by_parameter_order=True), rows
+            insert(table).returning(table.c.id, sort_by_parameter_order=True), rows
         ).all()
         ids.update(zip(missing, new_ids, strict=True))
     return ids
@@ -133,9 +134,8 @@ def insert_posts(
             }
         )
     if rows:
-        # render_nulls: every row keeps every key, so the batch stays one executemany instead
-        # of splitting wherever a different set of fields is empty (one round trip per run).
-        session.execute(insert(PostRow).execution_options(render_nulls=True), rows)
+        # Core, not the ORM's bulk path: every row has every key, so it is one executemany.
+        session.execute(insert(table_of(PostRow)), rows)
 
 
 def apply_change(row: PostRow, post: Post) -> None:

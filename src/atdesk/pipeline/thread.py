@@ -13,6 +13,7 @@ from atdesk.domain.handles import handle_key
 from atdesk.domain.posts import Post
 from atdesk.models import Conversation, ConversationNode
 from atdesk.models import Post as PostRow
+from atdesk.models.base import table_of
 from atdesk.pipeline.dedupe import chunked
 
 
@@ -129,7 +130,7 @@ def thread(
                         {"network": post.network.value, "node_id": node, "conversation_id": target}
                     )
     if new_nodes:
-        session.execute(insert(ConversationNode), new_nodes)
+        session.execute(insert(table_of(ConversationNode)), new_nodes)
     return result
 
 
@@ -153,8 +154,9 @@ def _create_conversations(
                 "last_post_at": max(times),
             }
         )
+    table = table_of(Conversation)
     ids = session.scalars(
-        insert(Conversation).returning(Conversation.id, sort_by_parameter_order=True), values
+        insert(table).returning(table.c.id, sort_by_parameter_order=True), values
     ).all()
     return dict(zip(components, ids, strict=True))
 
