@@ -57,4 +57,14 @@ def get_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=10,
+        max_overflow=10,
+        # psycopg prepares a statement on its fifth run, and PostgreSQL may then keep one plan
+        # for every later run: chosen while a table was nearly empty (a fresh database, the
+        # start of a replay), a sequential scan stays the plan after the table has grown.
+        # Each run is planned for its own values instead (ADR 105).
+        connect_args={"options": "-c plan_cache_mode=force_custom_plan"},
+    )
