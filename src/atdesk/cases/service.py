@@ -37,6 +37,7 @@ from atdesk.models import (
 )
 from atdesk.models import Post as PostRow
 from atdesk.models.base import table_of, utcnow
+from atdesk.storage.bulk import insert_with_ids
 from atdesk.storage.session import transaction
 
 AUDITED_FIELDS = (
@@ -283,10 +284,7 @@ def insert_cases(session: Session, cases: list[Case]) -> None:
                 # Every column gets its value now; one left unset would be read back later.
                 setattr(case, prop.key, _default_of(prop.columns[0]))
         rows.append({prop.columns[0].key: given[prop.key] for prop in columns})
-    table = table_of(Case)
-    ids = session.scalars(
-        insert(table).returning(table.c.id, sort_by_parameter_order=True), rows
-    ).all()
+    ids = insert_with_ids(session, table_of(Case), rows)
     for case, case_id in zip(cases, ids, strict=True):
         case.id = case_id
         make_transient_to_detached(case)

@@ -15,6 +15,7 @@ from atdesk.models import Author as AuthorRow
 from atdesk.models import Post as PostRow
 from atdesk.models.base import table_of, utcnow
 from atdesk.pipeline.dedupe import chunked
+from atdesk.storage.bulk import insert_with_ids
 
 
 @dataclass(slots=True)
@@ -78,10 +79,7 @@ def upsert_authors(
             }
             for key in missing
         ]
-        table = table_of(AuthorRow)
-        new_ids = session.scalars(
-            insert(table).returning(table.c.id, sort_by_parameter_order=True), rows
-        ).all()
+        new_ids = insert_with_ids(session, table_of(AuthorRow), rows)
         ids.update(zip(missing, new_ids, strict=True))
     return ids
 

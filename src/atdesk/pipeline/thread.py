@@ -15,6 +15,7 @@ from atdesk.models import Conversation, ConversationNode
 from atdesk.models import Post as PostRow
 from atdesk.models.base import table_of
 from atdesk.pipeline.dedupe import chunked
+from atdesk.storage.bulk import insert_with_ids
 
 
 def dm_node(post: Post, brand_handle: str | None) -> str:
@@ -154,10 +155,7 @@ def _create_conversations(
                 "last_post_at": max(times),
             }
         )
-    table = table_of(Conversation)
-    ids = session.scalars(
-        insert(table).returning(table.c.id, sort_by_parameter_order=True), values
-    ).all()
+    ids = insert_with_ids(session, table_of(Conversation), values)
     return dict(zip(components, ids, strict=True))
 
 
