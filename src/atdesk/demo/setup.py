@@ -151,7 +151,7 @@ def prepare_demo(
     live = start_live(settings, scenarios, bus, echo, now=now) if live_networks else None
     if live is not None:  # Mastodon and Bluesky beside the live X, read by the connectors
         live.networks = wire_demo_networks(settings, scenarios["brands"], live.x, echo)
-    replay_posts = replay_twcs(settings, bus, echo) if replay else 0
+    replay_posts = replay_twcs(settings, echo) if replay else 0
     if live is not None:
         start_threads(live, scenarios["automations"], say=echo)
     ensure_replay_reports(settings, echo)
@@ -204,7 +204,7 @@ def _stored_posts(settings: Settings) -> Callable[[], int]:
     return count
 
 
-def replay_twcs(settings: Settings, bus: Bus, echo: Callable[[str], None]) -> int:
+def replay_twcs(settings: Settings, echo: Callable[[str], None]) -> int:
     """The twcs replay from the data directory, if there, with progress lines; rows read."""
     twcs = Path(settings.data_dir) / "twcs" / "twcs_merged.csv"
     if not twcs.is_file():

@@ -7,6 +7,7 @@ the live workers: a history batch published there could be taken by a worker and
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ from atdesk.storage.session import transaction
 # rows, and 5,000 measured no faster than 1,000 (docs/benchmarks.md "## Ingest").
 BATCH_SIZE = 1000
 AUTO_RESOLVE_AFTER = timedelta(hours=48)
+log = logging.getLogger(__name__)
 
 
 @dataclass(slots=True)
@@ -82,14 +84,16 @@ def _store_batch(database_url: str, events: list[RawEvent]) -> BatchReport:
         try:
             with transaction(database_url) as session:
                 return process_events(session, events, ready, history=True)
-        except Stale:
+        except Stale as exc:
             passes += 1
             if passes >= PREPARE_ATTEMPTS:
                 raise
+            log.info("history batch changed while it was prepared (%s); again", exc)
         except Exception as exc:
             if not lost_race(exc) or conflicts >= CONFLICT_ATTEMPTS - 1:
                 raise
             conflicts += 1
+            log.info("history batch lost a race to a live worker (%s); again", exc)
             time.sleep(0.05 * conflicts)
 
 
