@@ -184,22 +184,3 @@ def brand_of_accounts(session: Session) -> dict[int, int]:
     """Each network account's brand id, by account id (to place alerts under their brand)."""
     rows = session.execute(select(ChannelAccount.id, ChannelAccount.brand_id)).all()
     return {int(row[0]): int(row[1]) for row in rows}
-
-
-def account_states(session: Session, network: Network) -> list[dict[str, Any]]:
-    """The stored state of every account on one network (where its app secrets live)."""
-    return list(
-        session.scalars(select(ChannelAccount.state).where(ChannelAccount.network == network.value))
-    )
-
-
-def account_by_native_id(
-    session: Session, network: Network, native_user_id: str
-) -> ChannelAccount | None:
-    """The brand account a network knows by this user id, if one is registered."""
-    return session.scalar(
-        select(ChannelAccount).where(
-            ChannelAccount.network == network.value,
-            ChannelAccount.native_user_id == native_user_id,
-        )
-    )

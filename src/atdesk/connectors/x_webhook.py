@@ -18,7 +18,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy.orm import Session
 
 from atdesk.channels.errors import WebhookRejected
 from atdesk.channels.x.webhooks import (
@@ -27,31 +26,16 @@ from atdesk.channels.x.webhooks import (
     delivery_payload,
     delivery_user_id,
     read_delivery,
-    verify_signature,
 )
-from atdesk.config import Settings
 from atdesk.connectors.intake import Busy, Intake, NotCommitted
-from atdesk.connectors.queries import account_by_native_id, account_states
-from atdesk.domain.networks import Network
+from atdesk.connectors.x_accounts import XAccounts
 from atdesk.pipeline.bus import Bus
 from atdesk.pipeline.factory import make_bus
-from atdesk.ui.deps import DbSession, get_settings
+from atdesk.ui.deps import get_settings
 
 log = logging.getLogger(__name__)
 
 router = APIRouter(include_in_schema=False)
-
-
-def consumer_secrets(session: Session, settings: Settings) -> list[str]:
-    """The app's consumer secret (ATDESK_X_CONSUMER_SECRET), else those stored with accounts."""
-    found: list[str] = []
-    if settings.x_consumer_secret:
-        found.append(settings.x_consumer_secret)
-    for state in account_states(session, Network.X):
-        secret = (state or {}).get("consumer_secret")
-        if secret and secret not in found:
-            found.append(str(secret))
-    return found
 
 
 def _bus(request: Request) -> Bus:
@@ -60,6 +44,14 @@ def _bus(request: Request) -> Bus:
         bus = make_bus(get_settings(request))
         request.app.state.connector_bus = bus
     return bus
+
+
+def _accounts(request: Request) -> XAccounts:
+    accounts: XAccounts | None = getattr(request.app.state, "x_accounts", None)
+    if accounts is None:
+        accounts = XAccounts(get_settings(request))
+        request.app.state.x_accounts = accounts
+    return accounts
 
 
 def _intake(request: Request) -> Intake:
@@ -78,11 +70,11 @@ def _refuse(status: int, detail: str, headers: dict[str, str] | None = None) -> 
 
 
 @router.get("/webhooks/x")
-def x_crc(request: Request, session: DbSession, crc_token: str = "") -> JSONResponse:
+def x_crc(request: Request, crc_token: str = "") -> JSONResponse:
     """Answer X's challenge: HMAC-SHA256 of the token keyed by the consumer secret."""
     if not crc_token:
         return _refuse(400, "crc_token is missing; X sends it as ?crc_token=...")
-    secrets = consumer_secrets(session, get_settings(request))
+    secrets = _accounts(request).fresh().secrets
     if not secrets:
         return _refuse(503, "no X consumer secret is configured; set ATDESK_X_CONSUMER_SECRET")
     return JSONResponse(crc_response(secrets[0], crc_token))
@@ -94,22 +86,26 @@ async def raw_body(request: Request) -> bytes:
 
 
 @router.post("/webhooks/x")
-def x_delivery(
-    request: Request, session: DbSession, body: Annotated[bytes, Depends(raw_body)]
-) -> JSONResponse:
+def x_delivery(request: Request, body: Annotated[bytes, Depends(raw_body)]) -> JSONResponse:
     """Verify over the raw body, then publish the delivery's events on the bus."""
     header = request.headers.get(SIGNATURE_HEADER)
     if not header:
         return _refuse(401, f"missing {SIGNATURE_HEADER} header")
-    secrets = consumer_secrets(session, get_settings(request))
-    secret = next((s for s in secrets if verify_signature(s, body, header)), None)
+    accounts = _accounts(request)
+    directory = accounts.current()
+    secret = directory.secret_for(body, header)
+    if secret is None:  # a secret stored since the directory was read?
+        directory = accounts.fresh()
+        secret = directory.secret_for(body, header)
     if secret is None:
         return _refuse(403, "signature does not match the body")
     try:
         for_user_id = delivery_user_id(delivery_payload(body))
     except WebhookRejected as exc:
         return _refuse(exc.status or 400, str(exc))
-    account = account_by_native_id(session, Network.X, for_user_id)
+    account = directory.accounts.get(for_user_id)
+    if account is None:  # an account added since the directory was read?
+        account = accounts.fresh().accounts.get(for_user_id)
     if account is None:
         log.warning("X webhook delivery for unknown user %s ignored; add the account", for_user_id)
         return JSONResponse({"events": 0, "ignored": f"no brand account has user id {for_user_id}"})
@@ -117,10 +113,8 @@ def x_delivery(
         batch = read_delivery(secret, body, header, brand_handle=account.handle)
     except WebhookRejected as exc:
         return _refuse(exc.status or 400, str(exc))
-    account_id = account.id
-    session.rollback()  # nothing written here: end the read before waiting for the commit
     try:
-        _intake(request).submit(account_id, batch.events, batch.ignored)
+        _intake(request).submit(account.id, batch.events, batch.ignored)
     except Busy as exc:
         return _refuse(429, f"busy: {exc}; deliver again shortly", {"Retry-After": "1"})
     except NotCommitted as exc:
