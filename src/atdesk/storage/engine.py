@@ -57,14 +57,22 @@ def get_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(
-        url,
-        pool_pre_ping=True,
-        pool_size=10,
-        max_overflow=10,
-        # psycopg prepares a statement on its fifth run, and PostgreSQL may then keep one plan
-        # for every later run: chosen while a table was nearly empty (a fresh database, the
-        # start of a replay), a sequential scan stays the plan after the table has grown.
-        # Each run is planned for its own values instead (ADR 105).
-        connect_args={"options": "-c plan_cache_mode=force_custom_plan"},
-    )
+    engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    event.listen(engine, "connect", _postgres_session)
+    return engine
+
+
+def _postgres_session(dbapi_connection: Any, _record: Any) -> None:
+    """Plan each run of a statement for its own values (ADR 105).
+
+    psycopg prepares a statement on its fifth run, and PostgreSQL may then keep one plan for
+    every later run: one chosen while a table was nearly empty (a fresh database, the start of
+    a replay) stayed a sequential scan after the table had grown. Set on the session, not as a
+    startup option, which PgBouncer refuses.
+    """
+    autocommit = dbapi_connection.autocommit
+    dbapi_connection.autocommit = True  # a SET inside a transaction is undone by its rollback
+    cursor = dbapi_connection.cursor()
+    cursor.execute("SET plan_cache_mode = force_custom_plan")
+    cursor.close()
+    dbapi_connection.autocommit = autocommit
