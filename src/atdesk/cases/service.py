@@ -275,15 +275,14 @@ def insert_cases(session: Session, cases: list[Case]) -> None:
     of work would insert them a statement per row (ADR 105). Empties the list."""
     if not cases:
         return
-    columns = [c for c in _CASE_COLUMNS if not c.columns[0].primary_key]
     rows: list[dict[str, Any]] = []
     for case in cases:
         given = case.__dict__
-        for prop in columns:
+        for prop in _CASE_COLUMNS:
             if prop.key not in given:
                 # Every column gets its value now; one left unset would be read back later.
                 setattr(case, prop.key, _default_of(prop.columns[0]))
-        rows.append({prop.columns[0].key: given[prop.key] for prop in columns})
+        rows.append({prop.columns[0].key: given[prop.key] for prop in _CASE_COLUMNS})
     ids = insert_with_ids(session, table_of(Case), rows)
     for case, case_id in zip(cases, ids, strict=True):
         case.id = case_id
@@ -292,7 +291,8 @@ def insert_cases(session: Session, cases: list[Case]) -> None:
     cases.clear()
 
 
-_CASE_COLUMNS = list(sa_inspect(Case).column_attrs)
+# Every column a new case row is given (the id comes from the insert).
+_CASE_COLUMNS = [p for p in sa_inspect(Case).column_attrs if not p.columns[0].primary_key]
 
 
 def _default_of(column: ColumnElement[Any]) -> Any:

@@ -16,12 +16,11 @@ from fastapi.responses import JSONResponse
 from atdesk.accounts.deps import ApiViewer
 from atdesk.config import EVENTS_MAX_ITEMS
 from atdesk.connectors import push
+from atdesk.connectors.app_state import connector_bus
 from atdesk.connectors.push_body import read_items
 from atdesk.connectors.push_schemas import EventResultOut, EventsAcceptedOut
 from atdesk.domain.errors import AppError
 from atdesk.observability.counters import count_refused_push, tally_pushed
-from atdesk.pipeline.bus import Bus
-from atdesk.pipeline.factory import make_bus
 from atdesk.ui.deps import DbSession, get_settings, request_now
 
 router = APIRouter(prefix="/api/v1", tags=["events"])
@@ -52,15 +51,6 @@ _BODY: dict[str, Any] = {
         },
     }
 }
-
-
-def _bus(request: Request) -> Bus:
-    """The app's bus (shared with the X webhook route), made on first use."""
-    bus: Bus | None = getattr(request.app.state, "connector_bus", None)
-    if bus is None:
-        bus = make_bus(get_settings(request))
-        request.app.state.connector_bus = bus
-    return bus
 
 
 async def raw_body(request: Request) -> bytes:
@@ -107,7 +97,7 @@ def push_events(
     except AppError as exc:
         count_refused_push(exc.status)
         raise
-    bus = _bus(request)
+    bus = connector_bus(request)
     try:
         push.check_backpressure(bus, settings.events_queue_bound)
     except push.QueueFull as exc:

@@ -27,42 +27,12 @@ from atdesk.channels.x.webhooks import (
     delivery_user_id,
     read_delivery,
 )
-from atdesk.connectors.intake import Busy, Intake, NotCommitted
-from atdesk.connectors.x_accounts import XAccounts
-from atdesk.pipeline.bus import Bus
-from atdesk.pipeline.factory import make_bus
-from atdesk.ui.deps import get_settings
+from atdesk.connectors.app_state import x_accounts, x_intake
+from atdesk.connectors.intake import Busy, NotCommitted
 
 log = logging.getLogger(__name__)
 
 router = APIRouter(include_in_schema=False)
-
-
-def _bus(request: Request) -> Bus:
-    bus: Bus | None = getattr(request.app.state, "connector_bus", None)
-    if bus is None:
-        bus = make_bus(get_settings(request))
-        request.app.state.connector_bus = bus
-    return bus
-
-
-def _accounts(request: Request) -> XAccounts:
-    accounts: XAccounts | None = getattr(request.app.state, "x_accounts", None)
-    if accounts is None:
-        accounts = XAccounts(get_settings(request))
-        request.app.state.x_accounts = accounts
-    return accounts
-
-
-def _intake(request: Request) -> Intake:
-    intake: Intake | None = getattr(request.app.state, "x_intake", None)
-    if intake is None:
-        settings = get_settings(request)
-        intake = Intake(
-            settings.database_url, _bus(request), queue_bound=settings.events_queue_bound
-        )
-        request.app.state.x_intake = intake
-    return intake
 
 
 def _refuse(status: int, detail: str, headers: dict[str, str] | None = None) -> JSONResponse:
@@ -74,7 +44,7 @@ def x_crc(request: Request, crc_token: str = "") -> JSONResponse:
     """Answer X's challenge: HMAC-SHA256 of the token keyed by the consumer secret."""
     if not crc_token:
         return _refuse(400, "crc_token is missing; X sends it as ?crc_token=...")
-    secrets = _accounts(request).fresh().secrets
+    secrets = x_accounts(request).fresh().secrets
     if not secrets:
         return _refuse(503, "no X consumer secret is configured; set ATDESK_X_CONSUMER_SECRET")
     return JSONResponse(crc_response(secrets[0], crc_token))
@@ -91,7 +61,7 @@ def x_delivery(request: Request, body: Annotated[bytes, Depends(raw_body)]) -> J
     header = request.headers.get(SIGNATURE_HEADER)
     if not header:
         return _refuse(401, f"missing {SIGNATURE_HEADER} header")
-    accounts = _accounts(request)
+    accounts = x_accounts(request)
     directory = accounts.current()
     secret = directory.secret_for(body, header)
     if secret is None:  # a secret stored since the directory was read?
@@ -114,7 +84,7 @@ def x_delivery(request: Request, body: Annotated[bytes, Depends(raw_body)]) -> J
     except WebhookRejected as exc:
         return _refuse(exc.status or 400, str(exc))
     try:
-        _intake(request).submit(account.id, batch.events, batch.ignored)
+        x_intake(request).submit(account.id, batch.events, batch.ignored)
     except Busy as exc:
         return _refuse(429, f"busy: {exc}; deliver again shortly", {"Retry-After": "1"})
     except NotCommitted as exc:
