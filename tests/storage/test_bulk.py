@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from atdesk.models import Conversation
 from atdesk.models.base import table_of
@@ -35,3 +35,29 @@ def test_ids_come_back_in_the_order_given_and_the_next_insert_follows(database_u
         rows = session.execute(select(Conversation.id, Conversation.started_at)).all()
     started = dict(rows)
     assert [started[i] for i in first] == [T0 + timedelta(minutes=m) for m in (5, 1, 3)]
+
+
+def test_a_large_batch_maps_every_id_to_its_row_in_few_statements(database_url: str) -> None:
+    """Over a page of rows, in no particular order of time: each id is its own row's, and
+    the rows go in as multi-row statements, not one INSERT each."""
+    table = table_of(Conversation)
+    minutes = [(m * 7919) % 1500 for m in range(1500)]  # every minute once, shuffled
+    inserts = 0
+
+    def count(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        nonlocal inserts
+        inserts += statement.lstrip().upper().startswith("INSERT")
+
+    with transaction(database_url) as session:
+        insert_with_ids(session, table, [conversation(0)])  # an earlier row in the table
+        engine = session.get_bind()
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            ids = insert_with_ids(session, table, [conversation(m) for m in minutes])
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+    assert len(set(ids)) == 1500
+    assert inserts <= 3, f"{inserts} INSERT statements for 1,500 rows"
+    with transaction(database_url) as session:
+        started = dict(session.execute(select(Conversation.id, Conversation.started_at)).all())
+    assert [started[i] for i in ids] == [T0 + timedelta(minutes=m) for m in minutes]

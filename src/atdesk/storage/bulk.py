@@ -15,13 +15,18 @@ def insert_with_ids(session: Session, table: Table, rows: Sequence[dict[str, Any
     On PostgreSQL the ids are drawn from the table's sequence first and the rows go in as one
     executemany of a one-row INSERT, which psycopg parses once. A multi-row INSERT ... RETURNING
     of a thousand cases is a megabyte of SQL that psycopg parsed afresh for every batch: 4.4 s
-    of the twcs replay's 26 s of CPU (ADR 105). SQLite has no sequence; RETURNING is cheap there.
+    of the twcs replay's 26 s of CPU (ADR 105).
+
+    SQLite has no sequence; a multi-row INSERT ... RETURNING is cheap there. Its RETURNING rows
+    come in no promised order, and asking SQLAlchemy for the parameters' order makes it send one
+    INSERT per row. But SQLite inserts a VALUES list in order, each new row taking an id above
+    every id in the table (the write lock is ours), so the ids sorted are the rows' ids in the
+    order given (ADR 106).
     """
     if not rows:
         return []
     if session.get_bind().dialect.name != "postgresql":
-        statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
-        return list(session.scalars(statement, list(rows)))
+        return sorted(session.scalars(insert(table).returning(table.c.id), list(rows)))
     sequence = func.pg_get_serial_sequence(table.name, "id")
     drawn = select(func.nextval(sequence)).select_from(func.generate_series(1, len(rows)))
     ids = sorted(int(i) for i in session.scalars(drawn))
