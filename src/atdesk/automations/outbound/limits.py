@@ -121,7 +121,7 @@ def decide(
     _fill(row, rule, kind=RULE, part=1, status=QUEUED)
     first_went = any(message.part == 1 and message.status == QUEUED for message in sent)
     row.status, row.reason = _limits(session, row, brand_id=brand_id, now=now, sent=first_went)
-    if row.status == QUEUED:
+    if row.status == QUEUED and _may_race(session):
         try:
             with session.begin_nested():
                 session.add(row)
@@ -129,6 +129,12 @@ def decide(
         except IntegrityError:  # another worker's first message of this rule won the race
             row = _copy_skipped(row, ALREADY_SENT)
     return _add(session, row)
+
+
+def _may_race(session: Session) -> bool:
+    """Whether another transaction can be deciding the same rule's first message on the case
+    now. Not on SQLite: `_serialize` took its one write lock before `sent` was read."""
+    return bool(session.get_bind().dialect.name != "sqlite")
 
 
 def _fill(
