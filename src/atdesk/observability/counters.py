@@ -112,3 +112,30 @@ def _flush(session: Session) -> None:
 
 def _forget(session: Session) -> None:
     session.info.pop(_PENDING, None)
+
+
+# Every counter above, by the name Prometheus shows: what a child process hands its parent.
+_COUNTERS = {"atdesk_stage_items": POSTS, "atdesk_errors": ERRORS}
+_COUNTERS |= {"atdesk_pushed_items": PUSHED, "atdesk_pushed_refused": PUSH_REFUSED}
+Totals = dict[tuple[str, str], float]
+
+
+def totals() -> Totals:
+    """This process's counts so far, by counter and label: another process adds them to its
+    own (`add_totals`), so one /metrics counts the work of a process that serves none."""
+    out: Totals = {}
+    for name, counter in _COUNTERS.items():
+        for metric in counter.collect():
+            for sample in metric.samples:
+                if sample.name == f"{name}_total":
+                    (label,) = sample.labels.values()
+                    out[(name, label)] = sample.value
+    return out
+
+
+def add_totals(counts: Totals) -> None:
+    """Count what another process counted (amounts since its last hand-over)."""
+    for (name, label), amount in counts.items():
+        counter = _COUNTERS.get(name)
+        if counter is not None and amount > 0:
+            counter.labels(label).inc(amount)

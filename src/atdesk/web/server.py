@@ -8,7 +8,7 @@ import uvicorn
 
 from atdesk.config import Settings
 from atdesk.web.app import create_app
-from atdesk.worker import Worker
+from atdesk.web.embedded_workers import EmbeddedWorkers
 
 
 def uvicorn_options(*, host: str, port: int, log_format: str = "text") -> dict[str, Any]:
@@ -27,15 +27,14 @@ def uvicorn_options(*, host: str, port: int, log_format: str = "text") -> dict[s
 
 
 def run_server(settings: Settings, *, host: str, port: int, embedded_workers: bool) -> None:
-    """Serve until interrupted; workers stop with the server."""
-    worker = Worker(settings) if embedded_workers else None
-    if worker is not None:
-        worker.start_thread()
+    """Serve until interrupted; the embedded workers, in a process of their own (ADR 106),
+    stop with the server."""
+    workers = EmbeddedWorkers(settings).start() if embedded_workers else None
     try:
         uvicorn.run(
             create_app(settings),
             **uvicorn_options(host=host, port=port, log_format=settings.log_format),
         )
     finally:
-        if worker is not None:
-            worker.stop()
+        if workers is not None:
+            workers.stop()

@@ -1,0 +1,223 @@
+"""The embedded workers in a process of their own, beside the web app (ADR 106).
+
+A process has one interpreter lock. With the web app, the pipeline and the automate stage in
+threads of one process, they took turns on one core of two: at 250 posts/s the lock was held
+58 % of the time, and that was the embedded default's ceiling. A child process runs the same
+`Worker` on the same database and bus table. The parent tells it at once when a publish
+commits (the embedded bus's wake-ups stop at a process's edge), the child hands its counters
+back each second (so the web app's /metrics still counts every stage), and a child that dies
+is started again.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import signal
+import threading
+import time
+from multiprocessing.connection import Connection, wait
+from multiprocessing.process import BaseProcess
+from typing import Any
+
+from atdesk.config import Settings
+from atdesk.observability.counters import Totals, add_totals, totals
+from atdesk.observability.logs import configure_logging
+from atdesk.pipeline.embedded_bus import ARRIVALS
+from atdesk.worker import STOP_WAIT_S, Worker, wire
+
+log = logging.getLogger(__name__)
+
+WAKE = "wake"  # parent → child: a publish committed; look at the bus now
+STOP = "stop"  # parent → child: finish the batch in hand and leave
+COUNTS = "counts"  # child → parent: what was counted since the last hand-over
+COUNTS_EVERY_S = 1.0
+RESTART_MAX_S = 30.0  # the longest wait before starting a child that keeps dying
+STEADY_S = 60.0  # a child that ran this long had no trouble starting: restart at once
+
+
+class EmbeddedWorkers:
+    """Start, feed, watch and stop the workers' process; `start` returns at once."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._context = multiprocessing.get_context("spawn")  # no threads or sockets inherited
+        self._stopping = threading.Event()
+        self._send_lock = threading.Lock()
+        self._conn: Connection | None = None
+        self._process: BaseProcess | None = None
+        self._threads: list[threading.Thread] = []
+        self.starts = 0  # how many children were started (the first and every restart)
+
+    @property
+    def pid(self) -> int | None:
+        """The running child's process id, if any."""
+        process = self._process
+        return process.pid if process is not None and process.is_alive() else None
+
+    def start(self) -> EmbeddedWorkers:
+        """Start the child, then watch it and forward wake-ups in two daemon threads."""
+        self._spawn()
+        for target, name in (
+            (self._supervise, "atdesk-workers-watch"),
+            (self._forward_wakeups, "atdesk-workers-wake"),
+        ):
+            thread = threading.Thread(target=target, name=name, daemon=True)
+            thread.start()
+            self._threads.append(thread)
+        return self
+
+    def stop(self) -> None:
+        """Ask the child to finish its batch and leave; after STOP_WAIT_S, end it."""
+        self._stopping.set()
+        ARRIVALS.notify()  # the wake-up thread returns
+        self._send(STOP)
+        process = self._process
+        if process is not None:
+            process.join(STOP_WAIT_S)
+            if process.is_alive():
+                log.warning("the workers' process did not stop in %.0f s; ending it", STOP_WAIT_S)
+                process.terminate()
+                process.join(5)
+            if process.is_alive():
+                process.kill()
+                process.join()
+        for thread in self._threads:
+            thread.join(timeout=5)
+
+    def _spawn(self) -> None:
+        parent, child = self._context.Pipe()
+        process = self._context.Process(
+            target=run_child,
+            args=(self.settings, child, logging.getLogger().level),
+            name="atdesk-workers",
+            daemon=True,
+        )
+        process.start()
+        child.close()  # the parent keeps its own end only: EOF reaches it when the child dies
+        with self._send_lock:
+            self._conn, self._process = parent, process
+        self.starts += 1
+
+    def _supervise(self) -> None:
+        """Take the child's counts until it exits; unless stopping, start another."""
+        failures = 0
+        while True:
+            process, conn = self._process, self._conn
+            assert process is not None
+            assert conn is not None
+            started = time.monotonic()
+            self._listen(process, conn)
+            if self._stopping.is_set():
+                return
+            failures = 1 if time.monotonic() - started > STEADY_S else failures + 1
+            pause = min(2.0 ** (failures - 1), RESTART_MAX_S)
+            log.error(
+                "the workers' process exited (code %s); starting another in %.0f s",
+                process.exitcode,
+                pause,
+            )
+            if self._stopping.wait(pause):
+                return
+            self._spawn()
+
+    def _listen(self, process: BaseProcess, conn: Connection) -> None:
+        """Add the child's counts to this process's until the child has exited."""
+        while True:
+            for ready in wait([conn, process.sentinel], timeout=1.0):
+                if ready is conn and not _take_counts(conn):
+                    process.join()
+                    return
+            if not process.is_alive():
+                while conn.poll() and _take_counts(conn):
+                    pass
+                return
+
+    def _forward_wakeups(self) -> None:
+        """Each commit that published in this process (a webhook, the events API) wakes the
+        child's idle consumers, as it would wake threads beside it."""
+        seen = ARRIVALS.count
+        while not self._stopping.is_set():
+            ARRIVALS.wait(seen, 1.0)
+            if ARRIVALS.count != seen and not self._stopping.is_set():
+                seen = ARRIVALS.count
+                self._send(WAKE)
+
+    def _send(self, message: str) -> None:
+        with self._send_lock:
+            try:
+                if self._conn is not None:
+                    self._conn.send(message)
+            except OSError:  # the child is gone; the watcher starts another
+                pass
+
+
+def _take_counts(conn: Connection) -> bool:
+    """Receive one message from the child and add its counts; False once it has closed."""
+    try:
+        message: tuple[str, Totals] = conn.recv()
+    except (EOFError, OSError):
+        return False
+    kind, counts = message
+    if kind == COUNTS:
+        add_totals(counts)
+    return True
+
+
+def run_child(settings: Settings, conn: Connection, log_level: int) -> None:
+    """The child: the worker loops, a thread taking the parent's word, one handing counts back."""
+    # Ctrl-C reaches the whole terminal's process group: the parent stops us in order.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    configure_logging(settings.log_format, level=log_level)
+    wire()
+    worker = Worker(settings)
+    signal.signal(signal.SIGTERM, lambda *_: worker.stop())  # systemd stops the whole group
+    counts = _Counts(conn)
+    threading.Thread(target=_obey, args=(conn, worker), daemon=True).start()
+    threading.Thread(target=counts.loop, args=(worker.stopping,), daemon=True).start()
+    try:
+        worker.run()
+    finally:
+        counts.send()  # the last batch's counts too
+        conn.close()
+
+
+def _obey(conn: Connection, worker: Worker) -> None:
+    """Wake on the parent's publishes; stop when asked, or when the parent is gone."""
+    while True:
+        try:
+            message: Any = conn.recv()
+        except (EOFError, OSError):
+            worker.stop()
+            return
+        if message == WAKE:
+            ARRIVALS.notify()
+        elif message == STOP:
+            worker.stop()
+            return
+
+
+class _Counts:
+    """The child's counters, handed to the parent as what changed since the last hand-over."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.lock = threading.Lock()
+        self.sent: Totals = {}
+
+    def loop(self, stopping: threading.Event) -> None:
+        while not stopping.wait(COUNTS_EVERY_S):
+            self.send()
+
+    def send(self) -> None:
+        with self.lock:
+            now = totals()
+            change = {key: value - self.sent.get(key, 0.0) for key, value in now.items()}
+            change = {key: amount for key, amount in change.items() if amount > 0}
+            if not change:
+                return
+            try:
+                self.conn.send((COUNTS, change))
+            except OSError:  # the parent is gone; `_obey` stops the worker
+                return
+            self.sent = now
