@@ -17,6 +17,8 @@ later post waits behind.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import threading
 import time
@@ -48,12 +50,61 @@ class NotCommitted(Exception):
 
 
 @dataclass(slots=True)
-class _Delivery:
+class Queued:
+    """A delivery waiting for the writer's commit: wait for it in a thread (`wait`) or on the
+    event loop (`committed`), which holds no thread meanwhile."""
+
     account_id: int
     events: list[RawEvent]
     ignored: Counter[str]
     done: threading.Event = field(default_factory=threading.Event)
     error: BaseException | None = None
+    _wakers: list[Callable[[], None]] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def finish(self, error: BaseException | None) -> None:
+        """The writer's word: committed (no error) or not; wakes every waiter."""
+        with self._lock:
+            self.error = error
+            self.done.set()
+            wakers, self._wakers = self._wakers, []
+        for wake in wakers:
+            wake()
+
+    def wait(self, wait_s: float = WAIT_S) -> None:
+        """Return once committed; NotCommitted when the commit failed or took over wait_s."""
+        if not self.done.wait(wait_s):
+            raise NotCommitted(f"the events were not stored within {wait_s:g} s")
+        self._raise_failure()
+
+    async def committed(self, wait_s: float = WAIT_S) -> None:
+        """`wait` for a coroutine: the writer thread wakes the event loop when it is done."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[None] = loop.create_future()
+
+        def wake() -> None:
+            with contextlib.suppress(RuntimeError):  # the loop closed: no one is waiting
+                loop.call_soon_threadsafe(_resolve, future)
+
+        with self._lock:
+            if not self.done.is_set():
+                self._wakers.append(wake)
+            else:
+                future.set_result(None)
+        try:
+            await asyncio.wait_for(future, wait_s)
+        except TimeoutError:
+            raise NotCommitted(f"the events were not stored within {wait_s:g} s") from None
+        self._raise_failure()
+
+    def _raise_failure(self) -> None:
+        if self.error is not None:
+            raise NotCommitted(f"the events could not be stored: {self.error!r}")
+
+
+def _resolve(future: asyncio.Future[None]) -> None:
+    if not future.done():  # the request may have given up (timeout, client gone)
+        future.set_result(None)
 
 
 class Intake:
@@ -78,11 +129,17 @@ class Intake:
         self._backlog = 0
         self._backlog_read_at = -BACKLOG_FRESH_S
         self._backlog_lock = threading.Lock()
-        self._queue: list[_Delivery] = []
+        self._queue: list[Queued] = []
         self._queued_events = 0
         self._oldest = 0.0  # when the oldest waiting delivery arrived (monotonic)
         self._changed = threading.Condition()
         self._writer: threading.Thread | None = None
+
+    @property
+    def queued_events(self) -> int:
+        """Events handed to the writer that its current commit does not hold yet."""
+        with self._changed:
+            return self._queued_events
 
     def submit(
         self,
@@ -94,7 +151,14 @@ class Intake:
     ) -> None:
         """Return once the events are committed to the bus; Busy when the queue is full,
         NotCommitted when the commit failed or took longer than wait_s."""
-        delivery = _Delivery(account_id, list(events), Counter(i.kind.value for i in ignored))
+        self.queue(account_id, events, ignored).wait(wait_s)
+
+    def queue(
+        self, account_id: int, events: Sequence[RawEvent], ignored: Sequence[IgnoredEvent]
+    ) -> Queued:
+        """Hand the events to the writer and return at once; Busy when the queue is full.
+        May read the bus's backlog (a query), so call it where blocking is allowed."""
+        delivery = Queued(account_id, list(events), Counter(i.kind.value for i in ignored))
         if self.queue_bound is not None and (backlog := self._bus_backlog()) > self.queue_bound:
             raise Busy(
                 f"{backlog} posts are waiting for the workers (the bound is {self.queue_bound})"
@@ -116,10 +180,7 @@ class Intake:
                 )
                 self._writer.start()
             self._changed.notify()
-        if not delivery.done.wait(wait_s):
-            raise NotCommitted(f"the events were not stored within {wait_s:g} s")
-        if delivery.error is not None:
-            raise NotCommitted(f"the events could not be stored: {delivery.error!r}")
+        return delivery
 
     def _bus_backlog(self) -> int:
         """Inbound messages waiting for the workers, read again when BACKLOG_FRESH_S old; while
@@ -145,7 +206,7 @@ class Intake:
                 self._queued_events = 0
             self._write(batch)
 
-    def _write(self, batch: list[_Delivery]) -> None:
+    def _write(self, batch: list[Queued]) -> None:
         """Everything queued since the last commit, in one transaction; then wake them."""
         error: BaseException | None = None
         try:
@@ -159,11 +220,10 @@ class Intake:
             log.exception("storing %d pushed deliveries failed", len(batch))
             error = exc
         for delivery in batch:
-            delivery.error = error
-            delivery.done.set()
+            delivery.finish(error)
 
 
-def _per_account(batch: Sequence[_Delivery]) -> dict[int, tuple[int, Counter[str]]]:
+def _per_account(batch: Sequence[Queued]) -> dict[int, tuple[int, Counter[str]]]:
     """Read and ignored counts summed per account, in a stable order (no lock cycles)."""
     totals: dict[int, tuple[int, Counter[str]]] = {}
     for delivery in sorted(batch, key=lambda d: d.account_id):

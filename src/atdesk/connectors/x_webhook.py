@@ -18,6 +18,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 
 from atdesk.channels.errors import WebhookRejected
 from atdesk.channels.x.webhooks import (
@@ -28,7 +29,7 @@ from atdesk.channels.x.webhooks import (
     read_delivery,
 )
 from atdesk.connectors.app_state import x_accounts, x_intake
-from atdesk.connectors.intake import Busy, NotCommitted
+from atdesk.connectors.intake import Busy, NotCommitted, Queued
 
 log = logging.getLogger(__name__)
 
@@ -56,8 +57,24 @@ async def raw_body(request: Request) -> bytes:
 
 
 @router.post("/webhooks/x")
-def x_delivery(request: Request, body: Annotated[bytes, Depends(raw_body)]) -> JSONResponse:
-    """Verify over the raw body, then publish the delivery's events on the bus."""
+async def x_delivery(request: Request, body: Annotated[bytes, Depends(raw_body)]) -> JSONResponse:
+    """Verify over the raw body, then publish the delivery's events on the bus.
+
+    The checks run in a worker thread (they may read the accounts); the wait for the group
+    commit holds no thread, so deliveries waiting for the database never use up the pool the
+    pages and the API run in (ADR 106)."""
+    checked = await run_in_threadpool(_verify_and_queue, request, body)
+    if isinstance(checked, JSONResponse):
+        return checked
+    try:
+        await checked.committed()
+    except NotCommitted as exc:
+        return _refuse(503, str(exc), {"Retry-After": "5"})
+    return JSONResponse({"events": len(checked.events), "ignored": sum(checked.ignored.values())})
+
+
+def _verify_and_queue(request: Request, body: bytes) -> JSONResponse | Queued:
+    """The delivery's events handed to the group commit, or the answer that refuses it."""
     header = request.headers.get(SIGNATURE_HEADER)
     if not header:
         return _refuse(401, f"missing {SIGNATURE_HEADER} header")
@@ -84,9 +101,6 @@ def x_delivery(request: Request, body: Annotated[bytes, Depends(raw_body)]) -> J
     except WebhookRejected as exc:
         return _refuse(exc.status or 400, str(exc))
     try:
-        x_intake(request).submit(account.id, batch.events, batch.ignored)
+        return x_intake(request).queue(account.id, batch.events, batch.ignored)
     except Busy as exc:
         return _refuse(429, f"busy: {exc}; deliver again shortly", {"Retry-After": "1"})
-    except NotCommitted as exc:
-        return _refuse(503, str(exc), {"Retry-After": "5"})
-    return JSONResponse({"events": len(batch.events), "ignored": len(batch.ignored)})
