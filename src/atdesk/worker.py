@@ -246,11 +246,17 @@ class Worker:
     automate stage with its jobs, and the periodic work, each in a loop of its own thread."""
 
     def __init__(
-        self, settings: Settings, bus: Bus | None = None, idle_sleep_s: float = 0.5
+        self,
+        settings: Settings,
+        bus: Bus | None = None,
+        idle_sleep_s: float = 0.5,
+        *,
+        periodic: bool = True,
     ) -> None:
         self.settings = settings
         self.bus = bus or make_bus(settings)
         self.idle_sleep_s = idle_sleep_s
+        self.periodic = periodic  # False: another process runs the periodic work (ADR 106)
         self.handle_inbound = inbound_handler(self.bus)
         self.automations = AutomationRunner(settings, self.bus)
         self.housekeeping = Housekeeping(settings, self.bus)
@@ -322,14 +328,17 @@ class Worker:
                 args=(self.automate_batch, Failure.AUTOMATE),
                 name="atdesk-automate",
                 daemon=True,
-            ),
-            threading.Thread(
-                target=self.housekeeping.loop,
-                args=(self.stopping,),
-                name="atdesk-housekeeping",
-                daemon=True,
-            ),
+            )
         ]
+        if self.periodic:
+            helpers.append(
+                threading.Thread(
+                    target=self.housekeeping.loop,
+                    args=(self.stopping,),
+                    name="atdesk-housekeeping",
+                    daemon=True,
+                )
+            )
         for thread in helpers:
             thread.start()
         try:

@@ -78,6 +78,30 @@ def test_a_commit_wakes_the_idle_loops_and_stop_ends_them(settings: Settings) ->
     assert not [t for t in threading.enumerate() if t.name in loops]
 
 
+def test_a_worker_told_another_process_runs_the_periodic_work_starts_no_loop_for_it(
+    settings: Settings,
+) -> None:
+    """The embedded server's workers' process (ADR 106): its periodic work runs elsewhere."""
+    bus = EmbeddedBus(settings.database_url)
+    worker = Worker(settings, bus=bus, idle_sleep_s=NEVER_S, periodic=False)
+    thread = worker.start_thread()
+    try:
+        deadline = time.monotonic() + GIVE_UP_S
+        while "atdesk-automate" not in _threads() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert "atdesk-automate" in _threads()
+        assert "atdesk-housekeeping" not in _threads()
+    finally:
+        worker.stop()
+        thread.join(GIVE_UP_S)
+        worker.automations.close()
+    assert not thread.is_alive()
+
+
+def _threads() -> set[str]:
+    return {thread.name for thread in threading.enumerate()}
+
+
 def test_a_waiting_consumer_wakes_on_a_commit_and_not_on_a_rollback(settings: Settings) -> None:
     bus = EmbeddedBus(settings.database_url)
     woke, idle = threading.Event(), threading.Event()

@@ -1,6 +1,7 @@
-"""`atdesk serve` on the embedded default runs its workers in a process of their own (ADR 106):
-a webhook's post reaches a case through it, /metrics counts its work, a killed one is started
-again, and Ctrl-C stops both processes."""
+"""`atdesk serve` on the embedded default runs its workers in a process of their own and the
+periodic work in another, at a lower priority (ADR 106): a webhook's post reaches a case
+through them, /metrics counts their work, a killed one is started again, and Ctrl-C stops all
+three processes."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from atdesk.brands.service import create_brand
 from atdesk.domain.networks import Network
 from atdesk.models import Post
 from atdesk.storage.session import transaction
+from atdesk.web.embedded_workers import PERIODIC_NICE
 from tests.channels.payloads import load
 from tests.conftest import shared_data_dir
 from tests.connectors.conftest import BRAND, BRAND_USER_ID, SECRET
@@ -40,10 +42,11 @@ class Server:
     database_url: str
     log: Path
 
-    def children(self) -> list[int]:
-        """The server's spawned child processes: the workers' (multiprocessing's resource
-        tracker, also a child, is not spawned that way)."""
-        out = []
+    def children(self) -> dict[int, int]:
+        """The server's spawned children (multiprocessing's resource tracker, also a child, is
+        not spawned that way), each with its nice value: the workers run at the server's
+        priority, the periodic work below it."""
+        out = {}
         for stat in Path("/proc").glob("[0-9]*/stat"):
             try:
                 fields = stat.read_text().rsplit(")", 1)[1].split()
@@ -51,8 +54,13 @@ class Server:
             except OSError:
                 continue
             if int(fields[1]) == self.process.pid and fields[0] != "Z" and spawned:
-                out.append(int(stat.parent.name))
+                out[int(stat.parent.name)] = int(fields[16])
         return out
+
+    def workers(self) -> int | None:
+        """The workers' process, once started."""
+        children = self.children()
+        return next((pid for pid, nice in children.items() if nice == 0), None)
 
     def deliver(self, post_id: str, text: str) -> None:
         payload: dict[str, Any] = load("x_aa_tweet_create.json")
@@ -131,7 +139,14 @@ def test_the_workers_process_stores_posts_is_restarted_and_stops_with_the_server
     server: Server,
 ) -> None:
     wait_for("/healthz answers", lambda: answers(server), server)
-    (child,) = wait_for("one workers' process", server.children, server)
+    # The periodic work lowers its priority once it runs (after its imports).
+    wait_for(
+        "the workers' process and, below it, the periodic work's",
+        lambda: sorted(server.children().values()) == [0, PERIODIC_NICE],
+        server,
+    )
+    child = server.workers()
+    assert child is not None
 
     server.deliver("1899000000000000201", "streetlight out on Elm St again")
     wait_for("the post in a case", lambda: server.case_of("1899000000000000201"), server)
@@ -139,14 +154,15 @@ def test_the_workers_process_stores_posts_is_restarted_and_stops_with_the_server
     wait_for("/metrics counting the stored post", lambda: server.stored() >= 1, server)
 
     os.kill(child, signal.SIGKILL)
-    wait_for("a new workers' process", lambda: set(server.children()) - {child}, server)
+    wait_for("a new workers' process", lambda: server.workers() not in (None, child), server)
     server.deliver("1899000000000000202", "the bin on Oak Ave was not collected")
     wait_for("the next post in a case", lambda: server.case_of("1899000000000000202"), server)
 
-    (restarted,) = server.children()
+    running = list(server.children())
+    assert len(running) == 2
     os.killpg(server.process.pid, signal.SIGINT)  # Ctrl-C in the terminal
     assert server.process.wait(60) == 0
-    assert not Path(f"/proc/{restarted}").exists() or _zombie(restarted), "the child stopped"
+    assert all(not Path(f"/proc/{pid}").exists() or _zombie(pid) for pid in running), "stopped"
     assert "Traceback" not in server.log.read_text(errors="replace")
 
 
