@@ -277,15 +277,18 @@ def start_server(url: str, redis: str | None, workers: int, port: int, log: Path
 
 
 def cpu_seconds(procs: list[Any]) -> float:
-    """User + system CPU the server's processes have used so far (Linux /proc)."""
-    total = 0.0
-    for proc in procs:
+    """User + system CPU the server's processes and their children (the embedded workers'
+    process, ADR 106) have used so far (Linux /proc)."""
+    stats: dict[int, list[str]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
-            fields = Path(f"/proc/{proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+            stats[int(stat.parent.name)] = stat.read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return total
+    pids = {proc.pid for proc in procs}
+    pids |= {pid for pid, fields in stats.items() if int(fields[1]) in pids}
+    ticks = sum(int(stats[pid][11]) + int(stats[pid][12]) for pid in pids if pid in stats)
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def stop_server(procs: list[Any]) -> None:
