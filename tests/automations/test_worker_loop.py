@@ -4,6 +4,7 @@ stop() ends every loop the worker started (ADR 98)."""
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 from datetime import timedelta
@@ -19,7 +20,7 @@ from atdesk.models.base import utcnow
 from atdesk.pipeline.bus import INBOUND
 from atdesk.pipeline.embedded_bus import EmbeddedBus
 from atdesk.storage.session import transaction
-from atdesk.worker import AutomationRunner, Worker
+from atdesk.worker import AutomationRunner, Housekeeping, Periodic, Worker
 from tests.automations.helpers import TRIAGER
 from tests.factories import make_brand
 from tests.respond.fakes import RecordingOutbox
@@ -126,3 +127,36 @@ def test_a_waiting_consumer_wakes_on_a_commit_and_not_on_a_rollback(settings: Se
     finally:
         bus.wake()
         waiter.join(GIVE_UP_S)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_periodic_task_that_took_long_waits_four_times_as_long(settings: Settings) -> None:
+    """At most a quarter of the time for one periodic task (ADR 106); a quick one keeps its
+    interval."""
+    clock = Clock()
+    housekeeping = Housekeeping(settings, clock=clock)
+    runs: list[tuple[str, float]] = []
+
+    def slow(_url: str, _now: object) -> None:
+        runs.append(("slow", clock.now))
+        clock.now += 40.0  # the pass took 40 s
+
+    def quick(_url: str, _now: object) -> None:
+        runs.append(("quick", clock.now))
+
+    housekeeping.tasks = (Periodic("slow", 60.0, slow, "slow"), Periodic("quick", 60.0, quick, "q"))
+    for _ in range(400):  # a tick a second for 400 s
+        housekeeping.run_due()
+        clock.now += 1.0
+    slow_starts = [at for name, at in runs if name == "slow"]
+    assert slow_starts[:2] == [1000.0, 1000.0 + 160.0], "40 s taken: the next 160 s after"
+    quick_starts = [at for name, at in runs if name == "quick"]
+    gaps = [round(b - a) for a, b in itertools.pairwise(quick_starts)]
+    assert all(60 <= gap <= 101 for gap in gaps), gaps  # its interval, or once slow ends
