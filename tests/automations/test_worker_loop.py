@@ -22,6 +22,7 @@ from atdesk.pipeline.embedded_bus import EmbeddedBus
 from atdesk.storage.session import transaction
 from atdesk.worker import AutomationRunner, Housekeeping, Periodic, Worker
 from tests.automations.helpers import TRIAGER
+from tests.clocks import SecondsClock
 from tests.factories import make_brand
 from tests.respond.fakes import RecordingOutbox
 
@@ -129,24 +130,16 @@ def test_a_waiting_consumer_wakes_on_a_commit_and_not_on_a_rollback(settings: Se
         waiter.join(GIVE_UP_S)
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 def test_a_periodic_task_that_took_long_waits_four_times_as_long(settings: Settings) -> None:
     """At most a quarter of the time for one periodic task (ADR 106); a quick one keeps its
     interval."""
-    clock = Clock()
+    clock = SecondsClock()
     housekeeping = Housekeeping(settings, clock=clock)
     runs: list[tuple[str, float]] = []
 
     def slow(_url: str, _now: object) -> None:
         runs.append(("slow", clock.now))
-        clock.now += 40.0  # the pass took 40 s
+        clock.advance(40.0)  # the pass took 40 s
 
     def quick(_url: str, _now: object) -> None:
         runs.append(("quick", clock.now))
@@ -154,7 +147,7 @@ def test_a_periodic_task_that_took_long_waits_four_times_as_long(settings: Setti
     housekeeping.tasks = (Periodic("slow", 60.0, slow, "slow"), Periodic("quick", 60.0, quick, "q"))
     for _ in range(400):  # a tick a second for 400 s
         housekeeping.run_due()
-        clock.now += 1.0
+        clock.advance(1.0)
     slow_starts = [at for name, at in runs if name == "slow"]
     assert slow_starts[:2] == [1000.0, 1000.0 + 160.0], "40 s taken: the next 160 s after"
     quick_starts = [at for name, at in runs if name == "quick"]

@@ -17,21 +17,14 @@ from atdesk.models import BusMessage, ChannelAccount
 from atdesk.storage.session import transaction
 from atdesk.web.app import create_app
 from tests.channels.payloads import load
+from tests.clocks import SecondsClock
 from tests.connectors.conftest import BRAND, BRAND_USER_ID, SECRET, add_brand_account, count
 from tests.connectors.test_x_webhook_route import signed
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 def test_the_directory_is_read_once_a_second(app_settings: Settings) -> None:
     first = add_brand_account(app_settings, Network.X, BRAND, BRAND_USER_ID)
-    clock = Clock()
+    clock = SecondsClock()
     accounts = XAccounts(app_settings, clock=clock)
     known = accounts.current()
     assert known.secrets == (SECRET,) and known.accounts[BRAND_USER_ID].id == first

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
+import time
 from dataclasses import dataclass
 
 import httpx
@@ -51,10 +52,8 @@ def test_a_page_answers_while_more_deliveries_wait_than_the_pool_has_threads(
     app.state.connector_bus, app.state.x_intake = bus, intake
     with serving(app) as url:
         first = Answer()
-        _deliver_in_thread = threading.Thread(
-            target=_deliver, args=(url, 1899000000000010000, first)
-        )
-        _deliver_in_thread.start()
+        first_sender = threading.Thread(target=_deliver, args=(url, 1899000000000010000, first))
+        first_sender.start()
         assert bus.entered.wait(30), "the writer holds the first delivery"
         answers = [Answer() for _ in range(DELIVERIES)]
         senders = [
@@ -64,16 +63,16 @@ def test_a_page_answers_while_more_deliveries_wait_than_the_pool_has_threads(
         try:
             for sender in senders:
                 sender.start()
-            deadline = threading.Event()
-            while intake.queued_events < DELIVERIES and not deadline.wait(0.05):
-                pass
+            deadline = time.monotonic() + 60
+            while intake.queued_events < DELIVERIES and time.monotonic() < deadline:
+                time.sleep(0.05)
             assert intake.queued_events == DELIVERIES, "every delivery waits for the commit"
             page = httpx.get(f"{url}/healthz", timeout=20)
             assert page.status_code == 200
             assert not any(a.status for a in [first, *answers]), "none was stored yet"
         finally:
             bus.gate.set()
-            for sender in [_deliver_in_thread, *senders]:
+            for sender in [first_sender, *senders]:
                 sender.join(60)
     assert {a.status for a in [first, *answers]} == {200}
     assert count(app_settings, BusMessage) == DELIVERIES + 1

@@ -14,6 +14,7 @@ from atdesk.accounts.lockout import LockoutLimiter, LoginLimits
 from atdesk.config import Settings
 from atdesk.web.app import create_app
 from tests.cases.factories import PASSWORD
+from tests.clocks import SecondsClock
 from tests.respond.fakes import RecordingOutbox
 from tests.web.conftest import seed
 
@@ -22,24 +23,11 @@ MINUTE = 60.0
 
 
 @dataclass
-class FakeClock:
-    """Monotonic seconds that only move when the test says so."""
-
-    now: float = 1_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
-
-
-@dataclass
 class LoginPage:
     """One browser's login form against an app whose lockout runs on the fake clock."""
 
     client: TestClient
-    clock: FakeClock
+    clock: SecondsClock
 
     def attempt(self, username: str, password: str) -> tuple[int, str]:
         """Post the form; the status and the message the page shows (empty when none)."""
@@ -53,7 +41,7 @@ class LoginPage:
         return response.status_code, html.unescape(shown.group(1)) if shown else ""
 
 
-def login_page(settings: Settings, limits: LoginLimits, clock: FakeClock) -> LoginPage:
+def login_page(settings: Settings, limits: LoginLimits, clock: SecondsClock) -> LoginPage:
     """The seeded workspace's app with these limits."""
     app = create_app(settings, outbox=RecordingOutbox())
     app.state.login_limits = limits
@@ -64,7 +52,7 @@ def login_page(settings: Settings, limits: LoginLimits, clock: FakeClock) -> Log
 def page(settings: Settings) -> LoginPage:
     """The default limits (5 per login, 30 per address, 15 minutes) on a fake clock."""
     seed(settings)
-    clock = FakeClock()
+    clock = SecondsClock()
     return login_page(settings, LoginLimits.default(clock=clock), clock)
 
 
@@ -125,7 +113,7 @@ def test_old_failures_are_forgotten_and_a_right_password_clears_the_count(
 
 def test_one_address_trying_many_usernames_is_locked_as_an_address(settings: Settings) -> None:
     seed(settings)
-    clock = FakeClock()
+    clock = SecondsClock()
     limits = LoginLimits(
         LockoutLimiter(limit=5, window_s=900, lockout_s=900, clock=clock),
         LockoutLimiter(limit=4, window_s=900, lockout_s=600, clock=clock),
@@ -155,7 +143,7 @@ def test_one_address_trying_many_usernames_is_locked_as_an_address(settings: Set
 
 
 def test_the_limiter_counts_on_its_own_clock() -> None:
-    clock = FakeClock()
+    clock = SecondsClock()
     limiter = LockoutLimiter(limit=3, window_s=60, lockout_s=120, clock=clock)
     assert limiter.standing("k").tries_left == 3
     assert limiter.failed("k").tries_left == 2

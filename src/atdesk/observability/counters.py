@@ -115,8 +115,12 @@ def _forget(session: Session) -> None:
 
 
 # Every counter above, by the name Prometheus shows: what a child process hands its parent.
-_COUNTERS = {"atdesk_stage_items": POSTS, "atdesk_errors": ERRORS}
-_COUNTERS |= {"atdesk_pushed_items": PUSHED, "atdesk_pushed_refused": PUSH_REFUSED}
+_COUNTERS = {
+    "atdesk_stage_items": POSTS,
+    "atdesk_errors": ERRORS,
+    "atdesk_pushed_items": PUSHED,
+    "atdesk_pushed_refused": PUSH_REFUSED,
+}
 Totals = dict[tuple[str, str], float]
 
 

@@ -95,13 +95,6 @@ class _Child:
         self._conn: Connection | None = None
         self._process: BaseProcess | None = None
         self._watcher: threading.Thread | None = None
-        self.starts = 0  # how many times it was started (the first and every restart)
-
-    @property
-    def pid(self) -> int | None:
-        """The running child's process id, if any."""
-        process = self._process
-        return process.pid if process is not None and process.is_alive() else None
 
     def start(self) -> None:
         """Start the child, and a daemon thread that takes its counts and restarts it."""
@@ -147,7 +140,6 @@ class _Child:
         child.close()  # the parent keeps its own end only: EOF reaches it when the child dies
         with self._send_lock:
             self._conn, self._process = parent, process
-        self.starts += 1
 
     def _supervise(self) -> None:
         """Take the child's counts until it exits; unless stopping, start another."""

@@ -134,7 +134,7 @@ def decide(
 def _may_race(session: Session) -> bool:
     """Whether another transaction can be deciding the same rule's first message on the case
     now. Not on SQLite: `_serialize` took its one write lock before `sent` was read."""
-    return bool(session.get_bind().dialect.name != "sqlite")
+    return session.get_bind().dialect.name != "sqlite"
 
 
 def _fill(
