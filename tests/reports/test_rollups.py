@@ -19,8 +19,8 @@ from atdesk.cases.policies import set_hours
 from atdesk.cases.service import resolve
 from atdesk.config import Settings
 from atdesk.domain.networks import Network
-from atdesk.models import Brand, Case, CaseFacts, Post, Team, User
-from atdesk.reports import cache, case_days, case_weeks, post_hours
+from atdesk.models import Brand, Case, CaseFacts, Post, ReportCaseDay, ReportCaseWeek, Team, User
+from atdesk.reports import cache, case_days, case_sums, case_weeks, post_hours
 from atdesk.reports.case_days import case_days_snapshot
 from atdesk.reports.case_weeks import case_weeks_snapshot
 from atdesk.reports.cells import (
@@ -383,4 +383,100 @@ def test_a_rebuild_rewrites_each_days_post_sums_once(
     assert len(days) >= 6, "the posts span six days"
     assert len(days) == len(set(days)), "no day is summed twice"
     monkeypatch.undo()
+    matches_rebuild(url)
+
+
+def test_a_refresh_shifts_the_cells_it_touches_without_reading_their_whole_days(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = settings.database_url
+    with transaction(url) as session:
+        make_brand(session)
+        run(
+            session,
+            *(
+                post(f"s{n}", f"@acmehelp help {n}", author=f"65{n:02d}", handle=f"s{n}",
+                     minutes=n * 40)
+                for n in range(12)
+            ),
+            post("m1", "@acmehelp my parcel is lost", author="6600", handle="m", minutes=30),
+            post("m3", "@acmehelp still lost", author="6600", handle="m", minutes=90,
+                 in_reply_to="m2"),
+        )  # fmt: skip
+        team = Team(name="Parcels")
+        session.add(team)
+    refresh(url)  # the first pass fills the rollups whole
+
+    def whole(*args: Any) -> None:
+        raise AssertionError("a cell was rewritten from every case of its day or week")
+
+    monkeypatch.setattr(case_days, "_rewrite", whole)
+    monkeypatch.setattr(case_weeks, "_rewrite", whole)
+    with transaction(url) as session:
+        cases = list(session.scalars(select(Case).order_by(Case.id)))
+        resolve(session, cases[0], actor="ana", at=T0 + timedelta(hours=1))
+        cases[1].team_id = team.id
+        run(
+            session,
+            brand_reply("r2", "@s2 on it", minutes=100, in_reply_to="s2"),
+            brand_reply("m2", "@m on it", minutes=60, in_reply_to="m1"),  # merges two cases
+            post("s99", "@acmehelp new one", author="6699", handle="n", minutes=600),
+        )
+    refresh(url)
+    with transaction(url) as session:
+        facts = set(session.scalars(select(CaseFacts.case_id)))
+        assert facts == set(session.scalars(select(Case.id))), "the merged-away case's dropped"
+        assert len(facts) == 14
+    monkeypatch.undo()
+    matches_rebuild(url)
+
+
+def test_a_cell_that_does_not_hold_what_leaves_it_is_rewritten_from_the_facts(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = settings.database_url
+    with transaction(url) as session:
+        make_brand(session)
+        run(
+            session,
+            *(
+                post(f"d{n}", f"@acmehelp help {n}", author=f"67{n:02d}", handle=f"d{n}",
+                     minutes=n * 30)
+                for n in range(6)
+            ),
+        )  # fmt: skip
+    refresh(url)
+    rewritten: list[str] = []
+    for rollup in (case_days, case_weeks):
+        real = rollup._rewrite
+
+        def counted(*args: Any, real: Any = real, name: str = rollup.MARK) -> None:
+            rewritten.append(name)
+            real(*args)
+
+        monkeypatch.setattr(rollup, "_rewrite", counted)
+
+    # Cells written before ADR 107 kept their moment lists unsorted: a shift still finds the
+    # values that leave, and the cell comes out as a rebuild writes it.
+    with transaction(url) as session:
+        for row in session.scalars(select(ReportCaseDay)):
+            lists = case_sums.unpack(row.values_blob)
+            row.values_blob = case_sums.pack({k: v[::-1] for k, v in lists.items()})
+        first = session.scalars(select(Case).order_by(Case.id)).first()
+        assert first is not None
+        resolve(session, first, actor="ana", at=T0 + timedelta(hours=2))
+    refresh(url)
+    assert rewritten == []
+    matches_rebuild(url)
+
+    # A cell that lost a case (written by hand): the shift cannot take the case out of it, so
+    # the day and the week are rewritten from the facts.
+    with transaction(url) as session:
+        session.execute(update(ReportCaseDay).values(cases=ReportCaseDay.cases - 6))
+        session.execute(update(ReportCaseWeek).values(cases=0))
+        second = session.scalars(select(Case).order_by(Case.id).offset(1)).first()
+        assert second is not None
+        resolve(session, second, actor="ana", at=T0 + timedelta(hours=2))
+    refresh(url)
+    assert sorted(set(rewritten)) == ["case_days", "case_weeks"]
     matches_rebuild(url)

@@ -27,6 +27,7 @@ from atdesk.models import (
     BotDecision,
     Callback,
     Case,
+    CaseFacts,
     CaseNote,
     CommunityAnswer,
     Conversation,
@@ -315,7 +316,8 @@ def purge_posts(session: Session, post_ids: Collection[int]) -> int:
 
 def purge_cases(session: Session, case_ids: Collection[int]) -> int:
     """Delete the cases, their posts, notes, drafts, surveys, callbacks, city reports and
-    conversations; their report facts go with them (ON DELETE CASCADE)."""
+    conversations, and their report facts (the refresh recomputes the rollup cells they were
+    in: reports/forgotten.py)."""
     if not case_ids:
         return 0
     ids = sorted(case_ids)
@@ -327,6 +329,11 @@ def purge_cases(session: Session, case_ids: Collection[int]) -> int:
         )
     _scrub_jobs(session, ids)  # the jobs' case_id is set null with the case
     redact_audit(session, "case", ids)
+    session.execute(
+        delete(CaseFacts)
+        .where(CaseFacts.case_id.in_(ids))
+        .execution_options(synchronize_session=False)
+    )
     result = session.execute(
         delete(Case).where(Case.id.in_(ids)).execution_options(synchronize_session=False)
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String
+from sqlalchemy import Boolean, Float, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from atdesk.models.base import Base, UTCDateTime
@@ -15,7 +15,7 @@ class CaseFacts(Base):
 
     Rebuilt exactly from those facts by `reports.facts.rebuild`; refreshed incrementally for
     the cases whose row changed since (`case_updated_at` differs) or whose formulas did
-    (`facts_version`).
+    (`facts_version`), and dropped by the refresh once their case is gone.
     """
 
     __tablename__ = "case_facts"
@@ -39,9 +39,9 @@ class CaseFacts(Base):
         ),
     )
 
-    case_id: Mapped[int] = mapped_column(
-        ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True
-    )
+    # No foreign key: a merged-away case's row stays until the refresh shifts its values out
+    # of the rollups and drops it (ADR 107); purging a case drops its row with it.
+    case_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     brand_id: Mapped[int] = mapped_column(Integer)
     team_id: Mapped[int | None] = mapped_column(Integer)
     assignee_id: Mapped[int | None] = mapped_column(Integer)

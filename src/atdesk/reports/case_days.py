@@ -20,26 +20,21 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from atdesk.models import CaseFacts, ReportCaseDay
+from atdesk.reports.case_sums import (
+    COLUMNS,
+    COUNTS,
+    EPOCH,
+    LISTS,
+    MEASURES,
+    fold,
+    gather,
+    micros,
+    shift_rows,
+)
 from atdesk.reports.formulas import CaseCounts, Durations
 from atdesk.reports.scope import ReportScope
 
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MARK = "case_days"  # 1 once every cell was written from the facts (kept current since)
-MEASURES = ("first_response", "first_response_bh", "next_response", "resolution", "resolution_bh")
-COUNTS = (
-    "cases", "answered", "resolved", "ever_resolved", "reopened", "automated", "touched",
-    "handed_off", "sla_met", "sla_reached", "backlog",
-)  # fmt: skip
-COLUMNS = (
-    CaseFacts.brand_id, CaseFacts.opened_at, CaseFacts.first_response_at, CaseFacts.resolved_at,
-    CaseFacts.first_response_due_at, CaseFacts.resolution_due_at, CaseFacts.reopens,
-    CaseFacts.automated, CaseFacts.automation_replied, CaseFacts.handoff, CaseFacts.status,
-    CaseFacts.history, CaseFacts.first_response_s, CaseFacts.first_response_bh_s,
-    CaseFacts.next_response_s, CaseFacts.resolution_s, CaseFacts.resolution_bh_s,
-)  # fmt: skip
-
-# The value lists a day keeps: the measures, the backlog cases' openings, unreached dues.
-LISTS = (*MEASURES, "open", "fr_due", "res_due")
 Cell = tuple[int, int]  # brand id, day number
 
 
@@ -53,22 +48,18 @@ def day_start(day: int) -> datetime:
     return EPOCH + timedelta(days=day)
 
 
-def micros(moment: datetime) -> int:
-    """A moment as integer microseconds since 1970 (exact, unlike a float timestamp)."""
-    delta = moment.astimezone(UTC) - EPOCH
-    return (delta.days * 86400 + delta.seconds) * 1_000_000 + delta.microseconds
+def shift(session: Session, before: Sequence[Any], after: Sequence[Any]) -> None:
+    """Move facts rows' old values out of their days and their new values in (inside the facts
+    write's transaction); a day that does not hold what it should is rewritten whole."""
 
+    def cells(rows: Sequence[Any]) -> Iterable[tuple[tuple[int, int], Any]]:
+        return (((row.brand_id, day_number(row.opened_at)), row) for row in rows)
 
-def cells_of(session: Session, case_ids: Iterable[int]) -> set[Cell]:
-    """The (brand, day) cells these cases' facts rows are in now."""
-    out: set[Cell] = set()
-    ids = list(case_ids)
-    for start in range(0, len(ids), 500):
-        query = select(CaseFacts.brand_id, CaseFacts.opened_at).where(
-            CaseFacts.case_id.in_(ids[start : start + 500])
-        )
-        out |= {(brand, day_number(opened)) for brand, opened in session.execute(query)}
-    return out
+    drifted = shift_rows(
+        session, ReportCaseDay, ("brand_id", "day"), gather(cells(before)), gather(cells(after))
+    )
+    if drifted:
+        recompute(session, {(brand, day) for brand, day in drifted})
 
 
 def recompute(session: Session, cells: Iterable[Cell]) -> None:
@@ -107,65 +98,6 @@ def _rewrite(session: Session, brand: int, days: list[int] | None) -> None:
     rows = [{"brand_id": brand, "day": day, **sums} for day, sums in sorted(held.items())]
     if rows:
         session.execute(insert(ReportCaseDay), rows)
-
-
-def fold(cells: Iterable[tuple[Any, Any]]) -> dict[Any, dict[str, Any]]:
-    """Facts rows (of COLUMNS), each given after its cell, summed per cell into rollup column
-    values: the counts by name, and the sorted value lists packed as `values_blob`."""
-    held: dict[Any, tuple[list[int], dict[str, list[Any]]]] = {}
-    for key, row in cells:
-        if key not in held:
-            held[key] = ([0] * len(COUNTS), {name: [] for name in LISTS})
-        counts, values = held[key]
-        _add(counts, values, row)
-    out: dict[Any, dict[str, Any]] = {}
-    for key, (counts, values) in held.items():
-        for name in MEASURES:
-            values[name].sort()
-        out[key] = {**dict(zip(COUNTS, counts, strict=True)), "values_blob": pack(values)}
-    return out
-
-
-def _add(counts: list[int], values: dict[str, list[Any]], row: Any) -> None:
-    """One facts row into its day: the same conditions as cells._case_counts sums in SQL."""
-    answered = row.first_response_at is not None
-    resolved = row.resolved_at is not None
-    counts[0] += 1
-    counts[1] += answered
-    counts[2] += resolved
-    counts[3] += resolved or row.reopens > 0
-    counts[4] += row.reopens > 0
-    counts[5] += row.automated is True
-    counts[6] += row.automation_replied is True or row.handoff is True
-    counts[7] += row.handoff is True
-    fr_due, res_due = row.first_response_due_at, row.resolution_due_at
-    counts[8] += answered and fr_due is not None and row.first_response_at <= fr_due
-    counts[8] += resolved and res_due is not None and row.resolved_at <= res_due
-    counts[9] += (fr_due is not None and answered) + (res_due is not None and resolved)
-    if fr_due is not None and not answered:
-        values["fr_due"].append(micros(fr_due))
-    if res_due is not None and not resolved:
-        values["res_due"].append(micros(res_due))
-    if row.status != "resolved" and not row.history:
-        counts[10] += 1
-        values["open"].append(micros(row.opened_at))
-    for name, value in zip(
-        MEASURES,
-        (row.first_response_s, row.first_response_bh_s, row.next_response_s, row.resolution_s,
-         row.resolution_bh_s),
-        strict=True,
-    ):  # fmt: skip
-        if value is not None:
-            values[name].append(float(value))
-
-
-def pack(values: dict[str, list[Any]]) -> bytes:
-    """The LISTS as one array of doubles: their lengths, then their values. Exact: the
-    measures are doubles already and microsecond moments are below 2**53."""
-    packed = array("d", [float(len(values[name])) for name in LISTS])
-    for name in LISTS:
-        packed.extend(float(v) for v in values[name])
-    return packed.tobytes()
 
 
 def servable(scope: ReportScope) -> bool:

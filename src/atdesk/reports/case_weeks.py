@@ -5,14 +5,14 @@ opening and team, and apart per assignee, written in the same transaction as the
 The by-team and by-agent tables of a scope without other keys read the whole weeks of their
 period here and the days at either edge from case_facts. Medians and p90s stay exact as with
 the case days (a week keeps every measured value). A case handed to another team or agent
-changes its facts row; the write that stores it rewrites the weeks of every brand-day the case
-was and is in, so it leaves its old key and joins its new one in the same transaction.
+changes its facts row; the write that stores it shifts the case's old values out of its old
+key's row and its new values into the new one, in the same transaction (ADR 107).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -21,17 +21,14 @@ from sqlalchemy.orm import Session
 
 from atdesk.models import CaseFacts, ReportCaseWeek
 from atdesk.reports.case_days import (
-    COLUMNS,
-    COUNTS,
     Cell,
     accumulate,
     counts_of,
     day_number,
     day_start,
-    fold,
-    micros,
     whole_days,
 )
+from atdesk.reports.case_sums import COLUMNS, COUNTS, fold, gather, micros, shift_rows
 from atdesk.reports.formulas import CaseCounts, Durations
 from atdesk.reports.scope import ReportScope
 
@@ -53,6 +50,24 @@ def recompute(session: Session, cells: Iterable[Cell]) -> None:
         weeks_by_brand[brand].add(day // DAYS)
     for brand, weeks in weeks_by_brand.items():
         _rewrite(session, brand, sorted(weeks))
+
+
+def shift(session: Session, before: Sequence[Any], after: Sequence[Any]) -> None:
+    """Move facts rows' old values out of their weeks' rows and their new values in, under
+    every key (inside the facts write's transaction); a drifted week is rewritten whole."""
+
+    def cells(rows: Sequence[Any]) -> Iterable[tuple[tuple[int, int, str, int], Any]]:
+        for row in rows:
+            week = day_number(row.opened_at) // DAYS
+            for dimension, column in KEYS.items():
+                yield (row.brand_id, week, dimension, getattr(row, column.key) or 0), row
+
+    names = ("brand_id", "week", "dimension", "key_id")
+    drifted = shift_rows(
+        session, ReportCaseWeek, names, gather(cells(before)), gather(cells(after))
+    )
+    if drifted:
+        recompute(session, {(brand, week * DAYS) for brand, week, _, _ in drifted})
 
 
 def rebuild_all(session: Session) -> None:

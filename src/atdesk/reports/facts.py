@@ -5,8 +5,9 @@ transactions of CHUNK cases, so a rebuild of 100,000 cases never holds a write l
 A refresh recomputes the cases that are new, whose row changed (`updated_at`), that have
 audit events past the last refresh's watermark, or that were computed by older formulas;
 facts of cases that no longer exist (merged away) are removed, and the rollup cells of data the
-lifecycle purged or erased are recomputed (reports/forgotten.py). `rebuild` recomputes every
-row; both give the same table (tests check it).
+lifecycle purged or erased are recomputed (reports/forgotten.py). Each write shifts the case
+rollups by the rows it replaces, so a pass costs what changed (ADR 107). `rebuild` recomputes
+every row; both give the same tables (tests check it).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from atdesk.cases.sla import BrandSla, load_brand_slas
 from atdesk.models import AuditEvent, Case, CaseFacts, Post, SurveyResponse, User
 from atdesk.reports import case_days, case_weeks
 from atdesk.reports.cache import invalidate
+from atdesk.reports.case_sums import keyed_rows
 from atdesk.reports.forgotten import Forgotten, forgotten_since
 from atdesk.reports.marks import read_mark, save_mark
 from atdesk.reports.measure import CaseInput, PostPoint, measure
@@ -240,15 +242,19 @@ def compute(session: Session, case_ids: Sequence[int], *, watermark: int) -> lis
 
 def write(session: Session, rows: Sequence[dict[str, Any]], gone: Iterable[int] = ()) -> None:
     """Replace these cases' rows and drop the rows of cases that are gone (one short write),
-    and rewrite the case rollups' cells they were and are in, in the same transaction."""
+    and shift the case rollups' cells they leave and join, in the same transaction."""
     ids = [r["case_id"] for r in rows] + list(gone)
-    cells = case_days.cells_of(session, ids)
+    rollups = [rollup for rollup in (case_days, case_weeks) if read_mark(session, rollup.MARK)]
+    before = keyed_rows(session, ids) if rollups else []
     for chunk in _chunks(ids):
         session.execute(delete(CaseFacts).where(CaseFacts.case_id.in_(chunk)))
     if rows:
         session.execute(insert(CaseFacts), list(rows))
-    cells |= {(r["brand_id"], case_days.day_number(r["opened_at"])) for r in rows}
-    _rewrite_cells(session, cells)
+    if rollups:
+        # Read back, so the values folded in are the stored ones a rebuild would read.
+        after = keyed_rows(session, [r["case_id"] for r in rows])
+        for rollup in rollups:
+            rollup.shift(session, before, after)
 
 
 def _rewrite_cells(session: Session, cells: set[case_days.Cell]) -> None:
