@@ -45,6 +45,15 @@ from tests.factories import T0, brand_reply, make_brand, post, run
 WEEK = {str(day): [["09:00", "17:00"]] for day in range(5)}
 
 
+def questions(prefix: str, count: int, *, every_minutes: int, author: int) -> list[dict[str, Any]]:
+    """`count` customers' first posts to the brand, one every `every_minutes`."""
+    return [
+        post(f"{prefix}{n}", f"@acmehelp help {n}", author=f"{author + n}", handle=f"{prefix}{n}",
+             minutes=n * every_minutes)
+        for n in range(count)
+    ]  # fmt: skip
+
+
 def matches_rebuild(url: str) -> list[tuple[Any, ...]]:
     """The incremental rollups equal a rebuild's, row for row; returns the post-hour rows."""
     with transaction(url) as session:
@@ -360,14 +369,7 @@ def test_a_rebuild_rewrites_each_days_post_sums_once(
     url = settings.database_url
     with transaction(url) as session:
         make_brand(session)
-        run(
-            session,
-            *(
-                post(f"d{n}", f"@acmehelp help {n}", author=f"64{n:02d}", handle=f"d{n}",
-                     minutes=n * 7 * 60)
-                for n in range(20)
-            ),
-        )  # fmt: skip
+        run(session, *questions("d", 20, every_minutes=7 * 60, author=6400))
     refresh(url)
     days: list[int] = []
     real = post_hours.sum_days
@@ -394,11 +396,7 @@ def test_a_refresh_shifts_the_cells_it_touches_without_reading_their_whole_days(
         make_brand(session)
         run(
             session,
-            *(
-                post(f"s{n}", f"@acmehelp help {n}", author=f"65{n:02d}", handle=f"s{n}",
-                     minutes=n * 40)
-                for n in range(12)
-            ),
+            *questions("s", 12, every_minutes=40, author=6500),
             post("m1", "@acmehelp my parcel is lost", author="6600", handle="m", minutes=30),
             post("m3", "@acmehelp still lost", author="6600", handle="m", minutes=90,
                  in_reply_to="m2"),
@@ -437,14 +435,7 @@ def test_a_cell_that_does_not_hold_what_leaves_it_is_rewritten_from_the_facts(
     url = settings.database_url
     with transaction(url) as session:
         make_brand(session)
-        run(
-            session,
-            *(
-                post(f"d{n}", f"@acmehelp help {n}", author=f"67{n:02d}", handle=f"d{n}",
-                     minutes=n * 30)
-                for n in range(6)
-            ),
-        )  # fmt: skip
+        run(session, *questions("d", 6, every_minutes=30, author=6700))
     refresh(url)
     rewritten: list[str] = []
     for rollup in (case_days, case_weeks):
