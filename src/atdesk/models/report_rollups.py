@@ -98,7 +98,7 @@ class CaseSums:
     sla_met: Mapped[int] = mapped_column(Integer)
     sla_reached: Mapped[int] = mapped_column(Integer)  # targets reached (settled whatever now)
     backlog: Mapped[int] = mapped_column(Integer)
-    # The value lists packed as doubles (reports.case_days.pack): exact, and read in microseconds.
+    # The value lists packed as doubles (reports.case_sums.pack): exact, and read in microseconds.
     values_blob: Mapped[bytes] = mapped_column(LargeBinary)
 
 

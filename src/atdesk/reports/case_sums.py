@@ -206,20 +206,24 @@ def shift_rows(
     units: dict[int, set[int]] = defaultdict(set)
     for key in touched:
         units[key[0]].add(key[1])
-    width = len(key_names)
-    columns = [getattr(model, name) for name in (*key_names, *COUNTS)]
+    keys = [getattr(model, name) for name in key_names]
+    counts = [getattr(model, name) for name in COUNTS]
     ids: dict[tuple[Any, ...], int] = {}
-    current: dict[tuple[Any, ...], tuple[Sequence[int], bytes]] = {}
-    unit = getattr(model, key_names[1])
     for brand, wanted in units.items():
-        query = select(model.id, *columns, model.values_blob).where(
-            model.brand_id == brand, unit.in_(sorted(wanted))
+        # The keys first, then the values of the touched rows alone: a week's other teams and
+        # agents are not read.
+        query = select(model.id, *keys).where(model.brand_id == brand, keys[1].in_(sorted(wanted)))
+        ids.update((tuple(key), row_id) for row_id, *key in session.execute(query))
+    ids = {key: row_id for key, row_id in ids.items() if key in touched}
+    by_id = {row_id: key for key, row_id in ids.items()}
+    current: dict[tuple[Any, ...], tuple[Sequence[int], bytes]] = {}
+    ordered = sorted(by_id)
+    for start in range(0, len(ordered), CHUNK):
+        query = select(model.id, *counts, model.values_blob).where(
+            model.id.in_(ordered[start : start + CHUNK])
         )
-        for row in session.execute(query):
-            key = tuple(row[1 : 1 + width])
-            if key in touched:
-                ids[key] = row[0]
-                current[key] = (row[1 + width : -1], row[-1])
+        for row_id, *numbers, blob in session.execute(query):
+            current[by_id[row_id]] = (numbers, blob)
     changed, drifted = shift_all(current, gone, came)
     doomed = sorted(ids[key] for key in changed if key in ids)
     for start in range(0, len(doomed), CHUNK):
