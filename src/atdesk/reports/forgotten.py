@@ -1,5 +1,5 @@
 """Rollup cells that lost data the facts refresh cannot see: posts and cases a brand's retention
-purged, or a customer's erasure removed (their facts rows go with the cases, by the foreign key).
+purged, or a customer's erasure removed (the purge deletes their facts rows with the cases).
 
 The data lifecycle records each such pass in the audit trail (`brand.retention_applied` with its
 cut-off, `customer.erased` with the brands); the refresh reads those events past its watermark
