@@ -59,7 +59,7 @@ def shift(session: Session, before: Sequence[Any], after: Sequence[Any]) -> None
         session, ReportCaseDay, ("brand_id", "day"), gather(cells(before)), gather(cells(after))
     )
     if drifted:
-        recompute(session, {(brand, day) for brand, day in drifted})
+        recompute(session, drifted)
 
 
 def recompute(session: Session, cells: Iterable[Cell]) -> None:

@@ -213,8 +213,9 @@ def shift_rows(
         # The keys first, then the values of the touched rows alone: a week's other teams and
         # agents are not read.
         query = select(model.id, *keys).where(model.brand_id == brand, keys[1].in_(sorted(wanted)))
-        ids.update((tuple(key), row_id) for row_id, *key in session.execute(query))
-    ids = {key: row_id for key, row_id in ids.items() if key in touched}
+        for row in session.execute(query):
+            if (key := tuple(row[1:])) in touched:
+                ids[key] = row[0]
     by_id = {row_id: key for key, row_id in ids.items()}
     current: dict[tuple[Any, ...], tuple[Sequence[int], bytes]] = {}
     ordered = sorted(by_id)

@@ -28,7 +28,7 @@ from atdesk.reports.case_days import (
     day_start,
     whole_days,
 )
-from atdesk.reports.case_sums import COLUMNS, COUNTS, fold, gather, micros, shift_rows
+from atdesk.reports.case_sums import COUNTS, KEYED, fold, gather, micros, shift_rows
 from atdesk.reports.formulas import CaseCounts, Durations
 from atdesk.reports.scope import ReportScope
 
@@ -78,9 +78,7 @@ def rebuild_all(session: Session) -> None:
 
 
 def _rewrite(session: Session, brand: int, weeks: list[int] | None) -> None:
-    query = select(*COLUMNS, CaseFacts.team_id, CaseFacts.assignee_id).where(
-        CaseFacts.brand_id == brand
-    )
+    query = select(*KEYED).where(CaseFacts.brand_id == brand)
     wanted = set(weeks) if weeks is not None else None
     if weeks is not None:
         query = query.where(
